@@ -1,0 +1,66 @@
+import { z } from "zod";
+import { intVar, numberVar } from "./load.js";
+
+const common = {
+  NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+};
+
+export const registryConfigSchema = z.object({
+  ...common,
+  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  /** A worker silent this long is marked lost. */
+  REGISTRY_LOST_AFTER_MS: intVar(3000, 500),
+  REGISTRY_SWEEP_MS: intVar(500, 50),
+});
+export type RegistryConfig = z.infer<typeof registryConfigSchema>;
+
+export const schedulerConfigSchema = z.object({
+  ...common,
+  PAIRING_POLICY: z.enum(["least-loaded"]).default("least-loaded"),
+  /** How long to wait for a worker to open a session. */
+  SCHEDULER_OPEN_TIMEOUT_MS: intVar(15000, 100),
+});
+export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
+
+export const gatewayConfigSchema = z.object({
+  ...common,
+  GATEWAY_HOST: z.string().default("127.0.0.1"),
+  GATEWAY_PORT: intVar(8080, 0, 65535),
+  /** Upper bound for `max_tokens`. */
+  GATEWAY_MAX_TOKENS: intVar(4096, 1),
+  /** Largest accepted prompt, in characters; longer prompts get a 400 before any work. */
+  GATEWAY_MAX_PROMPT_CHARS: intVar(200_000, 1),
+  GATEWAY_BODY_LIMIT: z.string().default("1mb"),
+  /** Time without any token from a session before the gateway gives up on it. */
+  GATEWAY_IDLE_TIMEOUT_MS: intVar(60_000, 100),
+});
+export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+
+const worker = {
+  ...common,
+  WORKER_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '-' or '_'"),
+  MODEL_PATH: z.string().min(1, "path to a GGUF file"),
+  /** The name clients ask for; defaults to the file name without extension. */
+  MODEL_NAME: z.string().optional(),
+  DEVICE_CLASS: z.string().default("cpu"),
+  THREADS: intVar(1, 1, 256),
+  MAX_SESSIONS: intVar(8, 1, 256),
+  CONTEXT_SIZE: intVar(512, 32),
+  HEARTBEAT_MS: intVar(1000, 50),
+};
+
+export const verifyWorkerConfigSchema = z.object(worker);
+export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;
+
+export const draftWorkerConfigSchema = z.object({
+  ...worker,
+  /** γ, tokens drafted per round when the request does not say. */
+  WINDOW: intVar(4, 0, 64),
+  /** 0 drafts greedily; above 0 samples drafts (a drafter that often disagrees). */
+  DRAFT_TEMPERATURE: numberVar(0),
+  DRAFT_SEED: intVar(1),
+  VERIFY_TIMEOUT_MS: intVar(10_000, 10),
+  VERIFY_RETRIES: intVar(3, 0, 100),
+});
+export type DraftWorkerConfig = z.infer<typeof draftWorkerConfigSchema>;

@@ -1,0 +1,65 @@
+import { z } from "zod";
+
+/**
+ * One message name, one payload type, one schema. A contract names a NATS subject (a template
+ * with `{id}` for per-worker subjects), the schema of what is sent on it and, for
+ * request-reply, the schema of the reply.
+ */
+export interface EventContract<S extends z.ZodType> {
+  readonly kind: "event";
+  readonly subject: string;
+  readonly version: number;
+  readonly schema: S;
+}
+
+export interface RequestContract<S extends z.ZodType, R extends z.ZodType> {
+  readonly kind: "request";
+  readonly subject: string;
+  readonly version: number;
+  readonly schema: S;
+  readonly reply: R;
+}
+
+export type AnyContract = EventContract<z.ZodType> | RequestContract<z.ZodType, z.ZodType>;
+export type PayloadOf<C extends AnyContract> = z.infer<C["schema"]>;
+export type ReplyOf<C extends RequestContract<z.ZodType, z.ZodType>> = z.infer<C["reply"]>;
+
+export function eventContract<S extends z.ZodType>(subject: string, version: number, schema: S): EventContract<S> {
+  return { kind: "event", subject, version, schema };
+}
+
+export function requestContract<S extends z.ZodType, R extends z.ZodType>(
+  subject: string,
+  version: number,
+  schema: S,
+  reply: R,
+): RequestContract<S, R> {
+  return { kind: "request", subject, version, schema, reply };
+}
+
+/** Fills the `{id}` of a per-worker or per-session subject template. */
+export function subjectFor(contract: AnyContract, id: string): string {
+  if (!contract.subject.includes("{id}")) return contract.subject;
+  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`invalid subject id '${id}': use letters, digits, '-' and '_'`);
+  return contract.subject.replace("{id}", id);
+}
+
+/** The result of decoding a message at a trust boundary. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export function decodeWith<S extends z.ZodType>(schema: S, data: unknown): Decoded<z.infer<S>> {
+  const result = schema.safeParse(data);
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, reason: z.prettifyError(result.error) };
+}
+
+/** Decodes raw bytes (JSON) with a contract's schema; never throws. */
+export function decodeBytes<S extends z.ZodType>(schema: S, bytes: Uint8Array): Decoded<z.infer<S>> {
+  let data: unknown;
+  try {
+    data = JSON.parse(Buffer.from(bytes).toString("utf8"));
+  } catch {
+    return { ok: false, reason: "payload is not valid JSON" };
+  }
+  return decodeWith(schema, data);
+}

@@ -1,0 +1,5 @@
+export * from "./contract.js";
+export * from "./common.js";
+export * from "./fleet.js";
+export * from "./scheduler.js";
+export * from "./session.js";

@@ -1,0 +1,38 @@
+import { z } from "zod";
+import { eventContract, requestContract } from "./contract.js";
+import { remoteErrorSchema, sessionIdSchema, workerIdSchema } from "./common.js";
+
+export const samplingSchema = z.object({ temperature: z.literal(0) });
+
+export const completionJobSchema = z.object({
+  sessionId: sessionIdSchema,
+  model: z.string().min(1),
+  prompt: z.string(),
+  maxTokens: z.number().int().positive(),
+  /** γ: tokens drafted per round; null lets the drafter use its default. */
+  window: z.number().int().min(0).max(64).nullable(),
+  submittedAt: z.number(),
+});
+export type CompletionJob = z.infer<typeof completionJobSchema>;
+
+export const submitReplySchema = z.discriminatedUnion("ok", [
+  z.object({ ok: z.literal(true), sessionId: sessionIdSchema, queued: z.boolean() }),
+  z.object({ ok: z.literal(false), error: remoteErrorSchema }),
+]);
+export type SubmitReply = z.infer<typeof submitReplySchema>;
+
+export const sessionEndedSchema = z.object({
+  sessionId: sessionIdSchema,
+  verifierId: workerIdSchema,
+  drafterId: workerIdSchema.nullable(),
+  finishReason: z.enum(["stop", "length", "error", "cancelled"]),
+  generatedTokens: z.number().int().nonnegative(),
+  rounds: z.number().int().nonnegative(),
+  draftedTokens: z.number().int().nonnegative(),
+  acceptedTokens: z.number().int().nonnegative(),
+});
+export type SessionEnded = z.infer<typeof sessionEndedSchema>;
+
+/** Control plane (scheduler), carried by @nestjs/microservices. */
+export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 1, completionJobSchema, submitReplySchema);
+export const SchedulerSessionEnded = eventContract("specfleet.scheduler.session-ended", 1, sessionEndedSchema);

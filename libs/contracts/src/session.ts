@@ -1,0 +1,105 @@
+import { z } from "zod";
+import { eventContract, requestContract } from "./contract.js";
+import {
+  positionSchema,
+  remoteErrorSchema,
+  sessionIdSchema,
+  tokensSchema,
+  workerIdSchema,
+} from "./common.js";
+
+const okReply = z.object({ ok: z.literal(true) });
+const errorReply = z.object({ ok: z.literal(false), error: remoteErrorSchema });
+
+/** Scheduler → verifier: take a session, tokenize and prefill its prompt. */
+export const VerifierOpen = requestContract(
+  "specfleet.verifier.{id}.open",
+  1,
+  z.object({
+    sessionId: sessionIdSchema,
+    prompt: z.string(),
+    maxTokens: z.number().int().positive(),
+    drafterId: workerIdSchema.nullable(),
+  }),
+  z.discriminatedUnion("ok", [
+    okReply.extend({ promptTokens: tokensSchema, position: positionSchema }),
+    errorReply,
+  ]),
+);
+
+/** Scheduler → drafter: follow a session whose verifier has already opened it. */
+export const DrafterOpen = requestContract(
+  "specfleet.drafter.{id}.open",
+  1,
+  z.object({
+    sessionId: sessionIdSchema,
+    verifierId: workerIdSchema,
+    committedTokens: tokensSchema.min(1),
+    maxTokens: z.number().int().positive(),
+    window: z.number().int().min(0).max(64).nullable(),
+  }),
+  z.discriminatedUnion("ok", [okReply, errorReply]),
+);
+
+/** Anyone → worker: stop a session (client gone, scheduler decision). Idempotent. */
+export const WorkerClose = requestContract(
+  "specfleet.worker.{id}.close",
+  1,
+  z.object({ sessionId: sessionIdSchema, reason: z.string() }),
+  z.object({ closed: z.boolean() }),
+);
+
+/** Drafter → verifier, the hot path: a window of draft tokens starting at `position`. */
+export const VerifyRound = requestContract(
+  "specfleet.verifier.{id}.verify",
+  1,
+  z.object({
+    sessionId: sessionIdSchema,
+    position: positionSchema,
+    draft: tokensSchema.max(64),
+  }),
+  z.discriminatedUnion("status", [
+    /** The round was applied: `tokens` = accepted draft prefix + one correction or bonus token. */
+    z.object({
+      status: z.literal("applied"),
+      sessionId: sessionIdSchema,
+      position: positionSchema,
+      accepted: z.number().int().nonnegative(),
+      tokens: tokensSchema,
+      nextPosition: positionSchema,
+      finished: z.boolean(),
+    }),
+    /** `position` was not the session's: `tokens` are those committed since it, nothing was applied. */
+    z.object({
+      status: z.literal("stale"),
+      sessionId: sessionIdSchema,
+      position: positionSchema,
+      tokens: tokensSchema,
+      nextPosition: positionSchema,
+      finished: z.boolean(),
+    }),
+    z.object({ status: z.literal("rejected"), sessionId: z.string(), error: remoteErrorSchema }),
+  ]),
+);
+
+/** Verifier → subscribers (gateway): the session's committed tokens, in order, each once. */
+export const sessionEventSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("opened"), sessionId: sessionIdSchema, promptTokens: z.number().int().nonnegative(), verifierId: workerIdSchema, drafterId: workerIdSchema.nullable() }),
+  z.object({
+    kind: z.literal("tokens"),
+    sessionId: sessionIdSchema,
+    /** Index of the first token among the generated tokens (0 = first completion token). */
+    index: positionSchema,
+    tokens: tokensSchema.min(1),
+    text: z.string(),
+  }),
+  z.object({
+    kind: z.literal("end"),
+    sessionId: sessionIdSchema,
+    finishReason: z.enum(["stop", "length"]),
+    generatedTokens: z.number().int().nonnegative(),
+  }),
+  z.object({ kind: z.literal("error"), sessionId: sessionIdSchema, error: remoteErrorSchema }),
+]);
+export type SessionEvent = z.infer<typeof sessionEventSchema>;
+export const SessionStream = eventContract("specfleet.session.{id}.events", 1, sessionEventSchema);

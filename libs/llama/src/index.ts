@@ -1,0 +1,4 @@
+export * from "./fingerprint.js";
+export * from "./runtime.js";
+export * from "./session.js";
+export * from "./local-loop.js";

@@ -1,0 +1,4 @@
+export * from "./acceptance.js";
+export * from "./ledger.js";
+export * from "./round-position.js";
+export * from "./completion.js";

@@ -1,0 +1,61 @@
+import { commonPrefixLength } from "./acceptance.js";
+
+/** A range of KV-cache cells to erase, `[start, end)`. */
+export interface EraseRange {
+  start: number;
+  end: number;
+}
+
+/**
+ * Position bookkeeping for one session on one worker: the committed token sequence and a
+ * mirror of what the model's KV cache holds (a committed prefix, possibly followed by
+ * speculative tokens). The last committed token is never cached: it is fed with the next
+ * evaluation so that its prediction comes out of that same forward pass.
+ */
+export class SequenceLedger {
+  private readonly committed: number[];
+  private readonly cache: number[] = [];
+
+  constructor(initial: readonly number[]) {
+    if (initial.length === 0) throw new Error("a session starts with at least one token");
+    this.committed = [...initial];
+  }
+
+  /** Number of committed tokens; the position the next round starts at. */
+  get position(): number {
+    return this.committed.length;
+  }
+
+  get cachedLength(): number {
+    return this.cache.length;
+  }
+
+  committedTokens(from = 0): number[] {
+    return this.committed.slice(from);
+  }
+
+  /** Committed tokens not yet in the cache; never empty. */
+  uncachedTail(): number[] {
+    return this.committed.slice(this.cache.length);
+  }
+
+  /** Records tokens the model has just evaluated (appended to its cache). */
+  evaluated(tokens: readonly number[]): void {
+    this.cache.push(...tokens);
+  }
+
+  /**
+   * Appends `tokens` to the committed sequence at `position` and keeps in the cache only what
+   * is a prefix of it (minus the last token). Returns the cache range the model must erase.
+   */
+  commit(position: number, tokens: readonly number[]): EraseRange | null {
+    if (position !== this.committed.length) {
+      throw new Error(`commit at ${position} but the session is at ${this.committed.length}`);
+    }
+    this.committed.push(...tokens);
+    const keep = Math.min(commonPrefixLength(this.cache, this.committed), this.committed.length - 1);
+    const end = this.cache.length;
+    this.cache.length = keep;
+    return keep < end ? { start: keep, end } : null;
+  }
+}

@@ -1,0 +1,121 @@
+import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from "nats";
+import type { z } from "zod";
+import {
+  decodeBytes,
+  subjectFor,
+  type EventContract,
+  type PayloadOf,
+  type ReplyOf,
+  type RequestContract,
+} from "#contracts";
+import type { Logger } from "#logging";
+import { RequestTimeoutError, SpecFleetError } from "./errors.js";
+
+const ERROR_HEADER = "SpecFleet-Error";
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+type AnyRequest = RequestContract<z.ZodType, z.ZodType>;
+type AnyEvent = EventContract<z.ZodType>;
+
+/**
+ * The raw NATS client behind contracts: every payload is checked against its schema on both
+ * sides; a message that fails is answered (request-reply) with an error header the sender can
+ * act on, logged, and dropped. A handler never crashes the actor.
+ */
+export class ContractBus {
+  constructor(
+    readonly nc: NatsConnection,
+    private readonly log: Logger,
+  ) {}
+
+  publish<C extends AnyEvent>(contract: C, id: string, payload: PayloadOf<C>): void {
+    this.nc.publish(subjectFor(contract, id), encode(payload));
+  }
+
+  async request<C extends AnyRequest>(
+    contract: C,
+    id: string,
+    payload: PayloadOf<C>,
+    timeoutMs: number,
+  ): Promise<ReplyOf<C>> {
+    const subject = subjectFor(contract, id);
+    let msg: Msg;
+    try {
+      msg = await this.nc.request(subject, encode(payload), { timeout: timeoutMs });
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      if (code === "TIMEOUT" || code === "503") throw new RequestTimeoutError(subject, timeoutMs);
+      throw error;
+    }
+    const remoteError = msg.headers?.get(ERROR_HEADER);
+    if (remoteError) throw new SpecFleetError("bad_request", `${subject}: ${remoteError}`);
+    const decoded = decodeBytes(contract.reply, msg.data);
+    if (!decoded.ok) throw new SpecFleetError("internal", `${subject}: malformed reply: ${decoded.reason}`);
+    return decoded.value as ReplyOf<C>;
+  }
+
+  /** Serves a request contract; one handler per subject. */
+  serve<C extends AnyRequest>(
+    contract: C,
+    id: string,
+    handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>>,
+  ): Subscription {
+    const subject = subjectFor(contract, id);
+    return this.nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (error) {
+          this.log.error({ subject, err: error.message }, "subscription error");
+          return;
+        }
+        void this.answer(contract, subject, msg, handler);
+      },
+    });
+  }
+
+  subscribe<C extends AnyEvent>(contract: C, id: string, handler: (payload: PayloadOf<C>) => void): Subscription {
+    const subject = subjectFor(contract, id);
+    return this.nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (error) return;
+        const decoded = decodeBytes(contract.schema, msg.data);
+        if (!decoded.ok) {
+          this.log.warn({ subject, reason: decoded.reason }, "rejected malformed event");
+          return;
+        }
+        try {
+          handler(decoded.value as PayloadOf<C>);
+        } catch (err) {
+          this.log.error({ subject, err: (err as Error).message }, "event handler failed");
+        }
+      },
+    });
+  }
+
+  private async answer<C extends AnyRequest>(
+    contract: C,
+    subject: string,
+    msg: Msg,
+    handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>>,
+  ): Promise<void> {
+    const decoded = decodeBytes(contract.schema, msg.data);
+    if (!decoded.ok) {
+      this.log.warn({ subject, reason: decoded.reason }, "rejected malformed request");
+      this.replyError(msg, `malformed ${subject} v${contract.version}: ${decoded.reason}`);
+      return;
+    }
+    try {
+      const reply = await handler(decoded.value as PayloadOf<C>);
+      if (msg.reply) msg.respond(encode(reply));
+    } catch (err) {
+      this.log.error({ subject, err: (err as Error).message }, "request handler failed");
+      this.replyError(msg, (err as Error).message);
+    }
+  }
+
+  private replyError(msg: Msg, reason: string): void {
+    if (!msg.reply) return;
+    const h = natsHeaders();
+    h.set(ERROR_HEADER, reason.replace(/[\r\n]+/g, " ").slice(0, 1000));
+    msg.respond(new Uint8Array(), { headers: h });
+  }
+}

@@ -1,0 +1,20 @@
+import type { ErrorCode } from "#contracts";
+
+/** An expected failure with a code the gateway maps to an HTTP status. */
+export class SpecFleetError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "SpecFleetError";
+  }
+}
+
+/** A request that got no reply in time (the peer is gone, slow, or never existed). */
+export class RequestTimeoutError extends SpecFleetError {
+  constructor(subject: string, timeoutMs: number) {
+    super("internal", `no reply on ${subject} within ${timeoutMs} ms`);
+    this.name = "RequestTimeoutError";
+  }
+}

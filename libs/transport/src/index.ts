@@ -1,0 +1,5 @@
+export * from "./errors.js";
+export * from "./nats.js";
+export * from "./bus.js";
+export * from "./nest.js";
+export * from "./process.js";
