@@ -98,6 +98,8 @@ export const sessionEventSchema = z.discriminatedUnion("kind", [
     sessionId: sessionIdSchema,
     finishReason: z.enum(["stop", "length"]),
     generatedTokens: z.number().int().nonnegative(),
+    /** Text held back from the last tokens event (an incomplete character); usually "". */
+    text: z.string(),
   }),
   z.object({ kind: z.literal("error"), sessionId: sessionIdSchema, error: remoteErrorSchema }),
 ]);

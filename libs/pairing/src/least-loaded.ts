@@ -1,0 +1,45 @@
+import type { PairingDecision, PairingPolicy, WorkerView } from "./types.js";
+
+const load = (w: WorkerView) => w.activeSessions / w.maxSessions;
+const hasRoom = (w: WorkerView) => w.activeSessions < w.maxSessions;
+
+/**
+ * Least-loaded pair: among ready verifiers serving the requested model and ready drafters with
+ * the same vocabulary fingerprint, both with a free slot, pick the pair with the smallest sum
+ * of fractional loads (ties: the verifier, then the drafter, with the smaller id, so the
+ * decision is deterministic).
+ */
+export const leastLoaded: PairingPolicy = (fleet, request): PairingDecision => {
+  const verifiers = fleet.filter((w) => w.role === "verifier" && w.ready && w.modelName === request.model);
+  if (verifiers.length === 0) {
+    return { kind: "none", code: "model_not_found", reason: `no ready verifier serves model '${request.model}'` };
+  }
+  const drafters = fleet.filter((w) => w.role === "drafter" && w.ready);
+  let best: { verifier: WorkerView; drafter: WorkerView; score: number } | null = null;
+  let compatible = 0;
+  for (const verifier of verifiers) {
+    for (const drafter of drafters) {
+      if (drafter.vocabFingerprint !== verifier.vocabFingerprint) continue;
+      compatible++;
+      if (!hasRoom(verifier) || !hasRoom(drafter)) continue;
+      const score = load(verifier) + load(drafter);
+      if (!best || score < best.score || (score === best.score && tieBreak(verifier, drafter, best))) {
+        best = { verifier, drafter, score };
+      }
+    }
+  }
+  if (best) return { kind: "pair", verifierId: best.verifier.id, drafterId: best.drafter.id };
+  if (compatible === 0) {
+    return {
+      kind: "none",
+      code: "no_compatible_pair",
+      reason: `no ready drafter shares a vocabulary with the verifiers of '${request.model}'`,
+    };
+  }
+  return { kind: "wait", reason: `all ${compatible} compatible pairs are at capacity` };
+};
+
+function tieBreak(verifier: WorkerView, drafter: WorkerView, best: { verifier: WorkerView; drafter: WorkerView }): boolean {
+  if (verifier.id !== best.verifier.id) return verifier.id < best.verifier.id;
+  return drafter.id < best.drafter.id;
+}

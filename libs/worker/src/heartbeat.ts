@@ -1,0 +1,44 @@
+import type { ClientProxy } from "@nestjs/microservices";
+import { FleetRegister, FleetTelemetry, type WorkerRegistration } from "#contracts";
+import { emitContract } from "#transport";
+import type { WorkerStats } from "./stats.js";
+
+/**
+ * Registers the worker and sends telemetry every period; the registration is repeated every
+ * ten periods so a restarted registry learns the fleet again without asking.
+ */
+export class Heartbeat {
+  private timer?: NodeJS.Timeout;
+  private beats = 0;
+
+  constructor(
+    private readonly client: ClientProxy,
+    private readonly registration: WorkerRegistration,
+    private readonly stats: WorkerStats,
+    private readonly activeSessions: () => number,
+    private readonly periodMs: number,
+  ) {}
+
+  start(): void {
+    emitContract(this.client, FleetRegister, this.registration);
+    this.timer = setInterval(() => this.beat(), this.periodMs);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  private beat(): void {
+    if (++this.beats % 10 === 0) emitContract(this.client, FleetRegister, this.registration);
+    emitContract(this.client, FleetTelemetry, {
+      workerId: this.registration.workerId,
+      at: Date.now(),
+      activeSessions: this.activeSessions(),
+      tokensPerSecond: this.stats.takeRate(),
+      rounds: this.stats.rounds,
+      acceptedTokens: this.stats.acceptedTokens,
+      draftedTokens: this.stats.draftedTokens,
+      memoryRssBytes: process.memoryUsage.rss(),
+    });
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./stats.js";
+export * from "./heartbeat.js";
+export * from "./keyed-lock.js";

@@ -1,0 +1,25 @@
+/** Counters a worker reports in its telemetry. */
+export class WorkerStats {
+  rounds = 0;
+  draftedTokens = 0;
+  acceptedTokens = 0;
+  private tokensInWindow = 0;
+  private windowStart = Date.now();
+  private lastRate = 0;
+
+  round(drafted: number, accepted: number, committed: number): void {
+    this.rounds++;
+    this.draftedTokens += drafted;
+    this.acceptedTokens += accepted;
+    this.tokensInWindow += committed;
+  }
+
+  /** Tokens per second since the previous call (one telemetry period). */
+  takeRate(now = Date.now()): number {
+    const seconds = (now - this.windowStart) / 1000;
+    if (seconds > 0) this.lastRate = this.tokensInWindow / seconds;
+    this.tokensInWindow = 0;
+    this.windowStart = now;
+    return this.lastRate;
+  }
+}

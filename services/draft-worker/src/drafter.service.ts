@@ -1,0 +1,141 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import type { LlamaContext } from "node-llama-cpp";
+import type { Subscription } from "nats";
+import { DrafterOpen, VerifyRound, WorkerClose, type PayloadOf, type ReplyOf } from "#contracts";
+import type { DraftWorkerConfig } from "#config";
+import { ModelSession, type LoadedModel } from "#llama";
+import type { Logger } from "#logging";
+import { RequestTimeoutError, type ContractBus } from "#transport";
+import { WorkerStats } from "#worker";
+import { DRAFT_MODEL, DRAFTER_CONFIG, DRAFTER_LOGGER, WORKER_BUS } from "./tokens.js";
+
+export interface DraftModel {
+  loaded: LoadedModel;
+  context: LlamaContext;
+}
+
+interface DrafterSession {
+  id: string;
+  verifierId: string;
+  model: ModelSession;
+  promptLength: number;
+  maxTokens: number;
+  window: number;
+  closed: boolean;
+}
+
+type VerifyReply = ReplyOf<typeof VerifyRound>;
+
+/**
+ * The edge side of the round: for each session, draft γ tokens after the committed sequence,
+ * send them to the session's verifier, commit what it answers (rolling the cache back past a
+ * rejection), and go again until the verifier says the session is finished.
+ */
+@Injectable()
+export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly stats = new WorkerStats();
+  private readonly sessions = new Map<string, DrafterSession>();
+  private subscriptions: Subscription[] = [];
+
+  constructor(
+    @Inject(DRAFTER_CONFIG) private readonly config: DraftWorkerConfig,
+    @Inject(DRAFTER_LOGGER) private readonly log: Logger,
+    @Inject(WORKER_BUS) private readonly bus: ContractBus,
+    @Inject(DRAFT_MODEL) private readonly draftModel: DraftModel,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const id = this.config.WORKER_ID;
+    this.subscriptions = [
+      this.bus.serve(DrafterOpen, id, (req) => this.open(req)),
+      this.bus.serve(WorkerClose, id, async (req) => ({ closed: this.close(req.sessionId, req.reason) })),
+    ];
+  }
+
+  onModuleDestroy(): void {
+    for (const sub of this.subscriptions) sub.unsubscribe();
+    for (const id of [...this.sessions.keys()]) this.close(id, "shutdown");
+  }
+
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  private async open(req: PayloadOf<typeof DrafterOpen>): Promise<ReplyOf<typeof DrafterOpen>> {
+    if (this.sessions.has(req.sessionId)) return { ok: true };
+    if (this.sessions.size >= this.config.MAX_SESSIONS) {
+      return { ok: false, error: { code: "internal", message: `drafter ${this.config.WORKER_ID} is at capacity` } };
+    }
+    const contextSize = this.draftModel.context.contextSize;
+    if (req.committedTokens.length + req.maxTokens > contextSize) {
+      return {
+        ok: false,
+        error: { code: "prompt_too_long", message: `the session needs ${req.committedTokens.length + req.maxTokens} tokens; the drafter's context holds ${contextSize}` },
+      };
+    }
+    const session: DrafterSession = {
+      id: req.sessionId,
+      verifierId: req.verifierId,
+      model: await ModelSession.open(this.draftModel.context, req.committedTokens),
+      promptLength: req.committedTokens.length,
+      maxTokens: req.maxTokens,
+      window: req.window ?? this.config.WINDOW,
+      closed: false,
+    };
+    this.sessions.set(req.sessionId, session);
+    void this.run(session);
+    return { ok: true };
+  }
+
+  private async run(session: DrafterSession): Promise<void> {
+    const sampling = { temperature: this.config.DRAFT_TEMPERATURE, seed: this.config.DRAFT_SEED };
+    try {
+      while (!session.closed) {
+        const position = session.model.position;
+        const generated = position - session.promptLength;
+        const window = Math.min(session.window, Math.max(0, session.maxTokens - generated - 1));
+        const draft = await session.model.draft(window, sampling);
+        const reply = await this.verifyWithRetry(session, position, draft);
+        if (reply.status === "rejected") {
+          this.log.warn({ sessionId: session.id, code: reply.error.code, reason: reply.error.message }, "verifier rejected the round");
+          break;
+        }
+        await session.model.commit(reply.position, reply.tokens);
+        if (reply.status === "applied") this.stats.round(draft.length, reply.accepted, reply.tokens.length);
+        if (reply.finished) break;
+      }
+    } catch (err) {
+      this.log.error({ sessionId: session.id, err: String(err) }, "drafting stopped");
+    } finally {
+      this.sessions.delete(session.id);
+      session.model.dispose();
+      this.log.debug({ sessionId: session.id }, "session closed");
+    }
+  }
+
+  /** A lost reply is safe to retry: the verifier answers a repeated position as stale. */
+  private async verifyWithRetry(session: DrafterSession, position: number, draft: number[]): Promise<VerifyReply> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.bus.request(
+          VerifyRound,
+          session.verifierId,
+          { sessionId: session.id, position, draft },
+          this.config.VERIFY_TIMEOUT_MS,
+        );
+      } catch (err) {
+        if (!(err instanceof RequestTimeoutError) || attempt >= this.config.VERIFY_RETRIES || session.closed) throw err;
+        this.log.warn({ sessionId: session.id, position, attempt }, "verify timed out; retrying");
+      }
+    }
+  }
+
+  /** Stops a session; its loop ends after the step in progress and frees the sequence. */
+  private close(sessionId: string, reason: string): boolean {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.closed) return false;
+    session.closed = true;
+    this.log.debug({ sessionId, reason }, "session closing");
+    return true;
+  }
+}

@@ -1,0 +1,23 @@
+import "reflect-metadata";
+import { NestFactory } from "@nestjs/core";
+import type { NestExpressApplication } from "@nestjs/platform-express";
+import { gatewayConfigSchema, loadConfigOrExit } from "#config";
+import { createLogger, NestPinoLogger } from "#logging";
+import { connectNats, ContractBus, installProcessGuards } from "#transport";
+import { GatewayModule } from "./gateway.module.js";
+
+const config = loadConfigOrExit(gatewayConfigSchema);
+const log = createLogger("gateway", config.LOG_LEVEL);
+const nc = await connectNats(config.NATS_URL, "gateway", log);
+const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config, log, new ContractBus(nc, log)), {
+  logger: new NestPinoLogger(log),
+  bodyParser: false,
+});
+app.useBodyParser("json", { limit: config.GATEWAY_BODY_LIMIT, type: () => true });
+installProcessGuards(log, async () => {
+  await app.close();
+  await nc.drain();
+});
+await app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST);
+const url = await app.getUrl();
+log.info({ url: url.replace("[::1]", "127.0.0.1") }, "ready");

@@ -1,0 +1,36 @@
+import { ArgumentsHost, Catch, HttpException, Inject, type ExceptionFilter } from "@nestjs/common";
+import type { Response } from "express";
+import type { Logger } from "#logging";
+import { HttpApiError } from "./openai-error.js";
+import { GATEWAY_LOGGER } from "./tokens.js";
+
+/** Every failure leaves the gateway as OpenAI's error object with a fitting status. */
+@Catch()
+export class OpenAIErrorFilter implements ExceptionFilter {
+  constructor(@Inject(GATEWAY_LOGGER) private readonly log: Logger) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const error = this.toApiError(exception);
+    if (error.status >= 500) this.log.error({ status: error.status, err: error.message }, "request failed");
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(error.status).json(error.body());
+  }
+
+  private toApiError(exception: unknown): HttpApiError {
+    if (exception instanceof HttpApiError) return exception;
+    const bodyParser = exception as { type?: string; status?: number; message?: string };
+    if (bodyParser.type === "entity.parse.failed") return HttpApiError.invalid("the request body is not valid JSON", null, "invalid_json");
+    if (bodyParser.type === "entity.too.large") return new HttpApiError(413, "the request body is too large", "invalid_request_error", "body_too_large");
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const cause = (exception as { cause?: { type?: string } }).cause;
+      if (cause?.type === "entity.parse.failed") return HttpApiError.invalid("the request body is not valid JSON", null, "invalid_json");
+      return new HttpApiError(status, exception.message, status >= 500 ? "server_error" : "invalid_request_error", status === 404 ? "not_found" : null);
+    }
+    return new HttpApiError(500, "internal error", "server_error");
+  }
+}

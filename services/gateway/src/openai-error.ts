@@ -1,0 +1,45 @@
+import type { ErrorCode } from "#contracts";
+
+/** OpenAI's error object: `{"error": {"message", "type", "param", "code"}}`. */
+export interface OpenAIErrorBody {
+  error: { message: string; type: string; param: string | null; code: string | null };
+}
+
+/** An error the gateway answers with a status and OpenAI's error body. */
+export class HttpApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type: string,
+    readonly code: string | null = null,
+    readonly param: string | null = null,
+  ) {
+    super(message);
+  }
+
+  body(): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
+  }
+
+  static invalid(message: string, param: string | null = null, code: string | null = null): HttpApiError {
+    return new HttpApiError(400, message, "invalid_request_error", code, param);
+  }
+}
+
+/** The one place where fleet error codes become HTTP statuses. */
+export function fromFleetError(code: ErrorCode, message: string): HttpApiError {
+  switch (code) {
+    case "bad_request":
+      return HttpApiError.invalid(message);
+    case "prompt_too_long":
+      return HttpApiError.invalid(message, "prompt", "context_length_exceeded");
+    case "model_not_found":
+      return new HttpApiError(404, message, "invalid_request_error", "model_not_found", "model");
+    case "no_compatible_pair":
+      return new HttpApiError(503, message, "service_unavailable", "no_compatible_pair");
+    case "session_lost":
+      return new HttpApiError(502, message, "server_error", "session_lost");
+    case "internal":
+      return new HttpApiError(500, message, "server_error", "internal_error");
+  }
+}

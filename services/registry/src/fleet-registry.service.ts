@@ -1,0 +1,97 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import type { ClientProxy } from "@nestjs/microservices";
+import type { Redis } from "ioredis";
+import { FleetChanged, fleetWorkerSchema, type FleetSnapshot, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
+import type { RegistryConfig } from "#config";
+import type { Logger } from "#logging";
+import { emitContract } from "#transport";
+import { FleetState } from "./fleet-state.js";
+import { FLEET_EVENTS, REDIS, REGISTRY_CONFIG, REGISTRY_LOGGER } from "./tokens.js";
+
+const WORKERS_KEY = "specfleet:registry:workers";
+
+/**
+ * Keeps the fleet state, mirrors it to Redis so a restarted registry recovers it, marks silent
+ * workers lost, and publishes the snapshot on every change and once a second.
+ */
+@Injectable()
+export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly state: FleetState;
+  private sweepTimer?: NodeJS.Timeout;
+  private publishTimer?: NodeJS.Timeout;
+
+  constructor(
+    @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
+    @Inject(REGISTRY_LOGGER) private readonly log: Logger,
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(FLEET_EVENTS) private readonly events: ClientProxy,
+  ) {
+    this.state = new FleetState(config.REGISTRY_LOST_AFTER_MS);
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.restore();
+    await this.events.connect();
+    this.sweepTimer = setInterval(() => this.sweep(), this.config.REGISTRY_SWEEP_MS);
+    this.publishTimer = setInterval(() => this.publish(), 1000);
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.sweepTimer);
+    clearInterval(this.publishTimer);
+  }
+
+  register(registration: WorkerRegistration): void {
+    const changed = this.state.register(registration, Date.now());
+    this.persist(registration.workerId);
+    if (changed) {
+      this.log.info({ workerId: registration.workerId, role: registration.role, model: registration.model.name }, "worker registered");
+      this.publish();
+    }
+  }
+
+  heartbeat(telemetry: WorkerTelemetry): void {
+    const { known, changed } = this.state.heartbeat(telemetry, Date.now());
+    if (!known) return;
+    this.persist(telemetry.workerId);
+    if (changed) {
+      this.log.info({ workerId: telemetry.workerId }, "worker back");
+      this.publish();
+    }
+  }
+
+  snapshot(): FleetSnapshot {
+    return this.state.snapshot(Date.now());
+  }
+
+  private sweep(): void {
+    const lost = this.state.sweep(Date.now());
+    if (lost.length === 0) return;
+    for (const workerId of lost) this.persist(workerId);
+    this.log.warn({ workers: lost }, "workers lost");
+    this.publish();
+  }
+
+  private publish(): void {
+    emitContract(this.events, FleetChanged, this.snapshot());
+  }
+
+  private persist(workerId: string): void {
+    const worker = this.state.get(workerId);
+    if (!worker) return;
+    this.redis.hset(WORKERS_KEY, workerId, JSON.stringify(worker)).catch((err: unknown) => {
+      this.log.warn({ err: String(err) }, "could not persist the fleet to Redis");
+    });
+  }
+
+  private async restore(): Promise<void> {
+    const stored = await this.redis.hgetall(WORKERS_KEY);
+    const workers = Object.values(stored).flatMap((json) => {
+      const parsed = fleetWorkerSchema.safeParse(JSON.parse(json));
+      return parsed.success ? [parsed.data] : [];
+    });
+    // Restored workers must prove they are alive: they are live again at their next heartbeat.
+    this.state.restore(workers.map((w) => ({ ...w, state: "lost" as const })));
+    this.log.info({ workers: workers.length }, "fleet restored from Redis");
+  }
+}

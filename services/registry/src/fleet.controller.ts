@@ -1,0 +1,25 @@
+import { Controller } from "@nestjs/common";
+import { EventPattern, MessagePattern, Payload } from "@nestjs/microservices";
+import { FleetRegister, FleetSnapshotRequest, FleetTelemetry, type FleetSnapshot, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
+import { contractPipe } from "#transport";
+import { FleetRegistryService } from "./fleet-registry.service.js";
+
+@Controller()
+export class FleetController {
+  constructor(private readonly registry: FleetRegistryService) {}
+
+  @EventPattern(FleetRegister.subject)
+  register(@Payload(contractPipe(FleetRegister)) registration: WorkerRegistration): void {
+    this.registry.register(registration);
+  }
+
+  @EventPattern(FleetTelemetry.subject)
+  telemetry(@Payload(contractPipe(FleetTelemetry)) telemetry: WorkerTelemetry): void {
+    this.registry.heartbeat(telemetry);
+  }
+
+  @MessagePattern(FleetSnapshotRequest.subject)
+  snapshot(): FleetSnapshot {
+    return this.registry.snapshot();
+  }
+}

@@ -1,0 +1,141 @@
+import { Inject, Injectable } from "@nestjs/common";
+import {
+  DrafterOpen,
+  SessionStream,
+  VerifierOpen,
+  WorkerClose,
+  type CompletionJob,
+  type RemoteError,
+  type SubmitReply,
+} from "#contracts";
+import type { SchedulerConfig } from "#config";
+import type { Logger } from "#logging";
+import { pairingPolicies, type PairingDecision, type PairingPolicy, type WorkerView } from "#pairing";
+import type { ContractBus } from "#transport";
+import { FleetViewService } from "./fleet-view.service.js";
+import { SessionTable } from "./session-table.js";
+import { SCHEDULER_CONFIG, SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
+
+/**
+ * Admission and placement: a request is refused when no compatible pair exists, queued while
+ * every pair is busy, and otherwise opened on the verifier (which tokenizes and owns the
+ * committed sequence) and then on the drafter. The scheduler stays out of the rounds.
+ */
+@Injectable()
+export class DispatcherService {
+  private readonly policy: PairingPolicy;
+  private readonly queue: CompletionJob[] = [];
+  private readonly table = new SessionTable();
+
+  constructor(
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    @Inject(SCHEDULER_LOGGER) private readonly log: Logger,
+    @Inject(WORKER_BUS) private readonly bus: ContractBus,
+    private readonly fleet: FleetViewService,
+  ) {
+    this.policy = pairingPolicies[config.PAIRING_POLICY];
+  }
+
+  submit(job: CompletionJob): SubmitReply {
+    if (this.table.has(job.sessionId) || this.queue.some((q) => q.sessionId === job.sessionId)) {
+      return { ok: true, sessionId: job.sessionId, queued: false };
+    }
+    const decision = this.decide(job);
+    if (decision.kind === "none") return { ok: false, error: { code: decision.code, message: decision.reason } };
+    this.queue.push(job);
+    this.log.info({ sessionId: job.sessionId, model: job.model, decision: decision.kind }, "request admitted");
+    this.pump();
+    return { ok: true, sessionId: job.sessionId, queued: this.queue.includes(job) };
+  }
+
+  sessionEnded(sessionId: string): void {
+    if (this.table.remove(sessionId)) this.pump();
+  }
+
+  /** After a fleet change: sessions on lost workers are failed (failover comes later), queue moves. */
+  fleetChanged(): void {
+    for (const worker of this.fleet.workers()) {
+      if (worker.state !== "lost") continue;
+      for (const session of this.table.onWorker(worker.workerId)) {
+        this.fail(session.job.sessionId, { code: "session_lost", message: `worker ${worker.workerId} was lost` });
+      }
+    }
+    this.pump();
+  }
+
+  /** Places every queued request that can be placed now, in arrival order. */
+  private pump(): void {
+    for (const job of [...this.queue]) {
+      const decision = this.decide(job);
+      if (decision.kind === "wait") continue;
+      this.queue.splice(this.queue.indexOf(job), 1);
+      if (decision.kind === "none") {
+        this.publishError(job.sessionId, { code: decision.code, message: decision.reason });
+        continue;
+      }
+      this.table.place({ job, verifierId: decision.verifierId, drafterId: decision.drafterId, placedAt: Date.now() });
+      void this.open(job, decision.verifierId, decision.drafterId);
+    }
+  }
+
+  private decide(job: CompletionJob): PairingDecision {
+    const views: WorkerView[] = this.fleet.workers().map((w) => ({
+      id: w.workerId,
+      role: w.role,
+      modelName: w.model.name,
+      vocabFingerprint: w.model.vocabFingerprint,
+      ready: w.state === "ready",
+      activeSessions: this.table.loadOf(w.workerId),
+      maxSessions: w.maxSessions,
+    }));
+    return this.policy(views, { model: job.model });
+  }
+
+  private async open(job: CompletionJob, verifierId: string, drafterId: string): Promise<void> {
+    const timeout = this.config.SCHEDULER_OPEN_TIMEOUT_MS;
+    try {
+      const verifier = await this.bus.request(
+        VerifierOpen,
+        verifierId,
+        { sessionId: job.sessionId, prompt: job.prompt, maxTokens: job.maxTokens, drafterId },
+        timeout,
+      );
+      if (!verifier.ok) return this.fail(job.sessionId, verifier.error);
+      const drafter = await this.bus.request(
+        DrafterOpen,
+        drafterId,
+        {
+          sessionId: job.sessionId,
+          verifierId,
+          committedTokens: verifier.promptTokens,
+          maxTokens: job.maxTokens,
+          window: job.window,
+        },
+        timeout,
+      );
+      if (!drafter.ok) {
+        await this.closeOn(verifierId, job.sessionId, "drafter refused the session");
+        return this.fail(job.sessionId, drafter.error);
+      }
+      this.log.info({ sessionId: job.sessionId, verifierId, drafterId, promptTokens: verifier.promptTokens.length }, "session opened");
+    } catch (err) {
+      await this.closeOn(verifierId, job.sessionId, "open failed");
+      this.fail(job.sessionId, { code: "internal", message: `could not open the session: ${(err as Error).message}` });
+    }
+  }
+
+  private fail(sessionId: string, error: RemoteError): void {
+    if (!this.table.remove(sessionId)) return;
+    this.log.warn({ sessionId, code: error.code, reason: error.message }, "session failed");
+    this.publishError(sessionId, error);
+    this.pump();
+  }
+
+  private publishError(sessionId: string, error: RemoteError): void {
+    this.bus.publish(SessionStream, sessionId, { kind: "error", sessionId, error });
+  }
+
+  private async closeOn(workerId: string, sessionId: string, reason: string): Promise<void> {
+    await this.bus.request(WorkerClose, workerId, { sessionId, reason }, 2000).catch(() => undefined);
+  }
+}

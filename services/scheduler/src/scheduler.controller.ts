@@ -1,0 +1,37 @@
+import { Controller } from "@nestjs/common";
+import { EventPattern, MessagePattern, Payload } from "@nestjs/microservices";
+import {
+  FleetChanged,
+  SchedulerSessionEnded,
+  SchedulerSubmit,
+  type CompletionJob,
+  type FleetSnapshot,
+  type SessionEnded,
+  type SubmitReply,
+} from "#contracts";
+import { contractPipe } from "#transport";
+import { DispatcherService } from "./dispatcher.service.js";
+import { FleetViewService } from "./fleet-view.service.js";
+
+@Controller()
+export class SchedulerController {
+  constructor(
+    private readonly dispatcher: DispatcherService,
+    private readonly fleet: FleetViewService,
+  ) {}
+
+  @MessagePattern(SchedulerSubmit.subject)
+  submit(@Payload(contractPipe(SchedulerSubmit)) job: CompletionJob): SubmitReply {
+    return this.dispatcher.submit(job);
+  }
+
+  @EventPattern(SchedulerSessionEnded.subject)
+  sessionEnded(@Payload(contractPipe(SchedulerSessionEnded)) ended: SessionEnded): void {
+    this.dispatcher.sessionEnded(ended.sessionId);
+  }
+
+  @EventPattern(FleetChanged.subject)
+  fleetChanged(@Payload(contractPipe(FleetChanged)) snapshot: FleetSnapshot): void {
+    if (this.fleet.update(snapshot)) this.dispatcher.fleetChanged();
+  }
+}

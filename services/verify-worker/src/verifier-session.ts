@@ -1,0 +1,20 @@
+import type { ModelSession } from "#llama";
+import { TextStream } from "./text-stream.js";
+
+/** What the verifier keeps per session: the single writer of its committed sequence. */
+export class VerifierSession {
+  readonly generated: number[] = [];
+  rounds = 0;
+  drafted = 0;
+  accepted = 0;
+  finished = false;
+
+  constructor(
+    readonly id: string,
+    readonly model: ModelSession,
+    readonly promptLength: number,
+    readonly maxTokens: number,
+    readonly drafterId: string | null,
+    readonly text: TextStream,
+  ) {}
+}
