@@ -13,7 +13,9 @@ export class ConfigError extends Error {
  * names. A bad value throws a ConfigError naming every offending variable.
  */
 export function parseConfig<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv): z.infer<S> {
-  const result = schema.safeParse(env);
+  // An empty variable means "not set" (Number("") would silently be 0).
+  const set = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const result = schema.safeParse(set);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const name = issue.path.join(".");

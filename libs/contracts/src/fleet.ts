@@ -32,6 +32,7 @@ export const workerTelemetrySchema = z.object({
   rounds: z.number().int().nonnegative(),
   acceptedTokens: z.number().int().nonnegative(),
   draftedTokens: z.number().int().nonnegative(),
+  rollbacks: z.number().int().nonnegative(),
   memoryRssBytes: z.number().nonnegative(),
 });
 export type WorkerTelemetry = z.infer<typeof workerTelemetrySchema>;

@@ -4,7 +4,7 @@ import { DrafterOpen, SchedulerSubmit, SessionStream, VerifyRound, decodeBytes, 
 
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
-void describe("decodeBytes", () => {
+describe("decodeBytes", () => {
   const garbage: [string, Uint8Array][] = [
     ["empty", new Uint8Array()],
     ["invalid UTF-8", new Uint8Array([0xff, 0xfe, 0x00])],
@@ -12,24 +12,24 @@ void describe("decodeBytes", () => {
     ["plain text", new TextEncoder().encode("hello")],
   ];
   for (const [name, data] of garbage) {
-    void it(`rejects ${name} without throwing`, () => {
+    it(`rejects ${name} without throwing`, () => {
       assert.deepEqual(decodeBytes(VerifyRound.schema, data), { ok: false, reason: "payload is not valid JSON" });
     });
   }
 
-  void it("decodes a valid VerifyRound and strips unknown keys", () => {
+  it("decodes a valid VerifyRound and strips unknown keys", () => {
     const data = bytes({ sessionId: "s-1", position: 7, draft: [4, 5, 6], extra: true });
     assert.deepEqual(decodeBytes(VerifyRound.schema, data), { ok: true, value: { sessionId: "s-1", position: 7, draft: [4, 5, 6] } });
   });
 
-  void it("valid JSON of the wrong shape fails schema validation, naming the field", () => {
+  it("valid JSON of the wrong shape fails schema validation, naming the field", () => {
     const result = decodeBytes(VerifyRound.schema, bytes({ sessionId: "s1", position: "7", draft: [] }));
     assert.equal(result.ok, false);
     assert.match(!result.ok ? result.reason : "", /→ at position/);
   });
 });
 
-void describe("decodeWith VerifyRound.schema", () => {
+describe("decodeWith VerifyRound.schema", () => {
   const valid = { sessionId: "s1", position: 0, draft: [] as number[] };
   const invalid: [string, unknown, RegExp][] = [
     ["null", null, /expected object/],
@@ -43,28 +43,28 @@ void describe("decodeWith VerifyRound.schema", () => {
     ["missing draft", { sessionId: "s1", position: 0 }, /→ at draft/],
   ];
   for (const [name, data, reason] of invalid) {
-    void it(`rejects ${name}`, () => {
+    it(`rejects ${name}`, () => {
       const result = decodeWith(VerifyRound.schema, data);
       assert.equal(result.ok, false);
       assert.match(!result.ok ? result.reason : "", reason);
     });
   }
 
-  void it("accepts an empty draft (γ=0) and 64 tokens", () => {
+  it("accepts an empty draft (γ=0) and 64 tokens", () => {
     assert.deepEqual(decodeWith(VerifyRound.schema, valid), { ok: true, value: valid });
     const full = { ...valid, draft: Array<number>(64).fill(9) };
     assert.deepEqual(decodeWith(VerifyRound.schema, full), { ok: true, value: full });
   });
 });
 
-void describe("decodeWith SchedulerSubmit.reply", () => {
+describe("decodeWith SchedulerSubmit.reply", () => {
   const valid = [
     { ok: true, sessionId: "s1", queued: false },
     { ok: true, sessionId: "s1", queued: true },
     { ok: false, error: { code: "model_not_found", message: "no verifier for 'm'" } },
   ];
   for (const reply of valid) {
-    void it(`accepts ${JSON.stringify(reply)}`, () => {
+    it(`accepts ${JSON.stringify(reply)}`, () => {
       assert.deepEqual(decodeWith(SchedulerSubmit.reply, reply), { ok: true, value: reply });
     });
   }
@@ -76,7 +76,7 @@ void describe("decodeWith SchedulerSubmit.reply", () => {
     ["failure without error", { ok: false }, /→ at error/],
   ];
   for (const [name, data, reason] of invalid) {
-    void it(`rejects ${name}`, () => {
+    it(`rejects ${name}`, () => {
       const result = decodeWith(SchedulerSubmit.reply, data);
       assert.equal(result.ok, false);
       assert.match(!result.ok ? result.reason : "", reason);
@@ -84,7 +84,7 @@ void describe("decodeWith SchedulerSubmit.reply", () => {
   }
 });
 
-void describe("subjectFor", () => {
+describe("subjectFor", () => {
   const valid: [string, string, string][] = [
     ["VerifyRound", "verifier-1", "specfleet.verifier.verifier-1.verify"],
     ["DrafterOpen", "d_2", "specfleet.drafter.d_2.open"],
@@ -92,18 +92,18 @@ void describe("subjectFor", () => {
   ];
   const contracts = { VerifyRound, DrafterOpen, SessionStream };
   for (const [name, id, subject] of valid) {
-    void it(`${name} with '${id}' → ${subject}`, () => {
+    it(`${name} with '${id}' → ${subject}`, () => {
       assert.equal(subjectFor(contracts[name as keyof typeof contracts], id), subject);
     });
   }
 
   for (const id of ["", "a.b", "*", ">", "a b", "v1.>"]) {
-    void it(`rejects id ${JSON.stringify(id)}`, () => {
+    it(`rejects id ${JSON.stringify(id)}`, () => {
       assert.throws(() => subjectFor(VerifyRound, id), { message: `invalid subject id '${id}': use letters, digits, '-' and '_'` });
     });
   }
 
-  void it("a subject without {id} is returned as is", () => {
+  it("a subject without {id} is returned as is", () => {
     assert.equal(subjectFor(SchedulerSubmit, "ignored.*"), "specfleet.scheduler.submit");
   });
 });

@@ -102,7 +102,7 @@ export class ModelSession {
   }
 
   dispose(): void {
-    this.sequence.dispose();
+    void this.sequence.dispose();
   }
 }
 

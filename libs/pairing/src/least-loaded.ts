@@ -1,5 +1,7 @@
 import type { PairingDecision, PairingPolicy, WorkerView } from "./types.js";
 
+/** Loads are sums of fractions: equal ones may differ in the last bit (0.1 + 0.2 vs 0.3). */
+const SCORE_EPSILON = 1e-9;
 const load = (w: WorkerView) => w.activeSessions / w.maxSessions;
 const hasRoom = (w: WorkerView) => w.activeSessions < w.maxSessions;
 
@@ -23,7 +25,8 @@ export const leastLoaded: PairingPolicy = (fleet, request): PairingDecision => {
       compatible++;
       if (!hasRoom(verifier) || !hasRoom(drafter)) continue;
       const score = load(verifier) + load(drafter);
-      if (!best || score < best.score || (score === best.score && tieBreak(verifier, drafter, best))) {
+      const tie = best !== null && Math.abs(score - best.score) < SCORE_EPSILON;
+      if (!best || (!tie && score < best.score) || (tie && tieBreak(verifier, drafter, best))) {
         best = { verifier, drafter, score };
       }
     }

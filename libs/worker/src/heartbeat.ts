@@ -38,6 +38,7 @@ export class Heartbeat {
       rounds: this.stats.rounds,
       acceptedTokens: this.stats.acceptedTokens,
       draftedTokens: this.stats.draftedTokens,
+      rollbacks: this.stats.rollbacks,
       memoryRssBytes: process.memoryUsage.rss(),
     });
   }

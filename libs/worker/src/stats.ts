@@ -3,6 +3,8 @@ export class WorkerStats {
   rounds = 0;
   draftedTokens = 0;
   acceptedTokens = 0;
+  /** Rounds in which a draft token was rejected and the KV cache rolled back. */
+  rollbacks = 0;
   private tokensInWindow = 0;
   private windowStart = Date.now();
   private lastRate = 0;
@@ -11,6 +13,7 @@ export class WorkerStats {
     this.rounds++;
     this.draftedTokens += drafted;
     this.acceptedTokens += accepted;
+    if (accepted < drafted) this.rollbacks++;
     this.tokensInWindow += committed;
   }
 

@@ -1,4 +1,5 @@
-import { Controller, Get, Inject } from "@nestjs/common";
+import { Controller, Get, Inject, Res } from "@nestjs/common";
+import type { Response } from "express";
 import type { ClientProxy } from "@nestjs/microservices";
 import { FleetSnapshotRequest } from "#contracts";
 import { sendContract } from "#transport";
@@ -29,5 +30,22 @@ export class ModelsController {
   @Get("healthz")
   health() {
     return { status: "ok" };
+  }
+
+  /** Ready when a verifier and a drafter with its vocabulary are live; lists the live fleet. */
+  @Get("readyz")
+  async ready(@Res({ passthrough: true }) res: Response) {
+    const snapshot = await sendContract(this.controlPlane, FleetSnapshotRequest, {}, 3000).catch(() => null);
+    const live = snapshot?.workers.filter((w) => w.state === "ready") ?? [];
+    const verifiers = live.filter((w) => w.role === "verifier");
+    const drafters = live.filter((w) => w.role === "drafter");
+    const paired = verifiers.some((v) => drafters.some((d) => d.model.vocabFingerprint === v.model.vocabFingerprint));
+    res.status(paired ? 200 : 503);
+    return {
+      status: paired ? "ready" : "not_ready",
+      registry: snapshot ? "up" : "down",
+      verifiers: verifiers.map((w) => ({ id: w.workerId, model: w.model.name })),
+      drafters: drafters.map((w) => ({ id: w.workerId, model: w.model.name })),
+    };
   }
 }

@@ -1,0 +1,131 @@
+import { basename, extname } from "node:path";
+import type { ServiceActor } from "./service-process.js";
+
+/** One worker of a local fleet; everything left out comes from the fleet-wide options. */
+export interface FleetWorker {
+  /** WORKER_ID and process name. Default verifier-N / drafter-N. */
+  id?: string;
+  modelPath?: string;
+  /** The name clients ask for. Default: the model file name without extension. */
+  modelName?: string;
+  /** Variables for this worker only, applied last. */
+  env?: Record<string, string>;
+}
+
+/** What shapes the services' environment; see libs/config/src/services.ts for each variable. */
+export interface FleetPlanOptions {
+  /** A count of default workers, or one entry per worker. Default 1. */
+  verifiers?: number | FleetWorker[];
+  /** A count of default workers, or one entry per worker. Default 1. */
+  drafters?: number | FleetWorker[];
+  modelPath: string;
+  modelName?: string;
+  /** THREADS per worker. Default 1. */
+  threads?: number;
+  maxSessions?: number;
+  contextSize?: number;
+  /** γ: WINDOW for drafters. */
+  window?: number;
+  draftTemperature?: number;
+  draftSeed?: number;
+  /** Variables for every service, applied before per-actor and per-worker ones. */
+  env?: Record<string, string>;
+  /** Variables per actor, applied before per-worker ones. */
+  serviceEnv?: Partial<Record<ServiceActor, Record<string, string>>>;
+}
+
+export interface PlannedService {
+  /** Process name: the actor, or the worker id. */
+  name: string;
+  actor: ServiceActor;
+  env: Record<string, string>;
+}
+
+/** Connection and gateway settings every plan needs. */
+export interface FleetEndpoints {
+  natsUrl: string;
+  redisUrl: string;
+  logLevel: string;
+  gatewayHost: string;
+  gatewayPort: number;
+}
+
+/**
+ * The services of a local fleet in start order (registry, scheduler, gateway, verifiers,
+ * drafters) with each one's environment. Pure, so the env mapping is tested without processes.
+ */
+export function planFleet(options: FleetPlanOptions, endpoints: FleetEndpoints): PlannedService[][] {
+  const common = { NATS_URL: endpoints.natsUrl, REDIS_URL: endpoints.redisUrl, LOG_LEVEL: endpoints.logLevel, ...options.env };
+  const envFor = (actor: ServiceActor, own: Record<string, string>, overrides: Record<string, string> = {}) => ({
+    ...common,
+    ...own,
+    ...options.serviceEnv?.[actor],
+    ...overrides,
+  });
+  const control: PlannedService[][] = [
+    [{ name: "registry", actor: "registry", env: envFor("registry", {}) }],
+    [{ name: "scheduler", actor: "scheduler", env: envFor("scheduler", {}) }],
+    [
+      {
+        name: "gateway",
+        actor: "gateway",
+        env: envFor("gateway", { GATEWAY_HOST: endpoints.gatewayHost, GATEWAY_PORT: String(endpoints.gatewayPort) }),
+      },
+    ],
+  ];
+  const verifiers = workers(options.verifiers, "verifier").map((worker) => ({
+    name: worker.id,
+    actor: "verify-worker" as const,
+    env: envFor("verify-worker", workerEnv(worker, options), worker.env),
+  }));
+  const drafters = workers(options.drafters, "drafter").map((worker) => ({
+    name: worker.id,
+    actor: "draft-worker" as const,
+    env: envFor("draft-worker", { ...workerEnv(worker, options), ...drafterEnv(options) }, worker.env),
+  }));
+  const plan = [...control, verifiers, drafters].filter((stage) => stage.length > 0);
+  assertUniqueNames(plan.flat());
+  return plan;
+}
+
+type NamedWorker = FleetWorker & { id: string };
+
+function workers(spec: number | FleetWorker[] | undefined, prefix: string): NamedWorker[] {
+  const list = typeof spec === "number" || spec === undefined ? Array.from({ length: spec ?? 1 }, (): FleetWorker => ({})) : spec;
+  return list.map((worker, index) => ({ ...worker, id: worker.id ?? `${prefix}-${index + 1}` }));
+}
+
+function workerEnv(worker: NamedWorker, options: FleetPlanOptions): Record<string, string> {
+  const modelPath = worker.modelPath ?? options.modelPath;
+  return defined({
+    WORKER_ID: worker.id,
+    MODEL_PATH: modelPath,
+    MODEL_NAME: worker.modelName ?? (worker.modelPath === undefined ? options.modelName : undefined) ?? modelNameOf(modelPath),
+    THREADS: options.threads ?? 1,
+    MAX_SESSIONS: options.maxSessions,
+    CONTEXT_SIZE: options.contextSize,
+  });
+}
+
+function drafterEnv(options: FleetPlanOptions): Record<string, string> {
+  return defined({ WINDOW: options.window, DRAFT_TEMPERATURE: options.draftTemperature, DRAFT_SEED: options.draftSeed });
+}
+
+/** "…/stories260K.gguf" → "stories260K". */
+export function modelNameOf(modelPath: string): string {
+  return basename(modelPath, extname(modelPath));
+}
+
+function defined(values: Record<string, string | number | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) if (value !== undefined) env[key] = String(value);
+  return env;
+}
+
+function assertUniqueNames(services: PlannedService[]): void {
+  const seen = new Set<string>(["nats-server", "redis-server"]);
+  for (const service of services) {
+    if (seen.has(service.name)) throw new Error(`two services are named '${service.name}': give workers distinct ids`);
+    seen.add(service.name);
+  }
+}

@@ -1,0 +1,178 @@
+import { join } from "node:path";
+import { planFleet, type FleetPlanOptions, type PlannedService } from "./fleet-plan.js";
+import { silentLog, type InfraLog } from "./log.js";
+import { defaultModelPath, projectRoot } from "./paths.js";
+import { freePort, waitUntil } from "./ports.js";
+import { describeExit, type ManagedProcess, type ProcessOutput } from "./processes.js";
+import { startNats, startRedis, type ServerHandle } from "./servers.js";
+import { startService } from "./service-process.js";
+
+export interface LocalFleetOptions extends Partial<FleetPlanOptions> {
+  /** Use this NATS instead of starting a nats-server. */
+  natsUrl?: string;
+  /** Use this Redis instead of starting a redis-server. */
+  redisUrl?: string;
+  /** Default 127.0.0.1. */
+  gatewayHost?: string;
+  /** 0 (default): a free port. */
+  gatewayPort?: number;
+  /** Default "info". */
+  logLevel?: string;
+  /** Write each process's output to `<logDir>/<name>.log`. */
+  logDir?: string;
+  /** Echo each process's output to the console, prefixed with its name. */
+  console?: boolean;
+  /** Per stage: servers, each service, the gateway's /healthz. Default 120 s (model loading). */
+  readyTimeoutMs?: number;
+  log?: InfraLog;
+  onProgress?: (progress: FleetProgress) => void;
+  /** Aborting stops what has started and rejects. */
+  signal?: AbortSignal;
+  /** Project folder holding dist/. Default projectRoot(). */
+  root?: string;
+}
+
+export interface FleetProgress {
+  done: number;
+  total: number;
+  /** What was just finished: "nats-server ready", "verifier-1 ready", ... */
+  step: string;
+}
+
+export interface LocalFleet {
+  gatewayUrl: string;
+  natsUrl: string;
+  redisUrl: string;
+  /** Every process started, by name: nats-server, redis-server, registry, ..., verifier-1, drafter-1. */
+  processes: Map<string, ManagedProcess>;
+  /** Stops everything in reverse start order. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole fleet on this machine, each actor its own OS process: nats-server and redis-server
+ * (unless URLs are given), registry, scheduler, gateway, verifiers, drafters; each stage waits
+ * for the previous one to log ready. Resolves once the gateway's /healthz answers 200.
+ */
+export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<LocalFleet> {
+  const log = options.log ?? silentLog;
+  const timeoutMs = options.readyTimeoutMs ?? 120_000;
+  const processes = new Map<string, ManagedProcess>();
+  const stages: Array<Array<() => Promise<unknown>>> = [];
+  const stopAll = once(async () => {
+    for (const stage of stages.reverse()) await Promise.all(stage.map((stop) => stop()));
+  });
+  const output = (name: string): ProcessOutput => ({
+    logFile: options.logDir === undefined ? undefined : join(options.logDir, `${name}.log`),
+    console: options.console,
+  });
+  const abortReason = () => (options.signal?.aborted === true ? "aborted" : undefined);
+  const gatewayHost = options.gatewayHost ?? "127.0.0.1";
+
+  try {
+    const gatewayPort = options.gatewayPort === undefined || options.gatewayPort === 0 ? await freePort() : options.gatewayPort;
+    const serverNames = [options.natsUrl === undefined ? "nats-server" : [], options.redisUrl === undefined ? "redis-server" : []].flat();
+    // The plan needs the URLs, which need the servers: plan with placeholders to count steps first.
+    const draft = plan(options, { natsUrl: "", redisUrl: "", gatewayHost, gatewayPort });
+    const progress = counter(serverNames.length + draft.flat().length + 1, options.onProgress);
+
+    const settled = await Promise.allSettled([
+      options.natsUrl === undefined ? startNats({ log, output: output("nats-server"), timeoutMs }) : undefined,
+      options.redisUrl === undefined ? startRedis({ log, output: output("redis-server"), timeoutMs }) : undefined,
+    ]);
+    // Register whichever came up before reporting a failure, so none is left behind.
+    const servers = settled.map((result) => (result.status === "fulfilled" ? result.value : undefined));
+    stages.push(servers.filter((s): s is ServerHandle => s !== undefined).map((server) => () => server.stop()));
+    for (const result of settled) if (result.status === "rejected") throw result.reason;
+    for (const server of servers) {
+      if (server === undefined) continue;
+      processes.set(server.process.name, server.process);
+      progress(`${server.process.name} ready on ${server.url}`);
+    }
+    const natsUrl = options.natsUrl ?? (servers[0] as ServerHandle).url;
+    const redisUrl = options.redisUrl ?? (servers[1] as ServerHandle).url;
+
+    for (const stage of plan(options, { natsUrl, redisUrl, gatewayHost, gatewayPort })) {
+      options.signal?.throwIfAborted();
+      const started = await startStage(stage, options, output, processes, stages);
+      await Promise.all(
+        started.map(async (child) => {
+          await child.waitForReady(timeoutMs, options.signal);
+          log.info({ service: child.name, servicePid: child.pid }, "service ready");
+          progress(`${child.name} ready`);
+        }),
+      );
+    }
+
+    const gatewayUrl = `http://${urlHost(gatewayHost)}:${gatewayPort}`;
+    const gateway = processes.get("gateway") as ManagedProcess;
+    await waitUntil(`gateway ${gatewayUrl}/healthz`, () => healthy(`${gatewayUrl}/healthz`), {
+      timeoutMs,
+      intervalMs: 100,
+      giveUp: () => abortReason() ?? (gateway.running ? undefined : `gateway exited (${describeExit(gateway.exitStatus)})`),
+    });
+    progress(`gateway answers ${gatewayUrl}/healthz`);
+    return { gatewayUrl, natsUrl, redisUrl, processes, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function plan(options: LocalFleetOptions, endpoints: { natsUrl: string; redisUrl: string; gatewayHost: string; gatewayPort: number }) {
+  return planFleet(
+    { ...options, modelPath: options.modelPath ?? defaultModelPath() },
+    { ...endpoints, logLevel: options.logLevel ?? "info" },
+  );
+}
+
+async function startStage(
+  stage: PlannedService[],
+  options: LocalFleetOptions,
+  output: (name: string) => ProcessOutput,
+  processes: Map<string, ManagedProcess>,
+  stages: Array<Array<() => Promise<unknown>>>,
+): Promise<ManagedProcess[]> {
+  const stops: Array<() => Promise<unknown>> = [];
+  stages.push(stops);
+  const started: ManagedProcess[] = [];
+  for (const service of stage) {
+    const child = await startService(service.actor, {
+      name: service.name,
+      env: service.env,
+      root: options.root ?? projectRoot(),
+      output: output(service.name),
+    });
+    processes.set(service.name, child);
+    stops.push(() => child.stop());
+    started.push(child);
+  }
+  return started;
+}
+
+async function healthy(url: string): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(1000) });
+    await response.body?.cancel();
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** A wildcard bind address is reached through loopback. */
+function urlHost(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "[::1]";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+function counter(total: number, onProgress: ((progress: FleetProgress) => void) | undefined) {
+  let done = 0;
+  return (step: string) => onProgress?.({ done: ++done, total, step });
+}
+
+function once(run: () => Promise<void>): () => Promise<void> {
+  let running: Promise<void> | undefined;
+  return () => (running ??= run());
+}

@@ -1,0 +1,42 @@
+import { ClientProxyFactory } from "@nestjs/microservices";
+import { FleetSnapshotRequest, type FleetSnapshot, type WorkerRole } from "#contracts";
+import { natsClientOptions, sendContract } from "#transport";
+
+/** The registry's view of the fleet, asked for over NATS like any actor would. */
+export async function fleetSnapshot(natsUrl: string): Promise<FleetSnapshot> {
+  const client = ClientProxyFactory.create(natsClientOptions(natsUrl, "test-observer"));
+  try {
+    return await sendContract(client, FleetSnapshotRequest, {}, 5000);
+  } finally {
+    await client.close();
+  }
+}
+
+export interface Totals {
+  rounds: number;
+  draftedTokens: number;
+  acceptedTokens: number;
+  rollbacks: number;
+}
+
+/** Sums the telemetry of every live worker of a role, once each has reported after the call. */
+export async function fleetTotals(natsUrl: string, role: WorkerRole, timeoutMs = 10_000): Promise<Totals> {
+  const since = Date.now();
+  const deadline = since + timeoutMs;
+  for (;;) {
+    const workers = (await fleetSnapshot(natsUrl)).workers.filter((w) => w.role === role && w.state === "ready");
+    if (workers.length > 0 && workers.every((w) => (w.telemetry?.at ?? 0) > since)) {
+      return workers.reduce<Totals>(
+        (sum, w) => ({
+          rounds: sum.rounds + w.telemetry!.rounds,
+          draftedTokens: sum.draftedTokens + w.telemetry!.draftedTokens,
+          acceptedTokens: sum.acceptedTokens + w.telemetry!.acceptedTokens,
+          rollbacks: sum.rollbacks + w.telemetry!.rollbacks,
+        }),
+        { rounds: 0, draftedTokens: 0, acceptedTokens: 0, rollbacks: 0 },
+      );
+    }
+    if (Date.now() > deadline) throw new Error(`no fresh telemetry from the ${role}s within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
