@@ -1,0 +1,162 @@
+import { existsSync } from "node:fs";
+import { join, resolve } from "node:path";
+import type { Argv } from "yargs";
+import { z } from "zod";
+import { parseConfig } from "#config";
+import { defaultModelPath, describeExit, modelNameOf, projectRoot, startLocalFleet, type LocalFleet } from "#infra";
+import { progressLog, startupProgress } from "./progress.js";
+
+/** The only variables the CLI itself reads; each service parses its own. */
+const cliEnvSchema = z.object({
+  NATS_URL: z.string().min(1).optional(),
+  REDIS_URL: z.string().min(1).optional(),
+});
+
+const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+
+export function fleetUpOptions(yargs: Argv) {
+  const env = parseConfig(cliEnvSchema, process.env);
+  return yargs
+    .option("port", { type: "number", default: 8080, describe: "Gateway HTTP port (0 picks a free one)" })
+    .option("host", { type: "string", default: "127.0.0.1", describe: "Gateway bind address" })
+    .option("verifiers", { type: "number", default: 1, describe: "Verify-workers to start (each holds the target model)" })
+    .option("drafters", { type: "number", default: 2, describe: "Draft-workers to start" })
+    .option("model", { type: "string", default: defaultModelPath(), describe: "GGUF model for every worker", normalize: true })
+    .option("model-name", { type: "string", describe: "Name clients ask for [default: the model file name]" })
+    .option("threads", { type: "number", default: 1, describe: "CPU threads per worker" })
+    .option("window", { type: "number", describe: "γ: tokens drafted per round [default: the drafters' own, 4]" })
+    .option("draft-temperature", { type: "number", describe: "Drafters sample above 0 [default: 0, greedy]" })
+    .option("max-sessions", { type: "number", describe: "Concurrent sessions per worker [default: the workers' own]" })
+    .option("context-size", { type: "number", describe: "Context tokens per session [default: the workers' own]" })
+    .option("log-level", { choices: logLevels, default: "info" as const, describe: "LOG_LEVEL for every service" })
+    .option("logs", { type: "string", default: join(projectRoot(), ".cache", "logs"), describe: "Folder for one log file per service" })
+    .option("console", { type: "boolean", default: false, describe: "Also print service logs here, prefixed with the service name" })
+    .option("nats-url", { type: "string", default: env.NATS_URL, describe: "Use this NATS instead of starting nats-server [env NATS_URL]" })
+    .option("redis-url", { type: "string", default: env.REDIS_URL, describe: "Use this Redis instead of starting redis-server [env REDIS_URL]" })
+    .option("ready-timeout", { type: "number", default: 120, describe: "Seconds each startup stage may take" })
+    .check((argv) => {
+      for (const name of ["verifiers", "drafters", "threads"] as const) {
+        if (!Number.isInteger(argv[name]) || argv[name] < 0) throw new Error(`--${name} must be a whole number ≥ 0`);
+      }
+      if (argv.verifiers < 1) throw new Error("--verifiers must be at least 1");
+      if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error("--port must be 0..65535");
+      if (!existsSync(argv.model)) throw new Error(`--model: no file at ${argv.model}`);
+      return true;
+    })
+    .example("$0 fleet up", "1 verifier and 2 drafters on the shared stories260K, gateway on :8080")
+    .example("$0 fleet up --port 0 --drafters 4 --window 6", "a free port, 4 drafters drafting 6 tokens per round")
+    .example("NATS_URL=nats://10.0.0.5:4222 $0 fleet up", "join an existing NATS instead of starting one");
+}
+
+export type FleetUpArgs = Awaited<ReturnType<typeof fleetUpOptions>["argv"]>;
+
+/** Starts the fleet, says where it is, and stops it all on Ctrl-C or SIGTERM. */
+export async function fleetUp(args: FleetUpArgs): Promise<void> {
+  const logDir = resolve(args.logs);
+  const modelName = args.modelName ?? modelNameOf(args.model);
+  const progress = startupProgress(process.stderr.isTTY && !args.console);
+  const aborter = new AbortController();
+  let fleet: LocalFleet | undefined;
+  let stopping = false;
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      process.stderr.write(`\n${signal} again: killing everything now\n`);
+      for (const child of fleet?.processes.values() ?? []) child.kill("SIGKILL");
+      process.exit(1);
+    }
+    stopping = true;
+    aborter.abort();
+    if (fleet === undefined) return; // startup sees the abort and stops what it started
+    process.stderr.write(`\n${signal}: stopping the fleet (again to force)...\n`);
+    fleet.stop().then(
+      () => {
+        process.stderr.write("fleet stopped\n");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(`stopping failed: ${String(error)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+
+  process.stderr.write(`Starting SpecFleet: ${args.verifiers} verifier(s), ${args.drafters} drafter(s), model ${args.model}\n`);
+  process.stderr.write(`Service logs: ${logDir}\n`);
+  try {
+    fleet = await startLocalFleet({
+      natsUrl: args.natsUrl,
+      redisUrl: args.redisUrl,
+      gatewayHost: args.host,
+      gatewayPort: args.port,
+      verifiers: args.verifiers,
+      drafters: args.drafters,
+      modelPath: args.model,
+      modelName,
+      threads: args.threads,
+      window: args.window,
+      draftTemperature: args.draftTemperature,
+      maxSessions: args.maxSessions,
+      contextSize: args.contextSize,
+      logLevel: args.logLevel,
+      logDir,
+      console: args.console,
+      readyTimeoutMs: args.readyTimeout * 1000,
+      log: progressLog(progress),
+      onProgress: (step) => progress.step(step),
+      signal: aborter.signal,
+    });
+  } catch (error) {
+    progress.stop();
+    if (stopping) {
+      process.stderr.write("startup interrupted; everything started was stopped\n");
+      process.exit(130);
+    }
+    process.stderr.write(`\nThe fleet did not start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`Everything started was stopped. Service logs: ${logDir}\n`);
+    process.exit(1);
+  }
+  progress.stop();
+  if (stopping) return; // a signal arrived just as startup finished; onSignal cannot see fleet yet
+  printSummary(fleet, modelName, logDir);
+  watchForCrashes(fleet, logDir, () => stopping);
+}
+
+function printSummary(fleet: LocalFleet, modelName: string, logDir: string): void {
+  const workers = [...fleet.processes.keys()].filter((name) => !isControl(name));
+  const body = JSON.stringify({ model: modelName, prompt: "Once upon a time", max_tokens: 64, temperature: 0 });
+  process.stdout.write(
+    [
+      "",
+      `SpecFleet is up: ${fleet.processes.size} processes`,
+      `  gateway  ${fleet.gatewayUrl}`,
+      `  nats     ${fleet.natsUrl}`,
+      `  redis    ${fleet.redisUrl}`,
+      `  workers  ${workers.join(", ")}`,
+      `  logs     ${logDir}   (tail -f ${join(logDir, "gateway.log")})`,
+      "",
+      "Try:",
+      `  curl ${fleet.gatewayUrl}/v1/completions -H 'Content-Type: application/json' -d '${body}'`,
+      "",
+      "Press Ctrl-C to stop everything.",
+      "",
+    ].join("\n"),
+  );
+}
+
+const controlNames = new Set(["nats-server", "redis-server", "registry", "scheduler", "gateway"]);
+function isControl(name: string): boolean {
+  return controlNames.has(name);
+}
+
+/** A service that dies while the fleet runs is reported, not hidden; the rest keeps running. */
+function watchForCrashes(fleet: LocalFleet, logDir: string, stopping: () => boolean): void {
+  for (const [name, child] of fleet.processes) {
+    void child.exited.then((exit) => {
+      if (stopping()) return;
+      process.stderr.write(`warning: ${name} exited unexpectedly (${describeExit(exit)}); see ${join(logDir, `${name}.log`)}\n`);
+    });
+  }
+}

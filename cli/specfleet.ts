@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+import yargs from "yargs";
+import { hideBin } from "yargs/helpers";
+import { fleetUp, fleetUpOptions } from "./fleet-up.js";
+
+/** `specfleet <command>`: developer tooling around a SpecFleet deployment. */
+await yargs(hideBin(process.argv))
+  .scriptName("specfleet")
+  .usage("$0 <command>\n\nDistributed speculative decoding over NATS: developer tooling.")
+  .command("fleet", "Run a SpecFleet on this machine", (fleet) =>
+    fleet
+      .command(
+        "up",
+        "Start nats-server, redis-server, registry, scheduler, gateway and the workers, each its own process; Ctrl-C stops them all",
+        fleetUpOptions,
+        fleetUp,
+      )
+      .demandCommand(1, "Say what to do with the fleet: specfleet fleet up"),
+  )
+  .demandCommand(1, "Say which command to run; see specfleet --help")
+  .strict()
+  .recommendCommands()
+  .help()
+  .alias("h", "help")
+  .version(false)
+  .wrap(Math.min(110, process.stdout.columns ?? 100))
+  .parseAsync();
