@@ -53,6 +53,8 @@ export type FleetSnapshot = z.infer<typeof fleetSnapshotSchema>;
 /** Control plane (registry), carried by @nestjs/microservices. */
 export const FleetRegister = eventContract("specfleet.fleet.register", 1, workerRegistrationSchema);
 export const FleetTelemetry = eventContract("specfleet.fleet.telemetry", 1, workerTelemetrySchema);
+/** A worker shutting down leaves at once rather than waiting to be found silent. */
+export const FleetLeave = eventContract("specfleet.fleet.leave", 1, z.object({ workerId: workerIdSchema }));
 export const FleetChanged = eventContract("specfleet.fleet.changed", 1, fleetSnapshotSchema);
 export const FleetSnapshotRequest = requestContract(
   "specfleet.fleet.snapshot",

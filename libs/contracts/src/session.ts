@@ -49,6 +49,14 @@ export const WorkerClose = requestContract(
   z.object({ closed: z.boolean() }),
 );
 
+/** Drafter → verifier: the drafter stops following a session; the verifier continues alone. */
+export const VerifierDetach = requestContract(
+  "specfleet.verifier.{id}.detach",
+  1,
+  z.object({ sessionId: sessionIdSchema, drafterId: workerIdSchema, reason: z.string() }),
+  z.object({ detached: z.boolean() }),
+);
+
 /** Drafter → verifier, the hot path: a window of draft tokens starting at `position`. */
 export const VerifyRound = requestContract(
   "specfleet.verifier.{id}.verify",

@@ -9,7 +9,7 @@ import {
   type RequestContract,
 } from "#contracts";
 import type { Logger } from "#logging";
-import { RequestTimeoutError, SpecFleetError } from "./errors.js";
+import { NoResponderError, RequestTimeoutError, SpecFleetError } from "./errors.js";
 
 const ERROR_HEADER = "SpecFleet-Error";
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
@@ -44,7 +44,8 @@ export class ContractBus {
       msg = await this.nc.request(subject, encode(payload), { timeout: timeoutMs });
     } catch (error) {
       const code = (error as { code?: string }).code;
-      if (code === "TIMEOUT" || code === "503") throw new RequestTimeoutError(subject, timeoutMs);
+      if (code === "503") throw new NoResponderError(subject);
+      if (code === "TIMEOUT") throw new RequestTimeoutError(subject, timeoutMs);
       throw error;
     }
     const remoteError = msg.headers?.get(ERROR_HEADER);

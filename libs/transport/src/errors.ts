@@ -11,6 +11,14 @@ export class SpecFleetError extends Error {
   }
 }
 
+/** Nobody listens on the subject: the worker is gone or never existed. */
+export class NoResponderError extends SpecFleetError {
+  constructor(subject: string) {
+    super("internal", `nobody answers on ${subject}: the worker is not running`);
+    this.name = "NoResponderError";
+  }
+}
+
 /** A request that got no reply in time (the peer is gone, slow, or never existed). */
 export class RequestTimeoutError extends SpecFleetError {
   constructor(subject: string, timeoutMs: number) {

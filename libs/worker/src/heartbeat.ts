@@ -1,5 +1,5 @@
 import type { ClientProxy } from "@nestjs/microservices";
-import { FleetRegister, FleetTelemetry, type WorkerRegistration } from "#contracts";
+import { FleetLeave, FleetRegister, FleetTelemetry, type WorkerRegistration } from "#contracts";
 import { emitContract } from "#transport";
 import type { WorkerStats } from "./stats.js";
 
@@ -24,8 +24,10 @@ export class Heartbeat {
     this.timer = setInterval(() => this.beat(), this.periodMs);
   }
 
+  /** Stops beating and tells the registry the worker is leaving, so it gets no new sessions. */
   stop(): void {
     clearInterval(this.timer);
+    emitContract(this.client, FleetLeave, { workerId: this.registration.workerId });
   }
 
   private beat(): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { LlamaContext } from "node-llama-cpp";
 import type { Subscription } from "nats";
-import { DrafterOpen, VerifyRound, WorkerClose, type PayloadOf, type ReplyOf } from "#contracts";
+import { DrafterOpen, VerifierDetach, VerifyRound, WorkerClose, type PayloadOf, type ReplyOf } from "#contracts";
 import type { DraftWorkerConfig } from "#config";
 import { ModelSession, type LoadedModel } from "#llama";
 import type { Logger } from "#logging";
@@ -35,6 +35,7 @@ type VerifyReply = ReplyOf<typeof VerifyRound>;
 export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   readonly stats = new WorkerStats();
   private readonly sessions = new Map<string, DrafterSession>();
+  private readonly loops = new Set<Promise<void>>();
   private subscriptions: Subscription[] = [];
 
   constructor(
@@ -52,9 +53,11 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     ];
   }
 
-  onModuleDestroy(): void {
+  /** Stops taking sessions, hands the running ones back to their verifiers, waits for that. */
+  async onModuleDestroy(): Promise<void> {
     for (const sub of this.subscriptions) sub.unsubscribe();
     for (const id of [...this.sessions.keys()]) this.close(id, "shutdown");
+    await Promise.all(this.loops);
   }
 
   get activeSessions(): number {
@@ -83,12 +86,15 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       closed: false,
     };
     this.sessions.set(req.sessionId, session);
-    void this.run(session);
+    const loop = this.run(session);
+    this.loops.add(loop);
+    void loop.finally(() => this.loops.delete(loop));
     return { ok: true };
   }
 
   private async run(session: DrafterSession): Promise<void> {
     const sampling = { temperature: this.config.DRAFT_TEMPERATURE, seed: this.config.DRAFT_SEED };
+    let finished = false;
     try {
       while (!session.closed) {
         const position = session.model.position;
@@ -98,19 +104,31 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         const reply = await this.verifyWithRetry(session, position, draft);
         if (reply.status === "rejected") {
           this.log.warn({ sessionId: session.id, code: reply.error.code, reason: reply.error.message }, "verifier rejected the round");
+          finished = true; // the verifier no longer has the session: nothing to hand back
           break;
         }
         await session.model.commit(reply.position, reply.tokens);
         if (reply.status === "applied") this.stats.round(draft.length, reply.accepted, reply.tokens.length);
-        if (reply.finished) break;
+        if (reply.finished) {
+          finished = true;
+          break;
+        }
       }
     } catch (err) {
       this.log.error({ sessionId: session.id, err: String(err) }, "drafting stopped");
     } finally {
+      if (!finished) await this.handBack(session);
       this.sessions.delete(session.id);
       session.model.dispose();
       this.log.debug({ sessionId: session.id }, "session closed");
     }
+  }
+
+  /** Stopping before the end (shutdown, error): the verifier must not wait for us. */
+  private async handBack(session: DrafterSession): Promise<void> {
+    await this.bus
+      .request(VerifierDetach, session.verifierId, { sessionId: session.id, drafterId: this.config.WORKER_ID, reason: "drafter stopped" }, 2000)
+      .catch((err: unknown) => this.log.warn({ sessionId: session.id, err: String(err) }, "could not hand the session back"));
   }
 
   /** A lost reply is safe to retry: the verifier answers a repeated position as stale. */

@@ -43,8 +43,8 @@ const heartbeat = new Heartbeat(
 );
 installProcessGuards(log, async () => {
   heartbeat.stop();
-  await nc.drain();
   await app.close();
+  await nc.drain();
   await llama.dispose();
 });
 await app.init();

@@ -7,8 +7,13 @@ export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: 
     .object({
       model: z.string({ error: "`model` is required (see GET /v1/models)" }).min(1),
       prompt: z
-        .union([z.string(), z.array(z.string()).length(1, "only one prompt per request is supported")])
-        .transform((p) => (Array.isArray(p) ? p[0]! : p))
+        .unknown()
+        .transform((prompt, ctx) => {
+          if (typeof prompt === "string") return prompt;
+          if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === "string") return prompt[0];
+          ctx.addIssue({ code: "custom", message: promptProblem(prompt) });
+          return z.NEVER;
+        })
         .refine((p) => p.length <= maxPromptChars, `the prompt is longer than ${maxPromptChars} characters`),
       max_tokens: z
         .number({ error: "`max_tokens` must be an integer" })
@@ -33,6 +38,12 @@ export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: 
       user: z.string().optional(),
     })
     .loose();
+}
+
+function promptProblem(prompt: unknown): string {
+  if (prompt === undefined) return "`prompt` is required";
+  if (Array.isArray(prompt)) return "only one prompt per request is supported (a string, or a list of one string)";
+  return "`prompt` must be a string";
 }
 
 export type CompletionRequest = z.infer<ReturnType<typeof completionRequestSchema>>;

@@ -4,6 +4,7 @@ import type { NestExpressApplication } from "@nestjs/platform-express";
 import { gatewayConfigSchema, loadConfigOrExit } from "#config";
 import { createLogger, NestPinoLogger } from "#logging";
 import { connectNats, ContractBus, installProcessGuards } from "#transport";
+import { bodyParsing } from "./body-parsing.js";
 import { GatewayModule } from "./gateway.module.js";
 
 const config = loadConfigOrExit(gatewayConfigSchema);
@@ -13,7 +14,7 @@ const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRo
   logger: new NestPinoLogger(log),
   bodyParser: false,
 });
-app.useBodyParser("json", { limit: config.GATEWAY_BODY_LIMIT, type: () => true });
+app.use(...bodyParsing(config.GATEWAY_BODY_LIMIT));
 installProcessGuards(log, async () => {
   await app.close();
   await nc.drain();

@@ -22,13 +22,8 @@ export class OpenAIErrorFilter implements ExceptionFilter {
 
   private toApiError(exception: unknown): HttpApiError {
     if (exception instanceof HttpApiError) return exception;
-    const bodyParser = exception as { type?: string; status?: number; message?: string };
-    if (bodyParser.type === "entity.parse.failed") return HttpApiError.invalid("the request body is not valid JSON", null, "invalid_json");
-    if (bodyParser.type === "entity.too.large") return new HttpApiError(413, "the request body is too large", "invalid_request_error", "body_too_large");
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      const cause = (exception as { cause?: { type?: string } }).cause;
-      if (cause?.type === "entity.parse.failed") return HttpApiError.invalid("the request body is not valid JSON", null, "invalid_json");
       return new HttpApiError(status, exception.message, status >= 500 ? "server_error" : "invalid_request_error", status === 404 ? "not_found" : null);
     }
     return new HttpApiError(500, "internal error", "server_error");

@@ -60,6 +60,13 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     }
   }
 
+  leave(workerId: string): void {
+    if (!this.state.leave(workerId)) return;
+    this.persist(workerId);
+    this.log.info({ workerId }, "worker left");
+    this.publish();
+  }
+
   snapshot(): FleetSnapshot {
     return this.state.snapshot(Date.now());
   }

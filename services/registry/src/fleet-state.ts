@@ -34,6 +34,14 @@ export class FleetState {
     return { known: true, changed };
   }
 
+  /** A worker that said it is leaving is lost at once; returns whether it was live. */
+  leave(workerId: string): boolean {
+    const worker = this.workers.get(workerId);
+    if (!worker || worker.state === "lost") return false;
+    this.workers.set(workerId, { ...worker, state: "lost" });
+    return true;
+  }
+
   /** Marks workers silent for longer than the timeout as lost; returns their ids. */
   sweep(now: number): string[] {
     const lost: string[] = [];

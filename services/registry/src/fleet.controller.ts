@@ -1,6 +1,6 @@
 import { Controller } from "@nestjs/common";
 import { EventPattern, MessagePattern, Payload } from "@nestjs/microservices";
-import { FleetRegister, FleetSnapshotRequest, FleetTelemetry, type FleetSnapshot, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
+import { FleetLeave, FleetRegister, FleetSnapshotRequest, FleetTelemetry, type FleetSnapshot, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
 import { contractPipe } from "#transport";
 import { FleetRegistryService } from "./fleet-registry.service.js";
 
@@ -16,6 +16,11 @@ export class FleetController {
   @EventPattern(FleetTelemetry.subject)
   telemetry(@Payload(contractPipe(FleetTelemetry)) telemetry: WorkerTelemetry): void {
     this.registry.heartbeat(telemetry);
+  }
+
+  @EventPattern(FleetLeave.subject)
+  leave(@Payload(contractPipe(FleetLeave)) message: { workerId: string }): void {
+    this.registry.leave(message.workerId);
   }
 
   @MessagePattern(FleetSnapshotRequest.subject)

@@ -8,6 +8,8 @@ export class VerifierSession {
   drafted = 0;
   accepted = 0;
   finished = false;
+  /** True once no drafter follows the session: the verifier decodes it alone. */
+  alone: boolean;
 
   constructor(
     readonly id: string,
@@ -16,5 +18,7 @@ export class VerifierSession {
     readonly maxTokens: number,
     readonly drafterId: string | null,
     readonly text: TextStream,
-  ) {}
+  ) {
+    this.alone = drafterId === null;
+  }
 }

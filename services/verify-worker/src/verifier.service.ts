@@ -5,6 +5,7 @@ import type { Subscription } from "nats";
 import {
   SchedulerSessionEnded,
   SessionStream,
+  VerifierDetach,
   VerifierOpen,
   VerifyRound,
   WorkerClose,
@@ -57,6 +58,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       this.bus.serve(VerifierOpen, id, (req) => this.open(req)),
       this.bus.serve(VerifyRound, id, (req) => this.lock.run(req.sessionId, () => this.verify(req))),
       this.bus.serve(WorkerClose, id, async (req) => ({ closed: this.end(req.sessionId, "cancelled") })),
+      this.bus.serve(VerifierDetach, id, async (req) => ({ detached: this.detach(req.sessionId, req.drafterId, req.reason) })),
     ];
   }
 
@@ -109,7 +111,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       drafterId: req.drafterId,
     });
     this.log.info({ sessionId: req.sessionId, promptTokens: promptTokens.length, drafterId: req.drafterId }, "session opened");
-    if (req.drafterId === null) void this.decodeAlone(session);
+    if (session.alone) void this.decodeAlone(session);
     return { ok: true, promptTokens, position: session.model.position };
   }
 
@@ -179,6 +181,16 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       nextPosition: session.model.position,
       finished: final,
     };
+  }
+
+  /** The drafter stopped following the session: finish it alone (target-only). */
+  private detach(sessionId: string, drafterId: string, reason: string): boolean {
+    const session = this.sessions.get(sessionId);
+    if (!session || session.finished || session.alone || session.drafterId !== drafterId) return false;
+    session.alone = true;
+    this.log.warn({ sessionId, drafterId, reason }, "drafter detached; continuing target-only");
+    void this.decodeAlone(session);
+    return true;
   }
 
   /** Target-only decoding (γ = 0) for a session without a drafter. */
