@@ -26,3 +26,14 @@ export class NestPinoLogger {
     this.logger.trace({ context }, String(message));
   }
 }
+
+/**
+ * The "ready" line is how launchers know an actor is up (libs/infra waits for it), so it is
+ * written whatever the configured level.
+ */
+export function logReady(log: Logger, fields: Record<string, unknown>): void {
+  const level = log.level;
+  log.level = "info";
+  log.info(fields, "ready");
+  log.level = level;
+}

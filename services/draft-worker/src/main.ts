@@ -3,7 +3,7 @@ import { NestFactory } from "@nestjs/core";
 import type { ClientProxy } from "@nestjs/microservices";
 import { loadConfigOrExit, draftWorkerConfigSchema } from "#config";
 import { createLlama, createSessionContext, loadModel } from "#llama";
-import { createLogger, NestPinoLogger } from "#logging";
+import { createLogger, logReady, NestPinoLogger } from "#logging";
 import { connectNats, ContractBus, installProcessGuards } from "#transport";
 import { Heartbeat } from "#worker";
 import { CONTROL_PLANE } from "./tokens.js";
@@ -49,7 +49,4 @@ installProcessGuards(log, async () => {
 });
 await app.init();
 heartbeat.start();
-log.info(
-  { model: loaded.name, vocab: loaded.vocabFingerprint, contextSize: context.contextSize, window: config.WINDOW, temperature: config.DRAFT_TEMPERATURE },
-  "ready",
-);
+logReady(log, { model: loaded.name, vocab: loaded.vocabFingerprint, contextSize: context.contextSize, window: config.WINDOW, temperature: config.DRAFT_TEMPERATURE });

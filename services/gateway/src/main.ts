@@ -2,7 +2,7 @@ import "reflect-metadata";
 import { NestFactory } from "@nestjs/core";
 import type { NestExpressApplication } from "@nestjs/platform-express";
 import { gatewayConfigSchema, loadConfigOrExit } from "#config";
-import { createLogger, NestPinoLogger } from "#logging";
+import { createLogger, logReady, NestPinoLogger } from "#logging";
 import { connectNats, ContractBus, installProcessGuards } from "#transport";
 import { bodyParsing } from "./body-parsing.js";
 import { GatewayModule } from "./gateway.module.js";
@@ -21,4 +21,4 @@ installProcessGuards(log, async () => {
 });
 await app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST);
 const url = await app.getUrl();
-log.info({ url: url.replace("[::1]", "127.0.0.1") }, "ready");
+logReady(log, { url: url.replace("[::1]", "127.0.0.1") });

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { NestFactory } from "@nestjs/core";
 import { loadConfigOrExit, registryConfigSchema } from "#config";
-import { createLogger, NestPinoLogger } from "#logging";
+import { createLogger, logReady, NestPinoLogger } from "#logging";
 import { installProcessGuards, natsServerOptions } from "#transport";
 import { RegistryModule } from "./registry.module.js";
 
@@ -13,4 +13,4 @@ const app = await NestFactory.createMicroservice(RegistryModule.forRoot(config, 
 });
 installProcessGuards(log, () => app.close());
 await app.listen();
-log.info({ nats: config.NATS_URL, redis: config.REDIS_URL }, "ready");
+logReady(log, { nats: config.NATS_URL, redis: config.REDIS_URL });

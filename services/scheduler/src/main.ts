@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import { NestFactory } from "@nestjs/core";
 import { loadConfigOrExit, schedulerConfigSchema } from "#config";
-import { createLogger, NestPinoLogger } from "#logging";
+import { createLogger, logReady, NestPinoLogger } from "#logging";
 import { connectNats, ContractBus, installProcessGuards, natsServerOptions } from "#transport";
 import { FleetViewService } from "./fleet-view.service.js";
 import { SchedulerModule } from "./scheduler.module.js";
@@ -20,4 +20,4 @@ installProcessGuards(log, async () => {
 });
 await app.listen();
 await app.get(FleetViewService).refresh();
-log.info({ nats: config.NATS_URL, policy: config.PAIRING_POLICY }, "ready");
+logReady(log, { nats: config.NATS_URL, policy: config.PAIRING_POLICY });

@@ -3,7 +3,7 @@ import { NestFactory } from "@nestjs/core";
 import type { ClientProxy } from "@nestjs/microservices";
 import { loadConfigOrExit, verifyWorkerConfigSchema } from "#config";
 import { createLlama, createSessionContext, loadModel } from "#llama";
-import { createLogger, NestPinoLogger } from "#logging";
+import { createLogger, logReady, NestPinoLogger } from "#logging";
 import { connectNats, ContractBus, installProcessGuards } from "#transport";
 import { Heartbeat } from "#worker";
 import { CONTROL_PLANE } from "./tokens.js";
@@ -49,4 +49,4 @@ installProcessGuards(log, async () => {
 });
 await app.init();
 heartbeat.start();
-log.info({ model: loaded.name, vocab: loaded.vocabFingerprint, contextSize: context.contextSize }, "ready");
+logReady(log, { model: loaded.name, vocab: loaded.vocabFingerprint, contextSize: context.contextSize });

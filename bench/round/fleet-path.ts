@@ -1,0 +1,57 @@
+import { startLocalFleet, type LocalFleet } from "#infra";
+import { complete } from "../../test/support/openai-client.js";
+import { fleetTotals } from "../../test/support/telemetry.js";
+import type { PathOptions, PathRun } from "../support/report.js";
+
+/** Requests sent one at a time through the gateway; rounds counted by the verifier. */
+export class FleetPath {
+  private constructor(
+    private readonly fleet: LocalFleet,
+    private readonly options: PathOptions,
+  ) {}
+
+  static async start(options: PathOptions): Promise<FleetPath> {
+    const fleet = await startLocalFleet({
+      modelPath: options.modelPath,
+      verifiers: 1,
+      drafters: 1,
+      window: options.window,
+      logLevel: "warn",
+      logDir: ".cache/bench-logs/round",
+    });
+    const path = new FleetPath(fleet, options);
+    await path.waitForPair();
+    return path;
+  }
+
+  async run(): Promise<PathRun> {
+    const before = await fleetTotals(this.fleet.natsUrl, "verifier");
+    const tokens: number[] = [];
+    const started = performance.now();
+    for (const prompt of this.options.prompts) {
+      const result = await complete(this.fleet.gatewayUrl, { model: modelName(this.options.modelPath), prompt, max_tokens: this.options.maxTokens });
+      if (result.status !== 200) throw new Error(`fleet request failed: ${JSON.stringify(result.body)}`);
+      tokens.push(...result.tokenIds);
+    }
+    const elapsed = performance.now() - started;
+    const after = await fleetTotals(this.fleet.natsUrl, "verifier");
+    return { msPerRound: elapsed / (after.rounds - before.rounds), tokens };
+  }
+
+  stop(): Promise<void> {
+    return this.fleet.stop();
+  }
+
+  private async waitForPair(): Promise<void> {
+    for (let i = 0; i < 150; i++) {
+      const r = await fetch(`${this.fleet.gatewayUrl}/readyz`);
+      if (r.status === 200) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error("the fleet never became ready");
+  }
+}
+
+function modelName(path: string): string {
+  return path.split("/").pop()!.replace(/\.gguf$/i, "");
+}
