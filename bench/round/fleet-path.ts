@@ -19,9 +19,7 @@ export class FleetPath {
       logLevel: "warn",
       logDir: ".cache/bench-logs/round",
     });
-    const path = new FleetPath(fleet, options);
-    await path.waitForPair();
-    return path;
+    return new FleetPath(fleet, options);
   }
 
   async run(): Promise<PathRun> {
@@ -40,15 +38,6 @@ export class FleetPath {
 
   stop(): Promise<void> {
     return this.fleet.stop();
-  }
-
-  private async waitForPair(): Promise<void> {
-    for (let i = 0; i < 150; i++) {
-      const r = await fetch(`${this.fleet.gatewayUrl}/readyz`);
-      if (r.status === 200) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error("the fleet never became ready");
   }
 }
 

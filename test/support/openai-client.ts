@@ -75,19 +75,3 @@ export async function postRaw(gatewayUrl: string, body: string, contentType = "a
   const response = await fetch(`${gatewayUrl}/v1/completions`, { method: "POST", headers: { "Content-Type": contentType }, body });
   return { status: response.status, body: (await response.json()) as { error?: { message: string; type: string; code: string | null; param: string | null } } };
 }
-
-/** Waits until the gateway reports the expected live fleet (registration is asynchronous). */
-export async function waitForFleet(gatewayUrl: string, verifiers: number, drafters: number, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    const response = await fetch(`${gatewayUrl}/readyz`).catch(() => null);
-    if (response) {
-      const body = (await response.json()) as { verifiers: unknown[]; drafters: unknown[] };
-      last = JSON.stringify(body);
-      if (body.verifiers.length === verifiers && body.drafters.length === drafters) return;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`fleet not ready after ${timeoutMs} ms: ${last}`);
-}

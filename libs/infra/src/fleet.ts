@@ -52,7 +52,8 @@ export interface LocalFleet {
 /**
  * A whole fleet on this machine, each actor its own OS process: nats-server and redis-server
  * (unless URLs are given), registry, scheduler, gateway, verifiers, drafters; each stage waits
- * for the previous one to log ready. Resolves once the gateway's /healthz answers 200.
+ * for the previous one to log ready. Resolves once the gateway's /healthz answers 200 and its
+ * /readyz lists every worker as registered.
  */
 export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<LocalFleet> {
   const log = options.log ?? silentLog;
@@ -74,7 +75,7 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     const serverNames = [options.natsUrl === undefined ? "nats-server" : [], options.redisUrl === undefined ? "redis-server" : []].flat();
     // The plan needs the URLs, which need the servers: plan with placeholders to count steps first.
     const draft = plan(options, { natsUrl: "", redisUrl: "", gatewayHost, gatewayPort });
-    const progress = counter(serverNames.length + draft.flat().length + 1, options.onProgress);
+    const progress = counter(serverNames.length + draft.flat().length + 2, options.onProgress);
 
     const settled = await Promise.allSettled([
       options.natsUrl === undefined ? startNats({ log, output: output("nats-server"), timeoutMs }) : undefined,
@@ -92,7 +93,8 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     const natsUrl = options.natsUrl ?? (servers[0] as ServerHandle).url;
     const redisUrl = options.redisUrl ?? (servers[1] as ServerHandle).url;
 
-    for (const stage of plan(options, { natsUrl, redisUrl, gatewayHost, gatewayPort })) {
+    const planned = plan(options, { natsUrl, redisUrl, gatewayHost, gatewayPort });
+    for (const stage of planned) {
       options.signal?.throwIfAborted();
       const started = await startStage(stage, options, output, processes, stages);
       await Promise.all(
@@ -112,6 +114,13 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
       giveUp: () => abortReason() ?? (gateway.running ? undefined : `gateway exited (${describeExit(gateway.exitStatus)})`),
     });
     progress(`gateway answers ${gatewayUrl}/healthz`);
+    const workers = planned.flat().filter((s) => s.actor === "verify-worker" || s.actor === "draft-worker").map((s) => s.name);
+    await waitUntil(`every worker registered (${gatewayUrl}/readyz)`, () => allRegistered(`${gatewayUrl}/readyz`, workers), {
+      timeoutMs,
+      intervalMs: 100,
+      giveUp: () => abortReason(),
+    });
+    progress("every worker registered");
     return { gatewayUrl, natsUrl, redisUrl, processes, stop: stopAll };
   } catch (error) {
     await stopAll();
@@ -148,6 +157,18 @@ async function startStage(
     started.push(child);
   }
   return started;
+}
+
+/** The gateway's /readyz lists the live workers; all of `workers` must be there. */
+async function allRegistered(url: string, workers: readonly string[]): Promise<boolean> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    const body = (await response.json()) as { verifiers?: Array<{ id: string }>; drafters?: Array<{ id: string }> };
+    const live = new Set([...(body.verifiers ?? []), ...(body.drafters ?? [])].map((w) => w.id));
+    return workers.every((id) => live.has(id));
+  } catch {
+    return false;
+  }
 }
 
 async function healthy(url: string): Promise<boolean> {

@@ -17,7 +17,11 @@ log("env", { env: Object.fromEntries(Object.entries(process.env).filter(([k]) =>
 if ((process.env.MODEL_PATH ?? "").includes("missing")) { console.error("no such model"); process.exit(2); }
 process.on("SIGTERM", () => { appendFileSync(process.env.ORDER_FILE, name + "\\n"); process.exit(0); });
 if (${JSON.stringify(actor)} === "gateway") {
-  createServer((req, res) => { res.statusCode = req.url === "/healthz" ? 200 : 404; res.end(); })
+  const live = (process.env.STAND_IN_WORKERS ?? "").split(",").map((id) => ({ id }));
+  createServer((req, res) => {
+    if (req.url === "/readyz") { res.setHeader("Content-Type", "application/json"); res.end(JSON.stringify({ verifiers: live, drafters: [] })); return; }
+    res.statusCode = req.url === "/healthz" ? 200 : 404; res.end();
+  })
     .listen(Number(process.env.GATEWAY_PORT), process.env.GATEWAY_HOST, () => log("ready"));
 } else {
   setTimeout(() => log("ready"), 50);
@@ -68,7 +72,7 @@ void describe("startLocalFleet", () => {
       window: 6,
       logLevel: "warn",
       logDir: join(root, "logs"),
-      env: { ORDER_FILE: orderFile },
+      env: { ORDER_FILE: orderFile, STAND_IN_WORKERS: "verifier-1,edge-1,edge-2" },
       onProgress: (progress) => steps.push(`${progress.done}/${progress.total} ${progress.step}`),
     });
     const pids = [...fleet.processes.values()].map((child) => child.pid);
@@ -78,8 +82,9 @@ void describe("startLocalFleet", () => {
         [...fleet.processes.keys()],
         ["nats-server", "redis-server", "registry", "scheduler", "gateway", "verifier-1", "edge-1", "edge-2"],
       );
-      assert.equal(steps.length, 9);
-      assert.equal(steps.at(-1), `9/9 gateway answers ${fleet.gatewayUrl}/healthz`);
+      assert.equal(steps.length, 10);
+      assert.equal(steps.at(-2), `9/10 gateway answers ${fleet.gatewayUrl}/healthz`);
+      assert.equal(steps.at(-1), "10/10 every worker registered");
 
       const gateway = envOf(linesOf(fleet, "gateway"));
       assert.equal(gateway.GATEWAY_PORT, new URL(fleet.gatewayUrl).port);
