@@ -13,6 +13,8 @@ export const errorCodeSchema = z.enum([
   "no_compatible_pair",
   "prompt_too_long",
   "session_lost",
+  /** The worker has no free slot right now: try again later or elsewhere. */
+  "worker_busy",
   "internal",
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;

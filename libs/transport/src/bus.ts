@@ -12,6 +12,8 @@ import type { Logger } from "#logging";
 import { NoResponderError, RequestTimeoutError, SpecFleetError } from "./errors.js";
 
 const ERROR_HEADER = "SpecFleet-Error";
+/** Every message says which contract version it was written against. */
+const VERSION_HEADER = "SpecFleet-Contract-Version";
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
 
 type AnyRequest = RequestContract<z.ZodType, z.ZodType>;
@@ -23,13 +25,15 @@ type AnyEvent = EventContract<z.ZodType>;
  * act on, logged, and dropped. A handler never crashes the actor.
  */
 export class ContractBus {
+  private readonly served = new Set<string>();
+
   constructor(
     readonly nc: NatsConnection,
     private readonly log: Logger,
   ) {}
 
   publish<C extends AnyEvent>(contract: C, id: string, payload: PayloadOf<C>): void {
-    this.nc.publish(subjectFor(contract, id), encode(payload));
+    this.nc.publish(subjectFor(contract, id), encode(payload), { headers: versionHeaders(contract.version) });
   }
 
   async request<C extends AnyRequest>(
@@ -41,7 +45,7 @@ export class ContractBus {
     const subject = subjectFor(contract, id);
     let msg: Msg;
     try {
-      msg = await this.nc.request(subject, encode(payload), { timeout: timeoutMs });
+      msg = await this.nc.request(subject, encode(payload), { timeout: timeoutMs, headers: versionHeaders(contract.version) });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "503") throw new NoResponderError(subject);
@@ -55,13 +59,15 @@ export class ContractBus {
     return decoded.value as ReplyOf<C>;
   }
 
-  /** Serves a request contract; one handler per subject. */
+  /** Serves a request contract; a second handler for the same subject is a startup error. */
   serve<C extends AnyRequest>(
     contract: C,
     id: string,
     handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>>,
   ): Subscription {
     const subject = subjectFor(contract, id);
+    if (this.served.has(subject)) throw new Error(`${subject} already has a handler in this process`);
+    this.served.add(subject);
     return this.nc.subscribe(subject, {
       callback: (error, msg) => {
         if (error) {
@@ -78,7 +84,8 @@ export class ContractBus {
     return this.nc.subscribe(subject, {
       callback: (error, msg) => {
         if (error) return;
-        const decoded = decodeBytes(contract.schema, msg.data);
+        const mismatch = versionMismatch(contract, msg);
+        const decoded = mismatch ? { ok: false as const, reason: mismatch } : decodeBytes(contract.schema, msg.data);
         if (!decoded.ok) {
           this.log.warn({ subject, reason: decoded.reason }, "rejected malformed event");
           return;
@@ -98,7 +105,8 @@ export class ContractBus {
     msg: Msg,
     handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>>,
   ): Promise<void> {
-    const decoded = decodeBytes(contract.schema, msg.data);
+    const mismatch = versionMismatch(contract, msg);
+    const decoded = mismatch ? { ok: false as const, reason: mismatch } : decodeBytes(contract.schema, msg.data);
     if (!decoded.ok) {
       this.log.warn({ subject, reason: decoded.reason }, "rejected malformed request");
       this.replyError(msg, `malformed ${subject} v${contract.version}: ${decoded.reason}`);
@@ -119,4 +127,17 @@ export class ContractBus {
     h.set(ERROR_HEADER, reason.replace(/[\r\n]+/g, " ").slice(0, 1000));
     msg.respond(new Uint8Array(), { headers: h });
   }
+}
+
+function versionHeaders(version: number) {
+  const h = natsHeaders();
+  h.set(VERSION_HEADER, String(version));
+  return h;
+}
+
+/** A message from a peer built against another version of the contract is refused by name. */
+function versionMismatch(contract: AnyRequest | AnyEvent, msg: Msg): string | null {
+  const sent = msg.headers?.get(VERSION_HEADER);
+  if (!sent || sent === String(contract.version)) return null;
+  return `contract version mismatch: the sender speaks v${sent}, this actor v${contract.version}; upgrade one side`;
 }

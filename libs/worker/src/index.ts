@@ -1,3 +1,5 @@
 export * from "./stats.js";
 export * from "./heartbeat.js";
 export * from "./keyed-lock.js";
+export * from "./boot.js";
+export * from "./worker-module.js";

@@ -1,18 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import type { LlamaContext } from "node-llama-cpp";
 import type { Subscription } from "nats";
 import { DrafterOpen, VerifierDetach, VerifyRound, WorkerClose, type PayloadOf, type ReplyOf } from "#contracts";
 import type { DraftWorkerConfig } from "#config";
-import { ModelSession, type LoadedModel } from "#llama";
+import { ModelSession } from "#llama";
 import type { Logger } from "#logging";
 import { RequestTimeoutError, type ContractBus } from "#transport";
-import { WorkerStats } from "#worker";
-import { DRAFT_MODEL, DRAFTER_CONFIG, DRAFTER_LOGGER, WORKER_BUS } from "./tokens.js";
-
-export interface DraftModel {
-  loaded: LoadedModel;
-  context: LlamaContext;
-}
+import { WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
 
 interface DrafterSession {
   id: string;
@@ -39,10 +32,10 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   private subscriptions: Subscription[] = [];
 
   constructor(
-    @Inject(DRAFTER_CONFIG) private readonly config: DraftWorkerConfig,
-    @Inject(DRAFTER_LOGGER) private readonly log: Logger,
+    @Inject(WORKER_CONFIG) private readonly config: DraftWorkerConfig,
+    @Inject(WORKER_LOGGER) private readonly log: Logger,
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
-    @Inject(DRAFT_MODEL) private readonly draftModel: DraftModel,
+    @Inject(WORKER_MODEL) private readonly draftModel: WorkerModel,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -60,14 +53,17 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.all(this.loops);
   }
 
+  /** Sessions still being drafted; a closing one frees its slot at once (its sequence soon after). */
   get activeSessions(): number {
-    return this.sessions.size;
+    let active = 0;
+    for (const session of this.sessions.values()) if (!session.closed) active++;
+    return active;
   }
 
   private async open(req: PayloadOf<typeof DrafterOpen>): Promise<ReplyOf<typeof DrafterOpen>> {
     if (this.sessions.has(req.sessionId)) return { ok: true };
-    if (this.sessions.size >= this.config.MAX_SESSIONS) {
-      return { ok: false, error: { code: "internal", message: `drafter ${this.config.WORKER_ID} is at capacity` } };
+    if (this.activeSessions >= this.config.MAX_SESSIONS) {
+      return { ok: false, error: { code: "worker_busy", message: `drafter ${this.config.WORKER_ID} is at capacity` } };
     }
     const contextSize = this.draftModel.context.contextSize;
     if (req.committedTokens.length + req.maxTokens > contextSize) {

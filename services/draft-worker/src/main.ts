@@ -1,52 +1,12 @@
-import "reflect-metadata";
-import { NestFactory } from "@nestjs/core";
-import type { ClientProxy } from "@nestjs/microservices";
-import { loadConfigOrExit, draftWorkerConfigSchema } from "#config";
-import { createLlama, createSessionContext, loadModel } from "#llama";
-import { createLogger, logReady, NestPinoLogger } from "#logging";
-import { connectNats, ContractBus, installProcessGuards } from "#transport";
-import { Heartbeat } from "#worker";
-import { CONTROL_PLANE } from "./tokens.js";
+import { draftWorkerConfigSchema, loadConfigOrExit } from "#config";
+import { bootWorker } from "#worker";
 import { DrafterService } from "./drafter.service.js";
-import { DraftWorkerModule } from "./draft-worker.module.js";
 
 const config = loadConfigOrExit(draftWorkerConfigSchema);
-const log = createLogger("draft-worker", config.LOG_LEVEL, { workerId: config.WORKER_ID });
-const llama = await createLlama(config.THREADS);
-const loaded = await loadModel(llama, config.MODEL_PATH, config.MODEL_NAME);
-const context = await createSessionContext(loaded.model, {
-  sequences: config.MAX_SESSIONS,
-  contextSize: config.CONTEXT_SIZE,
-  threads: config.THREADS,
+await bootWorker({
+  actor: "draft-worker",
+  role: "drafter",
+  config,
+  service: DrafterService,
+  readyFields: { window: config.WINDOW, temperature: config.DRAFT_TEMPERATURE },
 });
-const nc = await connectNats(config.NATS_URL, config.WORKER_ID, log);
-const app = await NestFactory.createApplicationContext(
-  DraftWorkerModule.forRoot(config, log, new ContractBus(nc, log), { loaded, context }),
-  { logger: new NestPinoLogger(log) },
-);
-const drafter = app.get(DrafterService);
-const heartbeat = new Heartbeat(
-  app.get<ClientProxy>(CONTROL_PLANE),
-  {
-    workerId: config.WORKER_ID,
-    role: "drafter",
-    model: { name: loaded.name, vocabFingerprint: loaded.vocabFingerprint },
-    deviceClass: config.DEVICE_CLASS,
-    threads: config.THREADS,
-    maxSessions: config.MAX_SESSIONS,
-    contextSize: context.contextSize,
-    startedAt: Date.now(),
-  },
-  drafter.stats,
-  () => drafter.activeSessions,
-  config.HEARTBEAT_MS,
-);
-installProcessGuards(log, async () => {
-  heartbeat.stop();
-  await app.close();
-  await nc.drain();
-  await llama.dispose();
-});
-await app.init();
-heartbeat.start();
-logReady(log, { model: loaded.name, vocab: loaded.vocabFingerprint, contextSize: context.contextSize, window: config.WINDOW, temperature: config.DRAFT_TEMPERATURE });

@@ -39,6 +39,8 @@ export function fromFleetError(code: ErrorCode, message: string): HttpApiError {
       return new HttpApiError(503, message, "service_unavailable", "no_compatible_pair");
     case "session_lost":
       return new HttpApiError(502, message, "server_error", "session_lost");
+    case "worker_busy":
+      return new HttpApiError(503, message, "service_unavailable", "worker_busy");
     case "internal":
       return new HttpApiError(500, message, "server_error", "internal_error");
   }

@@ -100,6 +100,7 @@ export class DispatcherService {
         { sessionId: job.sessionId, prompt: job.prompt, maxTokens: job.maxTokens, drafterId },
         timeout,
       );
+      if (!verifier.ok && verifier.error.code === "worker_busy") return this.requeue(job, verifier.error.message);
       if (!verifier.ok) return this.fail(job.sessionId, verifier.error);
       const drafter = await this.bus.request(
         DrafterOpen,
@@ -122,6 +123,13 @@ export class DispatcherService {
       await this.closeOn(verifierId, job.sessionId, "open failed");
       this.fail(job.sessionId, { code: "internal", message: `could not open the session: ${(err as Error).message}` });
     }
+  }
+
+  /** The verifier was busier than the table said (a session ending): retry at the next event. */
+  private requeue(job: CompletionJob, reason: string): void {
+    if (!this.table.remove(job.sessionId)) return;
+    this.log.info({ sessionId: job.sessionId, reason }, "requeued");
+    this.queue.unshift(job);
   }
 
   private fail(sessionId: string, error: RemoteError): void {

@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
-import type { LlamaContext } from "node-llama-cpp";
 import type { Subscription } from "nats";
 import {
   SchedulerSessionEnded,
@@ -13,19 +12,13 @@ import {
   type ReplyOf,
 } from "#contracts";
 import type { VerifyWorkerConfig } from "#config";
-import { ModelSession, tokenizePrompt, type LoadedModel } from "#llama";
+import { ModelSession, tokenizePrompt } from "#llama";
 import type { Logger } from "#logging";
 import { acceptGreedy, admitRound, cutCompletion } from "#speculation";
 import { emitContract, type ContractBus } from "#transport";
-import { KeyedLock, WorkerStats } from "#worker";
+import { CONTROL_PLANE, KeyedLock, WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
 import { TextStream } from "./text-stream.js";
-import { CONTROL_PLANE, TARGET_MODEL, VERIFIER_CONFIG, VERIFIER_LOGGER, WORKER_BUS } from "./tokens.js";
 import { VerifierSession } from "./verifier-session.js";
-
-export interface TargetModel {
-  loaded: LoadedModel;
-  context: LlamaContext;
-}
 
 type OpenRequest = PayloadOf<typeof VerifierOpen>;
 type VerifyRequest = PayloadOf<typeof VerifyRound>;
@@ -45,10 +38,10 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   private subscriptions: Subscription[] = [];
 
   constructor(
-    @Inject(VERIFIER_CONFIG) private readonly config: VerifyWorkerConfig,
-    @Inject(VERIFIER_LOGGER) private readonly log: Logger,
+    @Inject(WORKER_CONFIG) private readonly config: VerifyWorkerConfig,
+    @Inject(WORKER_LOGGER) private readonly log: Logger,
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
-    @Inject(TARGET_MODEL) private readonly target: TargetModel,
+    @Inject(WORKER_MODEL) private readonly target: WorkerModel,
     @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
   ) {}
 
@@ -77,7 +70,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       return { ok: true, promptTokens, position: existing.model.position };
     }
     if (this.sessions.size >= this.config.MAX_SESSIONS) {
-      return { ok: false, error: { code: "internal", message: `verifier ${this.config.WORKER_ID} is at capacity` } };
+      return { ok: false, error: { code: "worker_busy", message: `verifier ${this.config.WORKER_ID} is at capacity` } };
     }
     const model = this.target.loaded.model;
     const promptTokens = tokenizePrompt(model, req.prompt);
@@ -212,6 +205,10 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     this.sessions.delete(sessionId);
     session.finished = true;
     session.model.dispose();
+    // A drafter learns of a normal finish from the round's reply; of anything else, from us.
+    if (!session.alone && session.drafterId && (finishReason === "cancelled" || finishReason === "error")) {
+      this.bus.request(WorkerClose, session.drafterId, { sessionId, reason: finishReason }, 2000).catch(() => undefined);
+    }
     emitContract(this.controlPlane, SchedulerSessionEnded, {
       sessionId,
       verifierId: this.config.WORKER_ID,

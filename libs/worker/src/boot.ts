@@ -1,0 +1,72 @@
+import "reflect-metadata";
+import type { Type } from "@nestjs/common";
+import { NestFactory } from "@nestjs/core";
+import type { ClientProxy } from "@nestjs/microservices";
+import type { VerifyWorkerConfig } from "#config";
+import type { WorkerRole } from "#contracts";
+import { createLlama, createSessionContext, loadModel } from "#llama";
+import { createLogger, logReady, NestPinoLogger } from "#logging";
+import { connectNats, ContractBus, installProcessGuards } from "#transport";
+import { Heartbeat } from "./heartbeat.js";
+import type { WorkerStats } from "./stats.js";
+import { CONTROL_PLANE, WorkerModule } from "./worker-module.js";
+
+/** What the boot sequence needs of a worker's session service. */
+export interface SessionService {
+  readonly stats: WorkerStats;
+  readonly activeSessions: number;
+}
+
+export interface WorkerBoot<S extends SessionService> {
+  actor: "verify-worker" | "draft-worker";
+  role: WorkerRole;
+  config: VerifyWorkerConfig;
+  service: Type<S>;
+  readyFields?: Record<string, unknown>;
+}
+
+/**
+ * The life of a worker process: load the model with an explicit thread count, connect to
+ * NATS, start the Nest module, register and beat, log ready; on SIGINT/SIGTERM (or when the
+ * parent is gone) leave the registry, close sessions, drain NATS, free the model.
+ */
+export async function bootWorker<S extends SessionService>(boot: WorkerBoot<S>): Promise<void> {
+  const { config } = boot;
+  const log = createLogger(boot.actor, config.LOG_LEVEL, { workerId: config.WORKER_ID });
+  const llama = await createLlama(config.THREADS);
+  const loaded = await loadModel(llama, config.MODEL_PATH, config.MODEL_NAME);
+  const context = await createSessionContext(loaded.model, {
+    sequences: config.MAX_SESSIONS,
+    contextSize: config.CONTEXT_SIZE,
+    threads: config.THREADS,
+  });
+  const nc = await connectNats(config.NATS_URL, config.WORKER_ID, log);
+  const module = WorkerModule.forRoot(config, log, new ContractBus(nc, log), { loaded, context }, boot.service);
+  const app = await NestFactory.createApplicationContext(module, { logger: new NestPinoLogger(log) });
+  const service = app.get(boot.service);
+  const heartbeat = new Heartbeat(
+    app.get<ClientProxy>(CONTROL_PLANE),
+    {
+      workerId: config.WORKER_ID,
+      role: boot.role,
+      model: { name: loaded.name, vocabFingerprint: loaded.vocabFingerprint },
+      deviceClass: config.DEVICE_CLASS,
+      threads: config.THREADS,
+      maxSessions: config.MAX_SESSIONS,
+      contextSize: context.contextSize,
+      startedAt: Date.now(),
+    },
+    service.stats,
+    () => service.activeSessions,
+    config.HEARTBEAT_MS,
+  );
+  installProcessGuards(log, async () => {
+    heartbeat.stop();
+    await app.close();
+    await nc.drain();
+    await llama.dispose();
+  });
+  await app.init();
+  heartbeat.start();
+  logReady(log, { model: loaded.name, vocab: loaded.vocabFingerprint, contextSize: context.contextSize, ...boot.readyFields });
+}

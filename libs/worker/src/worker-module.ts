@@ -1,0 +1,39 @@
+import { Module, type DynamicModule, type Type } from "@nestjs/common";
+import { ClientsModule } from "@nestjs/microservices";
+import type { VerifyWorkerConfig } from "#config";
+import type { Logger } from "#logging";
+import { natsClientOptions, type ContractBus } from "#transport";
+import type { LlamaContext } from "node-llama-cpp";
+import type { LoadedModel } from "#llama";
+
+/** Nest tokens shared by both kinds of worker. */
+export const WORKER_CONFIG = Symbol("WORKER_CONFIG");
+export const WORKER_LOGGER = Symbol("WORKER_LOGGER");
+export const WORKER_BUS = Symbol("WORKER_BUS");
+export const WORKER_MODEL = Symbol("WORKER_MODEL");
+/** The control-plane client (registry, scheduler). */
+export const CONTROL_PLANE = Symbol("CONTROL_PLANE");
+
+/** A worker's model: the loaded file and one context with a sequence per session. */
+export interface WorkerModel {
+  loaded: LoadedModel;
+  context: LlamaContext;
+}
+
+@Module({})
+export class WorkerModule {
+  /** The module of a worker process: its configuration, bus, model and session service. */
+  static forRoot(config: VerifyWorkerConfig, log: Logger, bus: ContractBus, model: WorkerModel, service: Type<unknown>): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, `${config.WORKER_ID}-control`) }])],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        { provide: WORKER_LOGGER, useValue: log },
+        { provide: WORKER_BUS, useValue: bus },
+        { provide: WORKER_MODEL, useValue: model },
+        service,
+      ],
+    };
+  }
+}

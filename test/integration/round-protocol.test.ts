@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { NatsConnection } from "nats";
+import { connect } from "nats";
+import pino from "pino";
+import { SessionStream, VerifierOpen, VerifyRound, type SessionEvent } from "#contracts";
+import type { LocalFleet } from "#infra";
+import { ContractBus } from "#transport";
+import { MODEL_PATH, startTestFleet } from "../support/fleet.js";
+import { referenceCompletions } from "../support/reference.js";
+
+const PROMPT = "Once upon a time";
+const MAX_TOKENS = 32;
+
+/**
+ * The verifier's side of the round, driven by hand as a drafter would over real NATS:
+ * acceptance, correction and bonus tokens, a duplicate round answered as stale and never
+ * applied twice, a round from the future refused, and a stream of each token exactly once.
+ */
+describe("the round protocol at a real verifier", () => {
+  let fleet: LocalFleet;
+  let nc: NatsConnection;
+  let bus: ContractBus;
+  let expected: number[];
+
+  before(async () => {
+    expected = (await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS)).get(PROMPT)!.tokens;
+    fleet = await startTestFleet("round-protocol", { verifiers: 1, drafters: 0 });
+    nc = await connect({ servers: fleet.natsUrl });
+    bus = new ContractBus(nc, pino({ level: "silent" }));
+  });
+
+  after(async () => {
+    await nc?.close();
+    await fleet?.stop();
+  });
+
+  it("applies each position once and streams exactly the target's tokens", async () => {
+    const sessionId = "protocol-1";
+    const events: SessionEvent[] = [];
+    bus.subscribe(SessionStream, sessionId, (event) => events.push(event));
+    await nc.flush();
+    const opened = await bus.request(VerifierOpen, "verifier-1", { sessionId, prompt: PROMPT, maxTokens: MAX_TOKENS, drafterId: "hand-drafter" }, 5000);
+    assert.ok(opened.ok);
+    const start = opened.position;
+    const verify = (position: number, draft: number[]) => bus.request(VerifyRound, "verifier-1", { sessionId, position, draft }, 5000);
+
+    // A window the target agrees with entirely: 4 accepted + the bonus token.
+    const first = await verify(start, expected.slice(0, 4));
+    assert.deepEqual(first, { status: "applied", sessionId, position: start, accepted: 4, tokens: expected.slice(0, 5), nextPosition: start + 5, finished: false });
+
+    // The same round again (a retry after a lost reply): stale, answered with what was committed.
+    const again = await verify(start, expected.slice(0, 4));
+    assert.deepEqual(again, { status: "stale", sessionId, position: start, tokens: expected.slice(0, 5), nextPosition: start + 5, finished: false });
+
+    // A window wrong at its second token: 1 accepted + the correction.
+    const wrong = (expected[6]! + 1) % 512;
+    const second = await verify(start + 5, [expected[5]!, wrong, wrong, wrong]);
+    assert.equal(second.status, "applied");
+    assert.deepEqual(second.status === "applied" && [second.accepted, second.tokens, second.nextPosition], [1, expected.slice(5, 7), start + 7]);
+
+    // A round from a position the session has not reached is refused.
+    const ahead = await verify(start + 100, [1]);
+    assert.equal(ahead.status, "rejected");
+
+    // γ = 0 is a legal window: the target's next token alone.
+    const alone = await verify(start + 7, []);
+    assert.equal(alone.status === "applied" && alone.tokens[0], expected[7]);
+
+    // Finish with correct windows (the verifier trims a window that would overshoot max_tokens).
+    let position = start + 8;
+    for (;;) {
+      const generated = position - start;
+      const reply = await verify(position, expected.slice(generated, generated + 4));
+      assert.equal(reply.status, "applied");
+      if (reply.status !== "applied") break;
+      position = reply.nextPosition;
+      if (reply.finished) break;
+    }
+    const afterEnd = await verify(position, []);
+    assert.equal(afterEnd.status, "rejected", "a finished session takes no more rounds");
+
+    await nc.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    const streamed = events.flatMap((e) => (e.kind === "tokens" ? e.tokens : []));
+    assert.deepEqual(streamed, expected, "each committed token streamed exactly once, in order");
+    const indexes = events.flatMap((e) => (e.kind === "tokens" ? [e.index] : []));
+    assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b));
+    assert.equal(events.at(-1)?.kind, "end");
+  });
+});
