@@ -3,6 +3,7 @@ import { join, resolve } from "node:path";
 import type { Argv } from "yargs";
 import { z } from "zod";
 import { parseConfig } from "#config";
+import { isModelUri } from "#llama";
 import { defaultModelPath, describeExit, modelNameOf, projectRoot, startLocalFleet, type LocalFleet } from "#infra";
 import { progressLog, startupProgress } from "./progress.js";
 
@@ -21,7 +22,7 @@ export function fleetUpOptions(yargs: Argv) {
     .option("host", { type: "string", default: "127.0.0.1", describe: "Gateway bind address" })
     .option("verifiers", { type: "number", default: 1, describe: "Verify-workers to start (each holds the target model)" })
     .option("drafters", { type: "number", default: 2, describe: "Draft-workers to start" })
-    .option("model", { type: "string", default: defaultModelPath(), describe: "GGUF model for every worker", normalize: true })
+    .option("model", { type: "string", default: defaultModelPath(), describe: "GGUF model for every worker: a path or an hf:owner/repo/file.gguf URI" })
     .option("model-name", { type: "string", describe: "Name clients ask for [default: the model file name]" })
     .option("threads", { type: "number", default: 1, describe: "CPU threads per worker" })
     .option("window", { type: "number", describe: "γ: tokens drafted per round [default: the drafters' own, 4]" })
@@ -40,7 +41,7 @@ export function fleetUpOptions(yargs: Argv) {
       }
       if (argv.verifiers < 1) throw new Error("--verifiers must be at least 1");
       if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error("--port must be 0..65535");
-      if (!existsSync(argv.model)) throw new Error(`--model: no file at ${argv.model}`);
+      if (!isModelUri(argv.model) && !existsSync(argv.model)) throw new Error(`--model: no file at ${argv.model} (a path, or an hf: URI)`);
       return true;
     })
     .example("$0 fleet up", "1 verifier and 2 drafters on the shared stories260K, gateway on :8080")

@@ -1,4 +1,9 @@
+import { z } from "zod";
+import { parseConfig } from "#config";
 import { defaultModelPath, startLocalFleet, type LocalFleet, type LocalFleetOptions } from "#infra";
+
+/** Tests start their own nats-server and redis-server unless these point at running ones. */
+const testEnv = parseConfig(z.object({ NATS_URL: z.string().optional(), REDIS_URL: z.string().optional() }), process.env);
 
 export const MODEL_PATH = defaultModelPath();
 export const MODEL = "stories260K";
@@ -8,7 +13,14 @@ export const MODEL = "stories260K";
  * file; resolves once every worker is registered. Logs go to `.cache/test-logs/<name>/`.
  */
 export function startTestFleet(name: string, options: LocalFleetOptions): Promise<LocalFleet> {
-  return startLocalFleet({ modelPath: MODEL_PATH, logLevel: "info", logDir: `.cache/test-logs/${name}`, ...options });
+  return startLocalFleet({
+    modelPath: MODEL_PATH,
+    logLevel: "info",
+    logDir: `.cache/test-logs/${name}`,
+    natsUrl: testEnv.NATS_URL,
+    redisUrl: testEnv.REDIS_URL,
+    ...options,
+  });
 }
 
 export const PROMPTS = [

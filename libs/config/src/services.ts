@@ -40,7 +40,11 @@ export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 const worker = {
   ...common,
   WORKER_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '-' or '_'"),
-  MODEL_PATH: z.string().min(1, "path to a GGUF file"),
+  /** A GGUF file's path, or an `hf:owner/repo/file.gguf` URI downloaded into MODEL_CACHE_DIR. */
+  MODEL_PATH: z.string().min(1, "path to a GGUF file or an hf: URI"),
+  MODEL_CACHE_DIR: z.string().default(".cache/models"),
+  /** How long to wait for an hf: URI to download before giving up. */
+  MODEL_FETCH_TIMEOUT_MS: intVar(60_000, 1000),
   /** The name clients ask for; defaults to the file name without extension. */
   MODEL_NAME: z.string().optional(),
   DEVICE_CLASS: z.string().default("cpu"),

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { getLlama, LlamaLogLevel, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
+import { getLlama, LlamaLogLevel, resolveModelFile, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
 import { vocabularyFingerprint } from "./fingerprint.js";
 
 /**
@@ -17,13 +17,43 @@ export interface LoadedModel {
   vocabFingerprint: string;
 }
 
+/** The name clients use for a model by default: its file name without `.gguf`. */
+export function modelNameFromLocation(location: string): string {
+  return path.basename(location.split("?")[0]!).replace(/\.gguf$/i, "");
+}
+
+/** A model given as `hf:owner/repo/file.gguf` (or an https URL) rather than a local path. */
+export function isModelUri(location: string): boolean {
+  return /^(hf:|huggingface:|https?:\/\/)/i.test(location);
+}
+
+/**
+ * A local path as is; a URI is downloaded once into `cacheDir` through node-llama-cpp's own
+ * resolver and reused afterwards. A URI that cannot be reached fails with what to do instead.
+ */
+export async function resolveModelLocation(location: string, cacheDir: string, timeoutMs = 60_000): Promise<string> {
+  if (!isModelUri(location)) return location;
+  // An unreachable host may never answer: give up after a while instead of hanging the worker.
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await Promise.race([
+      resolveModelFile(location, { directory: cacheDir, cli: false, signal }),
+      new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(new Error(`no answer within ${timeoutMs / 1000} s`)))),
+    ]);
+  } catch (error) {
+    throw new Error(
+      `could not fetch the model ${location} (${(error as Error).message}); download it where the network allows and give its local path instead`,
+    );
+  }
+}
+
 export async function loadModel(llama: Llama, modelPath: string, name?: string): Promise<LoadedModel> {
   const model = await llama.loadModel({ modelPath });
   const ggml = (model.fileInfo.metadata as { tokenizer?: { ggml?: Record<string, unknown> } }).tokenizer?.ggml;
   if (!ggml) throw new Error(`${modelPath} has no tokenizer metadata; it cannot take part in speculation`);
   return {
     model,
-    name: name ?? path.basename(modelPath).replace(/\.gguf$/i, ""),
+    name: name ?? modelNameFromLocation(modelPath),
     vocabFingerprint: vocabularyFingerprint(ggml),
   };
 }

@@ -4,8 +4,8 @@ import { NestFactory } from "@nestjs/core";
 import type { ClientProxy } from "@nestjs/microservices";
 import type { VerifyWorkerConfig } from "#config";
 import type { WorkerRole } from "#contracts";
-import { createLlama, createSessionContext, loadModel } from "#llama";
-import { createLogger, logReady, NestPinoLogger } from "#logging";
+import { createLlama, createSessionContext, loadModel, modelNameFromLocation, resolveModelLocation } from "#llama";
+import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
 import { connectNats, ContractBus, installProcessGuards } from "#transport";
 import { Heartbeat } from "./heartbeat.js";
 import type { WorkerStats } from "./stats.js";
@@ -31,10 +31,20 @@ export interface WorkerBoot<S extends SessionService> {
  * parent is gone) leave the registry, close sessions, drain NATS, free the model.
  */
 export async function bootWorker<S extends SessionService>(boot: WorkerBoot<S>): Promise<void> {
+  const log = createLogger(boot.actor, boot.config.LOG_LEVEL, { workerId: boot.config.WORKER_ID });
+  try {
+    await start(boot, log);
+  } catch (error) {
+    log.fatal({ err: error instanceof Error ? error.message : String(error) }, "could not start");
+    process.exit(1);
+  }
+}
+
+async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger): Promise<void> {
   const { config } = boot;
-  const log = createLogger(boot.actor, config.LOG_LEVEL, { workerId: config.WORKER_ID });
   const llama = await createLlama(config.THREADS);
-  const loaded = await loadModel(llama, config.MODEL_PATH, config.MODEL_NAME);
+  const modelPath = await resolveModelLocation(config.MODEL_PATH, config.MODEL_CACHE_DIR, config.MODEL_FETCH_TIMEOUT_MS);
+  const loaded = await loadModel(llama, modelPath, config.MODEL_NAME ?? modelNameFromLocation(config.MODEL_PATH));
   const context = await createSessionContext(loaded.model, {
     sequences: config.MAX_SESSIONS,
     contextSize: config.CONTEXT_SIZE,
