@@ -1,4 +1,3 @@
-export * from "./fingerprint.js";
 export * from "./runtime.js";
 export * from "./session.js";
 export * from "./local-loop.js";

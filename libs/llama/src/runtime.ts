@@ -1,6 +1,6 @@
 import path from "node:path";
 import { getLlama, LlamaLogLevel, resolveModelFile, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
-import { vocabularyFingerprint } from "./fingerprint.js";
+import { readGguf, vocabularyFingerprint } from "#gguf";
 
 /**
  * getLlama's default of max(4, cores) threads stalls ggml's spin barriers on a 2-core machine
@@ -48,14 +48,10 @@ export async function resolveModelLocation(location: string, cacheDir: string, t
 }
 
 export async function loadModel(llama: Llama, modelPath: string, name?: string): Promise<LoadedModel> {
+  // The fingerprint comes from the file's own metadata, exactly as `specfleet model inspect` shows it.
+  const vocabFingerprint = vocabularyFingerprint((await readGguf(modelPath)).metadata);
   const model = await llama.loadModel({ modelPath });
-  const ggml = (model.fileInfo.metadata as { tokenizer?: { ggml?: Record<string, unknown> } }).tokenizer?.ggml;
-  if (!ggml) throw new Error(`${modelPath} has no tokenizer metadata; it cannot take part in speculation`);
-  return {
-    model,
-    name: name ?? modelNameFromLocation(modelPath),
-    vocabFingerprint: vocabularyFingerprint(ggml),
-  };
+  return { model, name: name ?? modelNameFromLocation(modelPath), vocabFingerprint };
 }
 
 /** Thrown instead of letting the library silently drop the oldest tokens (context shift). */

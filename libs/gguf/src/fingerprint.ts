@@ -1,0 +1,28 @@
+import { createHash } from "node:crypto";
+import type { GgufValue } from "./types.js";
+
+/** The metadata that decides how text becomes tokens and back. */
+function isVocabularyKey(key: string): boolean {
+  if (!key.startsWith("tokenizer.ggml.")) return false;
+  const field = key.slice("tokenizer.ggml.".length);
+  return ["model", "pre", "tokens", "scores", "token_type", "merges"].includes(field) || field.endsWith("_token_id") || field.startsWith("add_");
+}
+
+/**
+ * A stable hash of the tokenizer: its model and pre-tokenizer, the token strings, scores,
+ * types, merges and special-token ids. Two models may be paired only when their fingerprints
+ * are equal (ARCHITECTURE.md, invariant 4). Quantizing or dropping layers keeps it; changing one
+ * token changes it.
+ */
+export function vocabularyFingerprint(metadata: ReadonlyMap<string, GgufValue>): string {
+  const keys = [...metadata.keys()].filter(isVocabularyKey).sort();
+  if (!keys.includes("tokenizer.ggml.tokens")) throw new Error("the model has no tokenizer.ggml.tokens: it cannot take part in speculation");
+  const hash = createHash("sha256");
+  for (const key of keys) {
+    hash.update(key);
+    hash.update("\u0000");
+    hash.update(JSON.stringify(metadata.get(key), (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v)));
+    hash.update("\u0000");
+  }
+  return `vocab-${hash.digest("hex").slice(0, 16)}`;
+}

@@ -1,0 +1,3 @@
+export * from "./architecture.js";
+export * from "./derive.js";
+export * from "./widen.js";
