@@ -10,7 +10,6 @@ export const positionSchema = z.number().int().nonnegative();
 export const errorCodeSchema = z.enum([
   "bad_request",
   "model_not_found",
-  "no_compatible_pair",
   "prompt_too_long",
   "session_lost",
   /** The worker has no free slot right now: try again later or elsewhere. */

@@ -28,6 +28,8 @@ export const workerTelemetrySchema = z.object({
   workerId: workerIdSchema,
   at: z.number(),
   activeSessions: z.number().int().nonnegative(),
+  /** Sessions a verifier decodes alone because no drafter shares its vocabulary (or one left). */
+  targetOnlySessions: z.number().int().nonnegative(),
   tokensPerSecond: z.number().nonnegative(),
   rounds: z.number().int().nonnegative(),
   acceptedTokens: z.number().int().nonnegative(),

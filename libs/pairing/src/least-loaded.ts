@@ -9,7 +9,8 @@ const hasRoom = (w: WorkerView) => w.activeSessions < w.maxSessions;
  * Least-loaded pair: among ready verifiers serving the requested model and ready drafters with
  * the same vocabulary fingerprint, both with a free slot, pick the pair with the smallest sum
  * of fractional loads (ties: the verifier, then the drafter, with the smaller id, so the
- * decision is deterministic).
+ * decision is deterministic). When no live drafter shares the vocabulary at all, the least
+ * loaded verifier with room decodes alone.
  */
 export const leastLoaded: PairingPolicy = (fleet, request): PairingDecision => {
   const verifiers = fleet.filter((w) => w.role === "verifier" && w.ready && w.modelName === request.model);
@@ -32,15 +33,16 @@ export const leastLoaded: PairingPolicy = (fleet, request): PairingDecision => {
     }
   }
   if (best) return { kind: "pair", verifierId: best.verifier.id, drafterId: best.drafter.id };
-  if (compatible === 0) {
-    return {
-      kind: "none",
-      code: "no_compatible_pair",
-      reason: `no ready drafter shares a vocabulary with the verifiers of '${request.model}'`,
-    };
-  }
-  return { kind: "wait", reason: `all ${compatible} compatible pairs are at capacity` };
+  if (compatible > 0) return { kind: "wait", reason: `all ${compatible} compatible pairs are at capacity` };
+  // Speculation needs a shared vocabulary; without one the target still answers, alone.
+  const verifier = leastLoadedOf(verifiers.filter(hasRoom));
+  if (!verifier) return { kind: "wait", reason: `every verifier of '${request.model}' is at capacity` };
+  return { kind: "alone", verifierId: verifier.id, reason: `no ready drafter shares a vocabulary with the verifiers of '${request.model}'` };
 };
+
+function leastLoadedOf(workers: readonly WorkerView[]): WorkerView | undefined {
+  return [...workers].sort((a, b) => load(a) - load(b) || (a.id < b.id ? -1 : 1))[0];
+}
 
 function tieBreak(verifier: WorkerView, drafter: WorkerView, best: { verifier: WorkerView; drafter: WorkerView }): boolean {
   if (verifier.id !== best.verifier.id) return verifier.id < best.verifier.id;

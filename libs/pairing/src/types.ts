@@ -17,9 +17,11 @@ export interface PairingRequest {
 
 export type PairingDecision =
   | { kind: "pair"; verifierId: string; drafterId: string }
+  /** No live drafter shares the verifier's vocabulary: the verifier decodes alone (target-only). */
+  | { kind: "alone"; verifierId: string; reason: string }
   /** A compatible pair exists but every one is at capacity: queue the request. */
   | { kind: "wait"; reason: string }
-  /** No compatible pair exists at all: refuse the request. */
-  | { kind: "none"; code: "model_not_found" | "no_compatible_pair"; reason: string };
+  /** No verifier serves the model: refuse the request. */
+  | { kind: "none"; code: "model_not_found"; reason: string };
 
 export type PairingPolicy = (fleet: readonly WorkerView[], request: PairingRequest) => PairingDecision;

@@ -12,7 +12,7 @@ const v = worker("verifier");
 const d = worker("drafter");
 const pair = (verifierId: string, drafterId: string): PairingDecision => ({ kind: "pair", verifierId, drafterId });
 const notFound: PairingDecision = { kind: "none", code: "model_not_found", reason: "no ready verifier serves model 'm'" };
-const noPair: PairingDecision = { kind: "none", code: "no_compatible_pair", reason: "no ready drafter shares a vocabulary with the verifiers of 'm'" };
+const alone = (verifierId: string): PairingDecision => ({ kind: "alone", verifierId, reason: "no ready drafter shares a vocabulary with the verifiers of 'm'" });
 const wait = (n: number): PairingDecision => ({ kind: "wait", reason: `all ${n} compatible pairs are at capacity` });
 
 const cases: { name: string; fleet: WorkerView[]; expected: PairingDecision }[] = [
@@ -20,9 +20,11 @@ const cases: { name: string; fleet: WorkerView[]; expected: PairingDecision }[] 
   { name: "model not served", fleet: [v("v1", 0, 4, { modelName: "other" }), d("d1", 0, 4)], expected: notFound },
   { name: "only verifier of the model is lost", fleet: [v("v1", 0, 4, { ready: false }), d("d1", 0, 4)], expected: notFound },
   { name: "a drafter serving the model name is not a verifier", fleet: [d("d1", 0, 4, { modelName: "m" })], expected: notFound },
-  { name: "no drafter at all", fleet: [v("v1", 0, 4)], expected: noPair },
-  { name: "drafter with another vocabulary", fleet: [v("v1", 0, 4), d("d1", 0, 4, { vocabFingerprint: "vocab-B" })], expected: noPair },
-  { name: "only compatible drafter is lost", fleet: [v("v1", 0, 4), d("d1", 0, 4, { ready: false })], expected: noPair },
+  { name: "no drafter at all: target-only", fleet: [v("v1", 0, 4)], expected: alone("v1") },
+  { name: "drafter with another vocabulary: target-only", fleet: [v("v1", 0, 4), d("d1", 0, 4, { vocabFingerprint: "vocab-B" })], expected: alone("v1") },
+  { name: "only compatible drafter is lost: target-only", fleet: [v("v1", 0, 4), d("d1", 0, 4, { ready: false })], expected: alone("v1") },
+  { name: "target-only on the least loaded verifier", fleet: [v("v1", 3, 4), v("v2", 1, 4)], expected: alone("v2") },
+  { name: "target-only but every verifier full", fleet: [v("v1", 4, 4)], expected: { kind: "wait", reason: "every verifier of 'm' is at capacity" } },
   { name: "verifier full", fleet: [v("v1", 4, 4), d("d1", 0, 4)], expected: wait(1) },
   { name: "drafter full", fleet: [v("v1", 0, 4), d("d1", 2, 2)], expected: wait(1) },
   { name: "all 4 compatible pairs full", fleet: [v("v1", 4, 4), v("v2", 1, 4), d("d1", 2, 2), d("d2", 1, 1)], expected: wait(4) },
@@ -61,7 +63,7 @@ describe("leastLoaded", () => {
     assert.equal(pairingPolicies["least-loaded"], leastLoaded);
   });
 
-  // Known bug: scores are float sums, so 1/10 + 2/10 (0.30000000000000004) loses to 3/10 + 0/10 (0.3).
+  // Scores are float sums: 1/10 + 2/10 (0.30000000000000004) must tie with 3/10 + 0/10 (0.3).
   it("exact tie in fractional load falls to the smaller verifier id", () => {
     const fleet = [v("v1", 1, 10), v("v2", 3, 10, { vocabFingerprint: "vocab-B" }), d("d1", 2, 10), d("d2", 0, 10, { vocabFingerprint: "vocab-B" })];
     assert.deepEqual(leastLoaded(fleet, { model: "m" }), pair("v1", "d1"));

@@ -15,6 +15,7 @@ import { CONTROL_PLANE, WorkerModule } from "./worker-module.js";
 export interface SessionService {
   readonly stats: WorkerStats;
   readonly activeSessions: number;
+  readonly targetOnlySessions: number;
 }
 
 export interface WorkerBoot<S extends SessionService> {
@@ -67,7 +68,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
       startedAt: Date.now(),
     },
     service.stats,
-    () => service.activeSessions,
+    () => ({ active: service.activeSessions, targetOnly: service.targetOnlySessions }),
     config.HEARTBEAT_MS,
   );
   installProcessGuards(log, async () => {

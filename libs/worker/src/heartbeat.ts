@@ -15,7 +15,7 @@ export class Heartbeat {
     private readonly client: ClientProxy,
     private readonly registration: WorkerRegistration,
     private readonly stats: WorkerStats,
-    private readonly activeSessions: () => number,
+    private readonly sessions: () => { active: number; targetOnly: number },
     private readonly periodMs: number,
   ) {}
 
@@ -35,7 +35,8 @@ export class Heartbeat {
     emitContract(this.client, FleetTelemetry, {
       workerId: this.registration.workerId,
       at: Date.now(),
-      activeSessions: this.activeSessions(),
+      activeSessions: this.sessions().active,
+      targetOnlySessions: this.sessions().targetOnly,
       tokensPerSecond: this.stats.takeRate(),
       rounds: this.stats.rounds,
       acceptedTokens: this.stats.acceptedTokens,

@@ -53,6 +53,8 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     await Promise.all(this.loops);
   }
 
+  readonly targetOnlySessions = 0;
+
   /** Sessions still being drafted; a closing one frees its slot at once (its sequence soon after). */
   get activeSessions(): number {
     let active = 0;

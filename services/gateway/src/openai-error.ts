@@ -35,8 +35,6 @@ export function fromFleetError(code: ErrorCode, message: string): HttpApiError {
       return HttpApiError.invalid(message, "prompt", "context_length_exceeded");
     case "model_not_found":
       return new HttpApiError(404, message, "invalid_request_error", "model_not_found", "model");
-    case "no_compatible_pair":
-      return new HttpApiError(503, message, "service_unavailable", "no_compatible_pair");
     case "session_lost":
       return new HttpApiError(502, message, "server_error", "session_lost");
     case "worker_busy":

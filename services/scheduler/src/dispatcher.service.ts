@@ -73,8 +73,10 @@ export class DispatcherService {
         this.publishError(job.sessionId, { code: decision.code, message: decision.reason });
         continue;
       }
-      this.table.place({ job, verifierId: decision.verifierId, drafterId: decision.drafterId, placedAt: Date.now() });
-      void this.open(job, decision.verifierId, decision.drafterId);
+      const drafterId = decision.kind === "pair" ? decision.drafterId : null;
+      if (decision.kind === "alone") this.log.warn({ sessionId: job.sessionId, verifierId: decision.verifierId, reason: decision.reason }, "target-only session");
+      this.table.place({ job, verifierId: decision.verifierId, drafterId, placedAt: Date.now() });
+      void this.open(job, decision.verifierId, drafterId);
     }
   }
 
@@ -91,7 +93,7 @@ export class DispatcherService {
     return this.policy(views, { model: job.model });
   }
 
-  private async open(job: CompletionJob, verifierId: string, drafterId: string): Promise<void> {
+  private async open(job: CompletionJob, verifierId: string, drafterId: string | null): Promise<void> {
     const timeout = this.config.SCHEDULER_OPEN_TIMEOUT_MS;
     try {
       const verifier = await this.bus.request(
@@ -102,6 +104,7 @@ export class DispatcherService {
       );
       if (!verifier.ok && verifier.error.code === "worker_busy") return this.requeue(job, verifier.error.message);
       if (!verifier.ok) return this.fail(job.sessionId, verifier.error);
+      if (drafterId === null) return;
       const drafter = await this.bus.request(
         DrafterOpen,
         drafterId,

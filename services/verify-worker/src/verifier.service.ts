@@ -63,6 +63,12 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     return this.sessions.size;
   }
 
+  get targetOnlySessions(): number {
+    let alone = 0;
+    for (const session of this.sessions.values()) if (session.alone) alone++;
+    return alone;
+  }
+
   private async open(req: OpenRequest): Promise<ReplyOf<typeof VerifierOpen>> {
     const existing = this.sessions.get(req.sessionId);
     if (existing) {
