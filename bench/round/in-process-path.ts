@@ -35,8 +35,8 @@ export class InProcessPath {
         window: this.options.window,
         sampling: { temperature: 0, seed: 1 },
       });
-      target.dispose();
-      drafter.dispose();
+      await target.dispose();
+      await drafter.dispose();
       rounds += result.rounds;
       tokens.push(...result.tokens);
     }

@@ -1,5 +1,5 @@
-import { LlamaCompletion } from "node-llama-cpp";
-import { createLlama, loadModel } from "#llama";
+import { LlamaCompletion, type Token } from "node-llama-cpp";
+import { createLlama, loadModel, tokenizePrompt } from "#llama";
 
 export interface ReferenceCompletion {
   tokens: number[];
@@ -25,12 +25,15 @@ export async function referenceCompletions(
       const sequence = context.getSequence();
       const completion = new LlamaCompletion({ contextSequence: sequence });
       const tokens: number[] = [];
-      const { response, metadata } = await completion.generateCompletionWithMeta(prompt, {
+      const { metadata } = await completion.generateCompletionWithMeta(prompt, {
         maxTokens,
         temperature: 0,
         onToken: (chunk) => tokens.push(...chunk),
       });
-      results.set(prompt, { tokens, text: response, finishReason: metadata.stopReason === "maxTokens" ? "length" : "stop" });
+      // The completion's text as it reads after the prompt (LlamaCompletion's own `response`
+      // detokenizes without the prompt and drops a SentencePiece word's leading space).
+      const text = model.detokenize(tokens as Token[], false, tokenizePrompt(model, prompt) as Token[]);
+      results.set(prompt, { tokens, text, finishReason: metadata.stopReason === "maxTokens" ? "length" : "stop" });
       completion.dispose();
       void sequence.dispose();
       while (context.sequencesLeft === 0) await new Promise((r) => setTimeout(r, 5));

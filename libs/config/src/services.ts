@@ -54,7 +54,15 @@ const worker = {
   HEARTBEAT_MS: intVar(1000, 50),
 };
 
-export const verifyWorkerConfigSchema = z.object(worker);
+/** What every worker takes; each kind adds its own. */
+export const workerConfigSchema = z.object(worker);
+export type WorkerConfig = z.infer<typeof workerConfigSchema>;
+
+export const verifyWorkerConfigSchema = z.object({
+  ...worker,
+  /** A drafter silent this long is dropped and the verifier finishes the session alone. */
+  DRAFTER_SILENCE_MS: intVar(5000, 100),
+});
 export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;
 
 export const draftWorkerConfigSchema = z.object({

@@ -13,7 +13,7 @@ export function quantizeRowQ8_0(row: Float32Array): Buffer {
     let amax = 0;
     for (let j = 0; j < BLOCK; j++) amax = Math.max(amax, Math.abs(row[b * BLOCK + j]!));
     const d = Math.fround(amax / 127);
-    const id = d ? 1 / d : 0;
+    const id = d ? Math.fround(1 / d) : 0;
     out.writeUInt16LE(floatToHalf(d), b * 34);
     for (let j = 0; j < BLOCK; j++) out.writeInt8(roundHalfAway(Math.fround(row[b * BLOCK + j]! * id)), b * 34 + 2 + j);
   }

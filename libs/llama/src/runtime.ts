@@ -1,6 +1,6 @@
 import path from "node:path";
 import { getLlama, LlamaLogLevel, resolveModelFile, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
-import { readGguf, vocabularyFingerprint } from "#gguf";
+import { GgufType, readGguf, vocabularyFingerprint } from "#gguf";
 
 /**
  * getLlama's default of max(4, cores) threads stalls ggml's spin barriers on a 2-core machine
@@ -15,6 +15,8 @@ export interface LoadedModel {
   model: LlamaModel;
   name: string;
   vocabFingerprint: string;
+  /** Number of tokens in the vocabulary: valid token ids are 0..vocabularySize-1. */
+  vocabularySize: number;
 }
 
 /** The name clients use for a model by default: its file name without `.gguf`. */
@@ -49,9 +51,12 @@ export async function resolveModelLocation(location: string, cacheDir: string, t
 
 export async function loadModel(llama: Llama, modelPath: string, name?: string): Promise<LoadedModel> {
   // The fingerprint comes from the file's own metadata, exactly as `specfleet model inspect` shows it.
-  const vocabFingerprint = vocabularyFingerprint((await readGguf(modelPath)).metadata);
+  const { metadata } = await readGguf(modelPath);
+  const vocabFingerprint = vocabularyFingerprint(metadata);
+  const tokens = metadata.get("tokenizer.ggml.tokens");
+  const vocabularySize = tokens?.type === GgufType.ARRAY ? tokens.value.items.length : 0;
   const model = await llama.loadModel({ modelPath });
-  return { model, name: name ?? modelNameFromLocation(modelPath), vocabFingerprint };
+  return { model, name: name ?? modelNameFromLocation(modelPath), vocabFingerprint, vocabularySize };
 }
 
 /** Thrown instead of letting the library silently drop the oldest tokens (context shift). */

@@ -92,7 +92,10 @@ export class ModelSession {
     return drafted;
   }
 
-  /** Appends what the verifier committed at `position` and rolls the cache back to match. */
+  /**
+   * Appends what the verifier committed at `position` and rolls the cache back to match. A
+   * failure here leaves the session unusable: callers end it rather than continue.
+   */
   async commit(position: number, tokens: readonly number[]): Promise<void> {
     const erase = this.ledger.commit(position, tokens);
     if (erase) await this.sequence.eraseContextTokenRanges([erase]);
@@ -101,8 +104,9 @@ export class ModelSession {
     }
   }
 
-  dispose(): void {
-    void this.sequence.dispose();
+  /** Frees the sequence; call only when no evaluation of it is pending. */
+  async dispose(): Promise<void> {
+    await this.sequence.dispose();
   }
 }
 

@@ -2,7 +2,7 @@ import "reflect-metadata";
 import type { Type } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import type { ClientProxy } from "@nestjs/microservices";
-import type { VerifyWorkerConfig } from "#config";
+import type { WorkerConfig } from "#config";
 import type { WorkerRole } from "#contracts";
 import { createLlama, createSessionContext, loadModel, modelNameFromLocation, resolveModelLocation } from "#llama";
 import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
@@ -21,7 +21,7 @@ export interface SessionService {
 export interface WorkerBoot<S extends SessionService> {
   actor: "verify-worker" | "draft-worker";
   role: WorkerRole;
-  config: VerifyWorkerConfig;
+  config: WorkerConfig;
   service: Type<S>;
   readyFields?: Record<string, unknown>;
 }

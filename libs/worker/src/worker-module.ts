@@ -1,6 +1,6 @@
 import { Module, type DynamicModule, type Type } from "@nestjs/common";
 import { ClientsModule } from "@nestjs/microservices";
-import type { VerifyWorkerConfig } from "#config";
+import type { WorkerConfig } from "#config";
 import type { Logger } from "#logging";
 import { natsClientOptions, type ContractBus } from "#transport";
 import type { LlamaContext } from "node-llama-cpp";
@@ -23,7 +23,7 @@ export interface WorkerModel {
 @Module({})
 export class WorkerModule {
   /** The module of a worker process: its configuration, bus, model and session service. */
-  static forRoot(config: VerifyWorkerConfig, log: Logger, bus: ContractBus, model: WorkerModel, service: Type<unknown>): DynamicModule {
+  static forRoot(config: WorkerConfig, log: Logger, bus: ContractBus, model: WorkerModel, service: Type<unknown>): DynamicModule {
     return {
       module: WorkerModule,
       imports: [ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, `${config.WORKER_ID}-control`) }])],

@@ -64,6 +64,10 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async open(req: PayloadOf<typeof DrafterOpen>): Promise<ReplyOf<typeof DrafterOpen>> {
     if (this.sessions.has(req.sessionId)) return { ok: true };
+    // A session that just finished may not have let go of its slot yet: give it a moment.
+    for (let waited = 0; this.activeSessions >= this.config.MAX_SESSIONS && waited < 2000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     if (this.activeSessions >= this.config.MAX_SESSIONS) {
       return { ok: false, error: { code: "worker_busy", message: `drafter ${this.config.WORKER_ID} is at capacity` } };
     }
@@ -102,7 +106,8 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         const reply = await this.verifyWithRetry(session, position, draft);
         if (reply.status === "rejected") {
           this.log.warn({ sessionId: session.id, code: reply.error.code, reason: reply.error.message }, "verifier rejected the round");
-          finished = true; // the verifier no longer has the session: nothing to hand back
+          // session_lost: the verifier no longer has it (or goes on alone); anything else, hand it back.
+          finished = reply.error.code === "session_lost";
           break;
         }
         await session.model.commit(reply.position, reply.tokens);
@@ -117,7 +122,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       if (!finished) await this.handBack(session);
       this.sessions.delete(session.id);
-      session.model.dispose();
+      await session.model.dispose();
       this.log.debug({ sessionId: session.id }, "session closed");
     }
   }

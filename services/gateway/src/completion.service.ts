@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { Inject, Injectable } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
-import { SchedulerSubmit, WorkerClose } from "#contracts";
+import { SchedulerCancel, SchedulerSubmit, WorkerClose } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
-import { sendContract, type ContractBus } from "#transport";
+import { emitContract, sendContract, type ContractBus } from "#transport";
 import type { CompletionRequest } from "./completion-request.js";
 import { fromFleetError, HttpApiError } from "./openai-error.js";
 import { SessionReader } from "./session-reader.js";
@@ -14,43 +14,72 @@ export type CompletionPiece =
   | { kind: "delta"; text: string; tokens: number[] }
   | { kind: "end"; finishReason: "stop" | "length"; completionTokens: number; text: string };
 
+/** Stops a session the client no longer waits for, wherever it is (queued or running). */
+class SessionCanceller {
+  private verifierId: string | null = null;
+  private done = false;
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly bus: ContractBus,
+    private readonly controlPlane: ClientProxy,
+  ) {}
+
+  running(verifierId: string): void {
+    this.verifierId = verifierId;
+  }
+
+  finished(): void {
+    this.done = true;
+  }
+
+  cancel(): void {
+    if (this.done) return;
+    this.done = true;
+    emitContract(this.controlPlane, SchedulerCancel, { sessionId: this.sessionId });
+    if (this.verifierId) {
+      this.bus.request(WorkerClose, this.verifierId, { sessionId: this.sessionId, reason: "client gone" }, 2000).catch(() => undefined);
+    }
+  }
+}
+
 /** A completion whose session is open on a verifier: read its pieces in order, or cancel it. */
 export class OpenCompletion {
-  private finished = false;
-
   constructor(
     readonly id: string,
     readonly created: number,
     readonly promptTokens: number,
-    private readonly verifierId: string,
     private readonly reader: SessionReader,
-    private readonly bus: ContractBus,
+    private readonly canceller: SessionCanceller,
     private readonly idleMs: number,
   ) {}
 
+  /** The pieces in order; stopping early (error, timeout, a consumer that quits) cancels. */
   async *pieces(): AsyncGenerator<CompletionPiece> {
     try {
       for (;;) {
         const event = await this.reader.next(this.idleMs);
         if (!event) throw new HttpApiError(504, `no token from the fleet for ${this.idleMs} ms`, "server_error", "timeout");
-        if (event.kind === "error") throw fromFleetError(event.error.code, event.error.message);
+        if (event.kind === "error") {
+          this.canceller.finished();
+          throw fromFleetError(event.error.code, event.error.message);
+        }
         if (event.kind === "tokens") yield { kind: "delta", text: event.text, tokens: event.tokens };
         if (event.kind === "end") {
-          this.finished = true;
+          this.canceller.finished();
           yield { kind: "end", finishReason: event.finishReason, completionTokens: event.generatedTokens, text: event.text };
           return;
         }
       }
     } finally {
-      this.reader.close();
+      this.cancel();
     }
   }
 
-  /** The client went away: free the session's verifier (and, through it, its drafter). */
+  /** The client went away: stop the session and free its verifier and drafter. */
   cancel(): void {
     this.reader.close();
-    if (this.finished) return;
-    this.bus.request(WorkerClose, this.verifierId, { sessionId: this.id, reason: "client disconnected" }, 2000).catch(() => undefined);
+    this.canceller.cancel();
   }
 }
 
@@ -63,10 +92,19 @@ export class CompletionService {
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
   ) {}
 
-  /** Submits the request and waits until a verifier has opened (tokenized, admitted) it. */
-  async open(request: CompletionRequest): Promise<OpenCompletion> {
+  /**
+   * Submits the request and waits until a verifier has opened (tokenized, admitted) it. A
+   * client that leaves meanwhile (`signal`) has its request withdrawn.
+   */
+  async open(request: CompletionRequest, signal: AbortSignal): Promise<OpenCompletion> {
     const id = `cmpl-${randomUUID().replace(/-/g, "")}`;
-    const reader = new SessionReader(this.bus, id);
+    const reader = await SessionReader.open(this.bus, id);
+    const canceller = new SessionCanceller(id, this.bus, this.controlPlane);
+    const onAbort = () => {
+      reader.close();
+      canceller.cancel();
+    };
+    signal.addEventListener("abort", onAbort);
     try {
       let reply;
       try {
@@ -80,16 +118,26 @@ export class CompletionService {
         this.log.error({ err: String(err) }, "scheduler did not answer");
         throw new HttpApiError(503, "the scheduler is not answering; try again shortly", "service_unavailable", "scheduler_unavailable");
       }
-      if (!reply.ok) throw fromFleetError(reply.error.code, reply.error.message);
+      if (!reply.ok) {
+        canceller.finished();
+        throw fromFleetError(reply.error.code, reply.error.message);
+      }
       const first = await reader.next(this.config.GATEWAY_IDLE_TIMEOUT_MS);
+      if (signal.aborted) throw new HttpApiError(499, "the client closed the request", "invalid_request_error", "client_closed");
       if (!first) throw new HttpApiError(504, "the request was not started in time", "server_error", "timeout");
-      if (first.kind === "error") throw fromFleetError(first.error.code, first.error.message);
+      if (first.kind === "error") {
+        canceller.finished();
+        throw fromFleetError(first.error.code, first.error.message);
+      }
       if (first.kind !== "opened") throw new HttpApiError(500, `unexpected first session event '${first.kind}'`, "server_error");
+      canceller.running(first.verifierId);
       this.log.info({ sessionId: id, model: request.model, promptTokens: first.promptTokens, verifierId: first.verifierId, drafterId: first.drafterId, queued: reply.queued }, "completion started");
-      return new OpenCompletion(id, Math.floor(Date.now() / 1000), first.promptTokens, first.verifierId, reader, this.bus, this.config.GATEWAY_IDLE_TIMEOUT_MS);
+      return new OpenCompletion(id, Math.floor(Date.now() / 1000), first.promptTokens, reader, canceller, this.config.GATEWAY_IDLE_TIMEOUT_MS);
     } catch (err) {
-      reader.close();
+      onAbort();
       throw err;
+    } finally {
+      signal.removeEventListener("abort", onAbort);
     }
   }
 }

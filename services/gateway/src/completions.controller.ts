@@ -18,15 +18,14 @@ export class CompletionsController {
   @HttpCode(200)
   async create(@Body() body: unknown, @Res() res: Response): Promise<void> {
     const request = parseCompletionRequest(body, this.config.GATEWAY_MAX_TOKENS, this.config.GATEWAY_MAX_PROMPT_CHARS);
-    const completion = await this.completions.open(request);
-    let clientGone = false;
+    const clientGone = new AbortController();
     res.on("close", () => {
-      if (!res.writableFinished) {
-        clientGone = true;
-        completion.cancel();
-      }
+      if (!res.writableFinished) clientGone.abort();
     });
-    if (request.stream) await this.stream(request, completion, res, () => clientGone);
+    const completion = await this.completions.open(request, clientGone.signal);
+    clientGone.signal.addEventListener("abort", () => completion.cancel());
+    if (clientGone.signal.aborted) completion.cancel();
+    if (request.stream) await this.stream(request, completion, res, () => clientGone.signal.aborted);
     else res.json(await this.whole(request, completion));
   }
 

@@ -4,7 +4,6 @@ import type { ContractBus } from "#transport";
 
 type TokensEvent = Extract<SessionEvent, { kind: "tokens" }>;
 type EndEvent = Extract<SessionEvent, { kind: "end" }>;
-export type OrderedEvent = Exclude<SessionEvent, TokensEvent | EndEvent> | TokensEvent | EndEvent;
 
 /**
  * Reads one session's event stream in order: token events by their index, each exactly once,
@@ -12,39 +11,54 @@ export type OrderedEvent = Exclude<SessionEvent, TokensEvent | EndEvent> | Token
  */
 export class SessionReader {
   private readonly subscription: Subscription;
-  private readonly ready: OrderedEvent[] = [];
+  private readonly ready: SessionEvent[] = [];
   private readonly pendingTokens = new Map<number, TokensEvent>();
   private pendingEnd: EndEvent | null = null;
   private nextIndex = 0;
-  private waiter: (() => void) | null = null;
-  private done = false;
+  private wake: (() => void) | null = null;
+  private closed = false;
 
-  constructor(bus: ContractBus, sessionId: string) {
+  private constructor(
+    private readonly bus: ContractBus,
+    sessionId: string,
+  ) {
     this.subscription = bus.subscribe(SessionStream, sessionId, (event) => this.accept(event));
   }
 
-  /** Waits for the next event; null when none came within `idleMs`. */
-  async next(idleMs: number): Promise<OrderedEvent | null> {
-    if (this.ready.length === 0) {
+  /** Subscribes and waits until the server has the subscription, so no early event is missed. */
+  static async open(bus: ContractBus, sessionId: string): Promise<SessionReader> {
+    const reader = new SessionReader(bus, sessionId);
+    await bus.nc.flush();
+    return reader;
+  }
+
+  /** The next event in order; null when none came within `idleMs`, or the reader was closed. */
+  async next(idleMs: number): Promise<SessionEvent | null> {
+    const deadline = Date.now() + idleMs;
+    while (this.ready.length === 0 && !this.closed) {
+      const left = deadline - Date.now();
+      if (left <= 0) return null;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, idleMs);
-        this.waiter = () => {
+        const timer = setTimeout(resolve, left);
+        this.wake = () => {
           clearTimeout(timer);
           resolve();
         };
       });
-      this.waiter = null;
+      this.wake = null;
     }
     return this.ready.shift() ?? null;
   }
 
   close(): void {
-    this.done = true;
+    if (this.closed) return;
+    this.closed = true;
     this.subscription.unsubscribe();
+    this.wake?.();
   }
 
   private accept(event: SessionEvent): void {
-    if (this.done) return;
+    if (this.closed) return;
     if (event.kind === "tokens") {
       if (event.index >= this.nextIndex) this.pendingTokens.set(event.index, event);
     } else if (event.kind === "end") {
@@ -53,7 +67,7 @@ export class SessionReader {
       this.ready.push(event);
     }
     this.release();
-    this.waiter?.();
+    if (this.ready.length > 0) this.wake?.();
   }
 
   private release(): void {

@@ -93,12 +93,23 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
 
   private async restore(): Promise<void> {
     const stored = await this.redis.hgetall(WORKERS_KEY);
-    const workers = Object.values(stored).flatMap((json) => {
-      const parsed = fleetWorkerSchema.safeParse(JSON.parse(json));
+    const workers = Object.entries(stored).flatMap(([workerId, json]) => {
+      const parsed = fleetWorkerSchema.safeParse(parseJson(json));
+      if (!parsed.success) this.log.warn({ workerId }, "ignoring an unreadable stored worker");
       return parsed.success ? [parsed.data] : [];
     });
-    // Restored workers must prove they are alive: they are live again at their next heartbeat.
-    this.state.restore(workers.map((w) => ({ ...w, state: "lost" as const })));
+    // A restart must not look like the whole fleet dying: workers that were live get one
+    // liveness period from now to be heard again, as if they had just sent a heartbeat.
+    const now = Date.now();
+    this.state.restore(workers.map((w) => (w.state === "ready" ? { ...w, lastSeenAt: now } : w)));
     this.log.info({ workers: workers.length }, "fleet restored from Redis");
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }

@@ -2,6 +2,7 @@ import { Inject, Injectable } from "@nestjs/common";
 import {
   DrafterOpen,
   SessionStream,
+  VerifierDetach,
   VerifierOpen,
   WorkerClose,
   type CompletionJob,
@@ -52,15 +53,40 @@ export class DispatcherService {
     if (this.table.remove(sessionId)) this.pump();
   }
 
-  /** After a fleet change: sessions on lost workers are failed (failover comes later), queue moves. */
+  /**
+   * After a fleet change: a session whose drafter was lost goes on at its verifier alone; one
+   * whose verifier was lost fails (re-opening it elsewhere comes with failover). Then the queue
+   * moves.
+   */
   fleetChanged(): void {
     for (const worker of this.fleet.workers()) {
       if (worker.state !== "lost") continue;
       for (const session of this.table.onWorker(worker.workerId)) {
-        this.fail(session.job.sessionId, { code: "session_lost", message: `worker ${worker.workerId} was lost` });
+        const { sessionId } = session.job;
+        if (session.verifierId === worker.workerId) {
+          if (session.drafterId) void this.closeOn(session.drafterId, sessionId, "verifier lost");
+          this.fail(sessionId, { code: "session_lost", message: `verifier ${worker.workerId} was lost` });
+        } else {
+          this.table.dropDrafter(sessionId);
+          this.bus
+            .request(VerifierDetach, session.verifierId, { sessionId, drafterId: worker.workerId, reason: "drafter lost" }, 2000)
+            .catch((err: unknown) => this.log.warn({ sessionId, err: String(err) }, "could not detach the lost drafter"));
+        }
       }
     }
     this.pump();
+  }
+
+  /** The client is gone: drop the request if it waits, stop its session if it runs. */
+  cancel(sessionId: string): void {
+    const queued = this.queue.findIndex((job) => job.sessionId === sessionId);
+    if (queued >= 0) {
+      this.queue.splice(queued, 1);
+      this.log.info({ sessionId }, "queued request cancelled");
+      return;
+    }
+    const session = this.table.get(sessionId);
+    if (session) void this.closeOn(session.verifierId, sessionId, "client gone");
   }
 
   /** Places every queued request that can be placed now, in arrival order. */
@@ -135,8 +161,9 @@ export class DispatcherService {
     this.queue.unshift(job);
   }
 
+  /** Tells the client why (always: the table entry may already be gone) and frees the slots. */
   private fail(sessionId: string, error: RemoteError): void {
-    if (!this.table.remove(sessionId)) return;
+    this.table.remove(sessionId);
     this.log.warn({ sessionId, code: error.code, reason: error.message }, "session failed");
     this.publishError(sessionId, error);
     this.pump();

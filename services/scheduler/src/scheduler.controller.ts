@@ -2,6 +2,7 @@ import { Controller } from "@nestjs/common";
 import { EventPattern, MessagePattern, Payload } from "@nestjs/microservices";
 import {
   FleetChanged,
+  SchedulerCancel,
   SchedulerSessionEnded,
   SchedulerSubmit,
   type CompletionJob,
@@ -23,6 +24,11 @@ export class SchedulerController {
   @MessagePattern(SchedulerSubmit.subject)
   submit(@Payload(contractPipe(SchedulerSubmit)) job: CompletionJob): SubmitReply {
     return this.dispatcher.submit(job);
+  }
+
+  @EventPattern(SchedulerCancel.subject)
+  cancel(@Payload(contractPipe(SchedulerCancel)) message: { sessionId: string }): void {
+    this.dispatcher.cancel(message.sessionId);
   }
 
   @EventPattern(SchedulerSessionEnded.subject)

@@ -21,6 +21,16 @@ export class SessionTable {
     return session;
   }
 
+  /** The session goes on without its drafter (target-only): the drafter's slot is free. */
+  dropDrafter(sessionId: string): void {
+    const session = this.sessions.get(sessionId);
+    if (session) session.drafterId = null;
+  }
+
+  get(sessionId: string): PlacedSession | undefined {
+    return this.sessions.get(sessionId);
+  }
+
   has(sessionId: string): boolean {
     return this.sessions.has(sessionId);
   }

@@ -1,17 +1,21 @@
 const REPLACEMENT = "\uFFFD";
 
 /**
- * Turns a growing token list into text deltas. A character split across tokens detokenizes
- * to U+FFFD until its last byte arrives, so trailing replacement characters are held back
- * until the next round (or the end) completes them.
+ * Turns a growing token list into text deltas. The generated tokens are detokenized after the
+ * prompt (so a SentencePiece word keeps its leading space, and prompt + completion reads as
+ * one text). A character split across tokens detokenizes to U+FFFD until its last byte
+ * arrives, so trailing replacement characters are held back until a later round or the end.
  */
 export class TextStream {
   private sent = 0;
 
-  constructor(private readonly detokenize: (tokens: readonly number[]) => string) {}
+  constructor(
+    private readonly detokenize: (tokens: readonly number[], context: readonly number[]) => string,
+    private readonly context: readonly number[],
+  ) {}
 
   delta(generated: readonly number[], final: boolean): string {
-    let text = this.detokenize(generated);
+    let text = this.detokenize(generated, this.context);
     if (!final) {
       let end = text.length;
       while (end > this.sent && text[end - 1] === REPLACEMENT) end--;

@@ -10,15 +10,21 @@ export class VerifierSession {
   finished = false;
   /** True once no drafter follows the session: the verifier decodes it alone. */
   alone: boolean;
+  /** When the drafter was last heard from (a round); a silent drafter is dropped. */
+  lastDrafterAt = Date.now();
 
   constructor(
     readonly id: string,
     readonly model: ModelSession,
-    readonly promptLength: number,
+    readonly promptTokens: readonly number[],
     readonly maxTokens: number,
     readonly drafterId: string | null,
     readonly text: TextStream,
   ) {
     this.alone = drafterId === null;
+  }
+
+  get promptLength(): number {
+    return this.promptTokens.length;
   }
 }

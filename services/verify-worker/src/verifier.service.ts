@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
 import type { Subscription } from "nats";
+import type { Token } from "node-llama-cpp";
 import {
   SchedulerSessionEnded,
   SessionStream,
@@ -9,7 +10,9 @@ import {
   VerifyRound,
   WorkerClose,
   type PayloadOf,
+  type RemoteError,
   type ReplyOf,
+  type SessionEnded,
 } from "#contracts";
 import type { VerifyWorkerConfig } from "#config";
 import { ModelSession, tokenizePrompt } from "#llama";
@@ -23,12 +26,13 @@ import { VerifierSession } from "./verifier-session.js";
 type OpenRequest = PayloadOf<typeof VerifierOpen>;
 type VerifyRequest = PayloadOf<typeof VerifyRound>;
 type VerifyReply = ReplyOf<typeof VerifyRound>;
+type EndReason = SessionEnded["finishReason"];
 
 /**
  * The target side of the round: owns each session's committed sequence, verifies a window in
  * one forward pass, publishes the committed tokens, and answers stale rounds without applying
  * them twice. Concurrent rounds of different sessions reach llama.cpp in the same tick and are
- * decoded together; rounds of one session are serialised.
+ * decoded together; everything that touches one session (rounds, closing) runs under its lock.
  */
 @Injectable()
 export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -36,6 +40,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly sessions = new Map<string, VerifierSession>();
   private readonly lock = new KeyedLock();
   private subscriptions: Subscription[] = [];
+  private watchdog?: NodeJS.Timeout;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: VerifyWorkerConfig,
@@ -50,12 +55,14 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     this.subscriptions = [
       this.bus.serve(VerifierOpen, id, (req) => this.open(req)),
       this.bus.serve(VerifyRound, id, (req) => this.lock.run(req.sessionId, () => this.verify(req))),
-      this.bus.serve(WorkerClose, id, async (req) => ({ closed: this.end(req.sessionId, "cancelled") })),
+      this.bus.serve(WorkerClose, id, (req) => this.lock.run(req.sessionId, async () => ({ closed: await this.end(req.sessionId, "cancelled") }))),
       this.bus.serve(VerifierDetach, id, async (req) => ({ detached: this.detach(req.sessionId, req.drafterId, req.reason) })),
     ];
+    this.watchdog = setInterval(() => this.dropSilentDrafters(), Math.min(1000, this.config.DRAFTER_SILENCE_MS));
   }
 
   onModuleDestroy(): void {
+    clearInterval(this.watchdog);
     for (const sub of this.subscriptions) sub.unsubscribe();
   }
 
@@ -71,10 +78,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async open(req: OpenRequest): Promise<ReplyOf<typeof VerifierOpen>> {
     const existing = this.sessions.get(req.sessionId);
-    if (existing) {
-      const promptTokens = existing.model.ledger.committedTokens().slice(0, existing.promptLength);
-      return { ok: true, promptTokens, position: existing.model.position };
-    }
+    if (existing) return { ok: true, promptTokens: [...existing.promptTokens], position: existing.model.position };
     if (this.sessions.size >= this.config.MAX_SESSIONS) {
       return { ok: false, error: { code: "worker_busy", message: `verifier ${this.config.WORKER_ID} is at capacity` } };
     }
@@ -93,13 +97,14 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
         },
       };
     }
+    const detokenize = (tokens: readonly number[], context: readonly number[]) => model.detokenize(tokens as Token[], false, context as Token[]);
     const session = new VerifierSession(
       req.sessionId,
       await ModelSession.open(this.target.context, promptTokens),
-      promptTokens.length,
+      promptTokens,
       req.maxTokens,
       req.drafterId,
-      new TextStream((tokens) => model.detokenize(tokens as never)),
+      new TextStream(detokenize, promptTokens),
     );
     this.sessions.set(req.sessionId, session);
     this.bus.publish(SessionStream, req.sessionId, {
@@ -116,16 +121,11 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async verify(req: VerifyRequest): Promise<VerifyReply> {
     const session = this.sessions.get(req.sessionId);
-    if (!session) {
-      return { status: "rejected", sessionId: req.sessionId, error: { code: "session_lost", message: `no session ${req.sessionId} on ${this.config.WORKER_ID}` } };
-    }
+    if (!session) return this.rejected(req.sessionId, { code: "session_lost", message: `no session ${req.sessionId} on ${this.config.WORKER_ID}` });
+    session.lastDrafterAt = Date.now();
     const admission = admitRound(session.model.position, req.position);
     if (admission.kind === "ahead") {
-      return {
-        status: "rejected",
-        sessionId: req.sessionId,
-        error: { code: "bad_request", message: `round at ${req.position} is ahead of the session (at ${session.model.position})` },
-      };
+      return this.rejected(req.sessionId, { code: "bad_request", message: `round at ${req.position} is ahead of the session (at ${session.model.position})` });
     }
     if (admission.kind === "stale") {
       return {
@@ -137,17 +137,32 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
         finished: session.finished,
       };
     }
+    // llama.cpp fails a whole batch on one bad id: refuse it here, for this session only.
+    const vocabulary = this.target.loaded.vocabularySize;
+    const outside = req.draft.find((token) => token >= vocabulary);
+    if (outside !== undefined) {
+      return this.rejected(req.sessionId, { code: "bad_request", message: `draft token ${outside} is outside the vocabulary (${vocabulary} tokens): a drafter with another tokenizer?` });
+    }
+    if (session.alone) return this.rejected(req.sessionId, { code: "session_lost", message: "the session no longer takes a drafter" });
     return this.round(session, req.draft);
   }
 
-  /** One round: verify the (trimmed) window, commit, publish, finish when done. */
+  /** One round, under the session's lock: verify the (trimmed) window, commit, publish, finish. */
   private async round(session: VerifierSession, window: readonly number[]): Promise<VerifyReply> {
+    if (this.sessions.get(session.id) !== session) return this.rejected(session.id, { code: "session_lost", message: "the session has ended" });
     const position = session.model.position;
     // Accepting more than remaining-1 drafts cannot matter: the round's last token ends it.
     const room = Math.max(0, session.maxTokens - session.generated.length - 1);
     const draft = window.slice(0, room);
-    const verdict = acceptGreedy(draft, await session.model.predict(draft));
-    await session.model.commit(position, verdict.tokens);
+    let verdict;
+    try {
+      verdict = acceptGreedy(draft, await session.model.predict(draft));
+      await session.model.commit(position, verdict.tokens);
+    } catch (err) {
+      // The cache and the ledger may disagree now: end the session rather than go on wrong.
+      await this.end(session.id, "error", { code: "internal", message: `verification failed: ${(err as Error).message}` });
+      throw err;
+    }
     const cut = cutCompletion(verdict.tokens, session.generated.length, session.maxTokens, (t) => session.model.isEndOfGeneration(t));
     const index = session.generated.length;
     session.generated.push(...cut.emitted);
@@ -161,7 +176,6 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       this.bus.publish(SessionStream, session.id, { kind: "tokens", sessionId: session.id, index, tokens: cut.emitted, text });
     }
     if (cut.finishReason) {
-      session.finished = true;
       this.bus.publish(SessionStream, session.id, {
         kind: "end",
         sessionId: session.id,
@@ -169,66 +183,70 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
         generatedTokens: session.generated.length,
         text: session.text.delta(session.generated, true),
       });
-      this.end(session.id, cut.finishReason);
+      await this.end(session.id, cut.finishReason);
     }
-    return {
-      status: "applied",
-      sessionId: session.id,
-      position,
-      accepted: verdict.accepted,
-      tokens: verdict.tokens,
-      nextPosition: session.model.position,
-      finished: final,
-    };
+    return { status: "applied", sessionId: session.id, position, accepted: verdict.accepted, tokens: verdict.tokens, nextPosition: session.model.position, finished: final };
+  }
+
+  /** Target-only decoding (γ = 0) for a session without a drafter. */
+  private async decodeAlone(session: VerifierSession): Promise<void> {
+    try {
+      while (this.sessions.get(session.id) === session) await this.lock.run(session.id, () => this.round(session, []));
+    } catch (err) {
+      this.log.error({ sessionId: session.id, err: String(err) }, "target-only decoding failed");
+    }
   }
 
   /** The drafter stopped following the session: finish it alone (target-only). */
   private detach(sessionId: string, drafterId: string, reason: string): boolean {
     const session = this.sessions.get(sessionId);
-    if (!session || session.finished || session.alone || session.drafterId !== drafterId) return false;
+    if (!session || session.alone || session.drafterId !== drafterId) return false;
     session.alone = true;
     this.log.warn({ sessionId, drafterId, reason }, "drafter detached; continuing target-only");
     void this.decodeAlone(session);
     return true;
   }
 
-  /** Target-only decoding (γ = 0) for a session without a drafter. */
-  private async decodeAlone(session: VerifierSession): Promise<void> {
-    try {
-      while (!session.finished && this.sessions.get(session.id) === session) {
-        await this.lock.run(session.id, () => this.round(session, []));
+  private dropSilentDrafters(): void {
+    const now = Date.now();
+    for (const session of this.sessions.values()) {
+      if (!session.alone && session.drafterId && now - session.lastDrafterAt > this.config.DRAFTER_SILENCE_MS) {
+        this.detach(session.id, session.drafterId, `no round for ${now - session.lastDrafterAt} ms`);
       }
-    } catch (err) {
-      this.log.error({ sessionId: session.id, err: String(err) }, "target-only decoding failed");
-      this.bus.publish(SessionStream, session.id, { kind: "error", sessionId: session.id, error: { code: "internal", message: String(err) } });
-      this.end(session.id, "error");
     }
   }
 
-  private end(sessionId: string, finishReason: "stop" | "length" | "error" | "cancelled"): boolean {
+  /**
+   * Ends a session: run it under the session's lock (or from a round, which holds it), so no
+   * evaluation of its sequence is pending when the sequence is freed.
+   */
+  private async end(sessionId: string, reason: EndReason, error?: RemoteError): Promise<boolean> {
     const session = this.sessions.get(sessionId);
     if (!session) return false;
     this.sessions.delete(sessionId);
     session.finished = true;
-    session.model.dispose();
+    if (error) this.bus.publish(SessionStream, sessionId, { kind: "error", sessionId, error });
+    await session.model.dispose();
     // A drafter learns of a normal finish from the round's reply; of anything else, from us.
-    if (!session.alone && session.drafterId && (finishReason === "cancelled" || finishReason === "error")) {
-      this.bus.request(WorkerClose, session.drafterId, { sessionId, reason: finishReason }, 2000).catch(() => undefined);
+    if (!session.alone && session.drafterId && (reason === "cancelled" || reason === "error")) {
+      this.bus.request(WorkerClose, session.drafterId, { sessionId, reason }, 2000).catch(() => undefined);
     }
     emitContract(this.controlPlane, SchedulerSessionEnded, {
       sessionId,
       verifierId: this.config.WORKER_ID,
       drafterId: session.drafterId,
-      finishReason,
+      finishReason: reason,
       generatedTokens: session.generated.length,
       rounds: session.rounds,
       draftedTokens: session.drafted,
       acceptedTokens: session.accepted,
     });
-    this.log.info(
-      { sessionId, finishReason, generated: session.generated.length, rounds: session.rounds, acceptance: session.drafted ? session.accepted / session.drafted : null },
-      "session ended",
-    );
+    const acceptance = session.drafted ? session.accepted / session.drafted : null;
+    this.log.info({ sessionId, finishReason: reason, generated: session.generated.length, rounds: session.rounds, acceptance, targetOnly: session.alone }, "session ended");
     return true;
+  }
+
+  private rejected(sessionId: string, error: RemoteError): VerifyReply {
+    return { status: "rejected", sessionId, error };
   }
 }
