@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseConfig } from "#config";
 import { isModelUri } from "#llama";
 import { defaultModelPath, describeExit, modelNameOf, projectRoot, startLocalFleet, type LocalFleet } from "#infra";
+import { fleetModels, type FleetModels } from "./fleet-models.js";
 import { progressLog, startupProgress } from "./progress.js";
 
 /** The only variables the CLI itself reads; each service parses its own. */
@@ -22,6 +23,7 @@ export function fleetUpOptions(yargs: Argv) {
     .option("host", { type: "string", default: "127.0.0.1", describe: "Gateway bind address" })
     .option("verifiers", { type: "number", default: 1, describe: "Verify-workers to start (each holds the target model)" })
     .option("drafters", { type: "number", default: 2, describe: "Draft-workers to start" })
+    .option("tiny", { type: "boolean", default: false, describe: "Every worker on the model as it is (quick start); otherwise a widened target and derived drafters are built and cached" })
     .option("model", { type: "string", default: defaultModelPath(), describe: "GGUF model for every worker: a path or an hf:owner/repo/file.gguf URI" })
     .option("model-name", { type: "string", describe: "Name clients ask for [default: the model file name]" })
     .option("threads", { type: "number", default: 1, describe: "CPU threads per worker" })
@@ -54,7 +56,6 @@ export type FleetUpArgs = Awaited<ReturnType<typeof fleetUpOptions>["argv"]>;
 /** Starts the fleet, says where it is, and stops it all on Ctrl-C or SIGTERM. */
 export async function fleetUp(args: FleetUpArgs): Promise<void> {
   const logDir = resolve(args.logs);
-  const modelName = args.modelName ?? modelNameOf(args.model);
   const progress = startupProgress(process.stderr.isTTY && !args.console);
   const aborter = new AbortController();
   let fleet: LocalFleet | undefined;
@@ -84,7 +85,16 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  process.stderr.write(`Starting SpecFleet: ${args.verifiers} verifier(s), ${args.drafters} drafter(s), model ${args.model}\n`);
+  process.stderr.write(`Starting SpecFleet: ${args.verifiers} verifier(s), ${args.drafters} drafter(s) from ${args.model}${args.tiny ? " (tiny)" : ""}\n`);
+  let models: FleetModels;
+  try {
+    models = await fleetModels(args.model, { verifiers: args.verifiers, drafters: args.drafters }, args.tiny, args.modelName);
+  } catch (error) {
+    process.stderr.write(`\nThe fleet's models could not be prepared: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  for (const line of models.description) process.stderr.write(`  ${line}\n`);
+  const modelName = models.modelName;
   process.stderr.write(`Service logs: ${logDir}\n`);
   try {
     fleet = await startLocalFleet({
@@ -92,8 +102,8 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
       redisUrl: args.redisUrl,
       gatewayHost: args.host,
       gatewayPort: args.port,
-      verifiers: args.verifiers,
-      drafters: args.drafters,
+      verifiers: models.verifiers,
+      drafters: models.drafters,
       modelPath: args.model,
       modelName,
       threads: args.threads,

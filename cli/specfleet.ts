@@ -2,11 +2,12 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { fleetUp, fleetUpOptions } from "./fleet-up.js";
+import { modelCommands } from "./model/commands.js";
 
 /** `specfleet <command>`: developer tooling around a SpecFleet deployment. */
 await yargs(hideBin(process.argv))
   .scriptName("specfleet")
-  .usage("$0 <command>\n\nDistributed speculative decoding over NATS: developer tooling.")
+  .usage("$0 <command>\n\nDistributed speculative decoding over NATS: run a local fleet, build its models.")
   .command("fleet", "Run a SpecFleet on this machine", (fleet) =>
     fleet
       .command(
@@ -17,6 +18,7 @@ await yargs(hideBin(process.argv))
       )
       .demandCommand(1, "Say what to do with the fleet: specfleet fleet up"),
   )
+  .command("model", "Inspect GGUF models; derive drafters and benchmark targets from them", modelCommands)
   .demandCommand(1, "Say which command to run; see specfleet --help")
   .strict()
   .recommendCommands()

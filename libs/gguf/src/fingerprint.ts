@@ -1,11 +1,16 @@
 import { createHash } from "node:crypto";
 import type { GgufValue } from "./types.js";
 
-/** The metadata that decides how text becomes tokens and back. */
+/** The metadata that decides how text becomes tokens and back: all of `tokenizer.ggml.*`. */
 function isVocabularyKey(key: string): boolean {
-  if (!key.startsWith("tokenizer.ggml.")) return false;
-  const field = key.slice("tokenizer.ggml.".length);
-  return ["model", "pre", "tokens", "scores", "token_type", "merges"].includes(field) || field.endsWith("_token_id") || field.startsWith("add_");
+  return key.startsWith("tokenizer.ggml.");
+}
+
+/** JSON that keeps what JSON.stringify would blur: 64-bit integers, NaN, ±Infinity, -0. */
+function exact(_key: string, value: unknown): unknown {
+  if (typeof value === "bigint") return `${value}n`;
+  if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))) return `${Object.is(value, -0) ? "-0" : value}f`;
+  return value;
 }
 
 /**
@@ -21,7 +26,7 @@ export function vocabularyFingerprint(metadata: ReadonlyMap<string, GgufValue>):
   for (const key of keys) {
     hash.update(key);
     hash.update("\u0000");
-    hash.update(JSON.stringify(metadata.get(key), (_k, v: unknown) => (typeof v === "bigint" ? `${v}n` : v)));
+    hash.update(JSON.stringify(metadata.get(key), exact));
     hash.update("\u0000");
   }
   return `vocab-${hash.digest("hex").slice(0, 16)}`;

@@ -24,10 +24,14 @@ export interface GgufFile {
 
 /** Reads the header, metadata and tensor infos of a GGUF v2/v3 file; tensor data stays on disk. */
 export async function readGguf(path: string): Promise<GgufFile> {
-  const fileSize = (await stat(path).catch(() => {
-    throw new GgufFormatError(path, "no such file");
-  })).size;
-  const file = await open(path, "r");
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw new GgufFormatError(path, error.code === "ENOENT" ? "no such file" : `cannot read it (${error.code ?? error.message})`);
+  });
+  if (!info.isFile()) throw new GgufFormatError(path, "not a file");
+  const fileSize = info.size;
+  const file = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
+    throw new GgufFormatError(path, `cannot open it (${error.code ?? error.message})`);
+  });
   try {
     const reader = new BinaryReader(file);
     if (fileSize < 24 || (await reader.u32()) !== GGUF_MAGIC) throw new GgufFormatError(path, "not a GGUF file (bad magic)");
@@ -52,6 +56,7 @@ export async function readGguf(path: string): Promise<GgufFile> {
     }
     const alignmentValue = metadata.get("general.alignment");
     const alignment = alignmentValue?.type === GgufType.UINT32 ? alignmentValue.value : DEFAULT_ALIGNMENT;
+    if (alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufFormatError(path, `general.alignment ${alignment} is not a power of two`);
     const dataOffset = alignUp(reader.position, alignment);
     for (const tensor of tensors) {
       let bytes: number;

@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
+import { rm } from "node:fs/promises";
 import { alignUp } from "./reader.js";
 import { DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufType, tensorBytes, type GgufArray, type GgufScalar, type GgufValue, type TensorInfo } from "./types.js";
 
@@ -59,6 +60,25 @@ export async function writeGguf(path: string, doc: GgufDocument, onProgress?: (p
     throw error;
   });
   failed.catch(() => undefined);
+  try {
+    await writeBody(out, failed, doc, { headerBytes, dataStart, offsets, sizes }, onProgress);
+  } catch (error) {
+    // Leave neither an open descriptor nor a half-written file behind.
+    out.destroy();
+    await rm(path, { force: true });
+    throw error;
+  }
+}
+
+interface Layout {
+  headerBytes: Buffer;
+  dataStart: number;
+  offsets: number[];
+  sizes: number[];
+}
+
+async function writeBody(out: WriteStream, failed: Promise<never>, doc: GgufDocument, layout: Layout, onProgress?: (p: WriteProgress) => void): Promise<void> {
+  const { headerBytes, dataStart, offsets, sizes } = layout;
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);
   let bytesDone = 0;
   await write(out, headerBytes, failed);

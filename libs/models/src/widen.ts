@@ -1,5 +1,6 @@
 import {
   copiedTensor,
+  floatToHalf,
   generatedTensor,
   GgmlType,
   GgufType,
@@ -21,6 +22,12 @@ export interface WidenOptions {
   ff: number;
   /** New layer count L ≥ the original. */
   layers: number;
+  /**
+   * Type of the widened matrices (norms stay f32). f16 halves the file and is what makes a
+   * verify window cheap on CPU (llama.cpp's batched f16 path); f32 keeps the source's values
+   * bit for bit. Default f32.
+   */
+  matrixType?: "f32" | "f16";
 }
 
 /**
@@ -57,6 +64,7 @@ export async function widenModel(input: string, output: string, options: WidenOp
   setMetaNumber(metadata, key("embedding_length"), options.embd);
   setMetaNumber(metadata, key("feed_forward_length"), options.ff);
   setMetaNumber(metadata, key("block_count"), options.layers);
+  setMetaNumber(metadata, "general.file_type", options.matrixType === "f16" ? 1 : 0); // llama_ftype ALL_F32 / MOSTLY_F16
   setMetaNumber(metadata, key("attention.key_length"), shape.headDim);
   setMetaNumber(metadata, key("attention.value_length"), shape.headDim);
   metadata.set(key("attention.layer_norm_rms_epsilon"), { type: GgufType.FLOAT32, value: (shape.rmsEpsilon * shape.embedding) / options.embd });
@@ -116,14 +124,21 @@ class Widener {
     const newLength = to ?? rowLength;
     const newRows = rows ?? rowCount;
     const dims = info.dims.length === 1 ? [newLength] : [newLength, newRows];
-    return generatedTensor(name, dims, GgmlType.F32, function* () {
+    const half = this.to.matrixType === "f16" && dims.length === 2;
+    return generatedTensor(name, dims, half ? GgmlType.F16 : GgmlType.F32, function* () {
       for (let r = 0; r < newRows; r++) {
         const row = new Float32Array(newLength);
         if (r < rowCount && scale !== 0) {
           for (let c = 0; c < rowLength; c++) row[c] = values[r * rowLength + c]! * scale;
         }
-        yield Buffer.from(row.buffer);
+        yield half ? toHalfRow(row) : Buffer.from(row.buffer);
       }
     });
   }
+}
+
+function toHalfRow(row: Float32Array): Buffer {
+  const out = Buffer.alloc(row.length * 2);
+  for (let i = 0; i < row.length; i++) out.writeUInt16LE(floatToHalf(row[i]!), i * 2);
+  return out;
 }

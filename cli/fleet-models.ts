@@ -1,0 +1,65 @@
+import { join } from "node:path";
+import type { FleetWorker } from "#infra";
+import { modelNameOf, projectRoot } from "#infra";
+import { resolveModelLocation } from "#llama";
+import { ensureDerivedModel, RECIPES, type ModelRecipe } from "#models";
+import { writeProgress } from "./model/write-progress.js";
+
+export interface FleetModels {
+  verifiers: FleetWorker[];
+  drafters: FleetWorker[];
+  /** The model clients ask for. */
+  modelName: string;
+  /** One line per kind of worker, for the start-up banner. */
+  description: string[];
+}
+
+/** Drafters of different kinds, in the order `--drafters N` takes them. */
+const DRAFTER_KINDS: Array<{ recipe: ModelRecipe | null; device: string }> = [
+  { recipe: null, device: "edge-f32" },
+  { recipe: RECIPES.q4_0, device: "edge-q4_0" },
+  { recipe: RECIPES.q8_0, device: "edge-q8_0" },
+];
+
+/**
+ * The models of a local fleet. By default a heterogeneous one: the verifiers hold a widened
+ * target (the source's function at ~25-30 ms/token) and the drafters take turns among the
+ * source itself and its q4_0 and q8_0 derivatives, all built into the cache on first use.
+ * `tiny` runs every worker on the source model as it is.
+ */
+export async function fleetModels(source: string, counts: { verifiers: number; drafters: number }, tiny: boolean, modelName?: string): Promise<FleetModels> {
+  const cacheDir = join(projectRoot(), ".cache", "models");
+  const local = await resolveModelLocation(source, cacheDir);
+  if (tiny) {
+    const name = modelName ?? modelNameOf(local);
+    return {
+      verifiers: range(counts.verifiers, "verifier").map((id) => ({ id, modelPath: local, modelName: name })),
+      drafters: range(counts.drafters, "drafter").map((id) => ({ id, modelPath: local, env: { DEVICE_CLASS: "edge-f32" } })),
+      modelName: name,
+      description: [`every worker: ${local}`],
+    };
+  }
+  const build = async (recipe: ModelRecipe) => {
+    const bar = writeProgress(`building ${recipe.describe}`);
+    try {
+      return await ensureDerivedModel(local, recipe, cacheDir, ({ write }) => write && bar.update(write));
+    } finally {
+      bar.stop();
+    }
+  };
+  const target = await build(RECIPES.w1024);
+  const name = modelName ?? modelNameOf(target);
+  const drafters: FleetWorker[] = [];
+  const description = [`verifiers: ${target} (${RECIPES.w1024.describe})`];
+  for (const [i, id] of range(counts.drafters, "drafter").entries()) {
+    const kind = DRAFTER_KINDS[i % DRAFTER_KINDS.length]!;
+    const modelPath = kind.recipe ? await build(kind.recipe) : local;
+    drafters.push({ id, modelPath, env: { DEVICE_CLASS: kind.device } });
+    description.push(`${id}: ${modelPath} (${kind.device})`);
+  }
+  return { verifiers: range(counts.verifiers, "verifier").map((id) => ({ id, modelPath: target, modelName: name })), drafters, modelName: name, description };
+}
+
+function range(count: number, prefix: string): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
+}
