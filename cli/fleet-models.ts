@@ -29,7 +29,11 @@ const DRAFTER_KINDS: Array<{ recipe: ModelRecipe | null; device: string }> = [
  */
 export async function fleetModels(source: string, counts: { verifiers: number; drafters: number }, tiny: boolean, modelName?: string): Promise<FleetModels> {
   const cacheDir = join(projectRoot(), ".cache", "models");
-  const local = await resolveModelLocation(source, cacheDir);
+  const download = writeProgress("downloading the model");
+  const local = await resolveModelLocation(source, cacheDir, {
+    onProgress: ({ downloadedBytes, totalBytes }) =>
+      download.update({ tensor: "", tensorsDone: 0, tensorsTotal: 0, bytesDone: downloadedBytes, bytesTotal: totalBytes }),
+  }).finally(() => download.stop());
   if (tiny) {
     const name = modelName ?? modelNameOf(local);
     return {

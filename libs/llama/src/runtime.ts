@@ -1,4 +1,5 @@
-import path from "node:path";
+import { existsSync } from "node:fs";
+import path, { join } from "node:path";
 import { getLlama, LlamaLogLevel, resolveModelFile, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
 import { GgufType, readGguf, vocabularyFingerprint } from "#gguf";
 
@@ -29,17 +30,38 @@ export function isModelUri(location: string): boolean {
   return /^(hf:|huggingface:|https?:\/\/)/i.test(location);
 }
 
+export interface ResolveOptions {
+  timeoutMs?: number;
+  /** Download progress of a URI, in bytes. */
+  onProgress?: (progress: { downloadedBytes: number; totalBytes: number }) => void;
+}
+
 /**
- * A local path as is; a URI is downloaded once into `cacheDir` through node-llama-cpp's own
- * resolver and reused afterwards. A URI that cannot be reached fails with what to do instead.
+ * Where a model is: an existing local path as is; otherwise a file of that name in `cacheDir`
+ * (with or without `.gguf`, as `specfleet model` and the fleet build them there); an `hf:` URI
+ * (or https URL) is downloaded once into `cacheDir` through node-llama-cpp's own resolver and
+ * reused afterwards. Anything else fails saying what was tried.
  */
-export async function resolveModelLocation(location: string, cacheDir: string, timeoutMs = 60_000): Promise<string> {
-  if (!isModelUri(location)) return location;
+export async function resolveModelLocation(location: string, cacheDir: string, options: ResolveOptions = {}): Promise<string> {
+  if (!isModelUri(location)) {
+    if (existsSync(location)) return location;
+    const candidates = [join(cacheDir, location), join(cacheDir, `${location}.gguf`)];
+    const cached = candidates.find((candidate) => existsSync(candidate));
+    if (cached) return cached;
+    throw new Error(`no model at ${location}, nor ${candidates.join(" or ")}: give a GGUF path, a name in the cache, or an hf: URI`);
+  }
+  const timeoutMs = options.timeoutMs ?? 60_000;
   // An unreachable host may never answer: give up after a while instead of hanging the worker.
   const signal = AbortSignal.timeout(timeoutMs);
+  const onProgress = options.onProgress;
   try {
     return await Promise.race([
-      resolveModelFile(location, { directory: cacheDir, cli: false, signal }),
+      resolveModelFile(location, {
+        directory: cacheDir,
+        cli: false,
+        signal,
+        onProgress: onProgress && ((s) => onProgress({ downloadedBytes: s.downloadedSize, totalBytes: s.totalSize })),
+      }),
       new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(new Error(`no answer within ${timeoutMs / 1000} s`)))),
     ]);
   } catch (error) {

@@ -44,7 +44,16 @@ export async function bootWorker<S extends SessionService>(boot: WorkerBoot<S>):
 async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger): Promise<void> {
   const { config } = boot;
   const llama = await createLlama(config.THREADS);
-  const modelPath = await resolveModelLocation(config.MODEL_PATH, config.MODEL_CACHE_DIR, config.MODEL_FETCH_TIMEOUT_MS);
+  let reported = -1;
+  const modelPath = await resolveModelLocation(config.MODEL_PATH, config.MODEL_CACHE_DIR, {
+    timeoutMs: config.MODEL_FETCH_TIMEOUT_MS,
+    onProgress: ({ downloadedBytes, totalBytes }) => {
+      const percent = totalBytes ? Math.floor((100 * downloadedBytes) / totalBytes) : 0;
+      if (percent < reported + 10 && !(percent === 100 && reported < 100)) return;
+      reported = percent;
+      log.info({ model: config.MODEL_PATH, percent, downloadedBytes, totalBytes }, "downloading model");
+    },
+  });
   const loaded = await loadModel(llama, modelPath, config.MODEL_NAME ?? modelNameFromLocation(config.MODEL_PATH));
   const context = await createSessionContext(loaded.model, {
     sequences: config.MAX_SESSIONS,
