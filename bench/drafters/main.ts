@@ -12,6 +12,7 @@ import { createLlama, createSessionContext, loadModel } from "#llama";
 import { ensureDerivedModel, RECIPES, type ModelRecipe } from "#models";
 import { printTable } from "../support/report.js";
 import { decodeAlone, decodeSpeculatively, draftSpeed } from "./decode.js";
+import { FleetBench } from "./fleet.js";
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("bench:drafters")
@@ -21,6 +22,7 @@ const argv = await yargs(hideBin(process.argv))
   .option("max-tokens", { type: "number", default: 96, describe: "tokens per prompt" })
   .option("prompts", { type: "number", default: 3, describe: "how many of the built-in prompts" })
   .option("targets", { type: "string", default: "source,w1024", describe: "comma-separated: source, w1024" })
+  .option("fleet", { type: "boolean", default: true, describe: "also measure end to end through a fleet (verifier and drafter processes over NATS) on the last target" })
   .strict()
   .help()
   .parseAsync();
@@ -81,6 +83,35 @@ try {
 } finally {
   await llama.dispose();
 }
+if (argv.fleet) await measureFleet(targets.at(-1)!);
+
+/** The same drafters end to end: gateway, scheduler, verifier and drafter processes over NATS. */
+async function measureFleet(targetSpec: { label: string; path: string }): Promise<void> {
+  const modelName = "bench-target";
+  const fleet = await FleetBench.start(targetSpec.path, modelName);
+  const rows: string[][] = [];
+  try {
+    await fleet.msPerToken(PROMPTS.slice(0, 1), 16); // warm-up
+    for (const [i, drafterSpec] of drafters.entries()) {
+      process.stderr.write(`  fleet: ${targetSpec.label} ← ${drafterSpec.label}…\n`);
+      const alone = await fleet.msPerToken(PROMPTS, argv["max-tokens"]);
+      const drafter = await fleet.addDrafter(`drafter-${i + 1}`, drafterSpec.path, argv.window);
+      const spec = await fleet.msPerToken(PROMPTS, argv["max-tokens"]);
+      await fleet.removeDrafter(drafter);
+      const same = JSON.stringify(alone.tokens) === JSON.stringify(spec.tokens);
+      identical &&= same;
+      rows.push([drafterSpec.label, alone.msPerToken.toFixed(2), spec.msPerToken.toFixed(2), `${(alone.msPerToken / spec.msPerToken).toFixed(2)}×`, same ? "yes" : "NO"]);
+    }
+  } finally {
+    await fleet.stop();
+  }
+  printTable(
+    `end to end through the fleet: target ${targetSpec.label}, γ = ${argv.window}, ${PROMPTS.length} prompts × ${argv["max-tokens"]} tokens, requests one at a time`,
+    ["drafter", "target-only ms/token (fleet)", "speculative ms/token (fleet)", "speedup", "identical"],
+    rows,
+  );
+}
+
 if (!identical) {
   console.error("speculative output differed from the target alone: a bug");
   process.exitCode = 1;

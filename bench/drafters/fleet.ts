@@ -1,0 +1,71 @@
+import { join } from "node:path";
+import { startLocalFleet, startService, type LocalFleet, type ManagedProcess } from "#infra";
+import { complete } from "../../test/support/openai-client.js";
+
+/**
+ * End-to-end through the fleet: one verifier holding the target, and drafters started one at
+ * a time against it (each its own process, over NATS). With no drafter live the scheduler runs
+ * sessions target-only, which is the baseline, re-measured next to every drafter.
+ */
+export class FleetBench {
+  private constructor(
+    private readonly fleet: LocalFleet,
+    private readonly modelName: string,
+  ) {}
+
+  static async start(targetPath: string, modelName: string): Promise<FleetBench> {
+    const fleet = await startLocalFleet({
+      modelPath: targetPath,
+      verifiers: [{ id: "verifier-1", modelPath: targetPath, modelName }],
+      drafters: 0,
+      logLevel: "warn",
+      logDir: ".cache/bench-logs/drafters",
+    });
+    return new FleetBench(fleet, modelName);
+  }
+
+  /** Milliseconds per generated token over the prompts, requests one at a time. */
+  async msPerToken(prompts: string[], maxTokens: number): Promise<{ msPerToken: number; tokens: number[][] }> {
+    const tokens: number[][] = [];
+    let generated = 0;
+    const started = performance.now();
+    for (const prompt of prompts) {
+      const result = await complete(this.fleet.gatewayUrl, { model: this.modelName, prompt, max_tokens: maxTokens });
+      if (result.status !== 200) throw new Error(`fleet request failed: ${JSON.stringify(result.body)}`);
+      tokens.push(result.tokenIds);
+      generated += result.tokenIds.length;
+    }
+    return { msPerToken: (performance.now() - started) / generated, tokens };
+  }
+
+  /** Starts a draft-worker on `modelPath` and waits until the gateway lists it. */
+  async addDrafter(id: string, modelPath: string, window: number): Promise<ManagedProcess> {
+    const drafter = await startService("draft-worker", {
+      name: id,
+      env: { NATS_URL: this.fleet.natsUrl, WORKER_ID: id, MODEL_PATH: modelPath, WINDOW: String(window), LOG_LEVEL: "warn", THREADS: "1" },
+      output: { logFile: join(".cache/bench-logs/drafters", `${id}.log`) },
+    });
+    await drafter.waitForReady(60_000);
+    for (let i = 0; i < 100; i++) {
+      const body = (await (await fetch(`${this.fleet.gatewayUrl}/readyz`)).json()) as { drafters: Array<{ id: string }> };
+      if (body.drafters.some((d) => d.id === id)) return drafter;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${id} never registered`);
+  }
+
+  /** Stops a drafter; it leaves the registry at once, so the next requests run target-only. */
+  async removeDrafter(drafter: ManagedProcess): Promise<void> {
+    await drafter.stop();
+    for (let i = 0; i < 100; i++) {
+      const body = (await (await fetch(`${this.fleet.gatewayUrl}/readyz`)).json()) as { drafters: unknown[] };
+      if (body.drafters.length === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${drafter.name} did not leave`);
+  }
+
+  stop(): Promise<void> {
+    return this.fleet.stop();
+  }
+}
