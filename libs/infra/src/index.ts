@@ -8,3 +8,4 @@ export * from "./ports.js";
 export * from "./processes.js";
 export * from "./servers.js";
 export * from "./service-process.js";
+export * from "./latency-proxy.js";
