@@ -1,0 +1,66 @@
+import { expectedTokensPerRound } from "./expected-tokens.js";
+
+/** What the controller knows about one session's pair right now. */
+export interface WindowEstimates {
+  /** Per-token acceptance α in [0, 1]. */
+  acceptance: number;
+  /** The drafter's ms per drafted token. */
+  draftMsPerToken: number;
+  /** The verifier's ms for a window of γ (one forward pass over γ + 1 tokens). */
+  verifyMs: (window: number) => number;
+  /** Network round trip drafter ↔ verifier, ms. */
+  roundTripMs: number;
+}
+
+export interface WindowChoice {
+  window: number;
+  /** Expected committed tokens per second at that window. */
+  tokensPerSecond: number;
+}
+
+/**
+ * The window that maximises expected committed tokens per second: E(γ, α) tokens for a round
+ * costing γ draft steps, one verify pass of γ + 1 tokens and one network round trip. γ = 0
+ * (target-only) is a candidate. Pure: the same function runs in the drafter and in DSD-Sim.
+ */
+export function bestWindow(estimates: WindowEstimates, maxWindow: number): WindowChoice {
+  let best: WindowChoice = { window: 0, tokensPerSecond: rate(0, estimates) };
+  for (let window = 1; window <= maxWindow; window++) {
+    const tokensPerSecond = rate(window, estimates);
+    if (tokensPerSecond > best.tokensPerSecond) best = { window, tokensPerSecond };
+  }
+  return best;
+}
+
+export function rate(window: number, e: WindowEstimates): number {
+  const costMs = window * e.draftMsPerToken + e.verifyMs(window) + e.roundTripMs;
+  return (1000 * expectedTokensPerRound(window, e.acceptance)) / costMs;
+}
+
+/**
+ * Adaptive Window Control with hysteresis: move to a new window only when it promises at least
+ * `switchGain` more tokens per second than the current one, so noisy estimates do not make γ
+ * oscillate.
+ */
+export class WindowController {
+  private current: number;
+
+  constructor(
+    initial: number,
+    private readonly maxWindow: number,
+    private readonly switchGain = 0.05,
+  ) {
+    this.current = initial;
+  }
+
+  get window(): number {
+    return this.current;
+  }
+
+  next(estimates: WindowEstimates): number {
+    const best = bestWindow(estimates, this.maxWindow);
+    const now = rate(this.current, estimates);
+    if (best.window !== this.current && best.tokensPerSecond > now * (1 + this.switchGain)) this.current = best.window;
+    return this.current;
+  }
+}

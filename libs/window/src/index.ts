@@ -1,0 +1,2 @@
+export * from "./expected-tokens.js";
+export * from "./controller.js";
