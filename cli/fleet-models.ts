@@ -1,8 +1,9 @@
 import { join } from "node:path";
 import type { FleetWorker } from "#infra";
 import { modelNameOf, projectRoot } from "#infra";
-import { resolveModelLocation } from "#llama";
-import { ensureDerivedModel, RECIPES, type ModelRecipe } from "#models";
+import { resolve } from "node:path";
+import { isModelUri, resolveModelLocation } from "#llama";
+import { ensureDerivedModel, inspectModel, RECIPES, type ModelRecipe } from "#models";
 import { writeProgress } from "./model/write-progress.js";
 
 export interface FleetModels {
@@ -30,7 +31,7 @@ const DRAFTER_KINDS: Array<{ recipe: ModelRecipe | null; device: string }> = [
 export async function fleetModels(source: string, counts: { verifiers: number; drafters: number }, tiny: boolean, modelName?: string): Promise<FleetModels> {
   const cacheDir = join(projectRoot(), ".cache", "models");
   const download = writeProgress("downloading the model");
-  const local = await resolveModelLocation(source, cacheDir, {
+  const local = await resolveModelLocation(isModelUri(source) ? source : resolve(source), cacheDir, {
     onProgress: ({ downloadedBytes, totalBytes }) =>
       download.update({ tensor: "", tensorsDone: 0, tensorsTotal: 0, bytesDone: downloadedBytes, bytesTotal: totalBytes }),
   }).finally(() => download.stop());
@@ -51,8 +52,13 @@ export async function fleetModels(source: string, counts: { verifiers: number; d
       bar.stop();
     }
   };
+  const unsuitable = await whyNotWidenable(local);
+  if (unsuitable) {
+    process.stderr.write(`  ${local} cannot be widened into the benchmark target (${unsuitable}): every worker runs it as it is\n`);
+    return fleetModels(local, counts, true, modelName);
+  }
   const target = await build(RECIPES.w1024);
-  const name = modelName ?? modelNameOf(target);
+  const name = modelName ?? `${modelNameOf(local)}-${RECIPES.w1024.id}`;
   const drafters: FleetWorker[] = [];
   const description = [`verifiers: ${target} (${RECIPES.w1024.describe})`];
   for (const [i, id] of range(counts.drafters, "drafter").entries()) {
@@ -66,4 +72,16 @@ export async function fleetModels(source: string, counts: { verifiers: number; d
 
 function range(count: number, prefix: string): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}-${i + 1}`);
+}
+
+/** The widened target is built from small f32/f16 llama models (the tiny trained one); others serve as they are. */
+async function whyNotWidenable(path: string): Promise<string | null> {
+  const report = await inspectModel(path);
+  if (report.shape.architecture !== "llama") return `architecture ${report.shape.architecture}`;
+  if (report.shape.embedding >= RECIPES.w1024.spec.widen.embd) return `already ${report.shape.embedding} wide`;
+  const other = report.tensorTypes.find((t) => t.type !== "F32" && t.type !== "F16");
+  if (other) return `${other.type} tensors`;
+  if (report.shape.feedForward === 0 || report.shape.feedForward > RECIPES.w1024.spec.widen.ff) return "its feed-forward width";
+  if (report.shape.blocks > RECIPES.w1024.spec.widen.layers) return `${report.shape.blocks} layers`;
+  return null;
 }

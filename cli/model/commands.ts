@@ -50,6 +50,12 @@ export function modelCommands(yargs: Argv): Argv {
           .option("embd", { type: "number", demandOption: true, describe: "embedding width D (≥ the source's)" })
           .option("ff", { type: "number", demandOption: true, describe: "feed-forward width F (≥ the source's)" })
           .option("layers", { type: "number", demandOption: true, describe: "layer count L (≥ the source's)" })
+          .check((a) => {
+            for (const flag of ["embd", "ff", "layers"] as const) {
+              if (!Number.isInteger(a[flag]) || a[flag] <= 0) throw new Error(`--${flag} must be a whole number above 0`);
+            }
+            return true;
+          })
           .example("$0 model widen stories260K.gguf target-w1024.gguf --embd 1024 --ff 2816 --layers 16", "~570 MB, ~25-30 ms/token on one core"),
       (args) =>
         run(async () => {

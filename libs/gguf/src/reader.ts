@@ -1,6 +1,6 @@
 import { open, stat } from "node:fs/promises";
 import { BinaryReader } from "./binary-reader.js";
-import { DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufType, ggmlTypeName, tensorBytes, type GgufArray, type GgufScalar, type GgufValue, type TensorInfo } from "./types.js";
+import { DEFAULT_ALIGNMENT, GGML_BLOCK, GGUF_MAGIC, GgufType, ggmlTypeName, tensorBytes, type GgufArray, type GgufScalar, type GgufValue, type TensorInfo } from "./types.js";
 
 /** The file is not GGUF, or not a GGUF this reader understands; the message says which. */
 export class GgufFormatError extends Error {
@@ -59,6 +59,9 @@ export async function readGguf(path: string): Promise<GgufFile> {
     if (alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufFormatError(path, `general.alignment ${alignment} is not a power of two`);
     const dataOffset = alignUp(reader.position, alignment);
     for (const tensor of tensors) {
+      // A type this reader does not know (llama.cpp keeps adding them) cannot be size-checked;
+      // the metadata, and so the fingerprint, are still good.
+      if (!GGML_BLOCK[tensor.type]) continue;
       let bytes: number;
       try {
         bytes = tensorBytes(tensor);

@@ -40,8 +40,11 @@ export async function readTensorFloats(file: GgufFile, info: TensorInfo): Promis
   }
 }
 
-/** A tensor whose rows are produced on demand (big outputs never sit in memory whole). */
-export function generatedTensor(name: string, dims: number[], type: GgmlType, rows: () => Iterable<Buffer>): TensorSource {
+/**
+ * A tensor whose rows are produced when it is written (its source read then, too), so a
+ * derivation holds one tensor at a time, never the whole model.
+ */
+export function generatedTensor(name: string, dims: number[], type: GgmlType, rows: () => Iterable<Buffer> | AsyncIterable<Buffer>): TensorSource {
   return {
     name,
     dims,
@@ -49,7 +52,7 @@ export function generatedTensor(name: string, dims: number[], type: GgmlType, ro
     async *chunks() {
       let batch: Buffer[] = [];
       let size = 0;
-      for (const row of rows()) {
+      for await (const row of rows()) {
         batch.push(row);
         size += row.length;
         if (size >= 1 << 20) {

@@ -47,6 +47,11 @@ export enum GgmlType {
   Q5_K = 13,
   Q6_K = 14,
   Q8_K = 15,
+  I8 = 24,
+  I16 = 25,
+  I32 = 26,
+  I64 = 27,
+  F64 = 28,
   BF16 = 30,
 }
 
@@ -55,6 +60,11 @@ export const GGML_BLOCK: Record<number, { values: number; bytes: number }> = {
   [GgmlType.F32]: { values: 1, bytes: 4 },
   [GgmlType.F16]: { values: 1, bytes: 2 },
   [GgmlType.BF16]: { values: 1, bytes: 2 },
+  [GgmlType.I8]: { values: 1, bytes: 1 },
+  [GgmlType.I16]: { values: 1, bytes: 2 },
+  [GgmlType.I32]: { values: 1, bytes: 4 },
+  [GgmlType.I64]: { values: 1, bytes: 8 },
+  [GgmlType.F64]: { values: 1, bytes: 8 },
   [GgmlType.Q4_0]: { values: 32, bytes: 18 },
   [GgmlType.Q4_1]: { values: 32, bytes: 20 },
   [GgmlType.Q5_0]: { values: 32, bytes: 22 },

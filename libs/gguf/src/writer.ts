@@ -1,6 +1,6 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
-import { rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import { alignUp } from "./reader.js";
 import { DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufType, tensorBytes, type GgufArray, type GgufScalar, type GgufValue, type TensorInfo } from "./types.js";
 
@@ -55,17 +55,21 @@ export async function writeGguf(path: string, doc: GgufDocument, onProgress?: (p
   const headerBytes = header.finish();
   const dataStart = alignUp(headerBytes.length, alignment);
 
-  const out = createWriteStream(path);
+  // Written beside the target and renamed at the end: a failure or Ctrl-C never leaves a half
+  // file under the real name, and a tensor copied from the file being replaced reads intact.
+  const partial = `${path}.partial-${process.pid}`;
+  const out = createWriteStream(partial);
   const failed = once(out, "error").then(([error]) => {
     throw error;
   });
   failed.catch(() => undefined);
   try {
     await writeBody(out, failed, doc, { headerBytes, dataStart, offsets, sizes }, onProgress);
+    await rename(partial, path);
   } catch (error) {
     // Leave neither an open descriptor nor a half-written file behind.
     out.destroy();
-    await rm(path, { force: true });
+    await rm(partial, { force: true });
     throw error;
   }
 }

@@ -31,6 +31,7 @@ export function isModelUri(location: string): boolean {
 }
 
 export interface ResolveOptions {
+  /** Give up after this long without download progress. */
   timeoutMs?: number;
   /** Download progress of a URI, in bytes. */
   onProgress?: (progress: { downloadedBytes: number; totalBytes: number }) => void;
@@ -51,23 +52,35 @@ export async function resolveModelLocation(location: string, cacheDir: string, o
     throw new Error(`no model at ${location}, nor ${candidates.join(" or ")}: give a GGUF path, a name in the cache, or an hf: URI`);
   }
   const timeoutMs = options.timeoutMs ?? 60_000;
-  // An unreachable host may never answer: give up after a while instead of hanging the worker.
-  const signal = AbortSignal.timeout(timeoutMs);
-  const onProgress = options.onProgress;
+  // An unreachable host may never answer, and a large file takes long: give up only after
+  // `timeoutMs` without progress, not after `timeoutMs` in all.
+  const aborter = new AbortController();
+  let stalled: NodeJS.Timeout | undefined;
+  const rearm = () => {
+    clearTimeout(stalled);
+    stalled = setTimeout(() => aborter.abort(new Error(`no progress for ${timeoutMs / 1000} s`)), timeoutMs);
+  };
+  const gaveUp = new Promise<never>((_, reject) => aborter.signal.addEventListener("abort", () => reject(aborter.signal.reason as Error)));
+  rearm();
   try {
     return await Promise.race([
       resolveModelFile(location, {
         directory: cacheDir,
         cli: false,
-        signal,
-        onProgress: onProgress && ((s) => onProgress({ downloadedBytes: s.downloadedSize, totalBytes: s.totalSize })),
+        signal: aborter.signal,
+        onProgress: (s) => {
+          rearm();
+          options.onProgress?.({ downloadedBytes: s.downloadedSize, totalBytes: s.totalSize });
+        },
       }),
-      new Promise<never>((_, reject) => signal.addEventListener("abort", () => reject(new Error(`no answer within ${timeoutMs / 1000} s`)))),
+      gaveUp,
     ]);
   } catch (error) {
     throw new Error(
       `could not fetch the model ${location} (${(error as Error).message}); download it where the network allows and give its local path instead`,
     );
+  } finally {
+    clearTimeout(stalled);
   }
 }
 

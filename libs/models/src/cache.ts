@@ -1,11 +1,19 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { mkdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import type { WriteProgress } from "#gguf";
 import { buildWithRecipe, type ModelRecipe } from "./recipes.js";
 
+/**
+ * Bump when derive, widen or quantization change what they write: cached models built by an
+ * older builder are rebuilt.
+ */
+export const BUILDER_VERSION = 2;
+
 /** What a cached model was built from; a mismatch rebuilds it. */
 interface BuildRecord {
+  builder: number;
   source: string;
   sourceBytes: number;
   sourceModifiedMs: number;
@@ -19,9 +27,10 @@ export interface EnsureProgress {
 }
 
 /**
- * The model `recipe` makes from `source`, built into `cacheDir` on first use and reused after
- * (`<source>-<recipe>.gguf` with a `.json` record of what it came from). Written to a temporary
- * name and renamed, so an interrupted build never leaves a half file in the cache.
+ * The model `recipe` makes from `source`, built into `cacheDir` on first use and reused after:
+ * `<source name>-<recipe>-<hash of the source's real path>.gguf`, with a `.json` record of what
+ * it came from (two sources of the same name never share an entry). The writer renames a
+ * finished file into place, so an interrupted build never leaves a half file in the cache.
  */
 export async function ensureDerivedModel(
   source: string,
@@ -32,22 +41,17 @@ export async function ensureDerivedModel(
   const sourceStat = await stat(source).catch(() => {
     throw new Error(`no model at ${source}`);
   });
-  const name = `${basename(source).replace(/\.gguf$/i, "")}-${recipe.id}`;
+  const real = await realpath(source);
+  const name = `${basename(source).replace(/\.gguf$/i, "")}-${recipe.id}-${createHash("sha256").update(real).digest("hex").slice(0, 8)}`;
   const output = join(cacheDir, `${name}.gguf`);
   const recordPath = join(cacheDir, `${name}.json`);
-  const wanted: BuildRecord = { source, sourceBytes: sourceStat.size, sourceModifiedMs: Math.floor(sourceStat.mtimeMs), spec: recipe.spec };
+  const wanted: BuildRecord = { builder: BUILDER_VERSION, source: real, sourceBytes: sourceStat.size, sourceModifiedMs: Math.floor(sourceStat.mtimeMs), spec: recipe.spec };
   if (existsSync(output) && (await readRecord(recordPath)) === JSON.stringify(wanted)) {
     onProgress?.({ recipe, write: null });
     return output;
   }
   await mkdir(cacheDir, { recursive: true });
-  const partial = `${output}.partial-${process.pid}`;
-  try {
-    await buildWithRecipe(recipe, source, partial, (write) => onProgress?.({ recipe, write }));
-    await rename(partial, output);
-  } finally {
-    await rm(partial, { force: true });
-  }
+  await buildWithRecipe(recipe, source, output, (write) => onProgress?.({ recipe, write }));
   await writeFile(recordPath, JSON.stringify(wanted));
   return output;
 }

@@ -14,7 +14,7 @@ import {
   type TensorSource,
   type WriteProgress,
 } from "#gguf";
-import { llamaShape, parseLayerTensor } from "./architecture.js";
+import { llamaShape, parseLayerTensor, refuseSameFile } from "./architecture.js";
 
 export interface DeriveOptions {
   quantize?: "q8_0" | "q4_0";
@@ -32,6 +32,7 @@ const FILE_TYPE = { q8_0: 7, q4_0: 2 } as const;
  * stay as they are.
  */
 export async function deriveModel(input: string, output: string, options: DeriveOptions, onProgress?: (p: WriteProgress) => void): Promise<void> {
+  await refuseSameFile(input, output);
   const file = await readGguf(input);
   const shape = llamaShape(file);
   const keep = options.keepLayers ?? [...Array(shape.blocks).keys()];
@@ -50,7 +51,7 @@ export async function deriveModel(input: string, output: string, options: Derive
       if (index < 0) continue;
       name = `blk.${index}.${layer.rest}`;
     }
-    tensors.push(quantType !== null && quantizable(info) ? await quantizedTensor(file, info, name, quantType) : copiedTensor(file, info, name));
+    tensors.push(quantType !== null && quantizable(info) ? quantizedTensor(file, info, name, quantType) : copiedTensor(file, info, name));
   }
   const metadata = new Map(file.metadata);
   setMetaNumber(metadata, `${shape.architecture}.block_count`, keep.length);
@@ -65,10 +66,10 @@ function quantizable(info: TensorInfo): boolean {
   return info.dims.length >= 2 && info.dims[0]! % 32 === 0 && (info.type === GgmlType.F32 || info.type === GgmlType.F16);
 }
 
-async function quantizedTensor(file: GgufFile, info: TensorInfo, name: string, type: QuantizedType): Promise<TensorSource> {
-  const values = await readTensorFloats(file, info);
+function quantizedTensor(file: GgufFile, info: TensorInfo, name: string, type: QuantizedType): TensorSource {
   const rowLength = info.dims[0]!;
-  return generatedTensor(name, info.dims, type, function* () {
+  return generatedTensor(name, info.dims, type, async function* () {
+    const values = await readTensorFloats(file, info);
     for (let start = 0; start < values.length; start += rowLength) yield quantizeRow(values.subarray(start, start + rowLength), type);
   });
 }

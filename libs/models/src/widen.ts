@@ -13,7 +13,7 @@ import {
   type TensorSource,
   type WriteProgress,
 } from "#gguf";
-import { llamaShape, parseLayerTensor, type LlamaShape } from "./architecture.js";
+import { llamaShape, parseLayerTensor, refuseSameFile, type LlamaShape } from "./architecture.js";
 
 export interface WidenOptions {
   /** New embedding width D ≥ d. */
@@ -40,9 +40,14 @@ export interface WidenOptions {
  * residual stream.
  */
 export async function widenModel(input: string, output: string, options: WidenOptions, onProgress?: (p: WriteProgress) => void): Promise<void> {
+  await refuseSameFile(input, output);
   const file = await readGguf(input);
   const shape = llamaShape(file);
   if (shape.architecture !== "llama") throw new Error(`widen supports the llama architecture, not ${shape.architecture}`);
+  for (const [flag, value] of Object.entries({ embd: options.embd, ff: options.ff, layers: options.layers })) {
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${flag} must be a whole number above 0, got ${value}`);
+  }
+  if (shape.feedForward === 0 || shape.rmsEpsilon === 0) throw new Error("widen needs one feed-forward width and an RMSNorm epsilon in the metadata");
   if (options.embd < shape.embedding) throw new Error(`--embd ${options.embd} is below the model's ${shape.embedding}`);
   if (options.ff < shape.feedForward) throw new Error(`--ff ${options.ff} is below the model's ${shape.feedForward}`);
   if (options.layers < shape.blocks) throw new Error(`--layers ${options.layers} is below the model's ${shape.blocks}`);
@@ -53,10 +58,10 @@ export async function widenModel(input: string, output: string, options: WidenOp
   for (const info of file.tensors) {
     const layer = parseLayerTensor(info.name);
     if (layer?.layer === shape.blocks - 1) lastLayer.push(info);
-    tensors.push(await widener.widen(info, info.name, false));
+    tensors.push(widener.widen(info, info.name, false));
   }
   for (let extra = shape.blocks; extra < options.layers; extra++) {
-    for (const info of lastLayer) tensors.push(await widener.widen(info, `blk.${extra}.${parseLayerTensor(info.name)!.rest}`, true));
+    for (const info of lastLayer) tensors.push(widener.widen(info, `blk.${extra}.${parseLayerTensor(info.name)!.rest}`, true));
   }
 
   const metadata = new Map(file.metadata);
@@ -84,7 +89,7 @@ class Widener {
     this.normScale = Math.sqrt(shape.embedding / to.embd);
   }
 
-  async widen(info: TensorInfo, name: string, silent: boolean): Promise<TensorSource> {
+  widen(info: TensorInfo, name: string, silent: boolean): TensorSource {
     const part = parseLayerTensor(info.name)?.rest ?? info.name;
     const { embedding: d, feedForward: f } = this.shape;
     const { embd: D, ff: F } = this.to;
@@ -117,15 +122,16 @@ class Widener {
    * Rows of length `from` become rows of length `to` (zeros appended); the row count grows to
    * `rows` with zero rows; every value is multiplied by `scale`. Written as f32.
    */
-  private async padded(info: TensorInfo, name: string, from: number | null, to: number | null, rows: number | null, scale: number): Promise<TensorSource> {
+  private padded(info: TensorInfo, name: string, from: number | null, to: number | null, rows: number | null, scale: number): TensorSource {
     const [rowLength, rowCount = 1] = info.dims as [number, number?];
     if (from !== null && rowLength !== from) throw new Error(`${info.name}: rows of ${rowLength}, expected ${from}`);
-    const values = await readTensorFloats(this.file, info);
+    const file = this.file;
     const newLength = to ?? rowLength;
     const newRows = rows ?? rowCount;
     const dims = info.dims.length === 1 ? [newLength] : [newLength, newRows];
     const half = this.to.matrixType === "f16" && dims.length === 2;
-    return generatedTensor(name, dims, half ? GgmlType.F16 : GgmlType.F32, function* () {
+    return generatedTensor(name, dims, half ? GgmlType.F16 : GgmlType.F32, async function* () {
+      const values = await readTensorFloats(file, info);
       for (let r = 0; r < newRows; r++) {
         const row = new Float32Array(newLength);
         if (r < rowCount && scale !== 0) {
