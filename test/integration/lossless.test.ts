@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { connect, type NatsConnection } from "nats";
+import pino from "pino";
+import { RoundReports } from "#contracts";
 import type { LocalFleet } from "#infra";
+import { ContractBus } from "#transport";
 import { complete } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH, PROMPTS, startTestFleet } from "../support/fleet.js";
 import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
@@ -13,25 +17,34 @@ const MAX_TOKENS = 128;
  * NATS server must be token-identical to the target model decoding alone.
  */
 for (const scenario of [
-  { name: "greedy drafters", draftTemperature: 0, minRollbacks: 0 },
+  { name: "greedy drafters", draftTemperature: 0, minRollbacks: 0, windowPolicy: "fixed" },
   // Drafting by sampling at temperature 1 disagrees with the target often: hundreds of rejections.
-  { name: "disagreeing drafters", draftTemperature: 1, minRollbacks: 100 },
+  { name: "disagreeing drafters", draftTemperature: 1, minRollbacks: 100, windowPolicy: "fixed" },
+  // The window changes from round to round; the answer must not.
+  { name: "disagreeing drafters, adaptive windows", draftTemperature: 1, minRollbacks: 50, windowPolicy: "adaptive" },
 ]) {
   describe(`lossless decoding across the fleet (${scenario.name})`, () => {
     let fleet: LocalFleet;
     let reference: Map<string, ReferenceCompletion>;
+    let nc: NatsConnection;
+    const windows = new Map<number, number>();
 
     before(async () => {
       reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
-      fleet = await startTestFleet(`lossless-t${scenario.draftTemperature}`, {
+      fleet = await startTestFleet(`lossless-t${scenario.draftTemperature}-${scenario.windowPolicy}`, {
         verifiers: 2,
         drafters: 2,
         maxSessions: 4,
         draftTemperature: scenario.draftTemperature,
+        serviceEnv: { "draft-worker": { WINDOW_POLICY: scenario.windowPolicy } },
       });
+      nc = await connect({ servers: fleet.natsUrl });
+      new ContractBus(nc, pino({ level: "silent" })).subscribe(RoundReports, "", (report) => windows.set(report.window, (windows.get(report.window) ?? 0) + 1));
+      await nc.flush();
     });
 
     after(async () => {
+      await nc?.close();
       await fleet?.stop();
     });
 
@@ -70,8 +83,20 @@ for (const scenario of [
       const totals = await fleetTotals(fleet.natsUrl, "verifier");
       t.diagnostic(`verifier totals: ${JSON.stringify(totals)}`);
       assert.ok(totals.rounds > 0, "verifiers report rounds");
-      assert.ok(totals.draftedTokens > totals.rounds, "drafters sent several tokens per round");
+      // With the tiny model a draft costs as much as a verify, so the adaptive policy rightly
+      // drafts little; fixed γ = 4 drafts 4 tokens a round.
+      if (scenario.windowPolicy === "fixed") assert.ok(totals.draftedTokens > totals.rounds, "drafters sent several tokens per round");
       assert.ok(totals.rollbacks >= scenario.minRollbacks, `expected at least ${scenario.minRollbacks} rollbacks, saw ${totals.rollbacks}`);
+      const used = [...windows].sort(([a], [b]) => a - b);
+      t.diagnostic(`rounds per window: ${used.map(([w, n]) => `γ${w}×${n}`).join(", ")}`);
+      const [mostUsed] = [...windows].sort(([, a], [, b]) => b - a)[0]!;
+      if (scenario.windowPolicy === "adaptive") {
+        assert.ok(used.filter(([, n]) => n >= 5).length >= 2, "the adaptive policy used more than one window");
+      } else {
+        // Fixed γ = 4, shorter only where a completion ends or a draft hits end-of-sequence.
+        assert.equal(mostUsed, 4);
+        assert.equal(Math.max(...windows.keys()), 4);
+      }
       if (scenario.draftTemperature === 0) {
         assert.ok(totals.acceptedTokens / totals.draftedTokens > 0.9, "a greedy copy of the target is accepted almost always");
       }

@@ -67,8 +67,12 @@ export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;
 
 export const draftWorkerConfigSchema = z.object({
   ...worker,
-  /** γ, tokens drafted per round when the request does not say. */
+  /** γ, tokens drafted per round when the request does not say: fixed, or where adaptive starts. */
   WINDOW: intVar(4, 0, 64),
+  /** adaptive: choose γ before every round from live estimates (libs/window); fixed: always WINDOW. */
+  WINDOW_POLICY: z.enum(["adaptive", "fixed"]).default("fixed"),
+  /** The largest γ the adaptive policy may choose. */
+  MAX_WINDOW: intVar(12, 0, 64),
   /** 0 drafts greedily; above 0 samples drafts (a drafter that often disagrees). */
   DRAFT_TEMPERATURE: numberVar(0),
   DRAFT_SEED: intVar(1),

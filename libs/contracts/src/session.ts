@@ -76,6 +76,8 @@ export const VerifyRound = requestContract(
       tokens: tokensSchema,
       nextPosition: positionSchema,
       finished: z.boolean(),
+      /** The verifier's forward pass and rollback for this round, ms (for window control). */
+      verifyMs: z.number().nonnegative(),
     }),
     /** `position` was not the session's: `tokens` are those committed since it, nothing was applied. */
     z.object({
@@ -113,3 +115,19 @@ export const sessionEventSchema = z.discriminatedUnion("kind", [
 ]);
 export type SessionEvent = z.infer<typeof sessionEventSchema>;
 export const SessionStream = eventContract("specfleet.session.{id}.events", 1, sessionEventSchema);
+
+/** Drafter → observers (telemetry, dashboard, window tuning): one line per finished round. */
+export const roundReportSchema = z.object({
+  sessionId: sessionIdSchema,
+  drafterId: workerIdSchema,
+  verifierId: workerIdSchema,
+  position: positionSchema,
+  window: z.number().int().nonnegative(),
+  accepted: z.number().int().nonnegative(),
+  draftMs: z.number().nonnegative(),
+  verifyMs: z.number().nonnegative(),
+  networkMs: z.number().nonnegative(),
+  at: z.number(),
+});
+export type RoundReport = z.infer<typeof roundReportSchema>;
+export const RoundReports = eventContract("specfleet.telemetry.rounds", 1, roundReportSchema);

@@ -44,11 +44,17 @@ export function rate(window: number, e: WindowEstimates): number {
  */
 export class WindowController {
   private current: number;
+  private roundsAtZero = 0;
 
+  /**
+   * `probeEvery`: at γ = 0 nothing new is learnt about acceptance, so every that many rounds
+   * one round drafts a single token to find out whether speculation pays again.
+   */
   constructor(
     initial: number,
     private readonly maxWindow: number,
     private readonly switchGain = 0.05,
+    private readonly probeEvery = 16,
   ) {
     this.current = initial;
   }
@@ -61,6 +67,11 @@ export class WindowController {
     const best = bestWindow(estimates, this.maxWindow);
     const now = rate(this.current, estimates);
     if (best.window !== this.current && best.tokensPerSecond > now * (1 + this.switchGain)) this.current = best.window;
-    return this.current;
+    if (this.current > 0) {
+      this.roundsAtZero = 0;
+      return this.current;
+    }
+    this.roundsAtZero++;
+    return this.roundsAtZero % this.probeEvery === 0 ? Math.min(1, this.maxWindow) : 0;
   }
 }

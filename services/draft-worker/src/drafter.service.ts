@@ -1,10 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Subscription } from "nats";
-import { DrafterOpen, VerifierDetach, VerifyRound, WorkerClose, type PayloadOf, type ReplyOf } from "#contracts";
+import { DrafterOpen, RoundReports, VerifierDetach, VerifyRound, WorkerClose, type PayloadOf, type ReplyOf, type RoundReport } from "#contracts";
 import type { DraftWorkerConfig } from "#config";
 import { ModelSession } from "#llama";
 import type { Logger } from "#logging";
 import { RequestTimeoutError, type ContractBus } from "#transport";
+import { fixedWindow, windowPolicy, type WindowPolicy } from "#window";
 import { WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
 
 interface DrafterSession {
@@ -13,7 +14,8 @@ interface DrafterSession {
   model: ModelSession;
   promptLength: number;
   maxTokens: number;
-  window: number;
+  /** Chooses γ before each round: the request's fixed window, or the worker's policy. */
+  window: WindowPolicy;
   closed: boolean;
 }
 
@@ -84,7 +86,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       model: await ModelSession.open(this.draftModel.context, req.committedTokens),
       promptLength: req.committedTokens.length,
       maxTokens: req.maxTokens,
-      window: req.window ?? this.config.WINDOW,
+      window: req.window !== null ? fixedWindow(req.window) : windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW),
       closed: false,
     };
     this.sessions.set(req.sessionId, session);
@@ -101,9 +103,12 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       while (!session.closed) {
         const position = session.model.position;
         const generated = position - session.promptLength;
-        const window = Math.min(session.window, Math.max(0, session.maxTokens - generated - 1));
+        const window = Math.min(session.window.next(), Math.max(0, session.maxTokens - generated - 1));
+        const drafting = performance.now();
         const draft = await session.model.draft(window, sampling);
+        const sent = performance.now();
         const reply = await this.verifyWithRetry(session, position, draft);
+        const roundTripMs = performance.now() - sent;
         if (reply.status === "rejected") {
           this.log.warn({ sessionId: session.id, code: reply.error.code, reason: reply.error.message }, "verifier rejected the round");
           // session_lost: the verifier no longer has it (or goes on alone); anything else, hand it back.
@@ -111,7 +116,10 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
           break;
         }
         await session.model.commit(reply.position, reply.tokens);
-        if (reply.status === "applied") this.stats.round(draft.length, reply.accepted, reply.tokens.length);
+        if (reply.status === "applied") {
+          this.stats.round(draft.length, reply.accepted, reply.tokens.length);
+          this.report(session, { position, window: draft.length, accepted: reply.accepted, draftMs: sent - drafting, verifyMs: reply.verifyMs, networkMs: Math.max(0, roundTripMs - reply.verifyMs) });
+        }
         if (reply.finished) {
           finished = true;
           break;
@@ -125,6 +133,12 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       await session.model.dispose();
       this.log.debug({ sessionId: session.id }, "session closed");
     }
+  }
+
+  /** Feeds the session's window policy and tells observers how the round went. */
+  private report(session: DrafterSession, round: Omit<RoundReport, "sessionId" | "drafterId" | "verifierId" | "at">): void {
+    session.window.observe(round);
+    this.bus.publish(RoundReports, "", { ...round, sessionId: session.id, drafterId: this.config.WORKER_ID, verifierId: session.verifierId, at: Date.now() });
   }
 
   /** Stopping before the end (shutdown, error): the verifier must not wait for us. */

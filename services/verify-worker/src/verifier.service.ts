@@ -154,6 +154,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     // Accepting more than remaining-1 drafts cannot matter: the round's last token ends it.
     const room = Math.max(0, session.maxTokens - session.generated.length - 1);
     const draft = window.slice(0, room);
+    const started = performance.now();
     let verdict;
     try {
       verdict = acceptGreedy(draft, await session.model.predict(draft));
@@ -185,7 +186,8 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       });
       await this.end(session.id, cut.finishReason);
     }
-    return { status: "applied", sessionId: session.id, position, accepted: verdict.accepted, tokens: verdict.tokens, nextPosition: session.model.position, finished: final };
+    const verifyMs = performance.now() - started;
+    return { status: "applied", sessionId: session.id, position, accepted: verdict.accepted, tokens: verdict.tokens, nextPosition: session.model.position, finished: final, verifyMs };
   }
 
   /** Target-only decoding (γ = 0) for a session without a drafter. */

@@ -1,0 +1,81 @@
+import type { WindowEstimates } from "./controller.js";
+
+/** What one finished round tells the drafter about its pair. */
+export interface RoundObservation {
+  window: number;
+  accepted: number;
+  /** Time the drafter spent drafting the window. */
+  draftMs: number;
+  /** The verifier's forward pass, as it reported it. */
+  verifyMs: number;
+  /** Request sent → reply received, minus the verifier's own time: the network and queues. */
+  networkMs: number;
+}
+
+/**
+ * Live estimates for window control from recent rounds, each older round weighing `decay` times
+ * less: acceptance as accepted / (accepted + rounds cut short) (the geometric MLE), ms per draft
+ * token, the network's share of a round, and the verify cost as a line a + b·γ fitted by
+ * weighted least squares over the windows seen. Pure: the simulator feeds it the same way.
+ */
+export class RoundEstimator {
+  private accepted = 0;
+  private cutShort = 0;
+  private draftMs = 0;
+  private draftTokens = 0;
+  private network = { sum: 0, weight: 0 };
+  private fit = { w: 0, x: 0, y: 0, xx: 0, xy: 0 };
+  private rounds = 0;
+
+  constructor(private readonly decay = 0.95) {}
+
+  observe(round: RoundObservation): void {
+    const d = this.decay;
+    this.rounds++;
+    this.accepted = this.accepted * d + round.accepted;
+    this.cutShort = this.cutShort * d + (round.accepted < round.window ? 1 : 0);
+    this.draftMs = this.draftMs * d + round.draftMs;
+    this.draftTokens = this.draftTokens * d + round.window;
+    this.network = { sum: this.network.sum * d + round.networkMs, weight: this.network.weight * d + 1 };
+    const f = this.fit;
+    const x = round.window;
+    this.fit = { w: f.w * d + 1, x: f.x * d + x, y: f.y * d + round.verifyMs, xx: f.xx * d + x * x, xy: f.xy * d + x * round.verifyMs };
+  }
+
+  get observedRounds(): number {
+    return this.rounds;
+  }
+
+  /** null until there is something to go on. */
+  estimates(): WindowEstimates | null {
+    if (this.rounds === 0) return null;
+    const evidence = this.accepted + this.cutShort;
+    const acceptance = evidence > 0 ? this.accepted / evidence : 0;
+    const draftMsPerToken = this.draftTokens > 0 ? this.draftMs / this.draftTokens : 0;
+    const { intercept, slope } = this.verifyLine();
+    return {
+      acceptance,
+      draftMsPerToken,
+      verifyMs: (window) => Math.max(0, intercept + slope * window),
+      roundTripMs: this.network.weight > 0 ? this.network.sum / this.network.weight : 0,
+    };
+  }
+
+  /**
+   * Weighted least squares; with only one window seen the slope is unknown, and a prior of
+   * 15% of a single-token pass per extra token stands in (a verify pass is far from free on a
+   * CPU; see docs/benchmarks.md) until other windows are tried.
+   */
+  private verifyLine(): { intercept: number; slope: number } {
+    const { w, x, y, xx, xy } = this.fit;
+    const meanX = x / w;
+    const meanY = y / w;
+    const varX = xx / w - meanX * meanX;
+    if (varX < 1e-6) {
+      const slope = (0.15 * meanY) / (1 + 0.15 * meanX);
+      return { intercept: meanY - slope * meanX, slope };
+    }
+    const slope = (xy / w - meanX * meanY) / varX;
+    return { intercept: meanY - slope * meanX, slope: Math.max(0, slope) };
+  }
+}

@@ -1,0 +1,80 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { adaptiveWindow, bestWindow, fixedWindow, rate, RoundEstimator, type WindowEstimates } from "#window";
+
+describe("RoundEstimator", () => {
+  it("estimates acceptance, draft speed and network share from rounds", () => {
+    const estimator = new RoundEstimator(1); // no decay: plain averages
+    estimator.observe({ window: 4, accepted: 4, draftMs: 2, verifyMs: 60, networkMs: 10 });
+    estimator.observe({ window: 4, accepted: 1, draftMs: 2, verifyMs: 60, networkMs: 20 });
+    const e = estimator.estimates()!;
+    assert.equal(e.acceptance, 5 / 6); // 5 accepted, 1 round cut short
+    assert.equal(e.draftMsPerToken, 0.5);
+    assert.equal(e.roundTripMs, 15);
+  });
+
+  it("fits the verify cost as a line once two windows were seen", () => {
+    const estimator = new RoundEstimator(1);
+    for (const window of [2, 6, 2, 6]) estimator.observe({ window, accepted: 0, draftMs: 0, verifyMs: 30 + 8 * window, networkMs: 0 });
+    const e = estimator.estimates()!;
+    assert.ok(Math.abs(e.verifyMs(0) - 30) < 1e-9);
+    assert.ok(Math.abs(e.verifyMs(10) - 110) < 1e-9);
+  });
+
+  it("assumes 15% of a pass per extra token while only one window was seen", () => {
+    const estimator = new RoundEstimator(1);
+    estimator.observe({ window: 4, accepted: 4, draftMs: 0, verifyMs: 64, networkMs: 0 });
+    const e = estimator.estimates()!;
+    assert.ok(Math.abs(e.verifyMs(4) - 64) < 1e-9, "reproduces what it saw");
+    assert.ok(Math.abs(e.verifyMs(0) - 40) < 1e-9, "64 / (1 + 0.15·4)");
+  });
+
+  it("has no estimates before the first round", () => {
+    assert.equal(new RoundEstimator().estimates(), null);
+  });
+});
+
+/** A deterministic pair: acceptance α, verify 30 + 8γ ms, drafts 0.5 ms/token, RTT `rtt`. */
+function simulate(policy: ReturnType<typeof adaptiveWindow>, alpha: number, rtt: number, rounds: number): number[] {
+  let seed = 7;
+  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const windows: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const window = policy.next();
+    windows.push(window);
+    let accepted = 0;
+    while (accepted < window && random() < alpha) accepted++;
+    policy.observe({ window, accepted, draftMs: 0.5 * window, verifyMs: 30 + 8 * window, networkMs: rtt });
+  }
+  return windows;
+}
+
+const truth = (alpha: number, rtt: number): WindowEstimates => ({ acceptance: alpha, draftMsPerToken: 0.5, verifyMs: (g) => 30 + 8 * g, roundTripMs: rtt });
+
+describe("adaptiveWindow", () => {
+  for (const [alpha, rtt] of [[0.8, 10], [0.9, 50], [0.5, 0]] as const) {
+    it(`settles near the best window for α=${alpha}, RTT ${rtt} ms and stays there`, () => {
+      const windows = simulate(adaptiveWindow(4, 12), alpha, rtt, 300);
+      const best = bestWindow(truth(alpha, rtt), 12);
+      const tail = windows.slice(-100);
+      // Near the optimum the rate is flat: judge the windows by the throughput they give.
+      for (const w of tail) {
+        const achieved = rate(w, truth(alpha, rtt));
+        assert.ok(achieved >= 0.95 * best.tokensPerSecond, `γ ${w} gives ${achieved.toFixed(1)} tokens/s, the best (γ ${best.window}) ${best.tokensPerSecond.toFixed(1)}`);
+      }
+      const switches = tail.filter((w, i) => i > 0 && w !== tail[i - 1]).length;
+      assert.ok(switches <= 6, `${switches} switches in 100 rounds: oscillating`);
+    });
+  }
+
+  it("stops drafting when nothing is accepted, and keeps probing", () => {
+    const windows = simulate(adaptiveWindow(4, 12), 0, 0, 200);
+    const tail = windows.slice(-100);
+    assert.ok(tail.filter((w) => w === 0).length >= 90, "mostly target-only");
+    assert.ok(tail.some((w) => w === 1), "an occasional probe");
+  });
+
+  it("fixedWindow never moves", () => {
+    assert.deepEqual(simulate(fixedWindow(3), 0.9, 0, 5), [3, 3, 3, 3, 3]);
+  });
+});
