@@ -25,7 +25,7 @@ export default tseslint.config(
   },
   {
     // Policies and pure logic import no transport, so the simulator can run them.
-    files: ["libs/pairing/**/*.ts", "libs/speculation/**/*.ts", "libs/window/**/*.ts"],
+    files: ["libs/pairing/**/*.ts", "libs/speculation/**/*.ts", "libs/window/**/*.ts", "libs/batching/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [{

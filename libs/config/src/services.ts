@@ -62,6 +62,12 @@ export const verifyWorkerConfigSchema = z.object({
   ...worker,
   /** A drafter silent this long is dropped and the verifier finishes the session alone. */
   DRAFTER_SILENCE_MS: intVar(5000, 100),
+  /** Most verify rounds evaluated in one decode (0: MAX_SESSIONS). */
+  VERIFY_BATCH_LIMIT: intVar(0, 0, 1024),
+  /** How long to gather rounds before a decode; 0 takes those arriving in the same tick. */
+  VERIFY_BATCH_WAIT_MS: intVar(0, 0, 1000),
+  /** Which waiting rounds go first when more wait than the limit (libs/batching). */
+  VERIFY_BATCHING: z.enum(["fifo", "length-aware"]).default("fifo"),
 });
 export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;
 

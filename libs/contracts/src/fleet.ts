@@ -35,6 +35,8 @@ export const workerTelemetrySchema = z.object({
   acceptedTokens: z.number().int().nonnegative(),
   draftedTokens: z.number().int().nonnegative(),
   rollbacks: z.number().int().nonnegative(),
+  /** Verify rounds per forward pass, since start (verifiers; 0 for drafters). */
+  meanBatchSize: z.number().nonnegative(),
   memoryRssBytes: z.number().nonnegative(),
 });
 export type WorkerTelemetry = z.infer<typeof workerTelemetrySchema>;

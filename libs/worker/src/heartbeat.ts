@@ -42,6 +42,7 @@ export class Heartbeat {
       acceptedTokens: this.stats.acceptedTokens,
       draftedTokens: this.stats.draftedTokens,
       rollbacks: this.stats.rollbacks,
+      meanBatchSize: this.stats.batches ? this.stats.batchedRounds / this.stats.batches : 0,
       memoryRssBytes: process.memoryUsage.rss(),
     });
   }

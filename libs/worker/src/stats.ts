@@ -9,6 +9,15 @@ export class WorkerStats {
   private windowStart = Date.now();
   private lastRate = 0;
 
+  /** Forward passes the verifier ran, and the rounds they carried (mean batch size). */
+  batches = 0;
+  batchedRounds = 0;
+
+  batch(size: number): void {
+    this.batches++;
+    this.batchedRounds += size;
+  }
+
   round(drafted: number, accepted: number, committed: number): void {
     this.rounds++;
     this.draftedTokens += drafted;

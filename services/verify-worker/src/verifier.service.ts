@@ -20,7 +20,9 @@ import type { Logger } from "#logging";
 import { acceptGreedy, admitRound, cutCompletion } from "#speculation";
 import { emitContract, type ContractBus } from "#transport";
 import { CONTROL_PLANE, KeyedLock, WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
+import { batchingPolicy } from "#batching";
 import { TextStream } from "./text-stream.js";
+import { VerifyBatcher } from "./verify-batcher.js";
 import { VerifierSession } from "./verifier-session.js";
 
 type OpenRequest = PayloadOf<typeof VerifierOpen>;
@@ -41,6 +43,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly lock = new KeyedLock();
   private subscriptions: Subscription[] = [];
   private watchdog?: NodeJS.Timeout;
+  private readonly batcher: VerifyBatcher;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: VerifyWorkerConfig,
@@ -48,7 +51,10 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
     @Inject(WORKER_MODEL) private readonly target: WorkerModel,
     @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
-  ) {}
+  ) {
+    const limit = config.VERIFY_BATCH_LIMIT || config.MAX_SESSIONS;
+    this.batcher = new VerifyBatcher(batchingPolicy(config.VERIFY_BATCHING), limit, config.VERIFY_BATCH_WAIT_MS, (size) => this.stats.batch(size));
+  }
 
   onApplicationBootstrap(): void {
     const id = this.config.WORKER_ID;
@@ -157,7 +163,9 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     const started = performance.now();
     let verdict;
     try {
-      verdict = acceptGreedy(draft, await session.model.predict(draft));
+      const tokens = session.model.ledger.uncachedTail().length + draft.length;
+      const predictions = await this.batcher.submit(session.id, tokens, () => session.model.predict(draft));
+      verdict = acceptGreedy(draft, predictions);
       await session.model.commit(position, verdict.tokens);
     } catch (err) {
       // The cache and the ledger may disagree now: end the session rather than go on wrong.

@@ -1,0 +1,61 @@
+import type { BatchingPolicy, PendingRound } from "#batching";
+
+interface Waiting {
+  round: PendingRound;
+  start: () => void;
+}
+
+/**
+ * Gathers the forward passes of verify rounds that arrive together (within `waitMs`, or the same
+ * turn of the event loop when 0) and starts up to `limit` of them, chosen by the batching
+ * policy, in one tick: node-llama-cpp then evaluates them as one decode. Rounds arriving while a
+ * batch runs wait for the next one.
+ */
+export class VerifyBatcher {
+  private readonly waiting: Waiting[] = [];
+  private running = 0;
+  private scheduled = false;
+
+  constructor(
+    private readonly policy: BatchingPolicy,
+    private readonly limit: number,
+    private readonly waitMs: number,
+    private readonly onBatch: (size: number) => void = () => undefined,
+  ) {}
+
+  /** Runs `pass` in a batch; resolves with its result. */
+  submit<T>(sessionId: string, tokens: number, pass: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.push({
+        round: { sessionId, arrivedAt: Date.now(), tokens },
+        start: () => {
+          pass()
+            .then(resolve, reject)
+            .finally(() => this.finished());
+        },
+      });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.running > 0 || this.waiting.length === 0) return;
+    this.scheduled = true;
+    if (this.waitMs > 0) setTimeout(() => this.flush(), this.waitMs);
+    else setImmediate(() => this.flush());
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const chosen = this.policy(this.waiting.map((w) => w.round), this.limit);
+    const batch = chosen.map((round) => this.waiting.splice(this.waiting.findIndex((w) => w.round === round), 1)[0]!);
+    this.running = batch.length;
+    if (batch.length > 0) this.onBatch(batch.length);
+    for (const item of batch) item.start();
+  }
+
+  private finished(): void {
+    this.running--;
+    if (this.running === 0) this.schedule();
+  }
+}

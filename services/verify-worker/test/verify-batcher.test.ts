@@ -1,0 +1,60 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { fifo, lengthAware } from "#batching";
+import { VerifyBatcher } from "../src/verify-batcher.js";
+
+/** A forward pass that records when it started and finishes when told. */
+function pass(log: string[], name: string, gate: Promise<void>) {
+  return async () => {
+    log.push(`start ${name}`);
+    await gate;
+    return name;
+  };
+}
+
+describe("VerifyBatcher", () => {
+  it("starts the rounds submitted in one tick together, as one batch", async () => {
+    const sizes: number[] = [];
+    const log: string[] = [];
+    const batcher = new VerifyBatcher(fifo, 8, 0, (n) => sizes.push(n));
+    const results = await Promise.all(["a", "b", "c"].map((n) => batcher.submit(n, 5, pass(log, n, Promise.resolve()))));
+    assert.deepEqual(results, ["a", "b", "c"]);
+    assert.deepEqual(sizes, [3]);
+  });
+
+  it("holds rounds beyond the limit, and those arriving mid-batch, for the next batch", async () => {
+    const sizes: number[] = [];
+    const log: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const batcher = new VerifyBatcher(fifo, 2, 0, (n) => sizes.push(n));
+    const first = ["a", "b", "c"].map((n) => batcher.submit(n, 5, pass(log, n, gate)));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(log, ["start a", "start b"], "the limit is 2");
+    const late = batcher.submit("d", 5, pass(log, "d", Promise.resolve()));
+    open();
+    await Promise.all([...first, late]);
+    assert.deepEqual(sizes, [2, 2]);
+    assert.deepEqual(log, ["start a", "start b", "start c", "start d"]);
+  });
+
+  it("lets the policy choose: length-aware takes the short rounds first", async () => {
+    const log: string[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const batcher = new VerifyBatcher(lengthAware(() => Date.now()), 2, 0);
+    const all = [batcher.submit("prefill", 40, pass(log, "prefill", gate)), batcher.submit("x", 5, pass(log, "x", gate)), batcher.submit("y", 5, pass(log, "y", gate))];
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(log, ["start x", "start y"]);
+    open();
+    await Promise.all(all);
+  });
+
+  it("passes a failed pass's error to its round only", async () => {
+    const batcher = new VerifyBatcher(fifo, 8, 0);
+    const bad = batcher.submit("bad", 1, () => Promise.reject(new Error("decode failed")));
+    const good = batcher.submit("good", 1, () => Promise.resolve("ok"));
+    await assert.rejects(bad, /decode failed/);
+    assert.equal(await good, "ok");
+  });
+});
