@@ -12,7 +12,7 @@ import { createLlama, createSessionContext, loadModel } from "#llama";
 import { ensureDerivedModel, RECIPES, type ModelRecipe } from "#models";
 import { printTable } from "../support/report.js";
 import { decodeAlone, decodeSpeculatively, draftSpeed } from "./decode.js";
-import { FleetBench } from "./fleet.js";
+import { FleetBench } from "../support/fleet-bench.js";
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("bench:drafters")
@@ -88,7 +88,7 @@ if (argv.fleet) await measureFleet(targets.at(-1)!);
 /** The same drafters end to end: gateway, scheduler, verifier and drafter processes over NATS. */
 async function measureFleet(targetSpec: { label: string; path: string }): Promise<void> {
   const modelName = "bench-target";
-  const fleet = await FleetBench.start(targetSpec.path, modelName);
+  const fleet = await FleetBench.start(targetSpec.path, modelName, ".cache/bench-logs/drafters");
   const rows: string[][] = [];
   try {
     await fleet.msPerToken(PROMPTS.slice(0, 1), 16); // warm-up

@@ -15,8 +15,9 @@ export interface RoundObservation {
 /**
  * Live estimates for window control from recent rounds, each older round weighing `decay` times
  * less: acceptance as accepted / (accepted + rounds cut short) (the geometric MLE), ms per draft
- * token, the network's share of a round, and the verify cost as a line a + b·γ fitted by
- * weighted least squares over the windows seen. Pure: the simulator feeds it the same way.
+ * token, the network's share of a round, and the verify cost: as measured at each window tried,
+ * and for the others a line a + b·γ fitted by weighted least squares over the windows seen.
+ * Pure: the simulator feeds it the same way.
  */
 export class RoundEstimator {
   private accepted = 0;
@@ -25,6 +26,8 @@ export class RoundEstimator {
   private draftTokens = 0;
   private network = { sum: 0, weight: 0 };
   private fit = { w: 0, x: 0, y: 0, xx: 0, xy: 0 };
+  /** Verify cost seen at each window: a CPU's cost is not linear in the window (1 → 2 tokens jumps). */
+  private readonly perWindow = new Map<number, { sum: number; weight: number }>();
   private rounds = 0;
 
   constructor(private readonly decay = 0.95) {}
@@ -40,6 +43,8 @@ export class RoundEstimator {
     const f = this.fit;
     const x = round.window;
     this.fit = { w: f.w * d + 1, x: f.x * d + x, y: f.y * d + round.verifyMs, xx: f.xx * d + x * x, xy: f.xy * d + x * round.verifyMs };
+    const seen = this.perWindow.get(x) ?? { sum: 0, weight: 0 };
+    this.perWindow.set(x, { sum: seen.sum * d + round.verifyMs, weight: seen.weight * d + 1 });
   }
 
   get observedRounds(): number {
@@ -53,10 +58,12 @@ export class RoundEstimator {
     const acceptance = evidence > 0 ? this.accepted / evidence : 0;
     const draftMsPerToken = this.draftTokens > 0 ? this.draftMs / this.draftTokens : 0;
     const { intercept, slope } = this.verifyLine();
+    const perWindow = new Map([...this.perWindow].filter(([, s]) => s.weight >= 1).map(([w, s]) => [w, s.sum / s.weight]));
     return {
       acceptance,
       draftMsPerToken,
-      verifyMs: (window) => Math.max(0, intercept + slope * window),
+      // What was measured at this window; the fitted line for windows not tried (lately).
+      verifyMs: (window) => perWindow.get(window) ?? Math.max(0, intercept + slope * window),
       roundTripMs: this.network.weight > 0 ? this.network.sum / this.network.weight : 0,
     };
   }

@@ -16,10 +16,11 @@ export function fixedWindow(window: number): WindowPolicy {
 
 /**
  * Adaptive Window Control: starts at `initial`, and once `warmup` rounds have been seen picks
- * γ ∈ [0, max] maximising expected committed tokens per second (see controller.ts).
+ * γ ∈ [0, max] maximising expected committed tokens per second (see controller.ts). Pass the
+ * estimator of the drafter–verifier pair to share what earlier sessions learnt: a session of a
+ * few dozen rounds is too short to learn the costs alone.
  */
-export function adaptiveWindow(initial: number, max: number, warmup = 3): WindowPolicy {
-  const estimator = new RoundEstimator();
+export function adaptiveWindow(initial: number, max: number, estimator = new RoundEstimator(), warmup = 3): WindowPolicy {
   const controller = new WindowController(Math.min(initial, max), max);
   return {
     next: () => {
@@ -30,6 +31,6 @@ export function adaptiveWindow(initial: number, max: number, warmup = 3): Window
   };
 }
 
-export function windowPolicy(name: WindowPolicyName, initial: number, max: number): WindowPolicy {
-  return name === "adaptive" ? adaptiveWindow(initial, max) : fixedWindow(initial);
+export function windowPolicy(name: WindowPolicyName, initial: number, max: number, estimator?: RoundEstimator): WindowPolicy {
+  return name === "adaptive" ? adaptiveWindow(initial, max, estimator) : fixedWindow(initial);
 }

@@ -35,7 +35,7 @@ describe("RoundEstimator", () => {
 });
 
 /** A deterministic pair: acceptance α, verify 30 + 8γ ms, drafts 0.5 ms/token, RTT `rtt`. */
-function simulate(policy: ReturnType<typeof adaptiveWindow>, alpha: number, rtt: number, rounds: number): number[] {
+function simulate(policy: ReturnType<typeof adaptiveWindow>, alpha: number, rtt: number, rounds: number, verifyMs = (g: number) => 30 + 8 * g): number[] {
   let seed = 7;
   const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
   const windows: number[] = [];
@@ -44,7 +44,7 @@ function simulate(policy: ReturnType<typeof adaptiveWindow>, alpha: number, rtt:
     windows.push(window);
     let accepted = 0;
     while (accepted < window && random() < alpha) accepted++;
-    policy.observe({ window, accepted, draftMs: 0.5 * window, verifyMs: 30 + 8 * window, networkMs: rtt });
+    policy.observe({ window, accepted, draftMs: 0.5 * window, verifyMs: verifyMs(window), networkMs: rtt });
   }
   return windows;
 }
@@ -66,6 +66,17 @@ describe("adaptiveWindow", () => {
       assert.ok(switches <= 6, `${switches} switches in 100 rounds: oscillating`);
     });
   }
+
+  it("learns a verify cost that is not linear in the window (as measured on this CPU)", () => {
+    // One token 27 ms, then a jump: 2 tokens 45 ms, 5 tokens 58 ms, 9 tokens 97 ms.
+    const cost = (g: number) => (g === 0 ? 27 : 40 + 5 * g + (g > 4 ? 5 * (g - 4) : 0));
+    const windows = simulate(adaptiveWindow(4, 12), 0.7, 0, 400, cost);
+    const truthHere: WindowEstimates = { acceptance: 0.7, draftMsPerToken: 0.5, verifyMs: cost, roundTripMs: 0 };
+    const best = bestWindow(truthHere, 12);
+    for (const w of windows.slice(-100)) {
+      assert.ok(rate(w, truthHere) >= 0.95 * best.tokensPerSecond, `γ ${w} (${rate(w, truthHere).toFixed(1)}/s) vs best γ ${best.window} (${best.tokensPerSecond.toFixed(1)}/s)`);
+    }
+  });
 
   it("stops drafting when nothing is accepted, and keeps probing", () => {
     const windows = simulate(adaptiveWindow(4, 12), 0, 0, 200);

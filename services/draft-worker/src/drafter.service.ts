@@ -5,7 +5,7 @@ import type { DraftWorkerConfig } from "#config";
 import { ModelSession } from "#llama";
 import type { Logger } from "#logging";
 import { RequestTimeoutError, type ContractBus } from "#transport";
-import { fixedWindow, windowPolicy, type WindowPolicy } from "#window";
+import { fixedWindow, RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
 import { WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
 
 interface DrafterSession {
@@ -31,6 +31,8 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   readonly stats = new WorkerStats();
   private readonly sessions = new Map<string, DrafterSession>();
   private readonly loops = new Set<Promise<void>>();
+  /** What rounds taught about each verifier this drafter works with (acceptance, costs, network). */
+  private readonly estimators = new Map<string, RoundEstimator>();
   private subscriptions: Subscription[] = [];
 
   constructor(
@@ -86,7 +88,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       model: await ModelSession.open(this.draftModel.context, req.committedTokens),
       promptLength: req.committedTokens.length,
       maxTokens: req.maxTokens,
-      window: req.window !== null ? fixedWindow(req.window) : windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW),
+      window: req.window !== null ? fixedWindow(req.window) : windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW, this.pairEstimator(req.verifierId)),
       closed: false,
     };
     this.sessions.set(req.sessionId, session);
@@ -133,6 +135,12 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       await session.model.dispose();
       this.log.debug({ sessionId: session.id }, "session closed");
     }
+  }
+
+  private pairEstimator(verifierId: string): RoundEstimator {
+    let estimator = this.estimators.get(verifierId);
+    if (!estimator) this.estimators.set(verifierId, (estimator = new RoundEstimator()));
+    return estimator;
   }
 
   /** Feeds the session's window policy and tells observers how the round went. */

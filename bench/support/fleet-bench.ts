@@ -11,17 +11,22 @@ export class FleetBench {
   private constructor(
     private readonly fleet: LocalFleet,
     private readonly modelName: string,
+    private readonly logDir: string,
   ) {}
 
-  static async start(targetPath: string, modelName: string): Promise<FleetBench> {
+  static async start(targetPath: string, modelName: string, logDir: string): Promise<FleetBench> {
     const fleet = await startLocalFleet({
       modelPath: targetPath,
       verifiers: [{ id: "verifier-1", modelPath: targetPath, modelName }],
       drafters: 0,
       logLevel: "warn",
-      logDir: ".cache/bench-logs/drafters",
+      logDir,
     });
-    return new FleetBench(fleet, modelName);
+    return new FleetBench(fleet, modelName, logDir);
+  }
+
+  get natsUrl(): string {
+    return this.fleet.natsUrl;
   }
 
   /** Milliseconds per generated token over the prompts, requests one at a time. */
@@ -38,12 +43,15 @@ export class FleetBench {
     return { msPerToken: (performance.now() - started) / generated, tokens };
   }
 
-  /** Starts a draft-worker on `modelPath` and waits until the gateway lists it. */
-  async addDrafter(id: string, modelPath: string, window: number): Promise<ManagedProcess> {
+  /**
+   * Starts a draft-worker on `modelPath` and waits until the gateway lists it. `env` may point
+   * its NATS_URL elsewhere (a latency proxy) or set its window policy.
+   */
+  async addDrafter(id: string, modelPath: string, window: number, env: Record<string, string> = {}): Promise<ManagedProcess> {
     const drafter = await startService("draft-worker", {
       name: id,
-      env: { NATS_URL: this.fleet.natsUrl, WORKER_ID: id, MODEL_PATH: modelPath, WINDOW: String(window), LOG_LEVEL: "warn", THREADS: "1" },
-      output: { logFile: join(".cache/bench-logs/drafters", `${id}.log`) },
+      env: { NATS_URL: this.fleet.natsUrl, WORKER_ID: id, MODEL_PATH: modelPath, WINDOW: String(window), LOG_LEVEL: "warn", THREADS: "1", ...env },
+      output: { logFile: join(this.logDir, `${id}.log`) },
     });
     await drafter.waitForReady(60_000);
     for (let i = 0; i < 100; i++) {
