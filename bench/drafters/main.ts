@@ -10,6 +10,7 @@ import { hideBin } from "yargs/helpers";
 import { defaultModelPath, projectRoot } from "#infra";
 import { createLlama, createSessionContext, loadModel } from "#llama";
 import { ensureDerivedModel, RECIPES, type ModelRecipe } from "#models";
+import { PROMPTS as TEST_PROMPTS } from "../../test/support/fleet.js";
 import { printTable } from "../support/report.js";
 import { decodeAlone, decodeSpeculatively, draftSpeed } from "./decode.js";
 import { FleetBench } from "../support/fleet-bench.js";
@@ -27,7 +28,7 @@ const argv = await yargs(hideBin(process.argv))
   .help()
   .parseAsync();
 
-const PROMPTS = ["Once upon a time", "The little dog", "Lily and Ben went to the park. They", "One day, a big bird", "Tom had a red ball."].slice(0, argv.prompts);
+const PROMPTS = [...TEST_PROMPTS].slice(0, argv.prompts);
 const cacheDir = join(projectRoot(), ".cache", "models");
 const build = (recipe: ModelRecipe) => ensureDerivedModel(argv.model, recipe, cacheDir);
 const drafters: Array<{ label: string; path: string }> = [

@@ -11,6 +11,7 @@ import { hideBin } from "yargs/helpers";
 import { defaultModelPath, projectRoot, startLatencyProxy } from "#infra";
 import { ensureDerivedModel, RECIPES } from "#models";
 import { FleetBench } from "../support/fleet-bench.js";
+import { PROMPTS as TEST_PROMPTS } from "../../test/support/fleet.js";
 import { printTable } from "../support/report.js";
 
 const argv = await yargs(hideBin(process.argv))
@@ -25,7 +26,7 @@ const argv = await yargs(hideBin(process.argv))
   .help()
   .parseAsync();
 
-const PROMPTS = ["Once upon a time", "The little dog", "Lily and Ben went to the park. They", "One day, a big bird", "Tom had a red ball."].slice(0, argv.prompts);
+const PROMPTS = [...TEST_PROMPTS].slice(0, argv.prompts);
 const cacheDir = join(projectRoot(), ".cache", "models");
 const source = defaultModelPath();
 const target = await ensureDerivedModel(source, RECIPES.w1024, cacheDir);

@@ -7,6 +7,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { defaultModelPath } from "#infra";
+import { PROMPTS as TEST_PROMPTS } from "../../test/support/fleet.js";
 import { median, printTable } from "../support/report.js";
 import { FleetPath } from "./fleet-path.js";
 import { InProcessPath } from "./in-process-path.js";
@@ -22,7 +23,7 @@ const argv = await yargs(hideBin(process.argv))
   .help()
   .parseAsync();
 
-const prompts = ["Once upon a time", "The little dog", "Lily and Ben went to the park. They", "One day, a big bird", "Tom had a red ball."];
+const prompts = [...TEST_PROMPTS];
 const options = { modelPath: argv.model, window: argv.window, maxTokens: argv["max-tokens"], prompts };
 
 process.stderr.write("bench:round: starting the fleet (1 verifier, 1 drafter) and the in-process models…\n");

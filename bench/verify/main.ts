@@ -11,6 +11,7 @@ import { defaultModelPath, projectRoot } from "#infra";
 import { createLlama, createSessionContext, loadModel, ModelSession, tokenizePrompt, type LoadedModel } from "#llama";
 import { ensureDerivedModel, RECIPES } from "#models";
 import type { LlamaContext } from "node-llama-cpp";
+import { PROMPTS as TEST_PROMPTS } from "../../test/support/fleet.js";
 import { printTable } from "../support/report.js";
 
 const argv = await yargs(hideBin(process.argv))
@@ -25,7 +26,7 @@ const argv = await yargs(hideBin(process.argv))
   .parseAsync();
 
 const targetPath = argv.target ?? (await ensureDerivedModel(defaultModelPath(), RECIPES.w1024, join(projectRoot(), ".cache", "models")));
-const PROMPTS = ["Once upon a time", "The little dog", "Lily and Ben went to the park. They", "One day, a big bird", "Tom had a red ball.", "The sun was", "A cat sat", "Mom said"];
+const PROMPTS = [...TEST_PROMPTS, "The sun was", "A cat sat", "Mom said"];
 const llama = await createLlama(argv.threads);
 const target = await loadModel(llama, targetPath);
 const context = await createSessionContext(target.model, { sequences: 8, contextSize: 512, threads: argv.threads });
