@@ -53,7 +53,13 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
   ) {
     const limit = config.VERIFY_BATCH_LIMIT || config.MAX_SESSIONS;
-    this.batcher = new VerifyBatcher(batchingPolicy(config.VERIFY_BATCHING), limit, config.VERIFY_BATCH_WAIT_MS, (size) => this.stats.batch(size));
+    this.batcher = new VerifyBatcher(
+      batchingPolicy(config.VERIFY_BATCHING),
+      limit,
+      config.VERIFY_BATCH_WAIT_MS,
+      (size) => this.stats.batch(size),
+      () => this.sessions.size,
+    );
   }
 
   onApplicationBootstrap(): void {

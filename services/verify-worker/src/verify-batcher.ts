@@ -9,7 +9,8 @@ interface Waiting {
  * Gathers the forward passes of verify rounds that arrive together (within `waitMs`, or the same
  * turn of the event loop when 0) and starts up to `limit` of them, chosen by the batching
  * policy, in one tick: node-llama-cpp then evaluates them as one decode. Rounds arriving while a
- * batch runs wait for the next one.
+ * batch runs wait for the next one. When every session that could join is already waiting
+ * (`sessions()`), the batch starts at once: waiting a turn of the event loop costs ~1 ms a round.
  */
 export class VerifyBatcher {
   private readonly waiting: Waiting[] = [];
@@ -21,6 +22,7 @@ export class VerifyBatcher {
     private readonly limit: number,
     private readonly waitMs: number,
     private readonly onBatch: (size: number) => void = () => undefined,
+    private readonly sessions: () => number = () => Number.POSITIVE_INFINITY,
   ) {}
 
   /** Runs `pass` in a batch; resolves with its result. */
@@ -39,7 +41,12 @@ export class VerifyBatcher {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.running > 0 || this.waiting.length === 0) return;
+    if (this.running > 0 || this.waiting.length === 0) return;
+    if (this.waitMs === 0 && this.waiting.length >= this.sessions()) {
+      this.flush();
+      return;
+    }
+    if (this.scheduled) return;
     this.scheduled = true;
     if (this.waitMs > 0) setTimeout(() => this.flush(), this.waitMs);
     else setImmediate(() => this.flush());
@@ -47,6 +54,8 @@ export class VerifyBatcher {
 
   private flush(): void {
     this.scheduled = false;
+    if (this.running > 0) return; // a full batch already started
+
     const chosen = this.policy(this.waiting.map((w) => w.round), this.limit);
     const batch = chosen.map((round) => this.waiting.splice(this.waiting.findIndex((w) => w.round === round), 1)[0]!);
     this.running = batch.length;

@@ -58,3 +58,23 @@ describe("VerifyBatcher", () => {
     assert.equal(await good, "ok");
   });
 });
+
+describe("VerifyBatcher without waiting", () => {
+  it("starts at once when every live session is already waiting", async () => {
+    const log: string[] = [];
+    const batcher = new VerifyBatcher(fifo, 8, 0, undefined, () => 1);
+    const result = batcher.submit("only", 5, pass(log, "only", Promise.resolve()));
+    assert.deepEqual(log, ["start only"], "started synchronously, no turn of the event loop");
+    assert.equal(await result, "only");
+  });
+
+  it("waits a turn while other live sessions may still send their rounds", async () => {
+    const log: string[] = [];
+    const batcher = new VerifyBatcher(fifo, 8, 0, undefined, () => 3);
+    const a = batcher.submit("a", 5, pass(log, "a", Promise.resolve()));
+    assert.deepEqual(log, []);
+    const b = batcher.submit("b", 5, pass(log, "b", Promise.resolve()));
+    await Promise.all([a, b]);
+    assert.deepEqual(log, ["start a", "start b"]);
+  });
+});
