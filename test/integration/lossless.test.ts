@@ -17,11 +17,14 @@ const MAX_TOKENS = 128;
  * NATS server must be token-identical to the target model decoding alone.
  */
 for (const scenario of [
-  { name: "greedy drafters", draftTemperature: 0, minRollbacks: 0, windowPolicy: "fixed" },
+  { name: "greedy drafters", draftTemperature: 0, minRollbacks: 0, windowPolicy: "fixed", pipeline: false },
   // Drafting by sampling at temperature 1 disagrees with the target often: hundreds of rejections.
-  { name: "disagreeing drafters", draftTemperature: 1, minRollbacks: 100, windowPolicy: "fixed" },
+  { name: "disagreeing drafters", draftTemperature: 1, minRollbacks: 100, windowPolicy: "fixed", pipeline: false },
   // The window changes from round to round; the answer must not.
-  { name: "disagreeing drafters, adaptive windows", draftTemperature: 1, minRollbacks: 50, windowPolicy: "adaptive" },
+  { name: "disagreeing drafters, adaptive windows", draftTemperature: 1, minRollbacks: 50, windowPolicy: "adaptive", pipeline: false },
+  // The next window is drafted while a verify is in flight and thrown away when the guess fails.
+  { name: "greedy drafters, pipelined", draftTemperature: 0, minRollbacks: 0, windowPolicy: "fixed", pipeline: true },
+  { name: "disagreeing drafters, pipelined", draftTemperature: 1, minRollbacks: 100, windowPolicy: "fixed", pipeline: true },
 ]) {
   describe(`lossless decoding across the fleet (${scenario.name})`, () => {
     let fleet: LocalFleet;
@@ -31,12 +34,12 @@ for (const scenario of [
 
     before(async () => {
       reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
-      fleet = await startTestFleet(`lossless-t${scenario.draftTemperature}-${scenario.windowPolicy}`, {
+      fleet = await startTestFleet(`lossless-t${scenario.draftTemperature}-${scenario.windowPolicy}${scenario.pipeline ? "-pipelined" : ""}`, {
         verifiers: 2,
         drafters: 2,
         maxSessions: 4,
         draftTemperature: scenario.draftTemperature,
-        serviceEnv: { "draft-worker": { WINDOW_POLICY: scenario.windowPolicy } },
+        serviceEnv: { "draft-worker": { WINDOW_POLICY: scenario.windowPolicy, DRAFT_PIPELINE: String(scenario.pipeline) } },
       });
       nc = await connect({ servers: fleet.natsUrl });
       new ContractBus(nc, pino({ level: "silent" })).subscribe(RoundReports, "", (report) => windows.set(report.window, (windows.get(report.window) ?? 0) + 1));

@@ -1,5 +1,5 @@
 import type { ControlledEvaluateInputItem, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { SequenceLedger } from "#speculation";
+import { SequenceLedger, type EraseRange } from "#speculation";
 import { ContextFullError } from "./runtime.js";
 
 export interface DraftSampling {
@@ -72,9 +72,11 @@ export class ModelSession {
    * Drafts `window` tokens after the committed sequence, one decode per token. The last draft
    * token is not evaluated (nothing needs its prediction until the verifier answers).
    */
-  async draft(window: number, sampling: DraftSampling): Promise<number[]> {
+  async draft(window: number, sampling: DraftSampling, from?: readonly number[]): Promise<number[]> {
     const drafted: number[] = [];
-    let input = this.ledger.uncachedTail();
+    // `from`: continue after tokens not in the cache yet (a pipelined draft goes on after the
+    // last token of the window in flight); by default, after the committed sequence.
+    let input = from ? [...from] : this.ledger.uncachedTail();
     for (let i = 0; i < window; i++) {
       const last = input.length - 1;
       const seed = sampling.seed * 1_000_003 + this.ledger.cachedLength;
@@ -96,9 +98,17 @@ export class ModelSession {
    * Appends what the verifier committed at `position` and rolls the cache back to match. A
    * failure here leaves the session unusable: callers end it rather than continue.
    */
-  async commit(position: number, tokens: readonly number[]): Promise<void> {
-    const erase = this.ledger.commit(position, tokens);
-    if (erase) await this.sequence.eraseContextTokenRanges([erase]);
+  async commit(position: number, tokens: readonly number[], keepSpeculation = false): Promise<void> {
+    await this.erase(this.ledger.commit(position, tokens, { keepSpeculation }));
+  }
+
+  /** Throws away a pipelined draft that will not be sent. */
+  async rollbackToCommitted(): Promise<void> {
+    await this.erase(this.ledger.rollbackToCommitted());
+  }
+
+  private async erase(range: EraseRange | null): Promise<void> {
+    if (range) await this.sequence.eraseContextTokenRanges([range]);
     if (this.sequence.nextTokenIndex !== this.ledger.cachedLength) {
       throw new Error(`cache holds ${this.sequence.nextTokenIndex} tokens, ledger expects ${this.ledger.cachedLength}`);
     }

@@ -48,12 +48,24 @@ export class SequenceLedger {
    * Appends `tokens` to the committed sequence at `position` and keeps in the cache only what
    * is a prefix of it (minus the last token). Returns the cache range the model must erase.
    */
-  commit(position: number, tokens: readonly number[]): EraseRange | null {
+  commit(position: number, tokens: readonly number[], options: { keepSpeculation?: boolean } = {}): EraseRange | null {
     if (position !== this.committed.length) {
       throw new Error(`commit at ${position} but the session is at ${this.committed.length}`);
     }
     this.committed.push(...tokens);
-    const keep = Math.min(commonPrefixLength(this.cache, this.committed), this.committed.length - 1);
+    const common = commonPrefixLength(this.cache, this.committed);
+    // Pipelined drafting: when the cache holds the whole committed sequence and goes on with
+    // the next window already drafted, that window stays (its first token's prediction is known).
+    const keep = options.keepSpeculation && common === this.committed.length ? this.cache.length : Math.min(common, this.committed.length - 1);
+    return this.truncate(keep);
+  }
+
+  /** Drops speculative tokens: back to the committed sequence minus its last token. */
+  rollbackToCommitted(): EraseRange | null {
+    return this.truncate(Math.min(this.cache.length, this.committed.length - 1));
+  }
+
+  private truncate(keep: number): EraseRange | null {
     const end = this.cache.length;
     this.cache.length = keep;
     return keep < end ? { start: keep, end } : null;

@@ -113,3 +113,29 @@ describe("admitRound", () => {
     });
   }
 });
+
+describe("SequenceLedger with a pipelined draft", () => {
+  it("keeps the next window drafted ahead when the round commits exactly what it assumed", () => {
+    const ledger = new SequenceLedger([1, 2, 3]);
+    ledger.evaluated([1, 2, 3, 10, 11, 12, 13]); // tail, the window 10 11 12 13, its guessed bonus 20…
+    ledger.evaluated([20, 21]); // …and the next window's first tokens
+    assert.equal(ledger.commit(3, [10, 11, 12, 13, 20], { keepSpeculation: true }), null);
+    assert.equal(ledger.cachedLength, 9);
+    assert.deepEqual(ledger.uncachedTail(), []);
+  });
+
+  it("rolls back as usual when the guess was wrong", () => {
+    const ledger = new SequenceLedger([1, 2, 3]);
+    ledger.evaluated([1, 2, 3, 10, 11, 12, 13, 20, 21]);
+    assert.deepEqual(ledger.commit(3, [10, 11, 12, 13, 99], { keepSpeculation: true }), { start: 7, end: 9 });
+    assert.deepEqual(ledger.uncachedTail(), [99]);
+  });
+
+  it("drops a pipelined draft that will not be sent", () => {
+    const ledger = new SequenceLedger([1, 2, 3]);
+    ledger.evaluated([1, 2, 3, 10, 11]);
+    ledger.commit(3, [10], { keepSpeculation: true }); // cache 1 2 3 10 11: all committed, plus 11
+    assert.deepEqual(ledger.rollbackToCommitted(), { start: 3, end: 5 });
+    assert.deepEqual(ledger.uncachedTail(), [10]);
+  });
+});

@@ -101,15 +101,29 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   private async run(session: DrafterSession): Promise<void> {
     const sampling = { temperature: this.config.DRAFT_TEMPERATURE, seed: this.config.DRAFT_SEED };
     let finished = false;
+    /** The next window, drafted while the previous verify was in flight (pipelining). */
+    let ahead: number[] | null = null;
     try {
       while (!session.closed) {
         const position = session.model.position;
         const generated = position - session.promptLength;
         const window = Math.min(session.window.next(), Math.max(0, session.maxTokens - generated - 1));
         const drafting = performance.now();
-        const draft = await session.model.draft(window, sampling);
+        let draft: number[];
+        if (ahead && ahead.length === window) draft = ahead;
+        else {
+          if (ahead) await session.model.rollbackToCommitted();
+          draft = await session.model.draft(window, sampling);
+        }
+        ahead = null;
         const sent = performance.now();
-        const reply = await this.verifyWithRetry(session, position, draft);
+        const pending = this.verifyWithRetry(session, position, draft);
+        const guess: Promise<number[] | null> = this.pipelines(session, draft, window) ? session.model.draft(window + 1, sampling, [draft.at(-1)!]) : Promise.resolve(null);
+        // Both must settle before the cache is touched again (or the session is freed).
+        const [replied, guessed] = await Promise.allSettled([pending, guess]);
+        if (replied.status === "rejected") throw replied.reason;
+        if (guessed.status === "rejected") throw guessed.reason;
+        const reply = replied.value;
         const roundTripMs = performance.now() - sent;
         if (reply.status === "rejected") {
           this.log.warn({ sessionId: session.id, code: reply.error.code, reason: reply.error.message }, "verifier rejected the round");
@@ -117,7 +131,11 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
           finished = reply.error.code === "session_lost";
           break;
         }
-        await session.model.commit(reply.position, reply.tokens);
+        // The guess holds if every draft token was accepted and the bonus is its first token.
+        const next = guessed.value;
+        const guessedRight = next !== null && reply.status === "applied" && reply.accepted === draft.length && reply.tokens.at(-1) === next[0];
+        await session.model.commit(reply.position, reply.tokens, guessedRight);
+        if (guessedRight) ahead = next.slice(1);
         if (reply.status === "applied") {
           this.stats.round(draft.length, reply.accepted, reply.tokens.length);
           this.report(session, { position, window: draft.length, accepted: reply.accepted, draftMs: sent - drafting, verifyMs: reply.verifyMs, networkMs: Math.max(0, roundTripMs - reply.verifyMs) });
@@ -147,6 +165,11 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   private report(session: DrafterSession, round: Omit<RoundReport, "sessionId" | "drafterId" | "verifierId" | "at">): void {
     session.window.observe(round);
     this.bus.publish(RoundReports, "", { ...round, sessionId: session.id, drafterId: this.config.WORKER_ID, verifierId: session.verifierId, at: Date.now() });
+  }
+
+  /** Whether to draft the next window now: pipelining on, and a full window that did not end the text. */
+  private pipelines(session: DrafterSession, draft: readonly number[], window: number): boolean {
+    return this.config.DRAFT_PIPELINE && window > 0 && draft.length === window && !session.model.isEndOfGeneration(draft.at(-1)!);
   }
 
   /** Stopping before the end (shutdown, error): the verifier must not wait for us. */
