@@ -32,7 +32,12 @@ const source = defaultModelPath();
 const target = await ensureDerivedModel(source, RECIPES.w1024, cacheDir);
 const drafterPath = argv.drafter === "original" ? source : await ensureDerivedModel(source, RECIPES[argv.drafter], cacheDir);
 const fixed = argv.windows.split(",").map(Number);
-const policies = [...fixed.map((w) => ({ label: `γ=${w}`, env: { WINDOW_POLICY: "fixed", WINDOW: String(w) } })), { label: "adaptive", env: { WINDOW_POLICY: "adaptive", WINDOW: "4" } }];
+const policies = [
+  ...fixed.map((w) => ({ label: `γ=${w}`, env: { WINDOW_POLICY: "fixed", WINDOW: String(w), DRAFT_PIPELINE: "false" } })),
+  { label: "adaptive", env: { WINDOW_POLICY: "adaptive", WINDOW: "4", DRAFT_PIPELINE: "false" } },
+  { label: "γ=4 pipelined", env: { WINDOW_POLICY: "fixed", WINDOW: "4", DRAFT_PIPELINE: "true" } },
+  { label: "adaptive pipelined", env: { WINDOW_POLICY: "adaptive", WINDOW: "4", DRAFT_PIPELINE: "true" } },
+];
 
 const fleet = await FleetBench.start(target, "bench-target", ".cache/bench-logs/engine");
 const nats = new URL(fleet.natsUrl);
@@ -54,7 +59,7 @@ try {
       tokensPerSecond.push(1000 / run.msPerToken);
     }
     const bestFixed = Math.max(...tokensPerSecond.slice(0, fixed.length));
-    const adaptive = tokensPerSecond.at(-1)!;
+    const adaptive = tokensPerSecond[fixed.length]!;
     const fixed4 = tokensPerSecond[fixed.indexOf(4)];
     rows.push([
       String(rtt),
