@@ -32,6 +32,14 @@ export function bestWindow(estimates: WindowEstimates, maxWindow: number): Windo
   return best;
 }
 
+/**
+ * Tokens per second if the verifier decoded the session alone: one forward pass per token, no
+ * network round trip (what γ = 0 through the drafter cannot offer).
+ */
+export function aloneRate(e: WindowEstimates): number {
+  return 1000 / Math.max(e.verifyMs(0), 1e-6);
+}
+
 export function rate(window: number, e: WindowEstimates): number {
   const costMs = window * e.draftMsPerToken + e.verifyMs(window) + e.roundTripMs;
   return (1000 * expectedTokensPerRound(window, e.acceptance)) / costMs;

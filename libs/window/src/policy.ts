@@ -1,17 +1,19 @@
-import { WindowController } from "./controller.js";
+import { aloneRate, bestWindow, WindowController } from "./controller.js";
 import { RoundEstimator, type RoundObservation } from "./estimator.js";
 
 /** A session's window choice: asked before every round, told how every round went. */
 export interface WindowPolicy {
   next(): number;
   observe(round: RoundObservation): void;
+  /** True when the verifier alone would now be faster than any window: give the session back. */
+  handBack(): boolean;
 }
 
 export type WindowPolicyName = "fixed" | "adaptive";
 
 /** γ never changes. */
 export function fixedWindow(window: number): WindowPolicy {
-  return { next: () => window, observe: () => undefined };
+  return { next: () => window, observe: () => undefined, handBack: () => false };
 }
 
 /**
@@ -20,14 +22,23 @@ export function fixedWindow(window: number): WindowPolicy {
  * estimator of the drafter–verifier pair to share what earlier sessions learnt: a session of a
  * few dozen rounds is too short to learn the costs alone.
  */
-export function adaptiveWindow(initial: number, max: number, estimator = new RoundEstimator(), warmup = 3): WindowPolicy {
+export function adaptiveWindow(initial: number, max: number, estimator = new RoundEstimator(), warmup = 3, handBackAfter = 5): WindowPolicy {
   const controller = new WindowController(Math.min(initial, max), max);
+  let aloneWins = 0;
+  const ready = () => (estimator.observedRounds >= warmup ? estimator.estimates() : null);
   return {
     next: () => {
-      const estimates = estimator.observedRounds >= warmup ? estimator.estimates() : null;
+      const estimates = ready();
       return estimates ? controller.next(estimates) : controller.window;
     },
-    observe: (round) => estimator.observe(round),
+    observe: (round) => {
+      estimator.observe(round);
+      const estimates = ready();
+      // The verifier alone must beat the best window by the switching margin, several rounds running.
+      const alone = estimates !== null && aloneRate(estimates) > bestWindow(estimates, max).tokensPerSecond * 1.05;
+      aloneWins = alone ? aloneWins + 1 : 0;
+    },
+    handBack: () => aloneWins >= handBackAfter,
   };
 }
 

@@ -89,3 +89,23 @@ describe("adaptiveWindow", () => {
     assert.deepEqual(simulate(fixedWindow(3), 0.9, 0, 5), [3, 3, 3, 3, 3]);
   });
 });
+
+describe("handing a session back", () => {
+  it("gives the session back when the verifier alone beats every window (a slow link, poor drafts)", () => {
+    const policy = adaptiveWindow(4, 12);
+    simulate(policy, 0.3, 50, 30);
+    assert.equal(policy.handBack(), true);
+  });
+
+  it("keeps speculating while it pays", () => {
+    const policy = adaptiveWindow(4, 12);
+    simulate(policy, 0.9, 10, 30);
+    assert.equal(policy.handBack(), false);
+  });
+
+  it("a fixed window never hands back", () => {
+    const policy = fixedWindow(4);
+    simulate(policy, 0, 100, 10);
+    assert.equal(policy.handBack(), false);
+  });
+});

@@ -144,6 +144,14 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
           finished = true;
           break;
         }
+        if (session.window.handBack()) {
+          // Speculating over this link costs more than it gains: the verifier goes on alone.
+          this.log.info({ sessionId: session.id, verifierId: session.verifierId }, "handing the session back: the verifier alone is faster");
+          if (ahead) await session.model.rollbackToCommitted();
+          await this.handBack(session);
+          finished = true;
+          break;
+        }
       }
     } catch (err) {
       this.log.error({ sessionId: session.id, err: String(err) }, "drafting stopped");
