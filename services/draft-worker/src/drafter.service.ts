@@ -146,7 +146,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         }
         if (session.window.handBack()) {
           // Speculating over this link costs more than it gains: the verifier goes on alone.
-          this.log.info({ sessionId: session.id, verifierId: session.verifierId }, "handing the session back: the verifier alone is faster");
+          this.log.warn({ sessionId: session.id, verifierId: session.verifierId }, "handing the session back: the verifier alone is faster");
           if (ahead) await session.model.rollbackToCommitted();
           await this.handBack(session);
           finished = true;
