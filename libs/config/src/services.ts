@@ -79,6 +79,8 @@ export const draftWorkerConfigSchema = z.object({
   WINDOW_POLICY: z.enum(["adaptive", "fixed"]).default("fixed"),
   /** The largest γ the adaptive policy may choose. */
   MAX_WINDOW: intVar(12, 0, 64),
+  /** adaptive only: give a session back to its verifier when decoding alone would be faster. */
+  DRAFT_HAND_BACK: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** Draft the next window while a verify is in flight, as if all of this one will be accepted. */
   DRAFT_PIPELINE: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   /** 0 drafts greedily; above 0 samples drafts (a drafter that often disagrees). */

@@ -144,7 +144,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
           finished = true;
           break;
         }
-        if (session.window.handBack()) {
+        if (this.config.DRAFT_HAND_BACK && session.window.handBack()) {
           // Speculating over this link costs more than it gains: the verifier goes on alone.
           this.log.warn({ sessionId: session.id, verifierId: session.verifierId }, "handing the session back: the verifier alone is faster");
           if (ahead) await session.model.rollbackToCommitted();
