@@ -32,11 +32,12 @@ export class Heartbeat {
 
   private beat(): void {
     if (++this.beats % 10 === 0) emitContract(this.client, FleetRegister, this.registration);
+    const sessions = this.sessions();
     emitContract(this.client, FleetTelemetry, {
       workerId: this.registration.workerId,
       at: Date.now(),
-      activeSessions: this.sessions().active,
-      targetOnlySessions: this.sessions().targetOnly,
+      activeSessions: sessions.active,
+      targetOnlySessions: sessions.targetOnly,
       tokensPerSecond: this.stats.takeRate(),
       rounds: this.stats.rounds,
       acceptedTokens: this.stats.acceptedTokens,

@@ -33,8 +33,4 @@ export class FleetViewService {
   workers(): readonly FleetWorker[] {
     return this.snapshot.workers;
   }
-
-  isLost(workerId: string): boolean {
-    return this.snapshot.workers.find((w) => w.workerId === workerId)?.state === "lost";
-  }
 }
