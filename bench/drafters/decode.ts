@@ -1,5 +1,6 @@
 import type { LlamaContext } from "node-llama-cpp";
 import { ModelSession, speculateInProcess, tokenizePrompt, type LoadedModel } from "#llama";
+import { GREEDY } from "#speculation";
 import { cutCompletion } from "#speculation";
 
 export interface DecodeRun {
@@ -47,7 +48,7 @@ export async function decodeSpeculatively(
     const t = await ModelSession.open(target.context, promptTokens);
     const d = await ModelSession.open(drafter.context, promptTokens);
     const started = performance.now();
-    const result = await speculateInProcess(t, d, { maxTokens, window, sampling: { temperature: 0, seed: 1 } });
+    const result = await speculateInProcess(t, d, { maxTokens, window, sampling: GREEDY });
     run.ms += performance.now() - started;
     run.tokens.push(result.tokens);
     run.generated += result.tokens.length;
@@ -66,12 +67,12 @@ export async function draftSpeed(drafter: LoadedModel, context: LlamaContext, pr
   for (const prompt of prompts) {
     const session = await ModelSession.open(context, tokenizePrompt(drafter.model, prompt));
     const position = session.position;
-    const first = await session.draft(1, { temperature: 0, seed: 1 });
-    await session.commit(position, first);
+    const first = await session.draft(1, GREEDY);
+    await session.commit(position, first.tokens);
     for (let r = 0; r < rounds; r++) {
       const at = session.position;
       const started = performance.now();
-      const draft = await session.draft(window, { temperature: 0, seed: 1 });
+      const { tokens: draft } = await session.draft(window, GREEDY);
       ms += performance.now() - started;
       tokens += draft.length;
       await session.commit(at, draft.slice(0, 1)); // advance one token, as after a rejection

@@ -1,5 +1,6 @@
 import type { Llama, LlamaContext } from "node-llama-cpp";
 import { createLlama, createSessionContext, loadModel, ModelSession, speculateInProcess, tokenizePrompt, type LoadedModel } from "#llama";
+import { GREEDY } from "#speculation";
 import type { PathOptions, PathRun } from "../support/report.js";
 
 /** The same rounds with target and drafter in this process: no network, no serialisation. */
@@ -33,7 +34,7 @@ export class InProcessPath {
       const result = await speculateInProcess(target, drafter, {
         maxTokens: this.options.maxTokens,
         window: this.options.window,
-        sampling: { temperature: 0, seed: 1 },
+        sampling: GREEDY,
       });
       await target.dispose();
       await drafter.dispose();

@@ -3,7 +3,7 @@ import { after, before, describe, it } from "node:test";
 import type { NatsConnection } from "nats";
 import { connect } from "nats";
 import pino from "pino";
-import { SessionStream, VerifierOpen, VerifyRound, type SessionEvent } from "#contracts";
+import { GREEDY_SAMPLING, SessionStream, VerifierOpen, VerifyRound, type SessionEvent } from "#contracts";
 import type { LocalFleet } from "#infra";
 import { ContractBus } from "#transport";
 import { MODEL_PATH, startTestFleet } from "../support/fleet.js";
@@ -40,7 +40,7 @@ describe("the round protocol at a real verifier", () => {
     const events: SessionEvent[] = [];
     bus.subscribe(SessionStream, sessionId, (event) => events.push(event));
     await nc.flush();
-    const opened = await bus.request(VerifierOpen, "verifier-1", { sessionId, prompt: PROMPT, maxTokens: MAX_TOKENS, drafterId: "hand-drafter" }, 5000);
+    const opened = await bus.request(VerifierOpen, "verifier-1", { sessionId, prompt: PROMPT, maxTokens: MAX_TOKENS, sampling: GREEDY_SAMPLING, drafterId: "hand-drafter" }, 5000);
     assert.ok(opened.ok);
     const start = opened.position;
     const verify = (position: number, draft: number[]) => bus.request(VerifyRound, "verifier-1", { sessionId, position, draft }, 5000);
@@ -87,6 +87,47 @@ describe("the round protocol at a real verifier", () => {
     const indexes = events.flatMap((e) => (e.kind === "tokens" ? [e.index] : []));
     assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b));
     assert.equal(events.at(-1)?.kind, "end");
+  });
+});
+
+describe("a sampled session's rounds at a real verifier", () => {
+  let fleet: LocalFleet;
+  let nc: NatsConnection;
+  let bus: ContractBus;
+
+  before(async () => {
+    fleet = await startTestFleet("round-protocol-sampled", { verifiers: 1, drafters: 0 });
+    nc = await connect({ servers: fleet.natsUrl });
+    bus = new ContractBus(nc, pino({ level: "silent" }));
+  });
+
+  after(async () => {
+    await nc?.close();
+    await fleet?.stop();
+  });
+
+  it("refuses a draft without q, or with q that does not cover it, and then takes a good one", async () => {
+    const sessionId = "protocol-sampled";
+    const sampling = { temperature: 1, topK: 0, topP: 1, seed: 3, seeded: true };
+    const opened = await bus.request(VerifierOpen, "verifier-1", { sessionId, prompt: PROMPT, maxTokens: 16, sampling, drafterId: "hand-drafter" }, 5000);
+    assert.ok(opened.ok);
+    const verify = (draft: number[], q?: Array<{ tokens: number[]; probs: number[] }>) =>
+      bus.request(VerifyRound, "verifier-1", { sessionId, position: opened.position, draft, q }, 5000);
+
+    const missing = await verify([10, 11]);
+    assert.equal(missing.status, "rejected");
+    assert.match(missing.status === "rejected" ? missing.error.message : "", /needs the drafter's distribution q/);
+
+    const uncovered = await verify([10], [{ tokens: [12, 13], probs: [0.5, 0.5] }]);
+    assert.match(uncovered.status === "rejected" ? uncovered.error.message : "", /no probability in the q/);
+
+    const outside = await verify([10], [{ tokens: [10, 99999], probs: [0.5, 0.5] }]);
+    assert.match(outside.status === "rejected" ? outside.error.message : "", /outside the vocabulary/);
+
+    // A drafter certain of token 10: the verifier accepts it with probability p(10) and always commits 2 tokens or 1.
+    const good = await verify([10], [{ tokens: [10], probs: [1] }]);
+    assert.equal(good.status, "applied");
+    assert.ok(good.status === "applied" && good.tokens.length === good.accepted + 1);
   });
 });
 

@@ -19,3 +19,34 @@ export const errorCodeSchema = z.enum([
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
 export const remoteErrorSchema = z.object({ code: errorCodeSchema, message: z.string() });
 export type RemoteError = z.infer<typeof remoteErrorSchema>;
+
+/** How a request samples (llama.cpp's chain: top-k → top-p → temperature); temperature 0 is greedy. */
+export const samplingSchema = z.object({
+  temperature: z.number().min(0).max(2),
+  /** 0: no top-k truncation. */
+  topK: z.number().int().min(0).max(1_000_000),
+  /** 1: no top-p truncation. */
+  topP: z.number().gt(0).max(1),
+  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+  /** The client chose the seed and expects the same output again: the window stays fixed. */
+  seeded: z.boolean(),
+});
+export type Sampling = z.infer<typeof samplingSchema>;
+export const GREEDY_SAMPLING: Sampling = { temperature: 0, topK: 0, topP: 1, seed: 0, seeded: false };
+
+/** Most tokens a drafter may send q for at one position (its support is capped below this). */
+export const MAX_DRAFT_SUPPORT = 1024;
+
+/** A probability distribution over some tokens, as parallel lists. */
+export const distributionSchema = z
+  .object({ tokens: tokensSchema.max(MAX_DRAFT_SUPPORT), probs: z.array(z.number().min(0).max(1)).max(MAX_DRAFT_SUPPORT) })
+  .refine((d) => d.tokens.length === d.probs.length, "tokens and probs must have the same length");
+export type WireDistribution = z.infer<typeof distributionSchema>;
+
+export function distributionToWire(distribution: ReadonlyMap<number, number>): WireDistribution {
+  return { tokens: [...distribution.keys()], probs: [...distribution.values()] };
+}
+
+export function distributionFromWire(wire: WireDistribution): Map<number, number> {
+  return new Map(wire.tokens.map((token, i) => [token, wire.probs[i]!] as [number, number]));
+}

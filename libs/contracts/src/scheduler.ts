@@ -1,8 +1,6 @@
 import { z } from "zod";
 import { eventContract, requestContract } from "./contract.js";
-import { remoteErrorSchema, sessionIdSchema, workerIdSchema } from "./common.js";
-
-export const samplingSchema = z.object({ temperature: z.literal(0) });
+import { remoteErrorSchema, samplingSchema, sessionIdSchema, workerIdSchema } from "./common.js";
 
 export const completionJobSchema = z.object({
   sessionId: sessionIdSchema,
@@ -11,6 +9,7 @@ export const completionJobSchema = z.object({
   maxTokens: z.number().int().positive(),
   /** γ: tokens drafted per round; null lets the drafter use its default. */
   window: z.number().int().min(0).max(64).nullable(),
+  sampling: samplingSchema,
   submittedAt: z.number(),
 });
 export type CompletionJob = z.infer<typeof completionJobSchema>;

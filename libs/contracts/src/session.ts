@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { eventContract, requestContract } from "./contract.js";
 import {
+  distributionSchema,
   positionSchema,
+  samplingSchema,
   remoteErrorSchema,
   sessionIdSchema,
   tokensSchema,
@@ -19,6 +21,7 @@ export const VerifierOpen = requestContract(
     sessionId: sessionIdSchema,
     prompt: z.string(),
     maxTokens: z.number().int().positive(),
+    sampling: samplingSchema,
     drafterId: workerIdSchema.nullable(),
   }),
   z.discriminatedUnion("ok", [
@@ -36,6 +39,7 @@ export const DrafterOpen = requestContract(
     verifierId: workerIdSchema,
     committedTokens: tokensSchema.min(1),
     maxTokens: z.number().int().positive(),
+    sampling: samplingSchema,
     window: z.number().int().min(0).max(64).nullable(),
   }),
   z.discriminatedUnion("ok", [okReply, errorReply]),
@@ -65,6 +69,11 @@ export const VerifyRound = requestContract(
     sessionId: sessionIdSchema,
     position: positionSchema,
     draft: tokensSchema.max(64),
+    /**
+     * Sampled sessions: at each draft token, the drafter's truncated distribution it was drawn
+     * from (the token's own probability included): speculative sampling needs q.
+     */
+    q: z.array(distributionSchema).max(64).optional(),
   }),
   z.discriminatedUnion("status", [
     /** The round was applied: `tokens` = accepted draft prefix + one correction or bonus token. */

@@ -1,3 +1,4 @@
 export * from "./runtime.js";
 export * from "./session.js";
 export * from "./local-loop.js";
+export * from "./verify.js";

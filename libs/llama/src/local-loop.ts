@@ -1,5 +1,6 @@
-import { acceptGreedy, cutCompletion } from "#speculation";
-import type { DraftSampling, ModelSession } from "./session.js";
+import { cutCompletion, type SamplingParams } from "#speculation";
+import type { ModelSession } from "./session.js";
+import { verifyWindow } from "./verify.js";
 
 export interface LocalLoopResult {
   tokens: number[];
@@ -12,11 +13,12 @@ export interface LocalLoopResult {
 /**
  * The speculative round with drafter and verifier in one process and no network: the
  * baseline the fleet is measured against (bench/round), and a reference for tests.
+ * `draftSampling` is how the drafter draws (by default as the request samples).
  */
 export async function speculateInProcess(
   target: ModelSession,
   drafter: ModelSession,
-  options: { maxTokens: number; window: number; sampling: DraftSampling },
+  options: { maxTokens: number; window: number; sampling: SamplingParams; draftSampling?: SamplingParams; reportTop?: number },
 ): Promise<LocalLoopResult> {
   const tokens: number[] = [];
   let rounds = 0;
@@ -24,15 +26,28 @@ export async function speculateInProcess(
   let drafted = 0;
   for (;;) {
     const position = target.position;
-    const draft = await drafter.draft(options.window, options.sampling);
-    const verdict = acceptGreedy(draft, await target.predict(draft));
+    const draft = await drafter.draft(options.window, options.draftSampling ?? options.sampling);
+    const verdict = await verifyWindow(target, draft.tokens, draft.q, options.sampling, { reportTop: options.reportTop });
     rounds++;
-    drafted += draft.length;
+    drafted += draft.tokens.length;
     accepted += verdict.accepted;
     await target.commit(position, verdict.tokens);
     await drafter.commit(position, verdict.tokens);
     const cut = cutCompletion(verdict.tokens, tokens.length, options.maxTokens, (t) => target.isEndOfGeneration(t));
     tokens.push(...cut.emitted);
     if (cut.finishReason) return { tokens, finishReason: cut.finishReason, rounds, accepted, drafted };
+  }
+}
+
+/** Decodes with the target alone, one seeded draw per position: the reference for sampling. */
+export async function decodeAloneInProcess(target: ModelSession, options: { maxTokens: number; sampling: SamplingParams }): Promise<number[]> {
+  const tokens: number[] = [];
+  for (;;) {
+    const position = target.position;
+    const verdict = await verifyWindow(target, [], [], options.sampling);
+    await target.commit(position, verdict.tokens);
+    const cut = cutCompletion(verdict.tokens, tokens.length, options.maxTokens, (t) => target.isEndOfGeneration(t));
+    tokens.push(...cut.emitted);
+    if (cut.finishReason) return tokens;
   }
 }

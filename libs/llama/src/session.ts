@@ -1,14 +1,31 @@
 import type { ControlledEvaluateInputItem, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { SequenceLedger, type EraseRange } from "#speculation";
+import { Draw, isGreedy, seedFor, SequenceLedger, type Distribution, type EraseRange, type SamplingParams, type TargetPosition } from "#speculation";
 import { ContextFullError } from "./runtime.js";
 
-export interface DraftSampling {
-  /** 0 = greedy. */
-  temperature: number;
-  seed: number;
+/**
+ * The drafter samples from at most this many tokens (its top-k is capped here), and sends them
+ * with their probabilities: the verifier needs q over its whole support for the residual.
+ * Speculative sampling is exact for any q, so the cap costs acceptance, never correctness.
+ */
+export const DRAFT_SUPPORT_LIMIT = 64;
+
+/** The target reports p for this many of its top tokens besides the drafter's support. */
+export const TARGET_REPORT_TOP = 64;
+
+/** A drafted window: the tokens, and under sampling the drafter's distribution at each. */
+export interface DraftedWindow {
+  tokens: number[];
+  /** q at each drafted position (empty when drafting greedily). */
+  q: Distribution[];
 }
 
-type Flagged = [Token, { generateNext: { token: true; options?: { temperature: number; seed: number } } }];
+type GenerateNext = NonNullable<Extract<ControlledEvaluateInputItem, unknown[]>[1]["generateNext"]>;
+type SamplerOptions = NonNullable<GenerateNext["options"]>;
+
+/** llama.cpp's sampler options for a draw at `position`; every option explicit (its defaults truncate). */
+function samplerOptions(sampling: SamplingParams, seed: number): SamplerOptions {
+  return { temperature: sampling.temperature, topK: sampling.topK, topP: sampling.topP, minP: 0, seed };
+}
 
 /**
  * One session's KV cache on one worker: a context sequence and the ledger that mirrors it.
@@ -70,28 +87,93 @@ export class ModelSession {
 
   /**
    * Drafts `window` tokens after the committed sequence, one decode per token. The last draft
-   * token is not evaluated (nothing needs its prediction until the verifier answers).
+   * token is not evaluated (nothing needs its prediction until the verifier answers). Sampled
+   * drafts come with q, the drafter's truncated distribution each token was drawn from; the
+   * draw at each position is seeded by the position, so a draft depends on the request only.
    */
-  async draft(window: number, sampling: DraftSampling, from?: readonly number[]): Promise<number[]> {
-    const drafted: number[] = [];
+  async draft(window: number, sampling: SamplingParams, from?: readonly number[]): Promise<DraftedWindow> {
+    const drafted: DraftedWindow = { tokens: [], q: [] };
+    const greedy = isGreedy(sampling);
+    const truncation = { ...sampling, topK: sampling.topK > 0 ? Math.min(sampling.topK, DRAFT_SUPPORT_LIMIT) : DRAFT_SUPPORT_LIMIT };
     // `from`: continue after tokens not in the cache yet (a pipelined draft goes on after the
     // last token of the window in flight); by default, after the committed sequence.
     let input = from ? [...from] : this.ledger.uncachedTail();
     for (let i = 0; i < window; i++) {
       const last = input.length - 1;
-      const seed = sampling.seed * 1_000_003 + this.ledger.cachedLength;
-      const items: ControlledEvaluateInputItem[] = input.map((token, j) =>
-        j === last ? flag(token, { ...sampling, seed }) : (token as Token),
-      );
+      const position = this.ledger.cachedLength + input.length;
+      const next: GenerateNext = greedy
+        ? { token: true }
+        : { token: true, probabilities: true, options: samplerOptions(truncation, seedFor(sampling.seed, position, Draw.draft)) };
+      const items: ControlledEvaluateInputItem[] = input.map((token, j) => (j === last ? [token as Token, { generateNext: next }] : (token as Token)));
       const output = await this.sequence.controlledEvaluate(items);
       this.ledger.evaluated(input);
-      const token = output[last]?.next?.token;
+      const result = output[last]?.next;
+      const token = result?.token;
       if (token == null) throw new Error("the draft model returned no token");
-      drafted.push(token);
+      drafted.tokens.push(token);
+      if (!greedy) drafted.q.push(result?.probabilities ?? new Map());
       if (this.model.isEogToken(token)) break;
       input = [token];
     }
     return drafted;
+  }
+
+  /**
+   * The target's side of a sampled round, in one decode: at each of the γ + 1 positions, p for
+   * the tokens of the drafter's support and p's top tokens (from the filtered logits and their
+   * total weight: no full-vocabulary map), and the target's own seeded draw.
+   */
+  async score(draft: readonly number[], q: readonly Distribution[], sampling: SamplingParams, reportTop = TARGET_REPORT_TOP): Promise<TargetPosition[]> {
+    const position = this.ledger.position;
+    const tail = this.ledger.uncachedTail();
+    const inputs = [...tail, ...draft];
+    const first = tail.length - 1;
+    const input: ControlledEvaluateInputItem[] = inputs.map((token, index) => {
+      if (index < first) return token as Token;
+      const i = index - first;
+      const options = samplerOptions(sampling, seedFor(sampling.seed, position + i, Draw.target));
+      if (i === draft.length) return [token as Token, { generateNext: { token: true, options } }];
+      const support = [...(q[i]?.keys() ?? [])] as Token[];
+      return [token as Token, { generateNext: { token: true, options, logits: { filter: { tokens: support, includeTop: reportTop } }, totalLogitWeight: true } }];
+    });
+    const output = await this.sequence.controlledEvaluate(input);
+    this.ledger.evaluated(inputs);
+    const positions: TargetPosition[] = [];
+    for (let i = 0; i <= draft.length; i++) {
+      const next = output[first + i]?.next;
+      if (next?.token == null) throw new Error(`no target draw at position ${position + i}`);
+      const known = new Map<number, number>();
+      if (i < draft.length) {
+        const logits = next.logits ?? new Map<Token, number>();
+        const weight = next.totalLogitWeight ?? 0;
+        let max = Number.NEGATIVE_INFINITY;
+        for (const logit of logits.values()) max = Math.max(max, logit);
+        for (const [token, logit] of logits) known.set(token, weight > 0 ? Math.exp(logit - max) / weight : 0);
+        // A support token missing from the report was cut by the target's truncation: p = 0.
+        for (const token of q[i]?.keys() ?? []) if (!known.has(token)) known.set(token, 0);
+      }
+      positions.push({ known, sample: next.token });
+    }
+    return positions;
+  }
+
+  /**
+   * The target's full (truncated) distribution at `position + index`, where `position` is the
+   * round's start and the cache still holds its window: cell `position - 1 + index` is evaluated
+   * again with everything after it dropped. Rare: only a residual draw that fell outside what
+   * `score` reported needs it.
+   */
+  async fullDistribution(position: number, index: number, sampling: SamplingParams): Promise<Distribution> {
+    const cell = position - 1 + index;
+    const token = this.ledger.cachedToken(cell);
+    const range = this.ledger.truncate(cell);
+    if (range) await this.sequence.eraseContextTokenRanges([range]);
+    const options = samplerOptions(sampling, seedFor(sampling.seed, position + index, Draw.target));
+    const output = await this.sequence.controlledEvaluate([[token as Token, { generateNext: { probabilities: true, options } }]]);
+    this.ledger.evaluated([token]);
+    const probabilities = output[0]?.next?.probabilities;
+    if (!probabilities) throw new Error(`no distribution at position ${position + index}`);
+    return probabilities;
   }
 
   /**
@@ -120,8 +202,6 @@ export class ModelSession {
   }
 }
 
-function flag(value: number, sampling?: DraftSampling): Flagged {
-  const token = value as Token;
-  if (!sampling || sampling.temperature === 0) return [token, { generateNext: { token: true } }];
-  return [token, { generateNext: { token: true, options: { temperature: sampling.temperature, seed: sampling.seed } } }];
+function flag(value: number): ControlledEvaluateInputItem {
+  return [value as Token, { generateNext: { token: true } }];
 }

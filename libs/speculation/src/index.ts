@@ -2,3 +2,5 @@ export * from "./acceptance.js";
 export * from "./ledger.js";
 export * from "./round-position.js";
 export * from "./completion.js";
+export * from "./sampling.js";
+export * from "./seeded.js";

@@ -65,7 +65,15 @@ export class SequenceLedger {
     return this.truncate(Math.min(this.cache.length, this.committed.length - 1));
   }
 
-  private truncate(keep: number): EraseRange | null {
+  /** The token in cache cell `index`. */
+  cachedToken(index: number): number {
+    const token = this.cache[index];
+    if (token === undefined) throw new Error(`cache cell ${index} is empty (the cache holds ${this.cache.length})`);
+    return token;
+  }
+
+  /** Keeps the first `keep` cache cells (to evaluate cell `keep` again); returns what to erase. */
+  truncate(keep: number): EraseRange | null {
     const end = this.cache.length;
     this.cache.length = keep;
     return keep < end ? { start: keep, end } : null;

@@ -1,8 +1,9 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Subscription } from "nats";
-import { DrafterOpen, RoundReports, VerifierDetach, VerifyRound, WorkerClose, type PayloadOf, type ReplyOf, type RoundReport } from "#contracts";
+import { distributionToWire, DrafterOpen, RoundReports, VerifierDetach, VerifyRound, WorkerClose, type PayloadOf, type ReplyOf, type RoundReport, type Sampling } from "#contracts";
 import type { DraftWorkerConfig } from "#config";
-import { ModelSession } from "#llama";
+import { ModelSession, type DraftedWindow } from "#llama";
+import { isGreedy, type SamplingParams } from "#speculation";
 import type { Logger } from "#logging";
 import { RequestTimeoutError, type ContractBus } from "#transport";
 import { fixedWindow, RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
@@ -16,6 +17,10 @@ interface DrafterSession {
   maxTokens: number;
   /** Chooses γ before each round: the request's fixed window, or the worker's policy. */
   window: WindowPolicy;
+  /** The request's sampling: the verifier needs q with every draft when it is not greedy. */
+  sampling: Sampling;
+  /** How this drafter draws: as the request samples, or (greedy requests) DRAFT_TEMPERATURE. */
+  drawing: SamplingParams;
   closed: boolean;
 }
 
@@ -88,7 +93,9 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       model: await ModelSession.open(this.draftModel.context, req.committedTokens),
       promptLength: req.committedTokens.length,
       maxTokens: req.maxTokens,
-      window: req.window !== null ? fixedWindow(req.window) : windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW, this.pairEstimator(req.verifierId)),
+      window: this.windowFor(req),
+      sampling: req.sampling,
+      drawing: isGreedy(req.sampling) ? { temperature: this.config.DRAFT_TEMPERATURE, topK: 0, topP: 1, seed: this.config.DRAFT_SEED } : req.sampling,
       closed: false,
     };
     this.sessions.set(req.sessionId, session);
@@ -98,19 +105,30 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     return { ok: true };
   }
 
+  /**
+   * The request's window, else the worker's policy. A seeded sampled request keeps a fixed
+   * window: which tokens are drawn as bonus tokens depends on where rounds end, so the same
+   * seed gives the same text only when the rounds do.
+   */
+  private windowFor(req: PayloadOf<typeof DrafterOpen>): WindowPolicy {
+    if (req.window !== null) return fixedWindow(req.window);
+    if (req.sampling.seeded && !isGreedy(req.sampling)) return fixedWindow(this.config.WINDOW);
+    return windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW, this.pairEstimator(req.verifierId));
+  }
+
   private async run(session: DrafterSession): Promise<void> {
-    const sampling = { temperature: this.config.DRAFT_TEMPERATURE, seed: this.config.DRAFT_SEED };
+    const sampling = session.drawing;
     let finished = false;
     /** The next window, drafted while the previous verify was in flight (pipelining). */
-    let ahead: number[] | null = null;
+    let ahead: DraftedWindow | null = null;
     try {
       while (!session.closed) {
         const position = session.model.position;
         const generated = position - session.promptLength;
         const window = Math.min(session.window.next(), Math.max(0, session.maxTokens - generated - 1));
         const drafting = performance.now();
-        let draft: number[];
-        if (ahead && ahead.length === window) draft = ahead;
+        let draft: DraftedWindow;
+        if (ahead && ahead.tokens.length === window) draft = ahead;
         else {
           if (ahead) await session.model.rollbackToCommitted();
           draft = await session.model.draft(window, sampling);
@@ -118,7 +136,9 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         ahead = null;
         const sent = performance.now();
         const pending = this.verifyWithRetry(session, position, draft);
-        const guess: Promise<number[] | null> = this.pipelines(session, draft, window) ? session.model.draft(window + 1, sampling, [draft.at(-1)!]) : Promise.resolve(null);
+        const guess: Promise<DraftedWindow | null> = this.pipelines(session, draft.tokens, window)
+          ? session.model.draft(window + 1, sampling, [draft.tokens.at(-1)!])
+          : Promise.resolve(null);
         // Both must settle before the cache is touched again (or the session is freed).
         const [replied, guessed] = await Promise.allSettled([pending, guess]);
         if (replied.status === "rejected") throw replied.reason;
@@ -133,12 +153,12 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         }
         // The guess holds if every draft token was accepted and the bonus is its first token.
         const next = guessed.value;
-        const guessedRight = next !== null && reply.status === "applied" && reply.accepted === draft.length && reply.tokens.at(-1) === next[0];
+        const guessedRight = next !== null && reply.status === "applied" && reply.accepted === draft.tokens.length && reply.tokens.at(-1) === next.tokens[0];
         await session.model.commit(reply.position, reply.tokens, guessedRight);
-        if (guessedRight) ahead = next.slice(1);
+        if (guessedRight) ahead = { tokens: next.tokens.slice(1), q: next.q.slice(1) };
         if (reply.status === "applied") {
-          this.stats.round(draft.length, reply.accepted, reply.tokens.length);
-          this.report(session, { position, window: draft.length, accepted: reply.accepted, draftMs: sent - drafting, verifyMs: reply.verifyMs, networkMs: Math.max(0, roundTripMs - reply.verifyMs) });
+          this.stats.round(draft.tokens.length, reply.accepted, reply.tokens.length);
+          this.report(session, { position, window: draft.tokens.length, accepted: reply.accepted, draftMs: sent - drafting, verifyMs: reply.verifyMs, networkMs: Math.max(0, roundTripMs - reply.verifyMs) });
         }
         if (reply.finished) {
           finished = true;
@@ -188,13 +208,14 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** A lost reply is safe to retry: the verifier answers a repeated position as stale. */
-  private async verifyWithRetry(session: DrafterSession, position: number, draft: number[]): Promise<VerifyReply> {
+  private async verifyWithRetry(session: DrafterSession, position: number, draft: DraftedWindow): Promise<VerifyReply> {
+    const q = isGreedy(session.sampling) ? undefined : draft.q.map(distributionToWire);
     for (let attempt = 0; ; attempt++) {
       try {
         return await this.bus.request(
           VerifyRound,
           session.verifierId,
-          { sessionId: session.id, position, draft },
+          { sessionId: session.id, position, draft: draft.tokens, q },
           this.config.VERIFY_TIMEOUT_MS,
         );
       } catch (err) {

@@ -1,4 +1,6 @@
+import { randomInt } from "node:crypto";
 import { z } from "zod";
+import type { Sampling } from "#contracts";
 import { HttpApiError } from "./openai-error.js";
 
 /** `POST /v1/completions` in OpenAI's format, with the parameters SpecFleet supports today. */
@@ -21,11 +23,30 @@ export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: 
         .min(1, "`max_tokens` must be at least 1")
         .max(maxTokensLimit, `\`max_tokens\` must be at most ${maxTokensLimit}`)
         .default(16),
+      /** OpenAI's default; 0 is greedy (and lossless speculation is then token-identical). */
       temperature: z
-        .number()
+        .number({ error: "`temperature` must be a number between 0 and 2" })
         .min(0, "`temperature` must be between 0 and 2")
         .max(2, "`temperature` must be between 0 and 2")
+        .default(1),
+      top_p: z
+        .number({ error: "`top_p` must be a number in (0, 1]" })
+        .gt(0, "`top_p` must be in (0, 1]")
+        .max(1, "`top_p` must be in (0, 1]")
+        .default(1),
+      /** vLLM's extension; 0 or -1 switch it off. */
+      top_k: z
+        .number({ error: "`top_k` must be an integer" })
+        .int("`top_k` must be an integer")
+        .min(-1, "`top_k` must be -1, 0 (off) or a positive integer")
+        .max(1_000_000, "`top_k` must be at most 1000000")
         .default(0),
+      seed: z
+        .number({ error: "`seed` must be an integer" })
+        .int("`seed` must be an integer")
+        .min(0, "`seed` must be between 0 and 2^53 - 1")
+        .max(Number.MAX_SAFE_INTEGER, "`seed` must be between 0 and 2^53 - 1")
+        .nullish(),
       stream: z.boolean().default(false),
       stream_options: z.object({ include_usage: z.boolean().default(false) }).nullish(),
       n: z.literal(1, "only n = 1 is supported").optional(),
@@ -58,9 +79,17 @@ export function parseCompletionRequest(body: unknown, maxTokensLimit: number, ma
     const param = issue.path.map(String).join(".") || null;
     throw HttpApiError.invalid(param ? `${param}: ${issue.message}` : issue.message, param);
   }
-  const request = result.data;
-  if (request.temperature > 0) {
-    throw HttpApiError.invalid("temperature > 0 is not supported yet: use temperature 0 (greedy)", "temperature", "unsupported_value");
-  }
-  return request;
+  return result.data;
+}
+
+/** The fleet's sampling parameters for a request; without a seed, a fresh random one. */
+export function samplingOf(request: CompletionRequest): Sampling {
+  const seeded = request.seed != null;
+  return {
+    temperature: request.temperature,
+    topK: Math.max(0, request.top_k),
+    topP: request.top_p,
+    seed: request.seed ?? randomInt(0, 2 ** 48 - 1),
+    seeded,
+  };
 }

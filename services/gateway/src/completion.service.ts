@@ -5,7 +5,7 @@ import { SchedulerCancel, SchedulerSubmit, WorkerClose } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { emitContract, sendContract, type ContractBus } from "#transport";
-import type { CompletionRequest } from "./completion-request.js";
+import { samplingOf, type CompletionRequest } from "./completion-request.js";
 import { fromFleetError, HttpApiError } from "./openai-error.js";
 import { SessionReader } from "./session-reader.js";
 import { CONTROL_PLANE, GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
@@ -98,6 +98,7 @@ export class CompletionService {
    */
   async open(request: CompletionRequest, signal: AbortSignal): Promise<OpenCompletion> {
     const id = `cmpl-${randomUUID().replace(/-/g, "")}`;
+    const sampling = samplingOf(request);
     const reader = await SessionReader.open(this.bus, id);
     const canceller = new SessionCanceller(id, this.bus, this.controlPlane);
     const onAbort = () => {
@@ -111,7 +112,7 @@ export class CompletionService {
         reply = await sendContract(
           this.controlPlane,
           SchedulerSubmit,
-          { sessionId: id, model: request.model, prompt: request.prompt, maxTokens: request.max_tokens, window: null, submittedAt: Date.now() },
+          { sessionId: id, model: request.model, prompt: request.prompt, maxTokens: request.max_tokens, window: null, sampling, submittedAt: Date.now() },
           5000,
         );
       } catch (err) {

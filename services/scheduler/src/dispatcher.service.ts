@@ -125,7 +125,7 @@ export class DispatcherService {
       const verifier = await this.bus.request(
         VerifierOpen,
         verifierId,
-        { sessionId: job.sessionId, prompt: job.prompt, maxTokens: job.maxTokens, drafterId },
+        { sessionId: job.sessionId, prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling, drafterId },
         timeout,
       );
       if (!verifier.ok && verifier.error.code === "worker_busy") return this.requeue(job, verifier.error.message);
@@ -139,6 +139,7 @@ export class DispatcherService {
           verifierId,
           committedTokens: verifier.promptTokens,
           maxTokens: job.maxTokens,
+          sampling: job.sampling,
           window: job.window,
         },
         timeout,

@@ -1,3 +1,4 @@
+import type { Sampling } from "#contracts";
 import type { ModelSession } from "#llama";
 import { TextStream } from "./text-stream.js";
 
@@ -18,6 +19,7 @@ export class VerifierSession {
     readonly model: ModelSession,
     readonly promptTokens: readonly number[],
     readonly maxTokens: number,
+    readonly sampling: Sampling,
     readonly drafterId: string | null,
     readonly text: TextStream,
   ) {

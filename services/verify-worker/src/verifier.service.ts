@@ -3,6 +3,7 @@ import type { ClientProxy } from "@nestjs/microservices";
 import type { Subscription } from "nats";
 import type { Token } from "node-llama-cpp";
 import {
+  distributionFromWire,
   SchedulerSessionEnded,
   SessionStream,
   VerifierDetach,
@@ -15,9 +16,9 @@ import {
   type SessionEnded,
 } from "#contracts";
 import type { VerifyWorkerConfig } from "#config";
-import { ModelSession, tokenizePrompt } from "#llama";
+import { ModelSession, tokenizePrompt, verifyWindow } from "#llama";
 import type { Logger } from "#logging";
-import { acceptGreedy, admitRound, cutCompletion } from "#speculation";
+import { admitRound, cutCompletion, isGreedy, type Distribution } from "#speculation";
 import { emitContract, type ContractBus } from "#transport";
 import { CONTROL_PLANE, KeyedLock, WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
 import { batchingPolicy } from "#batching";
@@ -115,6 +116,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       await ModelSession.open(this.target.context, promptTokens),
       promptTokens,
       req.maxTokens,
+      req.sampling,
       req.drafterId,
       new TextStream(detokenize, promptTokens),
     );
@@ -155,12 +157,31 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     if (outside !== undefined) {
       return this.rejected(req.sessionId, { code: "bad_request", message: `draft token ${outside} is outside the vocabulary (${vocabulary} tokens): a drafter with another tokenizer?` });
     }
+    const q = this.draftDistributions(session, req);
+    if (typeof q === "string") return this.rejected(req.sessionId, { code: "bad_request", message: q });
     if (session.alone) return this.rejected(req.sessionId, { code: "session_lost", message: "the session no longer takes a drafter" });
-    return this.round(session, req.draft);
+    return this.round(session, req.draft, q);
+  }
+
+  /** q for a sampled session's draft, checked; a message saying what is wrong otherwise. */
+  private draftDistributions(session: VerifierSession, req: VerifyRequest): Distribution[] | string {
+    if (isGreedy(session.sampling)) return [];
+    if (!req.q || req.q.length !== req.draft.length) {
+      return `a sampled session needs the drafter's distribution q with each of the ${req.draft.length} draft tokens (got ${req.q?.length ?? 0})`;
+    }
+    const vocabulary = this.target.loaded.vocabularySize;
+    const q = req.q.map(distributionFromWire);
+    for (let i = 0; i < q.length; i++) {
+      const token = req.draft[i]!;
+      if (!((q[i]!.get(token) ?? 0) > 0)) return `draft token ${token} at index ${i} has no probability in the q sent with it`;
+      const outside = req.q[i]!.tokens.find((t) => t >= vocabulary);
+      if (outside !== undefined) return `q at index ${i} names token ${outside}, outside the vocabulary (${vocabulary} tokens)`;
+    }
+    return q;
   }
 
   /** One round, under the session's lock: verify the (trimmed) window, commit, publish, finish. */
-  private async round(session: VerifierSession, window: readonly number[]): Promise<VerifyReply> {
+  private async round(session: VerifierSession, window: readonly number[], q: readonly Distribution[] = []): Promise<VerifyReply> {
     if (this.sessions.get(session.id) !== session) return this.rejected(session.id, { code: "session_lost", message: "the session has ended" });
     const position = session.model.position;
     // Accepting more than remaining-1 drafts cannot matter: the round's last token ends it.
@@ -170,8 +191,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     let verdict;
     try {
       const tokens = session.model.ledger.uncachedTail().length + draft.length;
-      const predictions = await this.batcher.submit(session.id, tokens, () => session.model.predict(draft));
-      verdict = acceptGreedy(draft, predictions);
+      verdict = await verifyWindow(session.model, draft, q.slice(0, room), session.sampling, { run: (pass) => this.batcher.submit(session.id, tokens, pass) });
       await session.model.commit(position, verdict.tokens);
     } catch (err) {
       // The cache and the ledger may disagree now: end the session rather than go on wrong.

@@ -1,0 +1,38 @@
+import { acceptGreedy, Draw, drawOutside, isGreedy, uniformFor, verifySampled, type Distribution, type SamplingParams } from "#speculation";
+import type { ModelSession } from "./session.js";
+
+export interface RoundVerdict {
+  /** Draft tokens accepted (0..γ). */
+  accepted: number;
+  /** What the round commits: the accepted drafts and one target token. */
+  tokens: number[];
+}
+
+/** Runs a forward pass; the verifier passes its batcher so concurrent rounds share a decode. */
+export type PassRunner = <T>(pass: () => Promise<T>) => Promise<T>;
+const runNow: PassRunner = (pass) => pass();
+
+/**
+ * Verifies a window on the target: greedy (the target's argmax, `acceptGreedy`) or sampled
+ * (speculative sampling, `verifySampled`, with `q` the drafter's distribution at each draft).
+ * Leaves the cache holding the window: the caller commits the verdict, which rolls it back.
+ */
+export async function verifyWindow(
+  target: ModelSession,
+  draft: readonly number[],
+  q: readonly Distribution[],
+  sampling: SamplingParams,
+  options: { run?: PassRunner; reportTop?: number } = {},
+): Promise<RoundVerdict> {
+  const run = options.run ?? runNow;
+  if (isGreedy(sampling)) return acceptGreedy(draft, await run(() => target.predict(draft)));
+  const position = target.position;
+  const targets = await run(() => target.score(draft, q, sampling, options.reportTop));
+  const verdict = verifySampled(draft.map((token, i) => ({ token, q: q[i] ?? new Map<number, number>() })), targets, sampling.seed, position);
+  if (verdict.needsTail) {
+    const at = verdict.accepted;
+    const full = await target.fullDistribution(position, at, sampling);
+    verdict.tokens.push(drawOutside(full, targets[at]!.known, uniformFor(sampling.seed, position + at, Draw.tail)));
+  }
+  return { accepted: verdict.accepted, tokens: verdict.tokens };
+}
