@@ -90,8 +90,9 @@ export class ModelSession {
    * token is not evaluated (nothing needs its prediction until the verifier answers). Sampled
    * drafts come with q, the drafter's truncated distribution each token was drawn from; the
    * draw at each position is seeded by the position, so a draft depends on the request only.
+   * `withQ` false: sample without collecting q (a greedy request's drafter that samples anyway).
    */
-  async draft(window: number, sampling: SamplingParams, from?: readonly number[]): Promise<DraftedWindow> {
+  async draft(window: number, sampling: SamplingParams, from?: readonly number[], withQ = !isGreedy(sampling)): Promise<DraftedWindow> {
     const drafted: DraftedWindow = { tokens: [], q: [] };
     const greedy = isGreedy(sampling);
     const truncation = { ...sampling, topK: sampling.topK > 0 ? Math.min(sampling.topK, DRAFT_SUPPORT_LIMIT) : DRAFT_SUPPORT_LIMIT };
@@ -103,7 +104,9 @@ export class ModelSession {
       const position = this.ledger.cachedLength + input.length;
       const next: GenerateNext = greedy
         ? { token: true }
-        : { token: true, probabilities: true, options: samplerOptions(truncation, seedFor(sampling.seed, position, Draw.draft)) };
+        : withQ
+          ? { token: true, probabilities: true, options: samplerOptions(truncation, seedFor(sampling.seed, position, Draw.draft)) }
+          : { token: true, options: samplerOptions(sampling, seedFor(sampling.seed, position, Draw.draft)) };
       const items: ControlledEvaluateInputItem[] = input.map((token, j) => (j === last ? [token as Token, { generateNext: next }] : (token as Token)));
       const output = await this.sequence.controlledEvaluate(items);
       this.ledger.evaluated(input);
@@ -111,7 +114,7 @@ export class ModelSession {
       const token = result?.token;
       if (token == null) throw new Error("the draft model returned no token");
       drafted.tokens.push(token);
-      if (!greedy) drafted.q.push(result?.probabilities ?? new Map());
+      if (withQ) drafted.q.push(result?.probabilities ?? new Map());
       if (this.model.isEogToken(token)) break;
       input = [token];
     }

@@ -118,6 +118,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async run(session: DrafterSession): Promise<void> {
     const sampling = session.drawing;
+    const withQ = !isGreedy(session.sampling);
     let finished = false;
     /** The next window, drafted while the previous verify was in flight (pipelining). */
     let ahead: DraftedWindow | null = null;
@@ -131,13 +132,13 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         if (ahead && ahead.tokens.length === window) draft = ahead;
         else {
           if (ahead) await session.model.rollbackToCommitted();
-          draft = await session.model.draft(window, sampling);
+          draft = await session.model.draft(window, sampling, undefined, withQ);
         }
         ahead = null;
         const sent = performance.now();
         const pending = this.verifyWithRetry(session, position, draft);
         const guess: Promise<DraftedWindow | null> = this.pipelines(session, draft.tokens, window)
-          ? session.model.draft(window + 1, sampling, [draft.tokens.at(-1)!])
+          ? session.model.draft(window + 1, sampling, [draft.tokens.at(-1)!], withQ)
           : Promise.resolve(null);
         // Both must settle before the cache is touched again (or the session is freed).
         const [replied, guessed] = await Promise.allSettled([pending, guess]);
