@@ -46,7 +46,10 @@ describe("the round protocol at a real verifier", () => {
     const verify = (position: number, draft: number[]) => bus.request(VerifyRound, "verifier-1", { sessionId, position, draft }, 5000);
 
     // A window the target agrees with entirely: 4 accepted + the bonus token.
-    const first = withoutTiming(await verify(start, expected.slice(0, 4)));
+    const firstReply = await verify(start, expected.slice(0, 4));
+    // Alone on the verifier, the first decode holds the prompt (not evaluated before) and the window.
+    assert.equal(firstReply.status === "applied" && firstReply.batchTokens, opened.promptTokens.length + 4);
+    const first = withoutTiming(firstReply);
     assert.deepEqual(first, { status: "applied", sessionId, position: start, accepted: 4, tokens: expected.slice(0, 5), nextPosition: start + 5, finished: false });
 
     // The same round again (a retry after a lost reply): stale, answered with what was committed.
@@ -131,10 +134,11 @@ describe("a sampled session's rounds at a real verifier", () => {
   });
 });
 
-/** A round's reply minus the verifier's timing, which varies. */
-function withoutTiming<T extends { status: string }>(reply: T): Omit<T, "verifyMs"> {
+/** A round's reply minus the verifier's timing, which varies, and its batch size. */
+function withoutTiming<T extends { status: string }>(reply: T): Omit<T, "verifyMs" | "batchTokens"> {
   if (reply.status !== "applied") return reply;
-  const { verifyMs, ...rest } = reply as T & { verifyMs: number };
+  const { verifyMs, batchTokens, ...rest } = reply as T & { verifyMs: number; batchTokens: number };
   assert.ok(verifyMs >= 0);
+  assert.ok(Number.isInteger(batchTokens) && batchTokens > 0);
   return rest;
 }

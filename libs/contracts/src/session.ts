@@ -87,6 +87,8 @@ export const VerifyRound = requestContract(
       finished: z.boolean(),
       /** The verifier's forward pass and rollback for this round, ms (for window control). */
       verifyMs: z.number().nonnegative(),
+      /** Tokens in the decode this round shared with other sessions' rounds (its own included). */
+      batchTokens: z.number().int().nonnegative().optional(),
     }),
     /** `position` was not the session's: `tokens` are those committed since it, nothing was applied. */
     z.object({
@@ -136,6 +138,7 @@ export const roundReportSchema = z.object({
   draftMs: z.number().nonnegative(),
   verifyMs: z.number().nonnegative(),
   networkMs: z.number().nonnegative(),
+  batchTokens: z.number().int().nonnegative().optional(),
   at: z.number(),
 });
 export type RoundReport = z.infer<typeof roundReportSchema>;

@@ -10,6 +10,8 @@ export interface WindowEstimates {
   verifyMs: (window: number) => number;
   /** Network round trip drafter ↔ verifier, ms. */
   roundTripMs: number;
+  /** The drafter drafts the next window while a verify is in flight (DRAFT_PIPELINE). */
+  pipelined?: boolean;
 }
 
 export interface WindowChoice {
@@ -41,8 +43,12 @@ export function aloneRate(e: WindowEstimates): number {
 }
 
 export function rate(window: number, e: WindowEstimates): number {
-  const costMs = window * e.draftMsPerToken + e.verifyMs(window) + e.roundTripMs;
-  return (1000 * expectedTokensPerRound(window, e.acceptance)) / costMs;
+  const draftMs = window * e.draftMsPerToken;
+  const waitMs = e.verifyMs(window) + e.roundTripMs;
+  // Pipelined: when the whole window and the guessed bonus are accepted (≈ α^(γ+1)), the next
+  // window was drafted while this round's verify and round trip were under way.
+  const hiddenMs = e.pipelined && window > 0 ? e.acceptance ** (window + 1) * Math.min(draftMs, waitMs) : 0;
+  return (1000 * expectedTokensPerRound(window, e.acceptance)) / (draftMs + waitMs - hiddenMs);
 }
 
 /**

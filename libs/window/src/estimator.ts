@@ -10,14 +10,18 @@ export interface RoundObservation {
   verifyMs: number;
   /** Request sent → reply received, minus the verifier's own time: the network and queues. */
   networkMs: number;
+  /** Tokens in the verifier's decode this round shared (its own γ + 1 or more); absent: alone. */
+  batchTokens?: number;
 }
 
 /**
  * Live estimates for window control from recent rounds, each older round weighing `decay` times
  * less: acceptance as accepted / (accepted + rounds cut short) (the geometric MLE), ms per draft
- * token, the network's share of a round, and the verify cost: as measured at each window tried,
- * and for the others a line a + b·γ fitted by weighted least squares over the windows seen.
- * Pure: the simulator feeds it the same way.
+ * token, the network's share of a round, and the verify cost. A verify pass costs what its whole
+ * decode costs, so the cost is modelled in the decode's tokens: the session's own γ + 1 plus
+ * those of the other sessions batched with it. It is read as measured at each window tried,
+ * moved along the fitted line a + b·(decode tokens) by how much the batch has grown or shrunk
+ * since; for windows not tried, from the line alone. Pure: the simulator feeds it the same way.
  */
 export class RoundEstimator {
   private accepted = 0;
@@ -25,9 +29,11 @@ export class RoundEstimator {
   private draftMs = 0;
   private draftTokens = 0;
   private network = { sum: 0, weight: 0 };
+  /** Tokens of other sessions in the verifier's decodes, recently. */
+  private others = { sum: 0, weight: 0 };
   private fit = { w: 0, x: 0, y: 0, xx: 0, xy: 0 };
   /** Verify cost seen at each window: a CPU's cost is not linear in the window (1 → 2 tokens jumps). */
-  private readonly perWindow = new Map<number, { sum: number; weight: number }>();
+  private readonly perWindow = new Map<number, { sum: number; others: number; weight: number }>();
   private rounds = 0;
 
   constructor(private readonly decay = 0.95) {}
@@ -40,11 +46,14 @@ export class RoundEstimator {
     this.draftMs = this.draftMs * d + round.draftMs;
     this.draftTokens = this.draftTokens * d + round.window;
     this.network = { sum: this.network.sum * d + round.networkMs, weight: this.network.weight * d + 1 };
+    const own = round.window + 1;
+    const others = Math.max(0, (round.batchTokens ?? own) - own);
+    this.others = { sum: this.others.sum * d + others, weight: this.others.weight * d + 1 };
     const f = this.fit;
-    const x = round.window;
+    const x = own + others;
     this.fit = { w: f.w * d + 1, x: f.x * d + x, y: f.y * d + round.verifyMs, xx: f.xx * d + x * x, xy: f.xy * d + x * round.verifyMs };
-    const seen = this.perWindow.get(x) ?? { sum: 0, weight: 0 };
-    this.perWindow.set(x, { sum: seen.sum * d + round.verifyMs, weight: seen.weight * d + 1 });
+    const seen = this.perWindow.get(round.window) ?? { sum: 0, others: 0, weight: 0 };
+    this.perWindow.set(round.window, { sum: seen.sum * d + round.verifyMs, others: seen.others * d + others, weight: seen.weight * d + 1 });
   }
 
   get observedRounds(): number {
@@ -58,20 +67,23 @@ export class RoundEstimator {
     const acceptance = evidence > 0 ? this.accepted / evidence : 0;
     const draftMsPerToken = this.draftTokens > 0 ? this.draftMs / this.draftTokens : 0;
     const { intercept, slope } = this.verifyLine();
-    const perWindow = new Map([...this.perWindow].filter(([, s]) => s.weight >= 1).map(([w, s]) => [w, s.sum / s.weight]));
+    const othersNow = this.others.sum / this.others.weight;
+    const perWindow = new Map(
+      [...this.perWindow].filter(([, s]) => s.weight >= 1).map(([w, s]) => [w, s.sum / s.weight + slope * (othersNow - s.others / s.weight)]),
+    );
     return {
       acceptance,
       draftMsPerToken,
-      // What was measured at this window; the fitted line for windows not tried (lately).
-      verifyMs: (window) => perWindow.get(window) ?? Math.max(0, intercept + slope * window),
+      // What was measured at this window, moved by the batch's change; the line for windows not tried (lately).
+      verifyMs: (window) => Math.max(0, perWindow.get(window) ?? intercept + slope * (window + 1 + othersNow)),
       roundTripMs: this.network.weight > 0 ? this.network.sum / this.network.weight : 0,
     };
   }
 
   /**
-   * Weighted least squares; with only one window seen the slope is unknown, and a prior of
-   * 15% of a single-token pass per extra token stands in (a verify pass is far from free on a
-   * CPU; see docs/benchmarks.md) until other windows are tried.
+   * Weighted least squares of verify ms on decode tokens; with only one size seen the slope is
+   * unknown, and a prior of 15% of a single-token pass per extra token stands in (a verify pass
+   * is far from free on a CPU; see docs/benchmarks.md) until other sizes are seen.
    */
   private verifyLine(): { intercept: number; slope: number } {
     const { w, x, y, xx, xy } = this.fit;
@@ -79,7 +91,7 @@ export class RoundEstimator {
     const meanY = y / w;
     const varX = xx / w - meanX * meanX;
     if (varX < 1e-6) {
-      const slope = (0.15 * meanY) / (1 + 0.15 * meanX);
+      const slope = (0.15 * meanY) / (1 + 0.15 * (meanX - 1));
       return { intercept: meanY - slope * meanX, slope };
     }
     const slope = (xy / w - meanX * meanY) / varX;

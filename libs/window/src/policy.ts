@@ -11,6 +11,15 @@ export interface WindowPolicy {
 
 export type WindowPolicyName = "fixed" | "adaptive";
 
+export interface AdaptiveOptions {
+  /** The drafter pipelines: a fully accepted round's next window costs no drafting time. */
+  pipelined?: boolean;
+  /** Rounds of the pair seen before the controller takes over from `initial`. */
+  warmup?: number;
+  /** Rounds running in which the verifier alone beats every window before handing back. */
+  handBackAfter?: number;
+}
+
 /** γ never changes. */
 export function fixedWindow(window: number): WindowPolicy {
   return { next: () => window, observe: () => undefined, handBack: () => false };
@@ -22,10 +31,18 @@ export function fixedWindow(window: number): WindowPolicy {
  * estimator of the drafter–verifier pair to share what earlier sessions learnt: a session of a
  * few dozen rounds is too short to learn the costs alone.
  */
-export function adaptiveWindow(initial: number, max: number, estimator = new RoundEstimator(), warmup = 3, handBackAfter = 5): WindowPolicy {
+export function adaptiveWindow(
+  initial: number,
+  max: number,
+  estimator = new RoundEstimator(),
+  { pipelined = false, warmup = 3, handBackAfter = 5 }: AdaptiveOptions = {},
+): WindowPolicy {
   const controller = new WindowController(Math.min(initial, max), max);
   let aloneWins = 0;
-  const ready = () => (estimator.observedRounds >= warmup ? estimator.estimates() : null);
+  const ready = () => {
+    const estimates = estimator.observedRounds >= warmup ? estimator.estimates() : null;
+    return estimates && { ...estimates, pipelined };
+  };
   return {
     next: () => {
       const estimates = ready();
@@ -42,6 +59,6 @@ export function adaptiveWindow(initial: number, max: number, estimator = new Rou
   };
 }
 
-export function windowPolicy(name: WindowPolicyName, initial: number, max: number, estimator?: RoundEstimator): WindowPolicy {
-  return name === "adaptive" ? adaptiveWindow(initial, max, estimator) : fixedWindow(initial);
+export function windowPolicy(name: WindowPolicyName, initial: number, max: number, estimator?: RoundEstimator, options?: AdaptiveOptions): WindowPolicy {
+  return name === "adaptive" ? adaptiveWindow(initial, max, estimator, options) : fixedWindow(initial);
 }

@@ -29,6 +29,20 @@ describe("RoundEstimator", () => {
     assert.ok(Math.abs(e.verifyMs(0) - 40) < 1e-9, "64 / (1 + 0.15·4)");
   });
 
+  it("models the verify cost in the decode's tokens, so a grown batch raises every window's cost", () => {
+    const estimator = new RoundEstimator(1);
+    estimator.observe({ window: 2, accepted: 0, draftMs: 0, verifyMs: 30, networkMs: 0, batchTokens: 3 });
+    estimator.observe({ window: 6, accepted: 0, draftMs: 0, verifyMs: 46, networkMs: 0, batchTokens: 7 });
+    // Alone so far: cost = 18 + 4 · (γ + 1).
+    assert.ok(Math.abs(estimator.estimates()!.verifyMs(4) - 38) < 1e-9);
+    // Another session's 10 tokens join a decode: on the same line, 18 + 4 · 13 = 70.
+    estimator.observe({ window: 2, accepted: 0, draftMs: 0, verifyMs: 70, networkMs: 0, batchTokens: 13 });
+    const e = estimator.estimates()!;
+    const others = 10 / 3; // the recent mean of other sessions' tokens
+    assert.ok(Math.abs(e.verifyMs(2) - (18 + 4 * (3 + others))) < 1e-9, String(e.verifyMs(2)));
+    assert.ok(Math.abs(e.verifyMs(4) - (18 + 4 * (5 + others))) < 1e-9, String(e.verifyMs(4)));
+  });
+
   it("has no estimates before the first round", () => {
     assert.equal(new RoundEstimator().estimates(), null);
   });

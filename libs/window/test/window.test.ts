@@ -81,3 +81,14 @@ describe("WindowController", () => {
     assert.equal(controller.next(estimates({ acceptance: 0.02 })), 0);
   });
 });
+
+describe("rate with pipelined drafting", () => {
+  it("hides the next window's drafting behind a fully accepted round's verify and round trip", () => {
+    const e: WindowEstimates = { acceptance: 1, draftMsPerToken: 5, verifyMs: () => 30, roundTripMs: 10 };
+    // γ = 4: 5 tokens a round; 20 ms drafting + 40 ms waiting, the drafting hidden when pipelined.
+    close(rate(4, e), 5000 / 60, "plain");
+    close(rate(4, { ...e, pipelined: true }), 5000 / 40, "pipelined");
+    // Nothing is hidden when rounds are never fully accepted.
+    close(rate(4, { ...e, acceptance: 0, pipelined: true }), 1000 / 60, "α = 0");
+  });
+});

@@ -113,7 +113,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   private windowFor(req: PayloadOf<typeof DrafterOpen>): WindowPolicy {
     if (req.window !== null) return fixedWindow(req.window);
     if (req.sampling.seeded && !isGreedy(req.sampling)) return fixedWindow(this.config.WINDOW);
-    return windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW, this.pairEstimator(req.verifierId));
+    return windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW, this.pairEstimator(req.verifierId), { pipelined: this.config.DRAFT_PIPELINE });
   }
 
   private async run(session: DrafterSession): Promise<void> {
@@ -159,7 +159,15 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         if (guessedRight) ahead = { tokens: next.tokens.slice(1), q: next.q.slice(1) };
         if (reply.status === "applied") {
           this.stats.round(draft.tokens.length, reply.accepted, reply.tokens.length);
-          this.report(session, { position, window: draft.tokens.length, accepted: reply.accepted, draftMs: sent - drafting, verifyMs: reply.verifyMs, networkMs: Math.max(0, roundTripMs - reply.verifyMs) });
+          this.report(session, {
+            position,
+            window: draft.tokens.length,
+            accepted: reply.accepted,
+            draftMs: sent - drafting,
+            verifyMs: reply.verifyMs,
+            networkMs: Math.max(0, roundTripMs - reply.verifyMs),
+            batchTokens: reply.batchTokens,
+          });
         }
         if (reply.finished) {
           finished = true;

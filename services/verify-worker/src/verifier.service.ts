@@ -189,9 +189,11 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     const draft = window.slice(0, room);
     const started = performance.now();
     let verdict;
+    let batchTokens = 0;
     try {
       const tokens = session.model.ledger.uncachedTail().length + draft.length;
-      verdict = await verifyWindow(session.model, draft, q.slice(0, room), session.sampling, { run: (pass) => this.batcher.submit(session.id, tokens, pass) });
+      const run = <T>(pass: () => Promise<T>) => this.batcher.submit(session.id, tokens, pass, (size) => (batchTokens = size));
+      verdict = await verifyWindow(session.model, draft, q.slice(0, room), session.sampling, { run });
       await session.model.commit(position, verdict.tokens);
     } catch (err) {
       // The cache and the ledger may disagree now: end the session rather than go on wrong.
@@ -221,7 +223,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       await this.end(session.id, cut.finishReason);
     }
     const verifyMs = performance.now() - started;
-    return { status: "applied", sessionId: session.id, position, accepted: verdict.accepted, tokens: verdict.tokens, nextPosition: session.model.position, finished: final, verifyMs };
+    return { status: "applied", sessionId: session.id, position, accepted: verdict.accepted, tokens: verdict.tokens, nextPosition: session.model.position, finished: final, verifyMs, batchTokens };
   }
 
   /** Target-only decoding (γ = 0) for a session without a drafter. */

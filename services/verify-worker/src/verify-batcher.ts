@@ -2,7 +2,8 @@ import type { BatchingPolicy, PendingRound } from "#batching";
 
 interface Waiting {
   round: PendingRound;
-  start: () => void;
+  /** Starts the pass; `batchTokens` is the decode's size, this round's tokens included. */
+  start: (batchTokens: number) => void;
 }
 
 /**
@@ -25,12 +26,13 @@ export class VerifyBatcher {
     private readonly sessions: () => number = () => Number.POSITIVE_INFINITY,
   ) {}
 
-  /** Runs `pass` in a batch; resolves with its result. */
-  submit<T>(sessionId: string, tokens: number, pass: () => Promise<T>): Promise<T> {
+  /** Runs `pass` in a batch; resolves with its result. `onStart` learns the batch's tokens. */
+  submit<T>(sessionId: string, tokens: number, pass: () => Promise<T>, onStart?: (batchTokens: number) => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({
         round: { sessionId, arrivedAt: Date.now(), tokens },
-        start: () => {
+        start: (batchTokens) => {
+          onStart?.(batchTokens);
           pass()
             .then(resolve, reject)
             .finally(() => this.finished());
@@ -60,7 +62,8 @@ export class VerifyBatcher {
     const batch = chosen.map((round) => this.waiting.splice(this.waiting.findIndex((w) => w.round === round), 1)[0]!);
     this.running = batch.length;
     if (batch.length > 0) this.onBatch(batch.length);
-    for (const item of batch) item.start();
+    const batchTokens = batch.reduce((sum, item) => sum + item.round.tokens, 0);
+    for (const item of batch) item.start(batchTokens);
   }
 
   private finished(): void {
