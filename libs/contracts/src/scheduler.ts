@@ -33,7 +33,7 @@ export const sessionEndedSchema = z.object({
 export type SessionEnded = z.infer<typeof sessionEndedSchema>;
 
 /** Control plane (scheduler), carried by @nestjs/microservices. */
-export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 1, completionJobSchema, submitReplySchema);
+export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 2, completionJobSchema, submitReplySchema);
 /** Gateway → scheduler: the client went away; drop or stop its request. */
 export const SchedulerCancel = eventContract("specfleet.scheduler.cancel", 1, z.object({ sessionId: sessionIdSchema }));
 export const SchedulerSessionEnded = eventContract("specfleet.scheduler.session-ended", 1, sessionEndedSchema);

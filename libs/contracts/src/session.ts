@@ -16,7 +16,7 @@ const errorReply = z.object({ ok: z.literal(false), error: remoteErrorSchema });
 /** Scheduler → verifier: take a session, tokenize and prefill its prompt. */
 export const VerifierOpen = requestContract(
   "specfleet.verifier.{id}.open",
-  1,
+  2,
   z.object({
     sessionId: sessionIdSchema,
     prompt: z.string(),
@@ -33,7 +33,7 @@ export const VerifierOpen = requestContract(
 /** Scheduler → drafter: follow a session whose verifier has already opened it. */
 export const DrafterOpen = requestContract(
   "specfleet.drafter.{id}.open",
-  1,
+  2,
   z.object({
     sessionId: sessionIdSchema,
     verifierId: workerIdSchema,
