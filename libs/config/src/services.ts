@@ -17,7 +17,8 @@ export type RegistryConfig = z.infer<typeof registryConfigSchema>;
 
 export const schedulerConfigSchema = z.object({
   ...common,
-  PAIRING_POLICY: z.enum(["least-loaded"]).default("least-loaded"),
+  /** How requests are paired with a verifier and a drafter (libs/pairing/README.md). */
+  PAIRING_POLICY: z.enum(["load-aware", "least-loaded", "random", "round-robin", "shortest-queue", "power-of-two"]).default("load-aware"),
   /** How long to wait for a worker to open a session. */
   SCHEDULER_OPEN_TIMEOUT_MS: intVar(15000, 100),
 });

@@ -1,18 +1,47 @@
+/** Where an edge device draws power from; `level` is the battery's charge in [0, 1] when known. */
+export interface PowerState {
+  source: "plugged" | "charging" | "battery";
+  level: number | null;
+}
+
+/** Speeds a worker measured on itself at start-up. */
+export interface WorkerProfile {
+  /** Drafters: ms per drafted token. */
+  draftMsPerToken?: number;
+  /** Verifiers: ms of one verify pass at a few windows γ (a pass evaluates γ + 1 tokens). */
+  verifyMs?: ReadonlyArray<{ window: number; ms: number }>;
+}
+
 /** What a pairing policy sees of one worker: a snapshot, no transport. */
 export interface WorkerView {
   id: string;
   role: "drafter" | "verifier";
   modelName: string;
   vocabFingerprint: string;
+  /** May take new sessions (registry state `ready` or `degraded`; not `draining` or `lost`). */
   ready: boolean;
+  /** Late telemetry or failing rounds: used only when nothing healthy is free. */
+  degraded?: boolean;
   /** Sessions the scheduler has placed on it (authoritative, unlike lagging telemetry). */
   activeSessions: number;
   maxSessions: number;
+  profile?: WorkerProfile;
+  power?: PowerState;
 }
 
 export interface PairingRequest {
   /** The target model the client asked for. */
   model: string;
+}
+
+/** What the scheduler has learnt beyond the snapshot; every field optional for the simple policies. */
+export interface PairingContext {
+  /** Recent acceptance rate of a drafter model against a target model, if any was seen. */
+  acceptance?: (drafterModel: string, targetModel: string) => number | undefined;
+  /** Measured round trip between a drafter and a verifier, ms, if any was seen. */
+  roundTripMs?: (drafterId: string, verifierId: string) => number | undefined;
+  /** A uniform draw in [0, 1): the random policies take it from here (seeded in tests and DSD-Sim). */
+  random?: () => number;
 }
 
 export type PairingDecision =
@@ -24,4 +53,10 @@ export type PairingDecision =
   /** No verifier serves the model: refuse the request. */
   | { kind: "none"; code: "model_not_found"; reason: string };
 
-export type PairingPolicy = (fleet: readonly WorkerView[], request: PairingRequest) => PairingDecision;
+export type PairingPolicy = (fleet: readonly WorkerView[], request: PairingRequest, context?: PairingContext) => PairingDecision;
+
+/** A verifier and a drafter that share a vocabulary and both have a free slot. */
+export interface CandidatePair {
+  verifier: WorkerView;
+  drafter: WorkerView;
+}

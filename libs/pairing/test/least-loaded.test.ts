@@ -60,7 +60,7 @@ describe("leastLoaded", () => {
   }
 
   it("is the policy named least-loaded", () => {
-    assert.equal(pairingPolicies["least-loaded"], leastLoaded);
+    assert.equal(pairingPolicies["least-loaded"](), leastLoaded);
   });
 
   // Scores are float sums: 1/10 + 2/10 (0.30000000000000004) must tie with 3/10 + 0/10 (0.3).

@@ -11,7 +11,7 @@ import {
 } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
-import { pairingPolicies, type PairingDecision, type PairingPolicy, type WorkerView } from "#pairing";
+import { createPairingPolicy, type PairingDecision, type PairingPolicy, type WorkerView } from "#pairing";
 import type { ContractBus } from "#transport";
 import { FleetViewService } from "./fleet-view.service.js";
 import { SessionTable } from "./session-table.js";
@@ -34,7 +34,7 @@ export class DispatcherService {
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
     private readonly fleet: FleetViewService,
   ) {
-    this.policy = pairingPolicies[config.PAIRING_POLICY];
+    this.policy = createPairingPolicy(config.PAIRING_POLICY);
   }
 
   submit(job: CompletionJob): SubmitReply {

@@ -1,0 +1,145 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  createPairingPolicy,
+  loadAware,
+  PAIRING_POLICY_NAMES,
+  powerOfTwo,
+  predictPairRate,
+  randomPairing,
+  roundRobin,
+  shortestQueue,
+  verifyCostLine,
+  type PairingContext,
+  type PairingDecision,
+  type WorkerView,
+} from "#pairing";
+
+const worker =
+  (role: WorkerView["role"]) =>
+  (id: string, activeSessions: number, maxSessions: number, extra: Partial<WorkerView> = {}): WorkerView => ({
+    id, role, modelName: role === "verifier" ? "m" : "small", vocabFingerprint: "vocab-A", ready: true, activeSessions, maxSessions, ...extra,
+  });
+const v = worker("verifier");
+const d = worker("drafter");
+const pair = (verifierId: string, drafterId: string): PairingDecision => ({ kind: "pair", verifierId, drafterId });
+const request = { model: "m" };
+/** A context whose random draws are the given numbers, in turn. */
+const draws = (...values: number[]): PairingContext => {
+  let i = 0;
+  return { random: () => values[i++ % values.length]! };
+};
+
+describe("every policy", () => {
+  for (const name of PAIRING_POLICY_NAMES) {
+    const policy = createPairingPolicy(name);
+    const cases: Array<{ what: string; fleet: WorkerView[]; expected: PairingDecision["kind"] }> = [
+      { what: "no verifier: none", fleet: [d("d1", 0, 4)], expected: "none" },
+      { what: "no compatible drafter: alone", fleet: [v("v1", 0, 4), d("d1", 0, 4, { vocabFingerprint: "other" })], expected: "alone" },
+      { what: "every pair full: wait", fleet: [v("v1", 4, 4), d("d1", 0, 4)], expected: "wait" },
+      { what: "a free pair: pair", fleet: [v("v1", 4, 4), v("v2", 0, 4), d("d1", 0, 4)], expected: "pair" },
+      { what: "draining workers take nothing new", fleet: [v("v1", 0, 4, { ready: false }), d("d1", 0, 4)], expected: "none" },
+    ];
+    for (const c of cases) {
+      it(`${name}: ${c.what}`, () => {
+        const decision = policy(c.fleet, request, draws(0.3, 0.7));
+        assert.equal(decision.kind, c.expected, JSON.stringify(decision));
+        if (decision.kind === "pair") assert.deepEqual(decision, pair("v2", "d1"));
+      });
+    }
+    it(`${name}: prefers healthy workers to degraded ones`, () => {
+      const fleet = [v("v1", 0, 4, { degraded: true }), v("v2", 3, 4), d("d1", 0, 4)];
+      assert.deepEqual(policy(fleet, request, draws(0.01)), pair("v2", "d1"));
+    });
+  }
+});
+
+describe("random", () => {
+  const fleet = [v("v1", 0, 4), v("v2", 3, 4), d("d1", 0, 4), d("d2", 0, 4)];
+  // Free pairs in id order: (v1,d1) (v1,d2) (v2,d1) (v2,d2).
+  const cases: Array<[number, PairingDecision]> = [[0, pair("v1", "d1")], [0.3, pair("v1", "d2")], [0.6, pair("v2", "d1")], [0.99, pair("v2", "d2")]];
+  for (const [u, expected] of cases) it(`draw ${u}`, () => assert.deepEqual(randomPairing(fleet, request, draws(u)), expected));
+});
+
+describe("round-robin", () => {
+  it("gives verifiers and drafters turns in id order, skipping full ones", () => {
+    const policy = roundRobin();
+    const fleet = [v("v2", 0, 4), v("v1", 0, 4), v("v3", 4, 4), d("d1", 0, 4), d("d2", 0, 4)];
+    const decisions = Array.from({ length: 4 }, () => policy(fleet, request));
+    assert.deepEqual(decisions, [pair("v1", "d1"), pair("v2", "d2"), pair("v1", "d1"), pair("v2", "d2")]);
+  });
+});
+
+describe("shortest-queue", () => {
+  const cases: Array<{ name: string; fleet: WorkerView[]; expected: PairingDecision }> = [
+    { name: "fewest sessions on the verifier, whatever its capacity", fleet: [v("v1", 3, 16), v("v2", 2, 4), d("d1", 0, 4)], expected: pair("v2", "d1") },
+    { name: "then fewest on the drafter", fleet: [v("v1", 0, 4), d("d1", 2, 4), d("d2", 1, 4)], expected: pair("v1", "d2") },
+    { name: "the verifier decides before the drafter", fleet: [v("v1", 1, 4), v("v2", 2, 4), d("d1", 3, 4), d("d2", 0, 4, { vocabFingerprint: "B" }), v("v3", 2, 4, { vocabFingerprint: "B" })], expected: pair("v1", "d1") },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(shortestQueue(c.fleet, request), c.expected));
+});
+
+describe("power-of-two", () => {
+  const fleet = [v("v1", 3, 4), v("v2", 0, 4), d("d1", 0, 4)];
+  it("keeps the less loaded of the two drawn", () => assert.deepEqual(powerOfTwo(fleet, request, draws(0.1, 0.9)), pair("v2", "d1")));
+  it("keeps the only one when both draws agree", () => assert.deepEqual(powerOfTwo(fleet, request, draws(0.1, 0.2)), pair("v1", "d1")));
+});
+
+describe("load-aware", () => {
+  const fast = { draftMsPerToken: 1 };
+  const slow = { draftMsPerToken: 20 };
+  const verifierProfile = { verifyMs: [{ window: 0, ms: 30 }, { window: 4, ms: 50 }] };
+  const policy = loadAware();
+  const cases: Array<{ name: string; fleet: WorkerView[]; context?: PairingContext; expected: PairingDecision }> = [
+    {
+      name: "a slowed drafter loses to a fast one",
+      fleet: [v("v1", 0, 4, { profile: verifierProfile }), d("d1", 0, 4, { profile: slow }), d("d2", 0, 4, { profile: fast })],
+      expected: pair("v1", "d2"),
+    },
+    {
+      name: "an overloaded verifier loses to an idle one",
+      fleet: [v("v1", 3, 4, { profile: verifierProfile }), v("v2", 0, 4, { profile: verifierProfile }), d("d1", 0, 4, { profile: fast })],
+      expected: pair("v2", "d1"),
+    },
+    {
+      name: "a distant pair loses to a near one",
+      fleet: [v("v1", 0, 4), v("v2", 0, 4), d("d1", 0, 4)],
+      context: { roundTripMs: (_d, verifier) => (verifier === "v1" ? 80 : 5) },
+      expected: pair("v2", "d1"),
+    },
+    {
+      name: "a drafter model that agrees with the target wins",
+      fleet: [v("v1", 0, 4), d("d1", 0, 4, { modelName: "q2" }), d("d2", 0, 4, { modelName: "q8" })],
+      context: { acceptance: (drafterModel) => (drafterModel === "q8" ? 0.95 : 0.3) },
+      expected: pair("v1", "d2"),
+    },
+    {
+      name: "a drafter on low battery is left aside",
+      fleet: [v("v1", 0, 4), d("d1", 0, 4, { profile: fast, power: { source: "battery", level: 0.1 } }), d("d2", 0, 4, { profile: slow, power: { source: "plugged", level: null } })],
+      expected: pair("v1", "d2"),
+    },
+    {
+      name: "…unless it is the only one free",
+      fleet: [v("v1", 0, 4), d("d1", 0, 4, { power: { source: "battery", level: 0.1 } }), d("d2", 4, 4)],
+      expected: pair("v1", "d1"),
+    },
+    {
+      name: "a charged battery is no reason to avoid a drafter",
+      fleet: [v("v1", 0, 4), d("d1", 0, 4, { profile: fast, power: { source: "battery", level: 0.9 } }), d("d2", 0, 4, { profile: slow })],
+      expected: pair("v1", "d1"),
+    },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(policy(c.fleet, request, c.context), c.expected));
+
+  it("predicts the Leviathan rate of the best window", () => {
+    // α = 0.6 (prior), draft 1 ms, verify 25 + 5·(γ+1), RTT 5: γ = 2 gives 1.96 tokens in 47 ms.
+    const rate = predictPairRate({ verifier: v("v1", 0, 4), drafter: d("d1", 0, 4, { profile: fast }) });
+    const perWindow = [0, 1, 2, 3, 4].map((g) => ((1 - 0.6 ** (g + 1)) / 0.4 / (g * 1 + 25 + 5 * (g + 1) + 5)) * 1000);
+    assert.ok(Math.abs(rate - Math.max(...perWindow)) < 1e-9, `${rate} vs ${Math.max(...perWindow)}`);
+  });
+
+  it("fits the verify cost line to the verifier's profile", () => {
+    const line = verifyCostLine(v("v1", 0, 4, { profile: { verifyMs: [{ window: 0, ms: 27 }, { window: 4, ms: 59 }, { window: 8, ms: 91 }] } }));
+    assert.ok(Math.abs(line.a - 19) < 1e-9 && Math.abs(line.b - 8) < 1e-9, JSON.stringify(line));
+  });
+});
