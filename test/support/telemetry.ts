@@ -24,7 +24,7 @@ export async function fleetTotals(natsUrl: string, role: WorkerRole, timeoutMs =
   const since = Date.now();
   const deadline = since + timeoutMs;
   for (;;) {
-    const workers = (await fleetSnapshot(natsUrl)).workers.filter((w) => w.role === role && w.state === "ready");
+    const workers = (await fleetSnapshot(natsUrl)).workers.filter((w) => w.role === role && w.state !== "lost");
     if (workers.length > 0 && workers.every((w) => (w.telemetry?.at ?? 0) > since)) {
       return workers.reduce<Totals>(
         (sum, w) => ({

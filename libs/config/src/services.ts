@@ -11,6 +11,8 @@ export const registryConfigSchema = z.object({
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
   /** A worker silent this long is marked lost. */
   REGISTRY_LOST_AFTER_MS: intVar(3000, 500),
+  /** A worker silent this long is degraded: paired only when nothing healthy is free. */
+  REGISTRY_DEGRADED_AFTER_MS: intVar(1500, 100),
   REGISTRY_SWEEP_MS: intVar(500, 50),
 });
 export type RegistryConfig = z.infer<typeof registryConfigSchema>;
@@ -35,6 +37,8 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_BODY_LIMIT: z.string().default("1mb"),
   /** Time without any token from a session before the gateway gives up on it. */
   GATEWAY_IDLE_TIMEOUT_MS: intVar(60_000, 100),
+  /** When set, the admin API (/admin/…) needs `Authorization: Bearer <token>`. */
+  GATEWAY_ADMIN_TOKEN: z.string().min(8, "at least 8 characters").optional(),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 
@@ -53,6 +57,13 @@ const worker = {
   MAX_SESSIONS: intVar(8, 1, 256),
   CONTEXT_SIZE: intVar(512, 32),
   HEARTBEAT_MS: intVar(1000, 50),
+  /** `plugged`, `battery:<0-1>`, `charging:<0-1>`, or `auto` (read the kernel's battery). */
+  DEVICE_POWER: z
+    .string()
+    .regex(/^(plugged|auto|(battery|charging)(:(0(\.\d+)?|1(\.0+)?))?)$/, "plugged, auto, battery:<level 0-1> or charging:<level 0-1>")
+    .default("plugged"),
+  /** Time the worker's speeds at start-up (what load-aware pairing predicts from). */
+  PROFILE_AT_START: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
 };
 
 /** What every worker takes; each kind adds its own. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { eventContract, requestContract } from "./contract.js";
-import { workerIdSchema } from "./common.js";
+import { remoteErrorSchema, workerIdSchema } from "./common.js";
 
 export const workerRoleSchema = z.enum(["drafter", "verifier"]);
 export type WorkerRole = z.infer<typeof workerRoleSchema>;
@@ -12,6 +12,33 @@ export const modelDescriptorSchema = z.object({
   vocabFingerprint: z.string().min(8),
 });
 
+/** Speeds a worker measured on itself at start-up (what the load-aware pairing predicts from). */
+export const workerProfileSchema = z.object({
+  /** Drafters: ms per drafted token. */
+  draftMsPerToken: z.number().nonnegative().optional(),
+  /** Verifiers: ms of one verify pass at a few windows γ (γ + 1 tokens per pass). */
+  verifyMs: z.array(z.object({ window: z.number().int().nonnegative(), ms: z.number().nonnegative() })).max(32).optional(),
+});
+export type WorkerProfile = z.infer<typeof workerProfileSchema>;
+
+/** Where an edge device draws power from; `level` in [0, 1] when known. */
+export const powerStateSchema = z.object({
+  source: z.enum(["plugged", "charging", "battery"]),
+  level: z.number().min(0).max(1).nullable(),
+});
+export type PowerState = z.infer<typeof powerStateSchema>;
+
+/** What a drafter measured of one verifier it works with, lately. */
+export const linkStatsSchema = z.object({
+  verifierId: workerIdSchema,
+  /** The network's share of a round (round trip minus the verifier's own time), ms. */
+  roundTripMs: z.number().nonnegative(),
+  /** Accepted / drafted tokens with that verifier. */
+  acceptance: z.number().min(0).max(1),
+  rounds: z.number().int().nonnegative(),
+});
+export type LinkStats = z.infer<typeof linkStatsSchema>;
+
 export const workerRegistrationSchema = z.object({
   workerId: workerIdSchema,
   role: workerRoleSchema,
@@ -21,6 +48,7 @@ export const workerRegistrationSchema = z.object({
   maxSessions: z.number().int().positive(),
   contextSize: z.number().int().positive(),
   startedAt: z.number(),
+  profile: workerProfileSchema.default({}),
 });
 export type WorkerRegistration = z.infer<typeof workerRegistrationSchema>;
 
@@ -38,14 +66,24 @@ export const workerTelemetrySchema = z.object({
   /** Verify rounds per forward pass, since start (verifiers; 0 for drafters). */
   meanBatchSize: z.number().nonnegative(),
   memoryRssBytes: z.number().nonnegative(),
+  power: powerStateSchema.default({ source: "plugged", level: null }),
+  /** Drafters: per verifier, the round trip and acceptance lately (the scheduler's pair history). */
+  links: z.array(linkStatsSchema).max(256).default([]),
 });
 export type WorkerTelemetry = z.infer<typeof workerTelemetrySchema>;
 
-export const workerStateSchema = z.enum(["ready", "lost"]);
+/**
+ * `ready`: takes sessions. `degraded`: telemetry is late; used only when nothing healthy is
+ * free. `draining`: an operator is emptying it; takes nothing new. `lost`: silent too long, or
+ * left.
+ */
+export const workerStateSchema = z.enum(["ready", "degraded", "draining", "lost"]);
 export type WorkerState = z.infer<typeof workerStateSchema>;
 
 export const fleetWorkerSchema = workerRegistrationSchema.extend({
   state: workerStateSchema,
+  /** Set by an operator (drain / undrain); survives the worker's restarts. */
+  draining: z.boolean().default(false),
   lastSeenAt: z.number(),
   telemetry: workerTelemetrySchema.nullable(),
 });
@@ -65,4 +103,15 @@ export const FleetSnapshotRequest = requestContract(
   1,
   z.object({}).loose(),
   fleetSnapshotSchema,
+);
+
+/** Operator (gateway admin API) → registry: drain a worker (no new sessions; the scheduler moves its sessions off), or undrain it. */
+export const FleetDrain = requestContract(
+  "specfleet.fleet.drain",
+  1,
+  z.object({ workerId: workerIdSchema, draining: z.boolean() }),
+  z.discriminatedUnion("ok", [
+    z.object({ ok: z.literal(true), workerId: workerIdSchema, state: workerStateSchema, draining: z.boolean() }),
+    z.object({ ok: z.literal(false), error: remoteErrorSchema }),
+  ]),
 );

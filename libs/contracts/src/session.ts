@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { eventContract, requestContract } from "./contract.js";
+import { powerStateSchema } from "./fleet.js";
 import {
   distributionSchema,
   positionSchema,
@@ -52,6 +53,9 @@ export const WorkerClose = requestContract(
   z.object({ sessionId: sessionIdSchema, reason: z.string() }),
   z.object({ closed: z.boolean() }),
 );
+
+/** Operator or test → worker: the device's power state changed (a drafter went on battery). */
+export const WorkerPower = requestContract("specfleet.worker.{id}.power", 1, powerStateSchema, z.object({ ok: z.literal(true) }));
 
 /** Drafter → verifier: the drafter stops following a session; the verifier continues alone. */
 export const VerifierDetach = requestContract(

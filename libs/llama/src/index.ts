@@ -2,3 +2,4 @@ export * from "./runtime.js";
 export * from "./session.js";
 export * from "./local-loop.js";
 export * from "./verify.js";
+export * from "./profile.js";

@@ -3,11 +3,12 @@ import type { Type } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import type { ClientProxy } from "@nestjs/microservices";
 import type { WorkerConfig } from "#config";
-import type { WorkerRole } from "#contracts";
-import { createLlama, createSessionContext, loadModel, modelNameFromLocation, resolveModelLocation } from "#llama";
+import { WorkerPower, type LinkStats, type WorkerProfile, type WorkerRole } from "#contracts";
+import { createLlama, createSessionContext, loadModel, measureDraftSpeed, measureVerifyCost, modelNameFromLocation, resolveModelLocation, tokenizePrompt, type LoadedModel } from "#llama";
 import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
 import { connectNats, ContractBus, installProcessGuards } from "#transport";
 import { Heartbeat } from "./heartbeat.js";
+import { PowerSource } from "./power.js";
 import type { WorkerStats } from "./stats.js";
 import { CONTROL_PLANE, WorkerModule } from "./worker-module.js";
 
@@ -16,6 +17,8 @@ export interface SessionService {
   readonly stats: WorkerStats;
   readonly activeSessions: number;
   readonly targetOnlySessions: number;
+  /** Drafters: what they measured of each verifier lately. */
+  links?(): LinkStats[];
 }
 
 export interface WorkerBoot<S extends SessionService> {
@@ -60,8 +63,17 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     contextSize: config.CONTEXT_SIZE,
     threads: config.THREADS,
   });
+  const profile = config.PROFILE_AT_START ? await measureProfile(boot.role, loaded, context) : {};
+  log.info({ profile }, "measured own speeds");
+  const power = new PowerSource(config.DEVICE_POWER);
   const nc = await connectNats(config.NATS_URL, config.WORKER_ID, log);
-  const module = WorkerModule.forRoot(config, log, new ContractBus(nc, log), { loaded, context }, boot.service);
+  const bus = new ContractBus(nc, log);
+  const powerSubscription = bus.serve(WorkerPower, config.WORKER_ID, async (state) => {
+    power.set(state);
+    log.info({ power: state }, "power state set");
+    return { ok: true as const };
+  });
+  const module = WorkerModule.forRoot(config, log, bus, { loaded, context }, boot.service);
   const app = await NestFactory.createApplicationContext(module, { logger: new NestPinoLogger(log) });
   const service = app.get(boot.service);
   const heartbeat = new Heartbeat(
@@ -75,13 +87,16 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
       maxSessions: config.MAX_SESSIONS,
       contextSize: context.contextSize,
       startedAt: Date.now(),
+      profile,
     },
     service.stats,
     () => ({ active: service.activeSessions, targetOnly: service.targetOnlySessions }),
+    () => ({ power: power.current(), links: service.links?.() ?? [] }),
     config.HEARTBEAT_MS,
   );
   installProcessGuards(log, async () => {
     heartbeat.stop();
+    powerSubscription.unsubscribe();
     await app.close();
     await nc.drain();
     await llama.dispose();
@@ -89,4 +104,10 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   await app.init();
   heartbeat.start();
   logReady(log, { model: loaded.name, vocab: loaded.vocabFingerprint, contextSize: context.contextSize, ...boot.readyFields });
+}
+
+/** Times the worker's own part of a round: drafting for a drafter, verify passes for a verifier. */
+async function measureProfile(role: WorkerRole, loaded: LoadedModel, context: Parameters<typeof measureDraftSpeed>[0]): Promise<WorkerProfile> {
+  const start = tokenizePrompt(loaded.model, "Once upon a time");
+  return role === "drafter" ? { draftMsPerToken: await measureDraftSpeed(context, start) } : { verifyMs: await measureVerifyCost(context, start) };
 }

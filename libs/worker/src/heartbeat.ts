@@ -1,5 +1,5 @@
 import type { ClientProxy } from "@nestjs/microservices";
-import { FleetLeave, FleetRegister, FleetTelemetry, type WorkerRegistration } from "#contracts";
+import { FleetLeave, FleetRegister, FleetTelemetry, type LinkStats, type PowerState, type WorkerRegistration } from "#contracts";
 import { emitContract } from "#transport";
 import type { WorkerStats } from "./stats.js";
 
@@ -16,6 +16,7 @@ export class Heartbeat {
     private readonly registration: WorkerRegistration,
     private readonly stats: WorkerStats,
     private readonly sessions: () => { active: number; targetOnly: number },
+    private readonly device: () => { power: PowerState; links: LinkStats[] },
     private readonly periodMs: number,
   ) {}
 
@@ -45,6 +46,7 @@ export class Heartbeat {
       rollbacks: this.stats.rollbacks,
       meanBatchSize: this.stats.batches ? this.stats.batchedRounds / this.stats.batches : 0,
       memoryRssBytes: process.memoryUsage.rss(),
+      ...this.device(),
     });
   }
 }

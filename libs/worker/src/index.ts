@@ -3,3 +3,4 @@ export * from "./heartbeat.js";
 export * from "./keyed-lock.js";
 export * from "./boot.js";
 export * from "./worker-module.js";
+export * from "./power.js";

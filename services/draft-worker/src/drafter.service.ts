@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Subscription } from "nats";
-import { distributionToWire, DrafterOpen, RoundReports, VerifierDetach, VerifyRound, WorkerClose, type PayloadOf, type ReplyOf, type RoundReport, type Sampling } from "#contracts";
+import { distributionToWire, DrafterOpen, RoundReports, VerifierDetach, VerifyRound, WorkerClose, type LinkStats, type PayloadOf, type ReplyOf, type RoundReport, type Sampling } from "#contracts";
 import type { DraftWorkerConfig } from "#config";
 import { ModelSession, type DraftedWindow } from "#llama";
 import { isGreedy, type SamplingParams } from "#speculation";
@@ -190,6 +190,14 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       await session.model.dispose();
       this.log.debug({ sessionId: session.id }, "session closed");
     }
+  }
+
+  /** Per verifier worked with: the network's share of a round and the acceptance, lately. */
+  links(): LinkStats[] {
+    return [...this.estimators].flatMap(([verifierId, estimator]) => {
+      const e = estimator.estimates();
+      return e ? [{ verifierId, roundTripMs: e.roundTripMs, acceptance: e.acceptance, rounds: estimator.observedRounds }] : [];
+    });
   }
 
   private pairEstimator(verifierId: string): RoundEstimator {

@@ -6,6 +6,7 @@ import type { Logger } from "#logging";
 import { natsClientOptions, type ContractBus } from "#transport";
 import { CompletionService } from "./completion.service.js";
 import { CompletionsController } from "./completions.controller.js";
+import { AdminController } from "./admin.controller.js";
 import { ModelsController } from "./models.controller.js";
 import { OpenAIErrorFilter } from "./openai-error.filter.js";
 import { CONTROL_PLANE, GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
@@ -16,7 +17,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, "gateway-client") }])],
-      controllers: [CompletionsController, ModelsController],
+      controllers: [CompletionsController, ModelsController, AdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: log },

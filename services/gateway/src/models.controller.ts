@@ -18,7 +18,7 @@ export class ModelsController {
     });
     const served = new Map<string, number>();
     for (const worker of snapshot.workers) {
-      if (worker.role !== "verifier" || worker.state !== "ready") continue;
+      if (worker.role !== "verifier" || (worker.state !== "ready" && worker.state !== "degraded")) continue;
       served.set(worker.model.name, Math.min(served.get(worker.model.name) ?? Infinity, Math.floor(worker.startedAt / 1000)));
     }
     return {
@@ -36,7 +36,7 @@ export class ModelsController {
   @Get("readyz")
   async ready(@Res({ passthrough: true }) res: Response) {
     const snapshot = await sendContract(this.controlPlane, FleetSnapshotRequest, {}, 3000).catch(() => null);
-    const live = snapshot?.workers.filter((w) => w.state === "ready") ?? [];
+    const live = snapshot?.workers.filter((w) => w.state === "ready" || w.state === "degraded") ?? [];
     const verifiers = live.filter((w) => w.role === "verifier");
     const drafters = live.filter((w) => w.role === "drafter");
     const paired = verifiers.some((v) => drafters.some((d) => d.model.vocabFingerprint === v.model.vocabFingerprint));

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
 import type { Redis } from "ioredis";
-import { FleetChanged, fleetWorkerSchema, type FleetSnapshot, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
+import { FleetChanged, fleetWorkerSchema, type FleetSnapshot, type FleetWorker, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
 import type { RegistryConfig } from "#config";
 import type { Logger } from "#logging";
 import { emitContract } from "#transport";
@@ -26,7 +26,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(FLEET_EVENTS) private readonly events: ClientProxy,
   ) {
-    this.state = new FleetState(config.REGISTRY_LOST_AFTER_MS);
+    this.state = new FleetState(config.REGISTRY_LOST_AFTER_MS, config.REGISTRY_DEGRADED_AFTER_MS);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -71,11 +71,22 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     return this.state.snapshot(Date.now());
   }
 
+  /** An operator drains or undrains a worker: it takes no new sessions, and the scheduler moves its sessions off. */
+  setDraining(workerId: string, draining: boolean): FleetWorker | undefined {
+    const worker = this.state.setDraining(workerId, draining);
+    if (!worker) return undefined;
+    this.persist(workerId);
+    this.log.info({ workerId, draining }, draining ? "worker draining" : "worker undrained");
+    this.publish();
+    return worker;
+  }
+
   private sweep(): void {
-    const lost = this.state.sweep(Date.now());
-    if (lost.length === 0) return;
-    for (const workerId of lost) this.persist(workerId);
-    this.log.warn({ workers: lost }, "workers lost");
+    const { lost, degraded } = this.state.sweep(Date.now());
+    if (lost.length === 0 && degraded.length === 0) return;
+    for (const workerId of [...lost, ...degraded]) this.persist(workerId);
+    if (lost.length > 0) this.log.warn({ workers: lost }, "workers lost");
+    if (degraded.length > 0) this.log.warn({ workers: degraded }, "workers degraded: telemetry is late");
     this.publish();
   }
 
@@ -101,7 +112,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     // A restart must not look like the whole fleet dying: workers that were live get one
     // liveness period from now to be heard again, as if they had just sent a heartbeat.
     const now = Date.now();
-    this.state.restore(workers.map((w) => (w.state === "ready" ? { ...w, lastSeenAt: now } : w)));
+    this.state.restore(workers.map((w) => (w.state !== "lost" ? { ...w, lastSeenAt: now } : w)));
     this.log.info({ workers: workers.length }, "fleet restored from Redis");
   }
 }

@@ -1,6 +1,17 @@
 import { Controller } from "@nestjs/common";
 import { EventPattern, MessagePattern, Payload } from "@nestjs/microservices";
-import { FleetLeave, FleetRegister, FleetSnapshotRequest, FleetTelemetry, type FleetSnapshot, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
+import {
+  FleetDrain,
+  FleetLeave,
+  FleetRegister,
+  FleetSnapshotRequest,
+  FleetTelemetry,
+  type FleetSnapshot,
+  type PayloadOf,
+  type ReplyOf,
+  type WorkerRegistration,
+  type WorkerTelemetry,
+} from "#contracts";
 import { contractPipe } from "#transport";
 import { FleetRegistryService } from "./fleet-registry.service.js";
 
@@ -21,6 +32,13 @@ export class FleetController {
   @EventPattern(FleetLeave.subject)
   leave(@Payload(contractPipe(FleetLeave)) message: { workerId: string }): void {
     this.registry.leave(message.workerId);
+  }
+
+  @MessagePattern(FleetDrain.subject)
+  drain(@Payload(contractPipe(FleetDrain)) request: PayloadOf<typeof FleetDrain>): ReplyOf<typeof FleetDrain> {
+    const worker = this.registry.setDraining(request.workerId, request.draining);
+    if (!worker) return { ok: false, error: { code: "bad_request", message: `no worker '${request.workerId}' is registered` } };
+    return { ok: true, workerId: worker.workerId, state: worker.state, draining: worker.draining };
   }
 
   @MessagePattern(FleetSnapshotRequest.subject)

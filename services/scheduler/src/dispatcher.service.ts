@@ -11,7 +11,7 @@ import {
 } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
-import { createPairingPolicy, type PairingDecision, type PairingPolicy, type WorkerView } from "#pairing";
+import { createPairingPolicy, type PairingDecision, type PairingPolicy } from "#pairing";
 import type { ContractBus } from "#transport";
 import { FleetViewService } from "./fleet-view.service.js";
 import { SessionTable } from "./session-table.js";
@@ -107,16 +107,8 @@ export class DispatcherService {
   }
 
   private decide(job: CompletionJob): PairingDecision {
-    const views: WorkerView[] = this.fleet.workers().map((w) => ({
-      id: w.workerId,
-      role: w.role,
-      modelName: w.model.name,
-      vocabFingerprint: w.model.vocabFingerprint,
-      ready: w.state === "ready",
-      activeSessions: this.table.loadOf(w.workerId),
-      maxSessions: w.maxSessions,
-    }));
-    return this.policy(views, { model: job.model });
+    const { views, context } = this.fleet.pairingInputs((id) => this.table.loadOf(id));
+    return this.policy(views, { model: job.model }, context);
   }
 
   private async open(job: CompletionJob, verifierId: string, drafterId: string | null): Promise<void> {

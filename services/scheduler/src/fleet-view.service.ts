@@ -1,6 +1,7 @@
 import { Inject, Injectable } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
 import { FleetSnapshotRequest, type FleetSnapshot, type FleetWorker } from "#contracts";
+import type { PairingContext, WorkerView } from "#pairing";
 import type { Logger } from "#logging";
 import { sendContract } from "#transport";
 import { CONTROL_PLANE, SCHEDULER_LOGGER } from "./tokens.js";
@@ -32,5 +33,50 @@ export class FleetViewService {
 
   workers(): readonly FleetWorker[] {
     return this.snapshot.workers;
+  }
+
+  /**
+   * What the pairing policy sees: each worker (`activeSessions` from the scheduler's own
+   * table, which does not lag), and the pair history the drafters report in their telemetry:
+   * round trips per drafter–verifier link, acceptance per drafter model and target model.
+   */
+  pairingInputs(activeSessions: (workerId: string) => number): { views: WorkerView[]; context: PairingContext } {
+    const workers = this.snapshot.workers;
+    const views: WorkerView[] = workers.map((w) => ({
+      id: w.workerId,
+      role: w.role,
+      modelName: w.model.name,
+      vocabFingerprint: w.model.vocabFingerprint,
+      ready: w.state === "ready" || w.state === "degraded",
+      degraded: w.state === "degraded",
+      activeSessions: activeSessions(w.workerId),
+      maxSessions: w.maxSessions,
+      profile: w.profile,
+      power: w.telemetry?.power,
+    }));
+    const modelOf = new Map(workers.map((w) => [w.workerId, w.model.name]));
+    const roundTrips = new Map<string, number>();
+    const acceptance = new Map<string, { accepted: number; rounds: number }>();
+    for (const drafter of workers) {
+      for (const link of drafter.telemetry?.links ?? []) {
+        roundTrips.set(`${drafter.workerId} ${link.verifierId}`, link.roundTripMs);
+        const target = modelOf.get(link.verifierId);
+        if (!target || link.rounds === 0) continue;
+        const key = `${drafter.model.name} ${target}`;
+        const seen = acceptance.get(key) ?? { accepted: 0, rounds: 0 };
+        acceptance.set(key, { accepted: seen.accepted + link.acceptance * link.rounds, rounds: seen.rounds + link.rounds });
+      }
+    }
+    return {
+      views,
+      context: {
+        roundTripMs: (drafterId, verifierId) => roundTrips.get(`${drafterId} ${verifierId}`),
+        acceptance: (drafterModel, targetModel) => {
+          const seen = acceptance.get(`${drafterModel} ${targetModel}`);
+          return seen ? seen.accepted / seen.rounds : undefined;
+        },
+        random: Math.random,
+      },
+    };
   }
 }

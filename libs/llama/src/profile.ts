@@ -1,0 +1,57 @@
+import type { LlamaContext } from "node-llama-cpp";
+import { GREEDY } from "#speculation";
+import { ModelSession } from "./session.js";
+
+/** Windows a verifier times itself at, at start-up. */
+export const PROFILE_WINDOWS = [0, 1, 2, 4, 8] as const;
+
+/**
+ * A worker's own speeds, measured at start-up on its context (a few decodes, under a second
+ * for a 140M-parameter model on one core): what the load-aware pairing predicts from.
+ * Each measurement is the median of `repeats`, after one warm-up.
+ */
+export async function measureDraftSpeed(context: LlamaContext, startTokens: readonly number[], tokens = 8, repeats = 3): Promise<number> {
+  const times: number[] = [];
+  for (let r = 0; r <= repeats; r++) {
+    const session = await ModelSession.open(context, startTokens);
+    try {
+      const started = performance.now();
+      const draft = await session.draft(tokens, GREEDY);
+      if (r > 0) times.push((performance.now() - started) / Math.max(1, draft.tokens.length));
+    } finally {
+      await session.dispose();
+    }
+  }
+  return median(times);
+}
+
+/** ms of one verify pass of each window in `PROFILE_WINDOWS` (the prompt evaluated beforehand). */
+export async function measureVerifyCost(context: LlamaContext, startTokens: readonly number[], repeats = 3): Promise<Array<{ window: number; ms: number }>> {
+  const session = await ModelSession.open(context, startTokens);
+  try {
+    await session.predict([]); // evaluates the start tokens: the passes below hold the window only
+    const filler = startTokens.at(-1)!;
+    const result: Array<{ window: number; ms: number }> = [];
+    for (const window of PROFILE_WINDOWS) {
+      const times: number[] = [];
+      for (let r = 0; r <= repeats; r++) {
+        const position = session.position;
+        const draft = Array.from({ length: window }, () => filler);
+        const started = performance.now();
+        const predictions = await session.predict(draft);
+        if (r > 0) times.push(performance.now() - started);
+        // Keep the session short: commit one token, which drops the window from the cache.
+        await session.commit(position, [predictions[0]!]);
+      }
+      result.push({ window, ms: median(times) });
+    }
+    return result;
+  } finally {
+    await session.dispose();
+  }
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
