@@ -43,34 +43,59 @@ export async function complete(
   return readStream(response);
 }
 
-async function readStream(response: Response): Promise<CompletionResult> {
-  const raw = await response.text();
-  const result: CompletionResult = { status: response.status, text: "", tokenIds: [], finishReason: null, usage: null, chunks: 0, done: false, body: raw };
-  for (const event of raw.split("\n\n")) {
-    const line = event.trim();
-    if (!line) continue;
-    if (!line.startsWith("data: ")) throw new Error(`not an SSE data line: ${line}`);
-    const data = line.slice("data: ".length);
-    if (data === "[DONE]") {
-      result.done = true;
-      continue;
+async function readStream(response: Response, onChunk?: (result: CompletionResult) => void): Promise<CompletionResult> {
+  const result: CompletionResult = { status: response.status, text: "", tokenIds: [], finishReason: null, usage: null, chunks: 0, done: false, body: "" };
+  const decoder = new TextDecoder();
+  let buffered = "";
+  for await (const bytes of response.body ?? []) {
+    const text = decoder.decode(bytes as Uint8Array, { stream: true });
+    result.body += text;
+    buffered += text;
+    const events = buffered.split("\n\n");
+    buffered = events.pop() ?? "";
+    for (const event of events) {
+      readEvent(result, event);
+      onChunk?.(result);
     }
-    if (result.done) throw new Error("data after [DONE]");
-    const chunk = JSON.parse(data) as {
-      error?: unknown;
-      choices: Array<{ text: string; token_ids?: number[]; finish_reason: string | null }>;
-      usage?: CompletionResult["usage"];
-    };
-    if (chunk.error) throw new Error(`stream error: ${JSON.stringify(chunk.error)}`);
-    result.chunks++;
-    for (const choice of chunk.choices) {
-      result.text += choice.text;
-      result.tokenIds.push(...(choice.token_ids ?? []));
-      if (choice.finish_reason) result.finishReason = choice.finish_reason;
-    }
-    if (chunk.usage) result.usage = chunk.usage;
   }
+  readEvent(result, buffered);
   return result;
+}
+
+function readEvent(result: CompletionResult, event: string): void {
+  const line = event.trim();
+  if (!line) return;
+  if (!line.startsWith("data: ")) throw new Error(`not an SSE data line: ${line}`);
+  const data = line.slice("data: ".length);
+  if (data === "[DONE]") {
+    result.done = true;
+    return;
+  }
+  if (result.done) throw new Error("data after [DONE]");
+  const chunk = JSON.parse(data) as {
+    error?: unknown;
+    choices: Array<{ text: string; token_ids?: number[]; finish_reason: string | null }>;
+    usage?: CompletionResult["usage"];
+  };
+  if (chunk.error) throw new Error(`stream error: ${JSON.stringify(chunk.error)}`);
+  result.chunks++;
+  for (const choice of chunk.choices) {
+    result.text += choice.text;
+    result.tokenIds.push(...(choice.token_ids ?? []));
+    if (choice.finish_reason) result.finishReason = choice.finish_reason;
+  }
+  if (chunk.usage) result.usage = chunk.usage;
+}
+
+/** A streamed completion read as it arrives: `onChunk` sees the result so far after every chunk. */
+export async function streamCompletion(gatewayUrl: string, request: Record<string, unknown>, onChunk: (soFar: CompletionResult) => void): Promise<CompletionResult> {
+  const response = await fetch(`${gatewayUrl}/v1/completions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ return_token_ids: true, temperature: 0, ...request, stream: true }),
+  });
+  if (response.status !== 200) throw new Error(`completion failed: ${response.status} ${await response.text()}`);
+  return readStream(response, onChunk);
 }
 
 export async function postRaw(gatewayUrl: string, body: string, contentType = "application/json") {

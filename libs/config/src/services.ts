@@ -72,6 +72,8 @@ export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
 export const verifyWorkerConfigSchema = z.object({
   ...worker,
+  /** The session journal (committed tokens, so another verifier can resume a session). */
+  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
   /** A drafter silent this long is dropped and the verifier finishes the session alone. */
   DRAFTER_SILENCE_MS: intVar(5000, 100),
   /** Most verify rounds evaluated in one decode (0: MAX_SESSIONS). */

@@ -37,10 +37,13 @@ export function requestContract<S extends z.ZodType, R extends z.ZodType>(
   return { kind: "request", subject, version, schema, reply };
 }
 
+/** Subscribing with this id hears every worker's or session's messages (observers, tests). */
+export const ANY_ID = "*";
+
 /** Fills the `{id}` of a per-worker or per-session subject template. */
 export function subjectFor(contract: AnyContract, id: string): string {
   if (!contract.subject.includes("{id}")) return contract.subject;
-  if (!/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`invalid subject id '${id}': use letters, digits, '-' and '_'`);
+  if (id !== ANY_ID && !/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`invalid subject id '${id}': use letters, digits, '-' and '_'`);
   return contract.subject.replace("{id}", id);
 }
 

@@ -14,7 +14,11 @@ import {
 const okReply = z.object({ ok: z.literal(true) });
 const errorReply = z.object({ ok: z.literal(false), error: remoteErrorSchema });
 
-/** Scheduler → verifier: take a session, tokenize and prefill its prompt. */
+/**
+ * Scheduler → verifier: take a session, tokenize its prompt and journal it; or, with `resume`,
+ * take over a session another verifier journalled (it died, or is being drained) and go on from
+ * its last committed token.
+ */
 export const VerifierOpen = requestContract(
   "specfleet.verifier.{id}.open",
   2,
@@ -24,11 +28,40 @@ export const VerifierOpen = requestContract(
     maxTokens: z.number().int().positive(),
     sampling: samplingSchema,
     drafterId: workerIdSchema.nullable(),
+    resume: z.boolean().optional(),
   }),
   z.discriminatedUnion("ok", [
-    okReply.extend({ promptTokens: tokensSchema, position: positionSchema }),
+    okReply.extend({
+      promptTokens: tokensSchema,
+      /** Tokens generated before this verifier took the session over (resume); else empty. */
+      generatedTokens: tokensSchema,
+      position: positionSchema,
+      finished: z.boolean(),
+    }),
     errorReply,
   ]),
+);
+
+/** Scheduler → verifier: a session decoding alone takes this drafter from now on. */
+export const VerifierAttach = requestContract(
+  "specfleet.verifier.{id}.attach",
+  1,
+  z.object({ sessionId: sessionIdSchema, drafterId: workerIdSchema }),
+  z.discriminatedUnion("ok", [
+    okReply.extend({ committedTokens: tokensSchema, maxTokens: z.number().int().positive(), sampling: samplingSchema }),
+    errorReply,
+  ]),
+);
+
+/**
+ * Scheduler → verifier: let go of a session so another verifier can resume it (drain): it is
+ * stopped without an end event, its journal kept. Idempotent.
+ */
+export const VerifierRelease = requestContract(
+  "specfleet.verifier.{id}.release",
+  1,
+  z.object({ sessionId: sessionIdSchema, reason: z.string() }),
+  z.object({ released: z.boolean(), position: positionSchema.nullable() }),
 );
 
 /** Scheduler → drafter: follow a session whose verifier has already opened it. */
@@ -109,7 +142,15 @@ export const VerifyRound = requestContract(
 
 /** Verifier → subscribers (gateway): the session's committed tokens, in order, each once. */
 export const sessionEventSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("opened"), sessionId: sessionIdSchema, promptTokens: z.number().int().nonnegative(), verifierId: workerIdSchema, drafterId: workerIdSchema.nullable() }),
+  z.object({
+    kind: z.literal("opened"),
+    sessionId: sessionIdSchema,
+    promptTokens: z.number().int().nonnegative(),
+    verifierId: workerIdSchema,
+    drafterId: workerIdSchema.nullable(),
+    /** A verifier taking the session over: the tokens already generated (replayed next). */
+    resumedAt: z.number().int().nonnegative().optional(),
+  }),
   z.object({
     kind: z.literal("tokens"),
     sessionId: sessionIdSchema,

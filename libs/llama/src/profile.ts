@@ -29,7 +29,10 @@ export async function measureDraftSpeed(context: LlamaContext, startTokens: read
 export async function measureVerifyCost(context: LlamaContext, startTokens: readonly number[], repeats = 3): Promise<Array<{ window: number; ms: number }>> {
   const session = await ModelSession.open(context, startTokens);
   try {
-    await session.predict([]); // evaluates the start tokens: the passes below hold the window only
+    // Evaluate the start tokens first, so the passes below hold the window only.
+    const start = session.position;
+    const [first] = await session.predict([]);
+    await session.commit(start, [first!]);
     const filler = startTokens.at(-1)!;
     const result: Array<{ window: number; ms: number }> = [];
     for (const window of PROFILE_WINDOWS) {

@@ -1,5 +1,5 @@
 import "reflect-metadata";
-import type { Type } from "@nestjs/common";
+import type { Provider, Type } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import type { ClientProxy } from "@nestjs/microservices";
 import type { WorkerConfig } from "#config";
@@ -26,6 +26,8 @@ export interface WorkerBoot<S extends SessionService> {
   role: WorkerRole;
   config: WorkerConfig;
   service: Type<S>;
+  /** What the service needs besides the shared tokens (the verifier's journal). */
+  providers?: Provider[];
   readyFields?: Record<string, unknown>;
 }
 
@@ -73,7 +75,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     log.info({ power: state }, "power state set");
     return { ok: true as const };
   });
-  const module = WorkerModule.forRoot(config, log, bus, { loaded, context }, boot.service);
+  const module = WorkerModule.forRoot(config, log, bus, { loaded, context }, boot.service, boot.providers);
   const app = await NestFactory.createApplicationContext(module, { logger: new NestPinoLogger(log) });
   const service = app.get(boot.service);
   const heartbeat = new Heartbeat(

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type Type } from "@nestjs/common";
+import { Module, type DynamicModule, type Provider, type Type } from "@nestjs/common";
 import { ClientsModule } from "@nestjs/microservices";
 import type { WorkerConfig } from "#config";
 import type { Logger } from "#logging";
@@ -23,7 +23,7 @@ export interface WorkerModel {
 @Module({})
 export class WorkerModule {
   /** The module of a worker process: its configuration, bus, model and session service. */
-  static forRoot(config: WorkerConfig, log: Logger, bus: ContractBus, model: WorkerModel, service: Type<unknown>): DynamicModule {
+  static forRoot(config: WorkerConfig, log: Logger, bus: ContractBus, model: WorkerModel, service: Type<unknown>, providers: Provider[] = []): DynamicModule {
     return {
       module: WorkerModule,
       imports: [ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, `${config.WORKER_ID}-control`) }])],
@@ -32,6 +32,7 @@ export class WorkerModule {
         { provide: WORKER_LOGGER, useValue: log },
         { provide: WORKER_BUS, useValue: bus },
         { provide: WORKER_MODEL, useValue: model },
+        ...providers,
         service,
       ],
     };

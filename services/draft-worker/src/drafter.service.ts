@@ -22,6 +22,8 @@ interface DrafterSession {
   /** How this drafter draws: as the request samples, or (greedy requests) DRAFT_TEMPERATURE. */
   drawing: SamplingParams;
   closed: boolean;
+  /** Settles when the session's loop has ended and freed its sequence. */
+  ended: Promise<void>;
 }
 
 type VerifyReply = ReplyOf<typeof VerifyRound>;
@@ -72,7 +74,11 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async open(req: PayloadOf<typeof DrafterOpen>): Promise<ReplyOf<typeof DrafterOpen>> {
-    if (this.sessions.has(req.sessionId)) return { ok: true };
+    const existing = this.sessions.get(req.sessionId);
+    if (existing && !existing.closed) return { ok: true };
+    // The same session again after it was closed here (its verifier moved): let the old loop end first.
+    if (existing) await Promise.race([existing.ended, new Promise((resolve) => setTimeout(resolve, 5000))]);
+    if (this.sessions.has(req.sessionId)) return { ok: false, error: { code: "worker_busy", message: `session ${req.sessionId} is still closing on ${this.config.WORKER_ID}` } };
     // A session that just finished may not have let go of its slot yet: give it a moment.
     for (let waited = 0; this.activeSessions >= this.config.MAX_SESSIONS && waited < 2000; waited += 20) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -97,9 +103,11 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       sampling: req.sampling,
       drawing: isGreedy(req.sampling) ? { temperature: this.config.DRAFT_TEMPERATURE, topK: 0, topP: 1, seed: this.config.DRAFT_SEED } : req.sampling,
       closed: false,
+      ended: Promise.resolve(),
     };
     this.sessions.set(req.sessionId, session);
     const loop = this.run(session);
+    session.ended = loop;
     this.loops.add(loop);
     void loop.finally(() => this.loops.delete(loop));
     return { ok: true };

@@ -64,6 +64,8 @@ export class OpenCompletion {
           this.canceller.finished();
           throw fromFleetError(event.error.code, event.error.message);
         }
+        // Another verifier took the session over (the first died or was drained): cancel there now.
+        if (event.kind === "opened") this.canceller.running(event.verifierId);
         if (event.kind === "tokens") yield { kind: "delta", text: event.text, tokens: event.tokens };
         if (event.kind === "end") {
           this.canceller.finished();

@@ -1,32 +1,36 @@
 import { Inject, Injectable } from "@nestjs/common";
-import {
-  DrafterOpen,
-  SessionStream,
-  VerifierDetach,
-  VerifierOpen,
-  WorkerClose,
-  type CompletionJob,
-  type RemoteError,
-  type SubmitReply,
-} from "#contracts";
+import { SessionStream, type CompletionJob, type RemoteError, type SubmitReply } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import { createPairingPolicy, type PairingDecision, type PairingPolicy } from "#pairing";
 import type { ContractBus } from "#transport";
 import { FleetViewService } from "./fleet-view.service.js";
-import { SessionTable } from "./session-table.js";
+import { SessionOpener } from "./session-opener.js";
+import { SessionTable, type PlacedSession } from "./session-table.js";
 import { SCHEDULER_CONFIG, SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
 
+/** A request waiting for a pair; `resume`: a running session whose verifier died or is drained. */
+interface Waiting {
+  job: CompletionJob;
+  resume: boolean;
+}
+
 /**
- * Admission and placement: a request is refused when no compatible pair exists, queued while
- * every pair is busy, and otherwise opened on the verifier (which tokenizes and owns the
- * committed sequence) and then on the drafter. The scheduler stays out of the rounds.
+ * Admission, placement and recovery. A request is refused when no compatible pair exists,
+ * queued while every pair is busy, and otherwise opened on the verifier (which tokenizes,
+ * journals and owns the committed sequence) and then on the drafter. When a verifier dies or
+ * is drained, its sessions are resumed on another verifier from their journal; when a drafter
+ * dies or is drained, its sessions go on alone at their verifiers and take another drafter when
+ * one is free. The scheduler stays out of the rounds.
  */
 @Injectable()
 export class DispatcherService {
   private readonly policy: PairingPolicy;
-  private readonly queue: CompletionJob[] = [];
+  private readonly queue: Waiting[] = [];
   private readonly table = new SessionTable();
+  private readonly opener: SessionOpener;
+  /** Sessions being moved or given a drafter right now: the next fleet event leaves them be. */
+  private readonly moving = new Set<string>();
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
@@ -35,18 +39,20 @@ export class DispatcherService {
     private readonly fleet: FleetViewService,
   ) {
     this.policy = createPairingPolicy(config.PAIRING_POLICY);
+    this.opener = new SessionOpener(bus, log, config.SCHEDULER_OPEN_TIMEOUT_MS);
   }
 
   submit(job: CompletionJob): SubmitReply {
-    if (this.table.has(job.sessionId) || this.queue.some((q) => q.sessionId === job.sessionId)) {
+    if (this.table.has(job.sessionId) || this.queue.some((w) => w.job.sessionId === job.sessionId)) {
       return { ok: true, sessionId: job.sessionId, queued: false };
     }
     const decision = this.decide(job);
     if (decision.kind === "none") return { ok: false, error: { code: decision.code, message: decision.reason } };
-    this.queue.push(job);
+    const waiting = { job, resume: false };
+    this.queue.push(waiting);
     this.log.info({ sessionId: job.sessionId, model: job.model, decision: decision.kind }, "request admitted");
     this.pump();
-    return { ok: true, sessionId: job.sessionId, queued: this.queue.includes(job) };
+    return { ok: true, sessionId: job.sessionId, queued: this.queue.includes(waiting) };
   }
 
   sessionEnded(sessionId: string): void {
@@ -54,104 +60,145 @@ export class DispatcherService {
   }
 
   /**
-   * After a fleet change: a session whose drafter was lost goes on at its verifier alone; one
-   * whose verifier was lost fails (re-opening it elsewhere comes with failover). Then the queue
-   * moves.
+   * After a fleet change: sessions on lost or draining workers are recovered (see the class
+   * comment), sessions without a drafter get one if one is free, then the queue moves.
    */
   fleetChanged(): void {
-    for (const worker of this.fleet.workers()) {
-      if (worker.state !== "lost") continue;
-      for (const session of this.table.onWorker(worker.workerId)) {
-        const { sessionId } = session.job;
-        if (session.verifierId === worker.workerId) {
-          if (session.drafterId) void this.closeOn(session.drafterId, sessionId, "verifier lost");
-          this.fail(sessionId, { code: "session_lost", message: `verifier ${worker.workerId} was lost` });
-        } else {
-          this.table.dropDrafter(sessionId);
-          this.bus
-            .request(VerifierDetach, session.verifierId, { sessionId, drafterId: worker.workerId, reason: "drafter lost" }, 2000)
-            .catch((err: unknown) => this.log.warn({ sessionId, err: String(err) }, "could not detach the lost drafter"));
-        }
-      }
+    const workers = new Map(this.fleet.workers().map((w) => [w.workerId, w]));
+    const gone = (id: string | null) => id !== null && (workers.get(id)?.state ?? "lost") === "lost";
+    const draining = (id: string | null) => id !== null && workers.get(id)?.state === "draining";
+    for (const session of this.table.all()) {
+      const { sessionId } = session.job;
+      if (this.moving.has(sessionId)) continue;
+      if (gone(session.verifierId)) void this.track(sessionId, this.moveVerifier(session, "verifier lost", false));
+      else if (draining(session.verifierId)) void this.track(sessionId, this.moveVerifier(session, "verifier draining", true));
+      else if (gone(session.drafterId)) void this.track(sessionId, this.replaceDrafter(session, "drafter lost", false));
+      else if (draining(session.drafterId)) void this.track(sessionId, this.replaceDrafter(session, "drafter draining", true));
+      else if (session.drafterId === null && session.wantsDrafter) void this.track(sessionId, this.giveDrafter(session));
     }
     this.pump();
   }
 
   /** The client is gone: drop the request if it waits, stop its session if it runs. */
   cancel(sessionId: string): void {
-    const queued = this.queue.findIndex((job) => job.sessionId === sessionId);
+    const queued = this.queue.findIndex((w) => w.job.sessionId === sessionId);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
       this.log.info({ sessionId }, "queued request cancelled");
       return;
     }
     const session = this.table.get(sessionId);
-    if (session) void this.closeOn(session.verifierId, sessionId, "client gone");
+    if (session) void this.opener.close(session.verifierId, sessionId, "client gone");
   }
 
-  /** Places every queued request that can be placed now, in arrival order. */
+  /** Places every waiting request that can be placed now: resumed sessions first, then arrival order. */
   private pump(): void {
-    for (const job of [...this.queue]) {
+    for (const waiting of [...this.queue]) {
+      const { job } = waiting;
       const decision = this.decide(job);
       if (decision.kind === "wait") continue;
-      this.queue.splice(this.queue.indexOf(job), 1);
+      this.queue.splice(this.queue.indexOf(waiting), 1);
       if (decision.kind === "none") {
         this.publishError(job.sessionId, { code: decision.code, message: decision.reason });
         continue;
       }
       const drafterId = decision.kind === "pair" ? decision.drafterId : null;
       if (decision.kind === "alone") this.log.warn({ sessionId: job.sessionId, verifierId: decision.verifierId, reason: decision.reason }, "target-only session");
-      this.table.place({ job, verifierId: decision.verifierId, drafterId, placedAt: Date.now() });
-      void this.open(job, decision.verifierId, drafterId);
+      this.table.place({ job, verifierId: decision.verifierId, drafterId, placedAt: Date.now(), wantsDrafter: job.window !== 0 });
+      void this.track(job.sessionId, this.open(job, decision.verifierId, drafterId, waiting.resume));
     }
   }
 
-  private decide(job: CompletionJob): PairingDecision {
+  private decide(job: CompletionJob, onlyVerifier?: string): PairingDecision {
     const { views, context } = this.fleet.pairingInputs((id) => this.table.loadOf(id));
-    return this.policy(views, { model: job.model }, context);
+    // Finding a drafter for a running session: its verifier only, not counting the session itself.
+    const fleet = onlyVerifier
+      ? views.flatMap((w) => (w.role === "drafter" ? [w] : w.id === onlyVerifier ? [{ ...w, activeSessions: w.activeSessions - 1 }] : []))
+      : views;
+    return this.policy(fleet, { model: job.model }, context);
   }
 
-  private async open(job: CompletionJob, verifierId: string, drafterId: string | null): Promise<void> {
-    const timeout = this.config.SCHEDULER_OPEN_TIMEOUT_MS;
+  private async open(job: CompletionJob, verifierId: string, drafterId: string | null, resume: boolean): Promise<void> {
     try {
-      const verifier = await this.bus.request(
-        VerifierOpen,
-        verifierId,
-        { sessionId: job.sessionId, prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling, drafterId },
-        timeout,
-      );
-      if (!verifier.ok && verifier.error.code === "worker_busy") return this.requeue(job, verifier.error.message);
+      const verifier = await this.opener.openVerifier(job, verifierId, drafterId, resume);
+      if (!verifier.ok && verifier.error.code === "worker_busy") return this.requeue({ job, resume }, verifier.error.message);
       if (!verifier.ok) return this.fail(job.sessionId, verifier.error);
-      if (drafterId === null) return;
-      const drafter = await this.bus.request(
-        DrafterOpen,
-        drafterId,
-        {
-          sessionId: job.sessionId,
-          verifierId,
-          committedTokens: verifier.promptTokens,
-          maxTokens: job.maxTokens,
-          sampling: job.sampling,
-          window: job.window,
-        },
-        timeout,
-      );
+      if (drafterId === null || verifier.finished) return;
+      const drafter = await this.opener.openDrafter(job, verifierId, drafterId, [...verifier.promptTokens, ...verifier.generatedTokens]);
       if (!drafter.ok) {
-        await this.closeOn(verifierId, job.sessionId, "drafter refused the session");
-        return this.fail(job.sessionId, drafter.error);
+        // The verifier has it: it goes on alone, and takes another drafter when one is free.
+        this.log.warn({ sessionId: job.sessionId, drafterId, reason: drafter.error.message }, "the drafter refused; going on alone");
+        this.table.setDrafter(job.sessionId, null);
+        await this.opener.detach(verifierId, job.sessionId, drafterId, "drafter refused");
+        return;
       }
-      this.log.info({ sessionId: job.sessionId, verifierId, drafterId, promptTokens: verifier.promptTokens.length }, "session opened");
+      this.log.info({ sessionId: job.sessionId, verifierId, drafterId, promptTokens: verifier.promptTokens.length, resumedAt: resume ? verifier.generatedTokens.length : undefined }, resume ? "session resumed" : "session opened");
     } catch (err) {
-      await this.closeOn(verifierId, job.sessionId, "open failed");
+      await this.opener.close(verifierId, job.sessionId, "open failed");
       this.fail(job.sessionId, { code: "internal", message: `could not open the session: ${(err as Error).message}` });
     }
   }
 
+  /**
+   * Moves a session to another verifier: a draining one lets go first (a lost one cannot); its
+   * drafter stops following; the session waits at the head of the queue and is resumed from its
+   * journal wherever the policy places it.
+   */
+  private async moveVerifier(session: PlacedSession, reason: string, release: boolean): Promise<void> {
+    const { sessionId } = session.job;
+    this.log.warn({ sessionId, verifierId: session.verifierId, reason }, "moving the session to another verifier");
+    if (session.drafterId) await this.opener.close(session.drafterId, sessionId, reason);
+    if (release && !(await this.opener.release(session.verifierId, sessionId, reason))) {
+      // It had already ended (or never started) there: nothing to move.
+      this.table.remove(sessionId);
+      return;
+    }
+    this.table.remove(sessionId);
+    this.queue.unshift({ job: session.job, resume: true });
+    this.pump();
+  }
+
+  /** The session's drafter is gone or draining: its verifier goes on alone, then takes another drafter. */
+  private async replaceDrafter(session: PlacedSession, reason: string, close: boolean): Promise<void> {
+    const { sessionId } = session.job;
+    const drafterId = session.drafterId!;
+    this.log.warn({ sessionId, drafterId, reason }, "replacing the session's drafter");
+    if (close) await this.opener.close(drafterId, sessionId, reason);
+    await this.opener.detach(session.verifierId, sessionId, drafterId, reason);
+    this.table.setDrafter(sessionId, null);
+    await this.giveDrafter(session);
+  }
+
+  /** A session decoding alone takes the drafter the policy picks for its verifier, if one is free. */
+  private async giveDrafter(session: PlacedSession): Promise<void> {
+    const decision = this.decide(session.job, session.verifierId);
+    if (decision.kind !== "pair") return;
+    this.table.setDrafter(session.job.sessionId, decision.drafterId);
+    const attached = await this.opener.attachDrafter(session.job, session.verifierId, decision.drafterId).catch((err: unknown) => {
+      this.log.warn({ sessionId: session.job.sessionId, err: String(err) }, "could not attach a drafter");
+      return false;
+    });
+    if (!attached) this.table.setDrafter(session.job.sessionId, null);
+    else this.log.info({ sessionId: session.job.sessionId, verifierId: session.verifierId, drafterId: decision.drafterId }, "drafter attached");
+  }
+
+  /** Runs a recovery step for a session, one at a time; the next fleet event sees the result. */
+  private async track(sessionId: string, step: Promise<void>): Promise<void> {
+    this.moving.add(sessionId);
+    try {
+      await step;
+    } catch (err) {
+      this.log.error({ sessionId, err: String(err) }, "session recovery failed");
+    } finally {
+      this.moving.delete(sessionId);
+    }
+  }
+
   /** The verifier was busier than the table said (a session ending): retry at the next event. */
-  private requeue(job: CompletionJob, reason: string): void {
-    if (!this.table.remove(job.sessionId)) return;
-    this.log.info({ sessionId: job.sessionId, reason }, "requeued");
-    this.queue.unshift(job);
+  private requeue(waiting: Waiting, reason: string): void {
+    if (!this.table.remove(waiting.job.sessionId)) return;
+    this.log.info({ sessionId: waiting.job.sessionId, reason }, "requeued");
+    this.queue.unshift(waiting);
   }
 
   /** Tells the client why (always: the table entry may already be gone) and frees the slots. */
@@ -164,9 +211,5 @@ export class DispatcherService {
 
   private publishError(sessionId: string, error: RemoteError): void {
     this.bus.publish(SessionStream, sessionId, { kind: "error", sessionId, error });
-  }
-
-  private async closeOn(workerId: string, sessionId: string, reason: string): Promise<void> {
-    await this.bus.request(WorkerClose, workerId, { sessionId, reason }, 2000).catch(() => undefined);
   }
 }

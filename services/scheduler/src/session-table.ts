@@ -5,6 +5,8 @@ export interface PlacedSession {
   verifierId: string;
   drafterId: string | null;
   placedAt: number;
+  /** Speculation wanted (not a request for γ = 0): a session alone takes a drafter when one is free. */
+  wantsDrafter: boolean;
 }
 
 /** Sessions the scheduler has placed, and so the load it has put on each worker. */
@@ -21,10 +23,14 @@ export class SessionTable {
     return session;
   }
 
-  /** The session goes on without its drafter (target-only): the drafter's slot is free. */
-  dropDrafter(sessionId: string): void {
+  /** The session's drafter changes; null: it goes on alone (target-only), the drafter's slot is free. */
+  setDrafter(sessionId: string, drafterId: string | null): void {
     const session = this.sessions.get(sessionId);
-    if (session) session.drafterId = null;
+    if (session) session.drafterId = drafterId;
+  }
+
+  all(): PlacedSession[] {
+    return [...this.sessions.values()];
   }
 
   get(sessionId: string): PlacedSession | undefined {

@@ -1,5 +1,6 @@
 import { loadConfigOrExit, verifyWorkerConfigSchema } from "#config";
 import { bootWorker } from "#worker";
+import { journalProviders } from "./journal.provider.js";
 import { VerifierService } from "./verifier.service.js";
 
 const config = loadConfigOrExit(verifyWorkerConfigSchema);
@@ -8,4 +9,5 @@ await bootWorker({
   role: "verifier",
   config,
   service: VerifierService,
+  providers: journalProviders,
 });

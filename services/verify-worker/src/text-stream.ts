@@ -7,11 +7,11 @@ const REPLACEMENT = "\uFFFD";
  * arrives, so trailing replacement characters are held back until a later round or the end.
  */
 export class TextStream {
-  private sent = 0;
-
   constructor(
     private readonly detokenize: (tokens: readonly number[], context: readonly number[]) => string,
     private readonly context: readonly number[],
+    /** Characters already sent (a resumed session: those of the replayed events). */
+    private sent = 0,
   ) {}
 
   delta(generated: readonly number[], final: boolean): string {

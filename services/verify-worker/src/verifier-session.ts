@@ -20,7 +20,7 @@ export class VerifierSession {
     readonly promptTokens: readonly number[],
     readonly maxTokens: number,
     readonly sampling: Sampling,
-    readonly drafterId: string | null,
+    public drafterId: string | null,
     readonly text: TextStream,
   ) {
     this.alone = drafterId === null;

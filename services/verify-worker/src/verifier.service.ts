@@ -6,8 +6,10 @@ import {
   distributionFromWire,
   SchedulerSessionEnded,
   SessionStream,
+  VerifierAttach,
   VerifierDetach,
   VerifierOpen,
+  VerifierRelease,
   VerifyRound,
   WorkerClose,
   type PayloadOf,
@@ -22,9 +24,11 @@ import { admitRound, cutCompletion, isGreedy, type Distribution } from "#specula
 import { emitContract, type ContractBus } from "#transport";
 import { CONTROL_PLANE, KeyedLock, WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
 import { batchingPolicy } from "#batching";
+import { committedTokens, type JournalEntry, type SessionJournal } from "#journal";
 import { TextStream } from "./text-stream.js";
 import { VerifyBatcher } from "./verify-batcher.js";
 import { VerifierSession } from "./verifier-session.js";
+import { SESSION_JOURNAL } from "./journal.provider.js";
 
 type OpenRequest = PayloadOf<typeof VerifierOpen>;
 type VerifyRequest = PayloadOf<typeof VerifyRound>;
@@ -52,6 +56,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
     @Inject(WORKER_MODEL) private readonly target: WorkerModel,
     @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
+    @Inject(SESSION_JOURNAL) private readonly journal: SessionJournal,
   ) {
     const limit = config.VERIFY_BATCH_LIMIT || config.MAX_SESSIONS;
     this.batcher = new VerifyBatcher(
@@ -70,6 +75,8 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       this.bus.serve(VerifyRound, id, (req) => this.lock.run(req.sessionId, () => this.verify(req))),
       this.bus.serve(WorkerClose, id, (req) => this.lock.run(req.sessionId, async () => ({ closed: await this.end(req.sessionId, "cancelled") }))),
       this.bus.serve(VerifierDetach, id, async (req) => ({ detached: this.detach(req.sessionId, req.drafterId, req.reason) })),
+      this.bus.serve(VerifierAttach, id, (req) => this.lock.run(req.sessionId, async () => this.attach(req.sessionId, req.drafterId))),
+      this.bus.serve(VerifierRelease, id, (req) => this.lock.run(req.sessionId, () => this.release(req.sessionId, req.reason))),
     ];
     this.watchdog = setInterval(() => this.dropSilentDrafters(), Math.min(1000, this.config.DRAFTER_SILENCE_MS));
   }
@@ -91,10 +98,13 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async open(req: OpenRequest): Promise<ReplyOf<typeof VerifierOpen>> {
     const existing = this.sessions.get(req.sessionId);
-    if (existing) return { ok: true, promptTokens: [...existing.promptTokens], position: existing.model.position };
+    if (existing) {
+      return { ok: true, promptTokens: [...existing.promptTokens], generatedTokens: [...existing.generated], position: existing.model.position, finished: existing.finished };
+    }
     if (this.sessions.size >= this.config.MAX_SESSIONS) {
       return { ok: false, error: { code: "worker_busy", message: `verifier ${this.config.WORKER_ID} is at capacity` } };
     }
+    if (req.resume) return this.resume(req);
     const model = this.target.loaded.model;
     const promptTokens = tokenizePrompt(model, req.prompt);
     if (promptTokens.length === 0) {
@@ -110,27 +120,67 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
         },
       };
     }
+    await this.journalled(req.sessionId, () =>
+      this.journal.begin({ sessionId: req.sessionId, model: this.target.loaded.name, promptTokens, maxTokens: req.maxTokens, sampling: req.sampling, openedAt: Date.now() }),
+    );
+    const session = await this.start(req.sessionId, promptTokens, [], 0, req.maxTokens, req.sampling, req.drafterId);
+    return { ok: true, promptTokens, generatedTokens: [], position: session.model.position, finished: false };
+  }
+
+  /**
+   * Takes over a session another verifier journalled: prefill the prompt and the committed
+   * tokens, replay the journalled events (the gateway keeps those it lacks, by index), go on.
+   */
+  private async resume(req: OpenRequest): Promise<ReplyOf<typeof VerifierOpen>> {
+    const record = await this.journal.read(req.sessionId).catch((err: unknown) => {
+      this.log.error({ sessionId: req.sessionId, err: String(err) }, "could not read the session's journal");
+      return null;
+    });
+    if (!record) return { ok: false, error: { code: "session_lost", message: `no journal of session ${req.sessionId} to resume from` } };
+    const { header, entries } = record;
+    const generated = committedTokens(record);
+    if (header.promptTokens.length + header.maxTokens > this.target.context.contextSize) {
+      return { ok: false, error: { code: "prompt_too_long", message: `the session needs ${header.promptTokens.length + header.maxTokens} tokens; this verifier's context holds ${this.target.context.contextSize}` } };
+    }
+    const sent = entries.reduce((sum, e) => sum + e.text.length, 0);
+    const session = await this.start(req.sessionId, header.promptTokens, generated, sent, header.maxTokens, header.sampling, req.drafterId, entries);
+    return { ok: true, promptTokens: header.promptTokens, generatedTokens: generated, position: session.model.position, finished: session.finished };
+  }
+
+  /** Opens the session's sequence, announces it (replaying `replay`), and starts it. */
+  private async start(
+    sessionId: string,
+    promptTokens: number[],
+    generated: number[],
+    sentText: number,
+    maxTokens: number,
+    sampling: OpenRequest["sampling"],
+    drafterId: string | null,
+    replay: readonly JournalEntry[] = [],
+  ): Promise<VerifierSession> {
+    const model = this.target.loaded.model;
     const detokenize = (tokens: readonly number[], context: readonly number[]) => model.detokenize(tokens as Token[], false, context as Token[]);
     const session = new VerifierSession(
-      req.sessionId,
-      await ModelSession.open(this.target.context, promptTokens),
+      sessionId,
+      await ModelSession.open(this.target.context, [...promptTokens, ...generated]),
       promptTokens,
-      req.maxTokens,
-      req.sampling,
-      req.drafterId,
-      new TextStream(detokenize, promptTokens),
+      maxTokens,
+      sampling,
+      drafterId,
+      new TextStream(detokenize, promptTokens, sentText),
     );
-    this.sessions.set(req.sessionId, session);
-    this.bus.publish(SessionStream, req.sessionId, {
-      kind: "opened",
-      sessionId: req.sessionId,
-      promptTokens: promptTokens.length,
-      verifierId: this.config.WORKER_ID,
-      drafterId: req.drafterId,
-    });
-    this.log.info({ sessionId: req.sessionId, promptTokens: promptTokens.length, drafterId: req.drafterId }, "session opened");
-    if (session.alone) void this.decodeAlone(session);
-    return { ok: true, promptTokens, position: session.model.position };
+    session.generated.push(...generated);
+    this.sessions.set(sessionId, session);
+    const resumed = replay.length > 0 ? { resumedAt: generated.length } : {};
+    this.bus.publish(SessionStream, sessionId, { kind: "opened", sessionId, promptTokens: promptTokens.length, verifierId: this.config.WORKER_ID, drafterId, ...resumed });
+    for (const entry of replay) this.bus.publish(SessionStream, sessionId, { kind: "tokens", sessionId, ...entry });
+    this.log.info({ sessionId, promptTokens: promptTokens.length, drafterId, resumedAt: replay.length > 0 ? generated.length : undefined }, replay.length > 0 ? "session resumed" : "session opened");
+    const last = generated.at(-1);
+    if (generated.length >= maxTokens || (last !== undefined && session.model.isEndOfGeneration(last))) {
+      // It had finished before the handover: only the end was missing.
+      await this.lock.run(sessionId, () => this.finish(session, generated.length >= maxTokens ? "length" : "stop"));
+    } else if (session.alone) void this.decodeAlone(session);
+    return session;
   }
 
   private async verify(req: VerifyRequest): Promise<VerifyReply> {
@@ -209,30 +259,71 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     this.stats.round(draft.length, verdict.accepted, cut.emitted.length);
     const final = cut.finishReason !== null;
     if (cut.emitted.length > 0) {
-      const text = session.text.delta(session.generated, final);
-      this.bus.publish(SessionStream, session.id, { kind: "tokens", sessionId: session.id, index, tokens: cut.emitted, text });
+      const entry = { index, tokens: cut.emitted, text: session.text.delta(session.generated, final) };
+      // Journalled before published: whatever the client sees, another verifier can go on from.
+      await this.journalled(session.id, () => this.journal.append(session.id, entry));
+      this.bus.publish(SessionStream, session.id, { kind: "tokens", sessionId: session.id, ...entry });
     }
-    if (cut.finishReason) {
-      this.bus.publish(SessionStream, session.id, {
-        kind: "end",
-        sessionId: session.id,
-        finishReason: cut.finishReason,
-        generatedTokens: session.generated.length,
-        text: session.text.delta(session.generated, true),
-      });
-      await this.end(session.id, cut.finishReason);
-    }
+    if (cut.finishReason) await this.finish(session, cut.finishReason);
     const verifyMs = performance.now() - started;
     return { status: "applied", sessionId: session.id, position, accepted: verdict.accepted, tokens: verdict.tokens, nextPosition: session.model.position, finished: final, verifyMs, batchTokens };
   }
 
-  /** Target-only decoding (γ = 0) for a session without a drafter. */
+  /** Publishes the end (and any held-back text) and ends the session; under its lock. */
+  private async finish(session: VerifierSession, finishReason: "stop" | "length"): Promise<void> {
+    this.bus.publish(SessionStream, session.id, {
+      kind: "end",
+      sessionId: session.id,
+      finishReason,
+      generatedTokens: session.generated.length,
+      text: session.text.delta(session.generated, true),
+    });
+    await this.end(session.id, finishReason);
+  }
+
+  /** A journal write that fails (Redis away for long) costs the session its resumability, not its answer. */
+  private async journalled(sessionId: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.log.warn({ sessionId, err: String(err) }, "could not journal the session; it goes on, but could not be resumed elsewhere");
+    }
+  }
+
+  /** Target-only decoding (γ = 0) for a session without a drafter, until one is attached. */
   private async decodeAlone(session: VerifierSession): Promise<void> {
     try {
-      while (this.sessions.get(session.id) === session) await this.lock.run(session.id, () => this.round(session, []));
+      while (this.sessions.get(session.id) === session && session.alone) {
+        await this.lock.run(session.id, async () => {
+          if (session.alone) await this.round(session, []);
+        });
+      }
     } catch (err) {
       this.log.error({ sessionId: session.id, err: String(err) }, "target-only decoding failed");
     }
+  }
+
+  /** A session decoding alone takes a drafter again (under its lock: no alone round is in flight). */
+  private attach(sessionId: string, drafterId: string): ReplyOf<typeof VerifierAttach> {
+    const session = this.sessions.get(sessionId);
+    if (!session) return { ok: false, error: { code: "session_lost", message: `no session ${sessionId} on ${this.config.WORKER_ID}` } };
+    if (!session.alone) return { ok: false, error: { code: "bad_request", message: `session ${sessionId} already has drafter ${session.drafterId}` } };
+    session.alone = false;
+    session.drafterId = drafterId;
+    session.lastDrafterAt = Date.now();
+    this.log.info({ sessionId, drafterId }, "drafter attached");
+    return { ok: true, committedTokens: session.model.ledger.committedTokens(), maxTokens: session.maxTokens, sampling: session.sampling };
+  }
+
+  /** Lets go of a session for another verifier to resume (drain): no end event, journal kept. */
+  private async release(sessionId: string, reason: string): Promise<ReplyOf<typeof VerifierRelease>> {
+    const session = this.sessions.get(sessionId);
+    if (!session) return { released: false, position: null };
+    this.sessions.delete(sessionId);
+    session.finished = true;
+    await session.model.dispose();
+    this.log.info({ sessionId, reason, generated: session.generated.length }, "session released");
+    return { released: true, position: session.model.position };
   }
 
   /** The drafter stopped following the session: finish it alone (target-only). */
@@ -265,6 +356,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     session.finished = true;
     if (error) this.bus.publish(SessionStream, sessionId, { kind: "error", sessionId, error });
     await session.model.dispose();
+    this.journal.finish(sessionId).catch((err: unknown) => this.log.warn({ sessionId, err: String(err) }, "could not expire the session's journal"));
     // A drafter learns of a normal finish from the round's reply; of anything else, from us.
     if (!session.alone && session.drafterId && (reason === "cancelled" || reason === "error")) {
       this.bus.request(WorkerClose, session.drafterId, { sessionId, reason }, 2000).catch(() => undefined);

@@ -1,0 +1,65 @@
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { samplingSchema, tokensSchema } from "#contracts";
+import type { JournalEntry, SessionHeader, SessionJournal, SessionRecord } from "./journal.js";
+
+const headerSchema = z.object({
+  sessionId: z.string(),
+  model: z.string(),
+  promptTokens: tokensSchema,
+  maxTokens: z.number().int().positive(),
+  sampling: samplingSchema,
+  openedAt: z.number(),
+});
+const entrySchema = z.object({ index: z.number().int().nonnegative(), tokens: tokensSchema, text: z.string() });
+
+/**
+ * The session journal in Redis: a header key and a list of entries per session. Each append
+ * is one RPUSH, acknowledged before the verifier publishes the tokens (with redis-server's
+ * append-only file on, they survive its restart too). A finished session's keys expire.
+ */
+export class RedisJournal implements SessionJournal {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keepFinishedSeconds = 600,
+    private readonly prefix = "specfleet:journal",
+  ) {}
+
+  async begin(header: SessionHeader): Promise<void> {
+    // NX: a verifier resuming the session must not overwrite the original header.
+    await this.redis.set(this.headerKey(header.sessionId), JSON.stringify(header), "EX", 24 * 3600, "NX");
+  }
+
+  async append(sessionId: string, entry: JournalEntry): Promise<void> {
+    await this.redis.rpush(this.entriesKey(sessionId), JSON.stringify(entry));
+  }
+
+  async read(sessionId: string): Promise<SessionRecord | null> {
+    const [header, entries] = await Promise.all([this.redis.get(this.headerKey(sessionId)), this.redis.lrange(this.entriesKey(sessionId), 0, -1)]);
+    if (header === null) return null;
+    const parsedHeader = headerSchema.safeParse(parseJson(header));
+    if (!parsedHeader.success) throw new Error(`the journal of session ${sessionId} is unreadable: ${parsedHeader.error.issues[0]?.message}`);
+    const parsedEntries = entries.map((e) => entrySchema.parse(parseJson(e)));
+    return { header: parsedHeader.data as SessionHeader, entries: parsedEntries as JournalEntry[] };
+  }
+
+  async finish(sessionId: string): Promise<void> {
+    await this.redis.multi().expire(this.headerKey(sessionId), this.keepFinishedSeconds).expire(this.entriesKey(sessionId), this.keepFinishedSeconds).exec();
+  }
+
+  private headerKey(sessionId: string): string {
+    return `${this.prefix}:${sessionId}:header`;
+  }
+
+  private entriesKey(sessionId: string): string {
+    return `${this.prefix}:${sessionId}:entries`;
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,130 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { connect, type NatsConnection } from "nats";
+import pino from "pino";
+import { ANY_ID, RoundReports, SessionStream, type RoundReport, type SessionEvent } from "#contracts";
+import { startLatencyProxy, startNats, startRedis, type LatencyProxy, type LocalFleet, type ServerHandle } from "#infra";
+import { ContractBus } from "#transport";
+import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
+import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
+import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
+
+const MAX_TOKENS = 240;
+const PROMPTS = ["Once upon a time", "The little dog", "One day, a big bird"];
+
+/**
+ * Failover mid-stream, by SIGKILL: three verifiers and three drafters reach NATS through a proxy
+ * adding 10 ms each way (so a session lasts long enough to be hit). Killing the verifier of a
+ * streaming session has it resumed on the other verifier from its journal; killing its drafter
+ * has the verifier go on alone and take the other drafter; draining a verifier moves its
+ * session. In every case the client's stream is token-identical to the target alone, with no
+ * gap and no duplicate.
+ */
+describe("failover mid-stream", () => {
+  let nats: ServerHandle;
+  let redis: ServerHandle;
+  let proxy: LatencyProxy;
+  let fleet: LocalFleet;
+  let nc: NatsConnection;
+  let reference: Map<string, ReferenceCompletion>;
+  const events = new Map<string, SessionEvent[]>();
+  const rounds: RoundReport[] = [];
+
+  before(async () => {
+    reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
+    nats = await startNats();
+    redis = await startRedis();
+    const natsUrl = new URL(nats.url);
+    proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs: 10 });
+    const throughProxy = { NATS_URL: proxy.url("nats") };
+    fleet = await startTestFleet("failover", {
+      natsUrl: nats.url,
+      redisUrl: redis.url,
+      verifiers: ["verifier-1", "verifier-2", "verifier-3"].map((id) => ({ id, env: throughProxy })),
+      drafters: ["drafter-1", "drafter-2", "drafter-3"].map((id) => ({ id, env: throughProxy })),
+      maxSessions: 4,
+      window: 4,
+      serviceEnv: { registry: { REGISTRY_LOST_AFTER_MS: "1500", REGISTRY_DEGRADED_AFTER_MS: "1200" }, "draft-worker": { VERIFY_TIMEOUT_MS: "3000" } },
+    });
+    nc = await connect({ servers: nats.url });
+    const bus = new ContractBus(nc, pino({ level: "silent" }));
+    bus.subscribe(SessionStream, ANY_ID, (event) => events.set(event.sessionId, [...(events.get(event.sessionId) ?? []), event]));
+    bus.subscribe(RoundReports, "", (report) => rounds.push(report));
+    await nc.flush();
+  });
+
+  after(async () => {
+    await nc?.close();
+    await fleet?.stop();
+    await proxy?.close();
+    await redis?.stop();
+    await nats?.stop();
+  });
+
+  /** Streams `prompt`; once `after` tokens have arrived, calls `strike` with the session's opening event. */
+  async function streamAndStrike(prompt: string, after: number, strike: (opened: Extract<SessionEvent, { kind: "opened" }>) => Promise<void>): Promise<{ result: CompletionResult; sessionId: string }> {
+    const known = new Set(events.keys());
+    let struck: Promise<void> = Promise.resolve();
+    let fired = false;
+    let sessionId = "";
+    const result = await streamCompletion(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: MAX_TOKENS }, (soFar) => {
+      if (fired || soFar.tokenIds.length < after) return;
+      fired = true;
+      sessionId = [...events.keys()].find((id) => !known.has(id) && events.get(id)!.some((e) => e.kind === "tokens")) ?? "";
+      const opened = events.get(sessionId)?.find((e) => e.kind === "opened");
+      assert.ok(opened?.kind === "opened", "the session's opening event was seen");
+      struck = strike(opened);
+    });
+    await struck;
+    return { result, sessionId };
+  }
+
+  function assertIdentical(result: CompletionResult, prompt: string): void {
+    const expected = reference.get(prompt)!;
+    assert.equal(result.tokenIds.length, expected.tokens.length, "no token lost or duplicated");
+    assert.deepEqual(result.tokenIds, expected.tokens);
+    assert.equal(result.text, expected.text);
+    assert.equal(result.done, true);
+  }
+
+  it("a verifier killed mid-stream: the session resumes on the other verifier", async () => {
+    const prompt = PROMPTS[0]!;
+    const { result, sessionId } = await streamAndStrike(prompt, 40, async (opened) => fleet.processes.get(opened.verifierId)!.kill("SIGKILL"));
+    assertIdentical(result, prompt);
+    const opens = events.get(sessionId)!.filter((e) => e.kind === "opened");
+    assert.equal(opens.length, 2, "opened once, then resumed once");
+    assert.notEqual(opens[0]!.verifierId, opens[1]!.verifierId);
+    assert.ok(opens[1]!.kind === "opened" && (opens[1]!.resumedAt ?? 0) >= 40, "resumed from the journal, after the tokens already sent");
+    const tokenEvents = events.get(sessionId)!.filter((e) => e.kind === "tokens");
+    assert.ok(tokenEvents.some((e) => e.kind === "tokens" && e.index > 0), "the resumed verifier replayed and went on");
+  });
+
+  it("a drafter killed mid-stream: the verifier goes on and takes the other drafter", async () => {
+    const prompt = PROMPTS[1]!;
+    let killed = "";
+    const { result, sessionId } = await streamAndStrike(prompt, 40, async (opened) => {
+      killed = opened.drafterId!;
+      fleet.processes.get(killed)!.kill("SIGKILL");
+    });
+    assertIdentical(result, prompt);
+    const drafters = new Set(rounds.filter((r) => r.sessionId === sessionId).map((r) => r.drafterId));
+    assert.ok(drafters.has(killed));
+    assert.ok(drafters.size >= 2, `rounds by ${[...drafters].join(", ")}: another drafter took over`);
+  });
+
+  it("a drained verifier hands its session to another without losing a token", async () => {
+    const prompt = PROMPTS[2]!;
+    let drained = "";
+    const { result, sessionId } = await streamAndStrike(prompt, 30, async (opened) => {
+      drained = opened.verifierId;
+      const response = await fetch(`${fleet.gatewayUrl}/admin/devices/${drained}/drain`, { method: "POST" });
+      assert.equal(response.status, 200);
+      assert.equal(((await response.json()) as { state: string }).state, "draining");
+    });
+    assertIdentical(result, prompt);
+    const opens = events.get(sessionId)!.filter((e) => e.kind === "opened");
+    assert.ok(opens.length >= 2 && opens.at(-1)!.kind === "opened" && opens.at(-1)!.verifierId !== drained, "moved off the drained verifier");
+    const undrained = await fetch(`${fleet.gatewayUrl}/admin/devices/${drained}/undrain`, { method: "POST" });
+    assert.equal(((await undrained.json()) as { state: string }).state, "ready");
+  });
+});
