@@ -1,6 +1,6 @@
 import type { LlamaContext } from "node-llama-cpp";
 import { ModelSession, speculateInProcess, tokenizePrompt, type LoadedModel } from "#llama";
-import { GREEDY } from "#speculation";
+import { GREEDY, type SamplingParams } from "#speculation";
 import { cutCompletion } from "#speculation";
 
 export interface DecodeRun {
@@ -34,21 +34,22 @@ export async function decodeAlone(target: LoadedModel, context: LlamaContext, pr
   return run;
 }
 
-/** Greedy speculative decoding with both models in this process. */
+/** Speculative decoding with both models in this process (greedy unless `sampling` says otherwise). */
 export async function decodeSpeculatively(
   target: { model: LoadedModel; context: LlamaContext },
   drafter: { context: LlamaContext },
   prompts: string[],
   maxTokens: number,
   window: number,
+  sampling: SamplingParams = GREEDY,
 ): Promise<DecodeRun> {
   const run: DecodeRun = { tokens: [], ms: 0, generated: 0, drafted: 0, accepted: 0 };
-  for (const prompt of prompts) {
+  for (const [i, prompt] of prompts.entries()) {
     const promptTokens = tokenizePrompt(target.model.model, prompt);
     const t = await ModelSession.open(target.context, promptTokens);
     const d = await ModelSession.open(drafter.context, promptTokens);
     const started = performance.now();
-    const result = await speculateInProcess(t, d, { maxTokens, window, sampling: GREEDY });
+    const result = await speculateInProcess(t, d, { maxTokens, window, sampling: { ...sampling, seed: sampling.seed + i } });
     run.ms += performance.now() - started;
     run.tokens.push(result.tokens);
     run.generated += result.tokens.length;

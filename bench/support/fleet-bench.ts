@@ -30,12 +30,12 @@ export class FleetBench {
   }
 
   /** Milliseconds per generated token over the prompts, requests one at a time. */
-  async msPerToken(prompts: string[], maxTokens: number): Promise<{ msPerToken: number; tokens: number[][] }> {
+  async msPerToken(prompts: string[], maxTokens: number, sampling: Record<string, number> = {}): Promise<{ msPerToken: number; tokens: number[][] }> {
     const tokens: number[][] = [];
     let generated = 0;
     const started = performance.now();
     for (const prompt of prompts) {
-      const result = await complete(this.fleet.gatewayUrl, { model: this.modelName, prompt, max_tokens: maxTokens });
+      const result = await complete(this.fleet.gatewayUrl, { model: this.modelName, prompt, max_tokens: maxTokens, ...sampling });
       if (result.status !== 200) throw new Error(`fleet request failed: ${JSON.stringify(result.body)}`);
       tokens.push(result.tokenIds);
       generated += result.tokenIds.length;
