@@ -75,6 +75,8 @@ export const DrafterOpen = requestContract(
     maxTokens: z.number().int().positive(),
     sampling: samplingSchema,
     window: z.number().int().min(0).max(64).nullable(),
+    /** The verifier's own speeds (its registered profile): a prior for window control. */
+    verifierProfile: z.array(z.object({ window: z.number().int().nonnegative(), ms: z.number().nonnegative() })).max(32).optional(),
   }),
   z.discriminatedUnion("ok", [okReply, errorReply]),
 );

@@ -56,6 +56,21 @@ export class RoundEstimator {
     this.perWindow.set(round.window, { sum: seen.sum * d + round.verifyMs, others: seen.others * d + others, weight: seen.weight * d + 1 });
   }
 
+  /**
+   * Seeds the verify cost with what the verifier measured on itself at start-up (its profile:
+   * ms of one pass per window, alone), each point weighing `weight` rounds, so the controller
+   * knows what a window it has not tried costs before trying it. Rounds soon outweigh it.
+   */
+  prime(profile: ReadonlyArray<{ window: number; ms: number }>, weight = 1): void {
+    for (const { window, ms } of profile) {
+      const x = window + 1;
+      const f = this.fit;
+      this.fit = { w: f.w + weight, x: f.x + weight * x, y: f.y + weight * ms, xx: f.xx + weight * x * x, xy: f.xy + weight * x * ms };
+      const seen = this.perWindow.get(window) ?? { sum: 0, others: 0, weight: 0 };
+      this.perWindow.set(window, { sum: seen.sum + weight * ms, others: seen.others, weight: seen.weight + weight });
+    }
+  }
+
   get observedRounds(): number {
     return this.rounds;
   }

@@ -43,6 +43,16 @@ describe("RoundEstimator", () => {
     assert.ok(Math.abs(e.verifyMs(4) - (18 + 4 * (5 + others))) < 1e-9, String(e.verifyMs(4)));
   });
 
+  it("starts from the verifier's profile, so an untried window is not guessed", () => {
+    const estimator = new RoundEstimator();
+    estimator.prime([{ window: 0, ms: 27 }, { window: 1, ms: 45 }, { window: 4, ms: 58 }, { window: 8, ms: 97 }]);
+    estimator.observe({ window: 4, accepted: 4, draftMs: 2, verifyMs: 58, networkMs: 10 });
+    const e = estimator.estimates()!;
+    assert.ok(Math.abs(e.verifyMs(8) - 97) < 1e-9, "a profiled window reads as profiled");
+    // Untried and unprofiled: the line through the profile (about 8 ms a token), not the 15% prior.
+    assert.ok(e.verifyMs(6) > 70 && e.verifyMs(6) < 90, String(e.verifyMs(6)));
+  });
+
   it("has no estimates before the first round", () => {
     assert.equal(new RoundEstimator().estimates(), null);
   });

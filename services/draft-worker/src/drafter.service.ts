@@ -121,7 +121,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   private windowFor(req: PayloadOf<typeof DrafterOpen>): WindowPolicy {
     if (req.window !== null) return fixedWindow(req.window);
     if (req.sampling.seeded && !isGreedy(req.sampling)) return fixedWindow(this.config.WINDOW);
-    return windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW, this.pairEstimator(req.verifierId), { pipelined: this.config.DRAFT_PIPELINE });
+    return windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW, this.pairEstimator(req.verifierId, req.verifierProfile), { pipelined: this.config.DRAFT_PIPELINE });
   }
 
   private async run(session: DrafterSession): Promise<void> {
@@ -208,9 +208,14 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  private pairEstimator(verifierId: string): RoundEstimator {
+  /** What this drafter knows of a verifier, shared by its sessions; a new one starts from the verifier's profile. */
+  private pairEstimator(verifierId: string, verifierProfile?: ReadonlyArray<{ window: number; ms: number }>): RoundEstimator {
     let estimator = this.estimators.get(verifierId);
-    if (!estimator) this.estimators.set(verifierId, (estimator = new RoundEstimator()));
+    if (!estimator) {
+      estimator = new RoundEstimator();
+      if (verifierProfile) estimator.prime(verifierProfile);
+      this.estimators.set(verifierId, estimator);
+    }
     return estimator;
   }
 

@@ -39,7 +39,7 @@ export class DispatcherService {
     private readonly fleet: FleetViewService,
   ) {
     this.policy = createPairingPolicy(config.PAIRING_POLICY);
-    this.opener = new SessionOpener(bus, log, config.SCHEDULER_OPEN_TIMEOUT_MS);
+    this.opener = new SessionOpener(bus, log, config.SCHEDULER_OPEN_TIMEOUT_MS, (id) => fleet.workers().find((w) => w.workerId === id)?.profile);
   }
 
   submit(job: CompletionJob): SubmitReply {

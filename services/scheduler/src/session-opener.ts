@@ -1,4 +1,4 @@
-import { DrafterOpen, VerifierAttach, VerifierDetach, VerifierOpen, VerifierRelease, WorkerClose, type CompletionJob, type ReplyOf } from "#contracts";
+import { DrafterOpen, VerifierAttach, VerifierDetach, VerifierOpen, VerifierRelease, WorkerClose, type CompletionJob, type ReplyOf, type WorkerProfile } from "#contracts";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 
@@ -8,6 +8,8 @@ export class SessionOpener {
     private readonly bus: ContractBus,
     private readonly log: Logger,
     private readonly timeoutMs: number,
+    /** A worker's registered profile (the verifier's speeds go to its drafters as a prior). */
+    private readonly profileOf: (workerId: string) => WorkerProfile | undefined = () => undefined,
   ) {}
 
   /** Opens (or, `resume`, takes over from its journal) the session on a verifier. */
@@ -22,10 +24,11 @@ export class SessionOpener {
 
   /** A drafter follows the session from its committed tokens. */
   openDrafter(job: CompletionJob, verifierId: string, drafterId: string, committedTokens: number[]): Promise<ReplyOf<typeof DrafterOpen>> {
+    const verifierProfile = this.profileOf(verifierId)?.verifyMs;
     return this.bus.request(
       DrafterOpen,
       drafterId,
-      { sessionId: job.sessionId, verifierId, committedTokens, maxTokens: job.maxTokens, sampling: job.sampling, window: job.window },
+      { sessionId: job.sessionId, verifierId, committedTokens, maxTokens: job.maxTokens, sampling: job.sampling, window: job.window, verifierProfile },
       this.timeoutMs,
     );
   }
