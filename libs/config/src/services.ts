@@ -23,6 +23,14 @@ export const schedulerConfigSchema = z.object({
   PAIRING_POLICY: z.enum(["load-aware", "least-loaded", "random", "round-robin", "shortest-queue", "power-of-two"]).default("load-aware"),
   /** How long to wait for a worker to open a session. */
   SCHEDULER_OPEN_TIMEOUT_MS: intVar(15000, 100),
+  /** Waiting requests (BullMQ) and running sessions are kept here. */
+  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  /** Requests that may wait for a pair; beyond, the gateway answers 429 with Retry-After. */
+  SCHEDULER_QUEUE_LIMIT: intVar(256, 0, 1_000_000),
+  /** A request waiting longer than this for a pair gets a clear timeout error. */
+  SCHEDULER_QUEUE_TIMEOUT_MS: intVar(120_000, 100),
+  /** The Retry-After the gateway sends with 429 and queue timeouts. */
+  SCHEDULER_RETRY_AFTER_S: intVar(2, 0, 3600),
 });
 export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
 

@@ -14,10 +14,19 @@ export const errorCodeSchema = z.enum([
   "session_lost",
   /** The worker has no free slot right now: try again later or elsewhere. */
   "worker_busy",
+  /** The admission queue is full: the gateway answers 429 with Retry-After. */
+  "queue_full",
+  /** The request waited longer than its deadline for a free pair. */
+  "queue_timeout",
   "internal",
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;
-export const remoteErrorSchema = z.object({ code: errorCodeSchema, message: z.string() });
+export const remoteErrorSchema = z.object({
+  code: errorCodeSchema,
+  message: z.string(),
+  /** When retrying makes sense: how long to wait, in seconds. */
+  retryAfterSeconds: z.number().nonnegative().optional(),
+});
 export type RemoteError = z.infer<typeof remoteErrorSchema>;
 
 /** How a request samples (llama.cpp's chain: top-k → top-p → temperature); temperature 0 is greedy. */

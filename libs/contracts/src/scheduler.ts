@@ -10,6 +10,8 @@ export const completionJobSchema = z.object({
   /** γ: tokens drafted per round; null lets the drafter use its default. */
   window: z.number().int().min(0).max(64).nullable(),
   sampling: samplingSchema,
+  /** Lower first (vLLM's convention); 0 by default. */
+  priority: z.number().int().min(-1000).max(1000),
   submittedAt: z.number(),
 });
 export type CompletionJob = z.infer<typeof completionJobSchema>;

@@ -89,6 +89,9 @@ export const WorkerClose = requestContract(
   z.object({ closed: z.boolean() }),
 );
 
+/** Scheduler → worker: which sessions it holds (a restarted scheduler checks its table). */
+export const WorkerSessions = requestContract("specfleet.worker.{id}.sessions", 1, z.object({}).loose(), z.object({ sessionIds: z.array(sessionIdSchema) }));
+
 /** Operator or test → worker: the device's power state changed (a drafter went on battery). */
 export const WorkerPower = requestContract("specfleet.worker.{id}.power", 1, powerStateSchema, z.object({ ok: z.literal(true) }));
 

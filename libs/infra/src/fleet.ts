@@ -45,6 +45,8 @@ export interface LocalFleet {
   redisUrl: string;
   /** Every process started, by name: nats-server, redis-server, registry, ..., verifier-1, drafter-1. */
   processes: Map<string, ManagedProcess>;
+  /** Starts a service of the fleet again (after a chaos test killed it) with its environment; resolves when it is ready. */
+  restart(name: string): Promise<ManagedProcess>;
   /** Stops everything in reverse start order. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -79,7 +81,7 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
 
     const settled = await Promise.allSettled([
       options.natsUrl === undefined ? startNats({ log, output: output("nats-server"), timeoutMs }) : undefined,
-      options.redisUrl === undefined ? startRedis({ log, output: output("redis-server"), timeoutMs }) : undefined,
+      options.redisUrl === undefined ? startRedis({ log, output: output("redis-server"), timeoutMs, appendOnly: true }) : undefined,
     ]);
     // Register whichever came up before reporting a failure, so none is left behind.
     const servers = settled.map((result) => (result.status === "fulfilled" ? result.value : undefined));
@@ -121,7 +123,15 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
       giveUp: () => abortReason(),
     });
     progress("every worker registered");
-    return { gatewayUrl, natsUrl, redisUrl, processes, stop: stopAll };
+    const restart = async (name: string): Promise<ManagedProcess> => {
+      const service = planned.flat().find((p) => p.name === name);
+      if (!service) throw new Error(`no service '${name}' in this fleet`);
+      if (processes.get(name)?.running) throw new Error(`${name} is still running`);
+      const [child] = await startStage([service], options, output, processes, stages);
+      await child!.waitForReady(timeoutMs, options.signal);
+      return child!;
+    };
+    return { gatewayUrl, natsUrl, redisUrl, processes, restart, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -47,6 +47,13 @@ export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: 
         .min(0, "`seed` must be between 0 and 2^53 - 1")
         .max(Number.MAX_SAFE_INTEGER, "`seed` must be between 0 and 2^53 - 1")
         .nullish(),
+      /** vLLM's extension: lower is served first when requests wait; 0 by default. */
+      priority: z
+        .number({ error: "`priority` must be an integer" })
+        .int("`priority` must be an integer")
+        .min(-1000, "`priority` must be between -1000 and 1000")
+        .max(1000, "`priority` must be between -1000 and 1000")
+        .default(0),
       stream: z.boolean().default(false),
       stream_options: z.object({ include_usage: z.boolean().default(false) }).nullish(),
       n: z.literal(1, "only n = 1 is supported").optional(),

@@ -62,7 +62,7 @@ export class OpenCompletion {
         if (!event) throw new HttpApiError(504, `no token from the fleet for ${this.idleMs} ms`, "server_error", "timeout");
         if (event.kind === "error") {
           this.canceller.finished();
-          throw fromFleetError(event.error.code, event.error.message);
+          throw fromFleetError(event.error.code, event.error.message, event.error.retryAfterSeconds);
         }
         // Another verifier took the session over (the first died or was drained): cancel there now.
         if (event.kind === "opened") this.canceller.running(event.verifierId);
@@ -114,7 +114,7 @@ export class CompletionService {
         reply = await sendContract(
           this.controlPlane,
           SchedulerSubmit,
-          { sessionId: id, model: request.model, prompt: request.prompt, maxTokens: request.max_tokens, window: null, sampling, submittedAt: Date.now() },
+          { sessionId: id, model: request.model, prompt: request.prompt, maxTokens: request.max_tokens, window: null, sampling, priority: request.priority, submittedAt: Date.now() },
           5000,
         );
       } catch (err) {
@@ -123,14 +123,14 @@ export class CompletionService {
       }
       if (!reply.ok) {
         canceller.finished();
-        throw fromFleetError(reply.error.code, reply.error.message);
+        throw fromFleetError(reply.error.code, reply.error.message, reply.error.retryAfterSeconds);
       }
       const first = await reader.next(this.config.GATEWAY_IDLE_TIMEOUT_MS);
       if (signal.aborted) throw new HttpApiError(499, "the client closed the request", "invalid_request_error", "client_closed");
       if (!first) throw new HttpApiError(504, "the request was not started in time", "server_error", "timeout");
       if (first.kind === "error") {
         canceller.finished();
-        throw fromFleetError(first.error.code, first.error.message);
+        throw fromFleetError(first.error.code, first.error.message, first.error.retryAfterSeconds);
       }
       if (first.kind !== "opened") throw new HttpApiError(500, `unexpected first session event '${first.kind}'`, "server_error");
       canceller.running(first.verifierId);

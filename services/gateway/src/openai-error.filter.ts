@@ -17,6 +17,7 @@ export class OpenAIErrorFilter implements ExceptionFilter {
       res.end();
       return;
     }
+    if (error.retryAfterSeconds !== null) res.setHeader("Retry-After", String(Math.ceil(error.retryAfterSeconds)));
     res.status(error.status).json(error.body());
   }
 

@@ -13,6 +13,8 @@ export class HttpApiError extends Error {
     readonly type: string,
     readonly code: string | null = null,
     readonly param: string | null = null,
+    /** Seconds a client should wait before retrying (the Retry-After header). */
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
   }
@@ -27,8 +29,12 @@ export class HttpApiError extends Error {
 }
 
 /** The one place where fleet error codes become HTTP statuses. */
-export function fromFleetError(code: ErrorCode, message: string): HttpApiError {
+export function fromFleetError(code: ErrorCode, message: string, retryAfterSeconds?: number): HttpApiError {
   switch (code) {
+    case "queue_full":
+      return new HttpApiError(429, message, "rate_limit_error", "queue_full", null, retryAfterSeconds ?? 1);
+    case "queue_timeout":
+      return new HttpApiError(503, message, "service_unavailable", "queue_timeout", null, retryAfterSeconds ?? 1);
     case "bad_request":
       return HttpApiError.invalid(message);
     case "prompt_too_long":

@@ -1,19 +1,15 @@
-import { Inject, Injectable } from "@nestjs/common";
-import { SessionStream, type CompletionJob, type RemoteError, type SubmitReply } from "#contracts";
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import { SessionStream, WorkerSessions, type CompletionJob, type RemoteError, type SubmitReply } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import { createPairingPolicy, type PairingDecision, type PairingPolicy } from "#pairing";
 import type { ContractBus } from "#transport";
 import { FleetViewService } from "./fleet-view.service.js";
 import { SessionOpener } from "./session-opener.js";
+import { AdmissionQueue, type Waiting } from "./admission-queue.js";
+import { SessionStore } from "./session-store.js";
 import { SessionTable, type PlacedSession } from "./session-table.js";
 import { SCHEDULER_CONFIG, SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
-
-/** A request waiting for a pair; `resume`: a running session whose verifier died or is drained. */
-interface Waiting {
-  job: CompletionJob;
-  resume: boolean;
-}
 
 /**
  * Admission, placement and recovery. A request is refused when no compatible pair exists,
@@ -21,14 +17,18 @@ interface Waiting {
  * journals and owns the committed sequence) and then on the drafter. When a verifier dies or
  * is drained, its sessions are resumed on another verifier from their journal; when a drafter
  * dies or is drained, its sessions go on alone at their verifiers and take another drafter when
- * one is free. The scheduler stays out of the rounds.
+ * one is free. Waiting requests are durable (a BullMQ queue), and so is the table of running
+ * sessions (Redis): a restarted scheduler serves the queue and keeps recovering the sessions.
+ * The scheduler stays out of the rounds.
  */
 @Injectable()
-export class DispatcherService {
+export class DispatcherService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly policy: PairingPolicy;
-  private readonly queue: Waiting[] = [];
-  private readonly table = new SessionTable();
+  private queue!: AdmissionQueue;
+  private readonly store: SessionStore;
+  private readonly table: SessionTable;
   private readonly opener: SessionOpener;
+  private expiry?: NodeJS.Timeout;
   /** Sessions being moved or given a drafter right now: the next fleet event leaves them be. */
   private readonly moving = new Set<string>();
 
@@ -40,19 +40,59 @@ export class DispatcherService {
   ) {
     this.policy = createPairingPolicy(config.PAIRING_POLICY);
     this.opener = new SessionOpener(bus, log, config.SCHEDULER_OPEN_TIMEOUT_MS, (id) => fleet.workers().find((w) => w.workerId === id)?.profile);
+    this.store = SessionStore.connect(config.REDIS_URL, log);
+    this.table = new SessionTable(this.store);
   }
 
-  submit(job: CompletionJob): SubmitReply {
-    if (this.table.has(job.sessionId) || this.queue.some((w) => w.job.sessionId === job.sessionId)) {
+  /** Restores the queue and the running sessions, drops those that ended meanwhile, serves the queue. */
+  async onApplicationBootstrap(): Promise<void> {
+    await this.fleet.refresh();
+    this.queue = await AdmissionQueue.open(this.config.REDIS_URL, this.log);
+    const running = await this.store.load();
+    for (const session of running) this.table.place(session);
+    if (running.length > 0) {
+      await this.reconcile();
+      this.log.info({ sessions: this.table.size }, "running sessions restored");
+    }
+    this.expiry = setInterval(() => this.pump(), 1000);
+    this.pump();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.expiry);
+    await this.queue?.close();
+    await this.store.close();
+  }
+
+  /** Asks each verifier which sessions it still holds; those that ended while we were away go. */
+  private async reconcile(): Promise<void> {
+    const verifiers = new Set(this.table.all().map((s) => s.verifierId));
+    for (const verifierId of verifiers) {
+      const reply = await this.bus.request(WorkerSessions, verifierId, {}, 2000).catch(() => null);
+      if (!reply) continue; // not answering: fleet events will tell whether it is lost
+      const held = new Set(reply.sessionIds);
+      for (const session of this.table.all()) {
+        if (session.verifierId === verifierId && !held.has(session.job.sessionId)) this.table.remove(session.job.sessionId);
+      }
+    }
+  }
+
+  async submit(job: CompletionJob): Promise<SubmitReply> {
+    if (this.table.has(job.sessionId) || this.queue.has(job.sessionId)) {
       return { ok: true, sessionId: job.sessionId, queued: false };
     }
-    const decision = this.decide(job);
+    const decision: PairingDecision = this.fleet.known ? this.decide(job) : { kind: "wait", reason: "the fleet is not known yet" };
     if (decision.kind === "none") return { ok: false, error: { code: decision.code, message: decision.reason } };
-    const waiting = { job, resume: false };
-    this.queue.push(waiting);
-    this.log.info({ sessionId: job.sessionId, model: job.model, decision: decision.kind }, "request admitted");
+    if (decision.kind === "wait" && this.queue.size >= this.config.SCHEDULER_QUEUE_LIMIT) {
+      return {
+        ok: false,
+        error: { code: "queue_full", message: `the fleet is busy and ${this.queue.size} requests are waiting; retry shortly`, retryAfterSeconds: this.config.SCHEDULER_RETRY_AFTER_S },
+      };
+    }
+    await this.queue.add({ job, resume: false });
+    this.log.info({ sessionId: job.sessionId, model: job.model, priority: job.priority, decision: decision.kind }, "request admitted");
     this.pump();
-    return { ok: true, sessionId: job.sessionId, queued: this.queue.includes(waiting) };
+    return { ok: true, sessionId: job.sessionId, queued: this.queue.has(job.sessionId) };
   }
 
   sessionEnded(sessionId: string): void {
@@ -81,9 +121,8 @@ export class DispatcherService {
 
   /** The client is gone: drop the request if it waits, stop its session if it runs. */
   cancel(sessionId: string): void {
-    const queued = this.queue.findIndex((w) => w.job.sessionId === sessionId);
-    if (queued >= 0) {
-      this.queue.splice(queued, 1);
+    if (this.queue.has(sessionId)) {
+      void this.queue.take(sessionId);
       this.log.info({ sessionId }, "queued request cancelled");
       return;
     }
@@ -91,13 +130,28 @@ export class DispatcherService {
     if (session) void this.opener.close(session.verifierId, sessionId, "client gone");
   }
 
-  /** Places every waiting request that can be placed now: resumed sessions first, then arrival order. */
+  /**
+   * Places every waiting request that can be placed now, in the queue's order (priority, resumed
+   * sessions, arrival); a new request that waited past its deadline is told so.
+   */
   private pump(): void {
-    for (const waiting of [...this.queue]) {
+    // Before the fleet is known every model looks unserved: decide nothing yet.
+    if (!this.queue || !this.fleet.known) return;
+    const now = Date.now();
+    for (const waiting of [...this.queue.entries()]) {
       const { job } = waiting;
+      if (!waiting.resume && now - job.submittedAt > this.config.SCHEDULER_QUEUE_TIMEOUT_MS) {
+        void this.queue.take(job.sessionId);
+        this.publishError(job.sessionId, {
+          code: "queue_timeout",
+          message: `no drafter–verifier pair came free within ${Math.round(this.config.SCHEDULER_QUEUE_TIMEOUT_MS / 1000)} s; retry later`,
+          retryAfterSeconds: this.config.SCHEDULER_RETRY_AFTER_S,
+        });
+        continue;
+      }
       const decision = this.decide(job);
       if (decision.kind === "wait") continue;
-      this.queue.splice(this.queue.indexOf(waiting), 1);
+      void this.queue.take(job.sessionId);
       if (decision.kind === "none") {
         this.publishError(job.sessionId, { code: decision.code, message: decision.reason });
         continue;
@@ -154,7 +208,7 @@ export class DispatcherService {
       return;
     }
     this.table.remove(sessionId);
-    this.queue.unshift({ job: session.job, resume: true });
+    await this.queue.add({ job: session.job, resume: true });
     this.pump();
   }
 
@@ -195,10 +249,10 @@ export class DispatcherService {
   }
 
   /** The verifier was busier than the table said (a session ending): retry at the next event. */
-  private requeue(waiting: Waiting, reason: string): void {
+  private async requeue(waiting: Waiting, reason: string): Promise<void> {
     if (!this.table.remove(waiting.job.sessionId)) return;
     this.log.info({ sessionId: waiting.job.sessionId, reason }, "requeued");
-    this.queue.unshift(waiting);
+    await this.queue.add(waiting);
   }
 
   /** Tells the client why (always: the table entry may already be gone) and frees the slots. */

@@ -31,6 +31,11 @@ export class FleetViewService {
     return true;
   }
 
+  /** False until the registry's snapshot (or a fleet event) arrived: nothing can be decided yet. */
+  get known(): boolean {
+    return this.snapshot.at > 0;
+  }
+
   workers(): readonly FleetWorker[] {
     return this.snapshot.workers;
   }

@@ -22,7 +22,7 @@ export class SchedulerController {
   ) {}
 
   @MessagePattern(SchedulerSubmit.subject)
-  submit(@Payload(contractPipe(SchedulerSubmit)) job: CompletionJob): SubmitReply {
+  submit(@Payload(contractPipe(SchedulerSubmit)) job: CompletionJob): Promise<SubmitReply> {
     return this.dispatcher.submit(job);
   }
 

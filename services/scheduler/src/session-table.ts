@@ -9,24 +9,36 @@ export interface PlacedSession {
   wantsDrafter: boolean;
 }
 
+/** Where the table is mirrored (Redis in the scheduler; nothing in unit tests). */
+export interface SessionMirror {
+  save(session: PlacedSession): void;
+  delete(sessionId: string): void;
+}
+
 /** Sessions the scheduler has placed, and so the load it has put on each worker. */
 export class SessionTable {
   private readonly sessions = new Map<string, PlacedSession>();
 
+  constructor(private readonly mirror?: SessionMirror) {}
+
   place(session: PlacedSession): void {
     this.sessions.set(session.job.sessionId, session);
+    this.mirror?.save(session);
   }
 
   remove(sessionId: string): PlacedSession | undefined {
     const session = this.sessions.get(sessionId);
     this.sessions.delete(sessionId);
+    if (session) this.mirror?.delete(sessionId);
     return session;
   }
 
   /** The session's drafter changes; null: it goes on alone (target-only), the drafter's slot is free. */
   setDrafter(sessionId: string, drafterId: string | null): void {
     const session = this.sessions.get(sessionId);
-    if (session) session.drafterId = drafterId;
+    if (!session) return;
+    session.drafterId = drafterId;
+    this.mirror?.save(session);
   }
 
   all(): PlacedSession[] {

@@ -12,6 +12,7 @@ import {
   VerifierRelease,
   VerifyRound,
   WorkerClose,
+  WorkerSessions,
   type PayloadOf,
   type RemoteError,
   type ReplyOf,
@@ -77,6 +78,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       this.bus.serve(VerifierDetach, id, async (req) => ({ detached: this.detach(req.sessionId, req.drafterId, req.reason) })),
       this.bus.serve(VerifierAttach, id, (req) => this.lock.run(req.sessionId, async () => this.attach(req.sessionId, req.drafterId))),
       this.bus.serve(VerifierRelease, id, (req) => this.lock.run(req.sessionId, () => this.release(req.sessionId, req.reason))),
+      this.bus.serve(WorkerSessions, id, async () => ({ sessionIds: [...this.sessions.keys()] })),
     ];
     this.watchdog = setInterval(() => this.dropSilentDrafters(), Math.min(1000, this.config.DRAFTER_SILENCE_MS));
   }
