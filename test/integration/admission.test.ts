@@ -128,3 +128,47 @@ describe("admission: the durable queue", () => {
     assertReference(b, PROMPTS[3]!);
   });
 });
+
+describe("admission: a request that waits past its deadline", () => {
+  let nats: ServerHandle;
+  let proxy: LatencyProxy;
+  let fleet: LocalFleet;
+
+  before(async () => {
+    nats = await startNats();
+    const natsUrl = new URL(nats.url);
+    proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs: 10 });
+    const throughProxy = { NATS_URL: proxy.url("nats") };
+    fleet = await startTestFleet("admission-deadline", {
+      natsUrl: nats.url,
+      verifiers: [{ id: "verifier-1", env: throughProxy }],
+      drafters: [{ id: "drafter-1", env: throughProxy }],
+      maxSessions: 1,
+      serviceEnv: { scheduler: { SCHEDULER_QUEUE_TIMEOUT_MS: "400", SCHEDULER_RETRY_AFTER_S: "5" } },
+    });
+  });
+
+  after(async () => {
+    await fleet?.stop();
+    await proxy?.close();
+    await nats?.stop();
+  });
+
+  it("gets 503 queue_timeout with Retry-After, while the running request finishes", async () => {
+    const running = complete(fleet.gatewayUrl, { model: MODEL, prompt: PROMPTS[0], max_tokens: LONG });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const started = Date.now();
+    const late = await fetch(`${fleet.gatewayUrl}/v1/completions`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ model: MODEL, prompt: PROMPTS[1], max_tokens: 8, temperature: 0 }),
+    });
+    assert.equal(late.status, 503);
+    assert.equal(late.headers.get("retry-after"), "5");
+    const body = (await late.json()) as { error: { code: string; message: string } };
+    assert.equal(body.error.code, "queue_timeout");
+    assert.match(body.error.message, /no drafter–verifier pair came free/);
+    assert.ok(Date.now() - started < 3000, "told within about a second of its deadline");
+    assert.equal((await running).status, 200);
+  });
+});
