@@ -31,6 +31,7 @@ describe("bad input", () => {
     { name: "max_tokens not an integer", body: JSON.stringify({ model: MODEL, prompt: "x", max_tokens: 2.5 }), status: 400, param: "max_tokens", message: /integer/ },
     { name: "top_p of 0", body: JSON.stringify({ model: MODEL, prompt: "x", top_p: 0 }), status: 400, param: "top_p", message: /\(0, 1\]/ },
     { name: "fractional top_k", body: JSON.stringify({ model: MODEL, prompt: "x", top_k: 2.5 }), status: 400, param: "top_k", message: /integer/ },
+    { name: "priority out of range", body: JSON.stringify({ model: MODEL, prompt: "x", priority: 5000 }), status: 400, param: "priority", message: /between -1000 and 1000/ },
     { name: "negative seed", body: JSON.stringify({ model: MODEL, prompt: "x", seed: -3 }), status: 400, param: "seed", message: /between 0 and/ },
     { name: "seed as text", body: JSON.stringify({ model: MODEL, prompt: "x", seed: "abc" }), status: 400, param: "seed", message: /integer/ },
     { name: "temperature out of range", body: JSON.stringify({ model: MODEL, prompt: "x", temperature: 5 }), status: 400, param: "temperature", message: /between 0 and 2/ },
