@@ -45,6 +45,8 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_BODY_LIMIT: z.string().default("1mb"),
   /** Time without any token from a session before the gateway gives up on it. */
   GATEWAY_IDLE_TIMEOUT_MS: intVar(60_000, 100),
+  /** A stream without an event this long asks its verifier to replay from the journal. */
+  GATEWAY_REPLAY_AFTER_MS: intVar(2000, 50),
   /** When set, the admin API (/admin/…) needs `Authorization: Bearer <token>`. */
   GATEWAY_ADMIN_TOKEN: z.string().min(8, "at least 8 characters").optional(),
 });

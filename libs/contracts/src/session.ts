@@ -89,6 +89,17 @@ export const WorkerClose = requestContract(
   z.object({ closed: z.boolean() }),
 );
 
+/**
+ * Gateway → verifier: events from `fromIndex` on seem lost (a stream that stalled, a restarted
+ * nats-server): publish them again from the session's journal. Any verifier can answer.
+ */
+export const SessionReplay = requestContract(
+  "specfleet.verifier.{id}.replay",
+  1,
+  z.object({ sessionId: sessionIdSchema, fromIndex: positionSchema }),
+  z.object({ replayed: z.number().int().nonnegative() }),
+);
+
 /** Scheduler → worker: which sessions it holds (a restarted scheduler checks its table). */
 export const WorkerSessions = requestContract("specfleet.worker.{id}.sessions", 1, z.object({}).loose(), z.object({ sessionIds: z.array(sessionIdSchema) }));
 

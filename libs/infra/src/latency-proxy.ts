@@ -13,6 +13,11 @@ export interface LatencyProxy {
   url(scheme: string): string;
   /** Changes the delay for data sent from now on. */
   setProfile(profile: LatencyProfile): void;
+  /**
+   * A network partition for `ms`: every open connection is cut and new ones are refused until
+   * it heals (clients then reconnect through the proxy).
+   */
+  partition(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -39,7 +44,12 @@ export async function startLatencyProxy(upstreamHost: string, upstreamPort: numb
     from.on("error", () => to.destroy());
   };
 
+  let partitionedUntil = 0;
   const server: Server = createServer((client) => {
+    if (Date.now() < partitionedUntil) {
+      client.destroy();
+      return;
+    }
     const upstream = connect(upstreamPort, upstreamHost);
     sockets.add(client).add(upstream);
     for (const s of [client, upstream]) s.on("close", () => sockets.delete(s));
@@ -56,6 +66,11 @@ export async function startLatencyProxy(upstreamHost: string, upstreamPort: numb
     url: (scheme) => `${scheme}://127.0.0.1:${port}`,
     setProfile: (next) => {
       profile = next;
+    },
+    partition: async (ms) => {
+      partitionedUntil = Date.now() + ms;
+      for (const s of sockets) s.destroy();
+      await new Promise((resolve) => setTimeout(resolve, ms));
     },
     close: async () => {
       for (const s of sockets) s.destroy();

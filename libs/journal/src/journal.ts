@@ -10,11 +10,15 @@ export interface SessionHeader {
   openedAt: number;
 }
 
-/** One tokens event exactly as it was published: a resumed session replays these first. */
+/**
+ * One tokens event exactly as it was published (a resumed session, or a gateway that missed
+ * events, replays these); the last entry of a finished session carries its end.
+ */
 export interface JournalEntry {
   index: number;
   tokens: number[];
   text: string;
+  end?: { finishReason: "stop" | "length"; generatedTokens: number };
 }
 
 export interface SessionRecord {
@@ -62,4 +66,9 @@ export class MemoryJournal implements SessionJournal {
 /** The tokens a record has committed, in order. */
 export function committedTokens(record: SessionRecord): number[] {
   return record.entries.flatMap((e) => e.tokens);
+}
+
+/** The session's end, if it was journalled: it finished, and only its events may be missing. */
+export function journalledEnd(record: SessionRecord): JournalEntry["end"] {
+  return record.entries.find((e) => e.end)?.end;
 }

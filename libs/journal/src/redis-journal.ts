@@ -11,7 +11,12 @@ const headerSchema = z.object({
   sampling: samplingSchema,
   openedAt: z.number(),
 });
-const entrySchema = z.object({ index: z.number().int().nonnegative(), tokens: tokensSchema, text: z.string() });
+const entrySchema = z.object({
+  index: z.number().int().nonnegative(),
+  tokens: tokensSchema,
+  text: z.string(),
+  end: z.object({ finishReason: z.enum(["stop", "length"]), generatedTokens: z.number().int().nonnegative() }).optional(),
+});
 
 /**
  * The session journal in Redis: a header key and a list of entries per session. Each append

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Inject, Injectable } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
-import { SchedulerCancel, SchedulerSubmit, WorkerClose } from "#contracts";
+import { SchedulerCancel, SchedulerSubmit, SessionReplay, WorkerClose } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { emitContract, sendContract, type ContractBus } from "#transport";
@@ -29,6 +29,11 @@ class SessionCanceller {
     this.verifierId = verifierId;
   }
 
+  /** The verifier the session runs on, once opened. */
+  get verifier(): string | null {
+    return this.verifierId;
+  }
+
   finished(): void {
     this.done = true;
   }
@@ -52,14 +57,27 @@ export class OpenCompletion {
     private readonly reader: SessionReader,
     private readonly canceller: SessionCanceller,
     private readonly idleMs: number,
+    private readonly bus: ContractBus,
+    private readonly replayAfterMs: number,
   ) {}
 
-  /** The pieces in order; stopping early (error, timeout, a consumer that quits) cancels. */
+  /**
+   * The pieces in order; stopping early (error, timeout, a consumer that quits) cancels. A
+   * stream that stalls asks the verifier to replay the journalled events from where it stands
+   * (events lost with a restarted nats-server), and gives up after `idleMs` without any.
+   */
   async *pieces(): AsyncGenerator<CompletionPiece> {
     try {
+      let stalled = 0;
       for (;;) {
-        const event = await this.reader.next(this.idleMs);
-        if (!event) throw new HttpApiError(504, `no token from the fleet for ${this.idleMs} ms`, "server_error", "timeout");
+        const event = await this.reader.next(Math.min(this.replayAfterMs, this.idleMs));
+        if (!event) {
+          stalled += Math.min(this.replayAfterMs, this.idleMs);
+          if (stalled >= this.idleMs) throw new HttpApiError(504, `no token from the fleet for ${this.idleMs} ms`, "server_error", "timeout");
+          this.askReplay();
+          continue;
+        }
+        stalled = 0;
         if (event.kind === "error") {
           this.canceller.finished();
           throw fromFleetError(event.error.code, event.error.message, event.error.retryAfterSeconds);
@@ -76,6 +94,12 @@ export class OpenCompletion {
     } finally {
       this.cancel();
     }
+  }
+
+  private askReplay(): void {
+    const verifierId = this.canceller.verifier;
+    if (!verifierId) return;
+    this.bus.request(SessionReplay, verifierId, { sessionId: this.id, fromIndex: this.reader.position }, 2000).catch(() => undefined);
   }
 
   /** The client went away: stop the session and free its verifier and drafter. */
@@ -135,7 +159,7 @@ export class CompletionService {
       if (first.kind !== "opened") throw new HttpApiError(500, `unexpected first session event '${first.kind}'`, "server_error");
       canceller.running(first.verifierId);
       this.log.info({ sessionId: id, model: request.model, promptTokens: first.promptTokens, verifierId: first.verifierId, drafterId: first.drafterId, queued: reply.queued }, "completion started");
-      return new OpenCompletion(id, Math.floor(Date.now() / 1000), first.promptTokens, reader, canceller, this.config.GATEWAY_IDLE_TIMEOUT_MS);
+      return new OpenCompletion(id, Math.floor(Date.now() / 1000), first.promptTokens, reader, canceller, this.config.GATEWAY_IDLE_TIMEOUT_MS, this.bus, this.config.GATEWAY_REPLAY_AFTER_MS);
     } catch (err) {
       onAbort();
       throw err;

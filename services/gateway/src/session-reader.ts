@@ -50,6 +50,11 @@ export class SessionReader {
     return this.ready.shift() ?? null;
   }
 
+  /** Index of the next token event the reader waits for (what a replay starts from). */
+  get position(): number {
+    return this.nextIndex;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -177,7 +177,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       const verifier = await this.opener.openVerifier(job, verifierId, drafterId, resume);
       if (!verifier.ok && verifier.error.code === "worker_busy") return this.requeue({ job, resume }, verifier.error.message);
       if (!verifier.ok) return this.fail(job.sessionId, verifier.error);
-      if (drafterId === null || verifier.finished) return;
+      if (verifier.finished) {
+        // It had finished before its verifier was lost; the new one only replayed its events.
+        this.table.remove(job.sessionId);
+        this.pump();
+        return;
+      }
+      if (drafterId === null) return;
       const drafter = await this.opener.openDrafter(job, verifierId, drafterId, [...verifier.promptTokens, ...verifier.generatedTokens]);
       if (!drafter.ok) {
         // The verifier has it: it goes on alone, and takes another drafter when one is free.

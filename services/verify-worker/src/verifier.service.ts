@@ -5,6 +5,7 @@ import type { Token } from "node-llama-cpp";
 import {
   distributionFromWire,
   SchedulerSessionEnded,
+  SessionReplay,
   SessionStream,
   VerifierAttach,
   VerifierDetach,
@@ -25,7 +26,8 @@ import { admitRound, cutCompletion, isGreedy, type Distribution } from "#specula
 import { emitContract, type ContractBus } from "#transport";
 import { CONTROL_PLANE, KeyedLock, WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
 import { batchingPolicy } from "#batching";
-import { committedTokens, type JournalEntry, type SessionJournal } from "#journal";
+import { committedTokens, journalledEnd, type JournalEntry, type SessionJournal } from "#journal";
+import { SessionLog } from "./session-log.js";
 import { TextStream } from "./text-stream.js";
 import { VerifyBatcher } from "./verify-batcher.js";
 import { VerifierSession } from "./verifier-session.js";
@@ -50,6 +52,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   private subscriptions: Subscription[] = [];
   private watchdog?: NodeJS.Timeout;
   private readonly batcher: VerifyBatcher;
+  private readonly stream: SessionLog;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: VerifyWorkerConfig,
@@ -57,8 +60,9 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
     @Inject(WORKER_MODEL) private readonly target: WorkerModel,
     @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
-    @Inject(SESSION_JOURNAL) private readonly journal: SessionJournal,
+    @Inject(SESSION_JOURNAL) journal: SessionJournal,
   ) {
+    this.stream = new SessionLog(journal, bus, log);
     const limit = config.VERIFY_BATCH_LIMIT || config.MAX_SESSIONS;
     this.batcher = new VerifyBatcher(
       batchingPolicy(config.VERIFY_BATCHING),
@@ -79,6 +83,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       this.bus.serve(VerifierAttach, id, (req) => this.lock.run(req.sessionId, async () => this.attach(req.sessionId, req.drafterId))),
       this.bus.serve(VerifierRelease, id, (req) => this.lock.run(req.sessionId, () => this.release(req.sessionId, req.reason))),
       this.bus.serve(WorkerSessions, id, async () => ({ sessionIds: [...this.sessions.keys()] })),
+      this.bus.serve(SessionReplay, id, async (req) => ({ replayed: await this.stream.replay(req.sessionId, req.fromIndex) })),
     ];
     this.watchdog = setInterval(() => this.dropSilentDrafters(), Math.min(1000, this.config.DRAFTER_SILENCE_MS));
   }
@@ -122,9 +127,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
         },
       };
     }
-    await this.journalled(req.sessionId, () =>
-      this.journal.begin({ sessionId: req.sessionId, model: this.target.loaded.name, promptTokens, maxTokens: req.maxTokens, sampling: req.sampling, openedAt: Date.now() }),
-    );
+    await this.stream.begin({ sessionId: req.sessionId, model: this.target.loaded.name, promptTokens, maxTokens: req.maxTokens, sampling: req.sampling, openedAt: Date.now() });
     const session = await this.start(req.sessionId, promptTokens, [], 0, req.maxTokens, req.sampling, req.drafterId);
     return { ok: true, promptTokens, generatedTokens: [], position: session.model.position, finished: false };
   }
@@ -134,13 +137,15 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
    * tokens, replay the journalled events (the gateway keeps those it lacks, by index), go on.
    */
   private async resume(req: OpenRequest): Promise<ReplyOf<typeof VerifierOpen>> {
-    const record = await this.journal.read(req.sessionId).catch((err: unknown) => {
-      this.log.error({ sessionId: req.sessionId, err: String(err) }, "could not read the session's journal");
-      return null;
-    });
+    const record = await this.stream.read(req.sessionId);
     if (!record) return { ok: false, error: { code: "session_lost", message: `no journal of session ${req.sessionId} to resume from` } };
     const { header, entries } = record;
     const generated = committedTokens(record);
+    if (journalledEnd(record)) {
+      // It had finished before the handover: only its last events may be missing.
+      for (const entry of entries) this.stream.publish(req.sessionId, entry);
+      return { ok: true, promptTokens: header.promptTokens, generatedTokens: generated, position: header.promptTokens.length + generated.length, finished: true };
+    }
     if (header.promptTokens.length + header.maxTokens > this.target.context.contextSize) {
       return { ok: false, error: { code: "prompt_too_long", message: `the session needs ${header.promptTokens.length + header.maxTokens} tokens; this verifier's context holds ${this.target.context.contextSize}` } };
     }
@@ -175,7 +180,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     this.sessions.set(sessionId, session);
     const resumed = replay.length > 0 ? { resumedAt: generated.length } : {};
     this.bus.publish(SessionStream, sessionId, { kind: "opened", sessionId, promptTokens: promptTokens.length, verifierId: this.config.WORKER_ID, drafterId, ...resumed });
-    for (const entry of replay) this.bus.publish(SessionStream, sessionId, { kind: "tokens", sessionId, ...entry });
+    for (const entry of replay) this.stream.publish(sessionId, entry);
     this.log.info({ sessionId, promptTokens: promptTokens.length, drafterId, resumedAt: replay.length > 0 ? generated.length : undefined }, replay.length > 0 ? "session resumed" : "session opened");
     const last = generated.at(-1);
     if (generated.length >= maxTokens || (last !== undefined && session.model.isEndOfGeneration(last))) {
@@ -263,33 +268,19 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     if (cut.emitted.length > 0) {
       const entry = { index, tokens: cut.emitted, text: session.text.delta(session.generated, final) };
       // Journalled before published: whatever the client sees, another verifier can go on from.
-      await this.journalled(session.id, () => this.journal.append(session.id, entry));
-      this.bus.publish(SessionStream, session.id, { kind: "tokens", sessionId: session.id, ...entry });
+      await this.stream.write(session.id, entry);
     }
     if (cut.finishReason) await this.finish(session, cut.finishReason);
     const verifyMs = performance.now() - started;
     return { status: "applied", sessionId: session.id, position, accepted: verdict.accepted, tokens: verdict.tokens, nextPosition: session.model.position, finished: final, verifyMs, batchTokens };
   }
 
-  /** Publishes the end (and any held-back text) and ends the session; under its lock. */
+  /** Journals and publishes the end (and any held-back text) and ends the session; under its lock. */
   private async finish(session: VerifierSession, finishReason: "stop" | "length"): Promise<void> {
-    this.bus.publish(SessionStream, session.id, {
-      kind: "end",
-      sessionId: session.id,
-      finishReason,
-      generatedTokens: session.generated.length,
-      text: session.text.delta(session.generated, true),
-    });
+    const generatedTokens = session.generated.length;
+    const entry: JournalEntry = { index: generatedTokens, tokens: [], text: session.text.delta(session.generated, true), end: { finishReason, generatedTokens } };
+    await this.stream.write(session.id, entry);
     await this.end(session.id, finishReason);
-  }
-
-  /** A journal write that fails (Redis away for long) costs the session its resumability, not its answer. */
-  private async journalled(sessionId: string, write: () => Promise<void>): Promise<void> {
-    try {
-      await write();
-    } catch (err) {
-      this.log.warn({ sessionId, err: String(err) }, "could not journal the session; it goes on, but could not be resumed elsewhere");
-    }
   }
 
   /** Target-only decoding (γ = 0) for a session without a drafter, until one is attached. */
@@ -356,9 +347,9 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     if (!session) return false;
     this.sessions.delete(sessionId);
     session.finished = true;
-    if (error) this.bus.publish(SessionStream, sessionId, { kind: "error", sessionId, error });
+    if (error) this.stream.publishError(sessionId, error);
     await session.model.dispose();
-    this.journal.finish(sessionId).catch((err: unknown) => this.log.warn({ sessionId, err: String(err) }, "could not expire the session's journal"));
+    this.stream.finish(sessionId);
     // A drafter learns of a normal finish from the round's reply; of anything else, from us.
     if (!session.alone && session.drafterId && (reason === "cancelled" || reason === "error")) {
       this.bus.request(WorkerClose, session.drafterId, { sessionId, reason }, 2000).catch(() => undefined);

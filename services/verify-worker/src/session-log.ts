@@ -1,0 +1,70 @@
+import { SessionStream, type RemoteError } from "#contracts";
+import type { JournalEntry, SessionHeader, SessionJournal, SessionRecord } from "#journal";
+import type { Logger } from "#logging";
+import type { ContractBus } from "#transport";
+
+/**
+ * A session's event stream as the verifier writes it: each tokens event (and the end) is
+ * journalled first and published after, so whatever a client saw another verifier can go on
+ * from; journalled events can be published again on request. A journal write that fails (Redis
+ * away for long) costs the session its resumability, not its answer.
+ */
+export class SessionLog {
+  constructor(
+    private readonly journal: SessionJournal,
+    private readonly bus: ContractBus,
+    private readonly log: Logger,
+  ) {}
+
+  async begin(header: SessionHeader): Promise<void> {
+    await this.safely(header.sessionId, () => this.journal.begin(header));
+  }
+
+  read(sessionId: string): Promise<SessionRecord | null> {
+    return this.journal.read(sessionId).catch((err: unknown) => {
+      this.log.error({ sessionId, err: String(err) }, "could not read the session's journal");
+      return null;
+    });
+  }
+
+  /** Journals, then publishes. */
+  async write(sessionId: string, entry: JournalEntry): Promise<void> {
+    await this.safely(sessionId, () => this.journal.append(sessionId, entry));
+    this.publish(sessionId, entry);
+  }
+
+  /** A journal entry as its event: tokens, or the end. */
+  publish(sessionId: string, entry: JournalEntry): void {
+    if (entry.end) {
+      this.bus.publish(SessionStream, sessionId, { kind: "end", sessionId, finishReason: entry.end.finishReason, generatedTokens: entry.end.generatedTokens, text: entry.text });
+    } else if (entry.tokens.length > 0) {
+      this.bus.publish(SessionStream, sessionId, { kind: "tokens", sessionId, index: entry.index, tokens: entry.tokens, text: entry.text });
+    }
+  }
+
+  publishError(sessionId: string, error: RemoteError): void {
+    this.bus.publish(SessionStream, sessionId, { kind: "error", sessionId, error });
+  }
+
+  /** Publishes again the journalled events from `fromIndex` on (readers drop what they have); returns how many. */
+  async replay(sessionId: string, fromIndex: number): Promise<number> {
+    const record = await this.read(sessionId);
+    const entries = record?.entries.filter((e) => e.index >= fromIndex) ?? [];
+    for (const entry of entries) this.publish(sessionId, entry);
+    if (entries.length > 0) this.log.info({ sessionId, fromIndex, events: entries.length }, "replayed journalled events");
+    return entries.length;
+  }
+
+  /** The session ended: its journal expires after a while. */
+  finish(sessionId: string): void {
+    this.journal.finish(sessionId).catch((err: unknown) => this.log.warn({ sessionId, err: String(err) }, "could not expire the session's journal"));
+  }
+
+  private async safely(sessionId: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.log.warn({ sessionId, err: String(err) }, "could not journal the session; it goes on, but could not be resumed elsewhere");
+    }
+  }
+}
