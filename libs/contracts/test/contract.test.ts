@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DrafterOpen, SchedulerSubmit, SessionStream, VerifyRound, decodeBytes, decodeWith, subjectFor } from "#contracts";
+import { ANY_ID, DrafterOpen, SchedulerSubmit, SessionStream, VerifyRound, decodeBytes, decodeWith, subjectFor } from "#contracts";
 
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
@@ -97,11 +97,15 @@ describe("subjectFor", () => {
     });
   }
 
-  for (const id of ["", "a.b", "*", ">", "a b", "v1.>"]) {
+  for (const id of ["", "a.b", "**", ">", "a b", "v1.>"]) {
     it(`rejects id ${JSON.stringify(id)}`, () => {
       assert.throws(() => subjectFor(VerifyRound, id), { message: `invalid subject id '${id}': use letters, digits, '-' and '_'` });
     });
   }
+
+  it("ANY_ID subscribes to every worker's or session's subject", () => {
+    assert.equal(subjectFor(SessionStream, ANY_ID), "specfleet.session.*.events");
+  });
 
   it("a subject without {id} is returned as is", () => {
     assert.equal(subjectFor(SchedulerSubmit, "ignored.*"), "specfleet.scheduler.submit");

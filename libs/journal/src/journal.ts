@@ -30,10 +30,16 @@ export interface SessionRecord {
  * The durable record of each session's committed tokens, written by its verifier before the
  * tokens are published: if the verifier dies, another one reads it back, replays the events
  * the gateway may have missed and goes on from the last committed token.
+ *
+ * Each session has one owner, the verifier writing it. A verifier taking a session over claims
+ * it; an append by any other verifier is refused (`false`): a verifier that was only cut off,
+ * not dead, learns that the session has moved on without it and stops (a fencing token).
  */
 export interface SessionJournal {
-  begin(header: SessionHeader): Promise<void>;
-  append(sessionId: string, entry: JournalEntry): Promise<void>;
+  begin(header: SessionHeader, owner: string): Promise<void>;
+  claim(sessionId: string, owner: string): Promise<void>;
+  /** Appends when `owner` still owns the session; false otherwise, and nothing is written. */
+  append(sessionId: string, entry: JournalEntry, owner: string): Promise<boolean>;
   read(sessionId: string): Promise<SessionRecord | null>;
   /** The session ended: its record is kept a while (a late resume finds it finished), then dropped. */
   finish(sessionId: string): Promise<void>;
@@ -41,16 +47,23 @@ export interface SessionJournal {
 
 /** In-process journal, for unit tests and the simulator. */
 export class MemoryJournal implements SessionJournal {
-  private readonly records = new Map<string, SessionRecord>();
+  private readonly records = new Map<string, SessionRecord & { owner: string }>();
 
-  async begin(header: SessionHeader): Promise<void> {
-    if (!this.records.has(header.sessionId)) this.records.set(header.sessionId, { header, entries: [] });
+  async begin(header: SessionHeader, owner: string): Promise<void> {
+    if (!this.records.has(header.sessionId)) this.records.set(header.sessionId, { header, entries: [], owner });
   }
 
-  async append(sessionId: string, entry: JournalEntry): Promise<void> {
+  async claim(sessionId: string, owner: string): Promise<void> {
+    const record = this.records.get(sessionId);
+    if (record) record.owner = owner;
+  }
+
+  async append(sessionId: string, entry: JournalEntry, owner: string): Promise<boolean> {
     const record = this.records.get(sessionId);
     if (!record) throw new Error(`no journal for session ${sessionId}`);
+    if (record.owner !== owner) return false;
     record.entries.push(entry);
+    return true;
   }
 
   async read(sessionId: string): Promise<SessionRecord | null> {

@@ -3,6 +3,13 @@ import { z } from "zod";
 import { samplingSchema, tokensSchema } from "#contracts";
 import type { JournalEntry, SessionHeader, SessionJournal, SessionRecord } from "./journal.js";
 
+const DAY_SECONDS = 24 * 3600;
+const APPEND_IF_OWNER = `
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call("RPUSH", KEYS[2], ARGV[2])
+redis.call("EXPIRE", KEYS[2], ${24 * 3600})
+return 1`;
+
 const headerSchema = z.object({
   sessionId: z.string(),
   model: z.string(),
@@ -19,9 +26,10 @@ const entrySchema = z.object({
 });
 
 /**
- * The session journal in Redis: a header key and a list of entries per session. Each append
- * is one RPUSH, acknowledged before the verifier publishes the tokens (with redis-server's
- * append-only file on, they survive its restart too). A finished session's keys expire.
+ * The session journal in Redis: a header, an owner and a list of entries per session. Each
+ * append is one script (owner check, then RPUSH), acknowledged before the verifier publishes the
+ * tokens (with redis-server's append-only file on, they survive its restart too). A finished
+ * session's keys expire.
  */
 export class RedisJournal implements SessionJournal {
   constructor(
@@ -30,13 +38,19 @@ export class RedisJournal implements SessionJournal {
     private readonly prefix = "specfleet:journal",
   ) {}
 
-  async begin(header: SessionHeader): Promise<void> {
+  async begin(header: SessionHeader, owner: string): Promise<void> {
     // NX: a verifier resuming the session must not overwrite the original header.
-    await this.redis.set(this.headerKey(header.sessionId), JSON.stringify(header), "EX", 24 * 3600, "NX");
+    await this.redis.multi().set(this.headerKey(header.sessionId), JSON.stringify(header), "EX", DAY_SECONDS, "NX").set(this.ownerKey(header.sessionId), owner, "EX", DAY_SECONDS).exec();
   }
 
-  async append(sessionId: string, entry: JournalEntry): Promise<void> {
-    await this.redis.rpush(this.entriesKey(sessionId), JSON.stringify(entry));
+  async claim(sessionId: string, owner: string): Promise<void> {
+    await this.redis.set(this.ownerKey(sessionId), owner, "EX", DAY_SECONDS);
+  }
+
+  async append(sessionId: string, entry: JournalEntry, owner: string): Promise<boolean> {
+    // Check-and-append in one step: an owner that lost the session writes nothing.
+    const appended = await this.redis.eval(APPEND_IF_OWNER, 2, this.ownerKey(sessionId), this.entriesKey(sessionId), owner, JSON.stringify(entry));
+    return appended === 1;
   }
 
   async read(sessionId: string): Promise<SessionRecord | null> {
@@ -49,11 +63,20 @@ export class RedisJournal implements SessionJournal {
   }
 
   async finish(sessionId: string): Promise<void> {
-    await this.redis.multi().expire(this.headerKey(sessionId), this.keepFinishedSeconds).expire(this.entriesKey(sessionId), this.keepFinishedSeconds).exec();
+    await this.redis
+      .multi()
+      .expire(this.headerKey(sessionId), this.keepFinishedSeconds)
+      .expire(this.entriesKey(sessionId), this.keepFinishedSeconds)
+      .expire(this.ownerKey(sessionId), this.keepFinishedSeconds)
+      .exec();
   }
 
   private headerKey(sessionId: string): string {
     return `${this.prefix}:${sessionId}:header`;
+  }
+
+  private ownerKey(sessionId: string): string {
+    return `${this.prefix}:${sessionId}:owner`;
   }
 
   private entriesKey(sessionId: string): string {

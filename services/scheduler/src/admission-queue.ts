@@ -6,6 +6,8 @@ import type { Logger } from "#logging";
 export interface Waiting {
   job: CompletionJob;
   resume: boolean;
+  /** When it started waiting (the deadline counts from here). */
+  since: number;
 }
 
 const QUEUE_NAME = "specfleet-admission";
@@ -41,7 +43,8 @@ export class AdmissionQueue {
         await queue.remove(String(stored.id)).catch(() => undefined);
         continue;
       }
-      admission.insert({ job: parsed.data, resume: Boolean((stored.data as { resume?: unknown }).resume) });
+      const data = stored.data as { resume?: unknown; since?: unknown };
+      admission.insert({ job: parsed.data, resume: Boolean(data.resume), since: typeof data.since === "number" ? data.since : parsed.data.submittedAt });
     }
     if (admission.size > 0) log.info({ waiting: admission.size }, "queued requests restored");
     return admission;

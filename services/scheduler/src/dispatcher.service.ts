@@ -89,7 +89,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         error: { code: "queue_full", message: `the fleet is busy and ${this.queue.size} requests are waiting; retry shortly`, retryAfterSeconds: this.config.SCHEDULER_RETRY_AFTER_S },
       };
     }
-    await this.queue.add({ job, resume: false });
+    await this.queue.add({ job, resume: false, since: Date.now() });
     this.log.info({ sessionId: job.sessionId, model: job.model, priority: job.priority, decision: decision.kind }, "request admitted");
     this.pump();
     return { ok: true, sessionId: job.sessionId, queued: this.queue.has(job.sessionId) };
@@ -105,11 +105,17 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
    */
   fleetChanged(): void {
     const workers = new Map(this.fleet.workers().map((w) => [w.workerId, w]));
-    const gone = (id: string | null) => id !== null && (workers.get(id)?.state ?? "lost") === "lost";
     const draining = (id: string | null) => id !== null && workers.get(id)?.state === "draining";
     for (const session of this.table.all()) {
       const { sessionId } = session.job;
       if (this.moving.has(sessionId)) continue;
+      // Lost, or restarted since the session was placed on it (then it no longer holds the session).
+      const gone = (id: string | null) => {
+        if (id === null) return false;
+        const worker = workers.get(id);
+        const placedOn = session.startedAt[id];
+        return !worker || worker.state === "lost" || (placedOn !== undefined && worker.startedAt !== placedOn);
+      };
       if (gone(session.verifierId)) void this.track(sessionId, this.moveVerifier(session, "verifier lost", false));
       else if (draining(session.verifierId)) void this.track(sessionId, this.moveVerifier(session, "verifier draining", true));
       else if (gone(session.drafterId)) void this.track(sessionId, this.replaceDrafter(session, "drafter lost", false));
@@ -140,7 +146,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     const now = Date.now();
     for (const waiting of [...this.queue.entries()]) {
       const { job } = waiting;
-      if (!waiting.resume && now - job.submittedAt > this.config.SCHEDULER_QUEUE_TIMEOUT_MS) {
+      if (now - waiting.since > this.config.SCHEDULER_QUEUE_TIMEOUT_MS) {
         void this.queue.take(job.sessionId);
         this.publishError(job.sessionId, {
           code: "queue_timeout",
@@ -150,7 +156,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         continue;
       }
       const decision = this.decide(job);
-      if (decision.kind === "wait") continue;
+      // A running session waits for its model's verifiers to come back (a partition, a restart).
+      if (decision.kind === "wait" || (decision.kind === "none" && waiting.resume)) continue;
       void this.queue.take(job.sessionId);
       if (decision.kind === "none") {
         this.publishError(job.sessionId, { code: decision.code, message: decision.reason });
@@ -158,7 +165,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       }
       const drafterId = decision.kind === "pair" ? decision.drafterId : null;
       if (decision.kind === "alone") this.log.warn({ sessionId: job.sessionId, verifierId: decision.verifierId, reason: decision.reason }, "target-only session");
-      this.table.place({ job, verifierId: decision.verifierId, drafterId, placedAt: Date.now(), wantsDrafter: job.window !== 0 });
+      this.table.place({ job, verifierId: decision.verifierId, drafterId, placedAt: Date.now(), wantsDrafter: job.window !== 0, startedAt: this.startedAt(decision.verifierId, drafterId) });
       void this.track(job.sessionId, this.open(job, decision.verifierId, drafterId, waiting.resume));
     }
   }
@@ -175,7 +182,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private async open(job: CompletionJob, verifierId: string, drafterId: string | null, resume: boolean): Promise<void> {
     try {
       const verifier = await this.opener.openVerifier(job, verifierId, drafterId, resume);
-      if (!verifier.ok && verifier.error.code === "worker_busy") return this.requeue({ job, resume }, verifier.error.message);
+      if (!verifier.ok && verifier.error.code === "worker_busy") return this.requeue({ job, resume, since: Date.now() }, verifier.error.message);
       if (!verifier.ok) return this.fail(job.sessionId, verifier.error);
       if (verifier.finished) {
         // It had finished before its verifier was lost; the new one only replayed its events.
@@ -195,6 +202,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       this.log.info({ sessionId: job.sessionId, verifierId, drafterId, promptTokens: verifier.promptTokens.length, resumedAt: resume ? verifier.generatedTokens.length : undefined }, resume ? "session resumed" : "session opened");
     } catch (err) {
       await this.opener.close(verifierId, job.sessionId, "open failed");
+      // A running session is not given up for one unreachable verifier: it waits for another.
+      if (resume) return this.requeue({ job, resume, since: Date.now() }, `resume failed: ${(err as Error).message}`);
       this.fail(job.sessionId, { code: "internal", message: `could not open the session: ${(err as Error).message}` });
     }
   }
@@ -214,7 +223,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       return;
     }
     this.table.remove(sessionId);
-    await this.queue.add({ job: session.job, resume: true });
+    await this.queue.add({ job: session.job, resume: true, since: Date.now() });
     this.pump();
   }
 
@@ -233,13 +242,20 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private async giveDrafter(session: PlacedSession): Promise<void> {
     const decision = this.decide(session.job, session.verifierId);
     if (decision.kind !== "pair") return;
-    this.table.setDrafter(session.job.sessionId, decision.drafterId);
+    this.table.setDrafter(session.job.sessionId, decision.drafterId, this.startedAt(decision.drafterId)[decision.drafterId]);
     const attached = await this.opener.attachDrafter(session.job, session.verifierId, decision.drafterId).catch((err: unknown) => {
       this.log.warn({ sessionId: session.job.sessionId, err: String(err) }, "could not attach a drafter");
       return false;
     });
     if (!attached) this.table.setDrafter(session.job.sessionId, null);
     else this.log.info({ sessionId: session.job.sessionId, verifierId: session.verifierId, drafterId: decision.drafterId }, "drafter attached");
+  }
+
+  /** When these workers started, as the registry knows it now. */
+  private startedAt(...ids: Array<string | null>): Record<string, number> {
+    const started: Record<string, number> = {};
+    for (const worker of this.fleet.workers()) if (ids.includes(worker.workerId)) started[worker.workerId] = worker.startedAt;
+    return started;
   }
 
   /** Runs a recovery step for a session, one at a time; the next fleet event sees the result. */

@@ -11,6 +11,7 @@ const placedSchema = z.object({
   drafterId: z.string().nullable(),
   placedAt: z.number(),
   wantsDrafter: z.boolean(),
+  startedAt: z.record(z.string(), z.number()).default({}),
 });
 
 /**

@@ -7,6 +7,11 @@ export interface PlacedSession {
   placedAt: number;
   /** Speculation wanted (not a request for γ = 0): a session alone takes a drafter when one is free. */
   wantsDrafter: boolean;
+  /**
+   * When each worker had started when the session was placed on it: a worker that restarted
+   * since (even too fast to be seen lost) no longer holds the session.
+   */
+  startedAt: Record<string, number>;
 }
 
 /** Where the table is mirrored (Redis in the scheduler; nothing in unit tests). */
@@ -34,10 +39,11 @@ export class SessionTable {
   }
 
   /** The session's drafter changes; null: it goes on alone (target-only), the drafter's slot is free. */
-  setDrafter(sessionId: string, drafterId: string | null): void {
+  setDrafter(sessionId: string, drafterId: string | null, startedAt?: number): void {
     const session = this.sessions.get(sessionId);
     if (!session) return;
     session.drafterId = drafterId;
+    if (drafterId !== null && startedAt !== undefined) session.startedAt[drafterId] = startedAt;
     this.mirror?.save(session);
   }
 

@@ -14,10 +14,17 @@ export class SessionLog {
     private readonly journal: SessionJournal,
     private readonly bus: ContractBus,
     private readonly log: Logger,
+    /** This verifier: the journal's owner of the sessions it writes. */
+    private readonly owner: string,
   ) {}
 
   async begin(header: SessionHeader): Promise<void> {
-    await this.safely(header.sessionId, () => this.journal.begin(header));
+    await this.safely(header.sessionId, () => this.journal.begin(header, this.owner), undefined);
+  }
+
+  /** Takes a session over: from now on only this verifier may write it. */
+  async claim(sessionId: string): Promise<void> {
+    await this.safely(sessionId, () => this.journal.claim(sessionId, this.owner), undefined);
   }
 
   read(sessionId: string): Promise<SessionRecord | null> {
@@ -27,10 +34,14 @@ export class SessionLog {
     });
   }
 
-  /** Journals, then publishes. */
-  async write(sessionId: string, entry: JournalEntry): Promise<void> {
-    await this.safely(sessionId, () => this.journal.append(sessionId, entry));
-    this.publish(sessionId, entry);
+  /**
+   * Journals, then publishes; false when another verifier has taken the session over (this one
+   * was cut off and presumed lost): nothing is written or published, and the caller lets go.
+   */
+  async write(sessionId: string, entry: JournalEntry): Promise<boolean> {
+    const ours = await this.safely(sessionId, () => this.journal.append(sessionId, entry, this.owner), true);
+    if (ours) this.publish(sessionId, entry);
+    return ours;
   }
 
   /** A journal entry as its event: tokens, or the end. */
@@ -60,11 +71,12 @@ export class SessionLog {
     this.journal.finish(sessionId).catch((err: unknown) => this.log.warn({ sessionId, err: String(err) }, "could not expire the session's journal"));
   }
 
-  private async safely(sessionId: string, write: () => Promise<void>): Promise<void> {
+  private async safely<T>(sessionId: string, write: () => Promise<T>, otherwise: T): Promise<T> {
     try {
-      await write();
+      return await write();
     } catch (err) {
       this.log.warn({ sessionId, err: String(err) }, "could not journal the session; it goes on, but could not be resumed elsewhere");
+      return otherwise;
     }
   }
 }

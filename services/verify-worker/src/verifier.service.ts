@@ -62,7 +62,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
     @Inject(SESSION_JOURNAL) journal: SessionJournal,
   ) {
-    this.stream = new SessionLog(journal, bus, log);
+    this.stream = new SessionLog(journal, bus, log, config.WORKER_ID);
     const limit = config.VERIFY_BATCH_LIMIT || config.MAX_SESSIONS;
     this.batcher = new VerifyBatcher(
       batchingPolicy(config.VERIFY_BATCHING),
@@ -149,6 +149,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     if (header.promptTokens.length + header.maxTokens > this.target.context.contextSize) {
       return { ok: false, error: { code: "prompt_too_long", message: `the session needs ${header.promptTokens.length + header.maxTokens} tokens; this verifier's context holds ${this.target.context.contextSize}` } };
     }
+    await this.stream.claim(req.sessionId);
     const sent = entries.reduce((sum, e) => sum + e.text.length, 0);
     const session = await this.start(req.sessionId, header.promptTokens, generated, sent, header.maxTokens, header.sampling, req.drafterId, entries);
     return { ok: true, promptTokens: header.promptTokens, generatedTokens: generated, position: session.model.position, finished: session.finished };
@@ -268,7 +269,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     if (cut.emitted.length > 0) {
       const entry = { index, tokens: cut.emitted, text: session.text.delta(session.generated, final) };
       // Journalled before published: whatever the client sees, another verifier can go on from.
-      await this.stream.write(session.id, entry);
+      if (!(await this.stream.write(session.id, entry))) return this.fenced(session);
     }
     if (cut.finishReason) await this.finish(session, cut.finishReason);
     const verifyMs = performance.now() - started;
@@ -279,8 +280,18 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   private async finish(session: VerifierSession, finishReason: "stop" | "length"): Promise<void> {
     const generatedTokens = session.generated.length;
     const entry: JournalEntry = { index: generatedTokens, tokens: [], text: session.text.delta(session.generated, true), end: { finishReason, generatedTokens } };
-    await this.stream.write(session.id, entry);
+    if (!(await this.stream.write(session.id, entry))) {
+      await this.fenced(session);
+      return;
+    }
     await this.end(session.id, finishReason);
+  }
+
+  /** Another verifier took the session over while this one was cut off: let go without a word. */
+  private async fenced(session: VerifierSession): Promise<VerifyReply> {
+    this.log.warn({ sessionId: session.id }, "another verifier has taken the session over; letting go");
+    await this.release(session.id, "taken over");
+    return this.rejected(session.id, { code: "session_lost", message: "the session moved to another verifier" });
   }
 
   /** Target-only decoding (γ = 0) for a session without a drafter, until one is attached. */
