@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { connect, type NatsConnection } from "nats";
 import pino from "pino";
-import { ANY_ID, RoundReports, SessionStream, type RoundReport, type SessionEvent } from "#contracts";
+import { ANY_ID, RoundReports, SessionStream, WorkerPower, type RoundReport, type SessionEvent } from "#contracts";
 import { startLatencyProxy, startNats, startRedis, type LatencyProxy, type LocalFleet, type ServerHandle } from "#infra";
 import { ContractBus } from "#transport";
 import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
@@ -29,6 +29,7 @@ describe("failover mid-stream", () => {
   let reference: Map<string, ReferenceCompletion>;
   const events = new Map<string, SessionEvent[]>();
   const rounds: RoundReport[] = [];
+  let power: (workerId: string, level: number) => Promise<unknown>;
 
   before(async () => {
     reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
@@ -44,12 +45,17 @@ describe("failover mid-stream", () => {
       drafters: ["drafter-1", "drafter-2", "drafter-3"].map((id) => ({ id, env: throughProxy })),
       maxSessions: 4,
       window: 4,
-      serviceEnv: { registry: { REGISTRY_LOST_AFTER_MS: "1500", REGISTRY_DEGRADED_AFTER_MS: "1200" }, "draft-worker": { VERIFY_TIMEOUT_MS: "3000" } },
+      serviceEnv: {
+        registry: { REGISTRY_LOST_AFTER_MS: "1500", REGISTRY_DEGRADED_AFTER_MS: "1200" },
+        scheduler: { SCHEDULER_REBALANCE_MS: "500" },
+        "draft-worker": { VERIFY_TIMEOUT_MS: "3000" },
+      },
     });
     nc = await connect({ servers: nats.url });
     const bus = new ContractBus(nc, pino({ level: "silent" }));
     bus.subscribe(SessionStream, ANY_ID, (event) => events.set(event.sessionId, [...(events.get(event.sessionId) ?? []), event]));
     bus.subscribe(RoundReports, "", (report) => rounds.push(report));
+    power = (workerId, level) => bus.request(WorkerPower, workerId, { source: "battery", level }, 2000);
     await nc.flush();
   });
 
@@ -110,6 +116,20 @@ describe("failover mid-stream", () => {
     const drafters = new Set(rounds.filter((r) => r.sessionId === sessionId).map((r) => r.drafterId));
     assert.ok(drafters.has(killed));
     assert.ok(drafters.size >= 2, `rounds by ${[...drafters].join(", ")}: another drafter took over`);
+  });
+
+  it("a drafter going on low battery: the scheduler re-pairs the session with another drafter", async () => {
+    const prompt = PROMPTS[0]!;
+    let drained = "";
+    const { result, sessionId } = await streamAndStrike(prompt, 30, async (opened) => {
+      drained = opened.drafterId!;
+      await power(drained, 0.05);
+    });
+    assertIdentical(result, prompt);
+    const drafters = rounds.filter((r) => r.sessionId === sessionId).map((r) => r.drafterId);
+    assert.equal(drafters[0], drained);
+    assert.notEqual(drafters.at(-1), drained, `rounds by ${[...new Set(drafters)].join(", ")}: the session left the drafter on battery`);
+    await power(drained, 1);
   });
 
   it("a drained verifier hands its session to another without losing a token", async () => {

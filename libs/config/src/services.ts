@@ -31,6 +31,8 @@ export const schedulerConfigSchema = z.object({
   SCHEDULER_QUEUE_TIMEOUT_MS: intVar(120_000, 100),
   /** The Retry-After the gateway sends with 429 and queue timeouts. */
   SCHEDULER_RETRY_AFTER_S: intVar(2, 0, 3600),
+  /** How often running sessions are re-evaluated for a better pair (0: never). */
+  SCHEDULER_REBALANCE_MS: intVar(5000, 0),
 });
 export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
 

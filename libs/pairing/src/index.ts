@@ -14,6 +14,7 @@ export { roundRobin } from "./round-robin.js";
 export { shortestQueue } from "./shortest-queue.js";
 export { powerOfTwo } from "./power-of-two.js";
 export { loadAware, predictPairRate, verifyCostLine, LOAD_AWARE_DEFAULTS, type LoadAwareOptions } from "./load-aware.js";
+export { rebalanceMoves, REBALANCE_DEFAULTS, type LiveSession, type Move, type RebalanceOptions } from "./rebalance.js";
 
 /** Policies by the name used in configuration (PAIRING_POLICY); each call makes a fresh one (round-robin keeps turns). */
 export const pairingPolicies = {

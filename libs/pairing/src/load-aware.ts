@@ -44,7 +44,7 @@ export function predictPairRate(pair: CandidatePair, context: PairingContext = {
   return bestWindow({ acceptance, draftMsPerToken, roundTripMs, verifyMs: (window) => a + b * sharing * (window + 1) }, options.maxWindow).tokensPerSecond;
 }
 
-const onLowBattery = (drafter: WorkerView, threshold: number) =>
+export const onLowBattery = (drafter: WorkerView, threshold: number) =>
   drafter.power?.source === "battery" && drafter.power.level !== null && drafter.power.level < threshold;
 
 /**

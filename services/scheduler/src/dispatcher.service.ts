@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { SessionStream, WorkerSessions, type CompletionJob, type RemoteError, type SubmitReply } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
-import { createPairingPolicy, type PairingDecision, type PairingPolicy } from "#pairing";
+import { createPairingPolicy, rebalanceMoves, type LiveSession, type PairingDecision, type PairingPolicy } from "#pairing";
 import type { ContractBus } from "#transport";
 import { FleetViewService } from "./fleet-view.service.js";
 import { SessionOpener } from "./session-opener.js";
@@ -21,6 +21,9 @@ import { SCHEDULER_CONFIG, SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
  * sessions (Redis): a restarted scheduler serves the queue and keeps recovering the sessions.
  * The scheduler stays out of the rounds.
  */
+/** For estimating a session's progress when re-pairing: a conservative decode rate. */
+const ASSUMED_TOKENS_PER_SECOND = 20;
+
 @Injectable()
 export class DispatcherService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly policy: PairingPolicy;
@@ -29,6 +32,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private readonly table: SessionTable;
   private readonly opener: SessionOpener;
   private expiry?: NodeJS.Timeout;
+  private rebalancer?: NodeJS.Timeout;
   /** Sessions being moved or given a drafter right now: the next fleet event leaves them be. */
   private readonly moving = new Set<string>();
 
@@ -55,11 +59,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       this.log.info({ sessions: this.table.size }, "running sessions restored");
     }
     this.expiry = setInterval(() => this.pump(), 1000);
+    if (this.config.SCHEDULER_REBALANCE_MS > 0) this.rebalancer = setInterval(() => this.rebalance(), this.config.SCHEDULER_REBALANCE_MS);
     this.pump();
   }
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.expiry);
+    clearInterval(this.rebalancer);
     await this.queue?.close();
     await this.store.close();
   }
@@ -249,6 +255,58 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     });
     if (!attached) this.table.setDrafter(session.job.sessionId, null);
     else this.log.info({ sessionId: session.job.sessionId, verifierId: session.verifierId, drafterId: decision.drafterId }, "drafter attached");
+  }
+
+  /**
+   * Re-pairs running sessions whose pair has become a poor one (a slowed or low-battery
+   * drafter, a crowded verifier, a fallen acceptance) when the predicted gain outweighs the
+   * cost of moving (libs/pairing `rebalanceMoves`). The scheduler does not follow each
+   * session's progress: it estimates it from the time since placement.
+   */
+  private rebalance(): void {
+    if (!this.fleet.known) return;
+    const { views, context } = this.fleet.pairingInputs((id) => this.table.loadOf(id));
+    const now = Date.now();
+    const live: LiveSession[] = this.table
+      .all()
+      .filter((s) => s.drafterId !== null && !this.moving.has(s.job.sessionId))
+      .map((s) => {
+        const generated = Math.min(s.job.maxTokens, ((now - s.placedAt) / 1000) * ASSUMED_TOKENS_PER_SECOND);
+        return {
+          sessionId: s.job.sessionId,
+          request: { model: s.job.model },
+          verifierId: s.verifierId,
+          drafterId: s.drafterId,
+          committedTokens: Math.ceil(s.job.prompt.length / 4 + generated),
+          remainingTokens: Math.max(0, s.job.maxTokens - generated),
+        };
+      });
+    for (const move of rebalanceMoves(live, views, context)) {
+      const session = this.table.get(move.sessionId);
+      if (!session) continue;
+      this.log.info({ ...move, fromVerifier: session.verifierId, fromDrafter: session.drafterId }, "re-pairing a session");
+      if (move.verifierId === session.verifierId) void this.track(move.sessionId, this.switchDrafter(session, move.drafterId));
+      else void this.track(move.sessionId, this.moveTo(session, move.verifierId, move.drafterId));
+    }
+  }
+
+  /** The session's verifier stays; its drafter is replaced by `drafterId`. */
+  private async switchDrafter(session: PlacedSession, drafterId: string): Promise<void> {
+    const { sessionId } = session.job;
+    const old = session.drafterId!;
+    await this.opener.close(old, sessionId, "re-paired");
+    await this.opener.detach(session.verifierId, sessionId, old, "re-paired");
+    this.table.setDrafter(sessionId, drafterId, this.startedAt(drafterId)[drafterId]);
+    if (!(await this.opener.attachDrafter(session.job, session.verifierId, drafterId))) this.table.setDrafter(sessionId, null);
+  }
+
+  /** The session moves to another verifier (and drafter): released, then resumed there from its journal. */
+  private async moveTo(session: PlacedSession, verifierId: string, drafterId: string): Promise<void> {
+    const { sessionId } = session.job;
+    if (session.drafterId) await this.opener.close(session.drafterId, sessionId, "re-paired");
+    if (!(await this.opener.release(session.verifierId, sessionId, "re-paired"))) return;
+    this.table.place({ ...session, verifierId, drafterId, startedAt: this.startedAt(verifierId, drafterId) });
+    await this.open(session.job, verifierId, drafterId, true);
   }
 
   /** When these workers started, as the registry knows it now. */

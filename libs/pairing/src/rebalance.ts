@@ -1,0 +1,96 @@
+import { candidatePairs } from "./candidates.js";
+import { LOAD_AWARE_DEFAULTS, onLowBattery, predictPairRate, verifyCostLine, type LoadAwareOptions } from "./load-aware.js";
+import type { CandidatePair, PairingContext, PairingRequest, WorkerView } from "./types.js";
+
+/** A running session as the rebalancer sees it. */
+export interface LiveSession {
+  sessionId: string;
+  request: PairingRequest;
+  verifierId: string;
+  /** null: decoding alone at its verifier. */
+  drafterId: string | null;
+  /** Prompt and generated tokens so far: what a new worker must prefill. */
+  committedTokens: number;
+  /** Tokens still to generate (an estimate). */
+  remainingTokens: number;
+}
+
+export interface Move {
+  sessionId: string;
+  verifierId: string;
+  drafterId: string;
+  /** Predicted tokens/s now and after the move. */
+  from: number;
+  to: number;
+  /** Predicted ms saved over the rest of the session, net of the move's cost. */
+  savedMs: number;
+}
+
+export interface RebalanceOptions extends LoadAwareOptions {
+  /** Move only for at least this relative gain in predicted rate (hysteresis). */
+  minGain: number;
+  /** …and when the time saved is this many times the cost of moving. */
+  costFactor: number;
+  /** At most this many moves per call, best first (no herd onto one idle worker). */
+  maxMoves: number;
+}
+
+export const REBALANCE_DEFAULTS: RebalanceOptions = { ...LOAD_AWARE_DEFAULTS, minGain: 0.2, costFactor: 2, maxMoves: 1 };
+
+/**
+ * Which live sessions to re-pair now: for each, the predicted rate of its pair (libs/pairing's
+ * load-aware prediction, the session itself not counted as load) against the best free pair's;
+ * a session moves when the gain is at least `minGain` and the time it saves over its remaining
+ * tokens outweighs, `costFactor` times over, the cost of moving: the new verifier prefilling
+ * the committed tokens (a + b·n from its profile), or for a drafter-only move the new drafter
+ * prefilling them (about a quarter of drafting them one by one). A drafter that slowed down, or
+ * whose pair's acceptance fell, shows up as a lower predicted rate; one on low battery counts
+ * at half its rate, and is never a destination.
+ */
+export function rebalanceMoves(
+  sessions: readonly LiveSession[],
+  fleet: readonly WorkerView[],
+  context: PairingContext = {},
+  options: RebalanceOptions = REBALANCE_DEFAULTS,
+): Move[] {
+  const moves: Move[] = [];
+  const byId = new Map(fleet.map((w) => [w.id, w]));
+  for (const session of sessions) {
+    const verifier = byId.get(session.verifierId);
+    const drafter = session.drafterId === null ? undefined : byId.get(session.drafterId);
+    if (!verifier || !drafter) continue; // lost workers are failover's business, lone sessions the attacher's
+    // A drafter on low battery should be left: staying there counts as half its rate.
+    const battery = onLowBattery(drafter, options.lowBattery) ? 0.5 : 1;
+    const current = battery * predictPairRate({ verifier: without(verifier), drafter: without(drafter) }, context, options);
+    const candidates = candidatePairs(fleet, session.request);
+    if (!Array.isArray(candidates)) continue;
+    let best: { pair: CandidatePair; rate: number; costMs: number } | null = null;
+    for (const pair of candidates) {
+      if (pair.verifier.id === verifier.id && pair.drafter.id === drafter.id) continue;
+      if (onLowBattery(pair.drafter, options.lowBattery)) continue;
+      // Staying on one of its workers: the session's own load there does not count.
+      const own = (w: WorkerView) => (w.id === verifier.id || w.id === drafter.id ? without(w) : w);
+      const rate = predictPairRate({ verifier: own(pair.verifier), drafter: own(pair.drafter) }, context, options);
+      const costMs = moveCostMs(session, pair, verifier.id);
+      if (!best || rate > best.rate) best = { pair, rate, costMs };
+    }
+    if (!best || best.rate < current * (1 + options.minGain)) continue;
+    const savedMs = session.remainingTokens * (1000 / current - 1000 / best.rate) - best.costMs;
+    if (savedMs <= best.costMs * (options.costFactor - 1)) continue;
+    moves.push({ sessionId: session.sessionId, verifierId: best.pair.verifier.id, drafterId: best.pair.drafter.id, from: current, to: best.rate, savedMs });
+  }
+  return moves.sort((a, b) => b.savedMs - a.savedMs).slice(0, options.maxMoves);
+}
+
+/** The session's own load on a worker does not count against staying there. */
+function without(worker: WorkerView): WorkerView {
+  return { ...worker, activeSessions: Math.max(0, worker.activeSessions - 1) };
+}
+
+function moveCostMs(session: LiveSession, pair: CandidatePair, currentVerifier: string): number {
+  if (pair.verifier.id !== currentVerifier) {
+    const { a, b } = verifyCostLine(pair.verifier);
+    return a + b * session.committedTokens;
+  }
+  return ((pair.drafter.profile?.draftMsPerToken ?? 1) * session.committedTokens) / 4;
+}
