@@ -1,12 +1,12 @@
 import { ClientProxyFactory } from "@nestjs/microservices";
-import { FleetSnapshotRequest, type FleetSnapshot, type WorkerRole } from "#contracts";
-import { natsClientOptions, sendContract } from "#transport";
+import type { FleetSnapshot, WorkerRole } from "#contracts";
+import { fetchFleetSnapshot, natsClientOptions } from "#transport";
 
 /** The registry's view of the fleet, asked for over NATS like any actor would. */
 export async function fleetSnapshot(natsUrl: string): Promise<FleetSnapshot> {
   const client = ClientProxyFactory.create(natsClientOptions(natsUrl, "test-observer"));
   try {
-    return await sendContract(client, FleetSnapshotRequest, {}, 5000);
+    return await fetchFleetSnapshot(client, 5000);
   } finally {
     await client.close();
   }

@@ -92,17 +92,51 @@ export type FleetWorker = z.infer<typeof fleetWorkerSchema>;
 export const fleetSnapshotSchema = z.object({ at: z.number(), workers: z.array(fleetWorkerSchema) });
 export type FleetSnapshot = z.infer<typeof fleetSnapshotSchema>;
 
+/** Workers per message: a fleet of thousands would not fit NATS's 1 MB payload in one. */
+export const FLEET_PAGE_SIZE = 200;
+
+/** One page of the snapshot taken at `at`; the pages of one snapshot share `at`. */
+export const fleetPageSchema = fleetSnapshotSchema.extend({
+  page: z.number().int().nonnegative(),
+  pages: z.number().int().positive(),
+});
+export type FleetPage = z.infer<typeof fleetPageSchema>;
+
+/** A snapshot cut into pages (at least one, even for an empty fleet). */
+export function fleetPages(snapshot: FleetSnapshot, size = FLEET_PAGE_SIZE): FleetPage[] {
+  const pages = Math.max(1, Math.ceil(snapshot.workers.length / size));
+  return Array.from({ length: pages }, (_, page) => ({ at: snapshot.at, page, pages, workers: snapshot.workers.slice(page * size, (page + 1) * size) }));
+}
+
+/** Puts a snapshot's pages back together as they arrive; a newer snapshot drops an unfinished older one. */
+export class FleetPageAssembler {
+  private pending: { at: number; pages: Map<number, FleetPage> } | null = null;
+
+  /** The whole snapshot once its last page is in; null until then. */
+  add(page: FleetPage): FleetSnapshot | null {
+    if (!this.pending || page.at > this.pending.at) this.pending = { at: page.at, pages: new Map() };
+    if (page.at < this.pending.at) return null;
+    this.pending.pages.set(page.page, page);
+    if (this.pending.pages.size < page.pages) return null;
+    const workers = [...this.pending.pages.values()].sort((a, b) => a.page - b.page).flatMap((p) => p.workers);
+    this.pending = null;
+    return { at: page.at, workers };
+  }
+}
+
 /** Control plane (registry), carried by @nestjs/microservices. */
 export const FleetRegister = eventContract("specfleet.fleet.register", 1, workerRegistrationSchema);
 export const FleetTelemetry = eventContract("specfleet.fleet.telemetry", 1, workerTelemetrySchema);
 /** A worker shutting down leaves at once rather than waiting to be found silent. */
 export const FleetLeave = eventContract("specfleet.fleet.leave", 1, z.object({ workerId: workerIdSchema }));
-export const FleetChanged = eventContract("specfleet.fleet.changed", 1, fleetSnapshotSchema);
+/** The registry's snapshot, a page at a time, on every change and once a second. */
+export const FleetChanged = eventContract("specfleet.fleet.changed", 2, fleetPageSchema);
+/** One page of the current snapshot (page 0 first; its `pages` says how many to ask for). */
 export const FleetSnapshotRequest = requestContract(
   "specfleet.fleet.snapshot",
-  1,
-  z.object({}).loose(),
-  fleetSnapshotSchema,
+  2,
+  z.object({ page: z.number().int().nonnegative().default(0), at: z.number().optional() }).loose(),
+  fleetPageSchema,
 );
 
 /** Operator (gateway admin API) → registry: drain a worker (no new sessions; the scheduler moves its sessions off), or undrain it. */

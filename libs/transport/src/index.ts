@@ -3,3 +3,4 @@ export * from "./nats.js";
 export * from "./bus.js";
 export * from "./nest.js";
 export * from "./process.js";
+export * from "./fleet-snapshot.js";

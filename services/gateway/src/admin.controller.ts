@@ -1,8 +1,8 @@
 import { Controller, Get, Headers, HttpCode, Inject, Param, Post } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
-import { FleetDrain, FleetSnapshotRequest, workerIdSchema } from "#contracts";
+import { FleetDrain, workerIdSchema } from "#contracts";
 import type { GatewayConfig } from "#config";
-import { sendContract } from "#transport";
+import { fetchFleetSnapshot, sendContract } from "#transport";
 import { HttpApiError } from "./openai-error.js";
 import { CONTROL_PLANE, GATEWAY_CONFIG } from "./tokens.js";
 
@@ -21,7 +21,7 @@ export class AdminController {
   @Get("devices")
   async devices(@Headers("authorization") authorization?: string) {
     this.authorize(authorization);
-    const snapshot = await sendContract(this.controlPlane, FleetSnapshotRequest, {}, 3000).catch(() => {
+    const snapshot = await fetchFleetSnapshot(this.controlPlane, 3000).catch(() => {
       throw new HttpApiError(503, "the registry is not answering; try again shortly", "service_unavailable");
     });
     return {

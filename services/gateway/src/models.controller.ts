@@ -1,8 +1,7 @@
 import { Controller, Get, Inject, Res } from "@nestjs/common";
 import type { Response } from "express";
 import type { ClientProxy } from "@nestjs/microservices";
-import { FleetSnapshotRequest } from "#contracts";
-import { sendContract } from "#transport";
+import { fetchFleetSnapshot, sendContract } from "#transport";
 import { HttpApiError } from "./openai-error.js";
 import { CONTROL_PLANE } from "./tokens.js";
 
@@ -13,7 +12,7 @@ export class ModelsController {
   /** The target models served by at least one ready verifier. */
   @Get("v1/models")
   async models() {
-    const snapshot = await sendContract(this.controlPlane, FleetSnapshotRequest, {}, 3000).catch(() => {
+    const snapshot = await fetchFleetSnapshot(this.controlPlane, 3000).catch(() => {
       throw new HttpApiError(503, "the registry is not answering; try again shortly", "service_unavailable");
     });
     const served = new Map<string, number>();
@@ -35,7 +34,7 @@ export class ModelsController {
   /** Ready when a verifier and a drafter with its vocabulary are live; lists the live fleet. */
   @Get("readyz")
   async ready(@Res({ passthrough: true }) res: Response) {
-    const snapshot = await sendContract(this.controlPlane, FleetSnapshotRequest, {}, 3000).catch(() => null);
+    const snapshot = await fetchFleetSnapshot(this.controlPlane, 3000).catch(() => null);
     const live = snapshot?.workers.filter((w) => w.state === "ready" || w.state === "degraded") ?? [];
     const verifiers = live.filter((w) => w.role === "verifier");
     const drafters = live.filter((w) => w.role === "drafter");

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
 import type { Redis } from "ioredis";
-import { FleetChanged, fleetWorkerSchema, type FleetSnapshot, type FleetWorker, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
+import { FleetChanged, fleetPages, fleetWorkerSchema, type FleetPage, type FleetSnapshot, type FleetWorker, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
 import type { RegistryConfig } from "#config";
 import type { Logger } from "#logging";
 import { emitContract } from "#transport";
@@ -71,6 +71,15 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     return this.state.snapshot(Date.now());
   }
 
+  /** A page of the snapshot taken at `at` (kept for a few seconds so a reader gets all its pages), or of a new one. */
+  snapshotPage(page: number, at?: number): FleetPage {
+    if (at === undefined || this.lastSnapshot?.at !== at || Date.now() - at > 5000) this.lastSnapshot = this.snapshot();
+    const pages = fleetPages(this.lastSnapshot);
+    return pages[Math.min(page, pages.length - 1)]!;
+  }
+
+  private lastSnapshot?: FleetSnapshot;
+
   /** An operator drains or undrains a worker: it takes no new sessions, and the scheduler moves its sessions off. */
   setDraining(workerId: string, draining: boolean): FleetWorker | undefined {
     const worker = this.state.setDraining(workerId, draining);
@@ -91,7 +100,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
   }
 
   private publish(): void {
-    emitContract(this.events, FleetChanged, this.snapshot());
+    for (const page of fleetPages(this.snapshot())) emitContract(this.events, FleetChanged, page);
   }
 
   private persist(workerId: string): void {

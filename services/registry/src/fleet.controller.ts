@@ -6,7 +6,7 @@ import {
   FleetRegister,
   FleetSnapshotRequest,
   FleetTelemetry,
-  type FleetSnapshot,
+  type FleetPage,
   type PayloadOf,
   type ReplyOf,
   type WorkerRegistration,
@@ -42,7 +42,7 @@ export class FleetController {
   }
 
   @MessagePattern(FleetSnapshotRequest.subject)
-  snapshot(): FleetSnapshot {
-    return this.registry.snapshot();
+  snapshot(@Payload(contractPipe(FleetSnapshotRequest)) request: PayloadOf<typeof FleetSnapshotRequest>): FleetPage {
+    return this.registry.snapshotPage(request.page, request.at);
   }
 }

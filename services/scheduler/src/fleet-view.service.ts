@@ -1,9 +1,9 @@
 import { Inject, Injectable } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
-import { FleetSnapshotRequest, type FleetSnapshot, type FleetWorker } from "#contracts";
+import { FleetPageAssembler, type FleetPage, type FleetSnapshot, type FleetWorker } from "#contracts";
 import type { PairingContext, WorkerView } from "#pairing";
 import type { Logger } from "#logging";
-import { sendContract } from "#transport";
+import { fetchFleetSnapshot } from "#transport";
 import { CONTROL_PLANE, SCHEDULER_LOGGER } from "./tokens.js";
 
 /** The scheduler's copy of the registry's fleet: asked for at boot, then kept by fleet events. */
@@ -18,10 +18,18 @@ export class FleetViewService {
 
   async refresh(): Promise<void> {
     try {
-      this.update(await sendContract(this.controlPlane, FleetSnapshotRequest, {}, 3000));
+      this.update(await fetchFleetSnapshot(this.controlPlane, 3000));
     } catch (err) {
       this.log.warn({ err: String(err) }, "registry did not answer; waiting for fleet events");
     }
+  }
+
+  private readonly assembler = new FleetPageAssembler();
+
+  /** A page of a fleet event; true when it completed a snapshot newer than the one held. */
+  updatePage(page: FleetPage): boolean {
+    const snapshot = this.assembler.add(page);
+    return snapshot !== null && this.update(snapshot);
   }
 
   /** Ignores snapshots older than the one held (events may cross a refresh). */

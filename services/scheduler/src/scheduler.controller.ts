@@ -6,7 +6,7 @@ import {
   SchedulerSessionEnded,
   SchedulerSubmit,
   type CompletionJob,
-  type FleetSnapshot,
+  type FleetPage,
   type SessionEnded,
   type SubmitReply,
 } from "#contracts";
@@ -37,7 +37,7 @@ export class SchedulerController {
   }
 
   @EventPattern(FleetChanged.subject)
-  fleetChanged(@Payload(contractPipe(FleetChanged)) snapshot: FleetSnapshot): void {
-    if (this.fleet.update(snapshot)) this.dispatcher.fleetChanged();
+  fleetChanged(@Payload(contractPipe(FleetChanged)) page: FleetPage): void {
+    if (this.fleet.updatePage(page)) this.dispatcher.fleetChanged();
   }
 }
