@@ -5,30 +5,39 @@ export const hasRoom = (w: WorkerView) => w.activeSessions < w.maxSessions;
 export const byId = (a: WorkerView, b: WorkerView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
- * What every policy shares: the pairs it may choose from (ready, compatible, with room; in
- * verifier-then-drafter id order), or the decision when there is no choice to make — no
- * verifier of the model (`none`), compatible pairs all full (`wait`), or no drafter sharing
- * the vocabulary at all (`alone` on the least loaded verifier with room). Degraded workers are
- * offered only when no healthy pair is free.
+ * The free pairs, without listing them (a fleet of 400 verifiers and 1,600 drafters has 640,000):
+ * each free verifier, in id order, with the free drafters sharing its vocabulary, in id order.
+ * Pairs are ordered verifier first, then drafter.
  */
-export function candidatePairs(fleet: readonly WorkerView[], request: PairingRequest): CandidatePair[] | PairingDecision {
+export interface Candidates {
+  verifiers: ReadonlyArray<{ verifier: WorkerView; drafters: readonly WorkerView[] }>;
+  /** How many pairs there are. */
+  count: number;
+}
+
+/**
+ * What every policy shares: the pairs it may choose from (ready, compatible, with room), or the
+ * decision when there is no choice to make — no verifier of the model (`none`), compatible
+ * pairs all full (`wait`), or no drafter sharing the vocabulary at all (`alone` on the least
+ * loaded verifier with room). Degraded workers are offered only when no healthy pair is free.
+ */
+export function candidatePairs(fleet: readonly WorkerView[], request: PairingRequest): Candidates | PairingDecision {
   const verifiers = fleet.filter((w) => w.role === "verifier" && w.ready && w.modelName === request.model).sort(byId);
   if (verifiers.length === 0) {
     return { kind: "none", code: "model_not_found", reason: `no ready verifier serves model '${request.model}'` };
   }
-  const drafters = fleet.filter((w) => w.role === "drafter" && w.ready).sort(byId);
-  const free: CandidatePair[] = [];
-  let compatible = 0;
-  for (const verifier of verifiers) {
-    for (const drafter of drafters) {
-      if (drafter.vocabFingerprint !== verifier.vocabFingerprint) continue;
-      compatible++;
-      if (hasRoom(verifier) && hasRoom(drafter)) free.push({ verifier, drafter });
-    }
+  const drafters = new Map<string, WorkerView[]>();
+  for (const w of fleet) {
+    if (w.role !== "drafter" || !w.ready) continue;
+    drafters.set(w.vocabFingerprint, [...(drafters.get(w.vocabFingerprint) ?? []), w]);
   }
-  const healthy = free.filter((p) => !p.verifier.degraded && !p.drafter.degraded);
-  if (healthy.length > 0) return healthy;
-  if (free.length > 0) return free;
+  for (const group of drafters.values()) group.sort(byId);
+  let compatible = 0;
+  for (const v of verifiers) compatible += drafters.get(v.vocabFingerprint)?.length ?? 0;
+  const healthy = build(verifiers, drafters, true);
+  if (healthy.count > 0) return healthy;
+  const any = build(verifiers, drafters, false);
+  if (any.count > 0) return any;
   if (compatible > 0) return { kind: "wait", reason: `all ${compatible} compatible pairs are at capacity` };
   // Speculation needs a shared vocabulary; without one the target still answers, alone.
   const verifier = [...verifiers.filter(hasRoom)].sort((a, b) => load(a) - load(b) || byId(a, b))[0];
@@ -36,20 +45,51 @@ export function candidatePairs(fleet: readonly WorkerView[], request: PairingReq
   return { kind: "alone", verifierId: verifier.id, reason: `no ready drafter shares a vocabulary with the verifiers of '${request.model}'` };
 }
 
+function build(verifiers: readonly WorkerView[], drafters: ReadonlyMap<string, WorkerView[]>, healthyOnly: boolean): Candidates {
+  const usable = (w: WorkerView) => hasRoom(w) && !(healthyOnly && w.degraded);
+  const free = new Map<string, WorkerView[]>();
+  for (const [fingerprint, group] of drafters) free.set(fingerprint, group.filter(usable));
+  const entries = verifiers.filter(usable).flatMap((verifier) => {
+    const partners = free.get(verifier.vocabFingerprint) ?? [];
+    return partners.length > 0 ? [{ verifier, drafters: partners }] : [];
+  });
+  return { verifiers: entries, count: entries.reduce((sum, e) => sum + e.drafters.length, 0) };
+}
+
+/** The pair at `index` in verifier-then-drafter order. */
+export function pairAt(candidates: Candidates, index: number): CandidatePair {
+  let rest = Math.min(Math.max(0, Math.floor(index)), candidates.count - 1);
+  for (const { verifier, drafters } of candidates.verifiers) {
+    if (rest < drafters.length) return { verifier, drafter: drafters[rest]! };
+    rest -= drafters.length;
+  }
+  throw new Error("no candidate pairs");
+}
+
+/** Every pair, in order (for policies that must look at each, on fleets small enough). */
+export function* allPairs(candidates: Candidates): Generator<CandidatePair> {
+  for (const { verifier, drafters } of candidates.verifiers) for (const drafter of drafters) yield { verifier, drafter };
+}
+
 export function pairDecision(pair: CandidatePair): PairingDecision {
   return { kind: "pair", verifierId: pair.verifier.id, drafterId: pair.drafter.id };
 }
 
-/** The candidate with the smallest `score` (first in id order on a tie, within float error). */
-export function minimise(pairs: readonly CandidatePair[], score: (p: CandidatePair) => number): CandidatePair {
-  let best = pairs[0]!;
-  let bestScore = score(best);
-  for (const pair of pairs.slice(1)) {
-    const s = score(pair);
-    if (s < bestScore - 1e-9) {
-      best = pair;
+/** The candidate with the smallest `score` (first in order on a tie, within float error). */
+export function minimise<T>(items: Iterable<T>, score: (item: T) => number): T {
+  let best: T | undefined;
+  let bestScore = Number.POSITIVE_INFINITY;
+  for (const item of items) {
+    const s = score(item);
+    if (best === undefined || s < bestScore - 1e-9) {
+      best = item;
       bestScore = s;
     }
   }
+  if (best === undefined) throw new Error("nothing to choose from");
   return best;
+}
+
+export function isDecision(value: Candidates | PairingDecision): value is PairingDecision {
+  return "kind" in value;
 }

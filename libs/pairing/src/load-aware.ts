@@ -1,5 +1,5 @@
 import { bestWindow } from "#window";
-import { candidatePairs, minimise, pairDecision } from "./candidates.js";
+import { allPairs, candidatePairs, isDecision, minimise, pairDecision, type Candidates } from "./candidates.js";
 import type { CandidatePair, PairingContext, PairingPolicy, WorkerView } from "./types.js";
 
 export interface LoadAwareOptions {
@@ -47,6 +47,52 @@ export function predictPairRate(pair: CandidatePair, context: PairingContext = {
 export const onLowBattery = (drafter: WorkerView, threshold: number) =>
   drafter.power?.source === "battery" && drafter.power.level !== null && drafter.power.level < threshold;
 
+/** Up to this many pairs are all predicted; beyond, a shortlist (see `bestPair`). */
+const EXHAUSTIVE_PAIRS = 256;
+const SHORTLIST = 8;
+
+/**
+ * The free pair with the highest predicted rate, `score` applied to each prediction. On a large
+ * fleet not every pair is predicted: the verifiers are ranked with their fastest partner, the
+ * drafters with the best of those verifiers, and every pair of the top 8 of each is predicted
+ * (a pair's rate is nearly a product of its verifier's and its drafter's, so the best pair is
+ * among them unless a round trip or an acceptance history says otherwise, and those are
+ * counted in the final 64). O(verifiers + drafters) predictions instead of their product.
+ */
+export function bestPair(
+  candidates: Candidates,
+  rateOf: (pair: CandidatePair) => number,
+  eligible: (pair: CandidatePair) => boolean = () => true,
+): CandidatePair | null {
+  const pairs: CandidatePair[] = [];
+  if (candidates.count <= EXHAUSTIVE_PAIRS) {
+    for (const pair of allPairs(candidates)) if (eligible(pair)) pairs.push(pair);
+  } else {
+    const speed = (d: WorkerView) => (d.profile?.draftMsPerToken ?? 1) * (1 + d.activeSessions);
+    const topVerifiers = candidates.verifiers
+      .map((e) => ({ ...e, rate: rateOf({ verifier: e.verifier, drafter: minimise(e.drafters, speed) }) }))
+      .sort((a, b) => b.rate - a.rate)
+      .slice(0, SHORTLIST);
+    // Drafters are ranked once per vocabulary (one list of partners per fingerprint), with the
+    // best verifier of that vocabulary.
+    const ranked = new Map<readonly WorkerView[], WorkerView[]>();
+    for (const { verifier, drafters } of topVerifiers) {
+      let top = ranked.get(drafters);
+      if (!top) {
+        top = drafters
+          .map((drafter) => ({ drafter, rate: rateOf({ verifier, drafter }) }))
+          .sort((a, b) => b.rate - a.rate)
+          .slice(0, SHORTLIST)
+          .map((r) => r.drafter);
+        ranked.set(drafters, top);
+      }
+      for (const drafter of top) if (eligible({ verifier, drafter })) pairs.push({ verifier, drafter });
+    }
+  }
+  if (pairs.length === 0) return null;
+  return minimise(pairs, (p) => -rateOf(p));
+}
+
 /**
  * Load-aware (the default): the free pair with the highest predicted committed tokens per
  * second (`predictPairRate`), leaving drafters on low battery aside while another is free.
@@ -54,9 +100,10 @@ export const onLowBattery = (drafter: WorkerView, threshold: number) =>
 export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolicy {
   const settings = { ...LOAD_AWARE_DEFAULTS, ...options };
   return (fleet, request, context) => {
-    const pairs = candidatePairs(fleet, request);
-    if (!Array.isArray(pairs)) return pairs;
-    const charged = pairs.filter((p) => !onLowBattery(p.drafter, settings.lowBattery));
-    return pairDecision(minimise(charged.length > 0 ? charged : pairs, (p) => -predictPairRate(p, context, settings)));
+    const candidates = candidatePairs(fleet, request);
+    if (isDecision(candidates)) return candidates;
+    const rate = (p: CandidatePair) => predictPairRate(p, context, settings);
+    const charged = bestPair(candidates, rate, (p) => !onLowBattery(p.drafter, settings.lowBattery));
+    return pairDecision(charged ?? bestPair(candidates, rate)!);
   };
 }

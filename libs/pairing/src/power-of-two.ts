@@ -1,5 +1,5 @@
-import { candidatePairs, load, pairDecision } from "./candidates.js";
-import type { PairingPolicy } from "./types.js";
+import { candidatePairs, isDecision, load, pairAt, pairDecision } from "./candidates.js";
+import type { CandidatePair, PairingPolicy } from "./types.js";
 
 /**
  * Power of two choices (Mitzenmacher 2001): draw two free pairs at random and keep the one with
@@ -7,12 +7,11 @@ import type { PairingPolicy } from "./types.js";
  * looks instead of all (what matters when the fleet is large and the view is stale).
  */
 export const powerOfTwo: PairingPolicy = (fleet, request, context) => {
-  const pairs = candidatePairs(fleet, request);
-  if (!Array.isArray(pairs)) return pairs;
+  const candidates = candidatePairs(fleet, request);
+  if (isDecision(candidates)) return candidates;
   const random = context?.random ?? Math.random;
-  const pick = () => pairs[Math.min(pairs.length - 1, Math.floor(random() * pairs.length))]!;
-  const a = pick();
-  const b = pick();
-  const score = (p: typeof a) => load(p.verifier) + load(p.drafter);
+  const a = pairAt(candidates, random() * candidates.count);
+  const b = pairAt(candidates, random() * candidates.count);
+  const score = (p: CandidatePair) => load(p.verifier) + load(p.drafter);
   return pairDecision(score(b) < score(a) - 1e-9 ? b : a);
 };

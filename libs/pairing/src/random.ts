@@ -1,10 +1,10 @@
-import { candidatePairs, pairDecision } from "./candidates.js";
+import { candidatePairs, isDecision, pairAt, pairDecision } from "./candidates.js";
 import type { PairingPolicy } from "./types.js";
 
 /** Random (the DSD paper's baseline): any free compatible pair, uniformly. */
 export const randomPairing: PairingPolicy = (fleet, request, context) => {
-  const pairs = candidatePairs(fleet, request);
-  if (!Array.isArray(pairs)) return pairs;
+  const candidates = candidatePairs(fleet, request);
+  if (isDecision(candidates)) return candidates;
   const u = (context?.random ?? Math.random)();
-  return pairDecision(pairs[Math.min(pairs.length - 1, Math.floor(u * pairs.length))]!);
+  return pairDecision(pairAt(candidates, u * candidates.count));
 };

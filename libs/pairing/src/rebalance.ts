@@ -1,5 +1,5 @@
-import { candidatePairs } from "./candidates.js";
-import { LOAD_AWARE_DEFAULTS, onLowBattery, predictPairRate, verifyCostLine, type LoadAwareOptions } from "./load-aware.js";
+import { candidatePairs, isDecision } from "./candidates.js";
+import { bestPair, LOAD_AWARE_DEFAULTS, onLowBattery, predictPairRate, verifyCostLine, type LoadAwareOptions } from "./load-aware.js";
 import type { CandidatePair, PairingContext, PairingRequest, WorkerView } from "./types.js";
 
 /** A running session as the rebalancer sees it. */
@@ -63,17 +63,16 @@ export function rebalanceMoves(
     const battery = onLowBattery(drafter, options.lowBattery) ? 0.5 : 1;
     const current = battery * predictPairRate({ verifier: without(verifier), drafter: without(drafter) }, context, options);
     const candidates = candidatePairs(fleet, session.request);
-    if (!Array.isArray(candidates)) continue;
-    let best: { pair: CandidatePair; rate: number; costMs: number } | null = null;
-    for (const pair of candidates) {
-      if (pair.verifier.id === verifier.id && pair.drafter.id === drafter.id) continue;
-      if (onLowBattery(pair.drafter, options.lowBattery)) continue;
-      // Staying on one of its workers: the session's own load there does not count.
-      const own = (w: WorkerView) => (w.id === verifier.id || w.id === drafter.id ? without(w) : w);
-      const rate = predictPairRate({ verifier: own(pair.verifier), drafter: own(pair.drafter) }, context, options);
-      const costMs = moveCostMs(session, pair, verifier.id);
-      if (!best || rate > best.rate) best = { pair, rate, costMs };
-    }
+    if (isDecision(candidates)) continue;
+    // Staying on one of its workers: the session's own load there does not count.
+    const own = (w: WorkerView) => (w.id === verifier.id || w.id === drafter.id ? without(w) : w);
+    const rateOf = (pair: CandidatePair) => predictPairRate({ verifier: own(pair.verifier), drafter: own(pair.drafter) }, context, options);
+    const elsewhere = bestPair(
+      candidates,
+      rateOf,
+      (pair) => !(pair.verifier.id === verifier.id && pair.drafter.id === drafter.id) && !onLowBattery(pair.drafter, options.lowBattery),
+    );
+    const best = elsewhere && { pair: elsewhere, rate: rateOf(elsewhere), costMs: moveCostMs(session, elsewhere, verifier.id) };
     if (!best || best.rate < current * (1 + options.minGain)) continue;
     const savedMs = session.remainingTokens * (1000 / current - 1000 / best.rate) - best.costMs;
     if (savedMs <= best.costMs * (options.costFactor - 1)) continue;

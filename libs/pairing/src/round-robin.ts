@@ -1,5 +1,5 @@
-import { candidatePairs, pairDecision } from "./candidates.js";
-import type { CandidatePair, PairingPolicy } from "./types.js";
+import { candidatePairs, isDecision, pairDecision } from "./candidates.js";
+import type { PairingPolicy, WorkerView } from "./types.js";
 
 /**
  * Round-robin (the DSD paper's baseline): verifiers take turns in id order, and so do drafters,
@@ -9,19 +9,14 @@ import type { CandidatePair, PairingPolicy } from "./types.js";
 export function roundRobin(): PairingPolicy {
   let lastVerifier: string | null = null;
   let lastDrafter: string | null = null;
-  const after = (ids: readonly string[], last: string | null) => ids.find((id) => last === null || id > last) ?? ids[0]!;
+  const after = <T extends { id: string }>(items: readonly T[], last: string | null): T => items.find((w) => last === null || w.id > last) ?? items[0]!;
   return (fleet, request) => {
-    const pairs = candidatePairs(fleet, request);
-    if (!Array.isArray(pairs)) return pairs;
-    const verifierId = after(unique(pairs.map((p) => p.verifier.id)), lastVerifier);
-    const partners = pairs.filter((p) => p.verifier.id === verifierId);
-    const drafterId = after(unique(partners.map((p) => p.drafter.id)), lastDrafter);
-    lastVerifier = verifierId;
-    lastDrafter = drafterId;
-    return pairDecision(partners.find((p: CandidatePair) => p.drafter.id === drafterId)!);
+    const candidates = candidatePairs(fleet, request);
+    if (isDecision(candidates)) return candidates;
+    const entry = after(candidates.verifiers.map((e) => ({ id: e.verifier.id, ...e })), lastVerifier);
+    const drafter: WorkerView = after(entry.drafters, lastDrafter);
+    lastVerifier = entry.verifier.id;
+    lastDrafter = drafter.id;
+    return pairDecision({ verifier: entry.verifier, drafter });
   };
-}
-
-function unique(ids: readonly string[]): string[] {
-  return [...new Set(ids)].sort();
 }

@@ -1,4 +1,4 @@
-import { candidatePairs, minimise, pairDecision } from "./candidates.js";
+import { candidatePairs, isDecision, minimise, pairDecision } from "./candidates.js";
 import type { PairingPolicy } from "./types.js";
 
 /**
@@ -7,9 +7,8 @@ import type { PairingPolicy } from "./types.js";
  * capacity. Ties go to the smaller id.
  */
 export const shortestQueue: PairingPolicy = (fleet, request) => {
-  const pairs = candidatePairs(fleet, request);
-  if (!Array.isArray(pairs)) return pairs;
-  // Verifier first: a drafter count never outweighs one session on the verifier.
-  const drafterRange = Math.max(...pairs.map((p) => p.drafter.activeSessions)) + 1;
-  return pairDecision(minimise(pairs, (p) => p.verifier.activeSessions * drafterRange + p.drafter.activeSessions));
+  const candidates = candidatePairs(fleet, request);
+  if (isDecision(candidates)) return candidates;
+  const { verifier, drafters } = minimise(candidates.verifiers, (e) => e.verifier.activeSessions);
+  return pairDecision({ verifier, drafter: minimise(drafters, (d) => d.activeSessions) });
 };

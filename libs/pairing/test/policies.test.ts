@@ -143,3 +143,27 @@ describe("load-aware", () => {
     assert.ok(Math.abs(line.a - 19) < 1e-9 && Math.abs(line.b - 8) < 1e-9, JSON.stringify(line));
   });
 });
+
+describe("load-aware on a large fleet (shortlisted)", () => {
+  /** A small LCG: the fleets are the same on every run. */
+  const lcg = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+
+  it("finds a pair as good as the exhaustive search, over random fleets of 40 × 40", () => {
+    for (let trial = 0; trial < 20; trial++) {
+      const random = lcg(trial + 1);
+      const fleet = [
+        ...Array.from({ length: 40 }, (_, i) => v(`v${i}`, Math.floor(random() * 4), 4, { profile: { verifyMs: [{ window: 0, ms: 20 + random() * 20 }, { window: 4, ms: 45 + random() * 40 }] } })),
+        ...Array.from({ length: 40 }, (_, i) => d(`d${i}`, Math.floor(random() * 4), 4, { profile: { draftMsPerToken: 0.3 + random() * 10 } })),
+      ];
+      const decision = loadAware()(fleet, request);
+      assert.equal(decision.kind, "pair");
+      if (decision.kind !== "pair") continue;
+      const rateOf = (vid: string, did: string) => predictPairRate({ verifier: fleet.find((w) => w.id === vid)!, drafter: fleet.find((w) => w.id === did)! });
+      let best = 0;
+      for (const verifier of fleet.filter((w) => w.role === "verifier" && w.activeSessions < 4)) {
+        for (const drafter of fleet.filter((w) => w.role === "drafter" && w.activeSessions < 4)) best = Math.max(best, rateOf(verifier.id, drafter.id));
+      }
+      assert.ok(rateOf(decision.verifierId, decision.drafterId) >= best * 0.99, `trial ${trial}: ${rateOf(decision.verifierId, decision.drafterId)} vs ${best}`);
+    }
+  });
+});
