@@ -29,7 +29,9 @@ export function candidatePairs(fleet: readonly WorkerView[], request: PairingReq
   const drafters = new Map<string, WorkerView[]>();
   for (const w of fleet) {
     if (w.role !== "drafter" || !w.ready) continue;
-    drafters.set(w.vocabFingerprint, [...(drafters.get(w.vocabFingerprint) ?? []), w]);
+    const group = drafters.get(w.vocabFingerprint);
+    if (group) group.push(w);
+    else drafters.set(w.vocabFingerprint, [w]);
   }
   for (const group of drafters.values()) group.sort(byId);
   let compatible = 0;

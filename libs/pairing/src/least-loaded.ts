@@ -1,5 +1,5 @@
 import { candidatePairs, isDecision, load, minimise, pairDecision } from "./candidates.js";
-import type { PairingPolicy } from "./types.js";
+import type { PairingPolicy, WorkerView } from "./types.js";
 
 /**
  * Least-loaded pair: among ready verifiers serving the requested model and ready drafters with
@@ -12,8 +12,15 @@ import type { PairingPolicy } from "./types.js";
 export const leastLoaded: PairingPolicy = (fleet, request) => {
   const candidates = candidatePairs(fleet, request);
   if (isDecision(candidates)) return candidates;
+  // Verifiers sharing a vocabulary share one list of partners: its least loaded, found once.
+  const leastOf = new Map<readonly WorkerView[], WorkerView>();
+  const partner = (drafters: readonly WorkerView[]) => {
+    let drafter = leastOf.get(drafters);
+    if (!drafter) leastOf.set(drafters, (drafter = minimise(drafters, load)));
+    return drafter;
+  };
   const best = minimise(
-    candidates.verifiers.map(({ verifier, drafters }) => ({ verifier, drafter: minimise(drafters, load) })),
+    candidates.verifiers.map(({ verifier, drafters }) => ({ verifier, drafter: partner(drafters) })),
     (p) => load(p.verifier) + load(p.drafter),
   );
   return pairDecision(best);

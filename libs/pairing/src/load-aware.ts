@@ -69,8 +69,15 @@ export function bestPair(
     for (const pair of allPairs(candidates)) if (eligible(pair)) pairs.push(pair);
   } else {
     const speed = (d: WorkerView) => (d.profile?.draftMsPerToken ?? 1) * (1 + d.activeSessions);
+    // Verifiers sharing a vocabulary share one list of partners: find its fastest drafter once.
+    const fastest = new Map<readonly WorkerView[], WorkerView>();
+    const fastestOf = (drafters: readonly WorkerView[]) => {
+      let drafter = fastest.get(drafters);
+      if (!drafter) fastest.set(drafters, (drafter = minimise(drafters, speed)));
+      return drafter;
+    };
     const topVerifiers = candidates.verifiers
-      .map((e) => ({ ...e, rate: rateOf({ verifier: e.verifier, drafter: minimise(e.drafters, speed) }) }))
+      .map((e) => ({ ...e, rate: rateOf({ verifier: e.verifier, drafter: fastestOf(e.drafters) }) }))
       .sort((a, b) => b.rate - a.rate)
       .slice(0, SHORTLIST);
     // Drafters are ranked once per vocabulary (one list of partners per fingerprint), with the

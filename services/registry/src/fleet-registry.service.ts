@@ -9,6 +9,7 @@ import { FleetState } from "./fleet-state.js";
 import { FLEET_EVENTS, REDIS, REGISTRY_CONFIG, REGISTRY_LOGGER } from "./tokens.js";
 
 const WORKERS_KEY = "specfleet:registry:workers";
+const PUBLISH_COALESCE_MS = 50;
 
 /**
  * Keeps the fleet state, mirrors it to Redis so a restarted registry recovers it, marks silent
@@ -39,6 +40,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
   onModuleDestroy(): void {
     clearInterval(this.sweepTimer);
     clearInterval(this.publishTimer);
+    clearTimeout(this.publishPending);
   }
 
   register(registration: WorkerRegistration): void {
@@ -46,7 +48,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     this.persist(registration.workerId);
     if (changed) {
       this.log.info({ workerId: registration.workerId, role: registration.role, model: registration.model.name }, "worker registered");
-      this.publish();
+      this.publishSoon();
     }
   }
 
@@ -56,7 +58,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     this.persist(telemetry.workerId);
     if (changed) {
       this.log.info({ workerId: telemetry.workerId }, "worker back");
-      this.publish();
+      this.publishSoon();
     }
   }
 
@@ -64,7 +66,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     if (!this.state.leave(workerId)) return;
     this.persist(workerId);
     this.log.info({ workerId }, "worker left");
-    this.publish();
+    this.publishSoon();
   }
 
   snapshot(): FleetSnapshot {
@@ -86,7 +88,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     if (!worker) return undefined;
     this.persist(workerId);
     this.log.info({ workerId, draining }, draining ? "worker draining" : "worker undrained");
-    this.publish();
+    this.publishSoon();
     return worker;
   }
 
@@ -96,10 +98,23 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     for (const workerId of [...lost, ...degraded]) this.persist(workerId);
     if (lost.length > 0) this.log.warn({ workers: lost }, "workers lost");
     if (degraded.length > 0) this.log.warn({ workers: degraded }, "workers degraded: telemetry is late");
-    this.publish();
+    this.publishSoon();
   }
 
+  /**
+   * Changes arriving together (a fleet starting, thousands of workers registering) go out as
+   * one snapshot: a worker is told of a change within PUBLISH_COALESCE_MS.
+   */
+  private publishSoon(): void {
+    if (this.publishPending) return;
+    this.publishPending = setTimeout(() => this.publish(), PUBLISH_COALESCE_MS);
+  }
+
+  private publishPending?: NodeJS.Timeout;
+
   private publish(): void {
+    clearTimeout(this.publishPending);
+    this.publishPending = undefined;
     for (const page of fleetPages(this.snapshot())) emitContract(this.events, FleetChanged, page);
   }
 
