@@ -26,6 +26,7 @@ import {
 import { startNats, startRedis, startService, type ManagedProcess } from "#infra";
 import { ContractBus, emitContract, natsClientOptions, sendContract } from "#transport";
 import { median, printTable } from "../support/report.js";
+import { comparePoliciesOnFleet } from "./fleet-policies.js";
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("bench:scheduler")
@@ -35,6 +36,11 @@ const argv = await yargs(hideBin(process.argv))
   .option("concurrency", { type: "number", default: 32, describe: "requests in flight" })
   .option("hold-ms", { type: "number", default: 100, describe: "how long a simulated session lasts" })
   .option("policies", { type: "string", default: "load-aware,shortest-queue,round-robin,random", describe: "PAIRING_POLICY values to compare" })
+  .option("parts", { type: "string", default: "simulated,fleet", describe: "simulated: decisions against simulated workers; fleet: throughput on a real local fleet" })
+  .option("fleet-requests", { type: "number", default: 24 })
+  .option("fleet-concurrency", { type: "number", default: 6 })
+  .option("fleet-max-tokens", { type: "number", default: 96 })
+  .option("fleet-repeats", { type: "number", default: 2 })
   .strict()
   .help()
   .parseAsync();
@@ -61,91 +67,113 @@ const registration = (id: string, i: number) => {
   };
 };
 
-const nats = await startNats();
-const redis = await startRedis();
-const control: ClientProxy = ClientProxyFactory.create(natsClientOptions(nats.url, "bench-simulated-fleet"));
-const nc = await connect({ servers: nats.url });
-const bus = new ContractBus(nc, pino({ level: "silent" }));
-const opened = new Map<string, number>();
-bus.serve(VerifierOpen, ANY_ID, async (req) => {
-  opened.set(req.sessionId, performance.now());
-  setTimeout(() => {
-    emitContract(control, SchedulerSessionEnded, {
-      sessionId: req.sessionId, verifierId: "sim", drafterId: req.drafterId, finishReason: "length", generatedTokens: 1, rounds: 1, draftedTokens: 0, acceptedTokens: 0,
-    });
-  }, argv["hold-ms"]);
-  return { ok: true as const, promptTokens: [1], generatedTokens: [], position: 1, finished: false };
-});
-bus.serve(DrafterOpen, ANY_ID, async () => ({ ok: true as const }));
-
-// Once the registry runs: registrations (repeated every 10 s, as workers do), then telemetry
-// at 1 Hz from every worker, spread over the second.
-let beat = 0;
-const simulateFleet = () => setInterval(() => {
-  if (beat % 200 === 0) ids.forEach((id, i) => emitContract(control, FleetRegister, registration(id, i)));
-  const slice = Math.ceil(ids.length / 20);
-  for (const id of ids.slice((beat % 20) * slice, (beat % 20) * slice + slice)) {
-    emitContract(control, FleetTelemetry, {
-      workerId: id, at: Date.now(), activeSessions: 0, targetOnlySessions: 0, tokensPerSecond: 0, rounds: 0, acceptedTokens: 0, draftedTokens: 0, rollbacks: 0, meanBatchSize: 1,
-      memoryRssBytes: 0, power: { source: "plugged", level: null }, links: [],
-    });
-  }
-  beat++;
-}, 50);
-
-const rows: string[][] = [];
-const services: ManagedProcess[] = [];
-let heartbeat: NodeJS.Timeout | undefined;
-try {
-  const env = { NATS_URL: nats.url, REDIS_URL: redis.url, LOG_LEVEL: "warn", SCHEDULER_QUEUE_LIMIT: String(argv.requests * 2), SCHEDULER_REBALANCE_MS: "0" };
-  const registry = await startService("registry", { env });
-  services.push(registry);
-  await registry.waitForReady(30_000);
-  heartbeat = simulateFleet();
-  for (const policy of argv.policies.split(",")) {
-    const scheduler = await startService("scheduler", { name: `scheduler-${policy}`, env: { ...env, PAIRING_POLICY: policy } });
-    services.push(scheduler);
-    await scheduler.waitForReady(30_000);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // a full round of telemetry and a fleet event
-    const latencies: number[] = [];
-    const bar = new cliProgress.SingleBar({ format: `${policy} [{bar}] {value}/{total} decisions`, hideCursor: true }, cliProgress.Presets.shades_classic);
-    bar.start(argv.requests, 0);
-    let next = 0;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: argv.concurrency }, async () => {
-        for (let n = next++; n < argv.requests; n = next++) {
-          const sessionId = `bench-${policy}-${n}`;
-          const job: CompletionJob = {
-            sessionId, model: "bench-target", prompt: "x", maxTokens: 8, window: null, sampling: GREEDY_SAMPLING, priority: 0, submittedAt: Date.now(),
-          };
-          const sent = performance.now();
-          const reply = await sendContract(control, SchedulerSubmit, job, 30_000);
-          if (!reply.ok) throw new Error(`${policy}: ${reply.error.message}`);
-          while (!opened.has(sessionId)) await new Promise((resolve) => setTimeout(resolve, 1));
-          latencies.push(opened.get(sessionId)! - sent);
-          bar.increment();
-        }
-      }),
-    );
-    const seconds = (performance.now() - started) / 1000;
-    bar.stop();
-    await scheduler.stop();
-    latencies.sort((a, b) => a - b);
-    const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
-    rows.push([policy, (argv.requests / seconds).toFixed(0), median(latencies).toFixed(1), p(0.95).toFixed(1), p(0.99).toFixed(1)]);
-  }
-} finally {
-  clearInterval(heartbeat);
-  for (const service of services.reverse()) await service.stop();
-  await control.close();
-  await nc.close();
-  await redis.stop();
-  await nats.stop();
+const parts = argv.parts.split(",");
+const policies = argv.policies.split(",");
+if (parts.includes("simulated")) await simulated();
+if (parts.includes("fleet")) {
+  const bar = new cliProgress.SingleBar({ format: "fleet [{bar}] {value}/{total} runs | {step}", hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar.start(policies.length * argv["fleet-repeats"], 0, { step: "starting the fleet" });
+  let done = -1;
+  const rows = await comparePoliciesOnFleet(
+    { policies, requests: argv["fleet-requests"], concurrency: argv["fleet-concurrency"], maxTokens: argv["fleet-max-tokens"], repeats: argv["fleet-repeats"] },
+    (step) => bar.update(++done, { step }),
+  );
+  bar.update(policies.length * argv["fleet-repeats"]);
+  bar.stop();
+  printTable(
+    `throughput on a local fleet: a fast and a slow verifier (a widened copy of the target), a near drafter and one 60 ms away; ${argv["fleet-requests"]} requests × ${argv["fleet-max-tokens"]} tokens, ${argv["fleet-concurrency"]} at a time, mean of ${argv["fleet-repeats"]} repeats`,
+    ["policy", "tokens/s", "vs load-aware", "identical to target alone"],
+    rows,
+  );
 }
 
-printTable(
-  `pairing decisions: real registry and scheduler, ${argv.workers} simulated workers (${verifiers} verifiers) at 1 Hz telemetry, ${argv.requests} requests, ${argv.concurrency} in flight, sessions held ${argv["hold-ms"]} ms`,
-  ["policy", "decisions/s", "p50 ms", "p95 ms", "p99 ms"],
-  rows,
-);
+async function simulated(): Promise<void> {
+  const nats = await startNats();
+  const redis = await startRedis();
+  const control: ClientProxy = ClientProxyFactory.create(natsClientOptions(nats.url, "bench-simulated-fleet"));
+  const nc = await connect({ servers: nats.url });
+  const bus = new ContractBus(nc, pino({ level: "silent" }));
+  const opened = new Map<string, number>();
+  bus.serve(VerifierOpen, ANY_ID, async (req) => {
+    opened.set(req.sessionId, performance.now());
+    setTimeout(() => {
+      emitContract(control, SchedulerSessionEnded, {
+        sessionId: req.sessionId, verifierId: "sim", drafterId: req.drafterId, finishReason: "length", generatedTokens: 1, rounds: 1, draftedTokens: 0, acceptedTokens: 0,
+      });
+    }, argv["hold-ms"]);
+    return { ok: true as const, promptTokens: [1], generatedTokens: [], position: 1, finished: false };
+  });
+  bus.serve(DrafterOpen, ANY_ID, async () => ({ ok: true as const }));
+
+  // Once the registry runs: registrations (repeated every 10 s, as workers do), then telemetry
+  // at 1 Hz from every worker, spread over the second.
+  let beat = 0;
+  const simulateFleet = () => setInterval(() => {
+    if (beat % 200 === 0) ids.forEach((id, i) => emitContract(control, FleetRegister, registration(id, i)));
+    const slice = Math.ceil(ids.length / 20);
+    for (const id of ids.slice((beat % 20) * slice, (beat % 20) * slice + slice)) {
+      emitContract(control, FleetTelemetry, {
+        workerId: id, at: Date.now(), activeSessions: 0, targetOnlySessions: 0, tokensPerSecond: 0, rounds: 0, acceptedTokens: 0, draftedTokens: 0, rollbacks: 0, meanBatchSize: 1,
+        memoryRssBytes: 0, power: { source: "plugged", level: null }, links: [],
+      });
+    }
+    beat++;
+  }, 50);
+
+  const rows: string[][] = [];
+  const services: ManagedProcess[] = [];
+  let heartbeat: NodeJS.Timeout | undefined;
+  try {
+    const env = { NATS_URL: nats.url, REDIS_URL: redis.url, LOG_LEVEL: "warn", SCHEDULER_QUEUE_LIMIT: String(argv.requests * 2), SCHEDULER_REBALANCE_MS: "0" };
+    const registry = await startService("registry", { env });
+    services.push(registry);
+    await registry.waitForReady(30_000);
+    heartbeat = simulateFleet();
+    for (const policy of policies) {
+      const scheduler = await startService("scheduler", { name: `scheduler-${policy}`, env: { ...env, PAIRING_POLICY: policy } });
+      services.push(scheduler);
+      await scheduler.waitForReady(30_000);
+      await new Promise((resolve) => setTimeout(resolve, 1500)); // a full round of telemetry and a fleet event
+      const latencies: number[] = [];
+      const bar = new cliProgress.SingleBar({ format: `${policy} [{bar}] {value}/{total} decisions`, hideCursor: true }, cliProgress.Presets.shades_classic);
+      bar.start(argv.requests, 0);
+      let next = 0;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: argv.concurrency }, async () => {
+          for (let n = next++; n < argv.requests; n = next++) {
+            const sessionId = `bench-${policy}-${n}`;
+            const job: CompletionJob = {
+              sessionId, model: "bench-target", prompt: "x", maxTokens: 8, window: null, sampling: GREEDY_SAMPLING, priority: 0, submittedAt: Date.now(),
+            };
+            const sent = performance.now();
+            const reply = await sendContract(control, SchedulerSubmit, job, 30_000);
+            if (!reply.ok) throw new Error(`${policy}: ${reply.error.message}`);
+            while (!opened.has(sessionId)) await new Promise((resolve) => setTimeout(resolve, 1));
+            latencies.push(opened.get(sessionId)! - sent);
+            bar.increment();
+          }
+        }),
+      );
+      const seconds = (performance.now() - started) / 1000;
+      bar.stop();
+      await scheduler.stop();
+      latencies.sort((a, b) => a - b);
+      const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+      rows.push([policy, (argv.requests / seconds).toFixed(0), median(latencies).toFixed(1), p(0.95).toFixed(1), p(0.99).toFixed(1)]);
+    }
+  } finally {
+    clearInterval(heartbeat);
+    for (const service of services.reverse()) await service.stop();
+    await control.close();
+    await nc.close();
+    await redis.stop();
+    await nats.stop();
+  }
+
+  printTable(
+    `pairing decisions: real registry and scheduler, ${argv.workers} simulated workers (${verifiers} verifiers) at 1 Hz telemetry, ${argv.requests} requests, ${argv.concurrency} in flight, sessions held ${argv["hold-ms"]} ms`,
+    ["policy", "decisions/s", "p50 ms", "p95 ms", "p99 ms"],
+    rows,
+  );
+}

@@ -45,8 +45,11 @@ export interface LocalFleet {
   redisUrl: string;
   /** Every process started, by name: nats-server, redis-server, registry, ..., verifier-1, drafter-1. */
   processes: Map<string, ManagedProcess>;
-  /** Starts a service of the fleet again (after a chaos test killed it) with its environment; resolves when it is ready. */
-  restart(name: string): Promise<ManagedProcess>;
+  /**
+   * Starts a service of the fleet again (after a chaos test killed it, or stopped to change a
+   * setting) with its environment, plus `env`; resolves when it is ready.
+   */
+  restart(name: string, env?: Record<string, string>): Promise<ManagedProcess>;
   /** Stops everything in reverse start order. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -123,11 +126,11 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
       giveUp: () => abortReason(),
     });
     progress("every worker registered");
-    const restart = async (name: string): Promise<ManagedProcess> => {
+    const restart = async (name: string, env: Record<string, string> = {}): Promise<ManagedProcess> => {
       const service = planned.flat().find((p) => p.name === name);
       if (!service) throw new Error(`no service '${name}' in this fleet`);
       if (processes.get(name)?.running) throw new Error(`${name} is still running`);
-      const [child] = await startStage([service], options, output, processes, stages);
+      const [child] = await startStage([{ ...service, env: { ...service.env, ...env } }], options, output, processes, stages);
       await child!.waitForReady(timeoutMs, options.signal);
       return child!;
     };
