@@ -11,9 +11,16 @@ export interface LoadAwareOptions {
   lowBattery: number;
   /** Largest window the prediction considers (the drafters' MAX_WINDOW). */
   maxWindow: number;
+  /**
+   * A round's work in a worker's process besides the forward pass (decoding, checking and
+   * answering messages, journalling): each other session on the drafter or the verifier adds
+   * this to every round, as it does not batch. bench:round measured a fleet round at 1.5–3 ms
+   * more than the same round in one process, for both sides together.
+   */
+  roundOverheadMs: number;
 }
 
-export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = { priorAcceptance: 0.6, defaultRoundTripMs: 5, lowBattery: 0.2, maxWindow: 12 };
+export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = { priorAcceptance: 0.6, defaultRoundTripMs: 5, lowBattery: 0.2, maxWindow: 12, roundOverheadMs: 1 };
 
 /** Verify ms ≈ a + b·n for a decode of n tokens, fitted to a verifier's profile (γ + 1 tokens per window). */
 export function verifyCostLine(verifier: WorkerView): { a: number; b: number } {
@@ -32,7 +39,8 @@ export function verifyCostLine(verifier: WorkerView): { a: number; b: number } {
  * Leviathan rate (libs/window) with α from the history of this drafter model against this
  * target model, the drafter's measured ms per token shared with the sessions it already drafts,
  * the verifier's measured verify cost with every session it already runs adding its window to
- * each decode, and the pair's measured round trip.
+ * each decode, the pair's measured round trip, and each other session on either worker adding
+ * its round's per-process work (`roundOverheadMs`).
  */
 export function predictPairRate(pair: CandidatePair, context: PairingContext = {}, options: LoadAwareOptions = LOAD_AWARE_DEFAULTS): number {
   const { verifier, drafter } = pair;
@@ -40,7 +48,8 @@ export function predictPairRate(pair: CandidatePair, context: PairingContext = {
   const draftMsPerToken = (drafter.profile?.draftMsPerToken ?? 1) * (1 + drafter.activeSessions);
   const { a, b } = verifyCostLine(verifier);
   const sharing = 1 + verifier.activeSessions;
-  const roundTripMs = context.roundTripMs?.(drafter.id, verifier.id) ?? options.defaultRoundTripMs;
+  const crowding = options.roundOverheadMs * (verifier.activeSessions + drafter.activeSessions);
+  const roundTripMs = (context.roundTripMs?.(drafter.id, verifier.id) ?? options.defaultRoundTripMs) + crowding;
   return bestWindow({ acceptance, draftMsPerToken, roundTripMs, verifyMs: (window) => a + b * sharing * (window + 1) }, options.maxWindow).tokensPerSecond;
 }
 
