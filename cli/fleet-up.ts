@@ -28,6 +28,8 @@ export function fleetUpOptions(yargs: Argv) {
     .option("model-name", { type: "string", describe: "Name clients ask for [default: the model file name]" })
     .option("threads", { type: "number", default: 1, describe: "CPU threads per worker" })
     .option("window", { type: "number", describe: "γ: tokens drafted per round [default: the drafters' own, 4]" })
+    .option("window-policy", { choices: ["adaptive", "fixed"] as const, default: "adaptive" as const, describe: "How drafters choose γ each round (adaptive: 98–113% of the best fixed window in bench:engine)" })
+    .option("pipeline", { type: "boolean", default: true, describe: "Drafters draft the next window while a verify is in flight (--no-pipeline: off)" })
     .option("draft-temperature", { type: "number", describe: "Drafters sample above 0 [default: 0, greedy]" })
     .option("max-sessions", { type: "number", describe: "Concurrent sessions per worker [default: the workers' own]" })
     .option("context-size", { type: "number", describe: "Context tokens per session [default: the workers' own]" })
@@ -109,6 +111,7 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
       threads: args.threads,
       window: args.window,
       draftTemperature: args.draftTemperature,
+      serviceEnv: { "draft-worker": { WINDOW_POLICY: args.windowPolicy, DRAFT_PIPELINE: String(args.pipeline) } },
       maxSessions: args.maxSessions,
       contextSize: args.contextSize,
       logLevel: args.logLevel,
