@@ -6,19 +6,14 @@
  * against the target decoding alone. Prints a table; exits 1 if any case lost or duplicated a
  * token or changed the output.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { connect, type NatsConnection } from "nats";
-import pino from "pino";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ANY_ID, SessionStream, type SessionEvent } from "#contracts";
-import { startLatencyProxy, startNats, startRedis, type LatencyProxy, type LocalFleet, type ServerHandle } from "#infra";
-import { ContractBus } from "#transport";
+import { startNats } from "#infra";
 import { printTable } from "../../bench/support/report.js";
 import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
-import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
+import { MODEL, MODEL_PATH } from "../support/fleet.js";
+import { startProxiedFleet, type ProxiedFleet } from "../support/proxied-fleet.js";
 import { referenceCompletions } from "../support/reference.js";
 
 const argv = await yargs(hideBin(process.argv))
@@ -33,18 +28,10 @@ const argv = await yargs(hideBin(process.argv))
 const PROMPTS = ["Once upon a time", "The little dog"];
 const STRIKE_AT = 40;
 
-interface Harness {
-  fleet: LocalFleet;
-  proxy: LatencyProxy;
-  nats: ServerHandle;
-  redis: ServerHandle;
-  redisDir: string;
-}
-
 interface ChaosCase {
   name: string;
   /** The fault, given the first stream's opening event; resolves once it is healed. */
-  strike(h: Harness, opened: Extract<SessionEvent, { kind: "opened" }>): Promise<void>;
+  strike(h: ProxiedFleet, opened: Extract<SessionEvent, { kind: "opened" }>): Promise<void>;
 }
 
 const cases: ChaosCase[] = [
@@ -85,10 +72,9 @@ const cases: ChaosCase[] = [
   {
     name: "redis-server killed and restarted (append-only file)",
     strike: async (h) => {
-      const port = h.redis.port;
       h.redis.kill("SIGKILL");
       await h.redis.exited;
-      h.redis = await startRedis({ port, dir: h.redisDir, appendOnly: true });
+      await h.restartRedis();
     },
   },
   {
@@ -106,30 +92,21 @@ const cases: ChaosCase[] = [
 ];
 
 const reference = await referenceCompletions(MODEL_PATH, PROMPTS, argv["max-tokens"]);
-const redisDir = await mkdtemp(join(tmpdir(), "specfleet-chaos-redis-"));
-let nats = await startNats();
-let redis = await startRedis({ dir: redisDir, appendOnly: true });
-const natsUrl = new URL(nats.url);
-const proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs: 10 });
-const throughProxy = { NATS_URL: proxy.url("nats") };
-const fleet = await startTestFleet("chaos", {
-  natsUrl: nats.url,
-  redisUrl: redis.url,
-  verifiers: ["verifier-1", "verifier-2", "verifier-3"].map((id) => ({ id, env: throughProxy })),
-  drafters: ["drafter-1", "drafter-2", "drafter-3"].map((id) => ({ id, env: throughProxy })),
+const harness = await startProxiedFleet("chaos", {
+  verifiers: ["verifier-1", "verifier-2", "verifier-3"],
+  drafters: ["drafter-1", "drafter-2", "drafter-3"],
   maxSessions: 4,
   serviceEnv: {
     registry: { REGISTRY_LOST_AFTER_MS: "1500", REGISTRY_DEGRADED_AFTER_MS: "1200" },
     "draft-worker": { VERIFY_TIMEOUT_MS: "2000" },
   },
 });
-const harness: Harness = { fleet, proxy, nats, redis, redisDir };
-const nc: NatsConnection = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+const { fleet } = harness;
 const opened = new Map<string, Extract<SessionEvent, { kind: "opened" }>>();
-new ContractBus(nc, pino({ level: "silent" })).subscribe(SessionStream, ANY_ID, (event) => {
+harness.bus.subscribe(SessionStream, ANY_ID, (event) => {
   if (event.kind === "opened" && !opened.has(event.sessionId)) opened.set(event.sessionId, event);
 });
-await nc.flush();
+await harness.bus.nc.flush();
 
 const rows: string[][] = [];
 let failed = false;
@@ -162,12 +139,7 @@ try {
     await new Promise((resolve) => setTimeout(resolve, 2500));
   }
 } finally {
-  await nc.close();
-  await fleet.stop();
-  await proxy.close();
-  await harness.redis.stop();
-  await harness.nats.stop();
-  await rm(redisDir, { recursive: true, force: true });
+  await harness.stop();
 }
 
 printTable(

@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { connect, type NatsConnection } from "nats";
-import pino from "pino";
 import { ANY_ID, SessionStream, type SessionEvent } from "#contracts";
-import { startLatencyProxy, startNats, startRedis, type LatencyProxy, type LocalFleet, type ServerHandle } from "#infra";
-import { ContractBus } from "#transport";
+import type { LocalFleet } from "#infra";
 import { complete } from "../support/openai-client.js";
-import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
+import { MODEL, MODEL_PATH } from "../support/fleet.js";
+import { startProxiedFleet, type ProxiedFleet } from "../support/proxied-fleet.js";
 import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
 
 const LONG = 300;
@@ -23,45 +18,28 @@ const PROMPTS = ["Once upon a time", "The little dog", "One day, a big bird", "T
  * file on), every answer token-identical to the target alone.
  */
 describe("admission: the durable queue", () => {
-  let nats: ServerHandle;
-  let redis: ServerHandle;
-  let redisDir: string;
-  let proxy: LatencyProxy;
+  let harness: ProxiedFleet;
   let fleet: LocalFleet;
-  let nc: NatsConnection;
   let reference: Map<string, ReferenceCompletion>;
   const opened: string[] = [];
 
   before(async () => {
     reference = await referenceCompletions(MODEL_PATH, PROMPTS, LONG);
-    nats = await startNats();
-    redisDir = await mkdtemp(join(tmpdir(), "specfleet-admission-redis-"));
-    redis = await startRedis({ dir: redisDir, appendOnly: true });
-    const natsUrl = new URL(nats.url);
-    proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs: 10 });
-    const throughProxy = { NATS_URL: proxy.url("nats") };
-    fleet = await startTestFleet("admission", {
-      natsUrl: nats.url,
-      redisUrl: redis.url,
-      verifiers: [{ id: "verifier-1", env: throughProxy }],
-      drafters: [{ id: "drafter-1", env: throughProxy }],
+    harness = await startProxiedFleet("admission", {
+      verifiers: ["verifier-1"],
+      drafters: ["drafter-1"],
       maxSessions: 1,
       serviceEnv: { scheduler: { SCHEDULER_QUEUE_LIMIT: "2", SCHEDULER_RETRY_AFTER_S: "3" } },
     });
-    nc = await connect({ servers: nats.url });
-    new ContractBus(nc, pino({ level: "silent" })).subscribe(SessionStream, ANY_ID, (event: SessionEvent) => {
+    fleet = harness.fleet;
+    harness.bus.subscribe(SessionStream, ANY_ID, (event: SessionEvent) => {
       if (event.kind === "opened") opened.push(event.sessionId);
     });
-    await nc.flush();
+    await harness.bus.nc.flush();
   });
 
   after(async () => {
-    await nc?.close();
-    await fleet?.stop();
-    await proxy?.close();
-    await redis?.stop();
-    await nats?.stop();
-    if (redisDir) await rm(redisDir, { recursive: true, force: true });
+    await harness?.stop();
   });
 
   const request = (prompt: string, extra: Record<string, unknown> = {}) => complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: LONG, ...extra });
@@ -116,12 +94,11 @@ describe("admission: the durable queue", () => {
     await settle(300);
     const queued = request(PROMPTS[3]!);
     await settle(200);
-    const port = redis.port;
-    redis.kill("SIGKILL");
-    await redis.exited;
-    // The scheduler must not notice anything but a reconnect; then it serves the queue again.
+    harness.redis.kill("SIGKILL");
+    await harness.redis.exited;
+    // With the scheduler killed too, its queue can only come back from redis-server's file.
     fleet.processes.get("scheduler")!.kill("SIGKILL");
-    redis = await startRedis({ dir: redisDir, appendOnly: true, port });
+    await harness.restartRedis();
     await fleet.restart("scheduler");
     const [a, b] = await Promise.all([running, queued]);
     assertReference(a, PROMPTS[2]!);
@@ -130,28 +107,21 @@ describe("admission: the durable queue", () => {
 });
 
 describe("admission: a request that waits past its deadline", () => {
-  let nats: ServerHandle;
-  let proxy: LatencyProxy;
+  let harness: ProxiedFleet;
   let fleet: LocalFleet;
 
   before(async () => {
-    nats = await startNats();
-    const natsUrl = new URL(nats.url);
-    proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs: 10 });
-    const throughProxy = { NATS_URL: proxy.url("nats") };
-    fleet = await startTestFleet("admission-deadline", {
-      natsUrl: nats.url,
-      verifiers: [{ id: "verifier-1", env: throughProxy }],
-      drafters: [{ id: "drafter-1", env: throughProxy }],
+    harness = await startProxiedFleet("admission-deadline", {
+      verifiers: ["verifier-1"],
+      drafters: ["drafter-1"],
       maxSessions: 1,
       serviceEnv: { scheduler: { SCHEDULER_QUEUE_TIMEOUT_MS: "400", SCHEDULER_RETRY_AFTER_S: "5" } },
     });
+    fleet = harness.fleet;
   });
 
   after(async () => {
-    await fleet?.stop();
-    await proxy?.close();
-    await nats?.stop();
+    await harness?.stop();
   });
 
   it("gets 503 queue_timeout with Retry-After, while the running request finishes", async () => {

@@ -1,12 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { connect, type NatsConnection } from "nats";
-import pino from "pino";
 import { ANY_ID, RoundReports, SessionStream, WorkerPower, type RoundReport, type SessionEvent } from "#contracts";
-import { startLatencyProxy, startNats, startRedis, type LatencyProxy, type LocalFleet, type ServerHandle } from "#infra";
-import { ContractBus } from "#transport";
+import type { LocalFleet } from "#infra";
 import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
-import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
+import { MODEL, MODEL_PATH } from "../support/fleet.js";
+import { startProxiedFleet, type ProxiedFleet } from "../support/proxied-fleet.js";
 import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
 
 const MAX_TOKENS = 240;
@@ -21,11 +19,8 @@ const PROMPTS = ["Once upon a time", "The little dog", "One day, a big bird"];
  * gap and no duplicate.
  */
 describe("failover mid-stream", () => {
-  let nats: ServerHandle;
-  let redis: ServerHandle;
-  let proxy: LatencyProxy;
+  let harness: ProxiedFleet;
   let fleet: LocalFleet;
-  let nc: NatsConnection;
   let reference: Map<string, ReferenceCompletion>;
   const events = new Map<string, SessionEvent[]>();
   const rounds: RoundReport[] = [];
@@ -33,16 +28,9 @@ describe("failover mid-stream", () => {
 
   before(async () => {
     reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
-    nats = await startNats();
-    redis = await startRedis();
-    const natsUrl = new URL(nats.url);
-    proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs: 10 });
-    const throughProxy = { NATS_URL: proxy.url("nats") };
-    fleet = await startTestFleet("failover", {
-      natsUrl: nats.url,
-      redisUrl: redis.url,
-      verifiers: ["verifier-1", "verifier-2", "verifier-3"].map((id) => ({ id, env: throughProxy })),
-      drafters: ["drafter-1", "drafter-2", "drafter-3"].map((id) => ({ id, env: throughProxy })),
+    harness = await startProxiedFleet("failover", {
+      verifiers: ["verifier-1", "verifier-2", "verifier-3"],
+      drafters: ["drafter-1", "drafter-2", "drafter-3"],
       maxSessions: 4,
       window: 4,
       serviceEnv: {
@@ -51,20 +39,16 @@ describe("failover mid-stream", () => {
         "draft-worker": { VERIFY_TIMEOUT_MS: "3000" },
       },
     });
-    nc = await connect({ servers: nats.url });
-    const bus = new ContractBus(nc, pino({ level: "silent" }));
+    fleet = harness.fleet;
+    const { bus } = harness;
     bus.subscribe(SessionStream, ANY_ID, (event) => events.set(event.sessionId, [...(events.get(event.sessionId) ?? []), event]));
     bus.subscribe(RoundReports, "", (report) => rounds.push(report));
     power = (workerId, level) => bus.request(WorkerPower, workerId, { source: "battery", level }, 2000);
-    await nc.flush();
+    await bus.nc.flush();
   });
 
   after(async () => {
-    await nc?.close();
-    await fleet?.stop();
-    await proxy?.close();
-    await redis?.stop();
-    await nats?.stop();
+    await harness?.stop();
   });
 
   /** Streams `prompt`; once `after` tokens have arrived, calls `strike` with the session's opening event. */

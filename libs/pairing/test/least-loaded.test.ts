@@ -2,14 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { leastLoaded, pairingPolicies, type PairingDecision, type WorkerView } from "#pairing";
 
-/** `v("v1", 1, 4)`: a ready verifier of model "m", vocabulary "vocab-A", 1 of 4 slots busy. */
-const worker =
-  (role: WorkerView["role"]) =>
-  (id: string, activeSessions: number, maxSessions: number, extra: Partial<WorkerView> = {}): WorkerView => ({
-    id, role, modelName: role === "verifier" ? "m" : "small", vocabFingerprint: "vocab-A", ready: true, activeSessions, maxSessions, ...extra,
-  });
-const v = worker("verifier");
-const d = worker("drafter");
+import { d, v } from "./workers.js";
 const pair = (verifierId: string, drafterId: string): PairingDecision => ({ kind: "pair", verifierId, drafterId });
 const notFound: PairingDecision = { kind: "none", code: "model_not_found", reason: "no ready verifier serves model 'm'" };
 const alone = (verifierId: string): PairingDecision => ({ kind: "alone", verifierId, reason: "no ready drafter shares a vocabulary with the verifiers of 'm'" });

@@ -15,13 +15,7 @@ import {
   type WorkerView,
 } from "#pairing";
 
-const worker =
-  (role: WorkerView["role"]) =>
-  (id: string, activeSessions: number, maxSessions: number, extra: Partial<WorkerView> = {}): WorkerView => ({
-    id, role, modelName: role === "verifier" ? "m" : "small", vocabFingerprint: "vocab-A", ready: true, activeSessions, maxSessions, ...extra,
-  });
-const v = worker("verifier");
-const d = worker("drafter");
+import { d, v } from "./workers.js";
 const pair = (verifierId: string, drafterId: string): PairingDecision => ({ kind: "pair", verifierId, drafterId });
 const request = { model: "m" };
 /** A context whose random draws are the given numbers, in turn. */

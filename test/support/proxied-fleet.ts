@@ -1,0 +1,66 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "nats";
+import pino from "pino";
+import { startLatencyProxy, startNats, startRedis, type LatencyProxy, type LocalFleet, type LocalFleetOptions, type ServerHandle } from "#infra";
+import { ContractBus } from "#transport";
+import { startTestFleet } from "./fleet.js";
+
+/**
+ * A fleet whose workers reach NATS through a latency proxy (so sessions last long enough to be
+ * struck mid-stream), on its own nats-server and redis-server (append-only file on, in a folder
+ * that survives restarts of redis-server), with an observer's bus for the test.
+ */
+export interface ProxiedFleet {
+  fleet: LocalFleet;
+  proxy: LatencyProxy;
+  nats: ServerHandle;
+  redis: ServerHandle;
+  redisDir: string;
+  bus: ContractBus;
+  /** Starts redis-server again on the same port and folder (after a test killed it). */
+  restartRedis(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startProxiedFleet(
+  name: string,
+  options: { verifiers: string[]; drafters: string[]; delayMs?: number } & Omit<LocalFleetOptions, "verifiers" | "drafters">,
+): Promise<ProxiedFleet> {
+  const { verifiers, drafters, delayMs = 10, ...fleetOptions } = options;
+  const nats = await startNats();
+  const redisDir = await mkdtemp(join(tmpdir(), `specfleet-${name}-redis-`));
+  const redis = await startRedis({ dir: redisDir, appendOnly: true });
+  const natsUrl = new URL(nats.url);
+  const proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs });
+  const env = { NATS_URL: proxy.url("nats") };
+  const fleet = await startTestFleet(name, {
+    ...fleetOptions,
+    natsUrl: nats.url,
+    redisUrl: redis.url,
+    verifiers: verifiers.map((id) => ({ id, env })),
+    drafters: drafters.map((id) => ({ id, env })),
+  });
+  const nc: NatsConnection = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  const harness: ProxiedFleet = {
+    fleet,
+    proxy,
+    nats,
+    redis,
+    redisDir,
+    bus: new ContractBus(nc, pino({ level: "silent" })),
+    restartRedis: async () => {
+      harness.redis = await startRedis({ dir: redisDir, appendOnly: true, port: harness.redis.port });
+    },
+    stop: async () => {
+      await nc.close();
+      await fleet.stop();
+      await proxy.close();
+      await harness.redis.stop();
+      await harness.nats.stop();
+      await rm(redisDir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
