@@ -43,7 +43,26 @@ export async function comparePoliciesOnFleet(options: FleetPolicyOptions, onProg
   });
   const rates = new Map<string, number[]>();
   let identical = true;
+  const run = async (policy: string): Promise<number> => {
+    let next = 0;
+    let tokens = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        for (let n = next++; n < options.requests; n = next++) {
+          const prompt = PROMPTS[n % PROMPTS.length]!;
+          const result = await complete(fleet.gatewayUrl, { model: "stories260K", prompt, max_tokens: options.maxTokens });
+          if (result.status !== 200) throw new Error(`${policy}: ${JSON.stringify(result.body)}`);
+          identical &&= JSON.stringify(result.tokenIds) === JSON.stringify(reference.get(prompt)!.tokens);
+          tokens += result.tokenIds.length;
+        }
+      }),
+    );
+    return (1000 * tokens) / (performance.now() - started);
+  };
   try {
+    onProgress("warming up");
+    await run("warm-up"); // the fleet's first requests are slower for every policy alike: not measured
     for (let repeat = 0; repeat < options.repeats; repeat++) {
       const order = options.policies.map((_, i) => options.policies[(i + repeat) % options.policies.length]!);
       for (const policy of order) {
@@ -51,21 +70,7 @@ export async function comparePoliciesOnFleet(options: FleetPolicyOptions, onProg
         await fleet.processes.get("scheduler")!.stop();
         await fleet.restart("scheduler", { PAIRING_POLICY: policy });
         await new Promise((resolve) => setTimeout(resolve, 1500)); // the fleet view, and the drafters' link stats
-        let next = 0;
-        let tokens = 0;
-        const started = performance.now();
-        await Promise.all(
-          Array.from({ length: options.concurrency }, async () => {
-            for (let n = next++; n < options.requests; n = next++) {
-              const prompt = PROMPTS[n % PROMPTS.length]!;
-              const result = await complete(fleet.gatewayUrl, { model: "stories260K", prompt, max_tokens: options.maxTokens });
-              if (result.status !== 200) throw new Error(`${policy}: ${JSON.stringify(result.body)}`);
-              identical &&= JSON.stringify(result.tokenIds) === JSON.stringify(reference.get(prompt)!.tokens);
-              tokens += result.tokenIds.length;
-            }
-          }),
-        );
-        rates.set(policy, [...(rates.get(policy) ?? []), (1000 * tokens) / (performance.now() - started)]);
+        rates.set(policy, [...(rates.get(policy) ?? []), await run(policy)]);
       }
     }
   } finally {
