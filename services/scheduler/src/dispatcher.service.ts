@@ -58,6 +58,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       await this.reconcile();
       this.log.info({ sessions: this.table.size }, "running sessions restored");
     }
+    // A crash between recording a session as running and taking it off the queue leaves it in both.
+    for (const waiting of [...this.queue.entries()]) if (this.table.has(waiting.job.sessionId)) await this.queue.take(waiting.job.sessionId);
     this.expiry = setInterval(() => this.pump(), 1000);
     if (this.config.SCHEDULER_REBALANCE_MS > 0) this.rebalancer = setInterval(() => this.rebalance(), this.config.SCHEDULER_REBALANCE_MS);
     this.pump();
@@ -164,14 +166,16 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       const decision = this.decide(job);
       // A running session waits for its model's verifiers to come back (a partition, a restart).
       if (decision.kind === "wait" || (decision.kind === "none" && waiting.resume)) continue;
-      void this.queue.take(job.sessionId);
       if (decision.kind === "none") {
+        void this.queue.take(job.sessionId);
         this.publishError(job.sessionId, { code: decision.code, message: decision.reason });
         continue;
       }
       const drafterId = decision.kind === "pair" ? decision.drafterId : null;
       if (decision.kind === "alone") this.log.warn({ sessionId: job.sessionId, verifierId: decision.verifierId, reason: decision.reason }, "target-only session");
+      // Recorded as running before it leaves the queue: a crash in between repeats it, never loses it.
       this.table.place({ job, verifierId: decision.verifierId, drafterId, placedAt: Date.now(), wantsDrafter: job.window !== 0, startedAt: this.startedAt(decision.verifierId, drafterId) });
+      void this.queue.take(job.sessionId);
       void this.track(job.sessionId, this.open(job, decision.verifierId, drafterId, waiting.resume));
     }
   }
@@ -228,8 +232,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       this.table.remove(sessionId);
       return;
     }
-    this.table.remove(sessionId);
+    // Queued before it leaves the table: a crash in between finds it in both, never in neither.
     await this.queue.add({ job: session.job, resume: true, since: Date.now() });
+    this.table.remove(sessionId);
     this.pump();
   }
 
