@@ -4,7 +4,7 @@ import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import { createPairingPolicy, rebalanceMoves, type LiveSession, type PairingDecision, type PairingPolicy } from "#pairing";
 import type { ContractBus } from "#transport";
-import { FleetViewService } from "./fleet-view.service.js";
+import { FleetViewService, type PairingInputs } from "./fleet-view.service.js";
 import { SessionOpener } from "./session-opener.js";
 import { AdmissionQueue, type Waiting } from "./admission-queue.js";
 import { SessionStore } from "./session-store.js";
@@ -152,6 +152,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     // Before the fleet is known every model looks unserved: decide nothing yet.
     if (!this.queue || !this.fleet.known) return;
     const now = Date.now();
+    // The fleet as the policy sees it, rebuilt only when a placement changed the loads.
+    let inputs: PairingInputs | null = null;
     for (const waiting of [...this.queue.entries()]) {
       const { job } = waiting;
       if (now - waiting.since > this.config.SCHEDULER_QUEUE_TIMEOUT_MS) {
@@ -163,7 +165,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         });
         continue;
       }
-      const decision = this.decide(job);
+      inputs ??= this.pairingInputs();
+      const decision = this.decide(job, undefined, inputs);
       // A running session waits for its model's verifiers to come back (a partition, a restart).
       if (decision.kind === "wait" || (decision.kind === "none" && waiting.resume)) continue;
       if (decision.kind === "none") {
@@ -176,12 +179,18 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       // Recorded as running before it leaves the queue: a crash in between repeats it, never loses it.
       this.table.place({ job, verifierId: decision.verifierId, drafterId, placedAt: Date.now(), wantsDrafter: job.window !== 0, startedAt: this.startedAt(decision.verifierId, drafterId) });
       void this.queue.take(job.sessionId);
+      inputs = null;
       void this.track(job.sessionId, this.open(job, decision.verifierId, drafterId, waiting.resume));
     }
   }
 
-  private decide(job: CompletionJob, onlyVerifier?: string): PairingDecision {
-    const { views, context } = this.fleet.pairingInputs((id) => this.table.loadOf(id));
+  private pairingInputs(): PairingInputs {
+    const loads = this.table.loads();
+    return this.fleet.pairingInputs((id) => loads.get(id) ?? 0);
+  }
+
+  private decide(job: CompletionJob, onlyVerifier?: string, inputs = this.pairingInputs()): PairingDecision {
+    const { views, context } = inputs;
     // Finding a drafter for a running session: its verifier only, not counting the session itself.
     const fleet = onlyVerifier
       ? views.flatMap((w) => (w.role === "drafter" ? [w] : w.id === onlyVerifier ? [{ ...w, activeSessions: w.activeSessions - 1 }] : []))
@@ -270,7 +279,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
    */
   private rebalance(): void {
     if (!this.fleet.known) return;
-    const { views, context } = this.fleet.pairingInputs((id) => this.table.loadOf(id));
+    const { views, context } = this.pairingInputs();
     const now = Date.now();
     const live: LiveSession[] = this.table
       .all()

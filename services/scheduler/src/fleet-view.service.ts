@@ -6,6 +6,12 @@ import type { Logger } from "#logging";
 import { fetchFleetSnapshot } from "#transport";
 import { CONTROL_PLANE, SCHEDULER_LOGGER } from "./tokens.js";
 
+/** What a pairing policy is given: the workers and the pair history. */
+export interface PairingInputs {
+  views: WorkerView[];
+  context: PairingContext;
+}
+
 /** The scheduler's copy of the registry's fleet: asked for at boot, then kept by fleet events. */
 @Injectable()
 export class FleetViewService {
@@ -53,7 +59,7 @@ export class FleetViewService {
    * table, which does not lag), and the pair history the drafters report in their telemetry:
    * round trips per drafter–verifier link, acceptance per drafter model and target model.
    */
-  pairingInputs(activeSessions: (workerId: string) => number): { views: WorkerView[]; context: PairingContext } {
+  pairingInputs(activeSessions: (workerId: string) => number): PairingInputs {
     const workers = this.snapshot.workers;
     const views: WorkerView[] = workers.map((w) => ({
       id: w.workerId,

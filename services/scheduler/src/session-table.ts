@@ -59,14 +59,15 @@ export class SessionTable {
     return this.sessions.has(sessionId);
   }
 
-  loadOf(workerId: string): number {
-    let load = 0;
-    for (const s of this.sessions.values()) if (s.verifierId === workerId || s.drafterId === workerId) load++;
-    return load;
-  }
-
-  onWorker(workerId: string): PlacedSession[] {
-    return [...this.sessions.values()].filter((s) => s.verifierId === workerId || s.drafterId === workerId);
+  /** Sessions placed on each worker, counted in one pass. */
+  loads(): Map<string, number> {
+    const loads = new Map<string, number>();
+    const add = (id: string | null) => id !== null && loads.set(id, (loads.get(id) ?? 0) + 1);
+    for (const s of this.sessions.values()) {
+      add(s.verifierId);
+      add(s.drafterId);
+    }
+    return loads;
   }
 
   get size(): number {
