@@ -95,7 +95,9 @@ export function bestPair(
     for (const { verifier, drafters } of topVerifiers) {
       let top = ranked.get(drafters);
       if (!top) {
+        // Ineligible drafters (low battery, say) must not take shortlist places from eligible ones.
         top = drafters
+          .filter((drafter) => eligible({ verifier, drafter }))
           .map((drafter) => ({ drafter, rate: rateOf({ verifier, drafter }) }))
           .sort((a, b) => b.rate - a.rate)
           .slice(0, SHORTLIST)

@@ -161,3 +161,16 @@ describe("load-aware on a large fleet (shortlisted)", () => {
     }
   });
 });
+
+describe("load-aware on a large fleet, with many drafters on low battery", () => {
+  it("still finds a charged drafter when the fastest ones are all on battery", () => {
+    const battery = { source: "battery" as const, level: 0.1 };
+    const fleet = [
+      ...Array.from({ length: 20 }, (_, i) => v(`v${i}`, 0, 4)),
+      ...Array.from({ length: 12 }, (_, i) => d(`fast${i}`, 0, 4, { profile: { draftMsPerToken: 0.3 }, power: battery })),
+      d("slow-plugged", 0, 4, { profile: { draftMsPerToken: 5 } }),
+    ];
+    const decision = loadAware()(fleet, request);
+    assert.equal(decision.kind === "pair" && decision.drafterId, "slow-plugged");
+  });
+});
