@@ -114,7 +114,7 @@ async function simulated(): Promise<void> {
     for (const id of ids.slice((beat % 20) * slice, (beat % 20) * slice + slice)) {
       emitContract(control, FleetTelemetry, {
         workerId: id, at: Date.now(), activeSessions: 0, targetOnlySessions: 0, tokensPerSecond: 0, rounds: 0, acceptedTokens: 0, draftedTokens: 0, rollbacks: 0, meanBatchSize: 1,
-        memoryRssBytes: 0, power: { source: "plugged", level: null }, links: [],
+        memoryRssBytes: 0, power: { source: "plugged", level: null }, links: [], brokerRttMs: 1,
       });
     }
     beat++;

@@ -39,6 +39,16 @@ export const linkStatsSchema = z.object({
 });
 export type LinkStats = z.infer<typeof linkStatsSchema>;
 
+/** Drafters: how they choose each round's window (what a pair's predicted rate depends on). */
+export const draftingSettingsSchema = z.object({
+  windowPolicy: z.enum(["fixed", "adaptive"]),
+  /** The fixed window, or the adaptive policy's first one. */
+  window: z.number().int().nonnegative(),
+  maxWindow: z.number().int().nonnegative(),
+  pipelined: z.boolean(),
+});
+export type DraftingSettings = z.infer<typeof draftingSettingsSchema>;
+
 export const workerRegistrationSchema = z.object({
   workerId: workerIdSchema,
   role: workerRoleSchema,
@@ -49,6 +59,7 @@ export const workerRegistrationSchema = z.object({
   contextSize: z.number().int().positive(),
   startedAt: z.number(),
   profile: workerProfileSchema.default({}),
+  drafting: draftingSettingsSchema.optional(),
 });
 export type WorkerRegistration = z.infer<typeof workerRegistrationSchema>;
 
@@ -67,6 +78,11 @@ export const workerTelemetrySchema = z.object({
   meanBatchSize: z.number().nonnegative(),
   memoryRssBytes: z.number().nonnegative(),
   power: powerStateSchema.default({ source: "plugged", level: null }),
+  /**
+   * Round trip to the message broker on the worker's hot-path connection, ms (null until
+   * measured): a drafter's plus a verifier's is their pair's round trip before it has one.
+   */
+  brokerRttMs: z.number().nonnegative().nullable().default(null),
   /** Drafters: per verifier, the round trip and acceptance lately (the scheduler's pair history). */
   links: z.array(linkStatsSchema).max(256).default([]),
 });

@@ -58,6 +58,16 @@ function build(verifiers: readonly WorkerView[], drafters: ReadonlyMap<string, W
   return { verifiers: entries, count: entries.reduce((sum, e) => sum + e.drafters.length, 0) };
 }
 
+/**
+ * The verifiers of the model that may take a session alone: ready, with room, healthy ones only
+ * if there is one.
+ */
+export function freeVerifiers(fleet: readonly WorkerView[], request: PairingRequest): WorkerView[] {
+  const free = fleet.filter((w) => w.role === "verifier" && w.ready && w.modelName === request.model && hasRoom(w)).sort(byId);
+  const healthy = free.filter((w) => !w.degraded);
+  return healthy.length > 0 ? healthy : free;
+}
+
 /** The pair at `index` in verifier-then-drafter order. */
 export function pairAt(candidates: Candidates, index: number): CandidatePair {
   let rest = Math.min(Math.max(0, Math.floor(index)), candidates.count - 1);

@@ -1,5 +1,5 @@
-import { bestWindow } from "#window";
-import { allPairs, candidatePairs, isDecision, minimise, pairDecision, type Candidates } from "./candidates.js";
+import { bestWindow, rate, type WindowEstimates } from "#window";
+import { allPairs, candidatePairs, freeVerifiers, isDecision, minimise, pairDecision, type Candidates } from "./candidates.js";
 import type { CandidatePair, PairingContext, PairingPolicy, WorkerView } from "./types.js";
 
 export interface LoadAwareOptions {
@@ -35,12 +35,26 @@ export function verifyCostLine(verifier: WorkerView): { a: number; b: number } {
 }
 
 /**
- * Committed tokens per second a new session would get from this pair now: the best window's
- * Leviathan rate (libs/window) with α from the history of this drafter model against this
- * target model, the drafter's measured ms per token shared with the sessions it already drafts,
- * the verifier's measured verify cost with every session it already runs adding its window to
- * each decode, the pair's measured round trip, and each other session on either worker adding
- * its round's per-process work (`roundOverheadMs`).
+ * The round trip between a drafter and a verifier: measured by the pair (the drafter's link
+ * stats) if it has worked together, else each one's round trip to the broker added up (the
+ * messages of a round cross the broker both ways), else `defaultRoundTripMs`.
+ */
+export function pairRoundTripMs(pair: CandidatePair, context: PairingContext, options: LoadAwareOptions): number {
+  const measured = context.roundTripMs?.(pair.drafter.id, pair.verifier.id);
+  if (measured !== undefined) return measured;
+  const { drafter, verifier } = pair;
+  if (drafter.brokerRttMs !== undefined && verifier.brokerRttMs !== undefined) return drafter.brokerRttMs + verifier.brokerRttMs;
+  return options.defaultRoundTripMs;
+}
+
+/**
+ * Committed tokens per second a new session would get from this pair now: the Leviathan rate
+ * (libs/window) at the drafter's fixed window, or at the best window its adaptive policy may
+ * choose, with α from the history of this drafter model against this target model, the
+ * drafter's measured ms per token shared with the sessions it already drafts, the verifier's
+ * measured verify cost with every session it already runs adding its window to each decode, the
+ * pair's round trip, and the per-process work of a round (`roundOverheadMs`) for this session
+ * and each other one on either worker.
  */
 export function predictPairRate(pair: CandidatePair, context: PairingContext = {}, options: LoadAwareOptions = LOAD_AWARE_DEFAULTS): number {
   const { verifier, drafter } = pair;
@@ -48,9 +62,26 @@ export function predictPairRate(pair: CandidatePair, context: PairingContext = {
   const draftMsPerToken = (drafter.profile?.draftMsPerToken ?? 1) * (1 + drafter.activeSessions);
   const { a, b } = verifyCostLine(verifier);
   const sharing = 1 + verifier.activeSessions;
-  const crowding = options.roundOverheadMs * (verifier.activeSessions + drafter.activeSessions);
-  const roundTripMs = (context.roundTripMs?.(drafter.id, verifier.id) ?? options.defaultRoundTripMs) + crowding;
-  return bestWindow({ acceptance, draftMsPerToken, roundTripMs, verifyMs: (window) => a + b * sharing * (window + 1) }, options.maxWindow).tokensPerSecond;
+  const overheadMs = options.roundOverheadMs * (1 + verifier.activeSessions + drafter.activeSessions);
+  const estimates: WindowEstimates = {
+    acceptance,
+    draftMsPerToken,
+    roundTripMs: pairRoundTripMs(pair, context, options) + overheadMs,
+    verifyMs: (window) => a + b * sharing * (window + 1),
+    pipelined: drafter.drafting?.pipelined ?? false,
+  };
+  const drafting = drafter.drafting;
+  if (drafting?.windowPolicy === "fixed") return rate(drafting.window, estimates);
+  return bestWindow(estimates, Math.min(options.maxWindow, drafting?.maxWindow ?? options.maxWindow)).tokensPerSecond;
+}
+
+/**
+ * Tokens per second a new session would get decoding alone at this verifier: one forward pass
+ * per token, shared with the sessions it already runs, plus the per-process work of a round.
+ */
+export function predictAloneRate(verifier: WorkerView, options: LoadAwareOptions = LOAD_AWARE_DEFAULTS): number {
+  const { a, b } = verifyCostLine(verifier);
+  return 1000 / (a + b * (1 + verifier.activeSessions) + options.roundOverheadMs * (1 + verifier.activeSessions));
 }
 
 export const onLowBattery = (drafter: WorkerView, threshold: number) =>
@@ -113,15 +144,28 @@ export function bestPair(
 
 /**
  * Load-aware (the default): the free pair with the highest predicted committed tokens per
- * second (`predictPairRate`), leaving drafters on low battery aside while another is free.
+ * second (`predictPairRate`), leaving drafters on low battery aside while another is free; or
+ * the verifier alone when that is predicted faster than any free pair (a drafter too far
+ * away, or too slow, costs more than it saves), or when every compatible drafter is busy
+ * (the session takes one when it comes free, if that is faster).
  */
 export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolicy {
   const settings = { ...LOAD_AWARE_DEFAULTS, ...options };
   return (fleet, request, context) => {
     const candidates = candidatePairs(fleet, request);
-    if (isDecision(candidates)) return candidates;
-    const rate = (p: CandidatePair) => predictPairRate(p, context, settings);
-    const charged = bestPair(candidates, rate, (p) => !onLowBattery(p.drafter, settings.lowBattery));
-    return pairDecision(charged ?? bestPair(candidates, rate)!);
+    if (isDecision(candidates) && candidates.kind !== "wait") return candidates;
+    const verifiers = freeVerifiers(fleet, request);
+    const alone = verifiers.length > 0 ? minimise(verifiers, (v) => -predictAloneRate(v, settings)) : null;
+    if (isDecision(candidates)) {
+      return alone ? { kind: "alone", verifierId: alone.id, reason: "every compatible drafter is busy: decoding alone until one is free" } : candidates;
+    }
+    const rateOf = (p: CandidatePair) => predictPairRate(p, context, settings);
+    const pair = bestPair(candidates, rateOf, (p) => !onLowBattery(p.drafter, settings.lowBattery)) ?? bestPair(candidates, rateOf)!;
+    const pairRate = rateOf(pair);
+    const aloneRate = alone ? predictAloneRate(alone, settings) : 0;
+    if (alone && aloneRate > pairRate) {
+      return { kind: "alone", verifierId: alone.id, reason: `predicted ${aloneRate.toFixed(0)} tokens/s alone, ${pairRate.toFixed(0)} with the best free drafter` };
+    }
+    return pairDecision(pair);
   };
 }

@@ -27,6 +27,18 @@ export interface WorkerView {
   maxSessions: number;
   profile?: WorkerProfile;
   power?: PowerState;
+  /** Round trip to the message broker, ms, as the worker last measured it. */
+  brokerRttMs?: number;
+  /** Drafters: how they choose their window. */
+  drafting?: DraftingSettings;
+}
+
+/** How a drafter chooses each round's window (fixed γ, or adaptive up to `maxWindow`). */
+export interface DraftingSettings {
+  windowPolicy: "fixed" | "adaptive";
+  window: number;
+  maxWindow: number;
+  pipelined: boolean;
 }
 
 export interface PairingRequest {
@@ -46,7 +58,10 @@ export interface PairingContext {
 
 export type PairingDecision =
   | { kind: "pair"; verifierId: string; drafterId: string }
-  /** No live drafter shares the verifier's vocabulary: the verifier decodes alone (target-only). */
+  /**
+   * The verifier decodes alone (target-only): no live drafter shares its vocabulary, or
+   * (load-aware) it is predicted faster alone than with any free drafter.
+   */
   | { kind: "alone"; verifierId: string; reason: string }
   /** A compatible pair exists but every one is at capacity: queue the request. */
   | { kind: "wait"; reason: string }

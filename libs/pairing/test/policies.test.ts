@@ -82,6 +82,8 @@ describe("power-of-two", () => {
 describe("load-aware", () => {
   const fast = { draftMsPerToken: 1 };
   const slow = { draftMsPerToken: 20 };
+  const medium = { draftMsPerToken: 8 };
+  const agreeing: PairingContext = { acceptance: () => 0.9 };
   const verifierProfile = { verifyMs: [{ window: 0, ms: 30 }, { window: 4, ms: 50 }] };
   const policy = loadAware();
   const cases: Array<{ name: string; fleet: WorkerView[]; context?: PairingContext; expected: PairingDecision }> = [
@@ -109,7 +111,8 @@ describe("load-aware", () => {
     },
     {
       name: "a drafter on low battery is left aside",
-      fleet: [v("v1", 0, 4), d("d1", 0, 4, { profile: fast, power: { source: "battery", level: 0.1 } }), d("d2", 0, 4, { profile: slow, power: { source: "plugged", level: null } })],
+      fleet: [v("v1", 0, 4), d("d1", 0, 4, { profile: fast, power: { source: "battery", level: 0.1 } }), d("d2", 0, 4, { profile: medium, power: { source: "plugged", level: null } })],
+      context: agreeing,
       expected: pair("v1", "d2"),
     },
     {
@@ -126,15 +129,63 @@ describe("load-aware", () => {
   for (const c of cases) it(c.name, () => assert.deepEqual(policy(c.fleet, request, c.context), c.expected));
 
   it("predicts the Leviathan rate of the best window", () => {
-    // α = 0.6 (prior), draft 1 ms, verify 25 + 5·(γ+1), RTT 5: γ = 2 gives 1.96 tokens in 47 ms.
+    // α = 0.6 (prior), draft 1 ms, verify 25 + 5·(γ+1), RTT 5 + 1 ms of the round's own
+    // per-process work: γ = 2 gives 1.96 tokens in 48 ms.
     const rate = predictPairRate({ verifier: v("v1", 0, 4), drafter: d("d1", 0, 4, { profile: fast }) });
-    const perWindow = [0, 1, 2, 3, 4].map((g) => ((1 - 0.6 ** (g + 1)) / 0.4 / (g * 1 + 25 + 5 * (g + 1) + 5)) * 1000);
+    const perWindow = [0, 1, 2, 3, 4].map((g) => ((1 - 0.6 ** (g + 1)) / 0.4 / (g * 1 + 25 + 5 * (g + 1) + 5 + 1)) * 1000);
     assert.ok(Math.abs(rate - Math.max(...perWindow)) < 1e-9, `${rate} vs ${Math.max(...perWindow)}`);
+  });
+
+  it("predicts a fixed-window drafter at its window, not at the best one", () => {
+    const fixed = d("d1", 0, 4, { profile: fast, drafting: { windowPolicy: "fixed", window: 1, maxWindow: 12, pipelined: false } });
+    const rate = predictPairRate({ verifier: v("v1", 0, 4), drafter: fixed });
+    assert.ok(Math.abs(rate - (1.6 / (1 + 25 + 10 + 5 + 1)) * 1000) < 1e-9, String(rate));
   });
 
   it("fits the verify cost line to the verifier's profile", () => {
     const line = verifyCostLine(v("v1", 0, 4, { profile: { verifyMs: [{ window: 0, ms: 27 }, { window: 4, ms: 59 }, { window: 8, ms: 91 }] } }));
     assert.ok(Math.abs(line.a - 19) < 1e-9 && Math.abs(line.b - 8) < 1e-9, JSON.stringify(line));
+  });
+});
+
+describe("load-aware: the verifier alone", () => {
+  const policy = loadAware();
+  const tiny = { verifyMs: [{ window: 0, ms: 1 }, { window: 4, ms: 2 }] };
+  const agreeing: PairingContext = { acceptance: () => 0.95 };
+  const near = { brokerRttMs: 0.5 };
+  const far = { brokerRttMs: 60 };
+
+  it("a drafter far from the broker makes a slow pair, so the verifier goes alone", () => {
+    const decision = policy([v("v1", 0, 4, { profile: tiny, ...near }), d("d1", 0, 4, { profile: { draftMsPerToken: 0.5 }, ...far })], request, agreeing);
+    assert.equal(decision.kind, "alone", JSON.stringify(decision));
+  });
+
+  it("a near drafter is worth pairing with", () => {
+    const decision = policy([v("v1", 0, 4, { profile: tiny, ...near }), d("d1", 0, 4, { profile: { draftMsPerToken: 0.5 }, ...near })], request, agreeing);
+    assert.deepEqual(decision, pair("v1", "d1"));
+  });
+
+  it("a pair's measured round trip overrides the broker round trips", () => {
+    const fleet = [v("v1", 0, 4, { profile: tiny, ...near }), d("d1", 0, 4, { profile: { draftMsPerToken: 0.5 }, ...far })];
+    const decision = policy(fleet, request, { ...agreeing, roundTripMs: () => 0.5 });
+    assert.deepEqual(decision, pair("v1", "d1"));
+  });
+
+  it("the pair's round trip is both broker round trips, before it has its own", () => {
+    const pairOf = (extra: Partial<WorkerView>) => ({ verifier: v("v1", 0, 4, { brokerRttMs: 2 }), drafter: d("d1", 0, 4, extra) });
+    const fixed = { windowPolicy: "fixed" as const, window: 0, maxWindow: 0, pipelined: false };
+    // γ = 0: one token per verify (30 ms) + round trip + 1 ms of per-process work.
+    assert.ok(Math.abs(predictPairRate(pairOf({ brokerRttMs: 8, drafting: fixed })) - 1000 / (30 + 10 + 1)) < 1e-9);
+    assert.ok(Math.abs(predictPairRate(pairOf({ drafting: fixed })) - 1000 / (30 + 5 + 1)) < 1e-9, "unknown: the default 5 ms");
+  });
+
+  it("every compatible drafter busy: a free verifier decodes alone rather than queueing", () => {
+    const decision = policy([v("v1", 0, 4, { profile: tiny }), d("d1", 4, 4)], request, agreeing);
+    assert.equal(decision.kind, "alone");
+  });
+
+  it("every verifier full: it waits", () => {
+    assert.equal(policy([v("v1", 4, 4, { profile: tiny }), d("d1", 0, 4)], request).kind, "wait");
   });
 });
 
@@ -149,10 +200,11 @@ describe("load-aware on a large fleet (shortlisted)", () => {
         ...Array.from({ length: 40 }, (_, i) => v(`v${i}`, Math.floor(random() * 4), 4, { profile: { verifyMs: [{ window: 0, ms: 20 + random() * 20 }, { window: 4, ms: 45 + random() * 40 }] } })),
         ...Array.from({ length: 40 }, (_, i) => d(`d${i}`, Math.floor(random() * 4), 4, { profile: { draftMsPerToken: 0.3 + random() * 10 } })),
       ];
-      const decision = loadAware()(fleet, request);
+      const context: PairingContext = { acceptance: () => 0.9 };
+      const decision = loadAware()(fleet, request, context);
       assert.equal(decision.kind, "pair");
       if (decision.kind !== "pair") continue;
-      const rateOf = (vid: string, did: string) => predictPairRate({ verifier: fleet.find((w) => w.id === vid)!, drafter: fleet.find((w) => w.id === did)! });
+      const rateOf = (vid: string, did: string) => predictPairRate({ verifier: fleet.find((w) => w.id === vid)!, drafter: fleet.find((w) => w.id === did)! }, context);
       let best = 0;
       for (const verifier of fleet.filter((w) => w.role === "verifier" && w.activeSessions < 4)) {
         for (const drafter of fleet.filter((w) => w.role === "drafter" && w.activeSessions < 4)) best = Math.max(best, rateOf(verifier.id, drafter.id));

@@ -3,7 +3,7 @@ import type { Provider, Type } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import type { ClientProxy } from "@nestjs/microservices";
 import type { WorkerConfig } from "#config";
-import { WorkerPower, type LinkStats, type WorkerProfile, type WorkerRole } from "#contracts";
+import { WorkerPower, type DraftingSettings, type LinkStats, type WorkerProfile, type WorkerRole } from "#contracts";
 import { createLlama, createSessionContext, loadModel, measureDraftSpeed, measureVerifyCost, modelNameFromLocation, resolveModelLocation, tokenizePrompt, type LoadedModel } from "#llama";
 import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
 import { connectNats, ContractBus, installProcessGuards } from "#transport";
@@ -29,6 +29,8 @@ export interface WorkerBoot<S extends SessionService> {
   /** What the service needs besides the shared tokens (the verifier's journal). */
   providers?: Provider[];
   readyFields?: Record<string, unknown>;
+  /** Drafters: how they choose their window (in the registration, for the pairing policy). */
+  drafting?: DraftingSettings;
 }
 
 /**
@@ -90,10 +92,12 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
       contextSize: context.contextSize,
       startedAt: Date.now(),
       profile,
+      drafting: boot.drafting,
     },
     service.stats,
     () => ({ active: service.activeSessions, targetOnly: service.targetOnlySessions }),
     () => ({ power: power.current(), links: service.links?.() ?? [] }),
+    () => nc.rtt(),
     config.HEARTBEAT_MS,
   );
   installProcessGuards(log, async () => {

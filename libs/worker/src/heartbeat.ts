@@ -10,6 +10,7 @@ import type { WorkerStats } from "./stats.js";
 export class Heartbeat {
   private timer?: NodeJS.Timeout;
   private beats = 0;
+  private brokerRttMs: number | null = null;
 
   constructor(
     private readonly client: ClientProxy,
@@ -17,6 +18,8 @@ export class Heartbeat {
     private readonly stats: WorkerStats,
     private readonly sessions: () => { active: number; targetOnly: number },
     private readonly device: () => { power: PowerState; links: LinkStats[] },
+    /** One round trip to the broker on the hot-path connection, ms. */
+    private readonly measureRtt: () => Promise<number>,
     private readonly periodMs: number,
   ) {}
 
@@ -46,7 +49,13 @@ export class Heartbeat {
       rollbacks: this.stats.rollbacks,
       meanBatchSize: this.stats.batches ? this.stats.batchedRounds / this.stats.batches : 0,
       memoryRssBytes: process.memoryUsage.rss(),
+      brokerRttMs: this.brokerRttMs,
       ...this.device(),
     });
+    // For the next beat; a broker that does not answer leaves the last value.
+    this.measureRtt().then(
+      (ms) => (this.brokerRttMs = this.brokerRttMs === null ? ms : 0.7 * this.brokerRttMs + 0.3 * ms),
+      () => undefined,
+    );
   }
 }

@@ -7,7 +7,7 @@ const registration = (workerId: string, startedAt = 1): WorkerRegistration => ({
   workerId, role: "drafter", model: { name: "m", vocabFingerprint: "vocab-12345678" }, deviceClass: "cpu", threads: 1, maxSessions: 4, contextSize: 512, startedAt, profile: {},
 });
 const telemetry = (workerId: string, power: WorkerTelemetry["power"] = { source: "plugged", level: null }): WorkerTelemetry => ({
-  workerId, at: 0, activeSessions: 0, targetOnlySessions: 0, tokensPerSecond: 0, rounds: 0, acceptedTokens: 0, draftedTokens: 0, rollbacks: 0, meanBatchSize: 0, memoryRssBytes: 0, power, links: [],
+  workerId, at: 0, activeSessions: 0, targetOnlySessions: 0, tokensPerSecond: 0, rounds: 0, acceptedTokens: 0, draftedTokens: 0, rollbacks: 0, meanBatchSize: 0, memoryRssBytes: 0, power, links: [], brokerRttMs: null,
 });
 const stateOf = (fleet: FleetState, id: string) => fleet.get(id)?.state;
 

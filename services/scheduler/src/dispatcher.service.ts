@@ -175,7 +175,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         continue;
       }
       const drafterId = decision.kind === "pair" ? decision.drafterId : null;
-      if (decision.kind === "alone") this.log.warn({ sessionId: job.sessionId, verifierId: decision.verifierId, reason: decision.reason }, "target-only session");
+      if (decision.kind === "alone") this.log.info({ sessionId: job.sessionId, verifierId: decision.verifierId, reason: decision.reason }, "target-only session");
       // Recorded as running before it leaves the queue: a crash in between repeats it, never loses it.
       this.table.place({ job, verifierId: decision.verifierId, drafterId, placedAt: Date.now(), wantsDrafter: job.window !== 0, startedAt: this.startedAt(decision.verifierId, drafterId) });
       void this.queue.take(job.sessionId);

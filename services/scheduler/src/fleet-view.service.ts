@@ -72,6 +72,8 @@ export class FleetViewService {
       maxSessions: w.maxSessions,
       profile: w.profile,
       power: w.telemetry?.power,
+      brokerRttMs: w.telemetry?.brokerRttMs ?? undefined,
+      drafting: w.drafting,
     }));
     const modelOf = new Map(workers.map((w) => [w.workerId, w.model.name]));
     const roundTrips = new Map<string, number>();
