@@ -10,7 +10,10 @@ import { startTestFleet } from "./fleet.js";
 /**
  * A fleet whose workers reach NATS through a latency proxy (so sessions last long enough to be
  * struck mid-stream), on its own nats-server and redis-server (append-only file on, in a folder
- * that survives restarts of redis-server), with an observer's bus for the test.
+ * that survives restarts of redis-server), with an observer's bus for the test. The scheduler
+ * pairs with `least-loaded` unless told otherwise: with a tiny target and every worker 20 ms
+ * from the broker, `load-aware` rightly decodes alone at the verifiers, and these fleets are
+ * here to strike pairs.
  */
 export interface ProxiedFleet {
   fleet: LocalFleet;
@@ -37,6 +40,7 @@ export async function startProxiedFleet(
   const env = { NATS_URL: proxy.url("nats") };
   const fleet = await startTestFleet(name, {
     ...fleetOptions,
+    serviceEnv: { ...fleetOptions.serviceEnv, scheduler: { PAIRING_POLICY: "least-loaded", ...fleetOptions.serviceEnv?.scheduler } },
     natsUrl: nats.url,
     redisUrl: redis.url,
     verifiers: verifiers.map((id) => ({ id, env })),

@@ -41,7 +41,7 @@ export type LinkStats = z.infer<typeof linkStatsSchema>;
 
 /** Drafters: how they choose each round's window (what a pair's predicted rate depends on). */
 export const draftingSettingsSchema = z.object({
-  windowPolicy: z.enum(["fixed", "adaptive"]),
+  windowPolicy: z.enum(["fixed", "adaptive", "backoff", "specdec"]),
   /** The fixed window, or the adaptive policy's first one. */
   window: z.number().int().nonnegative(),
   maxWindow: z.number().int().nonnegative(),

@@ -35,7 +35,7 @@ export interface WorkerView {
 
 /** How a drafter chooses each round's window (fixed γ, or adaptive up to `maxWindow`). */
 export interface DraftingSettings {
-  windowPolicy: "fixed" | "adaptive";
+  windowPolicy: "fixed" | "adaptive" | "backoff" | "specdec";
   window: number;
   maxWindow: number;
   pipelined: boolean;
