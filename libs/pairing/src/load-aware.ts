@@ -37,13 +37,14 @@ export function verifyCostLine(verifier: WorkerView): { a: number; b: number } {
 /**
  * The round trip between a drafter and a verifier: measured by the pair (the drafter's link
  * stats) if it has worked together, else each one's round trip to the broker added up (the
- * messages of a round cross the broker both ways), else `defaultRoundTripMs`.
+ * messages of a round cross the broker both ways) plus what measured pairs take beyond theirs
+ * (`roundTripExcessMs`), else `defaultRoundTripMs`.
  */
 export function pairRoundTripMs(pair: CandidatePair, context: PairingContext, options: LoadAwareOptions): number {
   const measured = context.roundTripMs?.(pair.drafter.id, pair.verifier.id);
   if (measured !== undefined) return measured;
   const { drafter, verifier } = pair;
-  if (drafter.brokerRttMs !== undefined && verifier.brokerRttMs !== undefined) return drafter.brokerRttMs + verifier.brokerRttMs;
+  if (drafter.brokerRttMs !== undefined && verifier.brokerRttMs !== undefined) return drafter.brokerRttMs + verifier.brokerRttMs + (context.roundTripExcessMs ?? 0);
   return options.defaultRoundTripMs;
 }
 

@@ -52,6 +52,12 @@ export interface PairingContext {
   acceptance?: (drafterModel: string, targetModel: string) => number | undefined;
   /** Measured round trip between a drafter and a verifier, ms, if any was seen. */
   roundTripMs?: (drafterId: string, verifierId: string) => number | undefined;
+  /**
+   * How much longer the pairs measured so far took per round than their workers' broker round
+   * trips add up to (serialisation, the other side's queue), ms: added to the broker estimate of
+   * a pair never measured, so that it is not preferred just for being unmeasured.
+   */
+  roundTripExcessMs?: number;
   /** A uniform draw in [0, 1): the random policies take it from here (seeded in tests and DSD-Sim). */
   random?: () => number;
 }

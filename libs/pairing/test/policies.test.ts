@@ -226,3 +226,12 @@ describe("load-aware on a large fleet, with many drafters on low battery", () =>
     assert.equal(decision.kind === "pair" && decision.drafterId, "slow-plugged");
   });
 });
+
+describe("load-aware: unmeasured pairs are not preferred for being unmeasured", () => {
+  it("a pair without its own round trip pays what measured pairs took beyond their broker round trips", () => {
+    const verifier = v("v1", 0, 4, { brokerRttMs: 10 });
+    const drafter = d("d1", 0, 4, { brokerRttMs: 10, drafting: { windowPolicy: "fixed", window: 0, maxWindow: 0, pipelined: false } });
+    const rate = predictPairRate({ verifier, drafter }, { roundTripExcessMs: 15 });
+    assert.ok(Math.abs(rate - 1000 / (30 + 10 + 10 + 15 + 1)) < 1e-9, String(rate));
+  });
+});

@@ -25,6 +25,7 @@ export class Heartbeat {
 
   start(): void {
     emitContract(this.client, FleetRegister, this.registration);
+    this.measure();
     this.timer = setInterval(() => this.beat(), this.periodMs);
   }
 
@@ -52,7 +53,11 @@ export class Heartbeat {
       brokerRttMs: this.brokerRttMs,
       ...this.device(),
     });
-    // For the next beat; a broker that does not answer leaves the last value.
+    this.measure();
+  }
+
+  /** For the next beat; a broker that does not answer leaves the last value. */
+  private measure(): void {
     this.measureRtt().then(
       (ms) => (this.brokerRttMs = this.brokerRttMs === null ? ms : 0.7 * this.brokerRttMs + 0.3 * ms),
       () => undefined,

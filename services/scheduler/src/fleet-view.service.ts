@@ -76,11 +76,19 @@ export class FleetViewService {
       drafting: w.drafting,
     }));
     const modelOf = new Map(workers.map((w) => [w.workerId, w.model.name]));
+    const brokerRtt = new Map(workers.flatMap((w) => (w.telemetry?.brokerRttMs != null ? [[w.workerId, w.telemetry.brokerRttMs] as const] : [])));
+    const excess = { sum: 0, links: 0 };
     const roundTrips = new Map<string, number>();
     const acceptance = new Map<string, { accepted: number; rounds: number }>();
     for (const drafter of workers) {
       for (const link of drafter.telemetry?.links ?? []) {
         roundTrips.set(`${drafter.workerId} ${link.verifierId}`, link.roundTripMs);
+        const drafterRtt = brokerRtt.get(drafter.workerId);
+        const verifierRtt = brokerRtt.get(link.verifierId);
+        if (drafterRtt !== undefined && verifierRtt !== undefined) {
+          excess.sum += link.roundTripMs - drafterRtt - verifierRtt;
+          excess.links++;
+        }
         const target = modelOf.get(link.verifierId);
         if (!target || link.rounds === 0) continue;
         const key = `${drafter.model.name} ${target}`;
@@ -92,6 +100,7 @@ export class FleetViewService {
       views,
       context: {
         roundTripMs: (drafterId, verifierId) => roundTrips.get(`${drafterId} ${verifierId}`),
+        roundTripExcessMs: excess.links > 0 ? Math.max(0, excess.sum / excess.links) : undefined,
         acceptance: (drafterModel, targetModel) => {
           const seen = acceptance.get(`${drafterModel} ${targetModel}`);
           return seen ? seen.accepted / seen.rounds : undefined;
