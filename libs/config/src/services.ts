@@ -101,8 +101,8 @@ export const draftWorkerConfigSchema = z.object({
   ...worker,
   /** γ, tokens drafted per round when the request does not say: fixed, or where adaptive starts. */
   WINDOW: intVar(4, 0, 64),
-  /** adaptive: choose γ before every round from live estimates (libs/window); fixed: always WINDOW. */
-  WINDOW_POLICY: z.enum(["adaptive", "fixed"]).default("fixed"),
+  /** adaptive: choose γ before every round from live estimates (libs/window); fixed: always WINDOW; backoff: +1 after a fully accepted round, halved after a rejection. */
+  WINDOW_POLICY: z.enum(["adaptive", "fixed", "backoff"]).default("fixed"),
   /** The largest γ the adaptive policy may choose. */
   MAX_WINDOW: intVar(12, 0, 64),
   /** adaptive only: give a session back to its verifier when decoding alone would be faster. */

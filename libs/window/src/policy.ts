@@ -7,9 +7,16 @@ export interface WindowPolicy {
   observe(round: RoundObservation): void;
   /** True when the verifier alone would now be faster than any window: give the session back. */
   handBack(): boolean;
+  /**
+   * A stopping rule inside the window (SpecDec++-style): asked after each drafted token with
+   * the estimated probability that it will be accepted; false ends the window there. Absent:
+   * the drafter drafts the whole window.
+   */
+  keepDrafting?(drafted: number, acceptProbability: number): boolean;
 }
 
-export type WindowPolicyName = "fixed" | "adaptive";
+export type WindowPolicyName = "fixed" | "adaptive" | "backoff" | "specdec";
+export const WINDOW_POLICY_NAMES: readonly WindowPolicyName[] = ["fixed", "adaptive", "backoff", "specdec"];
 
 export interface AdaptiveOptions {
   /** The drafter pipelines: a fully accepted round's next window costs no drafting time. */
@@ -59,6 +66,58 @@ export function adaptiveWindow(
   };
 }
 
-export function windowPolicy(name: WindowPolicyName, initial: number, max: number, estimator?: RoundEstimator, options?: AdaptiveOptions): WindowPolicy {
-  return name === "adaptive" ? adaptiveWindow(initial, max, estimator, options) : fixedWindow(initial);
+/**
+ * Acceptance back-off (additive increase, multiplicative decrease, as TCP's window): a round
+ * whose every draft token was accepted grows γ by one, up to `max`; a round cut short halves
+ * it, down to `min`.
+ */
+export function backoffWindow(initial: number, max: number, min = 1): WindowPolicy {
+  let window = Math.max(min, Math.min(initial, max));
+  return {
+    next: () => window,
+    observe: (round) => {
+      window = round.accepted >= round.window ? Math.min(max, window + 1) : Math.max(min, Math.floor(window / 2));
+    },
+    handBack: () => false,
+  };
+}
+
+/**
+ * A SpecDec++-style stopping rule (Huang, Guo, Wang 2024): draft up to `max` tokens, but stop
+ * as soon as the probability that at least one token of the window so far will be rejected
+ * exceeds `threshold`, i.e. when 1 − Π p_i > h for the per-token acceptance estimates p_i. The
+ * paper predicts p_i with a trained head; a drafter here, and DSD-Sim, pass their own estimate.
+ */
+export function specDecWindow(max: number, threshold = 0.5): WindowPolicy {
+  let allAccepted = 1;
+  return {
+    next: () => {
+      allAccepted = 1;
+      return max;
+    },
+    observe: () => undefined,
+    handBack: () => false,
+    keepDrafting: (_drafted, acceptProbability) => {
+      allAccepted *= Math.min(1, Math.max(0, acceptProbability));
+      return 1 - allAccepted <= threshold;
+    },
+  };
+}
+
+export interface WindowPolicyOptions extends AdaptiveOptions {
+  /** specdec: the rejection probability at which a window stops. */
+  stopThreshold?: number;
+}
+
+export function windowPolicy(name: WindowPolicyName, initial: number, max: number, estimator?: RoundEstimator, options: WindowPolicyOptions = {}): WindowPolicy {
+  switch (name) {
+    case "adaptive":
+      return adaptiveWindow(initial, max, estimator, options);
+    case "backoff":
+      return backoffWindow(initial, max);
+    case "specdec":
+      return specDecWindow(max, options.stopThreshold);
+    case "fixed":
+      return fixedWindow(initial);
+  }
 }

@@ -1,0 +1,474 @@
+import TinyQueue from "tinyqueue";
+import { batchingPolicy, type BatchingPolicy, type PendingRound } from "#batching";
+import { createPairingPolicy, type PairingContext, type PairingPolicy, type WorkerView } from "#pairing";
+import { RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
+import type { SimConfig } from "./config.js";
+import { buildFleet, TARGET_MODEL, type SimDrafter, type SimFleet, type SimVerifier } from "./fleet.js";
+import { Metrics, type SimSummary } from "./metrics.js";
+import { meanRttMs, oneWayMs } from "./network.js";
+import { Random } from "./random.js";
+import { openArrivals, requestShape, type SimRequest } from "./workload.js";
+
+/** A session: one request on its verifier, with a drafter or alone. */
+interface Session {
+  request: SimRequest;
+  verifier: SimVerifier;
+  drafter: SimDrafter | null;
+  window: WindowPolicy | null;
+  estimator: RoundEstimator | null;
+  generated: number;
+  firstTokenMs: number;
+  /** Placed alone while a drafter might come free: takes one at a round's end if the policy pairs it. */
+  wantsDrafter: boolean;
+  attach: SimDrafter | null;
+  round: Round | null;
+}
+
+/** Work at a verifier: a round to verify (γ + 1 tokens, or 1 alone) or a prompt to prefill. */
+interface Round extends PendingRound {
+  session: Session;
+  prefill: boolean;
+  window: number;
+  /** How many of the window's tokens the target would accept (drawn as the round is drafted). */
+  runLength: number;
+  draftMs: number;
+  sentMs: number;
+  verifyMs: number;
+  batchTokens: number;
+}
+
+/** Work at a drafter (or, fused, at its host verifier): prefill then draft a window. */
+interface DraftJob {
+  session: Session;
+  prefillTokens: number;
+  queuedAt: number;
+}
+
+const enum Kind {
+  Arrival,
+  DraftDone,
+  RoundArrives,
+  BatchDone,
+  VerdictArrives,
+}
+
+interface Event {
+  t: number;
+  seq: number;
+  kind: Kind;
+  request?: SimRequest;
+  session?: Session;
+  verifier?: SimVerifier;
+  batch?: Round[];
+  job?: DraftJob;
+}
+
+export interface SimOptions {
+  /** Folder that profile and trace paths are relative to. */
+  baseDir?: string;
+  /** Called now and then with requests finished so far and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * DSD-Sim: a discrete-event simulation of a fleet serving a workload, seeded (the same
+ * configuration gives the same summary). The pairing policy (libs/pairing), the verifiers'
+ * batching policy (libs/batching) and each drafter's window policy with its estimator
+ * (libs/window) are the production functions; the simulator supplies what the fleet would
+ * measure: device costs from profiles, network trips, the target's acceptance.
+ */
+export function simulate(config: SimConfig, options: SimOptions = {}): SimSummary {
+  return new Simulation(config, options).run();
+}
+
+class Simulation {
+  private readonly events = new TinyQueue<Event>([], (a, b) => a.t - b.t || a.seq - b.seq);
+  private seq = 0;
+  private now = 0;
+  private readonly random: Random;
+  private readonly draws: { network: Random; acceptance: Random; workload: Random; policy: Random };
+  private readonly fleet: SimFleet;
+  private readonly pairing: PairingPolicy;
+  private readonly batching: BatchingPolicy;
+  private readonly context: PairingContext;
+  private readonly metrics: Metrics;
+  private readonly waiting: SimRequest[] = [];
+  private waitingHead = 0;
+  private readonly pending = new Map<SimVerifier, Round[]>();
+  private readonly draftJobs = new Map<SimDrafter, DraftJob[]>();
+  /** Fused: drafts waiting for their verifier's processor. */
+  private readonly hostedDrafts = new Map<SimVerifier, DraftJob[]>();
+  private readonly estimators = new Map<string, RoundEstimator>();
+  /** Per drafter model: accepted tokens and rounds cut short (the target's agreement, as the scheduler learns it). */
+  private readonly agreement = new Map<string, { accepted: number; cutShort: number }>();
+  /** Per drafter–verifier pair: the network's share of a round, lately. */
+  private readonly pairNetworkMs = new Map<string, number>();
+  private readonly lonely = new Set<Session>();
+  private issued = 0;
+  private readonly acceptanceDraw: () => number;
+  private readonly total: number;
+
+  constructor(
+    private readonly config: SimConfig,
+    private readonly options: SimOptions,
+  ) {
+    this.random = new Random(config.seed);
+    this.draws = { network: this.random.fork(1), acceptance: this.random.fork(2), workload: this.random.fork(3), policy: this.random.fork(4) };
+    this.fleet = buildFleet(config, options.baseDir ?? process.cwd());
+    this.pairing = createPairingPolicy(config.policies.pairing);
+    this.batching = batchingPolicy(config.policies.batching, () => this.now);
+    const policyDraw = this.draws.policy;
+    const acceptanceDraw = this.draws.acceptance;
+    this.acceptanceDraw = () => acceptanceDraw.next();
+    this.context = {
+      acceptance: (drafterModel) => {
+        const seen = this.agreement.get(drafterModel);
+        return seen && seen.accepted + seen.cutShort > 0 ? seen.accepted / (seen.accepted + seen.cutShort) : undefined;
+      },
+      roundTripMs: (drafterId, verifierId) => this.pairNetworkMs.get(`${drafterId} ${verifierId}`),
+      random: () => policyDraw.next(),
+    };
+    for (const verifier of this.fleet.verifiers) this.pending.set(verifier, []);
+    for (const drafter of this.fleet.drafters) {
+      if (drafter.host) this.hostedDrafts.set(drafter.host, []);
+      else this.draftJobs.set(drafter, []);
+    }
+    const arrivals = config.workload.arrivals;
+    const tracePath = arrivals.kind === "trace" ? resolvePath(options.baseDir, arrivals.path) : undefined;
+    if (arrivals.kind === "closed") {
+      this.total = config.workload.requests;
+      for (let client = 0; client < Math.min(arrivals.clients, this.total); client++) this.issue(0);
+    } else {
+      const requests = openArrivals(config.workload, this.draws.workload, tracePath);
+      this.total = requests.length;
+      for (const request of requests) this.schedule({ t: request.arrivalMs, seq: 0, kind: Kind.Arrival, request });
+    }
+    this.metrics = new Metrics(this.fleet, config.slo);
+  }
+
+  run(): SimSummary {
+    const progressEvery = Math.max(1, Math.floor(this.total / 100));
+    let reported = 0;
+    for (let event = this.events.pop(); event; event = this.events.pop()) {
+      this.now = event.t;
+      switch (event.kind) {
+        case Kind.Arrival:
+          this.metrics.arrived(this.now);
+          this.waiting.push(event.request!);
+          this.metrics.waitingChanged(this.now, this.waiting.length - this.waitingHead);
+          this.pump();
+          break;
+        case Kind.DraftDone:
+          this.draftDone(event.job!);
+          break;
+        case Kind.RoundArrives:
+          this.enqueueRound(event.session!.verifier, (event.session!.round as Round));
+          break;
+        case Kind.BatchDone:
+          this.batchDone(event.verifier!, event.batch!);
+          break;
+        case Kind.VerdictArrives:
+          this.verdict(event.session!);
+          break;
+      }
+      if (this.options.onProgress && this.metrics.finished - reported >= progressEvery) {
+        reported = this.metrics.finished;
+        this.options.onProgress(reported, this.total);
+      }
+    }
+    this.options.onProgress?.(this.metrics.finished, this.total);
+    return this.metrics.summary(this.now);
+  }
+
+  private schedule(event: Event): void {
+    event.seq = this.seq++;
+    this.events.push(event);
+  }
+
+  /** Closed loop: a client sends its next request. */
+  private issue(at: number): void {
+    if (this.issued >= this.total) return;
+    const request: SimRequest = { id: this.issued++, arrivalMs: at, ...requestShape(this.config.workload, this.draws.workload) };
+    this.schedule({ t: at, seq: 0, kind: Kind.Arrival, request });
+  }
+
+  /** Places waiting requests in order while the policy finds room. */
+  private pump(): void {
+    while (this.waitingHead < this.waiting.length) {
+      const request = this.waiting[this.waitingHead]!;
+      const decision = this.pairing(this.fleet.views, { model: TARGET_MODEL }, this.context);
+      if (decision.kind === "wait") break;
+      this.waitingHead++;
+      this.metrics.waitingChanged(this.now, this.waiting.length - this.waitingHead);
+      if (decision.kind === "none") {
+        this.metrics.failed();
+        continue;
+      }
+      const verifier = this.fleet.verifiers.find((v) => v.id === decision.verifierId)!;
+      const drafter = decision.kind === "pair" ? this.drafterById(decision.drafterId) : null;
+      this.open(request, verifier, drafter, decision.kind === "alone" && this.fleet.drafters.length > 0);
+    }
+    if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waiting.length) {
+      this.waiting.splice(0, this.waitingHead);
+      this.waitingHead = 0;
+    }
+  }
+
+  private drafterById(id: string): SimDrafter {
+    return (this.drafterIndex ??= new Map(this.fleet.drafters.map((d) => [d.id, d]))).get(id)!;
+  }
+  private drafterIndex?: Map<string, SimDrafter>;
+
+  private open(request: SimRequest, verifier: SimVerifier, drafter: SimDrafter | null, wantsDrafter: boolean): void {
+    this.metrics.placed(request, this.now);
+    verifier.view.activeSessions++;
+    verifier.sessionsServed++;
+    const session: Session = { request, verifier, drafter: null, window: null, estimator: null, generated: 0, firstTokenMs: -1, wantsDrafter, attach: null, round: null };
+    // The verifier prefills the prompt; the drafter prefills it too, then drafts.
+    this.enqueueRound(verifier, this.makeRound(session, true, 0, 0));
+    if (drafter) {
+      drafter.view.activeSessions++;
+      this.attachDrafter(session, drafter, request.promptTokens);
+    }
+    else {
+      if (wantsDrafter) this.lonely.add(session);
+      this.enqueueRound(verifier, this.makeRound(session, false, 0, 0));
+    }
+  }
+
+  /** The session's drafter (its slot already counted) prefills the committed tokens, then drafts. */
+  private attachDrafter(session: Session, drafter: SimDrafter, prefillTokens: number): void {
+    session.drafter = drafter;
+    const key = `${drafter.id} ${session.verifier.id}`;
+    let estimator = this.estimators.get(key);
+    if (!estimator) {
+      estimator = new RoundEstimator();
+      estimator.prime(session.verifier.view.profile!.verifyMs!);
+      this.estimators.set(key, estimator);
+    }
+    session.estimator = estimator;
+    const { policy, window, maxWindow, stopThreshold } = this.config.policies.window;
+    session.window = windowPolicy(policy, window, maxWindow, estimator, { stopThreshold });
+    this.queueDraft(drafter, { session, prefillTokens, queuedAt: this.now });
+  }
+
+  private makeRound(session: Session, prefill: boolean, window: number, runLength: number): Round {
+    const tokens = prefill ? session.request.promptTokens : window + 1;
+    return { sessionId: "", arrivedAt: this.now, tokens, session, prefill, window, runLength, draftMs: 0, sentMs: this.now, verifyMs: 0, batchTokens: 0 };
+  }
+
+  // ── the drafter ───────────────────────────────────────────────────────────────────────
+
+  private queueDraft(drafter: SimDrafter, job: DraftJob): void {
+    const device = drafter.host;
+    if (device) {
+      // Fused: the drafter shares its verifier's processor.
+      this.hostedDrafts.get(device)!.push(job);
+      if (!device.busy) this.startWork(device);
+      return;
+    }
+    this.draftJobs.get(drafter)!.push(job);
+    if (!drafter.busy) this.startDraft(drafter);
+  }
+
+  /** Drafts the job at the head of the drafter's queue; returns how long it takes. */
+  private draftCost(job: DraftJob): number {
+    const { session } = job;
+    const drafter = session.drafter!;
+    const remaining = session.request.outputTokens - session.generated;
+    const policy = session.window!;
+    let window = Math.max(0, Math.min(policy.next(), remaining - 1));
+    const runLength = drafter.acceptance.runLength(this.acceptanceDraw, window);
+    if (policy.keepDrafting && window > 0) {
+      let drafted = 0;
+      while (drafted < window && policy.keepDrafting(drafted + 1, drafter.acceptance.probability(drafted))) drafted++;
+      window = Math.max(1, drafted);
+    }
+    const draftMs = job.prefillTokens * drafter.profile.prefillMsPerToken + window * drafter.profile.draftMsPerToken + drafter.profile.roundOverheadMs;
+    session.round = this.makeRound(session, false, window, Math.min(runLength, window));
+    session.round.draftMs = draftMs;
+    return draftMs;
+  }
+
+  private startDraft(drafter: SimDrafter): void {
+    const queue = this.draftJobs.get(drafter)!;
+    const job = queue.shift();
+    if (!job) return;
+    const ms = this.draftCost(job);
+    drafter.busy = true;
+    drafter.busyMs += ms;
+    this.schedule({ t: this.now + ms, seq: 0, kind: Kind.DraftDone, job });
+  }
+
+  private draftDone(job: DraftJob): void {
+    const { session } = job;
+    const drafter = session.drafter!;
+    const device = drafter.host;
+    const round = session.round!;
+    round.sentMs = this.now;
+    if (device) {
+      device.busy = false;
+      this.enqueueRound(device, round);
+      if (!device.busy) this.startWork(device);
+      return;
+    }
+    drafter.busy = false;
+    this.schedule({ t: this.now + oneWayMs(drafter.link, session.verifier.link, 64 + this.config.bytesPerToken * round.window, this.draws.network), seq: 0, kind: Kind.RoundArrives, session });
+    this.startDraft(drafter);
+  }
+
+  private verdict(session: Session): void {
+    const round = session.round!;
+    const drafter = session.drafter!;
+    const networkMs = Math.max(0, this.now - round.sentMs - round.verifyMs);
+    const key = `${drafter.id} ${session.verifier.id}`;
+    const before = this.pairNetworkMs.get(key);
+    this.pairNetworkMs.set(key, before === undefined ? networkMs : 0.9 * before + 0.1 * networkMs);
+    const observation = { window: round.window, accepted: Math.min(round.runLength, round.window), draftMs: round.draftMs, verifyMs: round.verifyMs, networkMs, batchTokens: round.batchTokens };
+    session.window!.observe(observation);
+    if (this.config.policies.window.policy === "adaptive" && this.config.policies.window.handBack && session.window!.handBack()) {
+      // Speculating costs more than it gains here: the verifier goes on alone.
+      this.metrics.handedBack();
+      this.releaseDrafter(session);
+      this.enqueueRound(session.verifier, this.makeRound(session, false, 0, 0));
+      return;
+    }
+    this.queueDraft(drafter, { session, prefillTokens: 0, queuedAt: this.now });
+  }
+
+  private releaseDrafter(session: Session): void {
+    const drafter = session.drafter;
+    if (!drafter) return;
+    drafter.view.activeSessions--;
+    session.drafter = null;
+    session.window = null;
+    this.offerDrafter();
+  }
+
+  // ── the verifier ──────────────────────────────────────────────────────────────────────
+
+  private enqueueRound(verifier: SimVerifier, round: Round): void {
+    round.arrivedAt = this.now;
+    this.pending.get(verifier)!.push(round);
+    this.metrics.verifierQueue(verifier, this.now, this.pending.get(verifier)!.length);
+    if (!verifier.busy) this.startWork(verifier);
+  }
+
+  /** The verifier's processor takes its next work: a batch of rounds, or (fused) a draft. */
+  private startWork(verifier: SimVerifier): void {
+    const rounds = this.pending.get(verifier)!;
+    const drafts = this.hostedDrafts.get(verifier);
+    if (drafts && drafts.length > 0 && (rounds.length === 0 || drafts[0]!.queuedAt < oldest(rounds))) {
+      const job = drafts.shift()!;
+      const ms = this.draftCost(job);
+      verifier.busy = true;
+      verifier.busyMs += ms;
+      this.schedule({ t: this.now + ms, seq: 0, kind: Kind.DraftDone, job });
+      return;
+    }
+    if (rounds.length === 0) return;
+    const batch = this.batching(rounds, verifier.maxBatch) as Round[];
+    const chosen = new Set(batch);
+    this.pending.set(verifier, rounds.filter((r) => !chosen.has(r)));
+    this.metrics.verifierQueue(verifier, this.now, rounds.length - batch.length);
+    let decodeTokens = 0;
+    let prefillTokens = 0;
+    for (const round of batch) {
+      if (round.prefill) prefillTokens += round.tokens;
+      else decodeTokens += round.tokens;
+    }
+    const ms = (decodeTokens > 0 ? verifier.cost(decodeTokens) : 0) + prefillTokens * verifier.profile.prefillMsPerToken + batch.length * verifier.profile.roundOverheadMs;
+    for (const round of batch) {
+      round.verifyMs = ms;
+      round.batchTokens = decodeTokens;
+    }
+    verifier.busy = true;
+    verifier.busyMs += ms;
+    this.schedule({ t: this.now + ms, seq: 0, kind: Kind.BatchDone, verifier, batch });
+  }
+
+  private batchDone(verifier: SimVerifier, batch: Round[]): void {
+    verifier.busy = false;
+    for (const round of batch) if (!round.prefill) this.verified(round);
+    this.startWork(verifier);
+  }
+
+  /** A round verified: its tokens are committed and streamed; the drafter hears the verdict. */
+  private verified(round: Round): void {
+    const { session } = round;
+    const request = session.request;
+    const accepted = Math.min(round.runLength, round.window);
+    const committed = Math.min(accepted + 1, request.outputTokens - session.generated);
+    session.generated += committed;
+    this.metrics.round(round.window, accepted, session.drafter !== null);
+    if (session.drafter) {
+      const model = session.drafter.model;
+      const seen = this.agreement.get(model) ?? { accepted: 0, cutShort: 0 };
+      seen.accepted += accepted;
+      if (accepted < round.window) seen.cutShort++;
+      this.agreement.set(model, seen);
+    }
+    // Tokens reach the client over the verifier's leg to the broker (the gateway is beside it).
+    const deliveredMs = this.now + meanRttMs(session.verifier.link) / 2;
+    if (session.firstTokenMs < 0) session.firstTokenMs = deliveredMs;
+    if (session.generated >= request.outputTokens) return this.finish(session, deliveredMs);
+    if (session.drafter) {
+      session.round = round;
+      // Fused: the verdict is on the same machine.
+      if (session.drafter.host) return this.verdict(session);
+      this.schedule({ t: this.now + oneWayMs(session.verifier.link, session.drafter.link, 64 + this.config.bytesPerToken * committed, this.draws.network), seq: 0, kind: Kind.VerdictArrives, session });
+      return;
+    }
+    if (session.attach) {
+      const drafter = session.attach;
+      session.attach = null;
+      this.attachDrafter(session, drafter, request.promptTokens + session.generated);
+      return;
+    }
+    this.enqueueRound(session.verifier, this.makeRound(session, false, 0, 0));
+  }
+
+  private finish(session: Session, deliveredMs: number): void {
+    this.metrics.finish(session.request, session.firstTokenMs, deliveredMs, session.generated);
+    session.verifier.view.activeSessions--;
+    this.lonely.delete(session);
+    if (session.drafter) {
+      session.drafter.view.activeSessions--;
+      session.drafter = null;
+    }
+    if (this.config.workload.arrivals.kind === "closed") {
+      const think = this.config.workload.arrivals.thinkMs;
+      this.issue(deliveredMs + this.draws.workload.between(think.min, think.max));
+    }
+    this.pump();
+    this.offerDrafter();
+  }
+
+  /** A drafter slot may have come free: the oldest session decoding alone that wants one asks the policy. */
+  private offerDrafter(): void {
+    for (const session of this.lonely) {
+      if (session.attach) continue;
+      const verifier = { ...session.verifier.view, activeSessions: session.verifier.view.activeSessions - 1 };
+      const fleet: WorkerView[] = [verifier, ...this.fleet.drafters.map((d) => d.view)];
+      const decision = this.pairing(fleet, { model: TARGET_MODEL }, this.context);
+      if (decision.kind === "pair") {
+        this.lonely.delete(session);
+        const drafter = this.drafterById(decision.drafterId);
+        // Its slot is taken now; it attaches when the alone round in flight ends.
+        drafter.view.activeSessions++;
+        session.attach = drafter;
+      }
+      return;
+    }
+  }
+}
+
+function oldest(rounds: readonly Round[]): number {
+  let min = Number.POSITIVE_INFINITY;
+  for (const round of rounds) if (round.arrivedAt < min) min = round.arrivedAt;
+  return min;
+}
+
+function resolvePath(baseDir: string | undefined, path: string): string {
+  return baseDir && !path.startsWith("/") ? `${baseDir}/${path}` : path;
+}
