@@ -147,8 +147,9 @@ export function bestPair(
  * Load-aware (the default): the free pair with the highest predicted committed tokens per
  * second (`predictPairRate`), leaving drafters on low battery aside while another is free; or
  * the verifier alone when that is predicted faster than any free pair (a drafter too far
- * away, or too slow, costs more than it saves), or when every compatible drafter is busy
- * (the session takes one when it comes free, if that is faster).
+ * away, or too slow, costs more than it saves) and the best pair's drafter model has an
+ * acceptance history against the target, or when every compatible drafter is busy (the
+ * session takes one when it comes free, if that is faster).
  */
 export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolicy {
   const settings = { ...LOAD_AWARE_DEFAULTS, ...options };
@@ -164,7 +165,10 @@ export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolic
     const pair = bestPair(candidates, rateOf, (p) => !onLowBattery(p.drafter, settings.lowBattery)) ?? bestPair(candidates, rateOf)!;
     const pairRate = rateOf(pair);
     const aloneRate = alone ? predictAloneRate(alone, settings) : 0;
-    if (alone && aloneRate > pairRate) {
+    // Alone is chosen over a pair only on experience: until this drafter model has been seen
+    // against the target, speculation is tried (else its acceptance would never be learnt).
+    const known = context?.acceptance?.(pair.drafter.modelName, pair.verifier.modelName) !== undefined;
+    if (alone && known && aloneRate > pairRate) {
       return { kind: "alone", verifierId: alone.id, reason: `predicted ${aloneRate.toFixed(0)} tokens/s alone, ${pairRate.toFixed(0)} with the best free drafter` };
     }
     return pairDecision(pair);

@@ -160,6 +160,11 @@ describe("load-aware: the verifier alone", () => {
     assert.equal(decision.kind, "alone", JSON.stringify(decision));
   });
 
+  it("…but a drafter model never seen against the target is tried first, so its acceptance is learnt", () => {
+    const decision = policy([v("v1", 0, 4, { profile: tiny, ...near }), d("d1", 0, 4, { profile: { draftMsPerToken: 0.5 }, ...far })], request, {});
+    assert.deepEqual(decision, pair("v1", "d1"));
+  });
+
   it("a near drafter is worth pairing with", () => {
     const decision = policy([v("v1", 0, 4, { profile: tiny, ...near }), d("d1", 0, 4, { profile: { draftMsPerToken: 0.5 }, ...near })], request, agreeing);
     assert.deepEqual(decision, pair("v1", "d1"));

@@ -291,6 +291,7 @@ class Simulation {
   }
 
   private startDraft(drafter: SimDrafter): void {
+    if (drafter.busy) return;
     const queue = this.draftJobs.get(drafter)!;
     const job = queue.shift();
     if (!job) return;
@@ -356,6 +357,7 @@ class Simulation {
 
   /** The verifier's processor takes its next work: a batch of rounds, or (fused) a draft. */
   private startWork(verifier: SimVerifier): void {
+    if (verifier.busy) return;
     const rounds = this.pending.get(verifier)!;
     const drafts = this.hostedDrafts.get(verifier);
     if (drafts && drafts.length > 0 && (rounds.length === 0 || drafts[0]!.queuedAt < oldest(rounds))) {
