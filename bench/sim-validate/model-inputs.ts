@@ -1,0 +1,113 @@
+import type { RoundReport } from "#contracts";
+import { simConfigSchema, verifyCost, type DrafterProfile, type SimConfig, type VerifierProfile } from "#sim";
+import { median } from "../../cli/profile/measure.js";
+import type { RealRun, Workload } from "./real-run.js";
+
+export interface Overheads {
+  /** Per round at the verifier beyond its forward pass: the journal write, the reply, the lock. */
+  verifierRoundMs: number;
+  /** Per round at the drafter beyond drafting: its own message work, commit, report, loop. */
+  drafterRoundMs: number;
+  /** The round trip's excess over the broker's: encoding and validating both messages. */
+  messagesMs: number;
+  /** How many rounds each estimate came from. */
+  rounds: number;
+}
+
+/**
+ * The real fleet's per-round costs outside the models, from the drafters' RoundReports:
+ * - verifier: a round's verifyMs (its batch's pass and its own commit and journal write) minus
+ *   the profiled pass over the batch's tokens, shared among the batch's rounds;
+ * - messages: a round trip's networkMs minus two broker round trips (what the simulator's links
+ *   give a request and its reply);
+ * - drafter: drafting time beyond window × draftMsPerToken, plus the gap between one round's
+ *   report and the next round's start (consecutive reports of a session, `at`, less the round).
+ * Medians: a round's figures include an occasional scheduling hiccup on a shared machine.
+ */
+export function measureOverheads(run: RealRun, verifier: VerifierProfile, drafter: DrafterProfile): Overheads {
+  const cost = verifyCost(verifier);
+  const rounds = run.rounds.filter((r) => r.window > 0);
+  const verifierExcess = rounds
+    .filter((r) => (r.batchTokens ?? 0) > 0)
+    .map((r) => {
+      const batchRounds = Math.max(1, Math.round(r.batchTokens! / (r.window + 1)));
+      return (r.verifyMs - cost(r.batchTokens!)) / batchRounds;
+    });
+  const messages = rounds.map((r) => r.networkMs - 2 * run.natsRttMs);
+  const drafting = rounds.map((r) => r.draftMs - r.window * drafter.draftMsPerToken);
+  const gaps: number[] = [];
+  const bySession = new Map<string, RoundReport[]>();
+  for (const r of rounds) bySession.set(r.sessionId, [...(bySession.get(r.sessionId) ?? []), r]);
+  for (const list of bySession.values()) {
+    for (let i = 1; i < list.length; i++) {
+      const r = list[i]!;
+      gaps.push(r.at - list[i - 1]!.at - (r.draftMs + r.verifyMs + r.networkMs));
+    }
+  }
+  const positive = (x: number) => Math.max(0, round2(x));
+  return {
+    verifierRoundMs: positive(median(verifierExcess)),
+    messagesMs: positive(median(messages)),
+    drafterRoundMs: positive(median(drafting) + median(gaps)),
+    rounds: rounds.length,
+  };
+}
+
+/** counts[k]: measured rounds of window `window` that accepted k tokens. */
+export function acceptanceHistogram(rounds: readonly RoundReport[], window: number): number[] {
+  const counts = Array.from({ length: window + 1 }, () => 0);
+  for (const r of rounds) if (r.window === window) counts[Math.min(r.accepted, window)]!++;
+  return counts;
+}
+
+export interface EquivalentFleet {
+  workload: Workload;
+  drafters: number;
+  window: number;
+  maxSessions: number;
+  promptTokens: number[];
+  outputTokens: number[];
+}
+
+/**
+ * The simulated twin of the real run: closed arrivals, the profiled devices with the measured
+ * overheads, links at the measured broker round trip, the measured acceptance, the same policies.
+ * The message excess is a per-round cost the drafter's round waits for, so it is the drafter's.
+ */
+export function equivalentConfig(fleet: EquivalentFleet, run: RealRun, verifier: VerifierProfile, drafter: DrafterProfile, overheads: Overheads): SimConfig {
+  const link = { rttMs: round2(run.natsRttMs) };
+  const counts = acceptanceHistogram(run.rounds, fleet.window);
+  const acceptance = { kind: "histogram" as const, counts };
+  return simConfigSchema.parse({
+    seed: 1,
+    workload: {
+      arrivals: { kind: "closed", clients: fleet.workload.clients, thinkMs: 0 },
+      requests: fleet.workload.clients * fleet.workload.requestsPerClient,
+      promptTokens: [Math.min(...fleet.promptTokens), Math.max(...fleet.promptTokens)],
+      outputTokens: [Math.min(...fleet.outputTokens), Math.max(...fleet.outputTokens)],
+    },
+    verifiers: [
+      {
+        name: "verifier",
+        count: 1,
+        profile: { ...verifier, roundOverheadMs: overheads.verifierRoundMs },
+        maxSessions: fleet.maxSessions,
+        link,
+      },
+    ],
+    drafters: [
+      {
+        name: "drafter",
+        count: fleet.drafters,
+        profile: { ...drafter, roundOverheadMs: round2(overheads.drafterRoundMs + overheads.messagesMs) },
+        maxSessions: fleet.maxSessions,
+        link,
+        acceptance,
+      },
+    ],
+    acceptance,
+    policies: { pairing: "least-loaded", batching: "fifo", window: { policy: "fixed", window: fleet.window, maxWindow: fleet.window, handBack: false } },
+  });
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
