@@ -1,6 +1,6 @@
-import { bestWindow, rate, type WindowEstimates } from "#window";
+import { expectedTokensPerRound, rate, type WindowEstimates } from "#window";
 import { allPairs, candidatePairs, freeVerifiers, isDecision, minimise, pairDecision, type Candidates } from "./candidates.js";
-import type { CandidatePair, PairingContext, PairingPolicy, WorkerView } from "./types.js";
+import type { CandidatePair, PairingContext, PairingPolicy, WorkerProfile, WorkerView } from "./types.js";
 
 export interface LoadAwareOptions {
   /** α assumed for a drafter model and target model never seen together. */
@@ -24,7 +24,17 @@ export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = { priorAcceptance: 0.6, def
 
 /** Verify ms ≈ a + b·n for a decode of n tokens, fitted to a verifier's profile (γ + 1 tokens per window). */
 export function verifyCostLine(verifier: WorkerView): { a: number; b: number } {
-  const points = (verifier.profile?.verifyMs ?? []).map((p) => ({ n: p.window + 1, ms: p.ms }));
+  const profile = verifier.profile?.verifyMs;
+  if (!profile) return fitCostLine([]);
+  // A profile is measured once at start-up: fit it once (predictions run per pair per decision).
+  let line = costLines.get(profile);
+  if (!line) costLines.set(profile, (line = fitCostLine(profile)));
+  return line;
+}
+const costLines = new WeakMap<NonNullable<WorkerProfile["verifyMs"]>, { a: number; b: number }>();
+
+function fitCostLine(profile: NonNullable<WorkerProfile["verifyMs"]>): { a: number; b: number } {
+  const points = profile.map((p) => ({ n: p.window + 1, ms: p.ms }));
   if (points.length === 0) return { a: 25, b: 5 };
   const meanN = points.reduce((s, p) => s + p.n, 0) / points.length;
   const meanMs = points.reduce((s, p) => s + p.ms, 0) / points.length;
@@ -64,17 +74,49 @@ export function predictPairRate(pair: CandidatePair, context: PairingContext = {
   const { a, b } = verifyCostLine(verifier);
   const sharing = 1 + verifier.activeSessions;
   const overheadMs = options.roundOverheadMs * (1 + verifier.activeSessions + drafter.activeSessions);
-  const estimates: WindowEstimates = {
-    acceptance,
-    draftMsPerToken,
-    roundTripMs: pairRoundTripMs(pair, context, options) + overheadMs,
-    verifyMs: (window) => a + b * sharing * (window + 1),
-    pipelined: drafter.drafting?.pipelined ?? false,
-  };
+  const roundTripMs = pairRoundTripMs(pair, context, options) + overheadMs;
+  const pipelined = drafter.drafting?.pipelined ?? false;
   const drafting = drafter.drafting;
-  if (drafting?.windowPolicy === "fixed") return rate(drafting.window, estimates);
-  return bestWindow(estimates, Math.min(options.maxWindow, drafting?.maxWindow ?? options.maxWindow)).tokensPerSecond;
+  if (drafting?.windowPolicy === "fixed") {
+    const estimates: WindowEstimates = { acceptance, draftMsPerToken, roundTripMs, verifyMs: (window) => a + b * sharing * (window + 1), pipelined };
+    return rate(drafting.window, estimates);
+  }
+  return bestRate(acceptance, draftMsPerToken, a, b * sharing, roundTripMs, pipelined, Math.min(options.maxWindow, drafting?.maxWindow ?? options.maxWindow));
 }
+
+/**
+ * `bestWindow(estimates, maxWindow).tokensPerSecond` (libs/window) for a verify cost a + b·n,
+ * with the very same arithmetic (so the same decisions), unrolled: a large fleet predicts about
+ * a thousand pairs per decision, and E(γ, α) is the same for all of a drafter model's pairs.
+ */
+function bestRate(acceptance: number, draftMsPerToken: number, a: number, bShared: number, roundTripMs: number, pipelined: boolean, maxWindow: number): number {
+  const tokens = tokensTable(acceptance, maxWindow);
+  let best = -Infinity;
+  for (let window = 0; window <= maxWindow; window++) {
+    // As `rate`: draft γ tokens, wait for the verify pass of γ + 1 and the round trip.
+    const draftMs = window * draftMsPerToken;
+    const waitMs = a + bShared * (window + 1) + roundTripMs;
+    const hiddenMs = pipelined && window > 0 ? acceptance ** (window + 1) * Math.min(draftMs, waitMs) : 0;
+    const tokensPerSecond = (1000 * tokens[window]!) / (draftMs + waitMs - hiddenMs);
+    if (window === 0 || tokensPerSecond > best) best = tokensPerSecond;
+  }
+  return best;
+}
+
+/** E(γ, α) for γ = 0..maxWindow, for the few α in use lately. */
+function tokensTable(acceptance: number, maxWindow: number): Float64Array {
+  if (acceptance === lastTokens.acceptance && lastTokens.table.length > maxWindow) return lastTokens.table;
+  let table = tokensTables.get(acceptance);
+  if (!table || table.length <= maxWindow) {
+    if (tokensTables.size >= 16) tokensTables.clear();
+    table = Float64Array.from({ length: maxWindow + 1 }, (_, window) => expectedTokensPerRound(window, acceptance));
+    tokensTables.set(acceptance, table);
+  }
+  lastTokens = { acceptance, table };
+  return table;
+}
+const tokensTables = new Map<number, Float64Array>();
+let lastTokens: { acceptance: number; table: Float64Array } = { acceptance: Number.NaN, table: new Float64Array(0) };
 
 /**
  * Tokens per second a new session would get decoding alone at this verifier: one forward pass
@@ -128,12 +170,11 @@ export function bestPair(
       let top = ranked.get(drafters);
       if (!top) {
         // Ineligible drafters (low battery, say) must not take shortlist places from eligible ones.
-        top = drafters
-          .filter((drafter) => eligible({ verifier, drafter }))
-          .map((drafter) => ({ drafter, rate: rateOf({ verifier, drafter }) }))
-          .sort((a, b) => b.rate - a.rate)
-          .slice(0, SHORTLIST)
-          .map((r) => r.drafter);
+        top = highest(
+          drafters.filter((drafter) => eligible({ verifier, drafter })),
+          (drafter) => rateOf({ verifier, drafter }),
+          SHORTLIST,
+        );
         ranked.set(drafters, top);
       }
       for (const drafter of top) if (eligible({ verifier, drafter })) pairs.push({ verifier, drafter });
@@ -141,6 +182,29 @@ export function bestPair(
   }
   if (pairs.length === 0) return null;
   return minimise(pairs, (p) => -rateOf(p));
+}
+
+/**
+ * The `count` items of highest score, highest first, earlier first on a tie: what a stable
+ * sort by descending score and a slice give, in one pass (ranking a thousand drafters per
+ * decision, sorting them all was most of the work).
+ */
+function highest<T>(items: readonly T[], score: (item: T) => number, count: number): T[] {
+  const top: T[] = [];
+  const scores: number[] = [];
+  for (const item of items) {
+    const s = score(item);
+    if (top.length === count && !(s > scores[count - 1]!)) continue;
+    let at = top.length;
+    while (at > 0 && scores[at - 1]! < s) at--;
+    top.splice(at, 0, item);
+    scores.splice(at, 0, s);
+    if (top.length > count) {
+      top.pop();
+      scores.pop();
+    }
+  }
+  return top;
 }
 
 /**

@@ -41,7 +41,9 @@ export interface SimDrafter {
 export interface SimFleet {
   verifiers: SimVerifier[];
   drafters: SimDrafter[];
+  /** Every worker's view, in id order (what the pairing policy is shown). */
   views: WorkerView[];
+  drafterViews: WorkerView[];
 }
 
 /** A profile written inline, or the path of a `specfleet profile` file (relative to the configuration's folder). */
@@ -118,8 +120,12 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
       }
     }
   }
-  return { verifiers, drafters, views: [...verifiers.map((v) => v.view), ...drafters.map((d) => d.view)] };
+  // In id order, as every pairing policy sorts them: sorting sorted views each decision is cheap.
+  const views = [...verifiers.map((v) => v.view), ...drafters.map((d) => d.view)].sort(byId);
+  return { verifiers, drafters, views, drafterViews: views.filter((w) => w.role === "drafter") };
 }
+
+const byId = (a: WorkerView, b: WorkerView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 function makeDrafter(
   id: string,

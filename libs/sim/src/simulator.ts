@@ -101,8 +101,10 @@ class Simulation {
   private readonly estimators = new Map<string, RoundEstimator>();
   /** Per drafter model: accepted tokens and rounds cut short (the target's agreement, as the scheduler learns it). */
   private readonly agreement = new Map<string, { accepted: number; cutShort: number }>();
-  /** Per drafter–verifier pair: the network's share of a round, lately. */
-  private readonly pairNetworkMs = new Map<string, number>();
+  /** Per verifier, per drafter: the network's share of a pair's round, lately. */
+  private readonly pairNetworkMs = new Map<string, Map<string, number>>();
+  /** The verifier the pairing policy asked about last (it asks about one verifier's drafters in a row). */
+  private lastNetwork: { verifierId: string; byDrafter: Map<string, number> | undefined } = { verifierId: "", byDrafter: undefined };
   private readonly lonely = new Set<Session>();
   private issued = 0;
   private readonly acceptanceDraw: () => number;
@@ -125,7 +127,10 @@ class Simulation {
         const seen = this.agreement.get(drafterModel);
         return seen && seen.accepted + seen.cutShort > 0 ? seen.accepted / (seen.accepted + seen.cutShort) : undefined;
       },
-      roundTripMs: (drafterId, verifierId) => this.pairNetworkMs.get(`${drafterId} ${verifierId}`),
+      roundTripMs: (drafterId, verifierId) => {
+        if (verifierId !== this.lastNetwork.verifierId) this.lastNetwork = { verifierId, byDrafter: this.pairNetworkMs.get(verifierId) };
+        return this.lastNetwork.byDrafter?.get(drafterId);
+      },
       random: () => policyDraw.next(),
     };
     for (const verifier of this.fleet.verifiers) this.pending.set(verifier, []);
@@ -304,27 +309,36 @@ class Simulation {
   private draftDone(job: DraftJob): void {
     const { session } = job;
     const drafter = session.drafter!;
-    const device = drafter.host;
     const round = session.round!;
     round.sentMs = this.now;
-    if (device) {
-      device.busy = false;
-      this.enqueueRound(device, round);
-      if (!device.busy) this.startWork(device);
-      return;
-    }
     drafter.busy = false;
     this.schedule({ t: this.now + oneWayMs(drafter.link, session.verifier.link, 64 + this.config.bytesPerToken * round.window, this.draws.network), seq: 0, kind: Kind.RoundArrives, session });
     this.startDraft(drafter);
+  }
+
+  /** Fused: the batch of drafts is done; its rounds wait for the same processor. */
+  private hostedDraftsDone(verifier: SimVerifier, jobs: DraftJob[]): void {
+    for (const { session } of jobs) {
+      session.round!.sentMs = this.now;
+      session.round!.arrivedAt = this.now;
+      this.pending.get(verifier)!.push(session.round!);
+    }
+    this.metrics.verifierQueue(verifier, this.now, this.pending.get(verifier)!.length);
+    verifier.busy = false;
+    this.startWork(verifier);
   }
 
   private verdict(session: Session): void {
     const round = session.round!;
     const drafter = session.drafter!;
     const networkMs = Math.max(0, this.now - round.sentMs - round.verifyMs);
-    const key = `${drafter.id} ${session.verifier.id}`;
-    const before = this.pairNetworkMs.get(key);
-    this.pairNetworkMs.set(key, before === undefined ? networkMs : 0.9 * before + 0.1 * networkMs);
+    let byDrafter = this.pairNetworkMs.get(session.verifier.id);
+    if (!byDrafter) {
+      this.pairNetworkMs.set(session.verifier.id, (byDrafter = new Map()));
+      this.lastNetwork = { verifierId: "", byDrafter: undefined };
+    }
+    const before = byDrafter.get(drafter.id);
+    byDrafter.set(drafter.id, before === undefined ? networkMs : 0.9 * before + 0.1 * networkMs);
     const observation = { window: round.window, accepted: Math.min(round.runLength, round.window), draftMs: round.draftMs, verifyMs: round.verifyMs, networkMs, batchTokens: round.batchTokens };
     session.window!.observe(observation);
     if (this.config.policies.window.policy === "adaptive" && this.config.policies.window.handBack && session.window!.handBack()) {
@@ -451,7 +465,7 @@ class Simulation {
     for (const session of this.lonely) {
       if (session.attach) continue;
       const verifier = { ...session.verifier.view, activeSessions: session.verifier.view.activeSessions - 1 };
-      const fleet: WorkerView[] = [verifier, ...this.fleet.drafters.map((d) => d.view)];
+      const fleet: WorkerView[] = [verifier, ...this.fleet.drafterViews];
       const decision = this.pairing(fleet, { model: TARGET_MODEL }, this.context);
       if (decision.kind === "pair") {
         this.lonely.delete(session);
