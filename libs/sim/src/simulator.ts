@@ -50,6 +50,7 @@ const enum Kind {
   RoundArrives,
   BatchDone,
   VerdictArrives,
+  HostedDraftsDone,
 }
 
 interface Event {
@@ -61,6 +62,7 @@ interface Event {
   verifier?: SimVerifier;
   batch?: Round[];
   job?: DraftJob;
+  jobs?: DraftJob[];
 }
 
 export interface SimOptions {
@@ -174,6 +176,9 @@ class Simulation {
           break;
         case Kind.VerdictArrives:
           this.verdict(event.session!);
+          break;
+        case Kind.HostedDraftsDone:
+          this.hostedDraftsDone(event.verifier!, event.jobs!);
           break;
       }
       if (this.options.onProgress && this.metrics.finished - reported >= progressEvery) {
@@ -289,10 +294,11 @@ class Simulation {
       while (drafted < window && policy.keepDrafting(drafted + 1, drafter.acceptance.probability(drafted))) drafted++;
       window = Math.max(1, drafted);
     }
-    const draftMs = job.prefillTokens * drafter.profile.prefillMsPerToken + window * drafter.profile.draftMsPerToken + drafter.profile.roundOverheadMs;
+    // The window's drafting is what the drafter reports for the round; a prefill comes first.
+    const draftMs = window * drafter.profile.draftMsPerToken + drafter.profile.roundOverheadMs;
     session.round = this.makeRound(session, false, window, Math.min(runLength, window));
     session.round.draftMs = draftMs;
-    return draftMs;
+    return job.prefillTokens * drafter.profile.prefillMsPerToken + draftMs;
   }
 
   private startDraft(drafter: SimDrafter): void {
@@ -375,11 +381,22 @@ class Simulation {
     const rounds = this.pending.get(verifier)!;
     const drafts = this.hostedDrafts.get(verifier);
     if (drafts && drafts.length > 0 && (rounds.length === 0 || drafts[0]!.queuedAt < oldest(rounds))) {
-      const job = drafts.shift()!;
-      const ms = this.draftCost(job);
+      // Fused: the drafter model drafts for every waiting session in one batch, a step per
+      // token of the longest window (as on an accelerator); prompts are prefilled first.
+      const jobs = drafts.splice(0, drafts.length);
+      const profile = verifier.fused!.profile;
+      let prefillMs = 0;
+      let longest = 0;
+      for (const job of jobs) {
+        this.draftCost(job);
+        prefillMs += job.prefillTokens * profile.prefillMsPerToken;
+        longest = Math.max(longest, job.session.round!.window);
+      }
+      const ms = prefillMs + longest * profile.draftMsPerToken + profile.roundOverheadMs;
+      for (const job of jobs) job.session.round!.draftMs = ms - prefillMs;
       verifier.busy = true;
       verifier.busyMs += ms;
-      this.schedule({ t: this.now + ms, seq: 0, kind: Kind.DraftDone, job });
+      this.schedule({ t: this.now + ms, seq: 0, kind: Kind.HostedDraftsDone, verifier, jobs });
       return;
     }
     if (rounds.length === 0) return;
@@ -404,8 +421,10 @@ class Simulation {
   }
 
   private batchDone(verifier: SimVerifier, batch: Round[]): void {
-    verifier.busy = false;
+    // Still busy while the batch's rounds are handed out, so the rounds they requeue (sessions
+    // decoding alone) wait for the next batch together instead of starting one each.
     for (const round of batch) if (!round.prefill) this.verified(round);
+    verifier.busy = false;
     this.startWork(verifier);
   }
 

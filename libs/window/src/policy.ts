@@ -25,6 +25,12 @@ export interface AdaptiveOptions {
   warmup?: number;
   /** Rounds running in which the verifier alone beats every window before handing back. */
   handBackAfter?: number;
+  /**
+   * Rounds of the pair seen before a hand-back is considered: a hand-back is for good, and the
+   * first rounds' estimates are noisy (DSD-Sim found sessions handed back on a dozen rounds
+   * whose acceptance looked half what it was).
+   */
+  handBackEvidence?: number;
 }
 
 /** γ never changes. */
@@ -42,7 +48,7 @@ export function adaptiveWindow(
   initial: number,
   max: number,
   estimator = new RoundEstimator(),
-  { pipelined = false, warmup = 3, handBackAfter = 5 }: AdaptiveOptions = {},
+  { pipelined = false, warmup = 3, handBackAfter = 5, handBackEvidence = 24 }: AdaptiveOptions = {},
 ): WindowPolicy {
   const controller = new WindowController(Math.min(initial, max), max);
   let aloneWins = 0;
@@ -59,7 +65,7 @@ export function adaptiveWindow(
       estimator.observe(round);
       const estimates = ready();
       // The verifier alone must beat the best window by the switching margin, several rounds running.
-      const alone = estimates !== null && aloneRate(estimates) > bestWindow(estimates, max).tokensPerSecond * 1.05;
+      const alone = estimates !== null && estimator.observedRounds >= handBackEvidence && aloneRate(estimates) > bestWindow(estimates, max).tokensPerSecond * 1.05;
       aloneWins = alone ? aloneWins + 1 : 0;
     },
     handBack: () => aloneWins >= handBackAfter,
