@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -10,7 +10,7 @@ import { PROMPTS } from "../../test/support/fleet.js";
 import { printTable } from "../support/report.js";
 import { profileDevice } from "../../cli/profile/measure.js";
 import { equivalentConfig, measureOverheads } from "./model-inputs.js";
-import { realMetrics, runRealFleet, type Workload } from "./real-run.js";
+import { realMetrics, runRealFleet, type RealRun, type Workload } from "./real-run.js";
 
 /**
  * DSD-Sim against a real local fleet: profile the devices, run a closed-loop workload on one
@@ -24,6 +24,7 @@ const args = await yargs(hideBin(process.argv))
   .option("max-tokens", { type: "number", default: 64 })
   .option("drafters", { type: "number", default: 2 })
   .option("tolerance", { type: "number", default: 0.15, describe: "largest relative error allowed" })
+  .option("replay", { type: "string", describe: "simulate the measured run saved in this real-run.json again instead of profiling and running the fleet" })
   .strict()
   .parseAsync();
 
@@ -31,42 +32,18 @@ const WINDOW = 4;
 const MAX_SESSIONS = 4;
 const out = join(projectRoot(), ".cache", "bench-logs", "sim-validate");
 await mkdir(out, { recursive: true });
+const model = "stories260K-w1024";
 const step = (text: string) => process.stderr.write(`  ${text}\n`);
 
-const source = defaultModelPath();
-step(`building the widened target ${RECIPES.w1024.describe} (cached after the first run)`);
-const target = await ensureDerivedModel(source, RECIPES.w1024, join(projectRoot(), ".cache", "models"));
-
-step("profiling the verifier (target) and a drafter (source), one thread each");
-const verifier = verifierProfileSchema.parse(await profileDevice({ modelPath: target, role: "verifier", threads: 1, repeats: 3 }));
-const drafter = drafterProfileSchema.parse(await profileDevice({ modelPath: source, role: "drafter", threads: 1, repeats: 5 }));
-
-const workload: Workload = { clients: args.clients, requestsPerClient: args.requests, maxTokens: args["max-tokens"], prompts: PROMPTS };
-const promptTokens = await countPromptTokens(source, PROMPTS);
-const model = "stories260K-w1024";
-step(`real fleet: 1 verifier, ${args.drafters} drafters, window ${WINDOW}, ${args.clients} clients × ${args.requests} requests of ${args["max-tokens"]} tokens`);
-const run = await runRealFleet(
-  {
-    modelPath: source,
-    verifiers: [{ id: "verifier-1", modelPath: target, modelName: model }],
-    drafters: Array.from({ length: args.drafters }, (_, i) => ({ id: `drafter-${i + 1}` })),
-    window: WINDOW,
-    maxSessions: MAX_SESSIONS,
-    logLevel: "warn",
-    logDir: join(out, "logs"),
-    serviceEnv: { scheduler: { PAIRING_POLICY: "least-loaded" }, "draft-worker": { WINDOW_POLICY: "fixed", DRAFT_PIPELINE: "false" } },
-  },
-  model,
-  workload,
-  step,
-);
+const saved = args.replay ? (JSON.parse(await readFile(args.replay, "utf8")) as Measured) : await measure();
+const { verifier, drafter, workload, promptTokens, drafters, run } = { ...saved, verifier: verifierProfileSchema.parse(saved.verifier), drafter: drafterProfileSchema.parse(saved.drafter) };
 const real = realMetrics(run.requests);
 
 const overheads = measureOverheads(run, verifier, drafter);
 const config = equivalentConfig(
   {
     workload,
-    drafters: args.drafters,
+    drafters,
     window: WINDOW,
     maxSessions: MAX_SESSIONS,
     promptTokens: run.requests.map((_, n) => promptTokens[n % promptTokens.length]!),
@@ -78,8 +55,9 @@ const config = equivalentConfig(
   overheads,
 );
 const summary = simulate(config);
+await writeFile(join(out, "overheads.json"), `${JSON.stringify({ real, overheads }, null, 2)}\n`);
 await writeFile(join(out, "sim-config.json"), `${JSON.stringify(config, null, 2)}\n`);
-await writeFile(join(out, "real-run.json"), `${JSON.stringify({ real, overheads, natsRttMs: run.natsRttMs, requests: run.requests, rounds: run.rounds.length }, null, 2)}\n`);
+if (!args.replay) await writeFile(join(out, "real-run.json"), `${JSON.stringify(saved)}\n`);
 await writeFile(join(out, "sim-summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
 
 const rows: Array<[string, number, number]> = [
@@ -124,4 +102,44 @@ async function countPromptTokens(modelPath: string, prompts: readonly string[]):
     await loaded.model.dispose();
     await llama.dispose();
   }
+}
+
+/** What a run measured: the device profiles, the workload and the fleet's requests and rounds. */
+interface Measured {
+  verifier: unknown;
+  drafter: unknown;
+  workload: Workload;
+  promptTokens: number[];
+  drafters: number;
+  run: RealRun;
+}
+
+async function measure(): Promise<Measured> {
+  const source = defaultModelPath();
+  step(`building the widened target ${RECIPES.w1024.describe} (cached after the first run)`);
+  const target = await ensureDerivedModel(source, RECIPES.w1024, join(projectRoot(), ".cache", "models"));
+
+  step("profiling the verifier (target) and a drafter (source), one thread each");
+  const verifier = await profileDevice({ modelPath: target, role: "verifier", threads: 1, repeats: 3 });
+  const drafter = await profileDevice({ modelPath: source, role: "drafter", threads: 1, repeats: 5 });
+
+  const workload: Workload = { clients: args.clients, requestsPerClient: args.requests, maxTokens: args["max-tokens"], prompts: PROMPTS };
+  const promptTokens = await countPromptTokens(source, PROMPTS);
+  step(`real fleet: 1 verifier, ${args.drafters} drafters, window ${WINDOW}, ${args.clients} clients × ${args.requests} requests of ${args["max-tokens"]} tokens`);
+  const run = await runRealFleet(
+    {
+      modelPath: source,
+      verifiers: [{ id: "verifier-1", modelPath: target, modelName: model }],
+      drafters: Array.from({ length: args.drafters }, (_, i) => ({ id: `drafter-${i + 1}` })),
+      window: WINDOW,
+      maxSessions: MAX_SESSIONS,
+      logLevel: "warn",
+      logDir: join(out, "logs"),
+      serviceEnv: { scheduler: { PAIRING_POLICY: "least-loaded" }, "draft-worker": { WINDOW_POLICY: "fixed", DRAFT_PIPELINE: "false" } },
+    },
+    model,
+    workload,
+    step,
+  );
+  return { verifier, drafter, workload, promptTokens, drafters: args.drafters, run };
 }

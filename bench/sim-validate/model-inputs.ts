@@ -16,8 +16,7 @@ export interface Overheads {
 
 /**
  * The real fleet's per-round costs outside the models, from the drafters' RoundReports:
- * - verifier: a round's verifyMs (its batch's pass and its own commit and journal write) minus
- *   the profiled pass over the batch's tokens, shared among the batch's rounds;
+ * - verifier: how long it is busy per round beyond the profiled passes (see verifierBusyExcess);
  * - messages: a round trip's networkMs minus two broker round trips (what the simulator's links
  *   give a request and its reply);
  * - drafter: drafting time beyond window × draftMsPerToken, plus the gap between one round's
@@ -27,12 +26,7 @@ export interface Overheads {
 export function measureOverheads(run: RealRun, verifier: VerifierProfile, drafter: DrafterProfile): Overheads {
   const cost = verifyCost(verifier);
   const rounds = run.rounds.filter((r) => r.window > 0);
-  const verifierExcess = rounds
-    .filter((r) => (r.batchTokens ?? 0) > 0)
-    .map((r) => {
-      const batchRounds = Math.max(1, Math.round(r.batchTokens! / (r.window + 1)));
-      return (r.verifyMs - cost(r.batchTokens!)) / batchRounds;
-    });
+  const verifierExcess = verifierBusyExcess(rounds, cost);
   const messages = rounds.map((r) => r.networkMs - 2 * run.natsRttMs);
   const drafting = rounds.map((r) => r.draftMs - r.window * drafter.draftMsPerToken);
   const gaps: number[] = [];
@@ -46,12 +40,46 @@ export function measureOverheads(run: RealRun, verifier: VerifierProfile, drafte
   }
   const positive = (x: number) => Math.max(0, round2(x));
   return {
-    verifierRoundMs: positive(median(verifierExcess)),
+    verifierRoundMs: positive(verifierExcess),
     messagesMs: positive(median(messages)),
     drafterRoundMs: positive(median(drafting) + median(gaps)),
     rounds: rounds.length,
   };
 }
+
+/**
+ * The verifier's time per round beyond its profiled forward passes. A round's own verifyMs
+ * cannot tell (it includes waiting for the batch before), so batches are rebuilt from the
+ * reports: rounds of one batch share batchTokens and end together (a report's `at`, less its
+ * reply's trip). While the verifier is busy, one batch ends as the next starts, so the time
+ * between consecutive batch ends is the later batch's whole cost: its pass plus the rest
+ * (event loop, commits, journal writes, replies). The rest, summed and shared among the rounds.
+ */
+export function verifierBusyExcess(rounds: readonly RoundReport[], cost: (tokens: number) => number): number {
+  const ends = rounds
+    .filter((r) => (r.batchTokens ?? 0) > 0)
+    .map((r) => ({ t: r.at - r.networkMs / 2, batchTokens: r.batchTokens! }))
+    .sort((a, b) => a.t - b.t);
+  const batches: Array<{ t: number; batchTokens: number; rounds: number }> = [];
+  for (const end of ends) {
+    const last = batches.at(-1);
+    if (last && last.batchTokens === end.batchTokens && end.t - last.t < BATCH_END_SPREAD_MS) last.rounds++;
+    else batches.push({ ...end, rounds: 1 });
+  }
+  let excess = 0;
+  let counted = 0;
+  for (let i = 1; i < batches.length; i++) {
+    const gap = batches[i]!.t - batches[i - 1]!.t;
+    // Longer than any batch: the verifier sat idle in between (the run's start, a lull).
+    if (gap > 3 * cost(batches[i]!.batchTokens) + 200) continue;
+    excess += gap - cost(batches[i]!.batchTokens);
+    counted += batches[i]!.rounds;
+  }
+  return counted > 0 ? excess / counted : 0;
+}
+
+/** Reports of one batch reach their drafters within this of each other. */
+const BATCH_END_SPREAD_MS = 15;
 
 /** counts[k]: measured rounds of window `window` that accepted k tokens. */
 export function acceptanceHistogram(rounds: readonly RoundReport[], window: number): number[] {

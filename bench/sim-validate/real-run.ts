@@ -56,7 +56,12 @@ export async function runRealFleet(fleetOptions: LocalFleetOptions, model: strin
     const rounds: RoundReport[] = [];
     bus.subscribe(RoundReports, "", (report) => measuring && rounds.push(report));
     const rtts: number[] = [];
-    for (let i = 0; i < 30; i++) rtts.push(await nc.rtt());
+    // nc.rtt() counts whole milliseconds: time the PING/PONG of a flush instead.
+    for (let i = 0; i < 50; i++) {
+      const sent = performance.now();
+      await nc.flush();
+      rtts.push(performance.now() - sent);
+    }
 
     const one = async (n: number): Promise<RequestTiming> => {
       const prompt = workload.prompts[n % workload.prompts.length]!;
