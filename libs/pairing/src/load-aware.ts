@@ -18,9 +18,14 @@ export interface LoadAwareOptions {
    * more than the same round in one process, for both sides together.
    */
   roundOverheadMs: number;
+  /**
+   * Tokens each other session on a verifier adds to its decodes, for a session decoding alone
+   * there: alone rounds ride in the same batches as the others' windows (γ = 4 adds 5).
+   */
+  othersDecodeTokens: number;
 }
 
-export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = { priorAcceptance: 0.6, defaultRoundTripMs: 5, lowBattery: 0.2, maxWindow: 12, roundOverheadMs: 1 };
+export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = { priorAcceptance: 0.6, defaultRoundTripMs: 5, lowBattery: 0.2, maxWindow: 12, roundOverheadMs: 1, othersDecodeTokens: 5 };
 
 /** Verify ms ≈ a + b·n for a decode of n tokens, fitted to a verifier's profile (γ + 1 tokens per window). */
 export function verifyCostLine(verifier: WorkerView): { a: number; b: number } {
@@ -90,6 +95,11 @@ export function predictPairRate(pair: CandidatePair, context: PairingContext = {
  * a thousand pairs per decision, and E(γ, α) is the same for all of a drafter model's pairs.
  */
 function bestRate(acceptance: number, draftMsPerToken: number, a: number, bShared: number, roundTripMs: number, pipelined: boolean, maxWindow: number): number {
+  // Drafters of one kind not yet measured with the verifier follow each other in id order, alike.
+  const last = lastRate;
+  if (acceptance === last.acceptance && draftMsPerToken === last.draftMsPerToken && a === last.a && bShared === last.bShared && roundTripMs === last.roundTripMs && pipelined === last.pipelined && maxWindow === last.maxWindow) {
+    return last.tokensPerSecond;
+  }
   const tokens = tokensTable(acceptance, maxWindow);
   let best = -Infinity;
   for (let window = 0; window <= maxWindow; window++) {
@@ -100,8 +110,10 @@ function bestRate(acceptance: number, draftMsPerToken: number, a: number, bShare
     const tokensPerSecond = (1000 * tokens[window]!) / (draftMs + waitMs - hiddenMs);
     if (window === 0 || tokensPerSecond > best) best = tokensPerSecond;
   }
+  lastRate = { acceptance, draftMsPerToken, a, bShared, roundTripMs, pipelined, maxWindow, tokensPerSecond: best };
   return best;
 }
+let lastRate = { acceptance: Number.NaN, draftMsPerToken: 0, a: 0, bShared: 0, roundTripMs: 0, pipelined: false, maxWindow: 0, tokensPerSecond: 0 };
 
 /** E(γ, α) for γ = 0..maxWindow, for the few α in use lately. */
 function tokensTable(acceptance: number, maxWindow: number): Float64Array {
@@ -120,11 +132,13 @@ let lastTokens: { acceptance: number; table: Float64Array } = { acceptance: Numb
 
 /**
  * Tokens per second a new session would get decoding alone at this verifier: one forward pass
- * per token, shared with the sessions it already runs, plus the per-process work of a round.
+ * per token, batched with the windows of the sessions it already runs (`othersDecodeTokens`
+ * each), plus the per-process work of a round.
  */
 export function predictAloneRate(verifier: WorkerView, options: LoadAwareOptions = LOAD_AWARE_DEFAULTS): number {
   const { a, b } = verifyCostLine(verifier);
-  return 1000 / (a + b * (1 + verifier.activeSessions) + options.roundOverheadMs * (1 + verifier.activeSessions));
+  const others = verifier.activeSessions;
+  return 1000 / (a + b * (1 + options.othersDecodeTokens * others) + options.roundOverheadMs * (1 + others));
 }
 
 export const onLowBattery = (drafter: WorkerView, threshold: number) =>
@@ -170,11 +184,10 @@ export function bestPair(
       let top = ranked.get(drafters);
       if (!top) {
         // Ineligible drafters (low battery, say) must not take shortlist places from eligible ones.
-        top = highest(
-          drafters.filter((drafter) => eligible({ verifier, drafter })),
-          (drafter) => rateOf({ verifier, drafter }),
-          SHORTLIST,
-        );
+        top = highest(drafters, (drafter) => {
+          const pair = { verifier, drafter };
+          return eligible(pair) ? rateOf(pair) : null;
+        }, SHORTLIST);
         ranked.set(drafters, top);
       }
       for (const drafter of top) if (eligible({ verifier, drafter })) pairs.push({ verifier, drafter });
@@ -185,16 +198,16 @@ export function bestPair(
 }
 
 /**
- * The `count` items of highest score, highest first, earlier first on a tie: what a stable
- * sort by descending score and a slice give, in one pass (ranking a thousand drafters per
+ * The `count` items of highest score (null: not a candidate), highest first, earlier first on a
+ * tie: what a stable sort by descending score and a slice give, in one pass (ranking a thousand drafters per
  * decision, sorting them all was most of the work).
  */
-function highest<T>(items: readonly T[], score: (item: T) => number, count: number): T[] {
+function highest<T>(items: readonly T[], score: (item: T) => number | null, count: number): T[] {
   const top: T[] = [];
   const scores: number[] = [];
   for (const item of items) {
     const s = score(item);
-    if (top.length === count && !(s > scores[count - 1]!)) continue;
+    if (s === null || (top.length === count && !(s > scores[count - 1]!))) continue;
     let at = top.length;
     while (at > 0 && scores[at - 1]! < s) at--;
     top.splice(at, 0, item);
