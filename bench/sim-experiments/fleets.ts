@@ -65,16 +65,27 @@ export function windowFleet(rttMs: number, policy: string): SimConfigInput {
   };
 }
 
-/** Fused (each verifier drafts for itself) against distributed drafters `rttMs` away, under load. */
-export function executionFleet(rttMs: number, execution: "fused" | "distributed"): SimConfigInput {
+export type ExecutionMode = "distributed" | "distributed, SpecFleet" | { fusedDraftMs: number };
+
+/**
+ * Fused (each verifier drafts for itself, on its own processor, a step of `fusedDraftMs` for
+ * all its sessions at once) against distributed drafters `rttMs` away. Both at a fixed γ = 4 and always paired (least-loaded), so only where
+ * the drafting runs differs; "distributed, SpecFleet" adds SpecFleet's defaults (load-aware
+ * pairing, which may decode alone, and the adaptive window with hand-back).
+ */
+export function executionFleet(rttMs: number, mode: ExecutionMode): SimConfigInput {
+  const specfleet = mode === "distributed, SpecFleet";
+  const fused = typeof mode === "object";
   return {
     seed: 13,
     workload: workload(3000, 10),
-    verifiers: [{ name: "cloud", count: 4, maxSessions: 32, profile: CLOUD_VERIFIER, link: { rttMs: 1 }, fusedDrafter: { profile: FUSED_DRAFTER } }],
+    verifiers: [{ name: "cloud", count: 4, maxSessions: 32, profile: CLOUD_VERIFIER, link: { rttMs: 1 }, fusedDrafter: { profile: { ...FUSED_DRAFTER, draftMsPerToken: fused ? mode.fusedDraftMs : 2 } } }],
     drafters: [{ name: "edge", count: 64, maxSessions: 2, profile: EDGE_DRAFTER, link: { rttMs, jitterMs: rttMs / 10 } }],
     acceptance: ACCEPTANCE,
-    execution,
-    policies: { pairing: "load-aware", window: { policy: "adaptive", window: 4, maxWindow: 12, handBack: false } },
+    execution: fused ? "fused" : "distributed",
+    policies: specfleet
+      ? { pairing: "load-aware", window: { policy: "adaptive", window: 4, maxWindow: 12, handBack: true } }
+      : { pairing: "least-loaded", window: { policy: "fixed", window: 4, maxWindow: 12, handBack: false } },
     slo: { ttftMs: 2000, tpotMs: 60 },
   };
 }

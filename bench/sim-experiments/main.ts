@@ -11,7 +11,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { simConfigSchema, simulate, type SimConfigInput } from "#sim";
 import { renderSvg, sweepChart } from "../../cli/sim/charts.js";
-import { executionFleet, routingFleet, windowFleet } from "./fleets.js";
+import { executionFleet, routingFleet, windowFleet, type ExecutionMode } from "./fleets.js";
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("sim:experiments")
@@ -36,6 +36,7 @@ interface Experiment {
 const ROUTING = ["random", "round-robin", "shortest-queue", "load-aware"];
 const WINDOWS = ["fixed", "backoff", "specdec", "adaptive"];
 const RTTS = [0, 10, 25, 50, 100, 200];
+const EXECUTION_MODES: ExecutionMode[] = [{ fusedDraftMs: 2 }, { fusedDraftMs: 8 }, { fusedDraftMs: 16 }, "distributed", "distributed, SpecFleet"];
 
 const experiments: Experiment[] = [
   {
@@ -59,8 +60,10 @@ const experiments: Experiment[] = [
     title: "Fused vs distributed drafting, under load (4 verifiers)",
     x: "rttMs",
     series: "execution",
-    runs: [0, 5, 10, 20, 40, 80, 160].flatMap((rtt) => (["distributed", "fused"] as const).map((execution) => ({ x: rtt, series: execution, config: executionFleet(rtt, execution) }))),
-    metrics: [["tokensPerSecond", "tokens/s"], ["tpotMeanMs", "mean TPOT (ms)"], ["ttftMeanMs", "mean TTFT (ms)"], ["meanUtilisation", "verifier utilisation"]],
+    runs: [0, 5, 10, 20, 40, 80, 160].flatMap((rtt) =>
+      EXECUTION_MODES.map((mode) => ({ x: rtt, series: typeof mode === "object" ? `fused, ${mode.fusedDraftMs} ms/step` : mode, config: executionFleet(rtt, mode) })),
+    ),
+    metrics: [["tpotMeanMs", "mean TPOT (ms)"], ["ttftMeanMs", "mean TTFT (ms)"], ["tokensPerSecond", "tokens/s"], ["aloneShare", "share of rounds decoded alone"]],
   },
 ];
 
@@ -94,6 +97,7 @@ for (const experiment of experiments.filter((e) => parts.has(e.name))) {
     const chart = sweepChart(rows, experiment.x, metric, `${label}: ${experiment.title}`, experiment.series);
     writeFileSync(join(argv.out, `${experiment.name}-${metric}.svg`), await renderSvg(chart));
   }
+  if (experiment.name === "execution") process.stdout.write(`${crossings(rows, experiment.x, experiment.series, "tpotMeanMs", "distributed")}\n\n`);
   writeFileSync(join(argv.out, `${experiment.name}.json`), `${JSON.stringify(rows, null, 2)}\n`);
 }
 
@@ -106,4 +110,26 @@ function pivot(rows: Row[], x: string, series: string, metric: string, label: st
     return typeof v === "number" ? (v < 10 ? v.toFixed(3) : v.toFixed(1)) : "";
   };
   return [`| ${label} — ${x} | ${names.join(" | ")} |`, `|---|${names.map(() => "---").join("|")}|`, ...xs.map((xv) => `| ${xv} | ${names.map((n) => value(xv, n)).join(" | ")} |`)].join("\n");
+}
+
+/**
+ * Where `reference`'s curve crosses each other series' (linear between the measured x): the
+ * round trip at which distributed drafting stops beating fused, or "never" in the range.
+ */
+function crossings(rows: Row[], x: string, series: string, metric: string, reference: string): string {
+  const curve = (name: string) => rows.filter((r) => r[series] === name).map((r) => ({ x: Number(r[x]), y: Number(r[metric]) }));
+  const base = curve(reference);
+  const lines = [`| ${reference} vs | crosses at (${x}) |`, "|---|---|"];
+  for (const name of new Set(rows.map((r) => String(r[series])))) {
+    if (name === reference) continue;
+    const other = curve(name);
+    const d = base.map((p, i) => p.y - other[i]!.y);
+    let at = "never in range";
+    if (d[0]! >= 0) at = `≤ ${base[0]!.x} (${reference} never better)`;
+    for (let i = 1; i < d.length && at === "never in range"; i++) {
+      if (d[i - 1]! < 0 && d[i]! >= 0) at = (base[i - 1]!.x + ((base[i]!.x - base[i - 1]!.x) * -d[i - 1]!) / (d[i]! - d[i - 1]!)).toFixed(1);
+    }
+    lines.push(`| ${name} | ${at} |`);
+  }
+  return lines.join("\n");
 }

@@ -59,15 +59,17 @@ export class RoundEstimator {
   /**
    * Seeds the verify cost with what the verifier measured on itself at start-up (its profile:
    * ms of one pass per window, alone), each point weighing `weight` rounds, so the controller
-   * knows what a window it has not tried costs before trying it. Rounds soon outweigh it.
+   * knows what a window it has not tried costs before trying it. Rounds soon outweigh it. The
+   * points feed the fitted line only, not the per-window measurements: a profile is taken
+   * alone, and a window never tried under the fleet's real batches would keep its start-up
+   * cost for good (DSD-Sim caught the adaptive policy handing sessions back on a γ = 0 cost,
+   * from the profile, that its batches were far above).
    */
   prime(profile: ReadonlyArray<{ window: number; ms: number }>, weight = 1): void {
     for (const { window, ms } of profile) {
       const x = window + 1;
       const f = this.fit;
       this.fit = { w: f.w + weight, x: f.x + weight * x, y: f.y + weight * ms, xx: f.xx + weight * x * x, xy: f.xy + weight * x * ms };
-      const seen = this.perWindow.get(window) ?? { sum: 0, others: 0, weight: 0 };
-      this.perWindow.set(window, { sum: seen.sum + weight * ms, others: seen.others, weight: seen.weight + weight });
     }
   }
 

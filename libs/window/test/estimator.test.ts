@@ -48,9 +48,17 @@ describe("RoundEstimator", () => {
     estimator.prime([{ window: 0, ms: 27 }, { window: 1, ms: 45 }, { window: 4, ms: 58 }, { window: 8, ms: 97 }]);
     estimator.observe({ window: 4, accepted: 4, draftMs: 2, verifyMs: 58, networkMs: 10 });
     const e = estimator.estimates()!;
-    assert.ok(Math.abs(e.verifyMs(8) - 97) < 1e-9, "a profiled window reads as profiled");
-    // Untried and unprofiled: the line through the profile (about 8 ms a token), not the 15% prior.
+    // Untried windows: the line through the profile and the rounds (about 8 ms a token), not the 15% prior.
+    assert.ok(e.verifyMs(8) > 85 && e.verifyMs(8) < 105, String(e.verifyMs(8)));
     assert.ok(e.verifyMs(6) > 70 && e.verifyMs(6) < 90, String(e.verifyMs(6)));
+  });
+
+  it("a window never tried follows the rounds' real costs, not the profile's", () => {
+    // Profiled alone at 25 + 0.6 ms a token; the fleet's batches cost 20 ms more (prefills, other work).
+    const estimator = new RoundEstimator(1);
+    estimator.prime([0, 1, 2, 4, 8].map((window) => ({ window, ms: 25 + 0.6 * (window + 1) })));
+    for (let i = 0; i < 20; i++) estimator.observe({ window: 4, accepted: 2, draftMs: 8, verifyMs: 48, networkMs: 1, batchTokens: 5 });
+    assert.ok(estimator.estimates()!.verifyMs(0) > 30, `γ = 0 never tried: ${estimator.estimates()!.verifyMs(0)} ms, not the profile's 25.6`);
   });
 
   it("has no estimates before the first round", () => {
