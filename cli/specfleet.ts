@@ -4,7 +4,6 @@ import { hideBin } from "yargs/helpers";
 import { fleetUp, fleetUpOptions } from "./fleet-up.js";
 import { modelCommands } from "./model/commands.js";
 import { profileCommand, profileOptions } from "./profile/command.js";
-import { profileCommand, profileOptions } from "./profile/command.js";
 import { simCommands } from "./sim/commands.js";
 
 /** `specfleet <command>`: developer tooling around a SpecFleet deployment. */
@@ -22,7 +21,6 @@ await yargs(hideBin(process.argv))
       .demandCommand(1, "Say what to do with the fleet: specfleet fleet up"),
   )
   .command("model", "Inspect GGUF models; derive drafters and benchmark targets from them", modelCommands)
-  .command("profile", "Time a model on this machine as a verifier or a drafter: a DSD-Sim device profile (JSON)", profileOptions, profileCommand)
   .command("profile", "Time a model on this machine as a verifier or a drafter: a DSD-Sim device profile (JSON)", profileOptions, profileCommand)
   .command("sim", "DSD-Sim: simulate fleets too large to deploy, on the production policies", simCommands)
   .demandCommand(1, "Say which command to run; see specfleet --help")
