@@ -94,7 +94,7 @@ for (const experiment of experiments.filter((e) => parts.has(e.name))) {
   process.stdout.write(`\n### ${experiment.title}\n\n(${((performance.now() - started) / 1000).toFixed(1)} s of simulation)\n\n`);
   for (const [metric, label] of experiment.metrics) {
     process.stdout.write(`${pivot(rows, experiment.x, experiment.series, metric, label)}\n\n`);
-    const chart = sweepChart(rows, experiment.x, metric, `${label}: ${experiment.title}`, experiment.series);
+    const chart = sweepChart(rows, experiment.x, metric, experiment.title, experiment.series, label);
     writeFileSync(join(argv.out, `${experiment.name}-${metric}.svg`), await renderSvg(chart));
   }
   if (experiment.name === "execution") process.stdout.write(`${crossings(rows, experiment.x, experiment.series, "tpotMeanMs", "distributed")}\n\n`);

@@ -52,7 +52,7 @@ export function utilisationChart(summary: SimSummary, title: string): vl.TopLeve
 }
 
 /** A sweep: one metric against the swept parameter, a line per series (or bars for names). */
-export function sweepChart(rows: Row[], param: string, metric: string, title: string, series?: string): vl.TopLevelSpec {
+export function sweepChart(rows: Row[], param: string, metric: string, title: string, series?: string, metricLabel = metric): vl.TopLevelSpec {
   const numeric = rows.every((r) => typeof r[param] === "number");
   return {
     ...base,
@@ -61,8 +61,8 @@ export function sweepChart(rows: Row[], param: string, metric: string, title: st
     mark: numeric ? { type: "line", point: true, tooltip: true } : { type: "bar", tooltip: true },
     encoding: {
       x: { field: param, type: numeric ? "quantitative" : "nominal", sort: null },
-      y: { field: metric, type: "quantitative" },
-      ...(series ? { color: { field: series, type: "nominal" } } : numeric ? {} : { color: { field: param, type: "nominal", legend: null } }),
+      y: { field: metric, type: "quantitative", title: metricLabel },
+      ...(series ? { color: { field: series, type: "nominal", legend: { labelLimit: 320 } } } : numeric ? {} : { color: { field: param, type: "nominal", legend: null } }),
       ...(series && !numeric ? { xOffset: { field: series } } : {}),
     },
   } as vl.TopLevelSpec;
