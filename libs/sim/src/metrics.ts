@@ -87,7 +87,8 @@ export class Metrics {
     this.queued.get(verifier)!.set(t, rounds);
   }
   round(window: number, accepted: number, speculative: boolean): void {
-    if (!speculative) {
+    // A round of γ = 0 through a drafter drafts nothing: the target decodes alone.
+    if (!speculative || window === 0) {
       this.aloneRounds++;
       return;
     }

@@ -1,4 +1,4 @@
-import { xoroshiro128plus } from "pure-rand/generator/xoroshiro128plus";
+import { xoroshiro128plusFromState } from "pure-rand/generator/xoroshiro128plus";
 import type { RandomGenerator } from "pure-rand/types/RandomGenerator";
 
 /** A seeded source of draws: the same seed, the same simulation. */
@@ -7,7 +7,11 @@ export class Random {
   private spare: number | null = null;
 
   constructor(seed: number) {
-    this.generator = xoroshiro128plus(seed);
+    // pure-rand's xoroshiro128plus(seed) starts from the sparse state (−1, ~seed, seed, 0): its
+    // first outputs barely depend on a small seed (every stream's first draw fell in one narrow
+    // band whatever the seed). The state's four words come from SplitMix32 instead.
+    const mix = splitMix32(seed);
+    this.generator = xoroshiro128plusFromState([mix(), mix(), mix(), mix()]);
   }
 
   /** Uniform in [0, 1). */
@@ -53,4 +57,16 @@ export class Random {
   fork(purpose: number): Random {
     return new Random((this.generator.next() ^ Math.imul(purpose + 1, 0x9e3779b1)) | 0);
   }
+}
+
+/** SplitMix32 (Steele, Lea, Flood 2014, "Fast splittable pseudorandom number generators", 32-bit variant): well-mixed words from a seed. */
+function splitMix32(seed: number): () => number {
+  let state = seed | 0;
+  return () => {
+    state = (state + 0x9e3779b9) | 0;
+    let z = state;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+    return (z ^ (z >>> 16)) | 0;
+  };
 }
