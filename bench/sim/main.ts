@@ -17,7 +17,7 @@ const argv = await yargs(hideBin(process.argv))
   .option("verifiers", { type: "number", default: 50 })
   .option("requests", { type: "number", default: 100_000 })
   .option("policy", { choices: PAIRING_POLICY_NAMES, default: "load-aware" as PairingPolicyName, describe: "pairing policy" })
-  .option("rate", { type: "number", describe: "arrivals per second (default: 3.2 per verifier, about two thirds of its capacity)" })
+  .option("rate", { type: "number", describe: "arrivals per second (default: 2.5 per verifier, busy but not overloaded)" })
   .option("seed", { type: "number", default: 1 })
   .strict()
   .help()
@@ -26,7 +26,7 @@ const argv = await yargs(hideBin(process.argv))
 const input: SimConfigInput = {
   seed: argv.seed,
   workload: {
-    arrivals: { kind: "poisson", ratePerSecond: argv.rate ?? 3.2 * argv.verifiers },
+    arrivals: { kind: "poisson", ratePerSecond: argv.rate ?? 2.5 * argv.verifiers },
     requests: argv.requests,
     promptTokens: [16, 64],
     outputTokens: [16, 48],
