@@ -75,6 +75,7 @@ printTable(
     ["verifier prefill, ms/token", verifier.prefillMsPerToken.toFixed(2)],
     ["drafter, ms/drafted token; prefill ms/token", `${drafter.draftMsPerToken.toFixed(3)}; ${drafter.prefillMsPerToken.toFixed(3)}`],
     ["broker round trip (link rttMs), ms", run.natsRttMs.toFixed(3)],
+    ["verifier batchOverheadMs (forming the batch, event loop)", overheads.verifierBatchMs.toFixed(2)],
     ["verifier roundOverheadMs (journal, reply)", overheads.verifierRoundMs.toFixed(2)],
     ["drafter roundOverheadMs (its loop + message excess)", `${overheads.drafterRoundMs.toFixed(2)} + ${overheads.messagesMs.toFixed(2)}`],
     [`acceptance histogram at γ=${WINDOW} (k = 0…${WINDOW})`, `[${config.drafters[0]!.acceptance!.kind === "histogram" ? config.drafters[0]!.acceptance!.counts.join(", ") : ""}] (${acceptedPerRound.toFixed(2)} accepted/round, ${overheads.rounds} rounds)`],

@@ -4,6 +4,8 @@ import { median } from "../../cli/profile/measure.js";
 import type { RealRun, Workload } from "./real-run.js";
 
 export interface Overheads {
+  /** Per batch at the verifier beyond its forward pass: forming the batch, the event loop. */
+  verifierBatchMs: number;
   /** Per round at the verifier beyond its forward pass: the journal write, the reply, the lock. */
   verifierRoundMs: number;
   /** Per round at the drafter beyond drafting: its own message work, commit, report, loop. */
@@ -40,7 +42,8 @@ export function measureOverheads(run: RealRun, verifier: VerifierProfile, drafte
   }
   const positive = (x: number) => Math.max(0, round2(x));
   return {
-    verifierRoundMs: positive(verifierExcess),
+    verifierBatchMs: positive(verifierExcess.perBatch),
+    verifierRoundMs: positive(verifierExcess.perRound),
     messagesMs: positive(median(messages)),
     drafterRoundMs: positive(median(drafting) + median(gaps)),
     rounds: rounds.length,
@@ -53,9 +56,10 @@ export function measureOverheads(run: RealRun, verifier: VerifierProfile, drafte
  * reports: rounds of one batch share batchTokens and end together (a report's `at`, less its
  * reply's trip). While the verifier is busy, one batch ends as the next starts, so the time
  * between consecutive batch ends is the later batch's whole cost: its pass plus the rest
- * (event loop, commits, journal writes, replies). The rest, summed and shared among the rounds.
+ * (event loop, commits, journal writes, replies). The rest is fitted by least squares as a cost
+ * per batch plus a cost per round in it (the per-round part kept ≥ 0).
  */
-export function verifierBusyExcess(rounds: readonly RoundReport[], cost: (tokens: number) => number): number {
+export function verifierBusyExcess(rounds: readonly RoundReport[], cost: (tokens: number) => number): { perBatch: number; perRound: number } {
   const ends = rounds
     .filter((r) => (r.batchTokens ?? 0) > 0)
     .map((r) => ({ t: r.at - r.networkMs / 2, batchTokens: r.batchTokens! }))
@@ -66,16 +70,19 @@ export function verifierBusyExcess(rounds: readonly RoundReport[], cost: (tokens
     if (last && last.batchTokens === end.batchTokens && end.t - last.t < BATCH_END_SPREAD_MS) last.rounds++;
     else batches.push({ ...end, rounds: 1 });
   }
-  let excess = 0;
-  let counted = 0;
+  const points: Array<{ rounds: number; excess: number }> = [];
   for (let i = 1; i < batches.length; i++) {
     const gap = batches[i]!.t - batches[i - 1]!.t;
     // Longer than any batch: the verifier sat idle in between (the run's start, a lull).
     if (gap > 3 * cost(batches[i]!.batchTokens) + 200) continue;
-    excess += gap - cost(batches[i]!.batchTokens);
-    counted += batches[i]!.rounds;
+    points.push({ rounds: batches[i]!.rounds, excess: gap - cost(batches[i]!.batchTokens) });
   }
-  return counted > 0 ? excess / counted : 0;
+  if (points.length === 0) return { perBatch: 0, perRound: 0 };
+  const meanRounds = points.reduce((s, p) => s + p.rounds, 0) / points.length;
+  const meanExcess = points.reduce((s, p) => s + p.excess, 0) / points.length;
+  const spread = points.reduce((s, p) => s + (p.rounds - meanRounds) ** 2, 0);
+  const perRound = spread > 0 ? Math.max(0, points.reduce((s, p) => s + (p.rounds - meanRounds) * (p.excess - meanExcess), 0) / spread) : 0;
+  return { perBatch: meanExcess - perRound * meanRounds, perRound };
 }
 
 /** Reports of one batch reach their drafters within this of each other. */
@@ -118,7 +125,7 @@ export function equivalentConfig(fleet: EquivalentFleet, run: RealRun, verifier:
       {
         name: "verifier",
         count: 1,
-        profile: { ...verifier, roundOverheadMs: overheads.verifierRoundMs },
+        profile: { ...verifier, roundOverheadMs: overheads.verifierRoundMs, batchOverheadMs: overheads.verifierBatchMs },
         maxSessions: fleet.maxSessions,
         link,
       },

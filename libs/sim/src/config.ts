@@ -41,6 +41,8 @@ export const verifierProfileSchema = z
     prefillMsPerToken: z.number().nonnegative(),
     /** Per round, work in the process that does not batch (messages, the journal), ms. */
     roundOverheadMs: z.number().nonnegative().default(0),
+    /** Per forward pass, work besides the pass itself (forming the batch, the event loop), ms. */
+    batchOverheadMs: z.number().nonnegative().default(0),
   })
   .loose();
 export type VerifierProfile = z.output<typeof verifierProfileSchema>;

@@ -22,12 +22,17 @@ interface Session {
   wantsDrafter: boolean;
   attach: SimDrafter | null;
   round: Round | null;
+  /** Prompt tokens the verifier has not evaluated yet: they ride in the session's first round. */
+  unprefilled: number;
 }
 
-/** Work at a verifier: a round to verify (γ + 1 tokens, or 1 alone) or a prompt to prefill. */
+/**
+ * Work at a verifier: a round to verify (γ + 1 tokens, or 1 alone); a session's first round
+ * also evaluates its prompt, in the same pass, as the real verifier does.
+ */
 interface Round extends PendingRound {
   session: Session;
-  prefill: boolean;
+  prefillTokens: number;
   window: number;
   /** How many of the window's tokens the target would accept (drawn as the round is drafted). */
   runLength: number;
@@ -233,16 +238,15 @@ class Simulation {
     this.metrics.placed(request, this.now);
     verifier.view.activeSessions++;
     verifier.sessionsServed++;
-    const session: Session = { request, verifier, drafter: null, window: null, estimator: null, generated: 0, firstTokenMs: -1, wantsDrafter, attach: null, round: null };
-    // The verifier prefills the prompt; the drafter prefills it too, then drafts.
-    this.enqueueRound(verifier, this.makeRound(session, true, 0, 0));
+    const session: Session = { request, verifier, drafter: null, window: null, estimator: null, generated: 0, firstTokenMs: -1, wantsDrafter, attach: null, round: null, unprefilled: request.promptTokens };
+    // The drafter prefills the prompt, then drafts; the verifier evaluates it with the first round.
     if (drafter) {
       drafter.view.activeSessions++;
       this.attachDrafter(session, drafter, request.promptTokens);
     }
     else {
       if (wantsDrafter) this.lonely.add(session);
-      this.enqueueRound(verifier, this.makeRound(session, false, 0, 0));
+      this.enqueueRound(verifier, this.makeRound(session, 0, 0));
     }
   }
 
@@ -262,9 +266,10 @@ class Simulation {
     this.queueDraft(drafter, { session, prefillTokens, queuedAt: this.now });
   }
 
-  private makeRound(session: Session, prefill: boolean, window: number, runLength: number): Round {
-    const tokens = prefill ? session.request.promptTokens : window + 1;
-    return { sessionId: "", arrivedAt: this.now, tokens, session, prefill, window, runLength, draftMs: 0, sentMs: this.now, verifyMs: 0, batchTokens: 0 };
+  private makeRound(session: Session, window: number, runLength: number): Round {
+    const prefillTokens = session.unprefilled;
+    session.unprefilled = 0;
+    return { sessionId: "", arrivedAt: this.now, tokens: prefillTokens + window + 1, session, prefillTokens, window, runLength, draftMs: 0, sentMs: this.now, verifyMs: 0, batchTokens: 0 };
   }
 
   // ── the drafter ───────────────────────────────────────────────────────────────────────
@@ -296,7 +301,7 @@ class Simulation {
     }
     // The window's drafting is what the drafter reports for the round; a prefill comes first.
     const draftMs = window * drafter.profile.draftMsPerToken + drafter.profile.roundOverheadMs;
-    session.round = this.makeRound(session, false, window, Math.min(runLength, window));
+    session.round = this.makeRound(session, window, Math.min(runLength, window));
     session.round.draftMs = draftMs;
     return job.prefillTokens * drafter.profile.prefillMsPerToken + draftMs;
   }
@@ -351,7 +356,7 @@ class Simulation {
       // Speculating costs more than it gains here: the verifier goes on alone.
       this.metrics.handedBack();
       this.releaseDrafter(session);
-      this.enqueueRound(session.verifier, this.makeRound(session, false, 0, 0));
+      this.enqueueRound(session.verifier, this.makeRound(session, 0, 0));
       return;
     }
     this.queueDraft(drafter, { session, prefillTokens: 0, queuedAt: this.now });
@@ -407,10 +412,11 @@ class Simulation {
     let decodeTokens = 0;
     let prefillTokens = 0;
     for (const round of batch) {
-      if (round.prefill) prefillTokens += round.tokens;
-      else decodeTokens += round.tokens;
+      prefillTokens += round.prefillTokens;
+      decodeTokens += round.window + 1;
     }
-    const ms = (decodeTokens > 0 ? verifier.cost(decodeTokens) : 0) + prefillTokens * verifier.profile.prefillMsPerToken + batch.length * verifier.profile.roundOverheadMs;
+    const { prefillMsPerToken, roundOverheadMs, batchOverheadMs } = verifier.profile;
+    const ms = verifier.cost(decodeTokens) + prefillTokens * prefillMsPerToken + batch.length * roundOverheadMs + batchOverheadMs;
     for (const round of batch) {
       round.verifyMs = ms;
       round.batchTokens = decodeTokens;
@@ -423,7 +429,7 @@ class Simulation {
   private batchDone(verifier: SimVerifier, batch: Round[]): void {
     // Still busy while the batch's rounds are handed out, so the rounds they requeue (sessions
     // decoding alone) wait for the next batch together instead of starting one each.
-    for (const round of batch) if (!round.prefill) this.verified(round);
+    for (const round of batch) this.verified(round);
     verifier.busy = false;
     this.startWork(verifier);
   }
@@ -460,7 +466,7 @@ class Simulation {
       this.attachDrafter(session, drafter, request.promptTokens + session.generated);
       return;
     }
-    this.enqueueRound(session.verifier, this.makeRound(session, false, 0, 0));
+    this.enqueueRound(session.verifier, this.makeRound(session, 0, 0));
   }
 
   private finish(session: Session, deliveredMs: number): void {
