@@ -29,13 +29,19 @@ export interface Move {
 export interface RebalanceOptions extends LoadAwareOptions {
   /** Move only for at least this relative gain in predicted rate (hysteresis). */
   minGain: number;
+  /**
+   * …and at least this much when the move changes verifier: the session is released, queued
+   * and resumed from its journal, and estimates of a few percent (a busy worker's broker round
+   * trip, say) must not move it.
+   */
+  verifierMoveGain: number;
   /** …and when the time saved is this many times the cost of moving. */
   costFactor: number;
   /** At most this many moves per call, best first (no herd onto one idle worker). */
   maxMoves: number;
 }
 
-export const REBALANCE_DEFAULTS: RebalanceOptions = { ...LOAD_AWARE_DEFAULTS, minGain: 0.2, costFactor: 2, maxMoves: 1 };
+export const REBALANCE_DEFAULTS: RebalanceOptions = { ...LOAD_AWARE_DEFAULTS, minGain: 0.2, verifierMoveGain: 0.5, costFactor: 2, maxMoves: 1 };
 
 /**
  * Which live sessions to re-pair now: for each, the predicted rate of its pair (libs/pairing's
@@ -73,10 +79,17 @@ export function rebalanceMoves(
       (pair) => !(pair.verifier.id === verifier.id && pair.drafter.id === drafter.id) && !onLowBattery(pair.drafter, options.lowBattery),
     );
     const best = elsewhere && { pair: elsewhere, rate: rateOf(elsewhere), costMs: moveCostMs(session, elsewhere, verifier.id) };
-    if (!best || best.rate < current * (1 + options.minGain)) continue;
-    const savedMs = session.remainingTokens * (1000 / current - 1000 / best.rate) - best.costMs;
+    if (!best) continue;
+    // A pair never measured is compared with the session's on the same footing (both from the
+    // broker round trips), not with its measured round trip: a measurement holds queueing and
+    // message work that an estimate does not, and the session would chase unmeasured pairs.
+    const measured = (pair: CandidatePair) => context.roundTripMs?.(pair.drafter.id, pair.verifier.id) !== undefined;
+    const here = { verifier: without(verifier), drafter: without(drafter) };
+    const from = measured(here) && !measured(best.pair) ? battery * predictPairRate(here, { ...context, roundTripMs: undefined }, options) : current;
+    if (best.rate < from * (1 + (best.pair.verifier.id === verifier.id ? options.minGain : options.verifierMoveGain))) continue;
+    const savedMs = session.remainingTokens * (1000 / from - 1000 / best.rate) - best.costMs;
     if (savedMs <= best.costMs * (options.costFactor - 1)) continue;
-    moves.push({ sessionId: session.sessionId, verifierId: best.pair.verifier.id, drafterId: best.pair.drafter.id, from: current, to: best.rate, savedMs });
+    moves.push({ sessionId: session.sessionId, verifierId: best.pair.verifier.id, drafterId: best.pair.drafter.id, from, to: best.rate, savedMs });
   }
   return moves.sort((a, b) => b.savedMs - a.savedMs).slice(0, options.maxMoves);
 }

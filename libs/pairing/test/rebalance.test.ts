@@ -63,6 +63,24 @@ const cases: Array<{ name: string; fleet: WorkerView[]; sessions?: LiveSession[]
     expected: [["s2", "v1", "d2"]],
   },
   {
+    name: "a verifier move needs a larger gain than a drafter move (it releases and resumes the session)",
+    fleet: [v("v1", 1, { profile: cheapVerify, brokerRttMs: 30 }), v("v2", 0, { profile: cheapVerify, brokerRttMs: 15 }), d("d1", 1, { profile: fast, brokerRttMs: 10 })],
+    expected: [],
+  },
+  {
+    name: "a measured pair is not left for an alike one that only looks faster for being unmeasured",
+    fleet: [v("v1", 1, { profile, brokerRttMs: 20 }), v("v2", 0, { profile, brokerRttMs: 20 }), d("d1", 1, { profile: fast, brokerRttMs: 20 }), d("d2", 0, { profile: fast, brokerRttMs: 20 })],
+    // The session's pair measured 40 ms of broker round trips plus 30 of queueing and messages.
+    context: { roundTripMs: (drafter, verifier) => (drafter === "d1" && verifier === "v1" ? 70 : undefined) },
+    expected: [],
+  },
+  {
+    name: "…but a pair that measured slow still leaves for a better one",
+    fleet: [v("v1", 1, { profile, brokerRttMs: 20 }), d("d1", 1, { profile: slow, brokerRttMs: 20 }), d("d2", 0, { profile: fast, brokerRttMs: 20 })],
+    context: { roundTripMs: (drafter, verifier) => (drafter === "d1" && verifier === "v1" ? 70 : undefined) },
+    expected: [["s1", "v1", "d2"]],
+  },
+  {
     name: "a session without a drafter is the attacher's business",
     fleet: [v("v1", 1, { profile }), d("d2", 0, { profile: fast })],
     sessions: [session({ drafterId: null })],

@@ -17,16 +17,7 @@ export interface AcceptanceModel {
 export function acceptanceModel(config: AcceptanceConfig): AcceptanceModel {
   if (config.kind === "rate") {
     const { alpha, decay } = config;
-    const probability = (i: number) => alpha * decay ** i;
-    return {
-      alpha,
-      probability,
-      runLength: (u, max) => {
-        let length = 0;
-        while (length < max && u() < probability(length)) length++;
-        return length;
-      },
-    };
+    return fromPositions(alpha, (i) => alpha * decay ** i);
   }
   // counts[k]: rounds that accepted k at window W = counts.length − 1 (k = W: all of them).
   const W = config.counts.length - 1;
@@ -39,7 +30,11 @@ export function acceptanceModel(config: AcceptanceConfig): AcceptanceModel {
   const accepted = config.counts.reduce((s, c, k) => s + c * k, 0);
   const cutShort = total - config.counts[W]!;
   const alpha = accepted + cutShort > 0 ? accepted / (accepted + cutShort) : 0;
-  const probability = (i: number) => (i < W ? conditional(i) : alpha);
+  return fromPositions(alpha, (i) => (i < W ? conditional(i) : alpha));
+}
+
+/** A model from each position's acceptance given the ones before it: a run goes on while draws fall below it. */
+function fromPositions(alpha: number, probability: (position: number) => number): AcceptanceModel {
   return {
     alpha,
     probability,
