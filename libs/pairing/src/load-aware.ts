@@ -1,4 +1,4 @@
-import { expectedTokensPerRound, rate, type WindowEstimates } from "#window";
+import { bestRateOnLine, rate, type WindowEstimates } from "#window";
 import { allPairs, candidatePairs, freeVerifiers, isDecision, minimise, pairDecision, type Candidates } from "./candidates.js";
 import type { CandidatePair, PairingContext, PairingPolicy, WorkerProfile, WorkerView } from "./types.js";
 
@@ -90,45 +90,19 @@ export function predictPairRate(pair: CandidatePair, context: PairingContext = {
 }
 
 /**
- * `bestWindow(estimates, maxWindow).tokensPerSecond` (libs/window) for a verify cost a + b·n,
- * with the very same arithmetic (so the same decisions), unrolled: a large fleet predicts about
- * a thousand pairs per decision, and E(γ, α) is the same for all of a drafter model's pairs.
+ * `bestRateOnLine` (libs/window), remembering the last answer: drafters of one kind not yet
+ * measured with a verifier follow each other in id order with identical inputs.
  */
 function bestRate(acceptance: number, draftMsPerToken: number, a: number, bShared: number, roundTripMs: number, pipelined: boolean, maxWindow: number): number {
-  // Drafters of one kind not yet measured with the verifier follow each other in id order, alike.
   const last = lastRate;
   if (acceptance === last.acceptance && draftMsPerToken === last.draftMsPerToken && a === last.a && bShared === last.bShared && roundTripMs === last.roundTripMs && pipelined === last.pipelined && maxWindow === last.maxWindow) {
     return last.tokensPerSecond;
   }
-  const tokens = tokensTable(acceptance, maxWindow);
-  let best = -Infinity;
-  for (let window = 0; window <= maxWindow; window++) {
-    // As `rate`: draft γ tokens, wait for the verify pass of γ + 1 and the round trip.
-    const draftMs = window * draftMsPerToken;
-    const waitMs = a + bShared * (window + 1) + roundTripMs;
-    const hiddenMs = pipelined && window > 0 ? acceptance ** (window + 1) * Math.min(draftMs, waitMs) : 0;
-    const tokensPerSecond = (1000 * tokens[window]!) / (draftMs + waitMs - hiddenMs);
-    if (window === 0 || tokensPerSecond > best) best = tokensPerSecond;
-  }
-  lastRate = { acceptance, draftMsPerToken, a, bShared, roundTripMs, pipelined, maxWindow, tokensPerSecond: best };
-  return best;
+  const tokensPerSecond = bestRateOnLine({ acceptance, draftMsPerToken, a, b: bShared, roundTripMs, pipelined }, maxWindow);
+  lastRate = { acceptance, draftMsPerToken, a, bShared, roundTripMs, pipelined, maxWindow, tokensPerSecond };
+  return tokensPerSecond;
 }
 let lastRate = { acceptance: Number.NaN, draftMsPerToken: 0, a: 0, bShared: 0, roundTripMs: 0, pipelined: false, maxWindow: 0, tokensPerSecond: 0 };
-
-/** E(γ, α) for γ = 0..maxWindow, for the few α in use lately. */
-function tokensTable(acceptance: number, maxWindow: number): Float64Array {
-  if (acceptance === lastTokens.acceptance && lastTokens.table.length > maxWindow) return lastTokens.table;
-  let table = tokensTables.get(acceptance);
-  if (!table || table.length <= maxWindow) {
-    if (tokensTables.size >= 16) tokensTables.clear();
-    table = Float64Array.from({ length: maxWindow + 1 }, (_, window) => expectedTokensPerRound(window, acceptance));
-    tokensTables.set(acceptance, table);
-  }
-  lastTokens = { acceptance, table };
-  return table;
-}
-const tokensTables = new Map<number, Float64Array>();
-let lastTokens: { acceptance: number; table: Float64Array } = { acceptance: Number.NaN, table: new Float64Array(0) };
 
 /**
  * Tokens per second a new session would get decoding alone at this verifier: one forward pass

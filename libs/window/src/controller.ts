@@ -43,13 +43,50 @@ export function aloneRate(e: WindowEstimates): number {
 }
 
 export function rate(window: number, e: WindowEstimates): number {
-  const draftMs = window * e.draftMsPerToken;
-  const waitMs = e.verifyMs(window) + e.roundTripMs;
+  return roundRate(expectedTokensPerRound(window, e.acceptance), window, e.draftMsPerToken, e.verifyMs(window), e.roundTripMs, e.acceptance, e.pipelined ?? false);
+}
+
+/** Tokens per second of rounds committing `tokens` on average, drafting γ, verifying in `verifyMs`. */
+function roundRate(tokens: number, window: number, draftMsPerToken: number, verifyMs: number, roundTripMs: number, acceptance: number, pipelined: boolean): number {
+  const draftMs = window * draftMsPerToken;
+  const waitMs = verifyMs + roundTripMs;
   // Pipelined: when the whole window and the guessed bonus are accepted (≈ α^(γ+1)), the next
   // window was drafted while this round's verify and round trip were under way.
-  const hiddenMs = e.pipelined && window > 0 ? e.acceptance ** (window + 1) * Math.min(draftMs, waitMs) : 0;
-  return (1000 * expectedTokensPerRound(window, e.acceptance)) / (draftMs + waitMs - hiddenMs);
+  const hiddenMs = pipelined && window > 0 ? acceptance ** (window + 1) * Math.min(draftMs, waitMs) : 0;
+  return (1000 * tokens) / (draftMs + waitMs - hiddenMs);
 }
+
+/**
+ * `bestWindow(…).tokensPerSecond` when the verify cost is a line, a + b·(γ + 1): the same
+ * arithmetic (so the same decisions, to the bit) without building estimates, and with
+ * E(γ, α) tabled per α. A pairing policy predicts about a thousand pairs per decision on a
+ * large fleet (libs/pairing), and DSD-Sim makes a hundred thousand decisions.
+ */
+export function bestRateOnLine(line: { acceptance: number; draftMsPerToken: number; a: number; b: number; roundTripMs: number; pipelined: boolean }, maxWindow: number): number {
+  const { acceptance, draftMsPerToken, a, b, roundTripMs, pipelined } = line;
+  const tokens = tokensTable(acceptance, maxWindow);
+  let best = -Infinity;
+  for (let window = 0; window <= maxWindow; window++) {
+    const tokensPerSecond = roundRate(tokens[window]!, window, draftMsPerToken, a + b * (window + 1), roundTripMs, acceptance, pipelined);
+    if (window === 0 || tokensPerSecond > best) best = tokensPerSecond;
+  }
+  return best;
+}
+
+/** E(γ, α) for γ = 0..maxWindow, for the few α in use lately. */
+function tokensTable(acceptance: number, maxWindow: number): Float64Array {
+  if (acceptance === lastTokens.acceptance && lastTokens.table.length > maxWindow) return lastTokens.table;
+  let table = tokensTables.get(acceptance);
+  if (!table || table.length <= maxWindow) {
+    if (tokensTables.size >= 16) tokensTables.clear();
+    table = Float64Array.from({ length: maxWindow + 1 }, (_, window) => expectedTokensPerRound(window, acceptance));
+    tokensTables.set(acceptance, table);
+  }
+  lastTokens = { acceptance, table };
+  return table;
+}
+const tokensTables = new Map<number, Float64Array>();
+let lastTokens: { acceptance: number; table: Float64Array } = { acceptance: Number.NaN, table: new Float64Array(0) };
 
 /**
  * Adaptive Window Control with hysteresis: move to a new window only when it promises at least
