@@ -98,7 +98,7 @@ function bestRate(acceptance: number, draftMsPerToken: number, a: number, bShare
   if (acceptance === last.acceptance && draftMsPerToken === last.draftMsPerToken && a === last.a && bShared === last.bShared && roundTripMs === last.roundTripMs && pipelined === last.pipelined && maxWindow === last.maxWindow) {
     return last.tokensPerSecond;
   }
-  const tokensPerSecond = bestRateOnLine({ acceptance, draftMsPerToken, a, b: bShared, roundTripMs, pipelined }, maxWindow);
+  const tokensPerSecond = bestRateOnLine(acceptance, draftMsPerToken, a, bShared, roundTripMs, pipelined, maxWindow);
   lastRate = { acceptance, draftMsPerToken, a, bShared, roundTripMs, pipelined, maxWindow, tokensPerSecond };
   return tokensPerSecond;
 }

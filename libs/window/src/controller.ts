@@ -62,8 +62,8 @@ function roundRate(tokens: number, window: number, draftMsPerToken: number, veri
  * E(γ, α) tabled per α. A pairing policy predicts about a thousand pairs per decision on a
  * large fleet (libs/pairing), and DSD-Sim makes a hundred thousand decisions.
  */
-export function bestRateOnLine(line: { acceptance: number; draftMsPerToken: number; a: number; b: number; roundTripMs: number; pipelined: boolean }, maxWindow: number): number {
-  const { acceptance, draftMsPerToken, a, b, roundTripMs, pipelined } = line;
+export function bestRateOnLine(acceptance: number, draftMsPerToken: number, a: number, b: number, roundTripMs: number, pipelined: boolean, maxWindow: number): number {
+  // Positional, not an object: called a thousand times per decision, it must not allocate.
   const tokens = tokensTable(acceptance, maxWindow);
   let best = -Infinity;
   for (let window = 0; window <= maxWindow; window++) {
