@@ -19,6 +19,7 @@ const argv = await yargs(hideBin(process.argv))
   .option("policy", { choices: PAIRING_POLICY_NAMES, default: "load-aware" as PairingPolicyName, describe: "pairing policy" })
   .option("rate", { type: "number", describe: "arrivals per second (default: 2.5 per verifier, busy but not overloaded)" })
   .option("seed", { type: "number", default: 1 })
+  .option("rebalance-ms", { type: "number", default: 5000, describe: "how often the rebalancer runs (as SCHEDULER_REBALANCE_MS; 0: never)" })
   .strict()
   .help()
   .parseAsync();
@@ -46,7 +47,7 @@ const input: SimConfigInput = {
     { name: "far", count: Math.max(1, Math.floor(argv.drafters / 5)), maxSessions: 1, link: { rttMs: [60, 120], jitterMs: 10, bandwidthMbps: 10 }, profile: { draftMsPerToken: 8, prefillMsPerToken: 1, roundOverheadMs: 2 } },
   ],
   acceptance: { kind: "rate", alpha: 0.8, decay: 0.98 },
-  policies: { pairing: argv.policy, batching: "fifo", window: { policy: "adaptive", window: 4, maxWindow: 12 } },
+  policies: { pairing: argv.policy, batching: "fifo", rebalanceMs: argv.rebalanceMs, window: { policy: "adaptive", window: 4, maxWindow: 12 } },
   slo: { ttftMs: 2000, tpotMs: 100 },
 };
 const config = simConfigSchema.parse(input);

@@ -119,7 +119,7 @@ export const onLowBattery = (drafter: WorkerView, threshold: number) =>
   drafter.power?.source === "battery" && drafter.power.level !== null && drafter.power.level < threshold;
 
 /** Up to this many pairs are all predicted; beyond, a shortlist (see `bestPair`). */
-const EXHAUSTIVE_PAIRS = 256;
+export const EXHAUSTIVE_PAIRS = 256;
 const SHORTLIST = 8;
 
 /**
@@ -135,6 +135,17 @@ export function bestPair(
   rateOf: (pair: CandidatePair) => number,
   eligible: (pair: CandidatePair) => boolean = () => true,
 ): CandidatePair | null {
+  const pairs = shortlistPairs(candidates, rateOf, eligible);
+  if (pairs.length === 0) return null;
+  return minimise(pairs, (p) => -rateOf(p));
+}
+
+/** The pairs `bestPair` chooses among: every eligible pair of a small fleet, else the shortlist. */
+export function shortlistPairs(
+  candidates: Candidates,
+  rateOf: (pair: CandidatePair) => number,
+  eligible: (pair: CandidatePair) => boolean = () => true,
+): CandidatePair[] {
   const pairs: CandidatePair[] = [];
   if (candidates.count <= EXHAUSTIVE_PAIRS) {
     for (const pair of allPairs(candidates)) if (eligible(pair)) pairs.push(pair);
@@ -167,8 +178,7 @@ export function bestPair(
       for (const drafter of top) if (eligible({ verifier, drafter })) pairs.push({ verifier, drafter });
     }
   }
-  if (pairs.length === 0) return null;
-  return minimise(pairs, (p) => -rateOf(p));
+  return pairs;
 }
 
 /**

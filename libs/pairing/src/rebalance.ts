@@ -1,5 +1,5 @@
-import { candidatePairs, isDecision } from "./candidates.js";
-import { bestPair, LOAD_AWARE_DEFAULTS, onLowBattery, predictPairRate, verifyCostLine, type LoadAwareOptions } from "./load-aware.js";
+import { allPairs, candidatePairs, hasRoom, isDecision, minimise, type Candidates } from "./candidates.js";
+import { EXHAUSTIVE_PAIRS, LOAD_AWARE_DEFAULTS, onLowBattery, predictPairRate, shortlistPairs, verifyCostLine, type LoadAwareOptions } from "./load-aware.js";
 import type { CandidatePair, PairingContext, PairingRequest, WorkerView } from "./types.js";
 
 /** A running session as the rebalancer sees it. */
@@ -61,31 +61,60 @@ export function rebalanceMoves(
 ): Move[] {
   const moves: Move[] = [];
   const byId = new Map(fleet.map((w) => [w.id, w]));
+  // Per model, once per call: the free pairs (the same for every session) and, on a large
+  // fleet, their shortlist as `bestPair` builds it (the top verifiers and drafters, predicted as
+  // they stand). A session then weighs that shortlist, plus its own verifier with the shortlist's
+  // drafters and the shortlist's verifiers with its own drafter (its own load off them is the
+  // one thing that differs between sessions): some 80 predictions a session instead of a
+  // thousand, for the same pairs `bestPair` would reach.
+  const broker: PairingContext = { ...context, roundTripMs: undefined };
+  const measured = (pair: CandidatePair) => context.roundTripMs?.(pair.drafter.id, pair.verifier.id) !== undefined;
+  const charged = (pair: CandidatePair) => !onLowBattery(pair.drafter, options.lowBattery);
+  const perModel = new Map<string, { pairs: CandidatePair[]; large: boolean; free: Set<string>; verifiers: WorkerView[]; drafters: WorkerView[] } | null>();
+  const forModel = (model: string) => {
+    if (!perModel.has(model)) {
+      const found = candidatePairs(fleet, { model });
+      if (isDecision(found) && found.kind === "none") perModel.set(model, null);
+      else {
+        const candidates: Candidates = isDecision(found) ? { verifiers: [], count: 0 } : found;
+        const rate = (pair: CandidatePair) => predictPairRate(pair, context, options);
+        const large = candidates.count > EXHAUSTIVE_PAIRS;
+        const pairs = large ? shortlistPairs(candidates, rate, charged) : [...allPairs(candidates)];
+        // Partners for a session's own verifier or drafter: the shortlist's on a large fleet, else every free one.
+        const verifiers = large ? [...new Set(pairs.map((p) => p.verifier))] : fleet.filter((w) => w.role === "verifier" && w.ready && w.modelName === model && hasRoom(w));
+        const drafters = large ? [...new Set(pairs.map((p) => p.drafter))] : fleet.filter((w) => w.role === "drafter" && w.ready && hasRoom(w));
+        const free = new Set([...verifiers, ...drafters].map((w) => w.id));
+        perModel.set(model, { pairs, large, free, verifiers, drafters });
+      }
+    }
+    return perModel.get(model)!;
+  };
   for (const session of sessions) {
     const verifier = byId.get(session.verifierId);
     const drafter = session.drafterId === null ? undefined : byId.get(session.drafterId);
     if (!verifier || !drafter) continue; // lost workers are failover's business, lone sessions the attacher's
     // A drafter on low battery should be left: staying there counts as half its rate.
     const battery = onLowBattery(drafter, options.lowBattery) ? 0.5 : 1;
-    const current = battery * predictPairRate({ verifier: without(verifier), drafter: without(drafter) }, context, options);
-    const candidates = candidatePairs(fleet, session.request);
-    if (isDecision(candidates)) continue;
+    const here = { verifier: without(verifier), drafter: without(drafter) };
+    const current = battery * predictPairRate(here, context, options);
+    const model = forModel(session.request.model);
+    if (!model) continue;
     // Staying on one of its workers: the session's own load there does not count.
     const own = (w: WorkerView) => (w.id === verifier.id || w.id === drafter.id ? without(w) : w);
     const rateOf = (pair: CandidatePair) => predictPairRate({ verifier: own(pair.verifier), drafter: own(pair.drafter) }, context, options);
-    const elsewhere = bestPair(
-      candidates,
-      rateOf,
-      (pair) => !(pair.verifier.id === verifier.id && pair.drafter.id === drafter.id) && !onLowBattery(pair.drafter, options.lowBattery),
-    );
+    const eligible = (pair: CandidatePair) => !(pair.verifier.id === verifier.id && pair.drafter.id === drafter.id) && charged(pair);
+    // Its own verifier and drafter are always open to it (its own slot), full or not.
+    const pool = [...model.pairs];
+    if (model.large || !model.free.has(verifier.id)) for (const d of model.drafters) if (d.vocabFingerprint === verifier.vocabFingerprint) pool.push({ verifier, drafter: d });
+    if (model.large || !model.free.has(drafter.id)) for (const v of model.verifiers) if (v.vocabFingerprint === drafter.vocabFingerprint) pool.push({ verifier: v, drafter });
+    const eligiblePool = pool.filter(eligible);
+    const elsewhere = eligiblePool.length > 0 ? minimise(eligiblePool, (p) => -rateOf(p)) : null;
     const best = elsewhere && { pair: elsewhere, rate: rateOf(elsewhere), costMs: moveCostMs(session, elsewhere, verifier.id) };
     if (!best) continue;
     // A pair never measured is compared with the session's on the same footing (both from the
     // broker round trips), not with its measured round trip: a measurement holds queueing and
     // message work that an estimate does not, and the session would chase unmeasured pairs.
-    const measured = (pair: CandidatePair) => context.roundTripMs?.(pair.drafter.id, pair.verifier.id) !== undefined;
-    const here = { verifier: without(verifier), drafter: without(drafter) };
-    const from = measured(here) && !measured(best.pair) ? battery * predictPairRate(here, { ...context, roundTripMs: undefined }, options) : current;
+    const from = measured(here) && !measured(best.pair) ? battery * predictPairRate(here, broker, options) : current;
     if (best.rate < from * (1 + (best.pair.verifier.id === verifier.id ? options.minGain : options.verifierMoveGain))) continue;
     const savedMs = session.remainingTokens * (1000 / from - 1000 / best.rate) - best.costMs;
     if (savedMs <= best.costMs * (options.costFactor - 1)) continue;

@@ -81,6 +81,11 @@ const cases: Array<{ name: string; fleet: WorkerView[]; sessions?: LiveSession[]
     expected: [["s1", "v1", "d2"]],
   },
   {
+    name: "a drafter gone on low battery is left even when the session's verifier is full (its own slot)",
+    fleet: [v("v1", 8, { profile }), d("d1", 1, { profile: fast, power: { source: "battery", level: 0.1 } }), d("d2", 0, { profile: fast })],
+    expected: [["s1", "v1", "d2"]],
+  },
+  {
     name: "a session without a drafter is the attacher's business",
     fleet: [v("v1", 1, { profile }), d("d2", 0, { profile: fast })],
     sessions: [session({ drafterId: null })],

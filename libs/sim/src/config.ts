@@ -116,6 +116,8 @@ export const simConfigSchema = z
       .object({
         pairing: z.enum(["load-aware", "least-loaded", "random", "round-robin", "shortest-queue", "power-of-two"]).default("load-aware"),
         batching: z.enum(["fifo", "length-aware"]).default("fifo"),
+        /** Re-pair running sessions this often (SCHEDULER_REBALANCE_MS; 0: never), ms. */
+        rebalanceMs: z.number().int().min(0).default(5000),
         window: z
           .object({
             policy: z.enum(["fixed", "adaptive", "backoff", "specdec"]).default("adaptive"),
@@ -130,7 +132,7 @@ export const simConfigSchema = z
           .default({ policy: "adaptive", window: 4, maxWindow: 12, stopThreshold: 0.5, handBack: true }),
       })
       .strict()
-      .default({ pairing: "load-aware", batching: "fifo", window: { policy: "adaptive", window: 4, maxWindow: 12, stopThreshold: 0.5, handBack: true } }),
+      .default({ pairing: "load-aware", batching: "fifo", rebalanceMs: 5000, window: { policy: "adaptive", window: 4, maxWindow: 12, stopThreshold: 0.5, handBack: true } }),
     /** Bytes on the wire per token of a draft or a verdict (ids, q, framing). */
     bytesPerToken: z.number().positive().default(16),
     /** Goodput counts requests that met both. */

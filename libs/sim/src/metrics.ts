@@ -23,6 +23,8 @@ export interface SimSummary {
   /** Queueing for a pair: arrival to placement, ms. */
   queueWaitMs: Distribution;
   acceptance: { rate: number; meanAcceptedPerRound: number; speculativeRounds: number; aloneRounds: number; handBacks: number };
+  /** Sessions the rebalancer re-paired; of those, moved to another verifier (counted in both verifiers' sessions). */
+  rebalancing: { moves: number; verifierMoves: number };
   queue: { meanWaiting: number; maxWaiting: number; meanRoundsAtVerifiers: number };
   verifiers: Array<{ id: string; utilisation: number; sessions: number; meanQueuedRounds: number }>;
   drafters: { count: number; meanUtilisation: number };
@@ -61,6 +63,8 @@ export class Metrics {
   private speculativeRounds = 0;
   private aloneRounds = 0;
   private handBacks = 0;
+  private moves = 0;
+  private verifierMoves = 0;
   private readonly waiting = new TimeWeighted();
   private readonly queued = new Map<SimVerifier, TimeWeighted>();
 
@@ -82,6 +86,14 @@ export class Metrics {
   }
   failed(): void {
     this.failures++;
+  }
+  /** Requests finished or failed. */
+  get ended(): number {
+    return this.finished + this.failures;
+  }
+  moved(verifierChanged: boolean): void {
+    this.moves++;
+    if (verifierChanged) this.verifierMoves++;
   }
   verifierQueue(verifier: SimVerifier, t: number, rounds: number): void {
     this.queued.get(verifier)!.set(t, rounds);
@@ -136,6 +148,7 @@ export class Metrics {
         aloneRounds: this.aloneRounds,
         handBacks: this.handBacks,
       },
+      rebalancing: { moves: this.moves, verifierMoves: this.verifierMoves },
       queue: {
         meanWaiting: round4(this.waiting.mean(endMs, start)),
         maxWaiting: this.waiting.max,

@@ -1,6 +1,6 @@
 import TinyQueue from "tinyqueue";
 import { batchingPolicy, type BatchingPolicy, type PendingRound } from "#batching";
-import { createPairingPolicy, type PairingContext, type PairingPolicy, type WorkerView } from "#pairing";
+import { createPairingPolicy, rebalanceMoves, type LiveSession, type PairingContext, type PairingPolicy, type WorkerView } from "#pairing";
 import { RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
 import type { SimConfig } from "./config.js";
 import { buildFleet, TARGET_MODEL, type SimDrafter, type SimFleet, type SimVerifier } from "./fleet.js";
@@ -21,6 +21,8 @@ interface Session {
   /** Placed alone while a drafter might come free: takes one at a round's end if the policy pairs it. */
   wantsDrafter: boolean;
   attach: SimDrafter | null;
+  /** A re-pairing decided by the rebalancer, its slots taken: carried out at the next round's end. */
+  move: { verifier: SimVerifier; drafter: SimDrafter } | null;
   round: Round | null;
   /** Prompt tokens the verifier has not evaluated yet: they ride in the session's first round. */
   unprefilled: number;
@@ -56,6 +58,7 @@ const enum Kind {
   BatchDone,
   VerdictArrives,
   HostedDraftsDone,
+  Rebalance,
 }
 
 interface Event {
@@ -113,6 +116,8 @@ class Simulation {
   /** The verifier the pairing policy asked about last (it asks about one verifier's drafters in a row). */
   private lastNetwork: { verifierId: string; byDrafter: Map<string, number> | undefined } = { verifierId: "", byDrafter: undefined };
   private readonly lonely = new Set<Session>();
+  /** Sessions running, by id (what the rebalancer sees). */
+  private readonly live = new Map<string, Session>();
   private issued = 0;
   private readonly acceptanceDraw: () => number;
   private readonly total: number;
@@ -156,6 +161,7 @@ class Simulation {
       for (const request of requests) this.schedule({ t: request.arrivalMs, seq: 0, kind: Kind.Arrival, request });
     }
     this.metrics = new Metrics(this.fleet, config.slo);
+    if (config.policies.rebalanceMs > 0) this.schedule({ t: config.policies.rebalanceMs, seq: 0, kind: Kind.Rebalance });
   }
 
   run(): SimSummary {
@@ -184,6 +190,9 @@ class Simulation {
           break;
         case Kind.HostedDraftsDone:
           this.hostedDraftsDone(event.verifier!, event.jobs!);
+          break;
+        case Kind.Rebalance:
+          this.rebalance();
           break;
       }
       if (this.options.onProgress && this.metrics.finished - reported >= progressEvery) {
@@ -238,7 +247,8 @@ class Simulation {
     this.metrics.placed(request, this.now);
     verifier.view.activeSessions++;
     verifier.sessionsServed++;
-    const session: Session = { request, verifier, drafter: null, window: null, estimator: null, generated: 0, firstTokenMs: -1, wantsDrafter, attach: null, round: null, unprefilled: request.promptTokens };
+    const session: Session = { request, verifier, drafter: null, window: null, estimator: null, generated: 0, firstTokenMs: -1, wantsDrafter, attach: null, move: null, round: null, unprefilled: request.promptTokens };
+    this.live.set(String(request.id), session);
     // The drafter prefills the prompt, then drafts; the verifier evaluates it with the first round.
     if (drafter) {
       drafter.view.activeSessions++;
@@ -352,6 +362,7 @@ class Simulation {
     byDrafter.set(drafter.id, before === undefined ? networkMs : 0.9 * before + 0.1 * networkMs);
     const observation = { window: round.window, accepted: Math.min(round.runLength, round.window), draftMs: round.draftMs, verifyMs: round.verifyMs, networkMs, batchTokens: round.batchTokens };
     session.window!.observe(observation);
+    if (session.move) return this.carryOutMove(session);
     if (this.config.policies.window.policy === "adaptive" && this.config.policies.window.handBack && session.window!.handBack()) {
       // Speculating costs more than it gains here: the verifier goes on alone.
       this.metrics.handedBack();
@@ -473,6 +484,14 @@ class Simulation {
     this.metrics.finish(session.request, session.firstTokenMs, deliveredMs, session.generated);
     session.verifier.view.activeSessions--;
     this.lonely.delete(session);
+    this.live.delete(String(session.request.id));
+    // Slots taken for a drafter or a move that the session ended before using.
+    if (session.attach) session.attach.view.activeSessions--;
+    if (session.move) {
+      if (session.move.verifier !== session.verifier) session.move.verifier.view.activeSessions--;
+      session.move.drafter.view.activeSessions--;
+    }
+    const freedDrafter = session.drafter !== null;
     if (session.drafter) {
       session.drafter.view.activeSessions--;
       session.drafter = null;
@@ -482,8 +501,56 @@ class Simulation {
       this.issue(deliveredMs + this.draws.workload.between(think.min, think.max));
     }
     this.pump();
+    if (freedDrafter) this.offerDrafter();
+  }
+
+  /**
+   * Every `rebalanceMs`, as the scheduler does: the production `rebalanceMoves` over the running
+   * pairs (their true progress, which the real scheduler estimates); a chosen move takes its
+   * slots now and happens at the session's next round's end.
+   */
+  private rebalance(): void {
+    if (this.metrics.ended >= this.total) return;
+    const sessions: LiveSession[] = [];
+    for (const [sessionId, s] of this.live) {
+      if (!s.drafter || s.move || s.attach) continue;
+      const committedTokens = s.request.promptTokens + s.generated;
+      sessions.push({ sessionId, request: { model: TARGET_MODEL }, verifierId: s.verifier.id, drafterId: s.drafter.id, committedTokens, remainingTokens: s.request.outputTokens - s.generated });
+    }
+    for (const move of rebalanceMoves(sessions, this.fleet.views, this.context)) {
+      const session = this.live.get(move.sessionId)!;
+      const verifier = this.verifierById(move.verifierId);
+      const drafter = this.drafterById(move.drafterId);
+      if (verifier !== session.verifier) verifier.view.activeSessions++;
+      drafter.view.activeSessions++;
+      session.move = { verifier, drafter };
+    }
+    this.schedule({ t: this.now + this.config.policies.rebalanceMs, seq: 0, kind: Kind.Rebalance });
+  }
+
+  /** The session leaves its drafter (and verifier): the new ones prefill what it has committed. */
+  private carryOutMove(session: Session): void {
+    const { verifier, drafter } = session.move!;
+    session.move = null;
+    this.metrics.moved(verifier !== session.verifier);
+    session.drafter!.view.activeSessions--;
+    session.drafter = null;
+    const committed = session.request.promptTokens + session.generated;
+    if (verifier !== session.verifier) {
+      // Released and resumed from the journal: the new verifier evaluates the committed tokens with its first round.
+      session.verifier.view.activeSessions--;
+      session.verifier = verifier;
+      verifier.sessionsServed++;
+      session.unprefilled = committed;
+    }
+    this.attachDrafter(session, drafter, committed);
     this.offerDrafter();
   }
+
+  private verifierById(id: string): SimVerifier {
+    return (this.verifierIndex ??= new Map(this.fleet.verifiers.map((v) => [v.id, v]))).get(id)!;
+  }
+  private verifierIndex?: Map<string, SimVerifier>;
 
   /** A drafter slot may have come free: the oldest session decoding alone that wants one asks the policy. */
   private offerDrafter(): void {
