@@ -1,5 +1,5 @@
 import type { LlamaContext } from "node-llama-cpp";
-import { createLlama, createSessionContext, loadModel, ModelSession, tokenizePrompt } from "#llama";
+import { createLlama, createSessionContext, loadModel, measureDraftSpeed, ModelSession, openAfterPrompt, tokenizePrompt } from "#llama";
 import { GREEDY } from "#speculation";
 
 /** Decode sizes a verifier is timed at: one forward pass of n tokens (γ + 1 for γ = 0, 1, 2, 4, 8, 16, 32). */
@@ -117,19 +117,9 @@ export async function measureVerifier(context: LlamaContext, prompt: readonly nu
 export async function measureDrafter(context: LlamaContext, prompt: readonly number[], repeats: number, progress: Progress = () => undefined): Promise<DrafterMeasurement> {
   const prefillMsPerToken = await measurePrefill(context, prompt, repeats);
   progress(1, 2, "prefill");
-  const times: number[] = [];
-  for (let r = 0; r <= repeats; r++) {
-    const session = await openAfterPrompt(context, prompt);
-    try {
-      const started = performance.now();
-      const draft = await session.draft(DRAFT_TOKENS, GREEDY);
-      if (r > 0) times.push((performance.now() - started) / Math.max(1, draft.tokens.length));
-    } finally {
-      await session.dispose();
-    }
-  }
+  const draftMsPerToken = await measureDraftSpeed(context, prompt, DRAFT_TOKENS, repeats);
   progress(2, 2, `${DRAFT_TOKENS}-token draft`);
-  return { draftMsPerToken: round3(median(times)), prefillMsPerToken };
+  return { draftMsPerToken: round3(draftMsPerToken), prefillMsPerToken };
 }
 
 /** ms per token of evaluating the whole prompt in one pass (a fresh session each time). */
@@ -146,15 +136,6 @@ async function measurePrefill(context: LlamaContext, prompt: readonly number[], 
     }
   }
   return round3(median(times));
-}
-
-/** A session with `prompt` evaluated and its first token committed: the next pass holds only what is added. */
-async function openAfterPrompt(context: LlamaContext, prompt: readonly number[]): Promise<ModelSession> {
-  const session = await ModelSession.open(context, prompt);
-  const start = session.position;
-  const [first] = await session.predict([]);
-  await session.commit(start, [first!]);
-  return session;
 }
 
 export function median(values: readonly number[]): number {

@@ -13,7 +13,8 @@ export const PROFILE_WINDOWS = [0, 1, 2, 4, 8] as const;
 export async function measureDraftSpeed(context: LlamaContext, startTokens: readonly number[], tokens = 8, repeats = 3): Promise<number> {
   const times: number[] = [];
   for (let r = 0; r <= repeats; r++) {
-    const session = await ModelSession.open(context, startTokens);
+    // The start tokens evaluated first: the time is the drafting's alone.
+    const session = await openAfterPrompt(context, startTokens);
     try {
       const started = performance.now();
       const draft = await session.draft(tokens, GREEDY);
@@ -27,12 +28,9 @@ export async function measureDraftSpeed(context: LlamaContext, startTokens: read
 
 /** ms of one verify pass of each window in `PROFILE_WINDOWS` (the prompt evaluated beforehand). */
 export async function measureVerifyCost(context: LlamaContext, startTokens: readonly number[], repeats = 3): Promise<Array<{ window: number; ms: number }>> {
-  const session = await ModelSession.open(context, startTokens);
+  // The start tokens evaluated first, so the passes below hold the window only.
+  const session = await openAfterPrompt(context, startTokens);
   try {
-    // Evaluate the start tokens first, so the passes below hold the window only.
-    const start = session.position;
-    const [first] = await session.predict([]);
-    await session.commit(start, [first!]);
     const filler = startTokens.at(-1)!;
     const result: Array<{ window: number; ms: number }> = [];
     for (const window of PROFILE_WINDOWS) {
@@ -57,4 +55,13 @@ export async function measureVerifyCost(context: LlamaContext, startTokens: read
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+/** A session with `prompt` evaluated and its first token committed: the next pass holds only what is added. */
+export async function openAfterPrompt(context: LlamaContext, prompt: readonly number[]): Promise<ModelSession> {
+  const session = await ModelSession.open(context, prompt);
+  const start = session.position;
+  const [first] = await session.predict([]);
+  await session.commit(start, [first!]);
+  return session;
 }
