@@ -4,7 +4,7 @@ import type { Argv } from "yargs";
 import { z } from "zod";
 import { parseConfig } from "#config";
 import { isModelUri } from "#llama";
-import { defaultModelPath, describeExit, modelNameOf, projectRoot, startLocalFleet, type LocalFleet } from "#infra";
+import { defaultModelPath, describeExit, projectRoot, startLocalFleet, type LocalFleet } from "#infra";
 import { fleetModels, type FleetModels } from "./fleet-models.js";
 import { progressLog, startupProgress } from "./progress.js";
 

@@ -8,7 +8,6 @@ export class InProcessPath {
   private constructor(
     private readonly llama: Llama,
     private readonly target: LoadedModel,
-    private readonly draft: LoadedModel,
     private readonly targetContext: LlamaContext,
     private readonly draftContext: LlamaContext,
     private readonly options: PathOptions,
@@ -20,7 +19,7 @@ export class InProcessPath {
     const draft = await loadModel(llama, options.modelPath);
     const targetContext = await createSessionContext(target.model, { sequences: 1, contextSize: 512, threads: 1 });
     const draftContext = await createSessionContext(draft.model, { sequences: 1, contextSize: 512, threads: 1 });
-    return new InProcessPath(llama, target, draft, targetContext, draftContext, options);
+    return new InProcessPath(llama, target, targetContext, draftContext, options);
   }
 
   async run(): Promise<PathRun> {

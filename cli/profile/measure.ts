@@ -1,6 +1,5 @@
 import type { LlamaContext } from "node-llama-cpp";
 import { createLlama, createSessionContext, loadModel, measureDraftSpeed, ModelSession, openAfterPrompt, tokenizePrompt } from "#llama";
-import { GREEDY } from "#speculation";
 
 /** Decode sizes a verifier is timed at: one forward pass of n tokens (γ + 1 for γ = 0, 1, 2, 4, 8, 16, 32). */
 export const VERIFY_SIZES = [1, 2, 3, 5, 9, 17, 33] as const;

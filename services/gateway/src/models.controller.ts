@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Res } from "@nestjs/common";
 import type { Response } from "express";
 import type { ClientProxy } from "@nestjs/microservices";
-import { fetchFleetSnapshot, sendContract } from "#transport";
+import { fetchFleetSnapshot } from "#transport";
 import { HttpApiError } from "./openai-error.js";
 import { CONTROL_PLANE } from "./tokens.js";
 

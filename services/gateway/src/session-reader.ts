@@ -19,7 +19,7 @@ export class SessionReader {
   private closed = false;
 
   private constructor(
-    private readonly bus: ContractBus,
+    bus: ContractBus,
     sessionId: string,
   ) {
     this.subscription = bus.subscribe(SessionStream, sessionId, (event) => this.accept(event));
