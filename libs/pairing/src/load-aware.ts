@@ -1,6 +1,6 @@
 import { bestRateOnLine, rate, type WindowEstimates } from "#window";
-import { allPairs, candidatePairs, freeVerifiers, isDecision, minimise, pairDecision, type Candidates } from "./candidates.js";
-import type { CandidatePair, PairingContext, PairingPolicy, WorkerProfile, WorkerView } from "./types.js";
+import { allPairs, candidatePairs, freeVerifiers, hasRoom, isDecision, minimise, pairDecision, type Candidates } from "./candidates.js";
+import type { CandidatePair, PairingContext, PairingDecision, PairingPolicy, PairingRequest, WorkerProfile, WorkerView } from "./types.js";
 
 export interface LoadAwareOptions {
   /** α assumed for a drafter model and target model never seen together. */
@@ -23,9 +23,11 @@ export interface LoadAwareOptions {
    * there: alone rounds ride in the same batches as the others' windows (γ = 4 adds 5).
    */
   othersDecodeTokens: number;
+  /** Wait for a full, faster pair only when it is predicted to finish the request this much sooner. */
+  waitGain: number;
 }
 
-export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = { priorAcceptance: 0.6, defaultRoundTripMs: 5, lowBattery: 0.2, maxWindow: 12, roundOverheadMs: 1, othersDecodeTokens: 5 };
+export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = { priorAcceptance: 0.6, defaultRoundTripMs: 5, lowBattery: 0.2, maxWindow: 12, roundOverheadMs: 1, othersDecodeTokens: 5, waitGain: 0.25 };
 
 /** Verify ms ≈ a + b·n for a decode of n tokens, fitted to a verifier's profile (γ + 1 tokens per window). */
 export function verifyCostLine(verifier: WorkerView): { a: number; b: number } {
@@ -229,9 +231,52 @@ export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolic
     // Alone is chosen over a pair only on experience: until this drafter model has been seen
     // against the target, speculation is tried (else its acceptance would never be learnt).
     const known = context?.acceptance?.(pair.drafter.modelName, pair.verifier.modelName) !== undefined;
-    if (alone && known && aloneRate > pairRate) {
+    const goAlone = alone && known && aloneRate > pairRate;
+    const sooner = soonerByWaiting(fleet, request, context, settings, goAlone ? aloneRate : pairRate);
+    if (sooner) return sooner;
+    if (goAlone) {
       return { kind: "alone", verifierId: alone.id, reason: `predicted ${aloneRate.toFixed(0)} tokens/s alone, ${pairRate.toFixed(0)} with the best free drafter` };
     }
     return pairDecision(pair);
   };
 }
+
+/**
+ * Shortest expected completion (on fleets of up to 32 workers): a request that would
+ * finish sooner by waiting for a slot on a faster, full pair than on the best free option waits.
+ * A full worker with k sessions of this length frees a slot every D/k on average (D: a session's
+ * time there), and the requests already waiting go first; the free option must be beaten by
+ * `waitGain`. A request that has waited as long as the free option would take stops waiting,
+ * so waiting never costs more than twice the free option.
+ */
+function soonerByWaiting(fleet: readonly WorkerView[], request: PairingRequest, context: PairingContext | undefined, options: LoadAwareOptions, freeRate: number): PairingDecision | null {
+  const tokens = request.maxTokens;
+  if (!tokens || freeRate <= 0) return null;
+  const freeMs = (1000 * tokens) / freeRate;
+  const waitedMs = request.waitedMs ?? 0;
+  if (waitedMs >= freeMs) return null;
+  // Small fleets only: every pair, free or not, is weighed (a large one would double a decision's cost).
+  if (fleet.length > WAIT_WEIGHING_MAX_WORKERS) return null;
+  const verifiers = fleet.filter((w) => w.role === "verifier" && w.ready && !w.degraded && w.modelName === request.model);
+  const drafters = fleet.filter((w) => w.role === "drafter" && w.ready && !w.degraded && !onLowBattery(w, options.lowBattery));
+  const full = (w: WorkerView) => !hasRoom(w);
+  let best: { ms: number; pair: CandidatePair } | null = null;
+  for (const verifier of verifiers) {
+    for (const drafter of drafters) {
+      if (drafter.vocabFingerprint !== verifier.vocabFingerprint || !(full(verifier) || full(drafter))) continue;
+      // It joins when a session leaves: the loads it will share, counting itself.
+      const joined = { verifier: full(verifier) ? lighter(verifier) : verifier, drafter: full(drafter) ? lighter(drafter) : drafter };
+      const sessionMs = (1000 * tokens) / predictPairRate(joined, context, options);
+      const slotMs = Math.max(...[verifier, drafter].filter(full).map((w) => sessionMs / w.maxSessions));
+      const ms = Math.max(0, ((request.ahead ?? 0) + 1) * slotMs - waitedMs) + sessionMs;
+      if (!best || ms < best.ms) best = { ms, pair: { verifier, drafter } };
+    }
+  }
+  if (!best || best.ms * (1 + options.waitGain) > freeMs - waitedMs) return null;
+  return { kind: "wait", reason: `${best.pair.verifier.id} with ${best.pair.drafter.id} should finish it in ${best.ms.toFixed(0)} ms once a slot frees, the best free option in ${(freeMs - waitedMs).toFixed(0)} ms` };
+}
+
+/** Fleets up to this size weigh waiting for a full pair (every pair of 16 verifiers and 16 drafters). */
+const WAIT_WEIGHING_MAX_WORKERS = 32;
+
+const lighter = (w: WorkerView): WorkerView => ({ ...w, activeSessions: Math.max(0, w.activeSessions - 1) });

@@ -44,6 +44,12 @@ export interface DraftingSettings {
 export interface PairingRequest {
   /** The target model the client asked for. */
   model: string;
+  /** Tokens it asks for at most: how long it would hold a pair (load-aware weighs waiting with it). */
+  maxTokens?: number;
+  /** Requests for the same model waiting ahead of it that chose to wait. */
+  ahead?: number;
+  /** How long it has waited already, ms. */
+  waitedMs?: number;
 }
 
 /** What the scheduler has learnt beyond the snapshot; every field optional for the simple policies. */

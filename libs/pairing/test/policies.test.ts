@@ -12,6 +12,7 @@ import {
   verifyCostLine,
   type PairingContext,
   type PairingDecision,
+  type PairingRequest,
   type WorkerView,
 } from "#pairing";
 
@@ -239,4 +240,30 @@ describe("load-aware: unmeasured pairs are not preferred for being unmeasured", 
     const rate = predictPairRate({ verifier, drafter }, { roundTripExcessMs: 15 });
     assert.ok(Math.abs(rate - 1000 / (30 + 10 + 10 + 15 + 1)) < 1e-9, String(rate));
   });
+});
+
+describe("load-aware: waiting for a faster pair (shortest expected completion)", () => {
+  const policy = loadAware();
+  const tiny = { verifyMs: [{ window: 0, ms: 1 }, { window: 4, ms: 2 }] };
+  const wide = { verifyMs: [{ window: 0, ms: 10 }, { window: 4, ms: 14 }] };
+  const agreeing: PairingContext = { acceptance: () => 1 };
+  // The fast pair is full; the free one is a slow verifier with a drafter 60 ms away.
+  const fleet = [
+    v("v1", 4, 4, { profile: tiny, brokerRttMs: 0.5 }),
+    v("v2", 0, 4, { profile: wide, brokerRttMs: 0.5 }),
+    d("d1", 4, 4, { profile: { draftMsPerToken: 0.3 }, brokerRttMs: 0.5 }),
+    d("d2", 0, 4, { profile: { draftMsPerToken: 0.3 }, brokerRttMs: 60 }),
+  ];
+  const cases: Array<{ name: string; request: Partial<PairingRequest>; expected: PairingDecision["kind"] }> = [
+    { name: "a request that would finish sooner on the full fast pair waits for it", request: { maxTokens: 96 }, expected: "wait" },
+    { name: "without its length, nothing is weighed: the best free option", request: {}, expected: "pair" },
+    { name: "with many requests already waiting ahead, it takes the free option", request: { maxTokens: 96, ahead: 40 }, expected: "pair" },
+    { name: "having waited as long as the free option takes, it stops waiting", request: { maxTokens: 96, waitedMs: 10_000 }, expected: "pair" },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const decision = policy(fleet, { model: "m", ...c.request }, agreeing);
+      assert.equal(decision.kind, c.expected, JSON.stringify(decision));
+    });
+  }
 });

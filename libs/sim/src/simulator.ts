@@ -1,6 +1,6 @@
 import TinyQueue from "tinyqueue";
 import { batchingPolicy, type BatchingPolicy, type PendingRound } from "#batching";
-import { createPairingPolicy, rebalanceMoves, type LiveSession, type PairingContext, type PairingPolicy, type WorkerView } from "#pairing";
+import { candidatePairs, createPairingPolicy, isDecision, rebalanceMoves, type LiveSession, type PairingContext, type PairingPolicy, type WorkerView } from "#pairing";
 import { RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
 import type { SimConfig } from "./config.js";
 import { buildFleet, TARGET_MODEL, type SimDrafter, type SimFleet, type SimVerifier } from "./fleet.js";
@@ -8,6 +8,9 @@ import { Metrics, type SimSummary } from "./metrics.js";
 import { meanRttMs, oneWayMs } from "./network.js";
 import { Random } from "./random.js";
 import { openArrivals, requestShape, type SimRequest } from "./workload.js";
+
+/** Waiting requests passed over, at most, for ones behind them that a free pair suits. */
+const LOOKAHEAD = 4;
 
 /** A session: one request on its verifier, with a drafter or alone. */
 interface Session {
@@ -104,6 +107,9 @@ class Simulation {
   private readonly metrics: Metrics;
   private readonly waiting: SimRequest[] = [];
   private waitingHead = 0;
+  private waitingCount = 0;
+  /** Requests placed while one ahead of them waits (skipped when the head reaches them). */
+  private readonly placedEarly = new Set<SimRequest>();
   private readonly pending = new Map<SimVerifier, Round[]>();
   private readonly draftJobs = new Map<SimDrafter, DraftJob[]>();
   /** Fused: drafts waiting for their verifier's processor. */
@@ -173,7 +179,7 @@ class Simulation {
         case Kind.Arrival:
           this.metrics.arrived(this.now);
           this.waiting.push(event.request!);
-          this.metrics.waitingChanged(this.now, this.waiting.length - this.waitingHead);
+          this.metrics.waitingChanged(this.now, ++this.waitingCount);
           this.pump();
           break;
         case Kind.DraftDone:
@@ -218,20 +224,32 @@ class Simulation {
 
   /** Places waiting requests in order while the policy finds room. */
   private pump(): void {
-    while (this.waitingHead < this.waiting.length) {
-      const request = this.waiting[this.waitingHead]!;
-      const decision = this.pairing(this.fleet.views, { model: TARGET_MODEL }, this.context);
-      if (decision.kind === "wait") break;
-      this.waitingHead++;
-      this.metrics.waitingChanged(this.now, this.waiting.length - this.waitingHead);
+    // In order, as the scheduler does; a request may choose to wait for a faster pair (load-aware)
+    // while one behind it takes a free one: up to LOOKAHEAD waiting ones are passed over.
+    let ahead = 0;
+    for (let i = this.waitingHead; i < this.waiting.length && ahead <= LOOKAHEAD; i++) {
+      const request = this.waiting[i]!;
+      if (this.placedEarly.has(request)) continue;
+      const decision = this.pairing(this.fleet.views, { model: TARGET_MODEL, maxTokens: request.outputTokens, ahead, waitedMs: this.now - request.arrivalMs }, this.context);
+      if (decision.kind === "wait") {
+        // Nothing free at all: those behind would wait too.
+        if (isDecision(candidatePairs(this.fleet.views, { model: TARGET_MODEL }))) break;
+        ahead++;
+        continue;
+      }
+      if (i === this.waitingHead) this.waitingHead++;
+      else this.placedEarly.add(request);
+      this.waitingCount--;
+      this.metrics.waitingChanged(this.now, this.waitingCount);
       if (decision.kind === "none") {
         this.metrics.failed();
         continue;
       }
-      const verifier = this.fleet.verifiers.find((v) => v.id === decision.verifierId)!;
+      const verifier = this.verifierById(decision.verifierId);
       const drafter = decision.kind === "pair" ? this.drafterById(decision.drafterId) : null;
       this.open(request, verifier, drafter, decision.kind === "alone" && this.fleet.drafters.length > 0);
     }
+    while (this.waitingHead < this.waiting.length && this.placedEarly.delete(this.waiting[this.waitingHead]!)) this.waitingHead++;
     if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitingHead);
       this.waitingHead = 0;

@@ -154,6 +154,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     const now = Date.now();
     // The fleet as the policy sees it, rebuilt only when a placement changed the loads.
     let inputs: PairingInputs | null = null;
+    // Per model, the requests this pass left waiting: those behind them wait longer.
+    const ahead = new Map<string, number>();
     for (const waiting of [...this.queue.entries()]) {
       const { job } = waiting;
       if (now - waiting.since > this.config.SCHEDULER_QUEUE_TIMEOUT_MS) {
@@ -166,9 +168,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         continue;
       }
       inputs ??= this.pairingInputs();
-      const decision = this.decide(job, undefined, inputs);
+      const decision = this.decide(job, undefined, inputs, { ahead: ahead.get(job.model) ?? 0, waitedMs: now - waiting.since });
       // A running session waits for its model's verifiers to come back (a partition, a restart).
-      if (decision.kind === "wait" || (decision.kind === "none" && waiting.resume)) continue;
+      if (decision.kind === "wait" || (decision.kind === "none" && waiting.resume)) {
+        ahead.set(job.model, (ahead.get(job.model) ?? 0) + 1);
+        continue;
+      }
       if (decision.kind === "none") {
         void this.queue.take(job.sessionId);
         this.publishError(job.sessionId, { code: decision.code, message: decision.reason });
@@ -189,13 +194,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     return this.fleet.pairingInputs((id) => loads.get(id) ?? 0);
   }
 
-  private decide(job: CompletionJob, onlyVerifier?: string, inputs = this.pairingInputs()): PairingDecision {
+  private decide(job: CompletionJob, onlyVerifier?: string, inputs = this.pairingInputs(), queue?: { ahead: number; waitedMs: number }): PairingDecision {
     const { views, context } = inputs;
     // Finding a drafter for a running session: its verifier only, not counting the session itself.
     const fleet = onlyVerifier
       ? views.flatMap((w) => (w.role === "drafter" ? [w] : w.id === onlyVerifier ? [{ ...w, activeSessions: w.activeSessions - 1 }] : []))
       : views;
-    return this.policy(fleet, { model: job.model }, context);
+    // Placing a request weighs its length and its place in the queue; re-pairing one does not wait.
+    return this.policy(fleet, queue ? { model: job.model, maxTokens: job.maxTokens, ...queue } : { model: job.model }, context);
   }
 
   private async open(job: CompletionJob, verifierId: string, drafterId: string | null, resume: boolean): Promise<void> {
