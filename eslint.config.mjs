@@ -24,8 +24,8 @@ export default tseslint.config(
     },
   },
   {
-    // Policies and pure logic import no transport, so the simulator can run them.
-    files: ["libs/pairing/**/*.ts", "libs/speculation/**/*.ts", "libs/window/**/*.ts", "libs/batching/**/*.ts"],
+    // Policies and pure logic import no transport, so the simulator can run them; nor does the simulator.
+    files: ["libs/pairing/**/*.ts", "libs/speculation/**/*.ts", "libs/window/**/*.ts", "libs/batching/**/*.ts", "libs/sim/**/*.ts"],
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [{

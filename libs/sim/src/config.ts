@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 
 /** A number, or [min, max] drawn uniformly per use. */
@@ -148,3 +149,8 @@ export const simConfigSchema = z
   });
 export type SimConfigInput = z.input<typeof simConfigSchema>;
 export type SimConfig = z.output<typeof simConfigSchema>;
+
+/** A path in a configuration (a profile, a trace): relative to the configuration's folder. */
+export function fromConfigDir(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}

@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import type { WorkerView } from "#pairing";
 import { acceptanceModel, type AcceptanceModel } from "./acceptance.js";
-import { drafterProfileSchema, verifierProfileSchema, type DrafterProfile, type LinkConfig, type SimConfig, type VerifierProfile } from "./config.js";
+import { drafterProfileSchema, fromConfigDir, verifierProfileSchema, type DrafterProfile, type LinkConfig, type SimConfig, type VerifierProfile } from "./config.js";
 import { verifyCost, verifyProfileByWindow } from "./devices.js";
 import { meanRttMs } from "./network.js";
 
@@ -49,7 +48,7 @@ export interface SimFleet {
 /** A profile written inline, or the path of a `specfleet profile` file (relative to the configuration's folder). */
 function loadProfile<T>(profile: string | T, schema: { parse(value: unknown): T }, baseDir: string): T {
   if (typeof profile !== "string") return profile;
-  const path = isAbsolute(profile) ? profile : resolve(baseDir, profile);
+  const path = fromConfigDir(baseDir, profile);
   let raw: string;
   try {
     raw = readFileSync(path, "utf8");

@@ -2,7 +2,7 @@ import TinyQueue from "tinyqueue";
 import { batchingPolicy, type BatchingPolicy, type PendingRound } from "#batching";
 import { candidatePairs, createPairingPolicy, isDecision, rebalanceMoves, type LiveSession, type PairingContext, type PairingPolicy, type WorkerView } from "#pairing";
 import { RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
-import type { SimConfig } from "./config.js";
+import { fromConfigDir, type SimConfig } from "./config.js";
 import { buildFleet, TARGET_MODEL, type SimDrafter, type SimFleet, type SimVerifier } from "./fleet.js";
 import { Metrics, type SimSummary } from "./metrics.js";
 import { meanRttMs, oneWayMs } from "./network.js";
@@ -18,7 +18,6 @@ interface Session {
   verifier: SimVerifier;
   drafter: SimDrafter | null;
   window: WindowPolicy | null;
-  estimator: RoundEstimator | null;
   generated: number;
   firstTokenMs: number;
   /** Placed alone while a drafter might come free: takes one at a round's end if the policy pairs it. */
@@ -98,7 +97,6 @@ class Simulation {
   private readonly events = new TinyQueue<Event>([], (a, b) => a.t - b.t || a.seq - b.seq);
   private seq = 0;
   private now = 0;
-  private readonly random: Random;
   private readonly draws: { network: Random; acceptance: Random; workload: Random; policy: Random };
   private readonly fleet: SimFleet;
   private readonly pairing: PairingPolicy;
@@ -132,8 +130,8 @@ class Simulation {
     private readonly config: SimConfig,
     private readonly options: SimOptions,
   ) {
-    this.random = new Random(config.seed);
-    this.draws = { network: this.random.fork(1), acceptance: this.random.fork(2), workload: this.random.fork(3), policy: this.random.fork(4) };
+    const random = new Random(config.seed);
+    this.draws = { network: random.fork(1), acceptance: random.fork(2), workload: random.fork(3), policy: random.fork(4) };
     this.fleet = buildFleet(config, options.baseDir ?? process.cwd());
     this.pairing = createPairingPolicy(config.policies.pairing);
     this.batching = batchingPolicy(config.policies.batching, () => this.now);
@@ -157,7 +155,7 @@ class Simulation {
       else this.draftJobs.set(drafter, []);
     }
     const arrivals = config.workload.arrivals;
-    const tracePath = arrivals.kind === "trace" ? resolvePath(options.baseDir, arrivals.path) : undefined;
+    const tracePath = arrivals.kind === "trace" ? fromConfigDir(options.baseDir ?? process.cwd(), arrivals.path) : undefined;
     if (arrivals.kind === "closed") {
       this.total = config.workload.requests;
       for (let client = 0; client < Math.min(arrivals.clients, this.total); client++) this.issue(0);
@@ -265,7 +263,7 @@ class Simulation {
     this.metrics.placed(request, this.now);
     verifier.view.activeSessions++;
     verifier.sessionsServed++;
-    const session: Session = { request, verifier, drafter: null, window: null, estimator: null, generated: 0, firstTokenMs: -1, wantsDrafter, attach: null, move: null, round: null, unprefilled: request.promptTokens };
+    const session: Session = { request, verifier, drafter: null, window: null, generated: 0, firstTokenMs: -1, wantsDrafter, attach: null, move: null, round: null, unprefilled: request.promptTokens };
     this.live.set(String(request.id), session);
     // The drafter prefills the prompt, then drafts; the verifier evaluates it with the first round.
     if (drafter) {
@@ -288,7 +286,6 @@ class Simulation {
       estimator.prime(session.verifier.view.profile!.verifyMs!);
       this.estimators.set(key, estimator);
     }
-    session.estimator = estimator;
     const { policy, window, maxWindow, stopThreshold } = this.config.policies.window;
     session.window = windowPolicy(policy, window, maxWindow, estimator, { stopThreshold });
     this.queueDraft(drafter, { session, prefillTokens, queuedAt: this.now });
@@ -593,8 +590,4 @@ function oldest(rounds: readonly Round[]): number {
   let min = Number.POSITIVE_INFINITY;
   for (const round of rounds) if (round.arrivedAt < min) min = round.arrivedAt;
   return min;
-}
-
-function resolvePath(baseDir: string | undefined, path: string): string {
-  return baseDir && !path.startsWith("/") ? `${baseDir}/${path}` : path;
 }
