@@ -32,15 +32,28 @@ export async function startLatencyProxy(upstreamHost: string, upstreamPort: numb
   const delay = () => profile.delayMs + (profile.jitterMs ? random() * profile.jitterMs : 0);
 
   const pipeDelayed = (from: Socket, to: Socket) => {
+    // One queue and one timer per direction: chunks leave in the order they came, whatever
+    // their jitter (timers of different lengths due in the same millisecond may fire in any order).
+    const queue: Array<{ due: number; chunk: Buffer | null }> = [];
     let lastDue = 0;
-    from.on("data", (chunk) => {
-      const due = Math.max(Date.now() + delay(), lastDue);
+    let timer: NodeJS.Timeout | null = null;
+    const flush = () => {
+      timer = null;
+      while (queue.length > 0 && queue[0]!.due <= Date.now()) {
+        const { chunk } = queue.shift()!;
+        if (to.destroyed) continue;
+        if (chunk === null) to.end();
+        else to.write(chunk);
+      }
+      if (queue.length > 0) timer = setTimeout(flush, queue[0]!.due - Date.now());
+    };
+    const enqueue = (chunk: Buffer | null, due: number) => {
       lastDue = due;
-      setTimeout(() => {
-        if (!to.destroyed) to.write(chunk);
-      }, due - Date.now());
-    });
-    from.on("end", () => setTimeout(() => to.end(), Math.max(0, lastDue - Date.now())));
+      queue.push({ due, chunk });
+      if (timer === null) timer = setTimeout(flush, Math.max(0, queue[0]!.due - Date.now()));
+    };
+    from.on("data", (chunk: Buffer) => enqueue(chunk, Math.max(Date.now() + delay(), lastDue)));
+    from.on("end", () => enqueue(null, Math.max(Date.now(), lastDue)));
     from.on("error", () => to.destroy());
   };
 
