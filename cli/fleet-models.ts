@@ -28,18 +28,33 @@ const DRAFTER_KINDS: Array<{ recipe: ModelRecipe | null; device: string }> = [
  * source itself and its q4_0 and q8_0 derivatives, all built into the cache on first use.
  * `tiny` runs every worker on the source model as it is.
  */
-export async function fleetModels(source: string, counts: { verifiers: number; drafters: number }, tiny: boolean, modelName?: string): Promise<FleetModels> {
+export async function fleetModels(
+  source: string,
+  counts: { verifiers: number; drafters: number },
+  tiny: boolean,
+  modelName?: string,
+): Promise<FleetModels> {
   const cacheDir = join(projectRoot(), ".cache", "models");
   const download = writeProgress("downloading the model");
   const local = await resolveModelLocation(isModelUri(source) ? source : resolve(source), cacheDir, {
     onProgress: ({ downloadedBytes, totalBytes }) =>
-      download.update({ tensor: "", tensorsDone: 0, tensorsTotal: 0, bytesDone: downloadedBytes, bytesTotal: totalBytes }),
+      download.update({
+        tensor: "",
+        tensorsDone: 0,
+        tensorsTotal: 0,
+        bytesDone: downloadedBytes,
+        bytesTotal: totalBytes,
+      }),
   }).finally(() => download.stop());
   if (tiny) {
     const name = modelName ?? modelNameOf(local);
     return {
       verifiers: range(counts.verifiers, "verifier").map((id) => ({ id, modelPath: local, modelName: name })),
-      drafters: range(counts.drafters, "drafter").map((id) => ({ id, modelPath: local, env: { DEVICE_CLASS: "edge-f32" } })),
+      drafters: range(counts.drafters, "drafter").map((id) => ({
+        id,
+        modelPath: local,
+        env: { DEVICE_CLASS: "edge-f32" },
+      })),
       modelName: name,
       description: [`every worker: ${local}`],
     };
@@ -54,7 +69,9 @@ export async function fleetModels(source: string, counts: { verifiers: number; d
   };
   const unsuitable = await whyNotWidenable(local);
   if (unsuitable) {
-    process.stderr.write(`  ${local} cannot be widened into the benchmark target (${unsuitable}): every worker runs it as it is\n`);
+    process.stderr.write(
+      `  ${local} cannot be widened into the benchmark target (${unsuitable}): every worker runs it as it is\n`,
+    );
     return fleetModels(local, counts, true, modelName);
   }
   const target = await build(RECIPES.w1024);
@@ -67,7 +84,12 @@ export async function fleetModels(source: string, counts: { verifiers: number; d
     drafters.push({ id, modelPath, env: { DEVICE_CLASS: kind.device } });
     description.push(`${id}: ${modelPath} (${kind.device})`);
   }
-  return { verifiers: range(counts.verifiers, "verifier").map((id) => ({ id, modelPath: target, modelName: name })), drafters, modelName: name, description };
+  return {
+    verifiers: range(counts.verifiers, "verifier").map((id) => ({ id, modelPath: target, modelName: name })),
+    drafters,
+    modelName: name,
+    description,
+  };
 }
 
 function range(count: number, prefix: string): string[] {
@@ -81,7 +103,8 @@ async function whyNotWidenable(path: string): Promise<string | null> {
   if (report.shape.embedding >= RECIPES.w1024.spec.widen.embd) return `already ${report.shape.embedding} wide`;
   const other = report.tensorTypes.find((t) => t.type !== "F32" && t.type !== "F16");
   if (other) return `${other.type} tensors`;
-  if (report.shape.feedForward === 0 || report.shape.feedForward > RECIPES.w1024.spec.widen.ff) return "its feed-forward width";
+  if (report.shape.feedForward === 0 || report.shape.feedForward > RECIPES.w1024.spec.widen.ff)
+    return "its feed-forward width";
   if (report.shape.blocks > RECIPES.w1024.spec.widen.layers) return `${report.shape.blocks} layers`;
   return null;
 }

@@ -21,31 +21,70 @@ export function fleetUpOptions(yargs: Argv) {
   return yargs
     .option("port", { type: "number", default: 8080, describe: "Gateway HTTP port (0 picks a free one)" })
     .option("host", { type: "string", default: "127.0.0.1", describe: "Gateway bind address" })
-    .option("verifiers", { type: "number", default: 1, describe: "Verify-workers to start (each holds the target model)" })
+    .option("verifiers", {
+      type: "number",
+      default: 1,
+      describe: "Verify-workers to start (each holds the target model)",
+    })
     .option("drafters", { type: "number", default: 2, describe: "Draft-workers to start" })
-    .option("tiny", { type: "boolean", default: false, describe: "Every worker on the model as it is (quick start); otherwise a widened target and derived drafters are built and cached" })
-    .option("model", { type: "string", default: defaultModelPath(), describe: "GGUF model for every worker: a path or an hf:owner/repo/file.gguf URI" })
+    .option("tiny", {
+      type: "boolean",
+      default: false,
+      describe:
+        "Every worker on the model as it is (quick start); otherwise a widened target and derived drafters are built and cached",
+    })
+    .option("model", {
+      type: "string",
+      default: defaultModelPath(),
+      describe: "GGUF model for every worker: a path or an hf:owner/repo/file.gguf URI",
+    })
     .option("model-name", { type: "string", describe: "Name clients ask for [default: the model file name]" })
     .option("threads", { type: "number", default: 1, describe: "CPU threads per worker" })
     .option("window", { type: "number", describe: "γ: tokens drafted per round [default: the drafters' own, 4]" })
-    .option("window-policy", { choices: ["adaptive", "fixed"] as const, default: "adaptive" as const, describe: "How drafters choose γ each round (adaptive: 98–113% of the best fixed window in bench:engine)" })
-    .option("pipeline", { type: "boolean", default: true, describe: "Drafters draft the next window while a verify is in flight (--no-pipeline: off)" })
+    .option("window-policy", {
+      choices: ["adaptive", "fixed"] as const,
+      default: "adaptive" as const,
+      describe: "How drafters choose γ each round (adaptive: 98–113% of the best fixed window in bench:engine)",
+    })
+    .option("pipeline", {
+      type: "boolean",
+      default: true,
+      describe: "Drafters draft the next window while a verify is in flight (--no-pipeline: off)",
+    })
     .option("draft-temperature", { type: "number", describe: "Drafters sample above 0 [default: 0, greedy]" })
     .option("max-sessions", { type: "number", describe: "Concurrent sessions per worker [default: the workers' own]" })
     .option("context-size", { type: "number", describe: "Context tokens per session [default: the workers' own]" })
     .option("log-level", { choices: logLevels, default: "info" as const, describe: "LOG_LEVEL for every service" })
-    .option("logs", { type: "string", default: join(projectRoot(), ".cache", "logs"), describe: "Folder for one log file per service" })
-    .option("console", { type: "boolean", default: false, describe: "Also print service logs here, prefixed with the service name" })
-    .option("nats-url", { type: "string", default: env.NATS_URL, describe: "Use this NATS instead of starting nats-server [env NATS_URL]" })
-    .option("redis-url", { type: "string", default: env.REDIS_URL, describe: "Use this Redis instead of starting redis-server [env REDIS_URL]" })
+    .option("logs", {
+      type: "string",
+      default: join(projectRoot(), ".cache", "logs"),
+      describe: "Folder for one log file per service",
+    })
+    .option("console", {
+      type: "boolean",
+      default: false,
+      describe: "Also print service logs here, prefixed with the service name",
+    })
+    .option("nats-url", {
+      type: "string",
+      default: env.NATS_URL,
+      describe: "Use this NATS instead of starting nats-server [env NATS_URL]",
+    })
+    .option("redis-url", {
+      type: "string",
+      default: env.REDIS_URL,
+      describe: "Use this Redis instead of starting redis-server [env REDIS_URL]",
+    })
     .option("ready-timeout", { type: "number", default: 120, describe: "Seconds each startup stage may take" })
     .check((argv) => {
       for (const name of ["verifiers", "drafters", "threads"] as const) {
         if (!Number.isInteger(argv[name]) || argv[name] < 0) throw new Error(`--${name} must be a whole number ≥ 0`);
       }
       if (argv.verifiers < 1) throw new Error("--verifiers must be at least 1");
-      if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535) throw new Error("--port must be 0..65535");
-      if (!isModelUri(argv.model) && !existsSync(argv.model)) throw new Error(`--model: no file at ${argv.model} (a path, or an hf: URI)`);
+      if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535)
+        throw new Error("--port must be 0..65535");
+      if (!isModelUri(argv.model) && !existsSync(argv.model))
+        throw new Error(`--model: no file at ${argv.model} (a path, or an hf: URI)`);
       return true;
     })
     .example("$0 fleet up", "1 verifier and 2 drafters on the shared stories260K, gateway on :8080")
@@ -87,12 +126,21 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
 
-  process.stderr.write(`Starting SpecFleet: ${args.verifiers} verifier(s), ${args.drafters} drafter(s) from ${args.model}${args.tiny ? " (tiny)" : ""}\n`);
+  process.stderr.write(
+    `Starting SpecFleet: ${args.verifiers} verifier(s), ${args.drafters} drafter(s) from ${args.model}${args.tiny ? " (tiny)" : ""}\n`,
+  );
   let models: FleetModels;
   try {
-    models = await fleetModels(args.model, { verifiers: args.verifiers, drafters: args.drafters }, args.tiny, args.modelName);
+    models = await fleetModels(
+      args.model,
+      { verifiers: args.verifiers, drafters: args.drafters },
+      args.tiny,
+      args.modelName,
+    );
   } catch (error) {
-    process.stderr.write(`\nThe fleet's models could not be prepared: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `\nThe fleet's models could not be prepared: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exit(1);
   }
   for (const line of models.description) process.stderr.write(`  ${line}\n`);
@@ -170,7 +218,9 @@ function watchForCrashes(fleet: LocalFleet, logDir: string, stopping: () => bool
   for (const [name, child] of fleet.processes) {
     void child.exited.then((exit) => {
       if (stopping()) return;
-      process.stderr.write(`warning: ${name} exited unexpectedly (${describeExit(exit)}); see ${join(logDir, `${name}.log`)}\n`);
+      process.stderr.write(
+        `warning: ${name} exited unexpectedly (${describeExit(exit)}); see ${join(logDir, `${name}.log`)}\n`,
+      );
     });
   }
 }

@@ -18,7 +18,13 @@ export function startupProgress(useBar: boolean): StartupProgress {
     };
   }
   const bars = new cliProgress.MultiBar(
-    { format: "  starting fleet [{bar}] {value}/{total} {step}", hideCursor: true, clearOnComplete: true, barsize: 24, stream: process.stderr },
+    {
+      format: "  starting fleet [{bar}] {value}/{total} {step}",
+      hideCursor: true,
+      clearOnComplete: true,
+      barsize: 24,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   const bar = bars.create(1, 0, { step: "" });

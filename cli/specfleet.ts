@@ -21,7 +21,12 @@ await yargs(hideBin(process.argv))
       .demandCommand(1, "Say what to do with the fleet: specfleet fleet up"),
   )
   .command("model", "Inspect GGUF models; derive drafters and benchmark targets from them", modelCommands)
-  .command("profile", "Time a model on this machine as a verifier or a drafter: a DSD-Sim device profile (JSON)", profileOptions, profileCommand)
+  .command(
+    "profile",
+    "Time a model on this machine as a verifier or a drafter: a DSD-Sim device profile (JSON)",
+    profileOptions,
+    profileCommand,
+  )
   .command("sim", "DSD-Sim: simulate fleets too large to deploy, on the production policies", simCommands)
   .demandCommand(1, "Say which command to run; see specfleet --help")
   .strict()

@@ -12,7 +12,12 @@ export interface DecodeRun {
 }
 
 /** Greedy decoding by the target alone, one forward pass per token (γ = 0 rounds). */
-export async function decodeAlone(target: LoadedModel, context: LlamaContext, prompts: string[], maxTokens: number): Promise<DecodeRun> {
+export async function decodeAlone(
+  target: LoadedModel,
+  context: LlamaContext,
+  prompts: string[],
+  maxTokens: number,
+): Promise<DecodeRun> {
   const run: DecodeRun = { tokens: [], ms: 0, generated: 0, drafted: 0, accepted: 0 };
   for (const prompt of prompts) {
     const session = await ModelSession.open(context, tokenizePrompt(target.model, prompt));
@@ -49,7 +54,11 @@ export async function decodeSpeculatively(
     const t = await ModelSession.open(target.context, promptTokens);
     const d = await ModelSession.open(drafter.context, promptTokens);
     const started = performance.now();
-    const result = await speculateInProcess(t, d, { maxTokens, window, sampling: { ...sampling, seed: sampling.seed + i } });
+    const result = await speculateInProcess(t, d, {
+      maxTokens,
+      window,
+      sampling: { ...sampling, seed: sampling.seed + i },
+    });
     run.ms += performance.now() - started;
     run.tokens.push(result.tokens);
     run.generated += result.tokens.length;
@@ -62,7 +71,13 @@ export async function decodeSpeculatively(
 }
 
 /** The drafter's own speed: ms per drafted token, drafting `window` at a time after each prompt. */
-export async function draftSpeed(drafter: LoadedModel, context: LlamaContext, prompts: string[], window: number, rounds: number): Promise<number> {
+export async function draftSpeed(
+  drafter: LoadedModel,
+  context: LlamaContext,
+  prompts: string[],
+  window: number,
+  rounds: number,
+): Promise<number> {
   let ms = 0;
   let tokens = 0;
   for (const prompt of prompts) {

@@ -18,12 +18,20 @@ import { FleetBench } from "../support/fleet-bench.js";
 const argv = await yargs(hideBin(process.argv))
   .scriptName("bench:drafters")
   .usage("$0 [options]\n\nAcceptance, drafter speed and speedup of derived drafters against their targets.")
-  .option("model", { type: "string", default: defaultModelPath(), describe: "the source model; drafters and the wide target derive from it" })
+  .option("model", {
+    type: "string",
+    default: defaultModelPath(),
+    describe: "the source model; drafters and the wide target derive from it",
+  })
   .option("window", { type: "number", default: 4, describe: "γ" })
   .option("max-tokens", { type: "number", default: 96, describe: "tokens per prompt" })
   .option("prompts", { type: "number", default: 3, describe: "how many of the built-in prompts" })
   .option("targets", { type: "string", default: "source,w1024", describe: "comma-separated: source, w1024" })
-  .option("fleet", { type: "boolean", default: true, describe: "also measure end to end through a fleet (verifier and drafter processes over NATS) on the last target" })
+  .option("fleet", {
+    type: "boolean",
+    default: true,
+    describe: "also measure end to end through a fleet (verifier and drafter processes over NATS) on the last target",
+  })
   .strict()
   .help()
   .parseAsync();
@@ -57,7 +65,13 @@ try {
       const drafter = await loadModel(llama, drafterSpec.path);
       const drafterContext = await createSessionContext(drafter.model, { sequences: 1, contextSize: 512, threads: 1 });
       const alone = await decodeAlone(target, targetContext, PROMPTS, argv["max-tokens"]);
-      const spec = await decodeSpeculatively({ model: target, context: targetContext }, { context: drafterContext }, PROMPTS, argv["max-tokens"], argv.window);
+      const spec = await decodeSpeculatively(
+        { model: target, context: targetContext },
+        { context: drafterContext },
+        PROMPTS,
+        argv["max-tokens"],
+        argv.window,
+      );
       const draftMs = await draftSpeed(drafter, drafterContext, PROMPTS, argv.window, 10);
       const same = JSON.stringify(alone.tokens) === JSON.stringify(spec.tokens);
       identical &&= same;
@@ -75,7 +89,15 @@ try {
     }
     printTable(
       `target ${targetSpec.label}, γ = ${argv.window}, ${PROMPTS.length} prompts × ${argv["max-tokens"]} tokens, one thread each, in one process`,
-      ["drafter", "acceptance", "drafter ms/token", "target-only ms/token", "speculative ms/token", "speedup", "identical"],
+      [
+        "drafter",
+        "acceptance",
+        "drafter ms/token",
+        "target-only ms/token",
+        "speculative ms/token",
+        "speedup",
+        "identical",
+      ],
       rows,
     );
     await targetContext.dispose();
@@ -101,7 +123,13 @@ async function measureFleet(targetSpec: { label: string; path: string }): Promis
       await fleet.removeDrafter(drafter);
       const same = JSON.stringify(alone.tokens) === JSON.stringify(spec.tokens);
       identical &&= same;
-      rows.push([drafterSpec.label, alone.msPerToken.toFixed(2), spec.msPerToken.toFixed(2), `${(alone.msPerToken / spec.msPerToken).toFixed(2)}×`, same ? "yes" : "NO"]);
+      rows.push([
+        drafterSpec.label,
+        alone.msPerToken.toFixed(2),
+        spec.msPerToken.toFixed(2),
+        `${(alone.msPerToken / spec.msPerToken).toFixed(2)}×`,
+        same ? "yes" : "NO",
+      ]);
     }
   } finally {
     await fleet.stop();

@@ -25,15 +25,25 @@ import { printTable } from "../support/report.js";
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("bench:engine")
-  .usage("$0 [options]\n\nAdaptive vs fixed windows, pipelining, single-node speculation and the analytic bound, at several round-trip times, through the fleet.")
+  .usage(
+    "$0 [options]\n\nAdaptive vs fixed windows, pipelining, single-node speculation and the analytic bound, at several round-trip times, through the fleet.",
+  )
   .option("rtts", { type: "string", default: "0,10,50", describe: "round-trip times to add, ms (comma-separated)" })
   .option("windows", { type: "string", default: "1,2,4,8", describe: "fixed windows to compare" })
-  .option("drafter", { choices: ["original", "q8_0", "q4_0"] as const, default: "q8_0" as const, describe: "drafter derived from the source" })
+  .option("drafter", {
+    choices: ["original", "q8_0", "q4_0"] as const,
+    default: "q8_0" as const,
+    describe: "drafter derived from the source",
+  })
   .option("prompts", { type: "number", default: 3 })
   .option("max-tokens", { type: "number", default: 64 })
   .option("repeats", { type: "number", default: 2, describe: "runs of every policy at every RTT, in rotated order" })
   .option("max-window", { type: "number", default: 12, describe: "the adaptive window's largest γ (MAX_WINDOW)" })
-  .option("temperature", { type: "number", default: 0, describe: "sample at this temperature (lossless speculative sampling; outputs then differ run to run)" })
+  .option("temperature", {
+    type: "number",
+    default: 0,
+    describe: "sample at this temperature (lossless speculative sampling; outputs then differ run to run)",
+  })
   .strict()
   .help()
   .parseAsync();
@@ -42,12 +52,16 @@ const PROMPTS = [...TEST_PROMPTS].slice(0, argv.prompts);
 const cacheDir = join(projectRoot(), ".cache", "models");
 const source = defaultModelPath();
 const target = await ensureDerivedModel(source, RECIPES.w1024, cacheDir);
-const drafterPath = argv.drafter === "original" ? source : await ensureDerivedModel(source, RECIPES[argv.drafter], cacheDir);
+const drafterPath =
+  argv.drafter === "original" ? source : await ensureDerivedModel(source, RECIPES[argv.drafter], cacheDir);
 const fixed = argv.windows.split(",").map(Number);
 const rtts = argv.rtts.split(",").map(Number);
 const adaptiveEnv = { WINDOW_POLICY: "adaptive", WINDOW: "4", MAX_WINDOW: String(argv["max-window"]) };
 const policies = [
-  ...fixed.map((w) => ({ label: `γ=${w}`, env: { WINDOW_POLICY: "fixed", WINDOW: String(w), DRAFT_PIPELINE: "false" } })),
+  ...fixed.map((w) => ({
+    label: `γ=${w}`,
+    env: { WINDOW_POLICY: "fixed", WINDOW: String(w), DRAFT_PIPELINE: "false" },
+  })),
   { label: "adaptive", env: { ...adaptiveEnv, DRAFT_PIPELINE: "false" } },
   { label: "γ=4 pipelined", env: { WINDOW_POLICY: "fixed", WINDOW: "4", DRAFT_PIPELINE: "true" } },
   { label: "adaptive pipelined", env: { ...adaptiveEnv, DRAFT_PIPELINE: "true" } },
@@ -67,7 +81,14 @@ async function inProcess(): Promise<Map<number, number>> {
     const drafterContext = await createSessionContext(d.model, { sequences: 1, contextSize: 512, threads: 1 });
     const rates = new Map<number, number>();
     for (const window of fixed) {
-      const run = await decodeSpeculatively({ model: t, context: targetContext }, { context: drafterContext }, PROMPTS, argv["max-tokens"], window, { temperature: argv.temperature, topK: 0, topP: 1, seed: 1 });
+      const run = await decodeSpeculatively(
+        { model: t, context: targetContext },
+        { context: drafterContext },
+        PROMPTS,
+        argv["max-tokens"],
+        window,
+        { temperature: argv.temperature, topK: 0, topP: 1, seed: 1 },
+      );
       rates.set(window, (1000 * run.generated) / run.ms);
     }
     return rates;
@@ -86,9 +107,15 @@ const proxy = await startLatencyProxy(nats.hostname, Number(nats.port), { delayM
 const nc = await connect({ servers: fleet.natsUrl });
 let estimator = new RoundEstimator(1);
 new ContractBus(nc, pino({ level: "silent" })).subscribe(RoundReports, "", (report) => estimator.observe(report));
-const results = new Map<number, { alone: number[]; policies: number[][]; bound: number; acceptance: number; boundWindow: number }>();
+const results = new Map<
+  number,
+  { alone: number[]; policies: number[][]; bound: number; acceptance: number; boundWindow: number }
+>();
 let identical = true;
-const bar = new cliProgress.SingleBar({ format: "bench:engine [{bar}] {value}/{total} runs | {step}", hideCursor: true }, cliProgress.Presets.shades_classic);
+const bar = new cliProgress.SingleBar(
+  { format: "bench:engine [{bar}] {value}/{total} runs | {step}", hideCursor: true },
+  cliProgress.Presets.shades_classic,
+);
 bar.start(argv.repeats * (1 + rtts.length * (1 + policies.length)), 0, { step: "single node" });
 try {
   await fleet.msPerToken(PROMPTS.slice(0, 1), 8); // warm-up
@@ -98,7 +125,13 @@ try {
     bar.increment();
     for (const rtt of rtts) {
       proxy.setProfile({ delayMs: rtt / 2 });
-      const result = results.get(rtt) ?? { alone: [], policies: policies.map(() => []), bound: 0, acceptance: 0, boundWindow: 0 };
+      const result = results.get(rtt) ?? {
+        alone: [],
+        policies: policies.map(() => []),
+        bound: 0,
+        acceptance: 0,
+        boundWindow: 0,
+      };
       results.set(rtt, result);
       bar.update({ step: `repeat ${repeat + 1}, RTT ${rtt} ms: target-only` });
       const alone = await fleet.msPerToken(PROMPTS, argv["max-tokens"], sampling);
@@ -110,7 +143,12 @@ try {
       for (const i of order) {
         const policy = policies[i]!;
         bar.update({ step: `repeat ${repeat + 1}, RTT ${rtt} ms: ${policy.label}` });
-        const drafter = await fleet.addDrafter(`drafter-${repeat}-${rtt}-${i}`, drafterPath, Number(policy.env.WINDOW), { NATS_URL: proxy.url("nats"), ...policy.env });
+        const drafter = await fleet.addDrafter(
+          `drafter-${repeat}-${rtt}-${i}`,
+          drafterPath,
+          Number(policy.env.WINDOW),
+          { NATS_URL: proxy.url("nats"), ...policy.env },
+        );
         await fleet.msPerToken(PROMPTS.slice(-1), argv["max-tokens"], sampling); // the drafter's first request: warm-up, not measured
         const run = await fleet.msPerToken(PROMPTS, argv["max-tokens"], sampling);
         await fleet.removeDrafter(drafter);
@@ -166,7 +204,21 @@ const setting = `target stories260K-w1024, drafter ${argv.drafter}, ${argv.tempe
 printTable(`tokens/s through the fleet (${setting})`, ["RTT ms", "target-only", ...policies.map((p) => p.label)], rows);
 printTable(
   `single-node speculation in one process, tokens/s: ${[...singleNode].map(([w, r]) => `γ=${w} ${mean(r).toFixed(1)}`).join(", ")} (best γ=${singleNodeBestWindow})`,
-  ["RTT ms", "adaptive / best fixed", "adaptive / γ=4", "pipelined gain (γ=4 / adaptive)", "best / target-only", "best / single node", "α", "bound tokens/s", "adaptive / bound"],
+  [
+    "RTT ms",
+    "adaptive / best fixed",
+    "adaptive / γ=4",
+    "pipelined gain (γ=4 / adaptive)",
+    "best / target-only",
+    "best / single node",
+    "α",
+    "bound tokens/s",
+    "adaptive / bound",
+  ],
   summary,
 );
-console.log(argv.temperature > 0 ? "sampled: outputs differ run to run (their distribution is the target's: test/integration/sampling*.test.ts)" : `output identical to target-only in every run: ${identical ? "yes" : "NO"}`);
+console.log(
+  argv.temperature > 0
+    ? "sampled: outputs differ run to run (their distribution is the target's: test/integration/sampling*.test.ts)"
+    : `output identical to target-only in every run: ${identical ? "yes" : "NO"}`,
+);

@@ -27,7 +27,11 @@ export class FleetPath {
     const tokens: number[] = [];
     const started = performance.now();
     for (const prompt of this.options.prompts) {
-      const result = await complete(this.fleet.gatewayUrl, { model: modelName(this.options.modelPath), prompt, max_tokens: this.options.maxTokens });
+      const result = await complete(this.fleet.gatewayUrl, {
+        model: modelName(this.options.modelPath),
+        prompt,
+        max_tokens: this.options.maxTokens,
+      });
       if (result.status !== 200) throw new Error(`fleet request failed: ${JSON.stringify(result.body)}`);
       tokens.push(...result.tokenIds);
     }
@@ -42,5 +46,8 @@ export class FleetPath {
 }
 
 function modelName(path: string): string {
-  return path.split("/").pop()!.replace(/\.gguf$/i, "");
+  return path
+    .split("/")
+    .pop()!
+    .replace(/\.gguf$/i, "");
 }

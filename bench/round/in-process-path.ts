@@ -1,5 +1,13 @@
 import type { Llama, LlamaContext } from "node-llama-cpp";
-import { createLlama, createSessionContext, loadModel, ModelSession, speculateInProcess, tokenizePrompt, type LoadedModel } from "#llama";
+import {
+  createLlama,
+  createSessionContext,
+  loadModel,
+  ModelSession,
+  speculateInProcess,
+  tokenizePrompt,
+  type LoadedModel,
+} from "#llama";
 import { GREEDY } from "#speculation";
 import type { PathOptions, PathRun } from "../support/report.js";
 

@@ -41,7 +41,9 @@ try {
     fleetMs.push(a.msPerRound);
     localMs.push(b.msPerRound);
     tokensEqual &&= JSON.stringify(a.tokens) === JSON.stringify(b.tokens);
-    process.stderr.write(`  repeat ${i + 1}/${argv.repeats}: fleet ${a.msPerRound.toFixed(3)} ms/round, in-process ${b.msPerRound.toFixed(3)} ms/round\n`);
+    process.stderr.write(
+      `  repeat ${i + 1}/${argv.repeats}: fleet ${a.msPerRound.toFixed(3)} ms/round, in-process ${b.msPerRound.toFixed(3)} ms/round\n`,
+    );
   }
   const f = median(fleetMs);
   const l = median(localMs);
@@ -49,7 +51,12 @@ try {
     `ms per round, γ = ${argv.window}, ${prompts.length} prompts × ${argv["max-tokens"]} tokens, median of ${argv.repeats}`,
     ["path", "ms/round (median)", "min", "max"],
     [
-      ["fleet (2 processes, NATS loopback)", f.toFixed(3), Math.min(...fleetMs).toFixed(3), Math.max(...fleetMs).toFixed(3)],
+      [
+        "fleet (2 processes, NATS loopback)",
+        f.toFixed(3),
+        Math.min(...fleetMs).toFixed(3),
+        Math.max(...fleetMs).toFixed(3),
+      ],
       ["in-process loop", l.toFixed(3), Math.min(...localMs).toFixed(3), Math.max(...localMs).toFixed(3)],
     ],
   );

@@ -22,7 +22,10 @@ export interface FleetPolicyOptions {
  * a proxy adding 30 ms each way (a slowed edge device). For each policy, the scheduler is
  * restarted with it and the same requests run; tokens/s over all of them. Returns table rows.
  */
-export async function comparePoliciesOnFleet(options: FleetPolicyOptions, onProgress: (step: string) => void): Promise<string[][]> {
+export async function comparePoliciesOnFleet(
+  options: FleetPolicyOptions,
+  onProgress: (step: string) => void,
+): Promise<string[][]> {
   const dir = await mkdtemp(join(tmpdir(), "specfleet-bench-policies-"));
   const source = defaultModelPath();
   const slowTarget = join(dir, "slow-target.gguf");
@@ -51,7 +54,11 @@ export async function comparePoliciesOnFleet(options: FleetPolicyOptions, onProg
       Array.from({ length: options.concurrency }, async () => {
         for (let n = next++; n < options.requests; n = next++) {
           const prompt = PROMPTS[n % PROMPTS.length]!;
-          const result = await complete(fleet.gatewayUrl, { model: "stories260K", prompt, max_tokens: options.maxTokens });
+          const result = await complete(fleet.gatewayUrl, {
+            model: "stories260K",
+            prompt,
+            max_tokens: options.maxTokens,
+          });
           if (result.status !== 200) throw new Error(`${policy}: ${JSON.stringify(result.body)}`);
           identical &&= JSON.stringify(result.tokenIds) === JSON.stringify(reference.get(prompt)!.tokens);
           tokens += result.tokenIds.length;

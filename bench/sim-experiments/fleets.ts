@@ -39,8 +39,24 @@ export function routingFleet(drafters: number, pairing: string): SimConfigInput 
     workload: workload(4000, 25),
     verifiers: [{ name: "cloud", count: 20, maxSessions: 16, profile: CLOUD_VERIFIER, link: { rttMs: 2 } }],
     drafters: [
-      { name: "near", count: near, maxSessions: 4, profile: EDGE_DRAFTER, link: { rttMs: [20, 40] as [number, number], jitterMs: 3 } },
-      ...(far > 0 ? [{ name: "far", count: far, maxSessions: 4, profile: SLOW_DRAFTER, link: { rttMs: [80, 120] as [number, number], jitterMs: 10 } }] : []),
+      {
+        name: "near",
+        count: near,
+        maxSessions: 4,
+        profile: EDGE_DRAFTER,
+        link: { rttMs: [20, 40] as [number, number], jitterMs: 3 },
+      },
+      ...(far > 0
+        ? [
+            {
+              name: "far",
+              count: far,
+              maxSessions: 4,
+              profile: SLOW_DRAFTER,
+              link: { rttMs: [80, 120] as [number, number], jitterMs: 10 },
+            },
+          ]
+        : []),
     ],
     acceptance: ACCEPTANCE,
     policies: { pairing: pairing as "load-aware", window: { policy: "adaptive" } },
@@ -58,9 +74,14 @@ export function windowFleet(rttMs: number, policy: string): SimConfigInput {
     seed: 11,
     workload: workload(1500, 6),
     verifiers: [{ name: "cloud", count: 4, maxSessions: 16, profile: CLOUD_VERIFIER, link: { rttMs: 1 } }],
-    drafters: [{ name: "edge", count: 16, maxSessions: 2, profile: EDGE_DRAFTER, link: { rttMs, jitterMs: rttMs / 10 } }],
+    drafters: [
+      { name: "edge", count: 16, maxSessions: 2, profile: EDGE_DRAFTER, link: { rttMs, jitterMs: rttMs / 10 } },
+    ],
     acceptance: ACCEPTANCE,
-    policies: { pairing: "least-loaded", window: { policy: policy as "fixed", window: 4, maxWindow: 12, handBack: true } },
+    policies: {
+      pairing: "least-loaded",
+      window: { policy: policy as "fixed", window: 4, maxWindow: 12, handBack: true },
+    },
     slo: { ttftMs: 2000, tpotMs: 60 },
   };
 }
@@ -79,8 +100,19 @@ export function executionFleet(rttMs: number, mode: ExecutionMode): SimConfigInp
   return {
     seed: 13,
     workload: workload(3000, 10),
-    verifiers: [{ name: "cloud", count: 4, maxSessions: 32, profile: CLOUD_VERIFIER, link: { rttMs: 1 }, fusedDrafter: { profile: { ...FUSED_DRAFTER, draftMsPerToken: fused ? mode.fusedDraftMs : 2 } } }],
-    drafters: [{ name: "edge", count: 64, maxSessions: 2, profile: EDGE_DRAFTER, link: { rttMs, jitterMs: rttMs / 10 } }],
+    verifiers: [
+      {
+        name: "cloud",
+        count: 4,
+        maxSessions: 32,
+        profile: CLOUD_VERIFIER,
+        link: { rttMs: 1 },
+        fusedDrafter: { profile: { ...FUSED_DRAFTER, draftMsPerToken: fused ? mode.fusedDraftMs : 2 } },
+      },
+    ],
+    drafters: [
+      { name: "edge", count: 64, maxSessions: 2, profile: EDGE_DRAFTER, link: { rttMs, jitterMs: rttMs / 10 } },
+    ],
     acceptance: ACCEPTANCE,
     execution: fused ? "fused" : "distributed",
     policies: specfleet

@@ -36,7 +36,13 @@ interface Experiment {
 const ROUTING = ["random", "round-robin", "shortest-queue", "load-aware"];
 const WINDOWS = ["fixed", "backoff", "specdec", "adaptive"];
 const RTTS = [0, 10, 25, 50, 100, 200];
-const EXECUTION_MODES: ExecutionMode[] = [{ fusedDraftMs: 2 }, { fusedDraftMs: 8 }, { fusedDraftMs: 16 }, "distributed", "distributed, SpecFleet"];
+const EXECUTION_MODES: ExecutionMode[] = [
+  { fusedDraftMs: 2 },
+  { fusedDraftMs: 8 },
+  { fusedDraftMs: 16 },
+  "distributed",
+  "distributed, SpecFleet",
+];
 
 const experiments: Experiment[] = [
   {
@@ -44,16 +50,33 @@ const experiments: Experiment[] = [
     title: "Routing as drafters grow (20 verifiers; half the drafters slowed and far)",
     x: "drafters",
     series: "policy",
-    runs: [5, 10, 20, 40, 80].flatMap((n) => ROUTING.map((policy) => ({ x: n, series: policy, config: routingFleet(n, policy) }))),
-    metrics: [["tokensPerSecond", "tokens/s"], ["ttftMeanMs", "mean TTFT (ms)"], ["tpotMeanMs", "mean TPOT (ms)"], ["goodputRps", "goodput (requests/s)"]],
+    runs: [5, 10, 20, 40, 80].flatMap((n) =>
+      ROUTING.map((policy) => ({ x: n, series: policy, config: routingFleet(n, policy) })),
+    ),
+    metrics: [
+      ["tokensPerSecond", "tokens/s"],
+      ["ttftMeanMs", "mean TTFT (ms)"],
+      ["tpotMeanMs", "mean TPOT (ms)"],
+      ["goodputRps", "goodput (requests/s)"],
+    ],
   },
   {
     name: "window",
     title: "Window control across round-trip times (16 drafters, 4 verifiers)",
     x: "rttMs",
     series: "policy",
-    runs: RTTS.flatMap((rtt) => WINDOWS.map((policy) => ({ x: rtt, series: policy === "fixed" ? "fixed γ=4" : policy, config: windowFleet(rtt, policy) }))),
-    metrics: [["tpotMeanMs", "mean TPOT (ms)"], ["tokensPerSecond", "tokens/s"], ["acceptance", "acceptance"]],
+    runs: RTTS.flatMap((rtt) =>
+      WINDOWS.map((policy) => ({
+        x: rtt,
+        series: policy === "fixed" ? "fixed γ=4" : policy,
+        config: windowFleet(rtt, policy),
+      })),
+    ),
+    metrics: [
+      ["tpotMeanMs", "mean TPOT (ms)"],
+      ["tokensPerSecond", "tokens/s"],
+      ["acceptance", "acceptance"],
+    ],
   },
   {
     name: "execution",
@@ -61,16 +84,28 @@ const experiments: Experiment[] = [
     x: "rttMs",
     series: "execution",
     runs: [0, 5, 10, 20, 40, 80, 160].flatMap((rtt) =>
-      EXECUTION_MODES.map((mode) => ({ x: rtt, series: typeof mode === "object" ? `fused, ${mode.fusedDraftMs} ms/step` : mode, config: executionFleet(rtt, mode) })),
+      EXECUTION_MODES.map((mode) => ({
+        x: rtt,
+        series: typeof mode === "object" ? `fused, ${mode.fusedDraftMs} ms/step` : mode,
+        config: executionFleet(rtt, mode),
+      })),
     ),
-    metrics: [["tpotMeanMs", "mean TPOT (ms)"], ["ttftMeanMs", "mean TTFT (ms)"], ["tokensPerSecond", "tokens/s"], ["aloneShare", "share of rounds decoded alone"]],
+    metrics: [
+      ["tpotMeanMs", "mean TPOT (ms)"],
+      ["ttftMeanMs", "mean TTFT (ms)"],
+      ["tokensPerSecond", "tokens/s"],
+      ["aloneShare", "share of rounds decoded alone"],
+    ],
   },
 ];
 
 mkdirSync(argv.out, { recursive: true });
 const parts = new Set(argv.parts.split(","));
 for (const experiment of experiments.filter((e) => parts.has(e.name))) {
-  const bar = new cliProgress.SingleBar({ format: `  ${experiment.name} [{bar}] {value}/{total}`, stream: process.stderr, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    { format: `  ${experiment.name} [{bar}] {value}/{total}`, stream: process.stderr, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(experiment.runs.length, 0);
   const rows: Row[] = [];
   const started = performance.now();
@@ -91,13 +126,16 @@ for (const experiment of experiments.filter((e) => parts.has(e.name))) {
     bar.increment();
   }
   bar.stop();
-  process.stdout.write(`\n### ${experiment.title}\n\n(${((performance.now() - started) / 1000).toFixed(1)} s of simulation)\n\n`);
+  process.stdout.write(
+    `\n### ${experiment.title}\n\n(${((performance.now() - started) / 1000).toFixed(1)} s of simulation)\n\n`,
+  );
   for (const [metric, label] of experiment.metrics) {
     process.stdout.write(`${pivot(rows, experiment.x, experiment.series, metric, label)}\n\n`);
     const chart = sweepChart(rows, experiment.x, metric, experiment.title, experiment.series, label);
     writeFileSync(join(argv.out, `${experiment.name}-${metric}.svg`), await renderSvg(chart));
   }
-  if (experiment.name === "execution") process.stdout.write(`${crossings(rows, experiment.x, experiment.series, "tpotMeanMs", "distributed")}\n\n`);
+  if (experiment.name === "execution")
+    process.stdout.write(`${crossings(rows, experiment.x, experiment.series, "tpotMeanMs", "distributed")}\n\n`);
   writeFileSync(join(argv.out, `${experiment.name}.json`), `${JSON.stringify(rows, null, 2)}\n`);
 }
 
@@ -109,7 +147,11 @@ function pivot(rows: Row[], x: string, series: string, metric: string, label: st
     const v = rows.find((r) => r[x] === xv && r[series] === name)?.[metric];
     return typeof v === "number" ? (v < 10 ? v.toFixed(3) : v.toFixed(1)) : "";
   };
-  return [`| ${label} — ${x} | ${names.join(" | ")} |`, `|---|${names.map(() => "---").join("|")}|`, ...xs.map((xv) => `| ${xv} | ${names.map((n) => value(xv, n)).join(" | ")} |`)].join("\n");
+  return [
+    `| ${label} — ${x} | ${names.join(" | ")} |`,
+    `|---|${names.map(() => "---").join("|")}|`,
+    ...xs.map((xv) => `| ${xv} | ${names.map((n) => value(xv, n)).join(" | ")} |`),
+  ].join("\n");
 }
 
 /**
@@ -117,7 +159,8 @@ function pivot(rows: Row[], x: string, series: string, metric: string, label: st
  * round trip at which distributed drafting stops beating fused, or "never" in the range.
  */
 function crossings(rows: Row[], x: string, series: string, metric: string, reference: string): string {
-  const curve = (name: string) => rows.filter((r) => r[series] === name).map((r) => ({ x: Number(r[x]), y: Number(r[metric]) }));
+  const curve = (name: string) =>
+    rows.filter((r) => r[series] === name).map((r) => ({ x: Number(r[x]), y: Number(r[metric]) }));
   const base = curve(reference);
   const lines = [`| ${reference} vs | crosses at (${x}) |`, "|---|---|"];
   for (const name of new Set(rows.map((r) => String(r[series])))) {
@@ -127,7 +170,8 @@ function crossings(rows: Row[], x: string, series: string, metric: string, refer
     let at = "never in range";
     if (d[0]! >= 0) at = `≤ ${base[0]!.x} (${reference} never better)`;
     for (let i = 1; i < d.length && at === "never in range"; i++) {
-      if (d[i - 1]! < 0 && d[i]! >= 0) at = (base[i - 1]!.x + ((base[i]!.x - base[i - 1]!.x) * -d[i - 1]!) / (d[i]! - d[i - 1]!)).toFixed(1);
+      if (d[i - 1]! < 0 && d[i]! >= 0)
+        at = (base[i - 1]!.x + ((base[i]!.x - base[i - 1]!.x) * -d[i - 1]!) / (d[i]! - d[i - 1]!)).toFixed(1);
     }
     lines.push(`| ${name} | ${at} |`);
   }

@@ -24,7 +24,10 @@ const args = await yargs(hideBin(process.argv))
   .option("max-tokens", { type: "number", default: 64 })
   .option("drafters", { type: "number", default: 2 })
   .option("tolerance", { type: "number", default: 0.15, describe: "largest relative error allowed" })
-  .option("replay", { type: "string", describe: "simulate the measured run saved in this real-run.json again instead of profiling and running the fleet" })
+  .option("replay", {
+    type: "string",
+    describe: "simulate the measured run saved in this real-run.json again instead of profiling and running the fleet",
+  })
   .strict()
   .parseAsync();
 
@@ -36,7 +39,11 @@ const model = "stories260K-w1024";
 const step = (text: string) => process.stderr.write(`  ${text}\n`);
 
 const saved = args.replay ? (JSON.parse(await readFile(args.replay, "utf8")) as Measured) : await measure();
-const { verifier, drafter, workload, promptTokens, drafters, run } = { ...saved, verifier: verifierProfileSchema.parse(saved.verifier), drafter: drafterProfileSchema.parse(saved.drafter) };
+const { verifier, drafter, workload, promptTokens, drafters, run } = {
+  ...saved,
+  verifier: verifierProfileSchema.parse(saved.verifier),
+  drafter: drafterProfileSchema.parse(saved.drafter),
+};
 const real = realMetrics(run.requests);
 
 const overheads = measureOverheads(run, verifier, drafter);
@@ -66,19 +73,33 @@ const rows: Array<[string, number, number]> = [
   ["mean time per output token, ms", real.tpotMs, summary.tpotMs.mean],
 ];
 const errors = rows.map(([, r, s]) => Math.abs(s - r) / r);
-const acceptedPerRound = run.rounds.filter((r) => r.window === WINDOW).reduce((s, r) => s + r.accepted, 0) / Math.max(1, run.rounds.filter((r) => r.window === WINDOW).length);
+const acceptedPerRound =
+  run.rounds.filter((r) => r.window === WINDOW).reduce((s, r) => s + r.accepted, 0) /
+  Math.max(1, run.rounds.filter((r) => r.window === WINDOW).length);
 printTable(
   "Model inputs",
   ["input", "value"],
   [
-    ["verifier pass, 1 / 5 / 17 / 33 tokens, ms", [1, 5, 17, 33].map((n) => verifier.verifyMs.find((p) => p.tokens === n)?.ms.toFixed(1)).join(" / ")],
+    [
+      "verifier pass, 1 / 5 / 17 / 33 tokens, ms",
+      [1, 5, 17, 33].map((n) => verifier.verifyMs.find((p) => p.tokens === n)?.ms.toFixed(1)).join(" / "),
+    ],
     ["verifier prefill, ms/token", verifier.prefillMsPerToken.toFixed(2)],
-    ["drafter, ms/drafted token; prefill ms/token", `${drafter.draftMsPerToken.toFixed(3)}; ${drafter.prefillMsPerToken.toFixed(3)}`],
+    [
+      "drafter, ms/drafted token; prefill ms/token",
+      `${drafter.draftMsPerToken.toFixed(3)}; ${drafter.prefillMsPerToken.toFixed(3)}`,
+    ],
     ["broker round trip (link rttMs), ms", run.natsRttMs.toFixed(3)],
     ["verifier batchOverheadMs (forming the batch, event loop)", overheads.verifierBatchMs.toFixed(2)],
     ["verifier roundOverheadMs (journal, reply)", overheads.verifierRoundMs.toFixed(2)],
-    ["drafter roundOverheadMs (its loop + message excess)", `${overheads.drafterRoundMs.toFixed(2)} + ${overheads.messagesMs.toFixed(2)}`],
-    [`acceptance histogram at γ=${WINDOW} (k = 0…${WINDOW})`, `[${config.drafters[0]!.acceptance!.kind === "histogram" ? config.drafters[0]!.acceptance!.counts.join(", ") : ""}] (${acceptedPerRound.toFixed(2)} accepted/round, ${overheads.rounds} rounds)`],
+    [
+      "drafter roundOverheadMs (its loop + message excess)",
+      `${overheads.drafterRoundMs.toFixed(2)} + ${overheads.messagesMs.toFixed(2)}`,
+    ],
+    [
+      `acceptance histogram at γ=${WINDOW} (k = 0…${WINDOW})`,
+      `[${config.drafters[0]!.acceptance!.kind === "histogram" ? config.drafters[0]!.acceptance!.counts.join(", ") : ""}] (${acceptedPerRound.toFixed(2)} accepted/round, ${overheads.rounds} rounds)`,
+    ],
   ],
 );
 printTable(
@@ -89,7 +110,9 @@ printTable(
 console.log(`inputs and outputs: ${out}/{sim-config,real-run,sim-summary}.json`);
 const worst = Math.max(...errors);
 if (worst > args.tolerance) {
-  console.error(`FAIL: the simulator is off by ${(100 * worst).toFixed(1)}% (tolerance ${(100 * args.tolerance).toFixed(0)}%)`);
+  console.error(
+    `FAIL: the simulator is off by ${(100 * worst).toFixed(1)}% (tolerance ${(100 * args.tolerance).toFixed(0)}%)`,
+  );
   process.exit(1);
 }
 console.log(`OK: every metric within ${(100 * args.tolerance).toFixed(0)}%`);
@@ -124,9 +147,16 @@ async function measure(): Promise<Measured> {
   const verifier = await profileDevice({ modelPath: target, role: "verifier", threads: 1, repeats: 3 });
   const drafter = await profileDevice({ modelPath: source, role: "drafter", threads: 1, repeats: 5 });
 
-  const workload: Workload = { clients: args.clients, requestsPerClient: args.requests, maxTokens: args["max-tokens"], prompts: PROMPTS };
+  const workload: Workload = {
+    clients: args.clients,
+    requestsPerClient: args.requests,
+    maxTokens: args["max-tokens"],
+    prompts: PROMPTS,
+  };
   const promptTokens = await countPromptTokens(source, PROMPTS);
-  step(`real fleet: 1 verifier, ${args.drafters} drafters, window ${WINDOW}, ${args.clients} clients × ${args.requests} requests of ${args["max-tokens"]} tokens`);
+  step(
+    `real fleet: 1 verifier, ${args.drafters} drafters, window ${WINDOW}, ${args.clients} clients × ${args.requests} requests of ${args["max-tokens"]} tokens`,
+  );
   const run = await runRealFleet(
     {
       modelPath: source,
@@ -136,7 +166,10 @@ async function measure(): Promise<Measured> {
       maxSessions: MAX_SESSIONS,
       logLevel: "warn",
       logDir: join(out, "logs"),
-      serviceEnv: { scheduler: { PAIRING_POLICY: "least-loaded" }, "draft-worker": { WINDOW_POLICY: "fixed", DRAFT_PIPELINE: "false" } },
+      serviceEnv: {
+        scheduler: { PAIRING_POLICY: "least-loaded" },
+        "draft-worker": { WINDOW_POLICY: "fixed", DRAFT_PIPELINE: "false" },
+      },
     },
     model,
     workload,

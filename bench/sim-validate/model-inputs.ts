@@ -59,7 +59,10 @@ export function measureOverheads(run: RealRun, verifier: VerifierProfile, drafte
  * (event loop, commits, journal writes, replies). The rest is fitted by least squares as a cost
  * per batch plus a cost per round in it (the per-round part kept ≥ 0).
  */
-export function verifierBusyExcess(rounds: readonly RoundReport[], cost: (tokens: number) => number): { perBatch: number; perRound: number } {
+export function verifierBusyExcess(
+  rounds: readonly RoundReport[],
+  cost: (tokens: number) => number,
+): { perBatch: number; perRound: number } {
   const ends = rounds
     .filter((r) => (r.batchTokens ?? 0) > 0)
     .map((r) => ({ t: r.at - r.networkMs / 2, batchTokens: r.batchTokens! }))
@@ -81,7 +84,10 @@ export function verifierBusyExcess(rounds: readonly RoundReport[], cost: (tokens
   const meanRounds = points.reduce((s, p) => s + p.rounds, 0) / points.length;
   const meanExcess = points.reduce((s, p) => s + p.excess, 0) / points.length;
   const spread = points.reduce((s, p) => s + (p.rounds - meanRounds) ** 2, 0);
-  const perRound = spread > 0 ? Math.max(0, points.reduce((s, p) => s + (p.rounds - meanRounds) * (p.excess - meanExcess), 0) / spread) : 0;
+  const perRound =
+    spread > 0
+      ? Math.max(0, points.reduce((s, p) => s + (p.rounds - meanRounds) * (p.excess - meanExcess), 0) / spread)
+      : 0;
   return { perBatch: meanExcess - perRound * meanRounds, perRound };
 }
 
@@ -109,7 +115,13 @@ export interface EquivalentFleet {
  * overheads, links at the measured broker round trip, the measured acceptance, the same policies.
  * The message excess is a per-round cost the drafter's round waits for, so it is the drafter's.
  */
-export function equivalentConfig(fleet: EquivalentFleet, run: RealRun, verifier: VerifierProfile, drafter: DrafterProfile, overheads: Overheads): SimConfig {
+export function equivalentConfig(
+  fleet: EquivalentFleet,
+  run: RealRun,
+  verifier: VerifierProfile,
+  drafter: DrafterProfile,
+  overheads: Overheads,
+): SimConfig {
   const link = { rttMs: round2(run.natsRttMs) };
   const counts = acceptanceHistogram(run.rounds, fleet.window);
   const acceptance = { kind: "histogram" as const, counts };
@@ -125,7 +137,11 @@ export function equivalentConfig(fleet: EquivalentFleet, run: RealRun, verifier:
       {
         name: "verifier",
         count: 1,
-        profile: { ...verifier, roundOverheadMs: overheads.verifierRoundMs, batchOverheadMs: overheads.verifierBatchMs },
+        profile: {
+          ...verifier,
+          roundOverheadMs: overheads.verifierRoundMs,
+          batchOverheadMs: overheads.verifierBatchMs,
+        },
         maxSessions: fleet.maxSessions,
         link,
       },
@@ -141,7 +157,11 @@ export function equivalentConfig(fleet: EquivalentFleet, run: RealRun, verifier:
       },
     ],
     acceptance,
-    policies: { pairing: "least-loaded", batching: "fifo", window: { policy: "fixed", window: fleet.window, maxWindow: fleet.window, handBack: false } },
+    policies: {
+      pairing: "least-loaded",
+      batching: "fifo",
+      window: { policy: "fixed", window: fleet.window, maxWindow: fleet.window, handBack: false },
+    },
   });
 }
 

@@ -31,7 +31,11 @@ export interface RealRun {
 }
 
 /** Summary metrics defined as libs/sim's Metrics defines them. */
-export function realMetrics(requests: readonly RequestTiming[]): { tokensPerSecond: number; ttftMs: number; tpotMs: number } {
+export function realMetrics(requests: readonly RequestTiming[]): {
+  tokensPerSecond: number;
+  ttftMs: number;
+  tpotMs: number;
+} {
   const start = Math.min(...requests.map((r) => r.startMs));
   const end = Math.max(...requests.map((r) => r.endMs));
   const tokens = requests.reduce((s, r) => s + r.outputTokens, 0);
@@ -47,7 +51,12 @@ export function realMetrics(requests: readonly RequestTiming[]): { tokensPerSeco
  * Starts the fleet, runs the closed-loop workload through the gateway with streamed responses
  * (greedy: temperature 0), and listens to the drafters' RoundReports meanwhile.
  */
-export async function runRealFleet(fleetOptions: LocalFleetOptions, model: string, workload: Workload, onProgress: (step: string) => void): Promise<RealRun> {
+export async function runRealFleet(
+  fleetOptions: LocalFleetOptions,
+  model: string,
+  workload: Workload,
+  onProgress: (step: string) => void,
+): Promise<RealRun> {
   const fleet = await startLocalFleet(fleetOptions);
   const nc = await connect({ servers: fleet.natsUrl });
   try {
@@ -67,12 +76,23 @@ export async function runRealFleet(fleetOptions: LocalFleetOptions, model: strin
       const prompt = workload.prompts[n % workload.prompts.length]!;
       const startMs = performance.now();
       let firstTokenMs = -1;
-      const result = await streamCompletion(fleet.gatewayUrl, { model, prompt, max_tokens: workload.maxTokens }, (soFar) => {
-        if (firstTokenMs < 0 && soFar.tokenIds.length > 0) firstTokenMs = performance.now();
-      });
+      const result = await streamCompletion(
+        fleet.gatewayUrl,
+        { model, prompt, max_tokens: workload.maxTokens },
+        (soFar) => {
+          if (firstTokenMs < 0 && soFar.tokenIds.length > 0) firstTokenMs = performance.now();
+        },
+      );
       const endMs = performance.now();
-      if (!result.done || result.tokenIds.length === 0) throw new Error(`request ${n} ended without tokens: ${String(result.body).slice(0, 200)}`);
-      return { promptTokens: result.usage?.prompt_tokens ?? 0, outputTokens: result.tokenIds.length, startMs, firstTokenMs, endMs };
+      if (!result.done || result.tokenIds.length === 0)
+        throw new Error(`request ${n} ended without tokens: ${String(result.body).slice(0, 200)}`);
+      return {
+        promptTokens: result.usage?.prompt_tokens ?? 0,
+        outputTokens: result.tokenIds.length,
+        startMs,
+        firstTokenMs,
+        endMs,
+      };
     };
     onProgress("warming up (one request per client, not measured)");
     await Promise.all(Array.from({ length: workload.clients }, (_, c) => one(c)));

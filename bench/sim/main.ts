@@ -16,10 +16,21 @@ const argv = await yargs(hideBin(process.argv))
   .option("drafters", { type: "number", default: 1000 })
   .option("verifiers", { type: "number", default: 50 })
   .option("requests", { type: "number", default: 100_000 })
-  .option("policy", { choices: PAIRING_POLICY_NAMES, default: "load-aware" as PairingPolicyName, describe: "pairing policy" })
-  .option("rate", { type: "number", describe: "arrivals per second (default: 2.5 per verifier, busy but not overloaded)" })
+  .option("policy", {
+    choices: PAIRING_POLICY_NAMES,
+    default: "load-aware" as PairingPolicyName,
+    describe: "pairing policy",
+  })
+  .option("rate", {
+    type: "number",
+    describe: "arrivals per second (default: 2.5 per verifier, busy but not overloaded)",
+  })
   .option("seed", { type: "number", default: 1 })
-  .option("rebalance-ms", { type: "number", default: 5000, describe: "how often the rebalancer runs (as SCHEDULER_REBALANCE_MS; 0: never)" })
+  .option("rebalance-ms", {
+    type: "number",
+    default: 5000,
+    describe: "how often the rebalancer runs (as SCHEDULER_REBALANCE_MS; 0: never)",
+  })
   .strict()
   .help()
   .parseAsync();
@@ -38,21 +49,50 @@ const input: SimConfigInput = {
       count: argv.verifiers,
       maxSessions: 16,
       link: { rttMs: 1 },
-      profile: { verifyMs: [{ tokens: 1, ms: 30 }, { tokens: 5, ms: 45 }, { tokens: 9, ms: 60 }, { tokens: 33, ms: 150 }], prefillMsPerToken: 0.5, roundOverheadMs: 1 },
+      profile: {
+        verifyMs: [
+          { tokens: 1, ms: 30 },
+          { tokens: 5, ms: 45 },
+          { tokens: 9, ms: 60 },
+          { tokens: 33, ms: 150 },
+        ],
+        prefillMsPerToken: 0.5,
+        roundOverheadMs: 1,
+      },
     },
   ],
   drafters: [
     // Most drafters near and quick, a fifth far and slow: the pairing has a real choice to make.
-    { name: "edge", count: argv.drafters - Math.floor(argv.drafters / 5), maxSessions: 1, link: { rttMs: [10, 30], jitterMs: 3, bandwidthMbps: 50 }, profile: { draftMsPerToken: 3, prefillMsPerToken: 0.5, roundOverheadMs: 1 } },
-    { name: "far", count: Math.max(1, Math.floor(argv.drafters / 5)), maxSessions: 1, link: { rttMs: [60, 120], jitterMs: 10, bandwidthMbps: 10 }, profile: { draftMsPerToken: 8, prefillMsPerToken: 1, roundOverheadMs: 2 } },
+    {
+      name: "edge",
+      count: argv.drafters - Math.floor(argv.drafters / 5),
+      maxSessions: 1,
+      link: { rttMs: [10, 30], jitterMs: 3, bandwidthMbps: 50 },
+      profile: { draftMsPerToken: 3, prefillMsPerToken: 0.5, roundOverheadMs: 1 },
+    },
+    {
+      name: "far",
+      count: Math.max(1, Math.floor(argv.drafters / 5)),
+      maxSessions: 1,
+      link: { rttMs: [60, 120], jitterMs: 10, bandwidthMbps: 10 },
+      profile: { draftMsPerToken: 8, prefillMsPerToken: 1, roundOverheadMs: 2 },
+    },
   ],
   acceptance: { kind: "rate", alpha: 0.8, decay: 0.98 },
-  policies: { pairing: argv.policy, batching: "fifo", rebalanceMs: argv.rebalanceMs, window: { policy: "adaptive", window: 4, maxWindow: 12 } },
+  policies: {
+    pairing: argv.policy,
+    batching: "fifo",
+    rebalanceMs: argv.rebalanceMs,
+    window: { policy: "adaptive", window: 4, maxWindow: 12 },
+  },
   slo: { ttftMs: 2000, tpotMs: 100 },
 };
 const config = simConfigSchema.parse(input);
 
-const bar = new cliProgress.SingleBar({ format: "bench:sim [{bar}] {value}/{total} requests | {eta}s left", hideCursor: true, stream: process.stderr }, cliProgress.Presets.shades_classic);
+const bar = new cliProgress.SingleBar(
+  { format: "bench:sim [{bar}] {value}/{total} requests | {eta}s left", hideCursor: true, stream: process.stderr },
+  cliProgress.Presets.shades_classic,
+);
 bar.start(config.workload.requests, 0);
 const started = performance.now();
 const summary = simulate(config, { onProgress: (done) => bar.update(done) });

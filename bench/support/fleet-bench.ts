@@ -30,12 +30,21 @@ export class FleetBench {
   }
 
   /** Milliseconds per generated token over the prompts, requests one at a time. */
-  async msPerToken(prompts: string[], maxTokens: number, sampling: Record<string, number> = {}): Promise<{ msPerToken: number; tokens: number[][] }> {
+  async msPerToken(
+    prompts: string[],
+    maxTokens: number,
+    sampling: Record<string, number> = {},
+  ): Promise<{ msPerToken: number; tokens: number[][] }> {
     const tokens: number[][] = [];
     let generated = 0;
     const started = performance.now();
     for (const prompt of prompts) {
-      const result = await complete(this.fleet.gatewayUrl, { model: this.modelName, prompt, max_tokens: maxTokens, ...sampling });
+      const result = await complete(this.fleet.gatewayUrl, {
+        model: this.modelName,
+        prompt,
+        max_tokens: maxTokens,
+        ...sampling,
+      });
       if (result.status !== 200) throw new Error(`fleet request failed: ${JSON.stringify(result.body)}`);
       tokens.push(result.tokenIds);
       generated += result.tokenIds.length;
@@ -47,15 +56,30 @@ export class FleetBench {
    * Starts a draft-worker on `modelPath` and waits until the gateway lists it. `env` may point
    * its NATS_URL elsewhere (a latency proxy) or set its window policy.
    */
-  async addDrafter(id: string, modelPath: string, window: number, env: Record<string, string> = {}): Promise<ManagedProcess> {
+  async addDrafter(
+    id: string,
+    modelPath: string,
+    window: number,
+    env: Record<string, string> = {},
+  ): Promise<ManagedProcess> {
     const drafter = await startService("draft-worker", {
       name: id,
-      env: { NATS_URL: this.fleet.natsUrl, WORKER_ID: id, MODEL_PATH: modelPath, WINDOW: String(window), LOG_LEVEL: "warn", THREADS: "1", ...env },
+      env: {
+        NATS_URL: this.fleet.natsUrl,
+        WORKER_ID: id,
+        MODEL_PATH: modelPath,
+        WINDOW: String(window),
+        LOG_LEVEL: "warn",
+        THREADS: "1",
+        ...env,
+      },
       output: { logFile: join(this.logDir, `${id}.log`) },
     });
     await drafter.waitForReady(60_000);
     for (let i = 0; i < 100; i++) {
-      const body = (await (await fetch(`${this.fleet.gatewayUrl}/readyz`)).json()) as { drafters: Array<{ id: string }> };
+      const body = (await (await fetch(`${this.fleet.gatewayUrl}/readyz`)).json()) as {
+        drafters: Array<{ id: string }>;
+      };
       if (body.drafters.some((d) => d.id === id)) return drafter;
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -17,7 +17,10 @@ import { printTable } from "../support/report.js";
 const argv = await yargs(hideBin(process.argv))
   .scriptName("bench:verify")
   .usage("$0 [options]\n\nVerified tokens per second at 1, 4 and 8 concurrent sessions, batched vs one at a time.")
-  .option("target", { type: "string", describe: "target GGUF [default: the widened stories260K-w1024, built if needed]" })
+  .option("target", {
+    type: "string",
+    describe: "target GGUF [default: the widened stories260K-w1024, built if needed]",
+  })
   .option("window", { type: "number", default: 4, describe: "γ" })
   .option("rounds", { type: "number", default: 12, describe: "rounds per session" })
   .option("threads", { type: "number", default: 1 })
@@ -25,7 +28,8 @@ const argv = await yargs(hideBin(process.argv))
   .help()
   .parseAsync();
 
-const targetPath = argv.target ?? (await ensureDerivedModel(defaultModelPath(), RECIPES.w1024, join(projectRoot(), ".cache", "models")));
+const targetPath =
+  argv.target ?? (await ensureDerivedModel(defaultModelPath(), RECIPES.w1024, join(projectRoot(), ".cache", "models")));
 const PROMPTS = [...TEST_PROMPTS, "The sun was", "A cat sat", "Mom said"];
 const llama = await createLlama(argv.threads);
 const target = await loadModel(llama, targetPath);
@@ -76,7 +80,12 @@ async function verify(sessions: number, concurrently: boolean): Promise<number> 
   return (sessions * argv.rounds * tokensPerRound) / seconds;
 }
 
-async function greedyContinuations(model: LoadedModel, ctx: LlamaContext, prompts: string[], length: number): Promise<number[][]> {
+async function greedyContinuations(
+  model: LoadedModel,
+  ctx: LlamaContext,
+  prompts: string[],
+  length: number,
+): Promise<number[][]> {
   const out: number[][] = [];
   for (const prompt of prompts) {
     const s = await ModelSession.open(ctx, tokenizePrompt(model.model, prompt));

@@ -23,11 +23,15 @@ export function modelCommands(yargs: Argv): Argv {
         y
           .positional("in", { type: "string", demandOption: true, describe: "source GGUF" })
           .positional("out", { type: "string", demandOption: true, describe: "GGUF to write" })
-          .option("quantize", { choices: ["q8_0", "q4_0"] as const, describe: "2-D weights whose rows are a multiple of 32 long" })
+          .option("quantize", {
+            choices: ["q8_0", "q4_0"] as const,
+            describe: "2-D weights whose rows are a multiple of 32 long",
+          })
           .option("layers", { type: "string", describe: "Layers to keep, e.g. 0,1,2,4 (renumbered from 0)" })
           .check((a) => {
             if (!a.quantize && !a.layers) throw new Error("say what to derive: --quantize and/or --layers");
-            if (a.layers && !/^\d+(,\d+)*$/.test(a.layers)) throw new Error("--layers takes layer numbers separated by commas, e.g. 0,1,2,4");
+            if (a.layers && !/^\d+(,\d+)*$/.test(a.layers))
+              throw new Error("--layers takes layer numbers separated by commas, e.g. 0,1,2,4");
             return true;
           })
           .example("$0 model derive stories260K.gguf drafter-q4.gguf --quantize q4_0", "a q4_0 drafter")
@@ -36,7 +40,9 @@ export function modelCommands(yargs: Argv): Argv {
         run(async () => {
           const bar = writeProgress("deriving");
           const keepLayers = args.layers?.split(",").map(Number);
-          await deriveModel(args.in, args.out, { quantize: args.quantize, keepLayers }, (p) => bar.update(p)).finally(() => bar.stop());
+          await deriveModel(args.in, args.out, { quantize: args.quantize, keepLayers }, (p) => bar.update(p)).finally(
+            () => bar.stop(),
+          );
           await summary(args.out);
         }),
     )
@@ -52,15 +58,21 @@ export function modelCommands(yargs: Argv): Argv {
           .option("layers", { type: "number", demandOption: true, describe: "layer count L (≥ the source's)" })
           .check((a) => {
             for (const flag of ["embd", "ff", "layers"] as const) {
-              if (!Number.isInteger(a[flag]) || a[flag] <= 0) throw new Error(`--${flag} must be a whole number above 0`);
+              if (!Number.isInteger(a[flag]) || a[flag] <= 0)
+                throw new Error(`--${flag} must be a whole number above 0`);
             }
             return true;
           })
-          .example("$0 model widen stories260K.gguf target-w1024.gguf --embd 1024 --ff 2816 --layers 16", "~570 MB, ~25-30 ms/token on one core"),
+          .example(
+            "$0 model widen stories260K.gguf target-w1024.gguf --embd 1024 --ff 2816 --layers 16",
+            "~570 MB, ~25-30 ms/token on one core",
+          ),
       (args) =>
         run(async () => {
           const bar = writeProgress("widening");
-          await widenModel(args.in, args.out, { embd: args.embd, ff: args.ff, layers: args.layers }, (p) => bar.update(p)).finally(() => bar.stop());
+          await widenModel(args.in, args.out, { embd: args.embd, ff: args.ff, layers: args.layers }, (p) =>
+            bar.update(p),
+          ).finally(() => bar.stop());
           await summary(args.out);
         }),
     )
@@ -71,7 +83,8 @@ async function run(task: () => Promise<void>): Promise<void> {
   try {
     await task();
   } catch (error) {
-    const message = error instanceof GgufFormatError ? `${error.message}` : error instanceof Error ? error.message : String(error);
+    const message =
+      error instanceof GgufFormatError ? `${error.message}` : error instanceof Error ? error.message : String(error);
     process.stderr.write(`specfleet model: ${message}\n`);
     process.exitCode = 1;
   }
@@ -79,7 +92,9 @@ async function run(task: () => Promise<void>): Promise<void> {
 
 async function summary(path: string): Promise<void> {
   const report = await inspectModel(path);
-  process.stdout.write(`wrote ${path}: ${(report.fileBytes / 1e6).toFixed(1)} MB, ${report.shape.blocks} layers, width ${report.shape.embedding}, vocabulary ${report.vocabFingerprint}\n`);
+  process.stdout.write(
+    `wrote ${path}: ${(report.fileBytes / 1e6).toFixed(1)} MB, ${report.shape.blocks} layers, width ${report.shape.embedding}, vocabulary ${report.vocabFingerprint}\n`,
+  );
 }
 
 function print(report: ModelReport, withTensors: boolean, json: boolean): void {
@@ -97,6 +112,7 @@ function print(report: ModelReport, withTensors: boolean, json: boolean): void {
     `  vocabulary        ${report.vocabularySize} tokens, fingerprint ${report.vocabFingerprint}`,
     `  tensor types      ${report.tensorTypes.map((t) => `${t.type} ×${t.tensors} (${(t.bytes / 1e6).toFixed(2)} MB)`).join(", ")}`,
   ];
-  if (withTensors) for (const t of report.tensors) lines.push(`    ${t.name.padEnd(28)} ${t.type.padEnd(5)} [${t.dims.join(", ")}]`);
+  if (withTensors)
+    for (const t of report.tensors) lines.push(`    ${t.name.padEnd(28)} ${t.type.padEnd(5)} [${t.dims.join(", ")}]`);
   process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -16,7 +16,13 @@ export function writeProgress(label: string): { update(p: WriteProgress): void; 
     };
   }
   const bar = new cliProgress.SingleBar(
-    { format: `  ${label} [{bar}] {percentage}% {done}/{total} MB  {tensor}`, hideCursor: true, barsize: 24, stream: process.stderr, clearOnComplete: false },
+    {
+      format: `  ${label} [{bar}] {percentage}% {done}/{total} MB  {tensor}`,
+      hideCursor: true,
+      barsize: 24,
+      stream: process.stderr,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

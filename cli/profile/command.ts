@@ -14,22 +14,36 @@ export function profileOptions(yargs: Argv) {
       demandOption: true,
       describe: "GGUF path, a model name in .cache/models (as `npm start` builds them), or an hf: URI",
     })
-    .option("role", { choices: ["verifier", "drafter"] as const, demandOption: true, describe: "What to time: verify passes (verifier) or drafted tokens (drafter)" })
+    .option("role", {
+      choices: ["verifier", "drafter"] as const,
+      demandOption: true,
+      describe: "What to time: verify passes (verifier) or drafted tokens (drafter)",
+    })
     .option("threads", { type: "number", default: 1, describe: "Threads llama.cpp uses (THREADS of the worker)" })
-    .option("repeats", { type: "number", default: 5, describe: "Timed runs per point after one warm-up; the median is kept" })
+    .option("repeats", {
+      type: "number",
+      default: 5,
+      describe: "Timed runs per point after one warm-up; the median is kept",
+    })
     .option("out", { type: "string", describe: "Write the profile here (default: print the JSON to stdout)" })
     .option("round-overhead-ms", {
       type: "number",
       default: DEFAULT_ROUND_OVERHEAD_MS,
-      describe: "Per-round cost outside the model (messages, the journal); npm run bench:sim-validate measures a local fleet's",
+      describe:
+        "Per-round cost outside the model (messages, the journal); npm run bench:sim-validate measures a local fleet's",
     })
     .check((a) => {
-      if (!Number.isInteger(a.threads) || a.threads < 1) throw new Error("--threads must be a whole number of at least 1");
-      if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new Error("--repeats must be a whole number of at least 1");
+      if (!Number.isInteger(a.threads) || a.threads < 1)
+        throw new Error("--threads must be a whole number of at least 1");
+      if (!Number.isInteger(a.repeats) || a.repeats < 1)
+        throw new Error("--repeats must be a whole number of at least 1");
       if (!(a["round-overhead-ms"] >= 0)) throw new Error("--round-overhead-ms must be 0 or more");
       return true;
     })
-    .example("$0 profile --model stories260K-w1024-febc87a7 --role verifier --out verifier.json", "the local fleet's widened target")
+    .example(
+      "$0 profile --model stories260K-w1024-febc87a7 --role verifier --out verifier.json",
+      "the local fleet's widened target",
+    )
     .example("$0 profile --model ../shared/models/stories260K.gguf --role drafter", "a drafter, printed");
 }
 
@@ -63,10 +77,19 @@ export async function profileCommand(args: ProfileArgs): Promise<void> {
 /** A bar on a terminal; one line per step otherwise (CI, pipes). */
 function progressBar(title: string) {
   if (!process.stderr.isTTY) {
-    return { update: (done: number, total: number, step: string) => process.stderr.write(`  [${done}/${total}] ${step}\n`), stop: () => undefined };
+    return {
+      update: (done: number, total: number, step: string) => process.stderr.write(`  [${done}/${total}] ${step}\n`),
+      stop: () => undefined,
+    };
   }
   const bar = new cliProgress.SingleBar(
-    { format: `  ${title} [{bar}] {value}/{total} {step}`, hideCursor: true, clearOnComplete: true, barsize: 24, stream: process.stderr },
+    {
+      format: `  ${title} [{bar}] {value}/{total} {step}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      barsize: 24,
+      stream: process.stderr,
+    },
     cliProgress.Presets.shades_classic,
   );
   bar.start(1, 0, { step: "loading the model" });

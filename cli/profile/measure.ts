@@ -1,5 +1,13 @@
 import type { LlamaContext } from "node-llama-cpp";
-import { createLlama, createSessionContext, loadModel, measureDraftSpeed, ModelSession, openAfterPrompt, tokenizePrompt } from "#llama";
+import {
+  createLlama,
+  createSessionContext,
+  loadModel,
+  measureDraftSpeed,
+  ModelSession,
+  openAfterPrompt,
+  tokenizePrompt,
+} from "#llama";
 
 /** Decode sizes a verifier is timed at: one forward pass of n tokens (γ + 1 for γ = 0, 1, 2, 4, 8, 16, 32). */
 export const VERIFY_SIZES = [1, 2, 3, 5, 9, 17, 33] as const;
@@ -58,12 +66,18 @@ export async function profileDevice(options: ProfileOptions): Promise<DeviceProf
   const repeats = options.repeats ?? 5;
   const llama = await createLlama(options.threads);
   const loaded = await loadModel(llama, options.modelPath);
-  const context = await createSessionContext(loaded.model, { sequences: 1, contextSize: 512, threads: options.threads });
+  const context = await createSessionContext(loaded.model, {
+    sequences: 1,
+    contextSize: 512,
+    threads: options.threads,
+  });
   try {
     const prompt = tokenizePrompt(loaded.model, PROMPT);
     const progress = options.onProgress ?? (() => undefined);
     const measured =
-      options.role === "verifier" ? await measureVerifier(context, prompt, repeats, progress) : await measureDrafter(context, prompt, repeats, progress);
+      options.role === "verifier"
+        ? await measureVerifier(context, prompt, repeats, progress)
+        : await measureDrafter(context, prompt, repeats, progress);
     return {
       ...measured,
       roundOverheadMs: options.roundOverheadMs ?? DEFAULT_ROUND_OVERHEAD_MS,
@@ -84,7 +98,12 @@ export async function profileDevice(options: ProfileOptions): Promise<DeviceProf
 type Progress = (done: number, total: number, step: string) => void;
 
 /** ms of one forward pass at each of `VERIFY_SIZES`, and the prompt's prefill per token. */
-export async function measureVerifier(context: LlamaContext, prompt: readonly number[], repeats: number, progress: Progress = () => undefined): Promise<VerifierMeasurement> {
+export async function measureVerifier(
+  context: LlamaContext,
+  prompt: readonly number[],
+  repeats: number,
+  progress: Progress = () => undefined,
+): Promise<VerifierMeasurement> {
   const total = 1 + VERIFY_SIZES.length;
   const prefillMsPerToken = await measurePrefill(context, prompt, repeats);
   progress(1, total, "prefill");
@@ -113,7 +132,12 @@ export async function measureVerifier(context: LlamaContext, prompt: readonly nu
 }
 
 /** ms per drafted token (one decode each, greedy), and the prompt's prefill per token. */
-export async function measureDrafter(context: LlamaContext, prompt: readonly number[], repeats: number, progress: Progress = () => undefined): Promise<DrafterMeasurement> {
+export async function measureDrafter(
+  context: LlamaContext,
+  prompt: readonly number[],
+  repeats: number,
+  progress: Progress = () => undefined,
+): Promise<DrafterMeasurement> {
   const prefillMsPerToken = await measurePrefill(context, prompt, repeats);
   progress(1, 2, "prefill");
   const draftMsPerToken = await measureDraftSpeed(context, prompt, DRAFT_TOKENS, repeats);

@@ -15,7 +15,10 @@ const base = { $schema: "https://vega.github.io/schema/vega-lite/v6.json", width
 /** One run: TTFT and time per output token at the mean and each percentile. */
 export function latencyChart(summary: SimSummary, title: string): vl.TopLevelSpec {
   const values: Row[] = [];
-  for (const [metric, d] of [["TTFT", summary.ttftMs], ["time per output token", summary.tpotMs]] as const) {
+  for (const [metric, d] of [
+    ["TTFT", summary.ttftMs],
+    ["time per output token", summary.tpotMs],
+  ] as const) {
     for (const stat of ["mean", "p50", "p95", "p99"] as const) values.push({ metric, stat, ms: d[stat] });
   }
   return {
@@ -45,14 +48,26 @@ export function utilisationChart(summary: SimSummary, title: string): vl.TopLeve
     data: { values: summary.verifiers.map((v) => ({ verifier: v.id, utilisation: v.utilisation })) },
     mark: { type: "bar", tooltip: true },
     encoding: {
-      x: { field: "verifier", type: "nominal", sort: "-y", axis: summary.verifiers.length > 30 ? { labels: false } : {} },
+      x: {
+        field: "verifier",
+        type: "nominal",
+        sort: "-y",
+        axis: summary.verifiers.length > 30 ? { labels: false } : {},
+      },
       y: { field: "utilisation", type: "quantitative", scale: { domain: [0, 1] }, axis: { format: "%" } },
     },
   } as vl.TopLevelSpec;
 }
 
 /** A sweep: one metric against the swept parameter, a line per series (or bars for names). */
-export function sweepChart(rows: Row[], param: string, metric: string, title: string, series?: string, metricLabel = metric): vl.TopLevelSpec {
+export function sweepChart(
+  rows: Row[],
+  param: string,
+  metric: string,
+  title: string,
+  series?: string,
+  metricLabel = metric,
+): vl.TopLevelSpec {
   const numeric = rows.every((r) => typeof r[param] === "number");
   return {
     ...base,
@@ -62,7 +77,11 @@ export function sweepChart(rows: Row[], param: string, metric: string, title: st
     encoding: {
       x: { field: param, type: numeric ? "quantitative" : "nominal", sort: null },
       y: { field: metric, type: "quantitative", title: metricLabel },
-      ...(series ? { color: { field: series, type: "nominal", legend: { labelLimit: 320 } } } : numeric ? {} : { color: { field: param, type: "nominal", legend: null } }),
+      ...(series
+        ? { color: { field: series, type: "nominal", legend: { labelLimit: 320 } } }
+        : numeric
+          ? {}
+          : { color: { field: param, type: "nominal", legend: null } }),
       ...(series && !numeric ? { xOffset: { field: series } } : {}),
     },
   } as vl.TopLevelSpec;

@@ -14,8 +14,15 @@ export function simCommands(yargs: Argv): Argv {
       "Simulate a fleet serving a workload; writes summary.json and SVG charts",
       (y) =>
         y
-          .positional("config", { type: "string", demandOption: true, describe: "YAML configuration (see sim/configs/quick.yaml)" })
-          .option("out", { type: "string", describe: "Folder for summary.json and the charts (default sim-results/<config name>)" })
+          .positional("config", {
+            type: "string",
+            demandOption: true,
+            describe: "YAML configuration (see sim/configs/quick.yaml)",
+          })
+          .option("out", {
+            type: "string",
+            describe: "Folder for summary.json and the charts (default sim-results/<config name>)",
+          })
           .option("seed", { type: "number", describe: "Overrides the configuration's seed" })
           .example("$0 sim run sim/configs/quick.yaml", "the example fleet"),
       (args) =>
@@ -24,11 +31,19 @@ export function simCommands(yargs: Argv): Argv {
           if (args.seed !== undefined) config.raw = withField(config.raw, "seed", args.seed);
           const parsed = validateConfig(config);
           const out = args.out ?? join("sim-results", nameOf(args.config));
-          const summary = withBar(`simulating ${parsed.workload.requests} requests`, (onProgress) => simulate(parsed, { baseDir: config.baseDir, onProgress }));
+          const summary = withBar(`simulating ${parsed.workload.requests} requests`, (onProgress) =>
+            simulate(parsed, { baseDir: config.baseDir, onProgress }),
+          );
           mkdirSync(out, { recursive: true });
           writeFileSync(join(out, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-          writeFileSync(join(out, "latency.svg"), await renderSvg(latencyChart(summary, `${nameOf(args.config)}: latency`)));
-          writeFileSync(join(out, "utilisation.svg"), await renderSvg(utilisationChart(summary, `${nameOf(args.config)}: verifier utilisation`)));
+          writeFileSync(
+            join(out, "latency.svg"),
+            await renderSvg(latencyChart(summary, `${nameOf(args.config)}: latency`)),
+          );
+          writeFileSync(
+            join(out, "utilisation.svg"),
+            await renderSvg(utilisationChart(summary, `${nameOf(args.config)}: verifier utilisation`)),
+          );
           printHeadline(summary);
           process.stdout.write(`\nwrote ${join(out, "summary.json")}, latency.svg, utilisation.svg\n`);
         }),
@@ -39,12 +54,34 @@ export function simCommands(yargs: Argv): Argv {
       (y) =>
         y
           .positional("config", { type: "string", demandOption: true, describe: "YAML configuration" })
-          .option("param", { type: "string", demandOption: true, describe: "Dotted path of the field to vary, e.g. drafters.0.count, drafters.0.link.rttMs, policies.pairing" })
-          .option("values", { type: "array", string: true, demandOption: true, describe: "Values to try (JSON if it parses: 5 10 20, or [10,30] for a range)" })
-          .option("series", { type: "string", describe: "A second field, one line per value: --series policies.pairing=random,load-aware" })
-          .option("out", { type: "string", describe: "Folder for the results (default sim-results/<config name>-<param>)" })
-          .example("$0 sim sweep sim/configs/quick.yaml --param drafters.0.count --values 4 8 16 32", "drafters from 4 to 32")
-          .example("$0 sim sweep sim/configs/quick.yaml --param policies.pairing --values random round-robin shortest-queue load-aware", "the routing policies"),
+          .option("param", {
+            type: "string",
+            demandOption: true,
+            describe:
+              "Dotted path of the field to vary, e.g. drafters.0.count, drafters.0.link.rttMs, policies.pairing",
+          })
+          .option("values", {
+            type: "array",
+            string: true,
+            demandOption: true,
+            describe: "Values to try (JSON if it parses: 5 10 20, or [10,30] for a range)",
+          })
+          .option("series", {
+            type: "string",
+            describe: "A second field, one line per value: --series policies.pairing=random,load-aware",
+          })
+          .option("out", {
+            type: "string",
+            describe: "Folder for the results (default sim-results/<config name>-<param>)",
+          })
+          .example(
+            "$0 sim sweep sim/configs/quick.yaml --param drafters.0.count --values 4 8 16 32",
+            "drafters from 4 to 32",
+          )
+          .example(
+            "$0 sim sweep sim/configs/quick.yaml --param policies.pairing --values random round-robin shortest-queue load-aware",
+            "the routing policies",
+          ),
       (args) =>
         run(async () => {
           const config = readRawConfig(args.config);
@@ -58,12 +95,18 @@ export function simCommands(yargs: Argv): Argv {
           writeFileSync(join(out, "sweep.md"), `${table}\n`);
           const label = (metric: string) => `${metric} vs ${args.param}`;
           for (const metric of ["tokensPerSecond", "ttftMeanMs", "tpotMeanMs", "goodputRps"]) {
-            writeFileSync(join(out, `${metric}.svg`), await renderSvg(sweepChart(rows, args.param, metric, label(metric), series ? "series" : undefined)));
+            writeFileSync(
+              join(out, `${metric}.svg`),
+              await renderSvg(sweepChart(rows, args.param, metric, label(metric), series ? "series" : undefined)),
+            );
           }
           process.stdout.write(`${table}\n\nwrote ${out}/sweep.md, sweep.json and a chart per metric\n`);
         }),
     )
-    .demandCommand(1, "Say what to simulate: specfleet sim run CONFIG.yaml, or specfleet sim sweep CONFIG.yaml --param … --values …");
+    .demandCommand(
+      1,
+      "Say what to simulate: specfleet sim run CONFIG.yaml, or specfleet sim sweep CONFIG.yaml --param … --values …",
+    );
 }
 
 export interface SweepRow extends Record<string, string | number> {
@@ -79,9 +122,22 @@ export interface SweepRow extends Record<string, string | number> {
 }
 
 /** Runs the configuration once per value (and per series value), in order. */
-export async function sweep(config: RawConfig, param: string, values: unknown[], series?: { field: string; values: unknown[] }): Promise<SweepRow[]> {
+export async function sweep(
+  config: RawConfig,
+  param: string,
+  values: unknown[],
+  series?: { field: string; values: unknown[] },
+): Promise<SweepRow[]> {
   const runs = (series?.values ?? [undefined]).flatMap((s) => values.map((value) => ({ s, value })));
-  const bar = new cliProgress.SingleBar({ format: "  sweep [{bar}] {value}/{total} runs {what}", stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: "  sweep [{bar}] {value}/{total} runs {what}",
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(runs.length, 0, { what: "" });
   const rows: SweepRow[] = [];
   try {
@@ -112,10 +168,26 @@ export async function sweep(config: RawConfig, param: string, values: unknown[],
 }
 
 export function sweepTable(rows: SweepRow[], param: string, seriesField?: string): string {
-  const columns = [param, ...(seriesField ? ["series"] : []), "tokensPerSecond", "requestsPerSecond", "goodputRps", "ttftMeanMs", "ttftP99Ms", "tpotMeanMs", "acceptance", "meanUtilisation"];
-  const cell = (v: string | number | undefined) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 3 : 1)) : String(v ?? ""));
+  const columns = [
+    param,
+    ...(seriesField ? ["series"] : []),
+    "tokensPerSecond",
+    "requestsPerSecond",
+    "goodputRps",
+    "ttftMeanMs",
+    "ttftP99Ms",
+    "tpotMeanMs",
+    "acceptance",
+    "meanUtilisation",
+  ];
+  const cell = (v: string | number | undefined) =>
+    typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(v < 10 ? 3 : 1)) : String(v ?? "");
   const header = columns.map((c) => (c === "series" ? seriesField! : c));
-  return [`| ${header.join(" | ")} |`, `|${columns.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${columns.map((c) => cell(r[c])).join(" | ")} |`)].join("\n");
+  return [
+    `| ${header.join(" | ")} |`,
+    `|${columns.map(() => "---").join("|")}|`,
+    ...rows.map((r) => `| ${columns.map((c) => cell(r[c])).join(" | ")} |`),
+  ].join("\n");
 }
 
 function parseSeries(text: string | undefined): { field: string; values: unknown[] } | undefined {
@@ -126,7 +198,15 @@ function parseSeries(text: string | undefined): { field: string; values: unknown
 }
 
 function withBar<T>(what: string, work: (onProgress: (done: number, total: number) => void) => T): T {
-  const bar = new cliProgress.SingleBar({ format: `  ${what} [{bar}] {percentage}% {value}/{total}`, stream: process.stderr, hideCursor: true, clearOnComplete: true }, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `  ${what} [{bar}] {percentage}% {value}/{total}`,
+      stream: process.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   bar.start(1, 0);
   try {
     return work((done, total) => {

@@ -23,7 +23,8 @@ export function readRawConfig(path: string): RawConfig {
   } catch (error) {
     throw new Error(`${path} is not valid YAML: ${(error as Error).message}`);
   }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new Error(`${path}: expected a mapping (seed, workload, verifiers, drafters, …)`);
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    throw new Error(`${path}: expected a mapping (seed, workload, verifiers, drafters, …)`);
   return { path, baseDir: dirname(resolve(path)), raw: raw as Record<string, unknown> };
 }
 
@@ -32,7 +33,9 @@ export function validateConfig(config: RawConfig): SimConfig {
   const result = simConfigSchema.safeParse(config.raw);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
-  throw new Error(`${config.path} is not a valid simulation:\n${problems.join("\n")}\nSee docs/simulation.md for the schema, or sim/configs/quick.yaml for an example.`);
+  throw new Error(
+    `${config.path} is not a valid simulation:\n${problems.join("\n")}\nSee docs/simulation.md for the schema, or sim/configs/quick.yaml for an example.`,
+  );
 }
 
 /** `set(raw, "drafters.0.count", 40)`: a copy with one field replaced (array indices as numbers). */

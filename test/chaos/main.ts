@@ -118,21 +118,30 @@ try {
     let strike: Promise<void> = Promise.resolve();
     let firstAfterStrike = 0;
     const chunkTimes: number[] = [];
-    const first = streamCompletion(fleet.gatewayUrl, { model: MODEL, prompt: PROMPTS[0], max_tokens: argv["max-tokens"] }, (soFar) => {
-      const now = performance.now();
-      chunkTimes.push(now);
-      if (struckAt > 0 && firstAfterStrike === 0 && now > struckAt) firstAfterStrike = now;
-      if (struckAt > 0 || soFar.tokenIds.length < STRIKE_AT) return;
-      const event = [...opened.values()].find((e) => !known.has(e.sessionId) && e.promptTokens > 0);
-      if (!event) return;
-      struckAt = performance.now();
-      strike = chaos.strike(harness, event);
-    });
-    const second = streamCompletion(fleet.gatewayUrl, { model: MODEL, prompt: PROMPTS[1], max_tokens: argv["max-tokens"] }, () => undefined);
+    const first = streamCompletion(
+      fleet.gatewayUrl,
+      { model: MODEL, prompt: PROMPTS[0], max_tokens: argv["max-tokens"] },
+      (soFar) => {
+        const now = performance.now();
+        chunkTimes.push(now);
+        if (struckAt > 0 && firstAfterStrike === 0 && now > struckAt) firstAfterStrike = now;
+        if (struckAt > 0 || soFar.tokenIds.length < STRIKE_AT) return;
+        const event = [...opened.values()].find((e) => !known.has(e.sessionId) && e.promptTokens > 0);
+        if (!event) return;
+        struckAt = performance.now();
+        strike = chaos.strike(harness, event);
+      },
+    );
+    const second = streamCompletion(
+      fleet.gatewayUrl,
+      { model: MODEL, prompt: PROMPTS[1], max_tokens: argv["max-tokens"] },
+      () => undefined,
+    );
     const results = await Promise.allSettled([first, second]);
     await strike;
     const [lost, duplicated, identical] = compare(results);
-    const recovery = firstAfterStrike > 0 ? `${Math.round(firstAfterStrike - struckAt)}` : struckAt > 0 ? "never" : "no strike";
+    const recovery =
+      firstAfterStrike > 0 ? `${Math.round(firstAfterStrike - struckAt)}` : struckAt > 0 ? "never" : "no strike";
     failed ||= lost > 0 || duplicated > 0 || !identical || struckAt === 0;
     rows.push([chaos.name, recovery, String(lost), String(duplicated), identical ? "yes" : "NO"]);
     // Let restarted actors register before the next case.

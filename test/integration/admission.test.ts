@@ -42,7 +42,8 @@ describe("admission: the durable queue", () => {
     await harness?.stop();
   });
 
-  const request = (prompt: string, extra: Record<string, unknown> = {}) => complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: LONG, ...extra });
+  const request = (prompt: string, extra: Record<string, unknown> = {}) =>
+    complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: LONG, ...extra });
   const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   const assertReference = (result: Awaited<ReturnType<typeof request>>, prompt: string) => {
     assert.equal(result.status, 200, JSON.stringify(result.body));

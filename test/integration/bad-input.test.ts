@@ -21,22 +21,100 @@ describe("bad input", () => {
     await fleet?.stop();
   });
 
-  const cases: Array<{ name: string; body: string; status: number; param?: string | null; code?: string | null; message: RegExp }> = [
-    { name: "malformed JSON", body: "{\"model\": ", status: 400, code: "invalid_json", message: /not valid JSON/ },
+  const cases: Array<{
+    name: string;
+    body: string;
+    status: number;
+    param?: string | null;
+    code?: string | null;
+    message: RegExp;
+  }> = [
+    { name: "malformed JSON", body: '{"model": ', status: 400, code: "invalid_json", message: /not valid JSON/ },
     { name: "a JSON array", body: "[1,2]", status: 400, message: /must be a JSON object/ },
     { name: "no model", body: JSON.stringify({ prompt: "x" }), status: 400, param: "model", message: /model/ },
-    { name: "unknown model", body: JSON.stringify({ model: "gpt-9", prompt: "x" }), status: 404, code: "model_not_found", message: /gpt-9/ },
-    { name: "max_tokens 0", body: JSON.stringify({ model: MODEL, prompt: "x", max_tokens: 0 }), status: 400, param: "max_tokens", message: /at least 1/ },
-    { name: "max_tokens too big", body: JSON.stringify({ model: MODEL, prompt: "x", max_tokens: 10_000_000 }), status: 400, param: "max_tokens", message: /at most/ },
-    { name: "max_tokens not an integer", body: JSON.stringify({ model: MODEL, prompt: "x", max_tokens: 2.5 }), status: 400, param: "max_tokens", message: /integer/ },
-    { name: "top_p of 0", body: JSON.stringify({ model: MODEL, prompt: "x", top_p: 0 }), status: 400, param: "top_p", message: /\(0, 1\]/ },
-    { name: "fractional top_k", body: JSON.stringify({ model: MODEL, prompt: "x", top_k: 2.5 }), status: 400, param: "top_k", message: /integer/ },
-    { name: "priority out of range", body: JSON.stringify({ model: MODEL, prompt: "x", priority: 5000 }), status: 400, param: "priority", message: /between -1000 and 1000/ },
-    { name: "negative seed", body: JSON.stringify({ model: MODEL, prompt: "x", seed: -3 }), status: 400, param: "seed", message: /between 0 and/ },
-    { name: "seed as text", body: JSON.stringify({ model: MODEL, prompt: "x", seed: "abc" }), status: 400, param: "seed", message: /integer/ },
-    { name: "temperature out of range", body: JSON.stringify({ model: MODEL, prompt: "x", temperature: 5 }), status: 400, param: "temperature", message: /between 0 and 2/ },
-    { name: "prompt of the wrong type", body: JSON.stringify({ model: MODEL, prompt: 42 }), status: 400, param: "prompt", message: /prompt/ },
-    { name: "several prompts", body: JSON.stringify({ model: MODEL, prompt: ["a", "b"] }), status: 400, message: /one prompt/ },
+    {
+      name: "unknown model",
+      body: JSON.stringify({ model: "gpt-9", prompt: "x" }),
+      status: 404,
+      code: "model_not_found",
+      message: /gpt-9/,
+    },
+    {
+      name: "max_tokens 0",
+      body: JSON.stringify({ model: MODEL, prompt: "x", max_tokens: 0 }),
+      status: 400,
+      param: "max_tokens",
+      message: /at least 1/,
+    },
+    {
+      name: "max_tokens too big",
+      body: JSON.stringify({ model: MODEL, prompt: "x", max_tokens: 10_000_000 }),
+      status: 400,
+      param: "max_tokens",
+      message: /at most/,
+    },
+    {
+      name: "max_tokens not an integer",
+      body: JSON.stringify({ model: MODEL, prompt: "x", max_tokens: 2.5 }),
+      status: 400,
+      param: "max_tokens",
+      message: /integer/,
+    },
+    {
+      name: "top_p of 0",
+      body: JSON.stringify({ model: MODEL, prompt: "x", top_p: 0 }),
+      status: 400,
+      param: "top_p",
+      message: /\(0, 1\]/,
+    },
+    {
+      name: "fractional top_k",
+      body: JSON.stringify({ model: MODEL, prompt: "x", top_k: 2.5 }),
+      status: 400,
+      param: "top_k",
+      message: /integer/,
+    },
+    {
+      name: "priority out of range",
+      body: JSON.stringify({ model: MODEL, prompt: "x", priority: 5000 }),
+      status: 400,
+      param: "priority",
+      message: /between -1000 and 1000/,
+    },
+    {
+      name: "negative seed",
+      body: JSON.stringify({ model: MODEL, prompt: "x", seed: -3 }),
+      status: 400,
+      param: "seed",
+      message: /between 0 and/,
+    },
+    {
+      name: "seed as text",
+      body: JSON.stringify({ model: MODEL, prompt: "x", seed: "abc" }),
+      status: 400,
+      param: "seed",
+      message: /integer/,
+    },
+    {
+      name: "temperature out of range",
+      body: JSON.stringify({ model: MODEL, prompt: "x", temperature: 5 }),
+      status: 400,
+      param: "temperature",
+      message: /between 0 and 2/,
+    },
+    {
+      name: "prompt of the wrong type",
+      body: JSON.stringify({ model: MODEL, prompt: 42 }),
+      status: 400,
+      param: "prompt",
+      message: /prompt/,
+    },
+    {
+      name: "several prompts",
+      body: JSON.stringify({ model: MODEL, prompt: ["a", "b"] }),
+      status: 400,
+      message: /one prompt/,
+    },
     {
       name: "a prompt longer than the context",
       body: JSON.stringify({ model: MODEL, prompt: "Once upon a time ".repeat(200), max_tokens: 16 }),
@@ -59,17 +137,33 @@ describe("bad input", () => {
   }
 
   it("rejects garbage on worker and control-plane subjects with a reason, and keeps serving", async () => {
-    const garbage = [new TextEncoder().encode("\u0000not json{"), new TextEncoder().encode(JSON.stringify({ sessionId: 5, position: -1 }))];
-    for (const subject of ["specfleet.verifier.verifier-1.verify", "specfleet.verifier.verifier-1.open", "specfleet.drafter.drafter-1.open", "specfleet.worker.verifier-1.close"]) {
+    const garbage = [
+      new TextEncoder().encode("\u0000not json{"),
+      new TextEncoder().encode(JSON.stringify({ sessionId: 5, position: -1 })),
+    ];
+    for (const subject of [
+      "specfleet.verifier.verifier-1.verify",
+      "specfleet.verifier.verifier-1.open",
+      "specfleet.drafter.drafter-1.open",
+      "specfleet.worker.verifier-1.close",
+    ]) {
       for (const payload of garbage) {
         const reply = await nc.request(subject, payload, { timeout: 3000 });
         const reason = reply.headers?.get("SpecFleet-Error") ?? "";
         assert.match(reason, /malformed/, `${subject} answers with a reason`);
       }
     }
-    for (const subject of ["specfleet.fleet.register", "specfleet.fleet.telemetry", "specfleet.scheduler.session-ended", "specfleet.fleet.changed"]) {
+    for (const subject of [
+      "specfleet.fleet.register",
+      "specfleet.fleet.telemetry",
+      "specfleet.scheduler.session-ended",
+      "specfleet.fleet.changed",
+    ]) {
       for (const payload of garbage) nc.publish(subject, payload);
-      nc.publish(subject, new TextEncoder().encode(JSON.stringify({ pattern: subject, data: { workerId: "../../etc" } })));
+      nc.publish(
+        subject,
+        new TextEncoder().encode(JSON.stringify({ pattern: subject, data: { workerId: "../../etc" } })),
+      );
     }
     await nc.flush();
     const result = await complete(fleet.gatewayUrl, { model: MODEL, prompt: "Once upon a time", max_tokens: 8 });
@@ -91,7 +185,10 @@ describe("bad input", () => {
       contextSize: 512,
       startedAt: Date.now(),
     };
-    nc.publish("specfleet.fleet.register", new TextEncoder().encode(JSON.stringify({ pattern: "specfleet.fleet.register", data: impostor })));
+    nc.publish(
+      "specfleet.fleet.register",
+      new TextEncoder().encode(JSON.stringify({ pattern: "specfleet.fleet.register", data: impostor })),
+    );
     await nc.flush();
     await new Promise((r) => setTimeout(r, 500));
     const expected = (await referenceCompletions(MODEL_PATH, ["Once upon a time"], 32)).get("Once upon a time")!;

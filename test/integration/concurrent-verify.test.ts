@@ -33,7 +33,9 @@ describe("concurrent verification on one verifier", () => {
   });
 
   it(`gives ${SESSIONS} concurrent sessions the predictions each gets alone, over ${ROUNDS} rounds`, async (t) => {
-    const prompts = Array.from({ length: SESSIONS }, (_, i) => tokenizePrompt(loaded.model, `${PROMPTS[i % PROMPTS.length]}${" and then".repeat(i)}`));
+    const prompts = Array.from({ length: SESSIONS }, (_, i) =>
+      tokenizePrompt(loaded.model, `${PROMPTS[i % PROMPTS.length]}${" and then".repeat(i)}`),
+    );
     const together = await Promise.all(prompts.map((p) => ModelSession.open(batched, p)));
     const separate: ModelSession[] = [];
     for (const p of prompts) separate.push(await ModelSession.open(alone, p));

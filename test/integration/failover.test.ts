@@ -41,7 +41,9 @@ describe("failover mid-stream", () => {
     });
     fleet = harness.fleet;
     const { bus } = harness;
-    bus.subscribe(SessionStream, ANY_ID, (event) => events.set(event.sessionId, [...(events.get(event.sessionId) ?? []), event]));
+    bus.subscribe(SessionStream, ANY_ID, (event) =>
+      events.set(event.sessionId, [...(events.get(event.sessionId) ?? []), event]),
+    );
     bus.subscribe(RoundReports, "", (report) => rounds.push(report));
     power = (workerId, level) => bus.request(WorkerPower, workerId, { source: "battery", level }, 2000);
     await bus.nc.flush();
@@ -52,19 +54,28 @@ describe("failover mid-stream", () => {
   });
 
   /** Streams `prompt`; once `after` tokens have arrived, calls `strike` with the session's opening event. */
-  async function streamAndStrike(prompt: string, after: number, strike: (opened: Extract<SessionEvent, { kind: "opened" }>) => Promise<void>): Promise<{ result: CompletionResult; sessionId: string }> {
+  async function streamAndStrike(
+    prompt: string,
+    after: number,
+    strike: (opened: Extract<SessionEvent, { kind: "opened" }>) => Promise<void>,
+  ): Promise<{ result: CompletionResult; sessionId: string }> {
     const known = new Set(events.keys());
     let struck: Promise<void> = Promise.resolve();
     let fired = false;
     let sessionId = "";
-    const result = await streamCompletion(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: MAX_TOKENS }, (soFar) => {
-      if (fired || soFar.tokenIds.length < after) return;
-      fired = true;
-      sessionId = [...events.keys()].find((id) => !known.has(id) && events.get(id)!.some((e) => e.kind === "tokens")) ?? "";
-      const opened = events.get(sessionId)?.find((e) => e.kind === "opened");
-      assert.ok(opened?.kind === "opened", "the session's opening event was seen");
-      struck = strike(opened);
-    });
+    const result = await streamCompletion(
+      fleet.gatewayUrl,
+      { model: MODEL, prompt, max_tokens: MAX_TOKENS },
+      (soFar) => {
+        if (fired || soFar.tokenIds.length < after) return;
+        fired = true;
+        sessionId =
+          [...events.keys()].find((id) => !known.has(id) && events.get(id)!.some((e) => e.kind === "tokens")) ?? "";
+        const opened = events.get(sessionId)?.find((e) => e.kind === "opened");
+        assert.ok(opened?.kind === "opened", "the session's opening event was seen");
+        struck = strike(opened);
+      },
+    );
     await struck;
     return { result, sessionId };
   }
@@ -79,14 +90,22 @@ describe("failover mid-stream", () => {
 
   it("a verifier killed mid-stream: the session resumes on the other verifier", async () => {
     const prompt = PROMPTS[0]!;
-    const { result, sessionId } = await streamAndStrike(prompt, 40, async (opened) => fleet.processes.get(opened.verifierId)!.kill("SIGKILL"));
+    const { result, sessionId } = await streamAndStrike(prompt, 40, async (opened) =>
+      fleet.processes.get(opened.verifierId)!.kill("SIGKILL"),
+    );
     assertIdentical(result, prompt);
     const opens = events.get(sessionId)!.filter((e) => e.kind === "opened");
     assert.equal(opens.length, 2, "opened once, then resumed once");
     assert.notEqual(opens[0]!.verifierId, opens[1]!.verifierId);
-    assert.ok(opens[1]!.kind === "opened" && (opens[1]!.resumedAt ?? 0) >= 40, "resumed from the journal, after the tokens already sent");
+    assert.ok(
+      opens[1]!.kind === "opened" && (opens[1]!.resumedAt ?? 0) >= 40,
+      "resumed from the journal, after the tokens already sent",
+    );
     const tokenEvents = events.get(sessionId)!.filter((e) => e.kind === "tokens");
-    assert.ok(tokenEvents.some((e) => e.kind === "tokens" && e.index > 0), "the resumed verifier replayed and went on");
+    assert.ok(
+      tokenEvents.some((e) => e.kind === "tokens" && e.index > 0),
+      "the resumed verifier replayed and went on",
+    );
   });
 
   it("a drafter killed mid-stream: the verifier goes on and takes the other drafter", async () => {
@@ -112,7 +131,11 @@ describe("failover mid-stream", () => {
     assertIdentical(result, prompt);
     const drafters = rounds.filter((r) => r.sessionId === sessionId).map((r) => r.drafterId);
     assert.equal(drafters[0], drained);
-    assert.notEqual(drafters.at(-1), drained, `rounds by ${[...new Set(drafters)].join(", ")}: the session left the drafter on battery`);
+    assert.notEqual(
+      drafters.at(-1),
+      drained,
+      `rounds by ${[...new Set(drafters)].join(", ")}: the session left the drafter on battery`,
+    );
     await power(drained, 1);
   });
 
@@ -127,7 +150,10 @@ describe("failover mid-stream", () => {
     });
     assertIdentical(result, prompt);
     const opens = events.get(sessionId)!.filter((e) => e.kind === "opened");
-    assert.ok(opens.length >= 2 && opens.at(-1)!.kind === "opened" && opens.at(-1)!.verifierId !== drained, "moved off the drained verifier");
+    assert.ok(
+      opens.length >= 2 && opens.at(-1)!.kind === "opened" && opens.at(-1)!.verifierId !== drained,
+      "moved off the drained verifier",
+    );
     const undrained = await fetch(`${fleet.gatewayUrl}/admin/devices/${drained}/undrain`, { method: "POST" });
     assert.equal(((await undrained.json()) as { state: string }).state, "ready");
   });

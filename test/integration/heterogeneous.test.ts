@@ -47,11 +47,17 @@ describe("a heterogeneous fleet of derived models", () => {
   it("registers every worker with one vocabulary fingerprint and its own device class", async () => {
     const workers = (await fleetSnapshot(fleet.natsUrl)).workers;
     assert.deepEqual(new Set(workers.map((w) => w.model.vocabFingerprint)).size, 1);
-    assert.deepEqual(workers.map((w) => `${w.workerId}:${w.deviceClass}`).sort(), ["drafter-f32:edge-f32", "drafter-q4:edge-q4_0", "verifier-1:cpu"]);
+    assert.deepEqual(workers.map((w) => `${w.workerId}:${w.deviceClass}`).sort(), [
+      "drafter-f32:edge-f32",
+      "drafter-q4:edge-q4_0",
+      "verifier-1:cpu",
+    ]);
   });
 
   it("answers through both kinds of drafter exactly as the widened target alone", async () => {
-    const results = await Promise.all(PROMPTS.map((prompt) => complete(fleet.gatewayUrl, { model: "target-w256", prompt, max_tokens: MAX_TOKENS })));
+    const results = await Promise.all(
+      PROMPTS.map((prompt) => complete(fleet.gatewayUrl, { model: "target-w256", prompt, max_tokens: MAX_TOKENS })),
+    );
     results.forEach((result, i) => {
       assert.equal(result.status, 200, JSON.stringify(result.body));
       assert.deepEqual(result.tokenIds, reference.get(PROMPTS[i]!)!.tokens, `"${PROMPTS[i]}"`);

@@ -17,16 +17,58 @@ const MAX_TOKENS = 128;
  * NATS server must be token-identical to the target model decoding alone.
  */
 for (const scenario of [
-  { name: "greedy drafters", draftTemperature: 0, minRollbacks: 0, windowPolicy: "fixed", pipeline: false, handBack: false },
+  {
+    name: "greedy drafters",
+    draftTemperature: 0,
+    minRollbacks: 0,
+    windowPolicy: "fixed",
+    pipeline: false,
+    handBack: false,
+  },
   // Drafting by sampling at temperature 1 disagrees with the target often: hundreds of rejections.
-  { name: "disagreeing drafters", draftTemperature: 1, minRollbacks: 100, windowPolicy: "fixed", pipeline: false, handBack: false },
+  {
+    name: "disagreeing drafters",
+    draftTemperature: 1,
+    minRollbacks: 100,
+    windowPolicy: "fixed",
+    pipeline: false,
+    handBack: false,
+  },
   // The window changes from round to round; the answer must not.
-  { name: "disagreeing drafters, adaptive windows", draftTemperature: 1, minRollbacks: 50, windowPolicy: "adaptive", pipeline: false, handBack: false },
+  {
+    name: "disagreeing drafters, adaptive windows",
+    draftTemperature: 1,
+    minRollbacks: 50,
+    windowPolicy: "adaptive",
+    pipeline: false,
+    handBack: false,
+  },
   // With the tiny model the verifier alone is faster: sessions are handed back mid-stream.
-  { name: "disagreeing drafters, adaptive windows, handing back", draftTemperature: 1, minRollbacks: 0, windowPolicy: "adaptive", pipeline: false, handBack: true },
+  {
+    name: "disagreeing drafters, adaptive windows, handing back",
+    draftTemperature: 1,
+    minRollbacks: 0,
+    windowPolicy: "adaptive",
+    pipeline: false,
+    handBack: true,
+  },
   // The next window is drafted while a verify is in flight and thrown away when the guess fails.
-  { name: "greedy drafters, pipelined", draftTemperature: 0, minRollbacks: 0, windowPolicy: "fixed", pipeline: true, handBack: false },
-  { name: "disagreeing drafters, pipelined", draftTemperature: 1, minRollbacks: 100, windowPolicy: "fixed", pipeline: true, handBack: false },
+  {
+    name: "greedy drafters, pipelined",
+    draftTemperature: 0,
+    minRollbacks: 0,
+    windowPolicy: "fixed",
+    pipeline: true,
+    handBack: false,
+  },
+  {
+    name: "disagreeing drafters, pipelined",
+    draftTemperature: 1,
+    minRollbacks: 100,
+    windowPolicy: "fixed",
+    pipeline: true,
+    handBack: false,
+  },
 ]) {
   describe(`lossless decoding across the fleet (${scenario.name})`, () => {
     let fleet: LocalFleet;
@@ -36,15 +78,26 @@ for (const scenario of [
 
     before(async () => {
       reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
-      fleet = await startTestFleet(`lossless-t${scenario.draftTemperature}-${scenario.windowPolicy}${scenario.pipeline ? "-pipelined" : ""}${scenario.handBack ? "-handback" : ""}`, {
-        verifiers: 2,
-        drafters: 2,
-        maxSessions: 4,
-        draftTemperature: scenario.draftTemperature,
-        serviceEnv: { "draft-worker": { WINDOW_POLICY: scenario.windowPolicy, DRAFT_PIPELINE: String(scenario.pipeline), DRAFT_HAND_BACK: String(scenario.handBack) } },
-      });
+      fleet = await startTestFleet(
+        `lossless-t${scenario.draftTemperature}-${scenario.windowPolicy}${scenario.pipeline ? "-pipelined" : ""}${scenario.handBack ? "-handback" : ""}`,
+        {
+          verifiers: 2,
+          drafters: 2,
+          maxSessions: 4,
+          draftTemperature: scenario.draftTemperature,
+          serviceEnv: {
+            "draft-worker": {
+              WINDOW_POLICY: scenario.windowPolicy,
+              DRAFT_PIPELINE: String(scenario.pipeline),
+              DRAFT_HAND_BACK: String(scenario.handBack),
+            },
+          },
+        },
+      );
       nc = await connect({ servers: fleet.natsUrl });
-      new ContractBus(nc, pino({ level: "silent" })).subscribe(RoundReports, "", (report) => windows.set(report.window, (windows.get(report.window) ?? 0) + 1));
+      new ContractBus(nc, pino({ level: "silent" })).subscribe(RoundReports, "", (report) =>
+        windows.set(report.window, (windows.get(report.window) ?? 0) + 1),
+      );
       await nc.flush();
     });
 
@@ -59,14 +112,16 @@ for (const scenario of [
         stream: i % 2 === 1,
       }));
       const results = await Promise.all(
-        requests.map((r) => complete(fleet.gatewayUrl, {
+        requests.map((r) =>
+          complete(fleet.gatewayUrl, {
             model: MODEL,
             prompt: r.prompt,
             max_tokens: MAX_TOKENS,
             temperature: 0,
             stream: r.stream,
             ...(r.stream ? { stream_options: { include_usage: true } } : {}),
-          })),
+          }),
+        ),
       );
       results.forEach((result, i) => {
         const { prompt, stream } = requests[i]!;
@@ -90,13 +145,19 @@ for (const scenario of [
       assert.ok(totals.rounds > 0, "verifiers report rounds");
       // With the tiny model a draft costs as much as a verify, so the adaptive policy rightly
       // drafts little; fixed γ = 4 drafts 4 tokens a round.
-      if (scenario.windowPolicy === "fixed") assert.ok(totals.draftedTokens > totals.rounds, "drafters sent several tokens per round");
-      assert.ok(totals.rollbacks >= scenario.minRollbacks, `expected at least ${scenario.minRollbacks} rollbacks, saw ${totals.rollbacks}`);
+      if (scenario.windowPolicy === "fixed")
+        assert.ok(totals.draftedTokens > totals.rounds, "drafters sent several tokens per round");
+      assert.ok(
+        totals.rollbacks >= scenario.minRollbacks,
+        `expected at least ${scenario.minRollbacks} rollbacks, saw ${totals.rollbacks}`,
+      );
       const used = [...windows].sort(([a], [b]) => a - b);
       t.diagnostic(`rounds per window: ${used.map(([w, n]) => `γ${w}×${n}`).join(", ")}`);
       const [mostUsed] = [...windows].sort(([, a], [, b]) => b - a)[0]!;
       if (scenario.handBack) {
-        const handedBack = [...fleet.processes.entries()].filter(([name]) => name.startsWith("drafter")).some(([, p]) => p.recentLines(500).some((l) => l.includes("handing the session back")));
+        const handedBack = [...fleet.processes.entries()]
+          .filter(([name]) => name.startsWith("drafter"))
+          .some(([, p]) => p.recentLines(500).some((l) => l.includes("handing the session back")));
         assert.ok(handedBack, "a drafter handed a session back to its verifier");
       } else if (scenario.windowPolicy === "adaptive") {
         assert.ok(used.filter(([, n]) => n >= 5).length >= 2, "the adaptive policy used more than one window");
@@ -106,7 +167,10 @@ for (const scenario of [
         assert.equal(Math.max(...windows.keys()), 4);
       }
       if (scenario.draftTemperature === 0) {
-        assert.ok(totals.acceptedTokens / totals.draftedTokens > 0.9, "a greedy copy of the target is accepted almost always");
+        assert.ok(
+          totals.acceptedTokens / totals.draftedTokens > 0.9,
+          "a greedy copy of the target is accepted almost always",
+        );
       }
     });
   });

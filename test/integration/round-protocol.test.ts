@@ -40,27 +40,52 @@ describe("the round protocol at a real verifier", () => {
     const events: SessionEvent[] = [];
     bus.subscribe(SessionStream, sessionId, (event) => events.push(event));
     await nc.flush();
-    const opened = await bus.request(VerifierOpen, "verifier-1", { sessionId, prompt: PROMPT, maxTokens: MAX_TOKENS, sampling: GREEDY_SAMPLING, drafterId: "hand-drafter" }, 5000);
+    const opened = await bus.request(
+      VerifierOpen,
+      "verifier-1",
+      { sessionId, prompt: PROMPT, maxTokens: MAX_TOKENS, sampling: GREEDY_SAMPLING, drafterId: "hand-drafter" },
+      5000,
+    );
     assert.ok(opened.ok);
     const start = opened.position;
-    const verify = (position: number, draft: number[]) => bus.request(VerifyRound, "verifier-1", { sessionId, position, draft }, 5000);
+    const verify = (position: number, draft: number[]) =>
+      bus.request(VerifyRound, "verifier-1", { sessionId, position, draft }, 5000);
 
     // A window the target agrees with entirely: 4 accepted + the bonus token.
     const firstReply = await verify(start, expected.slice(0, 4));
     // Alone on the verifier, the first decode holds the prompt (not evaluated before) and the window.
     assert.equal(firstReply.status === "applied" && firstReply.batchTokens, opened.promptTokens.length + 4);
     const first = withoutTiming(firstReply);
-    assert.deepEqual(first, { status: "applied", sessionId, position: start, accepted: 4, tokens: expected.slice(0, 5), nextPosition: start + 5, finished: false });
+    assert.deepEqual(first, {
+      status: "applied",
+      sessionId,
+      position: start,
+      accepted: 4,
+      tokens: expected.slice(0, 5),
+      nextPosition: start + 5,
+      finished: false,
+    });
 
     // The same round again (a retry after a lost reply): stale, answered with what was committed.
     const again = await verify(start, expected.slice(0, 4));
-    assert.deepEqual(again, { status: "stale", sessionId, position: start, tokens: expected.slice(0, 5), nextPosition: start + 5, finished: false });
+    assert.deepEqual(again, {
+      status: "stale",
+      sessionId,
+      position: start,
+      tokens: expected.slice(0, 5),
+      nextPosition: start + 5,
+      finished: false,
+    });
 
     // A window wrong at its second token: 1 accepted + the correction.
     const wrong = (expected[6]! + 1) % 512;
     const second = await verify(start + 5, [expected[5]!, wrong, wrong, wrong]);
     assert.equal(second.status, "applied");
-    assert.deepEqual(second.status === "applied" && [second.accepted, second.tokens, second.nextPosition], [1, expected.slice(5, 7), start + 7]);
+    assert.deepEqual(second.status === "applied" && [second.accepted, second.tokens, second.nextPosition], [
+      1,
+      expected.slice(5, 7),
+      start + 7,
+    ]);
 
     // A round from a position the session has not reached is refused.
     const ahead = await verify(start + 100, [1]);
@@ -88,7 +113,10 @@ describe("the round protocol at a real verifier", () => {
     const streamed = events.flatMap((e) => (e.kind === "tokens" ? e.tokens : []));
     assert.deepEqual(streamed, expected, "each committed token streamed exactly once, in order");
     const indexes = events.flatMap((e) => (e.kind === "tokens" ? [e.index] : []));
-    assert.deepEqual(indexes, [...indexes].sort((a, b) => a - b));
+    assert.deepEqual(
+      indexes,
+      [...indexes].sort((a, b) => a - b),
+    );
     assert.equal(events.at(-1)?.kind, "end");
   });
 });
@@ -112,7 +140,12 @@ describe("a sampled session's rounds at a real verifier", () => {
   it("refuses a draft without q, or with q that does not cover it, and then takes a good one", async () => {
     const sessionId = "protocol-sampled";
     const sampling = { temperature: 1, topK: 0, topP: 1, seed: 3, seeded: true };
-    const opened = await bus.request(VerifierOpen, "verifier-1", { sessionId, prompt: PROMPT, maxTokens: 16, sampling, drafterId: "hand-drafter" }, 5000);
+    const opened = await bus.request(
+      VerifierOpen,
+      "verifier-1",
+      { sessionId, prompt: PROMPT, maxTokens: 16, sampling, drafterId: "hand-drafter" },
+      5000,
+    );
     assert.ok(opened.ok);
     const verify = (draft: number[], q?: Array<{ tokens: number[]; probs: number[] }>) =>
       bus.request(VerifyRound, "verifier-1", { sessionId, position: opened.position, draft, q }, 5000);

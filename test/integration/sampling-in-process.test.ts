@@ -4,7 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Llama, LlamaContext } from "node-llama-cpp";
-import { createLlama, createSessionContext, decodeAloneInProcess, loadModel, ModelSession, speculateInProcess, tokenizePrompt, type LoadedModel } from "#llama";
+import {
+  createLlama,
+  createSessionContext,
+  decodeAloneInProcess,
+  loadModel,
+  ModelSession,
+  speculateInProcess,
+  tokenizePrompt,
+  type LoadedModel,
+} from "#llama";
 import { deriveModel } from "#models";
 import type { SamplingParams } from "#speculation";
 import { chiSquareHomogeneity, countOutcomes, totalVariation } from "#stats";
@@ -86,7 +95,11 @@ describe("speculative sampling with real models (in process)", () => {
         // Later positions first: each fetch evaluates its cell again and drops what follows.
         for (let i = draft.tokens.length - 1; i >= 0; i--) {
           const full = await t.fullDistribution(t.position, i, sampling);
-          for (const [token, p] of scored[i]!.known) assert.ok(Math.abs(p - (full.get(token) ?? 0)) < 1e-5, `position ${i}, token ${token}: ${p} vs ${full.get(token)}`);
+          for (const [token, p] of scored[i]!.known)
+            assert.ok(
+              Math.abs(p - (full.get(token) ?? 0)) < 1e-5,
+              `position ${i}, token ${token}: ${p} vs ${full.get(token)}`,
+            );
           let mass = 0;
           for (const p of full.values()) mass += p;
           assert.ok(Math.abs(mass - 1) < 1e-4);
@@ -102,13 +115,21 @@ describe("speculative sampling with real models (in process)", () => {
       const targetOnly = await sample((seed) => alone(targetContext, sampling(seed)), 1_000_000);
       const drafterOnly = await sample((seed) => alone(draftContext, sampling(seed)), 2_000_000);
       // γ = 3 with the full report, and γ = 2 reporting only p's top token (forces the tail path).
-      for (const [window, reportTop] of [[3, undefined], [2, 1]] as const) {
+      for (const [window, reportTop] of [
+        [3, undefined],
+        [2, 1],
+      ] as const) {
         const speculativeSamples = await sample((seed) => speculative(sampling(seed), window, reportTop), 0);
         const same = chiSquareHomogeneity(speculativeSamples, targetOnly);
         const differs = chiSquareHomogeneity(speculativeSamples, drafterOnly);
         const label = `γ = ${window}${reportTop ? `, top ${reportTop}` : ""}`;
-        t.diagnostic(`${label}: vs target-only p = ${same.pValue.toFixed(3)}, TV = ${totalVariation(speculativeSamples, targetOnly).toFixed(3)}; vs drafter-only p = ${differs.pValue.toExponential(1)}, TV = ${totalVariation(speculativeSamples, drafterOnly).toFixed(3)}`);
-        assert.ok(same.pValue > 0.001, `${label} vs target-only: χ² = ${same.statistic.toFixed(1)}, df = ${same.degreesOfFreedom}, p = ${same.pValue}`);
+        t.diagnostic(
+          `${label}: vs target-only p = ${same.pValue.toFixed(3)}, TV = ${totalVariation(speculativeSamples, targetOnly).toFixed(3)}; vs drafter-only p = ${differs.pValue.toExponential(1)}, TV = ${totalVariation(speculativeSamples, drafterOnly).toFixed(3)}`,
+        );
+        assert.ok(
+          same.pValue > 0.001,
+          `${label} vs target-only: χ² = ${same.statistic.toFixed(1)}, df = ${same.degreesOfFreedom}, p = ${same.pValue}`,
+        );
         assert.ok(differs.pValue < 1e-6, `${label} vs drafter-only: p = ${differs.pValue}`);
         assert.ok(totalVariation(speculativeSamples, targetOnly) < totalVariation(speculativeSamples, drafterOnly));
       }

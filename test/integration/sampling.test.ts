@@ -4,7 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { LocalFleet } from "#infra";
-import { createLlama, createSessionContext, decodeAloneInProcess, loadModel, ModelSession, speculateInProcess, tokenizePrompt } from "#llama";
+import {
+  createLlama,
+  createSessionContext,
+  decodeAloneInProcess,
+  loadModel,
+  ModelSession,
+  speculateInProcess,
+  tokenizePrompt,
+} from "#llama";
 import { deriveModel } from "#models";
 import type { SamplingParams } from "#speculation";
 import { chiSquareHomogeneity, countOutcomes, totalVariation } from "#stats";
@@ -55,7 +63,11 @@ describe("lossless sampling across the fleet", () => {
       const outcomes: string[] = [];
       for (let i = 0; i < count; i++) {
         const session = await ModelSession.open(context, promptTokens);
-        outcomes.push((await decodeAloneInProcess(session, { maxTokens: LENGTH, sampling: { ...TRUNCATION, seed: seedBase + i } })).join(" "));
+        outcomes.push(
+          (
+            await decodeAloneInProcess(session, { maxTokens: LENGTH, sampling: { ...TRUNCATION, seed: seedBase + i } })
+          ).join(" "),
+        );
         await session.dispose();
       }
       return outcomes;
@@ -72,7 +84,14 @@ describe("lossless sampling across the fleet", () => {
       Array.from({ length: concurrency }, async (_, lane) => {
         for (let i = lane; i < SAMPLES; i += concurrency) {
           // No seed: each request draws its own, as a client that does not ask for one gets.
-          const result = await complete(fleet.gatewayUrl, { model: MODEL, prompt: PROMPT, max_tokens: LENGTH, temperature: TRUNCATION.temperature, top_k: TRUNCATION.topK, top_p: TRUNCATION.topP });
+          const result = await complete(fleet.gatewayUrl, {
+            model: MODEL,
+            prompt: PROMPT,
+            max_tokens: LENGTH,
+            temperature: TRUNCATION.temperature,
+            top_k: TRUNCATION.topK,
+            top_p: TRUNCATION.topP,
+          });
           assert.equal(result.status, 200, JSON.stringify(result.body));
           outcomes.push(result.tokenIds.join(" "));
         }
@@ -83,16 +102,27 @@ describe("lossless sampling across the fleet", () => {
     const drafterOnly = countOutcomes(await alone(drafterPath, SAMPLES * 2, 2_000_000));
     const same = chiSquareHomogeneity(fleetSamples, targetOnly);
     const differs = chiSquareHomogeneity(fleetSamples, drafterOnly);
-    assert.ok(same.pValue > 0.001, `fleet vs target-only: χ² = ${same.statistic.toFixed(1)}, df = ${same.degreesOfFreedom}, p = ${same.pValue}`);
-    assert.ok(differs.pValue < 1e-4, `fleet vs drafter-only: χ² = ${differs.statistic.toFixed(1)}, p = ${differs.pValue}`);
-    t.diagnostic(`fleet vs target-only: p = ${same.pValue.toFixed(3)}, TV = ${totalVariation(fleetSamples, targetOnly).toFixed(3)}; fleet vs drafter-only: p = ${differs.pValue.toExponential(1)}, TV = ${totalVariation(fleetSamples, drafterOnly).toFixed(3)}`);
+    assert.ok(
+      same.pValue > 0.001,
+      `fleet vs target-only: χ² = ${same.statistic.toFixed(1)}, df = ${same.degreesOfFreedom}, p = ${same.pValue}`,
+    );
+    assert.ok(
+      differs.pValue < 1e-4,
+      `fleet vs drafter-only: χ² = ${differs.statistic.toFixed(1)}, p = ${differs.pValue}`,
+    );
+    t.diagnostic(
+      `fleet vs target-only: p = ${same.pValue.toFixed(3)}, TV = ${totalVariation(fleetSamples, targetOnly).toFixed(3)}; fleet vs drafter-only: p = ${differs.pValue.toExponential(1)}, TV = ${totalVariation(fleetSamples, drafterOnly).toFixed(3)}`,
+    );
     assert.ok(totalVariation(fleetSamples, targetOnly) < totalVariation(fleetSamples, drafterOnly));
     // The drafter did the drafting: the comparison is of speculative sampling, not of the target alone.
     const totals = await fleetTotals(fleet.natsUrl, "verifier");
     const drafted = totals.draftedTokens - before.draftedTokens;
     assert.ok(drafted > SAMPLES, `only ${drafted} tokens drafted for ${SAMPLES} requests`);
     const accepted = totals.acceptedTokens - before.acceptedTokens;
-    assert.ok(accepted > 0 && accepted < drafted, `accepted ${accepted} of ${drafted}: a disagreeing drafter is accepted sometimes, not always`);
+    assert.ok(
+      accepted > 0 && accepted < drafted,
+      `accepted ${accepted} of ${drafted}: a disagreeing drafter is accepted sometimes, not always`,
+    );
   });
 
   it("repeats a seeded request token for token, streamed or not, and matches in-process speculation with that seed", async () => {
@@ -114,8 +144,14 @@ describe("lossless sampling across the fleet", () => {
       const target = await loadModel(llama, MODEL_PATH);
       const drafter = await loadModel(llama, drafterPath);
       const promptTokens = tokenizePrompt(target.model, request.prompt);
-      const t = await ModelSession.open(await createSessionContext(target.model, { contextSize: 128, sequences: 1, threads: 1 }), promptTokens);
-      const d = await ModelSession.open(await createSessionContext(drafter.model, { contextSize: 128, sequences: 1, threads: 1 }), promptTokens);
+      const t = await ModelSession.open(
+        await createSessionContext(target.model, { contextSize: 128, sequences: 1, threads: 1 }),
+        promptTokens,
+      );
+      const d = await ModelSession.open(
+        await createSessionContext(drafter.model, { contextSize: 128, sequences: 1, threads: 1 }),
+        promptTokens,
+      );
       const sampling: SamplingParams = { temperature: 1, topK: 0, topP: 1, seed: request.seed };
       const local = await speculateInProcess(t, d, { maxTokens: request.max_tokens, window: WINDOW, sampling });
       assert.deepEqual(local.tokens, first.tokenIds);

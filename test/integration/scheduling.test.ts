@@ -20,7 +20,9 @@ describe("scheduling with a busy fleet", () => {
   it("queues requests while the only pair is busy and serves them all, token-identical", async () => {
     const prompts = PROMPTS.slice(0, 3);
     const reference = await referenceCompletions(MODEL_PATH, prompts, 64);
-    const results = await Promise.all(prompts.map((prompt) => complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: 64 })));
+    const results = await Promise.all(
+      prompts.map((prompt) => complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: 64 })),
+    );
     results.forEach((result, i) => {
       assert.equal(result.status, 200, JSON.stringify(result.body));
       assert.deepEqual(result.tokenIds, reference.get(prompts[i]!)!.tokens);
@@ -39,7 +41,9 @@ describe("scheduling with a busy fleet", () => {
     await reader.read(); // the first chunk: the session is running
     aborter.abort();
     const verifier = fleet.processes.get("verifier-1")!;
-    const ended = await verifier.waitForLine((line) => line.includes('"session ended"'), 10_000, { includePast: false });
+    const ended = await verifier.waitForLine((line) => line.includes('"session ended"'), 10_000, {
+      includePast: false,
+    });
     assert.match(ended, /"finishReason":"cancelled"/);
     const next = await complete(fleet.gatewayUrl, { model: MODEL, prompt: "The little dog", max_tokens: 8 });
     assert.equal(next.status, 200);

@@ -3,7 +3,10 @@ import { parseConfig } from "#config";
 import { defaultModelPath, startLocalFleet, type LocalFleet, type LocalFleetOptions } from "#infra";
 
 /** Tests start their own nats-server and redis-server unless these point at running ones. */
-const testEnv = parseConfig(z.object({ NATS_URL: z.string().optional(), REDIS_URL: z.string().optional() }), process.env);
+const testEnv = parseConfig(
+  z.object({ NATS_URL: z.string().optional(), REDIS_URL: z.string().optional() }),
+  process.env,
+);
 
 export const MODEL_PATH = defaultModelPath();
 export const MODEL = "stories260K";

@@ -12,10 +12,7 @@ export interface CompletionResult {
   body: unknown;
 }
 
-export async function complete(
-  gatewayUrl: string,
-  request: Record<string, unknown>,
-): Promise<CompletionResult> {
+export async function complete(gatewayUrl: string, request: Record<string, unknown>): Promise<CompletionResult> {
   const response = await fetch(`${gatewayUrl}/v1/completions`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -44,7 +41,16 @@ export async function complete(
 }
 
 async function readStream(response: Response, onChunk?: (result: CompletionResult) => void): Promise<CompletionResult> {
-  const result: CompletionResult = { status: response.status, text: "", tokenIds: [], finishReason: null, usage: null, chunks: 0, done: false, body: "" };
+  const result: CompletionResult = {
+    status: response.status,
+    text: "",
+    tokenIds: [],
+    finishReason: null,
+    usage: null,
+    chunks: 0,
+    done: false,
+    body: "",
+  };
   const decoder = new TextDecoder();
   let buffered = "";
   for await (const bytes of response.body ?? []) {
@@ -88,7 +94,11 @@ function readEvent(result: CompletionResult, event: string): void {
 }
 
 /** A streamed completion read as it arrives: `onChunk` sees the result so far after every chunk. */
-export async function streamCompletion(gatewayUrl: string, request: Record<string, unknown>, onChunk: (soFar: CompletionResult) => void): Promise<CompletionResult> {
+export async function streamCompletion(
+  gatewayUrl: string,
+  request: Record<string, unknown>,
+  onChunk: (soFar: CompletionResult) => void,
+): Promise<CompletionResult> {
   const response = await fetch(`${gatewayUrl}/v1/completions`, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -99,6 +109,15 @@ export async function streamCompletion(gatewayUrl: string, request: Record<strin
 }
 
 export async function postRaw(gatewayUrl: string, body: string, contentType = "application/json") {
-  const response = await fetch(`${gatewayUrl}/v1/completions`, { method: "POST", headers: { "Content-Type": contentType }, body });
-  return { status: response.status, body: (await response.json()) as { error?: { message: string; type: string; code: string | null; param: string | null } } };
+  const response = await fetch(`${gatewayUrl}/v1/completions`, {
+    method: "POST",
+    headers: { "Content-Type": contentType },
+    body,
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as {
+      error?: { message: string; type: string; code: string | null; param: string | null };
+    },
+  };
 }

@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "nats";
 import pino from "pino";
-import { startLatencyProxy, startNats, startRedis, type LatencyProxy, type LocalFleet, type LocalFleetOptions, type ServerHandle } from "#infra";
+import {
+  startLatencyProxy,
+  startNats,
+  startRedis,
+  type LatencyProxy,
+  type LocalFleet,
+  type LocalFleetOptions,
+  type ServerHandle,
+} from "#infra";
 import { ContractBus } from "#transport";
 import { startTestFleet } from "./fleet.js";
 
@@ -29,7 +37,10 @@ export interface ProxiedFleet {
 
 export async function startProxiedFleet(
   name: string,
-  options: { verifiers: string[]; drafters: string[]; delayMs?: number } & Omit<LocalFleetOptions, "verifiers" | "drafters">,
+  options: { verifiers: string[]; drafters: string[]; delayMs?: number } & Omit<
+    LocalFleetOptions,
+    "verifiers" | "drafters"
+  >,
 ): Promise<ProxiedFleet> {
   const { verifiers, drafters, delayMs = 10, ...fleetOptions } = options;
   const nats = await startNats();
@@ -40,7 +51,10 @@ export async function startProxiedFleet(
   const env = { NATS_URL: proxy.url("nats") };
   const fleet = await startTestFleet(name, {
     ...fleetOptions,
-    serviceEnv: { ...fleetOptions.serviceEnv, scheduler: { PAIRING_POLICY: "least-loaded", ...fleetOptions.serviceEnv?.scheduler } },
+    serviceEnv: {
+      ...fleetOptions.serviceEnv,
+      scheduler: { PAIRING_POLICY: "least-loaded", ...fleetOptions.serviceEnv?.scheduler },
+    },
     natsUrl: nats.url,
     redisUrl: redis.url,
     verifiers: verifiers.map((id) => ({ id, env })),

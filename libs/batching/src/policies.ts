@@ -11,7 +11,8 @@ export interface PendingRound {
 export type BatchingPolicy = (pending: readonly PendingRound[], limit: number) => PendingRound[];
 
 /** First come, first served. */
-export const fifo: BatchingPolicy = (pending, limit) => [...pending].sort((a, b) => a.arrivedAt - b.arrivedAt).slice(0, limit);
+export const fifo: BatchingPolicy = (pending, limit) =>
+  [...pending].sort((a, b) => a.arrivedAt - b.arrivedAt).slice(0, limit);
 
 /**
  * Length-aware (the DSD paper's alternative to FIFO): shortest rounds first, so a long prefill

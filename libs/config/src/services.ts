@@ -20,7 +20,9 @@ export type RegistryConfig = z.infer<typeof registryConfigSchema>;
 export const schedulerConfigSchema = z.object({
   ...common,
   /** How requests are paired with a verifier and a drafter (libs/pairing/README.md). */
-  PAIRING_POLICY: z.enum(["load-aware", "least-loaded", "random", "round-robin", "shortest-queue", "power-of-two"]).default("load-aware"),
+  PAIRING_POLICY: z
+    .enum(["load-aware", "least-loaded", "random", "round-robin", "shortest-queue", "power-of-two"])
+    .default("load-aware"),
   /** How long to wait for a worker to open a session. */
   SCHEDULER_OPEN_TIMEOUT_MS: intVar(15000, 100),
   /** Waiting requests (BullMQ) and running sessions are kept here. */
@@ -72,10 +74,16 @@ const worker = {
   /** `plugged`, `battery:<0-1>`, `charging:<0-1>`, or `auto` (read the kernel's battery). */
   DEVICE_POWER: z
     .string()
-    .regex(/^(plugged|auto|(battery|charging)(:(0(\.\d+)?|1(\.0+)?))?)$/, "plugged, auto, battery:<level 0-1> or charging:<level 0-1>")
+    .regex(
+      /^(plugged|auto|(battery|charging)(:(0(\.\d+)?|1(\.0+)?))?)$/,
+      "plugged, auto, battery:<level 0-1> or charging:<level 0-1>",
+    )
     .default("plugged"),
   /** Time the worker's speeds at start-up (what load-aware pairing predicts from). */
-  PROFILE_AT_START: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  PROFILE_AT_START: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
 };
 
 /** What every worker takes; each kind adds its own. */
@@ -106,9 +114,15 @@ export const draftWorkerConfigSchema = z.object({
   /** The largest γ the adaptive policy may choose. */
   MAX_WINDOW: intVar(12, 0, 64),
   /** adaptive only: give a session back to its verifier when decoding alone would be faster. */
-  DRAFT_HAND_BACK: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  DRAFT_HAND_BACK: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   /** Draft the next window while a verify is in flight, as if all of this one will be accepted. */
-  DRAFT_PIPELINE: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  DRAFT_PIPELINE: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   /** 0 drafts greedily; above 0 samples drafts (a drafter that often disagrees). */
   DRAFT_TEMPERATURE: numberVar(0),
   DRAFT_SEED: intVar(1),

@@ -25,7 +25,11 @@ describe("parseConfig", () => {
     ["surrounding spaces", { GATEWAY_MAX_TOKENS: " 12 " }, { GATEWAY_MAX_TOKENS: 12 }],
     ["lower bound included", { GATEWAY_PORT: "0" }, { GATEWAY_PORT: 0 }],
     ["upper bound included", { GATEWAY_PORT: "65535" }, { GATEWAY_PORT: 65535 }],
-    ["enum and string", { LOG_LEVEL: "debug", GATEWAY_HOST: "0.0.0.0" }, { LOG_LEVEL: "debug", GATEWAY_HOST: "0.0.0.0" }],
+    [
+      "enum and string",
+      { LOG_LEVEL: "debug", GATEWAY_HOST: "0.0.0.0" },
+      { LOG_LEVEL: "debug", GATEWAY_HOST: "0.0.0.0" },
+    ],
   ];
   for (const [name, env, override] of coercions) {
     it(`coerces: ${name}`, () => {
@@ -34,9 +38,21 @@ describe("parseConfig", () => {
   }
 
   it("coerces worker numbers, including a fractional temperature", () => {
-    const config = parseConfig(draftWorkerConfigSchema, { ...WORKER_REQUIRED, WINDOW: "8", DRAFT_TEMPERATURE: "0.7", THREADS: "4" });
+    const config = parseConfig(draftWorkerConfigSchema, {
+      ...WORKER_REQUIRED,
+      WINDOW: "8",
+      DRAFT_TEMPERATURE: "0.7",
+      THREADS: "4",
+    });
     assert.deepEqual(
-      [config.WORKER_ID, config.WINDOW, config.DRAFT_TEMPERATURE, config.THREADS, config.MAX_SESSIONS, config.MODEL_NAME],
+      [
+        config.WORKER_ID,
+        config.WINDOW,
+        config.DRAFT_TEMPERATURE,
+        config.THREADS,
+        config.MAX_SESSIONS,
+        config.MODEL_NAME,
+      ],
       ["draft-1", 8, 0.7, 4, 8, undefined],
     );
   });

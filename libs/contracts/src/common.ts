@@ -48,7 +48,10 @@ export const MAX_DRAFT_SUPPORT = 1024;
 
 /** A probability distribution over some tokens, as parallel lists. */
 export const distributionSchema = z
-  .object({ tokens: tokensSchema.max(MAX_DRAFT_SUPPORT), probs: z.array(z.number().min(0).max(1)).max(MAX_DRAFT_SUPPORT) })
+  .object({
+    tokens: tokensSchema.max(MAX_DRAFT_SUPPORT),
+    probs: z.array(z.number().min(0).max(1)).max(MAX_DRAFT_SUPPORT),
+  })
   .refine((d) => d.tokens.length === d.probs.length, "tokens and probs must have the same length");
 export type WireDistribution = z.infer<typeof distributionSchema>;
 

@@ -43,7 +43,8 @@ export const ANY_ID = "*";
 /** Fills the `{id}` of a per-worker or per-session subject template. */
 export function subjectFor(contract: AnyContract, id: string): string {
   if (!contract.subject.includes("{id}")) return contract.subject;
-  if (id !== ANY_ID && !/^[A-Za-z0-9_-]+$/.test(id)) throw new Error(`invalid subject id '${id}': use letters, digits, '-' and '_'`);
+  if (id !== ANY_ID && !/^[A-Za-z0-9_-]+$/.test(id))
+    throw new Error(`invalid subject id '${id}': use letters, digits, '-' and '_'`);
   return contract.subject.replace("{id}", id);
 }
 

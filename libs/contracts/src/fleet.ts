@@ -17,7 +17,10 @@ export const workerProfileSchema = z.object({
   /** Drafters: ms per drafted token. */
   draftMsPerToken: z.number().nonnegative().optional(),
   /** Verifiers: ms of one verify pass at a few windows γ (γ + 1 tokens per pass). */
-  verifyMs: z.array(z.object({ window: z.number().int().nonnegative(), ms: z.number().nonnegative() })).max(32).optional(),
+  verifyMs: z
+    .array(z.object({ window: z.number().int().nonnegative(), ms: z.number().nonnegative() }))
+    .max(32)
+    .optional(),
 });
 export type WorkerProfile = z.infer<typeof workerProfileSchema>;
 
@@ -121,7 +124,12 @@ export type FleetPage = z.infer<typeof fleetPageSchema>;
 /** A snapshot cut into pages (at least one, even for an empty fleet). */
 export function fleetPages(snapshot: FleetSnapshot, size = FLEET_PAGE_SIZE): FleetPage[] {
   const pages = Math.max(1, Math.ceil(snapshot.workers.length / size));
-  return Array.from({ length: pages }, (_, page) => ({ at: snapshot.at, page, pages, workers: snapshot.workers.slice(page * size, (page + 1) * size) }));
+  return Array.from({ length: pages }, (_, page) => ({
+    at: snapshot.at,
+    page,
+    pages,
+    workers: snapshot.workers.slice(page * size, (page + 1) * size),
+  }));
 }
 
 /** Puts a snapshot's pages back together as they arrive; a newer snapshot drops an unfinished older one. */

@@ -76,7 +76,10 @@ export const DrafterOpen = requestContract(
     sampling: samplingSchema,
     window: z.number().int().min(0).max(64).nullable(),
     /** The verifier's own speeds (its registered profile): a prior for window control. */
-    verifierProfile: z.array(z.object({ window: z.number().int().nonnegative(), ms: z.number().nonnegative() })).max(32).optional(),
+    verifierProfile: z
+      .array(z.object({ window: z.number().int().nonnegative(), ms: z.number().nonnegative() }))
+      .max(32)
+      .optional(),
   }),
   z.discriminatedUnion("ok", [okReply, errorReply]),
 );
@@ -101,10 +104,20 @@ export const SessionReplay = requestContract(
 );
 
 /** Scheduler → worker: which sessions it holds (a restarted scheduler checks its table). */
-export const WorkerSessions = requestContract("specfleet.worker.{id}.sessions", 1, z.object({}).loose(), z.object({ sessionIds: z.array(sessionIdSchema) }));
+export const WorkerSessions = requestContract(
+  "specfleet.worker.{id}.sessions",
+  1,
+  z.object({}).loose(),
+  z.object({ sessionIds: z.array(sessionIdSchema) }),
+);
 
 /** Operator or test → worker: the device's power state changed (a drafter went on battery). */
-export const WorkerPower = requestContract("specfleet.worker.{id}.power", 1, powerStateSchema, z.object({ ok: z.literal(true) }));
+export const WorkerPower = requestContract(
+  "specfleet.worker.{id}.power",
+  1,
+  powerStateSchema,
+  z.object({ ok: z.literal(true) }),
+);
 
 /** Drafter → verifier: the drafter stops following a session; the verifier continues alone. */
 export const VerifierDetach = requestContract(

@@ -1,6 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { ANY_ID, DrafterOpen, SchedulerSubmit, SessionStream, VerifyRound, decodeBytes, decodeWith, subjectFor } from "#contracts";
+import {
+  ANY_ID,
+  DrafterOpen,
+  SchedulerSubmit,
+  SessionStream,
+  VerifyRound,
+  decodeBytes,
+  decodeWith,
+  subjectFor,
+} from "#contracts";
 
 const bytes = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
@@ -19,7 +28,10 @@ describe("decodeBytes", () => {
 
   it("decodes a valid VerifyRound and strips unknown keys", () => {
     const data = bytes({ sessionId: "s-1", position: 7, draft: [4, 5, 6], extra: true });
-    assert.deepEqual(decodeBytes(VerifyRound.schema, data), { ok: true, value: { sessionId: "s-1", position: 7, draft: [4, 5, 6] } });
+    assert.deepEqual(decodeBytes(VerifyRound.schema, data), {
+      ok: true,
+      value: { sessionId: "s-1", position: 7, draft: [4, 5, 6] },
+    });
   });
 
   it("valid JSON of the wrong shape fails schema validation, naming the field", () => {
@@ -99,7 +111,9 @@ describe("subjectFor", () => {
 
   for (const id of ["", "a.b", "**", ">", "a b", "v1.>"]) {
     it(`rejects id ${JSON.stringify(id)}`, () => {
-      assert.throws(() => subjectFor(VerifyRound, id), { message: `invalid subject id '${id}': use letters, digits, '-' and '_'` });
+      assert.throws(() => subjectFor(VerifyRound, id), {
+        message: `invalid subject id '${id}': use letters, digits, '-' and '_'`,
+      });
     });
   }
 

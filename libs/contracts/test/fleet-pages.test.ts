@@ -8,7 +8,14 @@ const snapshot = (at: number, n: number) => ({ at, workers: Array.from({ length:
 describe("fleet pages", () => {
   it("cuts a snapshot into pages and puts it back together in any order", () => {
     const pages = fleetPages(snapshot(5, 450), 200);
-    assert.deepEqual(pages.map((p) => [p.page, p.pages, p.workers.length]), [[0, 3, 200], [1, 3, 200], [2, 3, 50]]);
+    assert.deepEqual(
+      pages.map((p) => [p.page, p.pages, p.workers.length]),
+      [
+        [0, 3, 200],
+        [1, 3, 200],
+        [2, 3, 50],
+      ],
+    );
     const assembler = new FleetPageAssembler();
     assert.equal(assembler.add(pages[2]!), null);
     assert.equal(assembler.add(pages[0]!), null);

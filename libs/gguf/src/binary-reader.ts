@@ -37,21 +37,68 @@ export class BinaryReader {
     return Buffer.from(out);
   }
 
-  async u8() { await this.ensure(1); return this.buffer.readUInt8(this.cursor++); }
-  async i8() { await this.ensure(1); return this.buffer.readInt8(this.cursor++); }
-  async u16() { await this.ensure(2); const v = this.buffer.readUInt16LE(this.cursor); this.cursor += 2; return v; }
-  async i16() { await this.ensure(2); const v = this.buffer.readInt16LE(this.cursor); this.cursor += 2; return v; }
-  async u32() { await this.ensure(4); const v = this.buffer.readUInt32LE(this.cursor); this.cursor += 4; return v; }
-  async i32() { await this.ensure(4); const v = this.buffer.readInt32LE(this.cursor); this.cursor += 4; return v; }
-  async f32() { await this.ensure(4); const v = this.buffer.readFloatLE(this.cursor); this.cursor += 4; return v; }
-  async f64() { await this.ensure(8); const v = this.buffer.readDoubleLE(this.cursor); this.cursor += 8; return v; }
-  async u64() { await this.ensure(8); const v = this.buffer.readBigUInt64LE(this.cursor); this.cursor += 8; return v; }
-  async i64() { await this.ensure(8); const v = this.buffer.readBigInt64LE(this.cursor); this.cursor += 8; return v; }
+  async u8() {
+    await this.ensure(1);
+    return this.buffer.readUInt8(this.cursor++);
+  }
+  async i8() {
+    await this.ensure(1);
+    return this.buffer.readInt8(this.cursor++);
+  }
+  async u16() {
+    await this.ensure(2);
+    const v = this.buffer.readUInt16LE(this.cursor);
+    this.cursor += 2;
+    return v;
+  }
+  async i16() {
+    await this.ensure(2);
+    const v = this.buffer.readInt16LE(this.cursor);
+    this.cursor += 2;
+    return v;
+  }
+  async u32() {
+    await this.ensure(4);
+    const v = this.buffer.readUInt32LE(this.cursor);
+    this.cursor += 4;
+    return v;
+  }
+  async i32() {
+    await this.ensure(4);
+    const v = this.buffer.readInt32LE(this.cursor);
+    this.cursor += 4;
+    return v;
+  }
+  async f32() {
+    await this.ensure(4);
+    const v = this.buffer.readFloatLE(this.cursor);
+    this.cursor += 4;
+    return v;
+  }
+  async f64() {
+    await this.ensure(8);
+    const v = this.buffer.readDoubleLE(this.cursor);
+    this.cursor += 8;
+    return v;
+  }
+  async u64() {
+    await this.ensure(8);
+    const v = this.buffer.readBigUInt64LE(this.cursor);
+    this.cursor += 8;
+    return v;
+  }
+  async i64() {
+    await this.ensure(8);
+    const v = this.buffer.readBigInt64LE(this.cursor);
+    this.cursor += 8;
+    return v;
+  }
 
   /** A count stored as uint64 that must fit a JS number (array lengths, string lengths). */
   async count(what: string, max = 2 ** 32): Promise<number> {
     const value = await this.u64();
-    if (value > BigInt(max)) throw new Error(`${what} of ${value} at byte ${this.position - 8} is not plausible: the file is malformed`);
+    if (value > BigInt(max))
+      throw new Error(`${what} of ${value} at byte ${this.position - 8} is not plausible: the file is malformed`);
     return Number(value);
   }
 

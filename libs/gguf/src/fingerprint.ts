@@ -9,7 +9,8 @@ function isVocabularyKey(key: string): boolean {
 /** JSON that keeps what JSON.stringify would blur: 64-bit integers, NaN, ±Infinity, -0. */
 function exact(_key: string, value: unknown): unknown {
   if (typeof value === "bigint") return `${value}n`;
-  if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0))) return `${Object.is(value, -0) ? "-0" : value}f`;
+  if (typeof value === "number" && (!Number.isFinite(value) || Object.is(value, -0)))
+    return `${Object.is(value, -0) ? "-0" : value}f`;
   return value;
 }
 
@@ -21,7 +22,8 @@ function exact(_key: string, value: unknown): unknown {
  */
 export function vocabularyFingerprint(metadata: ReadonlyMap<string, GgufValue>): string {
   const keys = [...metadata.keys()].filter(isVocabularyKey).sort();
-  if (!keys.includes("tokenizer.ggml.tokens")) throw new Error("the model has no tokenizer.ggml.tokens: it cannot take part in speculation");
+  if (!keys.includes("tokenizer.ggml.tokens"))
+    throw new Error("the model has no tokenizer.ggml.tokens: it cannot take part in speculation");
   const hash = createHash("sha256");
   for (const key of keys) {
     hash.update(key);

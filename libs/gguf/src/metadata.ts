@@ -20,7 +20,12 @@ export function metaOptionalNumber(metadata: ReadonlyMap<string, GgufValue>, key
 }
 
 /** Sets a number keeping the key's existing type (or the given one for a new key). */
-export function setMetaNumber(metadata: Map<string, GgufValue>, key: string, value: number, newType = GgufType.UINT32): void {
+export function setMetaNumber(
+  metadata: Map<string, GgufValue>,
+  key: string,
+  value: number,
+  newType = GgufType.UINT32,
+): void {
   const type = metadata.get(key)?.type ?? newType;
   if (type === GgufType.UINT64 || type === GgufType.INT64) metadata.set(key, { type, value: BigInt(value) });
   else metadata.set(key, { type, value } as GgufValue);

@@ -54,7 +54,8 @@ export function quantizeRowQ4_0(row: Float32Array): Buffer {
 export type QuantizedType = GgmlType.Q8_0 | GgmlType.Q4_0;
 
 export function quantizeRow(row: Float32Array, type: QuantizedType): Buffer {
-  if (row.length % BLOCK !== 0) throw new Error(`a row of ${row.length} values cannot be quantized in blocks of ${BLOCK}`);
+  if (row.length % BLOCK !== 0)
+    throw new Error(`a row of ${row.length} values cannot be quantized in blocks of ${BLOCK}`);
   return type === GgmlType.Q8_0 ? quantizeRowQ8_0(row) : quantizeRowQ4_0(row);
 }
 

@@ -1,6 +1,17 @@
 import { open, stat } from "node:fs/promises";
 import { BinaryReader } from "./binary-reader.js";
-import { DEFAULT_ALIGNMENT, GGML_BLOCK, GGUF_MAGIC, GgufType, ggmlTypeName, tensorBytes, type GgufArray, type GgufScalar, type GgufValue, type TensorInfo } from "./types.js";
+import {
+  DEFAULT_ALIGNMENT,
+  GGML_BLOCK,
+  GGUF_MAGIC,
+  GgufType,
+  ggmlTypeName,
+  tensorBytes,
+  type GgufArray,
+  type GgufScalar,
+  type GgufValue,
+  type TensorInfo,
+} from "./types.js";
 
 /** The file is not GGUF, or not a GGUF this reader understands; the message says which. */
 export class GgufFormatError extends Error {
@@ -25,7 +36,10 @@ export interface GgufFile {
 /** Reads the header, metadata and tensor infos of a GGUF v2/v3 file; tensor data stays on disk. */
 export async function readGguf(path: string): Promise<GgufFile> {
   const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
-    throw new GgufFormatError(path, error.code === "ENOENT" ? "no such file" : `cannot read it (${error.code ?? error.message})`);
+    throw new GgufFormatError(
+      path,
+      error.code === "ENOENT" ? "no such file" : `cannot read it (${error.code ?? error.message})`,
+    );
   });
   if (!info.isFile()) throw new GgufFormatError(path, "not a file");
   const fileSize = info.size;
@@ -34,9 +48,11 @@ export async function readGguf(path: string): Promise<GgufFile> {
   });
   try {
     const reader = new BinaryReader(file);
-    if (fileSize < 24 || (await reader.u32()) !== GGUF_MAGIC) throw new GgufFormatError(path, "not a GGUF file (bad magic)");
+    if (fileSize < 24 || (await reader.u32()) !== GGUF_MAGIC)
+      throw new GgufFormatError(path, "not a GGUF file (bad magic)");
     const version = await reader.u32();
-    if (version !== 2 && version !== 3) throw new GgufFormatError(path, `GGUF version ${version} is not supported (2 or 3)`);
+    if (version !== 2 && version !== 3)
+      throw new GgufFormatError(path, `GGUF version ${version} is not supported (2 or 3)`);
     const tensorCount = await reader.count("tensor count", 1 << 20);
     const kvCount = await reader.count("metadata count", 1 << 20);
     const metadata = new Map<string, GgufValue>();
@@ -56,7 +72,8 @@ export async function readGguf(path: string): Promise<GgufFile> {
     }
     const alignmentValue = metadata.get("general.alignment");
     const alignment = alignmentValue?.type === GgufType.UINT32 ? alignmentValue.value : DEFAULT_ALIGNMENT;
-    if (alignment <= 0 || (alignment & (alignment - 1)) !== 0) throw new GgufFormatError(path, `general.alignment ${alignment} is not a power of two`);
+    if (alignment <= 0 || (alignment & (alignment - 1)) !== 0)
+      throw new GgufFormatError(path, `general.alignment ${alignment} is not a power of two`);
     const dataOffset = alignUp(reader.position, alignment);
     for (const tensor of tensors) {
       // A type this reader does not know (llama.cpp keeps adding them) cannot be size-checked;
@@ -69,7 +86,10 @@ export async function readGguf(path: string): Promise<GgufFile> {
         throw new GgufFormatError(path, `tensor ${tensor.name}: ${(error as Error).message}`);
       }
       if (dataOffset + Number(tensor.offset) + bytes > fileSize) {
-        throw new GgufFormatError(path, `tensor ${tensor.name} (${ggmlTypeName(tensor.type)}) runs past the end of the file: truncated?`);
+        throw new GgufFormatError(
+          path,
+          `tensor ${tensor.name} (${ggmlTypeName(tensor.type)}) runs past the end of the file: truncated?`,
+        );
       }
     }
     return { path, version, metadata, tensors, alignment, dataOffset, fileSize };
@@ -109,18 +129,31 @@ async function readArray(reader: BinaryReader): Promise<GgufArray> {
 
 async function readScalar(reader: BinaryReader, type: GgufType): Promise<GgufScalar> {
   switch (type) {
-    case GgufType.UINT8: return reader.u8();
-    case GgufType.INT8: return reader.i8();
-    case GgufType.UINT16: return reader.u16();
-    case GgufType.INT16: return reader.i16();
-    case GgufType.UINT32: return reader.u32();
-    case GgufType.INT32: return reader.i32();
-    case GgufType.FLOAT32: return reader.f32();
-    case GgufType.FLOAT64: return reader.f64();
-    case GgufType.UINT64: return reader.u64();
-    case GgufType.INT64: return reader.i64();
-    case GgufType.BOOL: return (await reader.u8()) !== 0;
-    case GgufType.STRING: return reader.string();
-    default: throw new Error(`unknown metadata value type ${String(type)}`);
+    case GgufType.UINT8:
+      return reader.u8();
+    case GgufType.INT8:
+      return reader.i8();
+    case GgufType.UINT16:
+      return reader.u16();
+    case GgufType.INT16:
+      return reader.i16();
+    case GgufType.UINT32:
+      return reader.u32();
+    case GgufType.INT32:
+      return reader.i32();
+    case GgufType.FLOAT32:
+      return reader.f32();
+    case GgufType.FLOAT64:
+      return reader.f64();
+    case GgufType.UINT64:
+      return reader.u64();
+    case GgufType.INT64:
+      return reader.i64();
+    case GgufType.BOOL:
+      return (await reader.u8()) !== 0;
+    case GgufType.STRING:
+      return reader.string();
+    default:
+      throw new Error(`unknown metadata value type ${String(type)}`);
   }
 }

@@ -14,7 +14,11 @@ export function copiedTensor(file: GgufFile, info: TensorInfo, rename?: string):
     type: info.type,
     async *chunks() {
       if (bytes === 0) return;
-      for await (const chunk of createReadStream(file.path, { start, end: start + bytes - 1, highWaterMark: 1 << 20 })) {
+      for await (const chunk of createReadStream(file.path, {
+        start,
+        end: start + bytes - 1,
+        highWaterMark: 1 << 20,
+      })) {
         yield chunk as Buffer;
       }
     },
@@ -44,7 +48,12 @@ export async function readTensorFloats(file: GgufFile, info: TensorInfo): Promis
  * A tensor whose rows are produced when it is written (its source read then, too), so a
  * derivation holds one tensor at a time, never the whole model.
  */
-export function generatedTensor(name: string, dims: number[], type: GgmlType, rows: () => Iterable<Buffer> | AsyncIterable<Buffer>): TensorSource {
+export function generatedTensor(
+  name: string,
+  dims: number[],
+  type: GgmlType,
+  rows: () => Iterable<Buffer> | AsyncIterable<Buffer>,
+): TensorSource {
   return {
     name,
     dims,

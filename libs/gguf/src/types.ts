@@ -25,7 +25,10 @@ export type GgufScalar = number | bigint | boolean | string;
 
 /** A metadata value with its exact type: 64-bit integers are bigints, the rest numbers. */
 export type GgufValue =
-  | { type: Exclude<GgufType, GgufType.ARRAY | GgufType.STRING | GgufType.BOOL | GgufType.UINT64 | GgufType.INT64>; value: number }
+  | {
+      type: Exclude<GgufType, GgufType.ARRAY | GgufType.STRING | GgufType.BOOL | GgufType.UINT64 | GgufType.INT64>;
+      value: number;
+    }
   | { type: GgufType.UINT64 | GgufType.INT64; value: bigint }
   | { type: GgufType.BOOL; value: boolean }
   | { type: GgufType.STRING; value: string }
@@ -96,7 +99,8 @@ export function tensorBytes(info: Pick<TensorInfo, "dims" | "type">): number {
   const block = GGML_BLOCK[info.type];
   if (!block) throw new Error(`unsupported tensor type ${ggmlTypeName(info.type)}`);
   const [rowLength = 1, ...rest] = info.dims;
-  if (rowLength % block.values !== 0) throw new Error(`row length ${rowLength} is not a multiple of ${block.values} for ${ggmlTypeName(info.type)}`);
+  if (rowLength % block.values !== 0)
+    throw new Error(`row length ${rowLength} is not a multiple of ${block.values} for ${ggmlTypeName(info.type)}`);
   const rows = rest.reduce((a, b) => a * b, 1);
   return (rowLength / block.values) * block.bytes * rows;
 }

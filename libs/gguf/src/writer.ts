@@ -2,7 +2,16 @@ import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import { rename, rm } from "node:fs/promises";
 import { alignUp } from "./reader.js";
-import { DEFAULT_ALIGNMENT, GGUF_MAGIC, GgufType, tensorBytes, type GgufArray, type GgufScalar, type GgufValue, type TensorInfo } from "./types.js";
+import {
+  DEFAULT_ALIGNMENT,
+  GGUF_MAGIC,
+  GgufType,
+  tensorBytes,
+  type GgufArray,
+  type GgufScalar,
+  type GgufValue,
+  type TensorInfo,
+} from "./types.js";
 
 /** A tensor to write: its shape and type, and its bytes as a stream of chunks. */
 export interface TensorSource {
@@ -30,7 +39,11 @@ export interface WriteProgress {
  * Writes a GGUF file tensor by tensor (a multi-GB model never sits in one buffer): header,
  * metadata, tensor infos with aligned offsets, padding, then each tensor's chunks.
  */
-export async function writeGguf(path: string, doc: GgufDocument, onProgress?: (p: WriteProgress) => void): Promise<void> {
+export async function writeGguf(
+  path: string,
+  doc: GgufDocument,
+  onProgress?: (p: WriteProgress) => void,
+): Promise<void> {
   const alignmentValue = doc.metadata.get("general.alignment");
   const alignment = alignmentValue?.type === GgufType.UINT32 ? alignmentValue.value : DEFAULT_ALIGNMENT;
   const sizes = doc.tensors.map((t) => tensorBytes(t));
@@ -81,7 +94,13 @@ interface Layout {
   sizes: number[];
 }
 
-async function writeBody(out: WriteStream, failed: Promise<never>, doc: GgufDocument, layout: Layout, onProgress?: (p: WriteProgress) => void): Promise<void> {
+async function writeBody(
+  out: WriteStream,
+  failed: Promise<never>,
+  doc: GgufDocument,
+  layout: Layout,
+  onProgress?: (p: WriteProgress) => void,
+): Promise<void> {
   const { headerBytes, dataStart, offsets, sizes } = layout;
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);
   let bytesDone = 0;
@@ -96,7 +115,8 @@ async function writeBody(out: WriteStream, failed: Promise<never>, doc: GgufDocu
       await write(out, chunk, failed);
       written += chunk.length;
     }
-    if (written !== sizes[i]) throw new Error(`tensor ${tensor.name}: wrote ${written} bytes, its shape needs ${sizes[i]}`);
+    if (written !== sizes[i])
+      throw new Error(`tensor ${tensor.name}: wrote ${written} bytes, its shape needs ${sizes[i]}`);
     position = offsets[i]! + written;
     bytesDone += written;
     onProgress?.({ tensor: tensor.name, tensorsDone: i + 1, tensorsTotal: doc.tensors.length, bytesDone, bytesTotal });
@@ -121,8 +141,12 @@ class HeaderWriter {
     return this;
   }
 
-  u32(v: number) { return this.push(4, (b) => b.writeUInt32LE(v)); }
-  u64(v: bigint) { return this.push(8, (b) => b.writeBigUInt64LE(v)); }
+  u32(v: number) {
+    return this.push(4, (b) => b.writeUInt32LE(v));
+  }
+  u64(v: bigint) {
+    return this.push(8, (b) => b.writeBigUInt64LE(v));
+  }
   string(s: string): this {
     const bytes = Buffer.from(s, "utf8");
     this.u64(BigInt(bytes.length));
@@ -145,19 +169,44 @@ class HeaderWriter {
 
   private scalar(type: GgufType, v: GgufScalar): void {
     switch (type) {
-      case GgufType.UINT8: this.push(1, (b) => b.writeUInt8(v as number)); break;
-      case GgufType.INT8: this.push(1, (b) => b.writeInt8(v as number)); break;
-      case GgufType.UINT16: this.push(2, (b) => b.writeUInt16LE(v as number)); break;
-      case GgufType.INT16: this.push(2, (b) => b.writeInt16LE(v as number)); break;
-      case GgufType.UINT32: this.push(4, (b) => b.writeUInt32LE(v as number)); break;
-      case GgufType.INT32: this.push(4, (b) => b.writeInt32LE(v as number)); break;
-      case GgufType.FLOAT32: this.push(4, (b) => b.writeFloatLE(v as number)); break;
-      case GgufType.FLOAT64: this.push(8, (b) => b.writeDoubleLE(v as number)); break;
-      case GgufType.UINT64: this.push(8, (b) => b.writeBigUInt64LE(v as bigint)); break;
-      case GgufType.INT64: this.push(8, (b) => b.writeBigInt64LE(v as bigint)); break;
-      case GgufType.BOOL: this.push(1, (b) => b.writeUInt8(v ? 1 : 0)); break;
-      case GgufType.STRING: this.string(v as string); break;
-      default: throw new Error(`cannot write metadata value type ${String(type)}`);
+      case GgufType.UINT8:
+        this.push(1, (b) => b.writeUInt8(v as number));
+        break;
+      case GgufType.INT8:
+        this.push(1, (b) => b.writeInt8(v as number));
+        break;
+      case GgufType.UINT16:
+        this.push(2, (b) => b.writeUInt16LE(v as number));
+        break;
+      case GgufType.INT16:
+        this.push(2, (b) => b.writeInt16LE(v as number));
+        break;
+      case GgufType.UINT32:
+        this.push(4, (b) => b.writeUInt32LE(v as number));
+        break;
+      case GgufType.INT32:
+        this.push(4, (b) => b.writeInt32LE(v as number));
+        break;
+      case GgufType.FLOAT32:
+        this.push(4, (b) => b.writeFloatLE(v as number));
+        break;
+      case GgufType.FLOAT64:
+        this.push(8, (b) => b.writeDoubleLE(v as number));
+        break;
+      case GgufType.UINT64:
+        this.push(8, (b) => b.writeBigUInt64LE(v as bigint));
+        break;
+      case GgufType.INT64:
+        this.push(8, (b) => b.writeBigInt64LE(v as bigint));
+        break;
+      case GgufType.BOOL:
+        this.push(1, (b) => b.writeUInt8(v ? 1 : 0));
+        break;
+      case GgufType.STRING:
+        this.string(v as string);
+        break;
+      default:
+        throw new Error(`cannot write metadata value type ${String(type)}`);
     }
   }
 

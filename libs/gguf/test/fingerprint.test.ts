@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { copiedTensor, GgufType, readGguf, vocabularyFingerprint, writeGguf, type GgufFile, type GgufValue } from "#gguf";
+import {
+  copiedTensor,
+  GgufType,
+  readGguf,
+  vocabularyFingerprint,
+  writeGguf,
+  type GgufFile,
+  type GgufValue,
+} from "#gguf";
 
 const MODEL = "/work/shared/models/stories260K.gguf";
 /**
@@ -82,23 +90,34 @@ describe("vocabularyFingerprint", () => {
       (scores.value.items as number[])[42] = Math.fround(-1.5);
     });
     assert.notEqual(score, original);
-    const bos = await fingerprintOfCopy("bos", (m) => m.set("tokenizer.ggml.bos_token_id", { type: GgufType.UINT32, value: 2 }));
+    const bos = await fingerprintOfCopy("bos", (m) =>
+      m.set("tokenizer.ggml.bos_token_id", { type: GgufType.UINT32, value: 2 }),
+    );
     assert.notEqual(bos, original);
     assert.notEqual(bos, score);
   });
 
   it("is the same when only non-vocabulary keys change", async () => {
-    const renamed = await fingerprintOfCopy("name", (m) => m.set("general.name", { type: GgufType.STRING, value: "another name" }));
+    const renamed = await fingerprintOfCopy("name", (m) =>
+      m.set("general.name", { type: GgufType.STRING, value: "another name" }),
+    );
     assert.equal(renamed, original);
-    const longer = await fingerprintOfCopy("context", (m) => m.set("llama.context_length", { type: GgufType.UINT32, value: 4096 }));
+    const longer = await fingerprintOfCopy("context", (m) =>
+      m.set("llama.context_length", { type: GgufType.UINT32, value: 4096 }),
+    );
     assert.equal(longer, original);
-    const added = await fingerprintOfCopy("added", (m) => m.set("general.description", { type: GgufType.STRING, value: "test" }));
+    const added = await fingerprintOfCopy("added", (m) =>
+      m.set("general.description", { type: GgufType.STRING, value: "test" }),
+    );
     assert.equal(added, original);
   });
 
   it("refuses metadata without tokenizer.ggml.tokens", () => {
     const metadata = new Map(file.metadata);
     metadata.delete("tokenizer.ggml.tokens");
-    assert.throws(() => vocabularyFingerprint(metadata), /the model has no tokenizer\.ggml\.tokens: it cannot take part in speculation/);
+    assert.throws(
+      () => vocabularyFingerprint(metadata),
+      /the model has no tokenizer\.ggml\.tokens: it cannot take part in speculation/,
+    );
   });
 });

@@ -91,7 +91,10 @@ describe("floatToHalf", () => {
         assert.equal(Math.fround(mid), mid);
         const even = h % 2 === 0 ? h : h + 1;
         const got = floatToHalf(mid);
-        if (got !== (sign | even)) assert.fail(`midpoint ${mid} of ${hex(sign | h)}/${hex(sign | (h + 1))} → ${hex(got)}, expected ${hex(sign | even)}`);
+        if (got !== (sign | even))
+          assert.fail(
+            `midpoint ${mid} of ${hex(sign | h)}/${hex(sign | (h + 1))} → ${hex(got)}, expected ${hex(sign | even)}`,
+          );
         const toward = (x: number) => (sign ? -x : x);
         // Just inside the midpoint on either side (in magnitude).
         assert.equal(floatToHalf(toward(nextDown(Math.abs(mid)))), sign | h);

@@ -3,7 +3,15 @@ import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { copiedTensor, GgufFormatError, GgufType, readGguf, tensorBytes, vocabularyFingerprint, writeGguf } from "#gguf";
+import {
+  copiedTensor,
+  GgufFormatError,
+  GgufType,
+  readGguf,
+  tensorBytes,
+  vocabularyFingerprint,
+  writeGguf,
+} from "#gguf";
 
 const MODEL = "/work/shared/models/stories260K.gguf";
 const DATA_OFFSET = 14176;
@@ -61,7 +69,10 @@ describe("readGguf on malformed input", () => {
   });
 
   it("a text file", async () => {
-    await rejectsWith(await variant("text.gguf", Buffer.from("this is not a model, just some text of some length\n")), /bad magic/);
+    await rejectsWith(
+      await variant("text.gguf", Buffer.from("this is not a model, just some text of some length\n")),
+      /bad magic/,
+    );
   });
 
   it("an empty file", async () => {
@@ -76,38 +87,59 @@ describe("readGguf on malformed input", () => {
 
   it("a copy truncated in the tensor data names the first tensor that runs past the end", async () => {
     // Cut 100 bytes short: only the last tensor (blk.4.ffn_norm.weight, 256 bytes at the end) is incomplete.
-    await rejectsWith(await variant("cut-end.gguf", original.subarray(0, original.length - 100)), /tensor blk\.4\.ffn_norm\.weight \(F32\) runs past the end of the file: truncated\?/);
+    await rejectsWith(
+      await variant("cut-end.gguf", original.subarray(0, original.length - 100)),
+      /tensor blk\.4\.ffn_norm\.weight \(F32\) runs past the end of the file: truncated\?/,
+    );
     // Cut 1000 bytes into the data: token_embd.weight (the first, 131072 bytes) already runs past.
-    await rejectsWith(await variant("cut-data.gguf", original.subarray(0, DATA_OFFSET + 1000)), /tensor token_embd\.weight \(F32\) runs past the end of the file: truncated\?/);
+    await rejectsWith(
+      await variant("cut-data.gguf", original.subarray(0, DATA_OFFSET + 1000)),
+      /tensor token_embd\.weight \(F32\) runs past the end of the file: truncated\?/,
+    );
   });
 
   it("a copy truncated in the header (inside the token strings)", async () => {
-    const error = await rejectsWith(await variant("cut-tokens.gguf", original.subarray(0, 4000)), /unexpected end of file at byte (\d+)/);
+    const error = await rejectsWith(
+      await variant("cut-tokens.gguf", original.subarray(0, 4000)),
+      /unexpected end of file at byte (\d+)/,
+    );
     const at = Number(/at byte (\d+)/.exec(error.message)![1]);
     assert.ok(at <= 4000 && at > 3900, `reported byte ${at}`);
   });
 
   it("a copy truncated in the header (inside the tensor infos)", async () => {
     const cut = afterTensorName("blk.3.ffn_up.weight") + 2;
-    const error = await rejectsWith(await variant("cut-infos.gguf", original.subarray(0, cut)), /unexpected end of file at byte (\d+)/);
+    const error = await rejectsWith(
+      await variant("cut-infos.gguf", original.subarray(0, cut)),
+      /unexpected end of file at byte (\d+)/,
+    );
     const at = Number(/at byte (\d+)/.exec(error.message)![1]);
     assert.equal(at, cut - 2);
   });
 
   it("a copy cut right after the header, before any data", async () => {
-    await rejectsWith(await variant("cut-padding.gguf", original.subarray(0, DATA_OFFSET)), /tensor token_embd\.weight \(F32\) runs past the end of the file/);
+    await rejectsWith(
+      await variant("cut-padding.gguf", original.subarray(0, DATA_OFFSET)),
+      /tensor token_embd\.weight \(F32\) runs past the end of the file/,
+    );
   });
 
   it("an implausible string length", async () => {
     const bytes = Buffer.from(original);
     bytes.writeBigUInt64LE(0xffff_ffff_ffffn, 24); // the first key's length
-    await rejectsWith(await variant("long-key.gguf", bytes), /string length of 281474976710655 at byte 24 is not plausible: the file is malformed/);
+    await rejectsWith(
+      await variant("long-key.gguf", bytes),
+      /string length of 281474976710655 at byte 24 is not plausible: the file is malformed/,
+    );
   });
 
   it("an implausible tensor count", async () => {
     const bytes = Buffer.from(original);
     bytes.writeBigUInt64LE(1n << 40n, 8);
-    await rejectsWith(await variant("many-tensors.gguf", bytes), /tensor count of 1099511627776 at byte 8 is not plausible/);
+    await rejectsWith(
+      await variant("many-tensors.gguf", bytes),
+      /tensor count of 1099511627776 at byte 8 is not plausible/,
+    );
   });
 
   it("an unknown metadata value type", async () => {

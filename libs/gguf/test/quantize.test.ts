@@ -1,6 +1,15 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { floatToHalf, GgmlType, halfToFloat, quantizeRow, quantizeRowQ4_0, quantizeRowQ8_0, readGguf, readTensorFloats } from "#gguf";
+import {
+  floatToHalf,
+  GgmlType,
+  halfToFloat,
+  quantizeRow,
+  quantizeRowQ4_0,
+  quantizeRowQ8_0,
+  readGguf,
+  readTensorFloats,
+} from "#gguf";
 
 const MODEL = "/work/shared/models/stories260K.gguf";
 
@@ -107,7 +116,25 @@ describe("quantizeRowQ8_0", () => {
     for (let j = 16; j < 32; j++) row[j] = j - 16; // 0..15
     const expected = Buffer.alloc(68);
     expected.writeUInt16LE(0x3c00, 0);
-    const q = [127, -127, 64, -64, 0, 0, 1, -1, 1, -1, 3, -3, 100, -101, 0, 3, ...Array.from({ length: 16 }, (_, i) => i)];
+    const q = [
+      127,
+      -127,
+      64,
+      -64,
+      0,
+      0,
+      1,
+      -1,
+      1,
+      -1,
+      3,
+      -3,
+      100,
+      -101,
+      0,
+      3,
+      ...Array.from({ length: 16 }, (_, i) => i),
+    ];
     q.forEach((v, j) => expected.writeInt8(v, 2 + j));
     // Second block: amax 0 → d 0, every q 0: 34 zero bytes.
     const got = quantizeRowQ8_0(row);
@@ -127,7 +154,12 @@ describe("quantizeRowQ8_0", () => {
   });
 
   it("dequantizes within half a step (plus the f16 rounding of the scale) on random rows", () => {
-    for (const [seed, scale] of [[1, 1], [2, 0.01], [3, 300], [4, 0.1]] as const) {
+    for (const [seed, scale] of [
+      [1, 1],
+      [2, 0.01],
+      [3, 300],
+      [4, 0.1],
+    ] as const) {
       const row = randomRow(1024, seed, scale);
       const bytes = quantizeRowQ8_0(row);
       assert.equal(bytes.length, 32 * 34);
@@ -217,7 +249,11 @@ describe("quantizeRowQ4_0", () => {
   });
 
   it("dequantizes within one step on random rows, and puts the scale f16(max / -8) in the first two bytes", () => {
-    for (const [seed, scale] of [[5, 1], [6, 0.02], [7, 500]] as const) {
+    for (const [seed, scale] of [
+      [5, 1],
+      [6, 0.02],
+      [7, 500],
+    ] as const) {
       const row = randomRow(1024, seed, scale);
       const bytes = quantizeRowQ4_0(row);
       assert.equal(bytes.length, 32 * 18);
@@ -227,7 +263,8 @@ describe("quantizeRowQ4_0", () => {
       assert.ok(worst <= 1 + 8 * 2 ** -11, `seed ${seed} scale ${scale}: max error ${worst} steps`);
       // Most values are rounded to nearest: the mean error is well under half a step.
       let sum = 0;
-      for (let i = 0; i < row.length; i++) sum += Math.abs(row[i]! - back[i]!) / Math.abs(halfToFloat(bytes.readUInt16LE(Math.floor(i / 32) * 18)));
+      for (let i = 0; i < row.length; i++)
+        sum += Math.abs(row[i]! - back[i]!) / Math.abs(halfToFloat(bytes.readUInt16LE(Math.floor(i / 32) * 18)));
       assert.ok(sum / row.length < 0.3, `mean error ${sum / row.length} steps`);
       for (let b = 0; b < 32; b++) {
         let amax = 0;

@@ -29,7 +29,11 @@ describe("GGUF read/write round trip of stories260K", () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "gguf-roundtrip-"));
     file = await readGguf(MODEL);
     copyPath = path.join(dir, "copy.gguf");
-    await writeGguf(copyPath, { version: file.version, metadata: file.metadata, tensors: file.tensors.map((t) => copiedTensor(file, t)) });
+    await writeGguf(copyPath, {
+      version: file.version,
+      metadata: file.metadata,
+      tensors: file.tensors.map((t) => copiedTensor(file, t)),
+    });
   });
 
   after(async () => {
@@ -44,7 +48,12 @@ describe("GGUF read/write round trip of stories260K", () => {
     assert.equal(file.dataOffset, 14176);
     assert.equal(file.fileSize, 1185376);
     // In file order.
-    assert.deepEqual([...file.metadata.keys()].slice(0, 4), ["tokenizer.ggml.tokens", "tokenizer.ggml.scores", "tokenizer.ggml.token_type", "tokenizer.ggml.model"]);
+    assert.deepEqual([...file.metadata.keys()].slice(0, 4), [
+      "tokenizer.ggml.tokens",
+      "tokenizer.ggml.scores",
+      "tokenizer.ggml.token_type",
+      "tokenizer.ggml.model",
+    ]);
   });
 
   it("keeps each metadata value's exact type", () => {
@@ -81,8 +90,18 @@ describe("GGUF read/write round trip of stories260K", () => {
 
   it("reads tensor infos: names, dims (row length first), types, offsets", () => {
     const byName = new Map(file.tensors.map((t) => [t.name, t]));
-    assert.deepEqual(byName.get("token_embd.weight"), { name: "token_embd.weight", dims: [64, 512], type: GgmlType.F32, offset: 0n });
-    assert.deepEqual(byName.get("output_norm.weight"), { name: "output_norm.weight", dims: [64], type: GgmlType.F32, offset: 131072n });
+    assert.deepEqual(byName.get("token_embd.weight"), {
+      name: "token_embd.weight",
+      dims: [64, 512],
+      type: GgmlType.F32,
+      offset: 0n,
+    });
+    assert.deepEqual(byName.get("output_norm.weight"), {
+      name: "output_norm.weight",
+      dims: [64],
+      type: GgmlType.F32,
+      offset: 131072n,
+    });
     assert.deepEqual(byName.get("blk.0.ffn_down.weight")?.dims, [172, 64]);
     assert.deepEqual(byName.get("blk.0.ffn_gate.weight")?.dims, [64, 172]);
     assert.deepEqual(byName.get("blk.4.attn_k.weight")?.dims, [64, 32]);
@@ -107,7 +126,10 @@ describe("GGUF read/write round trip of stories260K", () => {
   it("readTensorFloats returns the raw f32 values of a tensor", async () => {
     const info = file.tensors.find((t) => t.name === "blk.2.attn_norm.weight")!;
     const values = await readTensorFloats(file, info);
-    const raw = (await readFile(MODEL)).subarray(file.dataOffset + Number(info.offset), file.dataOffset + Number(info.offset) + 256);
+    const raw = (await readFile(MODEL)).subarray(
+      file.dataOffset + Number(info.offset),
+      file.dataOffset + Number(info.offset) + 256,
+    );
     assert.equal(values.length, 64);
     for (let i = 0; i < 64; i++) assert.equal(values[i], raw.readFloatLE(i * 4));
   });
@@ -150,7 +172,19 @@ describe("GGUF write/read of every metadata type and non-f32 tensors", () => {
     ["t.arr.i16", { type: GgufType.ARRAY, value: { itemType: GgufType.INT16, items: [-1, 0, 1] } }],
     ["t.arr.u64", { type: GgufType.ARRAY, value: { itemType: GgufType.UINT64, items: [0n, 2n ** 40n] } }],
     ["t.arr.bool", { type: GgufType.ARRAY, value: { itemType: GgufType.BOOL, items: [true, false] } }],
-    ["t.arr.nested", { type: GgufType.ARRAY, value: { itemType: GgufType.ARRAY, items: [{ itemType: GgufType.STRING, items: ["a", "bc"] }, { itemType: GgufType.INT8, items: [-5] }] } }],
+    [
+      "t.arr.nested",
+      {
+        type: GgufType.ARRAY,
+        value: {
+          itemType: GgufType.ARRAY,
+          items: [
+            { itemType: GgufType.STRING, items: ["a", "bc"] },
+            { itemType: GgufType.INT8, items: [-5] },
+          ],
+        },
+      },
+    ],
     ["t.arr.empty", { type: GgufType.ARRAY, value: { itemType: GgufType.FLOAT32, items: [] } }],
   ]);
 
@@ -196,7 +230,11 @@ describe("GGUF write/read of every metadata type and non-f32 tensors", () => {
 
     // And writing what was read gives the same bytes again.
     const p2 = path.join(dir, "types2.gguf");
-    await writeGguf(p2, { version: back.version, metadata: back.metadata, tensors: back.tensors.map((t) => copiedTensor(back, t)) });
+    await writeGguf(p2, {
+      version: back.version,
+      metadata: back.metadata,
+      tensors: back.tensors.map((t) => copiedTensor(back, t)),
+    });
     assert.ok((await readFile(p)).equals(await readFile(p2)));
   });
 
@@ -205,7 +243,10 @@ describe("GGUF write/read of every metadata type and non-f32 tensors", () => {
     const bad = generatedTensor("bad", [8], GgmlType.F32, function* () {
       yield Buffer.alloc(28);
     });
-    await assert.rejects(writeGguf(p, { version: 3, metadata: new Map(), tensors: [bad] }), /tensor bad: wrote 28 bytes, its shape needs 32/);
+    await assert.rejects(
+      writeGguf(p, { version: 3, metadata: new Map(), tensors: [bad] }),
+      /tensor bad: wrote 28 bytes, its shape needs 32/,
+    );
   });
 
   // writer.ts:75 throws (and a throwing chunks() iterator propagates) without out.destroy()/end(): the file
@@ -217,7 +258,9 @@ describe("GGUF write/read of every metadata type and non-f32 tensors", () => {
       const bad = generatedTensor("bad", [8], GgmlType.F32, function* () {
         yield Buffer.alloc(4);
       });
-      await assert.rejects(writeGguf(path.join(dir, `leak${i}.gguf`), { version: 3, metadata: new Map(), tensors: [bad] }));
+      await assert.rejects(
+        writeGguf(path.join(dir, `leak${i}.gguf`), { version: 3, metadata: new Map(), tensors: [bad] }),
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(await openFiles(), before);
@@ -226,7 +269,10 @@ describe("GGUF write/read of every metadata type and non-f32 tensors", () => {
   it("rejects a tensor shape the type cannot hold", async () => {
     const p = path.join(dir, "rows.gguf");
     const bad = generatedTensor("bad", [40, 2], GgmlType.Q8_0, function* () {});
-    await assert.rejects(writeGguf(p, { version: 3, metadata: new Map(), tensors: [bad] }), /row length 40 is not a multiple of 32 for Q8_0/);
+    await assert.rejects(
+      writeGguf(p, { version: 3, metadata: new Map(), tensors: [bad] }),
+      /row length 40 is not a multiple of 32 for Q8_0/,
+    );
   });
 });
 

@@ -52,15 +52,21 @@ export interface EnsureBinaryOptions {
  * The path of `name`, installing its Debian package first when it is missing and we can:
  * CI machines start fresh, so the project installs what it needs itself.
  */
-export async function ensureBinary(name: ServerBinary, log: InfraLog, options: EnsureBinaryOptions = {}): Promise<string> {
+export async function ensureBinary(
+  name: ServerBinary,
+  log: InfraLog,
+  options: EnsureBinaryOptions = {},
+): Promise<string> {
   const found = findBinary(name);
   if (found !== undefined) return found;
   if (options.autoInstall === false) throw new MissingBinaryError(name, "automatic install disabled");
-  if (!existsSync("/etc/debian_version")) throw new MissingBinaryError(name, "not a Debian/Ubuntu system, cannot apt-get it");
+  if (!existsSync("/etc/debian_version"))
+    throw new MissingBinaryError(name, "not a Debian/Ubuntu system, cannot apt-get it");
   if (process.getuid?.() !== 0) throw new MissingBinaryError(name, "not root, cannot apt-get it");
   await aptInstall(debianPackage[name], log);
   const installed = findBinary(name);
-  if (installed === undefined) throw new MissingBinaryError(name, `apt-get installed ${debianPackage[name]} but no ${name} appeared`);
+  if (installed === undefined)
+    throw new MissingBinaryError(name, `apt-get installed ${debianPackage[name]} but no ${name} appeared`);
   log.info({ binary: name, path: installed }, "installed");
   return installed;
 }

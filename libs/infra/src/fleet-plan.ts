@@ -55,7 +55,12 @@ export interface FleetEndpoints {
  * drafters) with each one's environment. Pure, so the env mapping is tested without processes.
  */
 export function planFleet(options: FleetPlanOptions, endpoints: FleetEndpoints): PlannedService[][] {
-  const common = { NATS_URL: endpoints.natsUrl, REDIS_URL: endpoints.redisUrl, LOG_LEVEL: endpoints.logLevel, ...options.env };
+  const common = {
+    NATS_URL: endpoints.natsUrl,
+    REDIS_URL: endpoints.redisUrl,
+    LOG_LEVEL: endpoints.logLevel,
+    ...options.env,
+  };
   const envFor = (actor: ServiceActor, own: Record<string, string>, overrides: Record<string, string> = {}) => ({
     ...common,
     ...own,
@@ -91,7 +96,8 @@ export function planFleet(options: FleetPlanOptions, endpoints: FleetEndpoints):
 type NamedWorker = FleetWorker & { id: string };
 
 function workers(spec: number | FleetWorker[] | undefined, prefix: string): NamedWorker[] {
-  const list = typeof spec === "number" || spec === undefined ? Array.from({ length: spec ?? 1 }, (): FleetWorker => ({})) : spec;
+  const list =
+    typeof spec === "number" || spec === undefined ? Array.from({ length: spec ?? 1 }, (): FleetWorker => ({})) : spec;
   return list.map((worker, index) => ({ ...worker, id: worker.id ?? `${prefix}-${index + 1}` }));
 }
 
@@ -100,7 +106,8 @@ function workerEnv(worker: NamedWorker, options: FleetPlanOptions): Record<strin
   return defined({
     WORKER_ID: worker.id,
     MODEL_PATH: modelPath,
-    MODEL_NAME: worker.modelName ?? (worker.modelPath === undefined ? options.modelName : undefined) ?? modelNameOf(modelPath),
+    MODEL_NAME:
+      worker.modelName ?? (worker.modelPath === undefined ? options.modelName : undefined) ?? modelNameOf(modelPath),
     THREADS: options.threads ?? 1,
     MAX_SESSIONS: options.maxSessions,
     CONTEXT_SIZE: options.contextSize,
@@ -108,7 +115,11 @@ function workerEnv(worker: NamedWorker, options: FleetPlanOptions): Record<strin
 }
 
 function drafterEnv(options: FleetPlanOptions): Record<string, string> {
-  return defined({ WINDOW: options.window, DRAFT_TEMPERATURE: options.draftTemperature, DRAFT_SEED: options.draftSeed });
+  return defined({
+    WINDOW: options.window,
+    DRAFT_TEMPERATURE: options.draftTemperature,
+    DRAFT_SEED: options.draftSeed,
+  });
 }
 
 /** "…/stories260K.gguf" → "stories260K". */

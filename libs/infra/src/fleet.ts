@@ -76,15 +76,21 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
   const gatewayHost = options.gatewayHost ?? "127.0.0.1";
 
   try {
-    const gatewayPort = options.gatewayPort === undefined || options.gatewayPort === 0 ? await freePort() : options.gatewayPort;
-    const serverNames = [options.natsUrl === undefined ? "nats-server" : [], options.redisUrl === undefined ? "redis-server" : []].flat();
+    const gatewayPort =
+      options.gatewayPort === undefined || options.gatewayPort === 0 ? await freePort() : options.gatewayPort;
+    const serverNames = [
+      options.natsUrl === undefined ? "nats-server" : [],
+      options.redisUrl === undefined ? "redis-server" : [],
+    ].flat();
     // The plan needs the URLs, which need the servers: plan with placeholders to count steps first.
     const draft = plan(options, { natsUrl: "", redisUrl: "", gatewayHost, gatewayPort });
     const progress = counter(serverNames.length + draft.flat().length + 2, options.onProgress);
 
     const settled = await Promise.allSettled([
       options.natsUrl === undefined ? startNats({ log, output: output("nats-server"), timeoutMs }) : undefined,
-      options.redisUrl === undefined ? startRedis({ log, output: output("redis-server"), timeoutMs, appendOnly: true }) : undefined,
+      options.redisUrl === undefined
+        ? startRedis({ log, output: output("redis-server"), timeoutMs, appendOnly: true })
+        : undefined,
     ]);
     // Register whichever came up before reporting a failure, so none is left behind.
     const servers = settled.map((result) => (result.status === "fulfilled" ? result.value : undefined));
@@ -116,21 +122,35 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     await waitUntil(`gateway ${gatewayUrl}/healthz`, () => healthy(`${gatewayUrl}/healthz`), {
       timeoutMs,
       intervalMs: 100,
-      giveUp: () => abortReason() ?? (gateway.running ? undefined : `gateway exited (${describeExit(gateway.exitStatus)})`),
+      giveUp: () =>
+        abortReason() ?? (gateway.running ? undefined : `gateway exited (${describeExit(gateway.exitStatus)})`),
     });
     progress(`gateway answers ${gatewayUrl}/healthz`);
-    const workers = planned.flat().filter((s) => s.actor === "verify-worker" || s.actor === "draft-worker").map((s) => s.name);
-    await waitUntil(`every worker registered (${gatewayUrl}/readyz)`, () => allRegistered(`${gatewayUrl}/readyz`, workers), {
-      timeoutMs,
-      intervalMs: 100,
-      giveUp: () => abortReason(),
-    });
+    const workers = planned
+      .flat()
+      .filter((s) => s.actor === "verify-worker" || s.actor === "draft-worker")
+      .map((s) => s.name);
+    await waitUntil(
+      `every worker registered (${gatewayUrl}/readyz)`,
+      () => allRegistered(`${gatewayUrl}/readyz`, workers),
+      {
+        timeoutMs,
+        intervalMs: 100,
+        giveUp: () => abortReason(),
+      },
+    );
     progress("every worker registered");
     const restart = async (name: string, env: Record<string, string> = {}): Promise<ManagedProcess> => {
       const service = planned.flat().find((p) => p.name === name);
       if (!service) throw new Error(`no service '${name}' in this fleet`);
       if (processes.get(name)?.running) throw new Error(`${name} is still running`);
-      const [child] = await startStage([{ ...service, env: { ...service.env, ...env } }], options, output, processes, stages);
+      const [child] = await startStage(
+        [{ ...service, env: { ...service.env, ...env } }],
+        options,
+        output,
+        processes,
+        stages,
+      );
       await child!.waitForReady(timeoutMs, options.signal);
       return child!;
     };
@@ -141,7 +161,10 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
   }
 }
 
-function plan(options: LocalFleetOptions, endpoints: { natsUrl: string; redisUrl: string; gatewayHost: string; gatewayPort: number }) {
+function plan(
+  options: LocalFleetOptions,
+  endpoints: { natsUrl: string; redisUrl: string; gatewayHost: string; gatewayPort: number },
+) {
   return planFleet(
     { ...options, modelPath: options.modelPath ?? defaultModelPath() },
     { ...endpoints, logLevel: options.logLevel ?? "info" },

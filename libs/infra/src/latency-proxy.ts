@@ -26,7 +26,12 @@ export interface LatencyProxy {
  * edge actor and NATS, for a machine without `tc netem`. Chunks of one direction keep their
  * order (a chunk never leaves before the one ahead of it), as TCP would.
  */
-export async function startLatencyProxy(upstreamHost: string, upstreamPort: number, initial: LatencyProfile, random: () => number = Math.random): Promise<LatencyProxy> {
+export async function startLatencyProxy(
+  upstreamHost: string,
+  upstreamPort: number,
+  initial: LatencyProfile,
+  random: () => number = Math.random,
+): Promise<LatencyProxy> {
   let profile = initial;
   const sockets = new Set<Socket>();
   const delay = () => profile.delayMs + (profile.jitterMs ? random() * profile.jitterMs : 0);

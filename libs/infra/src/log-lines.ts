@@ -13,7 +13,14 @@ export function parseJsonLine(line: string): Record<string, unknown> | undefined
   }
 }
 
-const levelNames: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
+const levelNames: Record<number, string> = {
+  10: "TRACE",
+  20: "DEBUG",
+  30: "INFO",
+  40: "WARN",
+  50: "ERROR",
+  60: "FATAL",
+};
 const omitted = new Set(["level", "time", "msg", "pid", "hostname", "name", "actor"]);
 
 /** A pino line made readable for a console: `12:00:01 INFO ready port=8080`; other lines as they are. */

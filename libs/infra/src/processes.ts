@@ -82,7 +82,10 @@ export class ManagedProcess {
     let openPipes = 0;
     let pipesClosed: () => void = () => undefined;
     const allPipesClosed = new Promise<void>((resolve) => (pipesClosed = resolve));
-    for (const [stream, source] of [["stdout", child.stdout], ["stderr", child.stderr]] as const) {
+    for (const [stream, source] of [
+      ["stdout", child.stdout],
+      ["stderr", child.stderr],
+    ] as const) {
       if (source === null) continue;
       openPipes++;
       const lines = createInterface({ input: source, crlfDelay: Infinity });
@@ -119,7 +122,9 @@ export class ManagedProcess {
         // Its own process group: Ctrl-C reaches only the launcher, which stops things in order.
         detached: true,
       });
-      child.once("error", (error) => reject(new Error(`cannot start ${options.name} (${options.command}): ${error.message}`)));
+      child.once("error", (error) =>
+        reject(new Error(`cannot start ${options.name} (${options.command}): ${error.message}`)),
+      );
       child.once("spawn", () => {
         if (child.pid === undefined) reject(new Error(`cannot start ${options.name}: no pid`));
         else resolve(new ManagedProcess(child, child.pid, options));
@@ -145,7 +150,11 @@ export class ManagedProcess {
    * The first line matching `predicate`. Rejects when the process exits first (quoting its last
    * lines), after `timeoutMs`, or when `signal` aborts.
    */
-  waitForLine(predicate: (line: string) => boolean, timeoutMs: number, options: WaitForLineOptions = {}): Promise<string> {
+  waitForLine(
+    predicate: (line: string) => boolean,
+    timeoutMs: number,
+    options: WaitForLineOptions = {},
+  ): Promise<string> {
     if (options.includePast !== false) {
       const past = this.history.find(predicate);
       if (past !== undefined) return Promise.resolve(past);
@@ -205,7 +214,9 @@ export class ManagedProcess {
 
   private failure(what: string): Error {
     const tail = this.recentLines(15).join("\n");
-    return new Error(`${this.name} (pid ${this.pid}) ${what}${tail === "" ? ", printed nothing" : `; last lines:\n${tail}`}`);
+    return new Error(
+      `${this.name} (pid ${this.pid}) ${what}${tail === "" ? ", printed nothing" : `; last lines:\n${tail}`}`,
+    );
   }
 }
 

@@ -59,7 +59,18 @@ export interface StartRedisOptions extends CommonServerOptions {
 export function startRedis(options: StartRedisOptions = {}): Promise<ServerHandle> {
   const appendOnly = options.appendOnly === true ? "yes" : "no";
   return startServer("redis-server", options, options.dir, {
-    args: (port, dir) => ["--port", String(port), "--bind", host, "--dir", dir, "--save", "", "--appendonly", appendOnly],
+    args: (port, dir) => [
+      "--port",
+      String(port),
+      "--bind",
+      host,
+      "--dir",
+      dir,
+      "--save",
+      "",
+      "--appendonly",
+      appendOnly,
+    ],
     url: (port) => `redis://${host}:${port}`,
     ready: (port) => redisAnswersPing(port),
   });
@@ -101,7 +112,8 @@ async function startServer(
     try {
       await waitUntil(`${binary} on port ${port}`, () => kind.ready(port), {
         timeoutMs: options.timeoutMs ?? 15_000,
-        giveUp: () => (child.running ? undefined : `exited (${describeExit(child.exitStatus)}): ${child.recentLines(10).join("\n")}`),
+        giveUp: () =>
+          child.running ? undefined : `exited (${describeExit(child.exitStatus)}): ${child.recentLines(10).join("\n")}`,
       });
     } catch (error) {
       await child.stop();

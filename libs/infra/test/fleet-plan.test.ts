@@ -26,7 +26,10 @@ void describe("planFleet", () => {
   });
 
   void it("gives workers their identity, model and defaults", () => {
-    const plan = planFleet({ modelPath: "/m/stories260K.gguf", window: 6, draftTemperature: 0.5, draftSeed: 9, contextSize: 256 }, endpoints);
+    const plan = planFleet(
+      { modelPath: "/m/stories260K.gguf", window: 6, draftTemperature: 0.5, draftSeed: 9, contextSize: 256 },
+      endpoints,
+    );
     const worker = { MODEL_PATH: "/m/stories260K.gguf", MODEL_NAME: "stories260K", THREADS: "1", CONTEXT_SIZE: "256" };
     assert.deepEqual(plan[3][0].env, { ...common, ...worker, WORKER_ID: "verifier-1" });
     assert.deepEqual(plan[4][0].env, {
@@ -66,12 +69,18 @@ void describe("planFleet", () => {
   });
 
   void it("refuses two workers with one id", () => {
-    assert.throws(() => planFleet({ modelPath: "/m/a.gguf", drafters: [{ id: "x" }, { id: "x" }] }, endpoints), /two services are named 'x'/);
+    assert.throws(
+      () => planFleet({ modelPath: "/m/a.gguf", drafters: [{ id: "x" }, { id: "x" }] }, endpoints),
+      /two services are named 'x'/,
+    );
     assert.throws(() => planFleet({ modelPath: "/m/a.gguf", verifiers: [{ id: "gateway" }] }, endpoints), /'gateway'/);
   });
 
   void it("allows a fleet without drafters", () => {
     const plan = planFleet({ modelPath: "/m/a.gguf", drafters: 0 }, endpoints);
-    assert.deepEqual(plan.at(-1)?.map((service) => service.name), ["verifier-1"]);
+    assert.deepEqual(
+      plan.at(-1)?.map((service) => service.name),
+      ["verifier-1"],
+    );
   });
 });

@@ -113,7 +113,10 @@ void describe("startLocalFleet", () => {
       verifiers: [{ id: "verifier-1", modelPath: "/models/missing.gguf" }],
       env: { ORDER_FILE: orderFile },
       onProgress: () => undefined,
-      log: { info: (fields) => typeof fields.serverPid === "number" && seen.push(fields.serverPid), warn: () => undefined },
+      log: {
+        info: (fields) => typeof fields.serverPid === "number" && seen.push(fields.serverPid),
+        warn: () => undefined,
+      },
     });
     await assert.rejects(starting, /verifier-1 \(pid \d+\) exited \(code 2\); last lines:[\s\S]*no such model/);
     assert.equal(seen.length, 2, "nats-server and redis-server had started");

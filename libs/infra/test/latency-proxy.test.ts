@@ -50,7 +50,8 @@ describe("latency proxy", () => {
     socket.on("data", (d) => (received += d.toString()));
     const sent = Array.from({ length: 50 }, (_, i) => `${i},`).join("");
     for (let i = 0; i < 50; i++) socket.write(`${i},`);
-    for (let waited = 0; received.length < sent.length && waited < 3000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+    for (let waited = 0; received.length < sent.length && waited < 3000; waited += 20)
+      await new Promise((r) => setTimeout(r, 20));
     socket.destroy();
     assert.equal(received, sent);
   });

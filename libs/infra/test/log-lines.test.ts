@@ -20,7 +20,16 @@ void describe("isReadyLine", () => {
 void describe("formatLogLine", () => {
   void it("keeps level, message and fields, drops pino bookkeeping", () => {
     const time = Date.UTC(2025, 0, 1, 12, 0, 1);
-    const line = JSON.stringify({ level: 40, time, pid: 1, hostname: "h", actor: "gateway", msg: "slow", ms: 12, worker: "v-1" });
+    const line = JSON.stringify({
+      level: 40,
+      time,
+      pid: 1,
+      hostname: "h",
+      actor: "gateway",
+      msg: "slow",
+      ms: 12,
+      worker: "v-1",
+    });
     assert.equal(formatLogLine(line), "12:00:01 WARN slow ms=12 worker=v-1");
   });
 

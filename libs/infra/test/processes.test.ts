@@ -67,13 +67,19 @@ void describe("ManagedProcess", () => {
     const child = await startFake();
     await child.waitForReady(5000);
     assert.equal(await child.waitForLine((line) => line === "starting up", 100), "starting up");
-    await assert.rejects(child.waitForLine((line) => line === "starting up", 100, { includePast: false }), /no expected line after 100 ms/);
+    await assert.rejects(
+      child.waitForLine((line) => line === "starting up", 100, { includePast: false }),
+      /no expected line after 100 ms/,
+    );
     await child.stop();
   });
 
   void it("rejects a wait when the process exits first, quoting its last lines", async () => {
     const child = await startFake({ CRASH: "1" });
-    await assert.rejects(child.waitForReady(5000), /fake \(pid \d+\) exited \(code 3\); last lines:[\s\S]*bad MODEL_PATH/);
+    await assert.rejects(
+      child.waitForReady(5000),
+      /fake \(pid \d+\) exited \(code 3\); last lines:[\s\S]*bad MODEL_PATH/,
+    );
     assert.deepEqual(await child.exited, { code: 3, signal: null });
   });
 
@@ -102,7 +108,10 @@ void describe("ManagedProcess", () => {
   });
 
   void it("rejects start when the command does not exist", async () => {
-    await assert.rejects(ManagedProcess.start({ name: "ghost", command: join(dir, "no-such-binary") }), /cannot start ghost/);
+    await assert.rejects(
+      ManagedProcess.start({ name: "ghost", command: join(dir, "no-such-binary") }),
+      /cannot start ghost/,
+    );
   });
 });
 
@@ -133,8 +142,13 @@ setInterval(() => {}, 1000);
     launcher.kill("SIGKILL");
     // The watchdog polls once a second and gives SIGTERM three seconds before SIGKILL.
     const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline && (report.pids.some(isAlive) || report.dirs.some((d) => existsSync(d)))) await sleep(200);
+    while (Date.now() < deadline && (report.pids.some(isAlive) || report.dirs.some((d) => existsSync(d))))
+      await sleep(200);
     assert.deepEqual(report.pids.filter(isAlive), [], "no process survives its launcher");
-    assert.deepEqual(report.dirs.filter((d) => existsSync(d)), [], "no temporary folder survives its launcher");
+    assert.deepEqual(
+      report.dirs.filter((d) => existsSync(d)),
+      [],
+      "no temporary folder survives its launcher",
+    );
   });
 });

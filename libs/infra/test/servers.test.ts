@@ -63,7 +63,10 @@ void describe("startRedis", () => {
       await client.set("k", "v");
       client.disconnect();
       await redis.stop();
-      assert.ok(readdirSync(dir).some((name) => name.startsWith("appendonly")), `files: ${readdirSync(dir).join(",")}`);
+      assert.ok(
+        readdirSync(dir).some((name) => name.startsWith("appendonly")),
+        `files: ${readdirSync(dir).join(",")}`,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -22,7 +22,9 @@ const entrySchema = z.object({
   index: z.number().int().nonnegative(),
   tokens: tokensSchema,
   text: z.string(),
-  end: z.object({ finishReason: z.enum(["stop", "length"]), generatedTokens: z.number().int().nonnegative() }).optional(),
+  end: z
+    .object({ finishReason: z.enum(["stop", "length"]), generatedTokens: z.number().int().nonnegative() })
+    .optional(),
 });
 
 /**
@@ -40,7 +42,11 @@ export class RedisJournal implements SessionJournal {
 
   async begin(header: SessionHeader, owner: string): Promise<void> {
     // NX: a verifier resuming the session must not overwrite the original header.
-    await this.redis.multi().set(this.headerKey(header.sessionId), JSON.stringify(header), "EX", DAY_SECONDS, "NX").set(this.ownerKey(header.sessionId), owner, "EX", DAY_SECONDS).exec();
+    await this.redis
+      .multi()
+      .set(this.headerKey(header.sessionId), JSON.stringify(header), "EX", DAY_SECONDS, "NX")
+      .set(this.ownerKey(header.sessionId), owner, "EX", DAY_SECONDS)
+      .exec();
   }
 
   async claim(sessionId: string, owner: string): Promise<void> {
@@ -49,15 +55,26 @@ export class RedisJournal implements SessionJournal {
 
   async append(sessionId: string, entry: JournalEntry, owner: string): Promise<boolean> {
     // Check-and-append in one step: an owner that lost the session writes nothing.
-    const appended = await this.redis.eval(APPEND_IF_OWNER, 2, this.ownerKey(sessionId), this.entriesKey(sessionId), owner, JSON.stringify(entry));
+    const appended = await this.redis.eval(
+      APPEND_IF_OWNER,
+      2,
+      this.ownerKey(sessionId),
+      this.entriesKey(sessionId),
+      owner,
+      JSON.stringify(entry),
+    );
     return appended === 1;
   }
 
   async read(sessionId: string): Promise<SessionRecord | null> {
-    const [header, entries] = await Promise.all([this.redis.get(this.headerKey(sessionId)), this.redis.lrange(this.entriesKey(sessionId), 0, -1)]);
+    const [header, entries] = await Promise.all([
+      this.redis.get(this.headerKey(sessionId)),
+      this.redis.lrange(this.entriesKey(sessionId), 0, -1),
+    ]);
     if (header === null) return null;
     const parsedHeader = headerSchema.safeParse(parseJson(header));
-    if (!parsedHeader.success) throw new Error(`the journal of session ${sessionId} is unreadable: ${parsedHeader.error.issues[0]?.message}`);
+    if (!parsedHeader.success)
+      throw new Error(`the journal of session ${sessionId} is unreadable: ${parsedHeader.error.issues[0]?.message}`);
     const parsedEntries = entries.map((e) => entrySchema.parse(parseJson(e)));
     return { header: parsedHeader.data as SessionHeader, entries: parsedEntries as JournalEntry[] };
   }

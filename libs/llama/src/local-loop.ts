@@ -18,7 +18,13 @@ export interface LocalLoopResult {
 export async function speculateInProcess(
   target: ModelSession,
   drafter: ModelSession,
-  options: { maxTokens: number; window: number; sampling: SamplingParams; draftSampling?: SamplingParams; reportTop?: number },
+  options: {
+    maxTokens: number;
+    window: number;
+    sampling: SamplingParams;
+    draftSampling?: SamplingParams;
+    reportTop?: number;
+  },
 ): Promise<LocalLoopResult> {
   const tokens: number[] = [];
   let rounds = 0;
@@ -27,7 +33,9 @@ export async function speculateInProcess(
   for (;;) {
     const position = target.position;
     const draft = await drafter.draft(options.window, options.draftSampling ?? options.sampling);
-    const verdict = await verifyWindow(target, draft.tokens, draft.q, options.sampling, { reportTop: options.reportTop });
+    const verdict = await verifyWindow(target, draft.tokens, draft.q, options.sampling, {
+      reportTop: options.reportTop,
+    });
     rounds++;
     drafted += draft.tokens.length;
     accepted += verdict.accepted;
@@ -40,7 +48,10 @@ export async function speculateInProcess(
 }
 
 /** Decodes with the target alone, one seeded draw per position: the reference for sampling. */
-export async function decodeAloneInProcess(target: ModelSession, options: { maxTokens: number; sampling: SamplingParams }): Promise<number[]> {
+export async function decodeAloneInProcess(
+  target: ModelSession,
+  options: { maxTokens: number; sampling: SamplingParams },
+): Promise<number[]> {
   const tokens: number[] = [];
   for (;;) {
     const position = target.position;

@@ -10,7 +10,12 @@ export const PROFILE_WINDOWS = [0, 1, 2, 4, 8] as const;
  * for a 140M-parameter model on one core): what the load-aware pairing predicts from.
  * Each measurement is the median of `repeats`, after one warm-up.
  */
-export async function measureDraftSpeed(context: LlamaContext, startTokens: readonly number[], tokens = 8, repeats = 3): Promise<number> {
+export async function measureDraftSpeed(
+  context: LlamaContext,
+  startTokens: readonly number[],
+  tokens = 8,
+  repeats = 3,
+): Promise<number> {
   const times: number[] = [];
   for (let r = 0; r <= repeats; r++) {
     // The start tokens evaluated first: the time is the drafting's alone.
@@ -27,7 +32,11 @@ export async function measureDraftSpeed(context: LlamaContext, startTokens: read
 }
 
 /** ms of one verify pass of each window in `PROFILE_WINDOWS` (the prompt evaluated beforehand). */
-export async function measureVerifyCost(context: LlamaContext, startTokens: readonly number[], repeats = 3): Promise<Array<{ window: number; ms: number }>> {
+export async function measureVerifyCost(
+  context: LlamaContext,
+  startTokens: readonly number[],
+  repeats = 3,
+): Promise<Array<{ window: number; ms: number }>> {
   // The start tokens evaluated first, so the passes below hold the window only.
   const session = await openAfterPrompt(context, startTokens);
   try {

@@ -1,6 +1,13 @@
 import { existsSync } from "node:fs";
 import path, { join } from "node:path";
-import { getLlama, LlamaLogLevel, resolveModelFile, type Llama, type LlamaContext, type LlamaModel } from "node-llama-cpp";
+import {
+  getLlama,
+  LlamaLogLevel,
+  resolveModelFile,
+  type Llama,
+  type LlamaContext,
+  type LlamaModel,
+} from "node-llama-cpp";
 import { GgufType, readGguf, vocabularyFingerprint } from "#gguf";
 
 /**
@@ -43,13 +50,19 @@ export interface ResolveOptions {
  * (or https URL) is downloaded once into `cacheDir` through node-llama-cpp's own resolver and
  * reused afterwards. Anything else fails saying what was tried.
  */
-export async function resolveModelLocation(location: string, cacheDir: string, options: ResolveOptions = {}): Promise<string> {
+export async function resolveModelLocation(
+  location: string,
+  cacheDir: string,
+  options: ResolveOptions = {},
+): Promise<string> {
   if (!isModelUri(location)) {
     if (existsSync(location)) return location;
     const candidates = [join(cacheDir, location), join(cacheDir, `${location}.gguf`)];
     const cached = candidates.find((candidate) => existsSync(candidate));
     if (cached) return cached;
-    throw new Error(`no model at ${location}, nor ${candidates.join(" or ")}: give a GGUF path, a name in the cache, or an hf: URI`);
+    throw new Error(
+      `no model at ${location}, nor ${candidates.join(" or ")}: give a GGUF path, a name in the cache, or an hf: URI`,
+    );
   }
   const timeoutMs = options.timeoutMs ?? 60_000;
   // An unreachable host may never answer, and a large file takes long: give up only after
@@ -60,7 +73,9 @@ export async function resolveModelLocation(location: string, cacheDir: string, o
     clearTimeout(stalled);
     stalled = setTimeout(() => aborter.abort(new Error(`no progress for ${timeoutMs / 1000} s`)), timeoutMs);
   };
-  const gaveUp = new Promise<never>((_, reject) => aborter.signal.addEventListener("abort", () => reject(aborter.signal.reason as Error)));
+  const gaveUp = new Promise<never>((_, reject) =>
+    aborter.signal.addEventListener("abort", () => reject(aborter.signal.reason as Error)),
+  );
   rearm();
   try {
     return await Promise.race([

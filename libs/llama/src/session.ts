@@ -1,5 +1,20 @@
-import type { ControlledEvaluateInputItem, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
-import { Draw, isGreedy, seedFor, SequenceLedger, type Distribution, type EraseRange, type SamplingParams, type TargetPosition } from "#speculation";
+import type {
+  ControlledEvaluateInputItem,
+  LlamaContext,
+  LlamaContextSequence,
+  LlamaModel,
+  Token,
+} from "node-llama-cpp";
+import {
+  Draw,
+  isGreedy,
+  seedFor,
+  SequenceLedger,
+  type Distribution,
+  type EraseRange,
+  type SamplingParams,
+  type TargetPosition,
+} from "#speculation";
 import { ContextFullError } from "./runtime.js";
 
 /**
@@ -72,7 +87,9 @@ export class ModelSession {
    */
   async predict(draft: readonly number[]): Promise<number[]> {
     const tail = this.ledger.uncachedTail();
-    const input: ControlledEvaluateInputItem[] = tail.map((token, i) => (i === tail.length - 1 ? flag(token) : (token as Token)));
+    const input: ControlledEvaluateInputItem[] = tail.map((token, i) =>
+      i === tail.length - 1 ? flag(token) : (token as Token),
+    );
     for (const token of draft) input.push(flag(token));
     const output = await this.sequence.controlledEvaluate(input);
     this.ledger.evaluated([...tail, ...draft]);
@@ -92,10 +109,18 @@ export class ModelSession {
    * draw at each position is seeded by the position, so a draft depends on the request only.
    * `withQ` false: sample without collecting q (a greedy request's drafter that samples anyway).
    */
-  async draft(window: number, sampling: SamplingParams, from?: readonly number[], withQ = !isGreedy(sampling)): Promise<DraftedWindow> {
+  async draft(
+    window: number,
+    sampling: SamplingParams,
+    from?: readonly number[],
+    withQ = !isGreedy(sampling),
+  ): Promise<DraftedWindow> {
     const drafted: DraftedWindow = { tokens: [], q: [] };
     const greedy = isGreedy(sampling);
-    const truncation = { ...sampling, topK: sampling.topK > 0 ? Math.min(sampling.topK, DRAFT_SUPPORT_LIMIT) : DRAFT_SUPPORT_LIMIT };
+    const truncation = {
+      ...sampling,
+      topK: sampling.topK > 0 ? Math.min(sampling.topK, DRAFT_SUPPORT_LIMIT) : DRAFT_SUPPORT_LIMIT,
+    };
     // `from`: continue after tokens not in the cache yet (a pipelined draft goes on after the
     // last token of the window in flight); by default, after the committed sequence.
     let input = from ? [...from] : this.ledger.uncachedTail();
@@ -105,9 +130,15 @@ export class ModelSession {
       const next: GenerateNext = greedy
         ? { token: true }
         : withQ
-          ? { token: true, probabilities: true, options: samplerOptions(truncation, seedFor(sampling.seed, position, Draw.draft)) }
+          ? {
+              token: true,
+              probabilities: true,
+              options: samplerOptions(truncation, seedFor(sampling.seed, position, Draw.draft)),
+            }
           : { token: true, options: samplerOptions(sampling, seedFor(sampling.seed, position, Draw.draft)) };
-      const items: ControlledEvaluateInputItem[] = input.map((token, j) => (j === last ? [token as Token, { generateNext: next }] : (token as Token)));
+      const items: ControlledEvaluateInputItem[] = input.map((token, j) =>
+        j === last ? [token as Token, { generateNext: next }] : (token as Token),
+      );
       const output = await this.sequence.controlledEvaluate(items);
       this.ledger.evaluated(input);
       const result = output[last]?.next;
@@ -126,7 +157,12 @@ export class ModelSession {
    * the tokens of the drafter's support and p's top tokens (from the filtered logits and their
    * total weight: no full-vocabulary map), and the target's own seeded draw.
    */
-  async score(draft: readonly number[], q: readonly Distribution[], sampling: SamplingParams, reportTop = TARGET_REPORT_TOP): Promise<TargetPosition[]> {
+  async score(
+    draft: readonly number[],
+    q: readonly Distribution[],
+    sampling: SamplingParams,
+    reportTop = TARGET_REPORT_TOP,
+  ): Promise<TargetPosition[]> {
     const position = this.ledger.position;
     const tail = this.ledger.uncachedTail();
     const inputs = [...tail, ...draft];
@@ -137,7 +173,17 @@ export class ModelSession {
       const options = samplerOptions(sampling, seedFor(sampling.seed, position + i, Draw.target));
       if (i === draft.length) return [token as Token, { generateNext: { token: true, options } }];
       const support = [...(q[i]?.keys() ?? [])] as Token[];
-      return [token as Token, { generateNext: { token: true, options, logits: { filter: { tokens: support, includeTop: reportTop } }, totalLogitWeight: true } }];
+      return [
+        token as Token,
+        {
+          generateNext: {
+            token: true,
+            options,
+            logits: { filter: { tokens: support, includeTop: reportTop } },
+            totalLogitWeight: true,
+          },
+        },
+      ];
     });
     const output = await this.sequence.controlledEvaluate(input);
     this.ledger.evaluated(inputs);
@@ -172,7 +218,9 @@ export class ModelSession {
     const range = this.ledger.truncate(cell);
     if (range) await this.sequence.eraseContextTokenRanges([range]);
     const options = samplerOptions(sampling, seedFor(sampling.seed, position + index, Draw.target));
-    const output = await this.sequence.controlledEvaluate([[token as Token, { generateNext: { probabilities: true, options } }]]);
+    const output = await this.sequence.controlledEvaluate([
+      [token as Token, { generateNext: { probabilities: true, options } }],
+    ]);
     this.ledger.evaluated([token]);
     const probabilities = output[0]?.next?.probabilities;
     if (!probabilities) throw new Error(`no distribution at position ${position + index}`);

@@ -1,4 +1,13 @@
-import { acceptGreedy, Draw, drawOutside, isGreedy, uniformFor, verifySampled, type Distribution, type SamplingParams } from "#speculation";
+import {
+  acceptGreedy,
+  Draw,
+  drawOutside,
+  isGreedy,
+  uniformFor,
+  verifySampled,
+  type Distribution,
+  type SamplingParams,
+} from "#speculation";
 import type { ModelSession } from "./session.js";
 
 export interface RoundVerdict {
@@ -28,7 +37,12 @@ export async function verifyWindow(
   if (isGreedy(sampling)) return acceptGreedy(draft, await run(() => target.predict(draft)));
   const position = target.position;
   const targets = await run(() => target.score(draft, q, sampling, options.reportTop));
-  const verdict = verifySampled(draft.map((token, i) => ({ token, q: q[i] ?? new Map<number, number>() })), targets, sampling.seed, position);
+  const verdict = verifySampled(
+    draft.map((token, i) => ({ token, q: q[i] ?? new Map<number, number>() })),
+    targets,
+    sampling.seed,
+    position,
+  );
   if (verdict.needsTail) {
     const at = verdict.accepted;
     const full = await target.fullDistribution(position, at, sampling);

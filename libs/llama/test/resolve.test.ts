@@ -30,14 +30,24 @@ describe("model resolution", () => {
   });
 
   it("says what it tried when nothing matches", async () => {
-    await assert.rejects(resolveModelLocation("no-such-model", cache), /no model at no-such-model, nor .*no-such-model\.gguf: give a GGUF path, a name in the cache, or an hf: URI/);
+    await assert.rejects(
+      resolveModelLocation("no-such-model", cache),
+      /no model at no-such-model, nor .*no-such-model\.gguf: give a GGUF path, a name in the cache, or an hf: URI/,
+    );
   });
 
   it("a worker given an unreachable URI stops in bounded time, saying why", async () => {
     // This machine has no route to the hub. The pending request would keep a process alive,
     // so the check runs where users meet it: a verify-worker process, which must exit.
     const child = spawn(process.execPath, [join(projectRoot(), "dist/services/verify-worker/src/main.js")], {
-      env: { ...process.env, WORKER_ID: "v-uri", MODEL_PATH: "hf:ggml-org/models/tinyllamas/stories260K.gguf", MODEL_CACHE_DIR: cache, MODEL_FETCH_TIMEOUT_MS: "2000", NATS_URL: "nats://127.0.0.1:1" },
+      env: {
+        ...process.env,
+        WORKER_ID: "v-uri",
+        MODEL_PATH: "hf:ggml-org/models/tinyllamas/stories260K.gguf",
+        MODEL_CACHE_DIR: cache,
+        MODEL_FETCH_TIMEOUT_MS: "2000",
+        NATS_URL: "nats://127.0.0.1:1",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -45,7 +55,10 @@ describe("model resolution", () => {
     const [code] = (await once(child, "exit")) as [number | null];
     assert.equal(code, 1);
     assert.match(output, /"msg":"could not start"/);
-    assert.match(output, /could not fetch the model hf:ggml-org\/models\/tinyllamas\/stories260K\.gguf .*give its local path instead/);
+    assert.match(
+      output,
+      /could not fetch the model hf:ggml-org\/models\/tinyllamas\/stories260K\.gguf .*give its local path instead/,
+    );
   });
 
   it("tells URIs from paths and names models after their file", () => {

@@ -37,7 +37,8 @@ export function llamaShape(file: GgufFile): LlamaShape {
 /** Deriving a file onto itself would read tensors from the file being replaced: refuse. */
 export async function refuseSameFile(input: string, output: string): Promise<void> {
   const real = async (p: string) => realpath(p).catch(() => resolve(p));
-  if ((await real(input)) === (await real(output))) throw new Error(`the output ${output} is the input: write to another file`);
+  if ((await real(input)) === (await real(output)))
+    throw new Error(`the output ${output} is the input: write to another file`);
 }
 
 /** `blk.12.attn_q.weight` → { layer: 12, rest: "attn_q.weight" }. */

@@ -45,7 +45,13 @@ export async function ensureDerivedModel(
   const name = `${basename(source).replace(/\.gguf$/i, "")}-${recipe.id}-${createHash("sha256").update(real).digest("hex").slice(0, 8)}`;
   const output = join(cacheDir, `${name}.gguf`);
   const recordPath = join(cacheDir, `${name}.json`);
-  const wanted: BuildRecord = { builder: BUILDER_VERSION, source: real, sourceBytes: sourceStat.size, sourceModifiedMs: Math.floor(sourceStat.mtimeMs), spec: recipe.spec };
+  const wanted: BuildRecord = {
+    builder: BUILDER_VERSION,
+    source: real,
+    sourceBytes: sourceStat.size,
+    sourceModifiedMs: Math.floor(sourceStat.mtimeMs),
+    spec: recipe.spec,
+  };
   if (existsSync(output) && (await readRecord(recordPath)) === JSON.stringify(wanted)) {
     onProgress?.({ recipe, write: null });
     return output;

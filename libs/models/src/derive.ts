@@ -31,13 +31,19 @@ const FILE_TYPE = { q8_0: 7, q4_0: 2 } as const;
  * a multiple of 32 are quantized; the rest (norms, rows like stories260K's 172-long ffn_down)
  * stay as they are.
  */
-export async function deriveModel(input: string, output: string, options: DeriveOptions, onProgress?: (p: WriteProgress) => void): Promise<void> {
+export async function deriveModel(
+  input: string,
+  output: string,
+  options: DeriveOptions,
+  onProgress?: (p: WriteProgress) => void,
+): Promise<void> {
   await refuseSameFile(input, output);
   const file = await readGguf(input);
   const shape = llamaShape(file);
   const keep = options.keepLayers ?? [...Array(shape.blocks).keys()];
   for (const layer of keep) {
-    if (!Number.isInteger(layer) || layer < 0 || layer >= shape.blocks) throw new Error(`layer ${layer} does not exist: the model has layers 0..${shape.blocks - 1}`);
+    if (!Number.isInteger(layer) || layer < 0 || layer >= shape.blocks)
+      throw new Error(`layer ${layer} does not exist: the model has layers 0..${shape.blocks - 1}`);
   }
   if (new Set(keep).size !== keep.length || keep.length === 0) throw new Error("keep at least one layer, each once");
   const quantType = options.quantize === "q8_0" ? GgmlType.Q8_0 : options.quantize === "q4_0" ? GgmlType.Q4_0 : null;
@@ -51,25 +57,33 @@ export async function deriveModel(input: string, output: string, options: Derive
       if (index < 0) continue;
       name = `blk.${index}.${layer.rest}`;
     }
-    tensors.push(quantType !== null && quantizable(info) ? quantizedTensor(file, info, name, quantType) : copiedTensor(file, info, name));
+    tensors.push(
+      quantType !== null && quantizable(info)
+        ? quantizedTensor(file, info, name, quantType)
+        : copiedTensor(file, info, name),
+    );
   }
   const metadata = new Map(file.metadata);
   setMetaNumber(metadata, `${shape.architecture}.block_count`, keep.length);
   if (options.quantize) setMetaNumber(metadata, "general.file_type", FILE_TYPE[options.quantize]);
   const suffix = [options.quantize, options.keepLayers ? `L${keep.join("-")}` : undefined].filter(Boolean).join("-");
   const baseName = metadata.get("general.name");
-  if (baseName?.type === GgufType.STRING && suffix) metadata.set("general.name", { type: GgufType.STRING, value: `${baseName.value}-${suffix}` });
+  if (baseName?.type === GgufType.STRING && suffix)
+    metadata.set("general.name", { type: GgufType.STRING, value: `${baseName.value}-${suffix}` });
   await writeGguf(output, { version: file.version, metadata, tensors }, onProgress);
 }
 
 function quantizable(info: TensorInfo): boolean {
-  return info.dims.length >= 2 && info.dims[0]! % 32 === 0 && (info.type === GgmlType.F32 || info.type === GgmlType.F16);
+  return (
+    info.dims.length >= 2 && info.dims[0]! % 32 === 0 && (info.type === GgmlType.F32 || info.type === GgmlType.F16)
+  );
 }
 
 function quantizedTensor(file: GgufFile, info: TensorInfo, name: string, type: QuantizedType): TensorSource {
   const rowLength = info.dims[0]!;
   return generatedTensor(name, info.dims, type, async function* () {
     const values = await readTensorFloats(file, info);
-    for (let start = 0; start < values.length; start += rowLength) yield quantizeRow(values.subarray(start, start + rowLength), type);
+    for (let start = 0; start < values.length; start += rowLength)
+      yield quantizeRow(values.subarray(start, start + rowLength), type);
   });
 }

@@ -20,7 +20,12 @@ export interface ModelReport {
 export async function inspectModel(path: string): Promise<ModelReport> {
   const file = await readGguf(path);
   const shape = llamaShape(file);
-  const tensors = file.tensors.map((t) => ({ name: t.name, dims: t.dims, type: ggmlTypeName(t.type), bytes: tensorBytes(t) }));
+  const tensors = file.tensors.map((t) => ({
+    name: t.name,
+    dims: t.dims,
+    type: ggmlTypeName(t.type),
+    bytes: tensorBytes(t),
+  }));
   const byType = new Map<string, { tensors: number; bytes: number }>();
   for (const t of tensors) {
     const entry = byType.get(t.type) ?? { tensors: 0, bytes: 0 };

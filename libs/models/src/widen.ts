@@ -39,15 +39,23 @@ export interface WidenOptions {
  * last one with zero `attn_output` and `ffn_down`: they cost a full layer and add nothing to the
  * residual stream.
  */
-export async function widenModel(input: string, output: string, options: WidenOptions, onProgress?: (p: WriteProgress) => void): Promise<void> {
+export async function widenModel(
+  input: string,
+  output: string,
+  options: WidenOptions,
+  onProgress?: (p: WriteProgress) => void,
+): Promise<void> {
   await refuseSameFile(input, output);
   const file = await readGguf(input);
   const shape = llamaShape(file);
-  if (shape.architecture !== "llama") throw new Error(`widen supports the llama architecture, not ${shape.architecture}`);
+  if (shape.architecture !== "llama")
+    throw new Error(`widen supports the llama architecture, not ${shape.architecture}`);
   for (const [flag, value] of Object.entries({ embd: options.embd, ff: options.ff, layers: options.layers })) {
-    if (!Number.isInteger(value) || value <= 0) throw new Error(`--${flag} must be a whole number above 0, got ${value}`);
+    if (!Number.isInteger(value) || value <= 0)
+      throw new Error(`--${flag} must be a whole number above 0, got ${value}`);
   }
-  if (shape.feedForward === 0 || shape.rmsEpsilon === 0) throw new Error("widen needs one feed-forward width and an RMSNorm epsilon in the metadata");
+  if (shape.feedForward === 0 || shape.rmsEpsilon === 0)
+    throw new Error("widen needs one feed-forward width and an RMSNorm epsilon in the metadata");
   if (options.embd < shape.embedding) throw new Error(`--embd ${options.embd} is below the model's ${shape.embedding}`);
   if (options.ff < shape.feedForward) throw new Error(`--ff ${options.ff} is below the model's ${shape.feedForward}`);
   if (options.layers < shape.blocks) throw new Error(`--layers ${options.layers} is below the model's ${shape.blocks}`);
@@ -61,7 +69,8 @@ export async function widenModel(input: string, output: string, options: WidenOp
     tensors.push(widener.widen(info, info.name, false));
   }
   for (let extra = shape.blocks; extra < options.layers; extra++) {
-    for (const info of lastLayer) tensors.push(widener.widen(info, `blk.${extra}.${parseLayerTensor(info.name)!.rest}`, true));
+    for (const info of lastLayer)
+      tensors.push(widener.widen(info, `blk.${extra}.${parseLayerTensor(info.name)!.rest}`, true));
   }
 
   const metadata = new Map(file.metadata);
@@ -72,9 +81,13 @@ export async function widenModel(input: string, output: string, options: WidenOp
   setMetaNumber(metadata, "general.file_type", options.matrixType === "f16" ? 1 : 0); // llama_ftype ALL_F32 / MOSTLY_F16
   setMetaNumber(metadata, key("attention.key_length"), shape.headDim);
   setMetaNumber(metadata, key("attention.value_length"), shape.headDim);
-  metadata.set(key("attention.layer_norm_rms_epsilon"), { type: GgufType.FLOAT32, value: (shape.rmsEpsilon * shape.embedding) / options.embd });
+  metadata.set(key("attention.layer_norm_rms_epsilon"), {
+    type: GgufType.FLOAT32,
+    value: (shape.rmsEpsilon * shape.embedding) / options.embd,
+  });
   const baseName = metadata.get("general.name");
-  if (baseName?.type === GgufType.STRING) metadata.set("general.name", { type: GgufType.STRING, value: `${baseName.value}-w${options.embd}` });
+  if (baseName?.type === GgufType.STRING)
+    metadata.set("general.name", { type: GgufType.STRING, value: `${baseName.value}-w${options.embd}` });
   await writeGguf(output, { version: file.version, metadata, tensors }, onProgress);
 }
 
@@ -122,7 +135,14 @@ class Widener {
    * Rows of length `from` become rows of length `to` (zeros appended); the row count grows to
    * `rows` with zero rows; every value is multiplied by `scale`. Written as f32.
    */
-  private padded(info: TensorInfo, name: string, from: number | null, to: number | null, rows: number | null, scale: number): TensorSource {
+  private padded(
+    info: TensorInfo,
+    name: string,
+    from: number | null,
+    to: number | null,
+    rows: number | null,
+    scale: number,
+  ): TensorSource {
     const [rowLength, rowCount = 1] = info.dims as [number, number?];
     if (from !== null && rowLength !== from) throw new Error(`${info.name}: rows of ${rowLength}, expected ${from}`);
     const file = this.file;

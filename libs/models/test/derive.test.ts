@@ -4,14 +4,25 @@ import { access, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { Llama } from "node-llama-cpp";
-import { GgmlType, GgufType, quantizeRow, readGguf, tensorBytes, vocabularyFingerprint, type GgufFile, type QuantizedType, type TensorInfo } from "#gguf";
+import {
+  GgmlType,
+  GgufType,
+  quantizeRow,
+  readGguf,
+  tensorBytes,
+  vocabularyFingerprint,
+  type GgufFile,
+  type QuantizedType,
+  type TensorInfo,
+} from "#gguf";
 import { createLlama } from "#llama";
 import { deriveModel } from "#models";
 import { commonPrefix, greedyTokens, type GreedyRun } from "./greedy.js";
 
 const MODEL = "/work/shared/models/stories260K.gguf";
 const PROMPTS = ["Once upon a time", "The little dog", "Lily and Tom went to the park"];
-const QUANTIZED = /^(token_embd|output)\.weight$|^blk\.\d+\.(attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up)\.weight$/;
+const QUANTIZED =
+  /^(token_embd|output)\.weight$|^blk\.\d+\.(attn_q|attn_k|attn_v|attn_output|ffn_gate|ffn_up)\.weight$/;
 
 /** The bytes of a tensor as stored in a file. */
 function tensorData(file: GgufFile, bytes: Buffer, info: TensorInfo): Buffer {
@@ -79,7 +90,8 @@ describe("deriveModel", () => {
         const f32 = derived.tensors.filter((t) => t.type === GgmlType.F32).map((t) => t.name);
         assert.equal(f32.length, 16);
         for (let l = 0; l < 5; l++) {
-          for (const part of ["ffn_down", "attn_norm", "ffn_norm"]) assert.ok(f32.includes(`blk.${l}.${part}.weight`), `blk.${l}.${part}.weight`);
+          for (const part of ["ffn_down", "attn_norm", "ffn_norm"])
+            assert.ok(f32.includes(`blk.${l}.${part}.weight`), `blk.${l}.${part}.weight`);
         }
         assert.ok(f32.includes("output_norm.weight"));
       });
@@ -95,7 +107,8 @@ describe("deriveModel", () => {
           }
           const values = new Float32Array(from.buffer.slice(from.byteOffset, from.byteOffset + from.length));
           const rows: Buffer[] = [];
-          for (let r = 0; r < t.dims[1]!; r++) rows.push(quantizeRow(values.subarray(r * t.dims[0]!, (r + 1) * t.dims[0]!), type as QuantizedType));
+          for (let r = 0; r < t.dims[1]!; r++)
+            rows.push(quantizeRow(values.subarray(r * t.dims[0]!, (r + 1) * t.dims[0]!), type as QuantizedType));
           assert.ok(got.equals(Buffer.concat(rows)), t.name);
         }
       });
@@ -104,14 +117,23 @@ describe("deriveModel", () => {
         assert.deepEqual(derived.metadata.get("general.file_type"), { type: GgufType.UINT32, value: fileType });
         assert.deepEqual(derived.metadata.get("general.name"), { type: GgufType.STRING, value: `llama-${kind}` });
         assert.deepEqual(derived.metadata.get("llama.block_count"), { type: GgufType.UINT32, value: 5 });
-        assert.deepEqual(metadataWithout(derived, "general.file_type", "general.name"), metadataWithout(original, "general.name"));
+        assert.deepEqual(
+          metadataWithout(derived, "general.file_type", "general.name"),
+          metadataWithout(original, "general.name"),
+        );
       });
 
-      it("is the expected size: quantized blocks of 32 values in " + (type === GgmlType.Q8_0 ? "34" : "18") + " bytes", () => {
-        const data = derived.tensors.reduce((sum, t) => sum + tensorBytes(t), 0);
-        assert.equal(data, type === GgmlType.Q8_0 ? 474848 : 356320);
-        assert.equal(derived.fileSize, derived.dataOffset + Number(derived.tensors.at(-1)!.offset) + tensorBytes(derived.tensors.at(-1)!));
-      });
+      it(
+        "is the expected size: quantized blocks of 32 values in " + (type === GgmlType.Q8_0 ? "34" : "18") + " bytes",
+        () => {
+          const data = derived.tensors.reduce((sum, t) => sum + tensorBytes(t), 0);
+          assert.equal(data, type === GgmlType.Q8_0 ? 474848 : 356320);
+          assert.equal(
+            derived.fileSize,
+            derived.dataOffset + Number(derived.tensors.at(-1)!.offset) + tensorBytes(derived.tensors.at(-1)!),
+          );
+        },
+      );
     });
   }
 
@@ -125,7 +147,9 @@ describe("deriveModel", () => {
 
     it("renames blk.4 to blk.3, drops the old blk.3 and sets block_count 4", () => {
       assert.equal(derived.tensors.length, 3 + 4 * 9);
-      const layers = new Set(derived.tensors.map((t) => /^blk\.(\d+)\./.exec(t.name)?.[1]).filter((l) => l !== undefined));
+      const layers = new Set(
+        derived.tensors.map((t) => /^blk\.(\d+)\./.exec(t.name)?.[1]).filter((l) => l !== undefined),
+      );
       assert.deepEqual([...layers], ["0", "1", "2", "3"]);
       assert.deepEqual(derived.metadata.get("llama.block_count"), { type: GgufType.UINT32, value: 4 });
       assert.deepEqual(derived.metadata.get("general.name"), { type: GgufType.STRING, value: "llama-L0-1-2-4" });
@@ -142,7 +166,10 @@ describe("deriveModel", () => {
         const sourceName = match ? `blk.${mapping[match[1]!]}.${match[2]}` : t.name;
         const source = from.get(sourceName)!;
         assert.deepEqual(t.dims, source.dims, t.name);
-        assert.ok(tensorData(derived, derivedBytes, t).equals(tensorData(original, originalBytes, source)), `${t.name} ← ${sourceName}`);
+        assert.ok(
+          tensorData(derived, derivedBytes, t).equals(tensorData(original, originalBytes, source)),
+          `${t.name} ← ${sourceName}`,
+        );
       }
       // And the old blk.3 really is gone: its attn_q differs from the new blk.3's.
       const newBlk3 = derived.tensors.find((t) => t.name === "blk.3.attn_q.weight")!;
@@ -163,7 +190,9 @@ describe("deriveModel", () => {
     const source = original.tensors.find((t) => t.name === "blk.4.attn_q.weight")!;
     const from = tensorData(original, originalBytes, source);
     const values = new Float32Array(from.buffer.slice(from.byteOffset, from.byteOffset + from.length));
-    const rows = Array.from({ length: 64 }, (_, r) => quantizeRow(values.subarray(r * 64, (r + 1) * 64), GgmlType.Q4_0));
+    const rows = Array.from({ length: 64 }, (_, r) =>
+      quantizeRow(values.subarray(r * 64, (r + 1) * 64), GgmlType.Q4_0),
+    );
     assert.ok(tensorData(derived, bytes, q).equals(Buffer.concat(rows)));
   });
 
@@ -192,7 +221,8 @@ describe("deriveModel", () => {
     before(async () => {
       llama = await createLlama(1);
       reference = await greedyTokens(llama, MODEL, PROMPTS, 48);
-      for (const name of ["q8", "q4", "layers"] as const) runs[name] = await greedyTokens(llama, paths[name], PROMPTS, 48);
+      for (const name of ["q8", "q4", "layers"] as const)
+        runs[name] = await greedyTokens(llama, paths[name], PROMPTS, 48);
     });
 
     after(async () => {
@@ -224,7 +254,9 @@ describe("deriveModel", () => {
 
     it("the derivatives draft well: they start out as the original does", () => {
       // Greedy acceptance measured: q8_0 0.965, q4_0 0.69, 4 of 5 layers 0.35 (LLAMA-NOTES.md).
-      const [q8, q4, layers] = [runs.q8!, runs.q4!, runs.layers!].map((run) => commonPrefix(run.tokens[0]!, reference.tokens[0]!));
+      const [q8, q4, layers] = [runs.q8!, runs.q4!, runs.layers!].map((run) =>
+        commonPrefix(run.tokens[0]!, reference.tokens[0]!),
+      );
       assert.ok(q8! >= 16, `q8_0 agrees on ${q8} tokens`);
       assert.ok(q4! >= 6, `q4_0 agrees on ${q4} tokens`);
       assert.ok(layers! >= 6, `4 of 5 layers agree on ${layers} tokens`);

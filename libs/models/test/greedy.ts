@@ -14,7 +14,12 @@ export interface GreedyRun {
  * Greedy decoding (temperature 0) of each prompt through node-llama-cpp's LlamaCompletion on a
  * fresh sequence, the token ids collected with onToken. The model is disposed afterwards.
  */
-export async function greedyTokens(llama: Llama, modelPath: string, prompts: readonly string[], maxTokens: number): Promise<GreedyRun> {
+export async function greedyTokens(
+  llama: Llama,
+  modelPath: string,
+  prompts: readonly string[],
+  maxTokens: number,
+): Promise<GreedyRun> {
   const loaded = await loadModel(llama, modelPath);
   try {
     const context = await loaded.model.createContext({ contextSize: 256, threads: 1, sequences: 1 });
@@ -24,7 +29,11 @@ export async function greedyTokens(llama: Llama, modelPath: string, prompts: rea
         const sequence = context.getSequence();
         const completion = new LlamaCompletion({ contextSequence: sequence });
         const ids: number[] = [];
-        await completion.generateCompletion(prompt, { maxTokens, temperature: 0, onToken: (chunk) => ids.push(...chunk) });
+        await completion.generateCompletion(prompt, {
+          maxTokens,
+          temperature: 0,
+          onToken: (chunk) => ids.push(...chunk),
+        });
         tokens.push(ids);
         completion.dispose();
         await sequence.dispose();

@@ -26,9 +26,18 @@ describe("model tooling refuses what would hurt", () => {
 
   it("refuses sizes that are not whole numbers, writing nothing", async () => {
     const out = join(dir, "bad-widen.gguf");
-    await assert.rejects(widenModel(defaultModelPath(), out, { embd: 128, ff: 256, layers: 6.5 }), /--layers must be a whole number above 0, got 6.5/);
-    await assert.rejects(widenModel(defaultModelPath(), out, { embd: Number.NaN, ff: 256, layers: 6 }), /--embd must be a whole number/);
-    assert.deepEqual((await readdir(dir)).filter((f) => f.startsWith("bad-widen")), []);
+    await assert.rejects(
+      widenModel(defaultModelPath(), out, { embd: 128, ff: 256, layers: 6.5 }),
+      /--layers must be a whole number above 0, got 6.5/,
+    );
+    await assert.rejects(
+      widenModel(defaultModelPath(), out, { embd: Number.NaN, ff: 256, layers: 6 }),
+      /--embd must be a whole number/,
+    );
+    assert.deepEqual(
+      (await readdir(dir)).filter((f) => f.startsWith("bad-widen")),
+      [],
+    );
   });
 
   it("keeps two sources of the same name apart in the cache, and records the builder", async () => {
@@ -43,9 +52,15 @@ describe("model tooling refuses what would hurt", () => {
     const fromB = await ensureDerivedModel(join(b, "model.gguf"), RECIPES.q4_0, cache);
     assert.notEqual(fromA, fromB);
     assert.equal(await ensureDerivedModel(join(a, "model.gguf"), RECIPES.q4_0, cache), fromA, "reused, not rebuilt");
-    const record = JSON.parse(await readFile(fromA.replace(/\.gguf$/, ".json"), "utf8")) as { builder: number; source: string };
+    const record = JSON.parse(await readFile(fromA.replace(/\.gguf$/, ".json"), "utf8")) as {
+      builder: number;
+      source: string;
+    };
     assert.equal(record.builder, BUILDER_VERSION);
     assert.equal(record.source, join(a, "model.gguf"));
-    assert.deepEqual((await readdir(cache)).filter((f) => f.includes(".partial")), []);
+    assert.deepEqual(
+      (await readdir(cache)).filter((f) => f.includes(".partial")),
+      [],
+    );
   });
 });

@@ -19,7 +19,11 @@ describe("widenModel", () => {
   let original: GgufFile;
   let widened: GgufFile;
 
-  const floats = async (file: GgufFile, name: string) => readTensorFloats(file, file.tensors.find((t) => t.name === name)!);
+  const floats = async (file: GgufFile, name: string) =>
+    readTensorFloats(
+      file,
+      file.tensors.find((t) => t.name === name)!,
+    );
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "models-widen-"));
@@ -86,13 +90,23 @@ describe("widenModel", () => {
     }
     for (const name of ["output_norm.weight", "blk.0.attn_norm.weight", "blk.3.ffn_norm.weight"]) {
       const [norm, wide] = [await floats(original, name), await floats(widened, name)];
-      assert.deepEqual([...wide.subarray(0, 64)], [...norm].map((v) => Math.fround(v * 0.5)), name);
-      assert.ok(wide.subarray(64).every((v) => v === 0), name);
+      assert.deepEqual(
+        [...wide.subarray(0, 64)],
+        [...norm].map((v) => Math.fround(v * 0.5)),
+        name,
+      );
+      assert.ok(
+        wide.subarray(64).every((v) => v === 0),
+        name,
+      );
     }
   });
 
   it("pads ffn_down in both directions: rows of 172 → 512, 64 rows → 256", async () => {
-    const [down, wide] = [await floats(original, "blk.2.ffn_down.weight"), await floats(widened, "blk.2.ffn_down.weight")];
+    const [down, wide] = [
+      await floats(original, "blk.2.ffn_down.weight"),
+      await floats(widened, "blk.2.ffn_down.weight"),
+    ];
     assert.equal(wide.length, 512 * 256);
     for (let r = 0; r < 256; r++) {
       for (let c = 0; c < 512; c++) {
@@ -105,7 +119,11 @@ describe("widenModel", () => {
   it("extra layers copy the last layer with zero attn_output and ffn_down", async () => {
     for (const extra of [5, 6, 7]) {
       for (const part of ["attn_q", "attn_k", "attn_v", "ffn_gate", "ffn_up", "attn_norm", "ffn_norm"]) {
-        assert.deepEqual(await floats(widened, `blk.${extra}.${part}.weight`), await floats(widened, `blk.4.${part}.weight`), `blk.${extra}.${part}`);
+        assert.deepEqual(
+          await floats(widened, `blk.${extra}.${part}.weight`),
+          await floats(widened, `blk.4.${part}.weight`),
+          `blk.${extra}.${part}`,
+        );
       }
       assert.ok((await floats(widened, `blk.${extra}.attn_output.weight`)).every((v) => v === 0));
       assert.ok((await floats(widened, `blk.${extra}.ffn_down.weight`)).every((v) => v === 0));

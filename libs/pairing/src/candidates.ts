@@ -44,10 +44,18 @@ export function candidatePairs(fleet: readonly WorkerView[], request: PairingReq
   // Speculation needs a shared vocabulary; without one the target still answers, alone.
   const verifier = [...verifiers.filter(hasRoom)].sort((a, b) => load(a) - load(b) || byId(a, b))[0];
   if (!verifier) return { kind: "wait", reason: `every verifier of '${request.model}' is at capacity` };
-  return { kind: "alone", verifierId: verifier.id, reason: `no ready drafter shares a vocabulary with the verifiers of '${request.model}'` };
+  return {
+    kind: "alone",
+    verifierId: verifier.id,
+    reason: `no ready drafter shares a vocabulary with the verifiers of '${request.model}'`,
+  };
 }
 
-function build(verifiers: readonly WorkerView[], drafters: ReadonlyMap<string, WorkerView[]>, healthyOnly: boolean): Candidates {
+function build(
+  verifiers: readonly WorkerView[],
+  drafters: ReadonlyMap<string, WorkerView[]>,
+  healthyOnly: boolean,
+): Candidates {
   const usable = (w: WorkerView) => hasRoom(w) && !(healthyOnly && w.degraded);
   const free = new Map<string, WorkerView[]>();
   for (const [fingerprint, group] of drafters) free.set(fingerprint, group.filter(usable));
@@ -63,7 +71,9 @@ function build(verifiers: readonly WorkerView[], drafters: ReadonlyMap<string, W
  * if there is one.
  */
 export function freeVerifiers(fleet: readonly WorkerView[], request: PairingRequest): WorkerView[] {
-  const free = fleet.filter((w) => w.role === "verifier" && w.ready && w.modelName === request.model && hasRoom(w)).sort(byId);
+  const free = fleet
+    .filter((w) => w.role === "verifier" && w.ready && w.modelName === request.model && hasRoom(w))
+    .sort(byId);
   const healthy = free.filter((w) => !w.degraded);
   return healthy.length > 0 ? healthy : free;
 }
@@ -80,7 +90,8 @@ export function pairAt(candidates: Candidates, index: number): CandidatePair {
 
 /** Every pair, in order (for policies that must look at each, on fleets small enough). */
 export function* allPairs(candidates: Candidates): Generator<CandidatePair> {
-  for (const { verifier, drafters } of candidates.verifiers) for (const drafter of drafters) yield { verifier, drafter };
+  for (const { verifier, drafters } of candidates.verifiers)
+    for (const drafter of drafters) yield { verifier, drafter };
 }
 
 export function pairDecision(pair: CandidatePair): PairingDecision {

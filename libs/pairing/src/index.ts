@@ -13,7 +13,16 @@ export { randomPairing } from "./random.js";
 export { roundRobin } from "./round-robin.js";
 export { shortestQueue } from "./shortest-queue.js";
 export { powerOfTwo } from "./power-of-two.js";
-export { bestPair, loadAware, pairRoundTripMs, predictAloneRate, predictPairRate, verifyCostLine, LOAD_AWARE_DEFAULTS, type LoadAwareOptions } from "./load-aware.js";
+export {
+  bestPair,
+  loadAware,
+  pairRoundTripMs,
+  predictAloneRate,
+  predictPairRate,
+  verifyCostLine,
+  LOAD_AWARE_DEFAULTS,
+  type LoadAwareOptions,
+} from "./load-aware.js";
 export { rebalanceMoves, REBALANCE_DEFAULTS, type LiveSession, type Move, type RebalanceOptions } from "./rebalance.js";
 
 /** Policies by the name used in configuration (PAIRING_POLICY); each call makes a fresh one (round-robin keeps turns). */

@@ -1,6 +1,23 @@
 import { bestRateOnLine, rate, type WindowEstimates } from "#window";
-import { allPairs, candidatePairs, freeVerifiers, hasRoom, isDecision, minimise, pairDecision, type Candidates } from "./candidates.js";
-import type { CandidatePair, PairingContext, PairingDecision, PairingPolicy, PairingRequest, WorkerProfile, WorkerView } from "./types.js";
+import {
+  allPairs,
+  candidatePairs,
+  freeVerifiers,
+  hasRoom,
+  isDecision,
+  minimise,
+  pairDecision,
+  type Candidates,
+} from "./candidates.js";
+import type {
+  CandidatePair,
+  PairingContext,
+  PairingDecision,
+  PairingPolicy,
+  PairingRequest,
+  WorkerProfile,
+  WorkerView,
+} from "./types.js";
 
 export interface LoadAwareOptions {
   /** α assumed for a drafter model and target model never seen together. */
@@ -27,7 +44,15 @@ export interface LoadAwareOptions {
   waitGain: number;
 }
 
-export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = { priorAcceptance: 0.6, defaultRoundTripMs: 5, lowBattery: 0.2, maxWindow: 12, roundOverheadMs: 1, othersDecodeTokens: 5, waitGain: 0.25 };
+export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = {
+  priorAcceptance: 0.6,
+  defaultRoundTripMs: 5,
+  lowBattery: 0.2,
+  maxWindow: 12,
+  roundOverheadMs: 1,
+  othersDecodeTokens: 5,
+  waitGain: 0.25,
+};
 
 /** Verify ms ≈ a + b·n for a decode of n tokens, fitted to a verifier's profile (γ + 1 tokens per window). */
 export function verifyCostLine(verifier: WorkerView): { a: number; b: number } {
@@ -61,7 +86,8 @@ export function pairRoundTripMs(pair: CandidatePair, context: PairingContext, op
   const measured = context.roundTripMs?.(pair.drafter.id, pair.verifier.id);
   if (measured !== undefined) return measured;
   const { drafter, verifier } = pair;
-  if (drafter.brokerRttMs !== undefined && verifier.brokerRttMs !== undefined) return drafter.brokerRttMs + verifier.brokerRttMs + (context.roundTripExcessMs ?? 0);
+  if (drafter.brokerRttMs !== undefined && verifier.brokerRttMs !== undefined)
+    return drafter.brokerRttMs + verifier.brokerRttMs + (context.roundTripExcessMs ?? 0);
   return options.defaultRoundTripMs;
 }
 
@@ -74,7 +100,11 @@ export function pairRoundTripMs(pair: CandidatePair, context: PairingContext, op
  * pair's round trip, and the per-process work of a round (`roundOverheadMs`) for this session
  * and each other one on either worker.
  */
-export function predictPairRate(pair: CandidatePair, context: PairingContext = {}, options: LoadAwareOptions = LOAD_AWARE_DEFAULTS): number {
+export function predictPairRate(
+  pair: CandidatePair,
+  context: PairingContext = {},
+  options: LoadAwareOptions = LOAD_AWARE_DEFAULTS,
+): number {
   const { verifier, drafter } = pair;
   const acceptance = context.acceptance?.(drafter.modelName, verifier.modelName) ?? options.priorAcceptance;
   const draftMsPerToken = (drafter.profile?.draftMsPerToken ?? 1) * (1 + drafter.activeSessions);
@@ -85,26 +115,65 @@ export function predictPairRate(pair: CandidatePair, context: PairingContext = {
   const pipelined = drafter.drafting?.pipelined ?? false;
   const drafting = drafter.drafting;
   if (drafting?.windowPolicy === "fixed") {
-    const estimates: WindowEstimates = { acceptance, draftMsPerToken, roundTripMs, verifyMs: (window) => a + b * sharing * (window + 1), pipelined };
+    const estimates: WindowEstimates = {
+      acceptance,
+      draftMsPerToken,
+      roundTripMs,
+      verifyMs: (window) => a + b * sharing * (window + 1),
+      pipelined,
+    };
     return rate(drafting.window, estimates);
   }
-  return bestRate(acceptance, draftMsPerToken, a, b * sharing, roundTripMs, pipelined, Math.min(options.maxWindow, drafting?.maxWindow ?? options.maxWindow));
+  return bestRate(
+    acceptance,
+    draftMsPerToken,
+    a,
+    b * sharing,
+    roundTripMs,
+    pipelined,
+    Math.min(options.maxWindow, drafting?.maxWindow ?? options.maxWindow),
+  );
 }
 
 /**
  * `bestRateOnLine` (libs/window), remembering the last answer: drafters of one kind not yet
  * measured with a verifier follow each other in id order with identical inputs.
  */
-function bestRate(acceptance: number, draftMsPerToken: number, a: number, bShared: number, roundTripMs: number, pipelined: boolean, maxWindow: number): number {
+function bestRate(
+  acceptance: number,
+  draftMsPerToken: number,
+  a: number,
+  bShared: number,
+  roundTripMs: number,
+  pipelined: boolean,
+  maxWindow: number,
+): number {
   const last = lastRate;
-  if (acceptance === last.acceptance && draftMsPerToken === last.draftMsPerToken && a === last.a && bShared === last.bShared && roundTripMs === last.roundTripMs && pipelined === last.pipelined && maxWindow === last.maxWindow) {
+  if (
+    acceptance === last.acceptance &&
+    draftMsPerToken === last.draftMsPerToken &&
+    a === last.a &&
+    bShared === last.bShared &&
+    roundTripMs === last.roundTripMs &&
+    pipelined === last.pipelined &&
+    maxWindow === last.maxWindow
+  ) {
     return last.tokensPerSecond;
   }
   const tokensPerSecond = bestRateOnLine(acceptance, draftMsPerToken, a, bShared, roundTripMs, pipelined, maxWindow);
   lastRate = { acceptance, draftMsPerToken, a, bShared, roundTripMs, pipelined, maxWindow, tokensPerSecond };
   return tokensPerSecond;
 }
-let lastRate = { acceptance: Number.NaN, draftMsPerToken: 0, a: 0, bShared: 0, roundTripMs: 0, pipelined: false, maxWindow: 0, tokensPerSecond: 0 };
+let lastRate = {
+  acceptance: Number.NaN,
+  draftMsPerToken: 0,
+  a: 0,
+  bShared: 0,
+  roundTripMs: 0,
+  pipelined: false,
+  maxWindow: 0,
+  tokensPerSecond: 0,
+};
 
 /**
  * Tokens per second a new session would get decoding alone at this verifier: one forward pass
@@ -171,10 +240,14 @@ export function shortlistPairs(
       let top = ranked.get(drafters);
       if (!top) {
         // Ineligible drafters (low battery, say) must not take shortlist places from eligible ones.
-        top = highest(drafters, (drafter) => {
-          const pair = { verifier, drafter };
-          return eligible(pair) ? rateOf(pair) : null;
-        }, SHORTLIST);
+        top = highest(
+          drafters,
+          (drafter) => {
+            const pair = { verifier, drafter };
+            return eligible(pair) ? rateOf(pair) : null;
+          },
+          SHORTLIST,
+        );
         ranked.set(drafters, top);
       }
       for (const drafter of top) if (eligible({ verifier, drafter })) pairs.push({ verifier, drafter });
@@ -222,10 +295,18 @@ export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolic
     const verifiers = freeVerifiers(fleet, request);
     const alone = verifiers.length > 0 ? minimise(verifiers, (v) => -predictAloneRate(v, settings)) : null;
     if (isDecision(candidates)) {
-      return alone ? { kind: "alone", verifierId: alone.id, reason: "every compatible drafter is busy: decoding alone until one is free" } : candidates;
+      return alone
+        ? {
+            kind: "alone",
+            verifierId: alone.id,
+            reason: "every compatible drafter is busy: decoding alone until one is free",
+          }
+        : candidates;
     }
     const rateOf = (p: CandidatePair) => predictPairRate(p, context, settings);
-    const pair = bestPair(candidates, rateOf, (p) => !onLowBattery(p.drafter, settings.lowBattery)) ?? bestPair(candidates, rateOf)!;
+    const pair =
+      bestPair(candidates, rateOf, (p) => !onLowBattery(p.drafter, settings.lowBattery)) ??
+      bestPair(candidates, rateOf)!;
     const pairRate = rateOf(pair);
     const aloneRate = alone ? predictAloneRate(alone, settings) : 0;
     // Alone is chosen over a pair only on experience: until this drafter model has been seen
@@ -235,7 +316,11 @@ export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolic
     const sooner = soonerByWaiting(fleet, request, context, settings, goAlone ? aloneRate : pairRate);
     if (sooner) return sooner;
     if (goAlone) {
-      return { kind: "alone", verifierId: alone.id, reason: `predicted ${aloneRate.toFixed(0)} tokens/s alone, ${pairRate.toFixed(0)} with the best free drafter` };
+      return {
+        kind: "alone",
+        verifierId: alone.id,
+        reason: `predicted ${aloneRate.toFixed(0)} tokens/s alone, ${pairRate.toFixed(0)} with the best free drafter`,
+      };
     }
     return pairDecision(pair);
   };
@@ -249,7 +334,13 @@ export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolic
  * `waitGain`. A request that has waited as long as the free option would take stops waiting,
  * so waiting never costs more than twice the free option.
  */
-function soonerByWaiting(fleet: readonly WorkerView[], request: PairingRequest, context: PairingContext | undefined, options: LoadAwareOptions, freeRate: number): PairingDecision | null {
+function soonerByWaiting(
+  fleet: readonly WorkerView[],
+  request: PairingRequest,
+  context: PairingContext | undefined,
+  options: LoadAwareOptions,
+  freeRate: number,
+): PairingDecision | null {
   const tokens = request.maxTokens;
   if (!tokens || freeRate <= 0) return null;
   const freeMs = (1000 * tokens) / freeRate;
@@ -257,15 +348,22 @@ function soonerByWaiting(fleet: readonly WorkerView[], request: PairingRequest, 
   if (waitedMs >= freeMs) return null;
   // Small fleets only: every pair, free or not, is weighed (a large one would double a decision's cost).
   if (fleet.length > WAIT_WEIGHING_MAX_WORKERS) return null;
-  const verifiers = fleet.filter((w) => w.role === "verifier" && w.ready && !w.degraded && w.modelName === request.model);
-  const drafters = fleet.filter((w) => w.role === "drafter" && w.ready && !w.degraded && !onLowBattery(w, options.lowBattery));
+  const verifiers = fleet.filter(
+    (w) => w.role === "verifier" && w.ready && !w.degraded && w.modelName === request.model,
+  );
+  const drafters = fleet.filter(
+    (w) => w.role === "drafter" && w.ready && !w.degraded && !onLowBattery(w, options.lowBattery),
+  );
   const full = (w: WorkerView) => !hasRoom(w);
   let best: { ms: number; pair: CandidatePair } | null = null;
   for (const verifier of verifiers) {
     for (const drafter of drafters) {
       if (drafter.vocabFingerprint !== verifier.vocabFingerprint || !(full(verifier) || full(drafter))) continue;
       // It joins when a session leaves: the loads it will share, counting itself.
-      const joined = { verifier: full(verifier) ? lighter(verifier) : verifier, drafter: full(drafter) ? lighter(drafter) : drafter };
+      const joined = {
+        verifier: full(verifier) ? lighter(verifier) : verifier,
+        drafter: full(drafter) ? lighter(drafter) : drafter,
+      };
       const sessionMs = (1000 * tokens) / predictPairRate(joined, context, options);
       const slotMs = Math.max(...[verifier, drafter].filter(full).map((w) => sessionMs / w.maxSessions));
       const ms = Math.max(0, ((request.ahead ?? 0) + 1) * slotMs - waitedMs) + sessionMs;
@@ -273,7 +371,10 @@ function soonerByWaiting(fleet: readonly WorkerView[], request: PairingRequest, 
     }
   }
   if (!best || best.ms * (1 + options.waitGain) > freeMs - waitedMs) return null;
-  return { kind: "wait", reason: `${best.pair.verifier.id} with ${best.pair.drafter.id} should finish it in ${best.ms.toFixed(0)} ms once a slot frees, the best free option in ${(freeMs - waitedMs).toFixed(0)} ms` };
+  return {
+    kind: "wait",
+    reason: `${best.pair.verifier.id} with ${best.pair.drafter.id} should finish it in ${best.ms.toFixed(0)} ms once a slot frees, the best free option in ${(freeMs - waitedMs).toFixed(0)} ms`,
+  };
 }
 
 /** Fleets up to this size weigh waiting for a full pair (every pair of 16 verifiers and 16 drafters). */

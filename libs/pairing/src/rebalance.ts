@@ -1,5 +1,13 @@
 import { allPairs, candidatePairs, hasRoom, isDecision, minimise, type Candidates } from "./candidates.js";
-import { EXHAUSTIVE_PAIRS, LOAD_AWARE_DEFAULTS, onLowBattery, predictPairRate, shortlistPairs, verifyCostLine, type LoadAwareOptions } from "./load-aware.js";
+import {
+  EXHAUSTIVE_PAIRS,
+  LOAD_AWARE_DEFAULTS,
+  onLowBattery,
+  predictPairRate,
+  shortlistPairs,
+  verifyCostLine,
+  type LoadAwareOptions,
+} from "./load-aware.js";
 import type { CandidatePair, PairingContext, PairingRequest, WorkerView } from "./types.js";
 
 /** A running session as the rebalancer sees it. */
@@ -41,7 +49,13 @@ export interface RebalanceOptions extends LoadAwareOptions {
   maxMoves: number;
 }
 
-export const REBALANCE_DEFAULTS: RebalanceOptions = { ...LOAD_AWARE_DEFAULTS, minGain: 0.2, verifierMoveGain: 0.5, costFactor: 2, maxMoves: 1 };
+export const REBALANCE_DEFAULTS: RebalanceOptions = {
+  ...LOAD_AWARE_DEFAULTS,
+  minGain: 0.2,
+  verifierMoveGain: 0.5,
+  costFactor: 2,
+  maxMoves: 1,
+};
 
 /**
  * Which live sessions to re-pair now: for each, the predicted rate of its pair (libs/pairing's
@@ -70,7 +84,16 @@ export function rebalanceMoves(
   const broker: PairingContext = { ...context, roundTripMs: undefined };
   const measured = (pair: CandidatePair) => context.roundTripMs?.(pair.drafter.id, pair.verifier.id) !== undefined;
   const charged = (pair: CandidatePair) => !onLowBattery(pair.drafter, options.lowBattery);
-  const perModel = new Map<string, { pairs: CandidatePair[]; large: boolean; free: Set<string>; verifiers: WorkerView[]; drafters: WorkerView[] } | null>();
+  const perModel = new Map<
+    string,
+    {
+      pairs: CandidatePair[];
+      large: boolean;
+      free: Set<string>;
+      verifiers: WorkerView[];
+      drafters: WorkerView[];
+    } | null
+  >();
   const forModel = (model: string) => {
     if (!perModel.has(model)) {
       const found = candidatePairs(fleet, { model });
@@ -81,8 +104,12 @@ export function rebalanceMoves(
         const large = candidates.count > EXHAUSTIVE_PAIRS;
         const pairs = large ? shortlistPairs(candidates, rate, charged) : [...allPairs(candidates)];
         // Partners for a session's own verifier or drafter: the shortlist's on a large fleet, else every free one.
-        const verifiers = large ? [...new Set(pairs.map((p) => p.verifier))] : fleet.filter((w) => w.role === "verifier" && w.ready && w.modelName === model && hasRoom(w));
-        const drafters = large ? [...new Set(pairs.map((p) => p.drafter))] : fleet.filter((w) => w.role === "drafter" && w.ready && hasRoom(w));
+        const verifiers = large
+          ? [...new Set(pairs.map((p) => p.verifier))]
+          : fleet.filter((w) => w.role === "verifier" && w.ready && w.modelName === model && hasRoom(w));
+        const drafters = large
+          ? [...new Set(pairs.map((p) => p.drafter))]
+          : fleet.filter((w) => w.role === "drafter" && w.ready && hasRoom(w));
         const free = new Set([...verifiers, ...drafters].map((w) => w.id));
         perModel.set(model, { pairs, large, free, verifiers, drafters });
       }
@@ -101,24 +128,42 @@ export function rebalanceMoves(
     if (!model) continue;
     // Staying on one of its workers: the session's own load there does not count.
     const own = (w: WorkerView) => (w.id === verifier.id || w.id === drafter.id ? without(w) : w);
-    const rateOf = (pair: CandidatePair) => predictPairRate({ verifier: own(pair.verifier), drafter: own(pair.drafter) }, context, options);
-    const eligible = (pair: CandidatePair) => !(pair.verifier.id === verifier.id && pair.drafter.id === drafter.id) && charged(pair);
+    const rateOf = (pair: CandidatePair) =>
+      predictPairRate({ verifier: own(pair.verifier), drafter: own(pair.drafter) }, context, options);
+    const eligible = (pair: CandidatePair) =>
+      !(pair.verifier.id === verifier.id && pair.drafter.id === drafter.id) && charged(pair);
     // Its own verifier and drafter are always open to it (its own slot), full or not.
     const pool = [...model.pairs];
-    if (model.large || !model.free.has(verifier.id)) for (const d of model.drafters) if (d.vocabFingerprint === verifier.vocabFingerprint) pool.push({ verifier, drafter: d });
-    if (model.large || !model.free.has(drafter.id)) for (const v of model.verifiers) if (v.vocabFingerprint === drafter.vocabFingerprint) pool.push({ verifier: v, drafter });
+    if (model.large || !model.free.has(verifier.id))
+      for (const d of model.drafters)
+        if (d.vocabFingerprint === verifier.vocabFingerprint) pool.push({ verifier, drafter: d });
+    if (model.large || !model.free.has(drafter.id))
+      for (const v of model.verifiers)
+        if (v.vocabFingerprint === drafter.vocabFingerprint) pool.push({ verifier: v, drafter });
     const eligiblePool = pool.filter(eligible);
     const elsewhere = eligiblePool.length > 0 ? minimise(eligiblePool, (p) => -rateOf(p)) : null;
-    const best = elsewhere && { pair: elsewhere, rate: rateOf(elsewhere), costMs: moveCostMs(session, elsewhere, verifier.id) };
+    const best = elsewhere && {
+      pair: elsewhere,
+      rate: rateOf(elsewhere),
+      costMs: moveCostMs(session, elsewhere, verifier.id),
+    };
     if (!best) continue;
     // A pair never measured is compared with the session's on the same footing (both from the
     // broker round trips), not with its measured round trip: a measurement holds queueing and
     // message work that an estimate does not, and the session would chase unmeasured pairs.
     const from = measured(here) && !measured(best.pair) ? battery * predictPairRate(here, broker, options) : current;
-    if (best.rate < from * (1 + (best.pair.verifier.id === verifier.id ? options.minGain : options.verifierMoveGain))) continue;
+    if (best.rate < from * (1 + (best.pair.verifier.id === verifier.id ? options.minGain : options.verifierMoveGain)))
+      continue;
     const savedMs = session.remainingTokens * (1000 / from - 1000 / best.rate) - best.costMs;
     if (savedMs <= best.costMs * (options.costFactor - 1)) continue;
-    moves.push({ sessionId: session.sessionId, verifierId: best.pair.verifier.id, drafterId: best.pair.drafter.id, from, to: best.rate, savedMs });
+    moves.push({
+      sessionId: session.sessionId,
+      verifierId: best.pair.verifier.id,
+      drafterId: best.pair.drafter.id,
+      from,
+      to: best.rate,
+      savedMs,
+    });
   }
   return moves.sort((a, b) => b.savedMs - a.savedMs).slice(0, options.maxMoves);
 }

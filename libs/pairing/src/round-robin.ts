@@ -9,11 +9,15 @@ import type { PairingPolicy, WorkerView } from "./types.js";
 export function roundRobin(): PairingPolicy {
   let lastVerifier: string | null = null;
   let lastDrafter: string | null = null;
-  const after = <T extends { id: string }>(items: readonly T[], last: string | null): T => items.find((w) => last === null || w.id > last) ?? items[0]!;
+  const after = <T extends { id: string }>(items: readonly T[], last: string | null): T =>
+    items.find((w) => last === null || w.id > last) ?? items[0]!;
   return (fleet, request) => {
     const candidates = candidatePairs(fleet, request);
     if (isDecision(candidates)) return candidates;
-    const entry = after(candidates.verifiers.map((e) => ({ id: e.verifier.id, ...e })), lastVerifier);
+    const entry = after(
+      candidates.verifiers.map((e) => ({ id: e.verifier.id, ...e })),
+      lastVerifier,
+    );
     const drafter: WorkerView = after(entry.drafters, lastDrafter);
     lastVerifier = entry.verifier.id;
     lastDrafter = drafter.id;

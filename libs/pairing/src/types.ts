@@ -80,7 +80,11 @@ export type PairingDecision =
   /** No verifier serves the model: refuse the request. */
   | { kind: "none"; code: "model_not_found"; reason: string };
 
-export type PairingPolicy = (fleet: readonly WorkerView[], request: PairingRequest, context?: PairingContext) => PairingDecision;
+export type PairingPolicy = (
+  fleet: readonly WorkerView[],
+  request: PairingRequest,
+  context?: PairingContext,
+) => PairingDecision;
 
 /** A verifier and a drafter that share a vocabulary and both have a free slot. */
 export interface CandidatePair {

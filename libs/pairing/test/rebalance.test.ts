@@ -5,20 +5,49 @@ import { rebalanceMoves, type LiveSession, type PairingContext, type WorkerView 
 const worker =
   (role: WorkerView["role"]) =>
   (id: string, activeSessions: number, extra: Partial<WorkerView> = {}): WorkerView => ({
-    id, role, modelName: role === "verifier" ? "m" : "small", vocabFingerprint: "vocab-A", ready: true, activeSessions, maxSessions: 8, ...extra,
+    id,
+    role,
+    modelName: role === "verifier" ? "m" : "small",
+    vocabFingerprint: "vocab-A",
+    ready: true,
+    activeSessions,
+    maxSessions: 8,
+    ...extra,
   });
 const v = worker("verifier");
 const d = worker("drafter");
-const profile = { verifyMs: [{ window: 0, ms: 27 }, { window: 4, ms: 59 }] };
+const profile = {
+  verifyMs: [
+    { window: 0, ms: 27 },
+    { window: 4, ms: 59 },
+  ],
+};
 const fast = { draftMsPerToken: 0.5 };
 /** A verifier whose passes barely grow with the window (a GPU, say): speculation pays even when it is shared. */
-const cheapVerify = { verifyMs: [{ window: 0, ms: 27 }, { window: 4, ms: 35 }] };
+const cheapVerify = {
+  verifyMs: [
+    { window: 0, ms: 27 },
+    { window: 4, ms: 35 },
+  ],
+};
 const slow = { draftMsPerToken: 15 };
 const session = (extra: Partial<LiveSession> = {}): LiveSession => ({
-  sessionId: "s1", request: { model: "m" }, verifierId: "v1", drafterId: "d1", committedTokens: 40, remainingTokens: 200, ...extra,
+  sessionId: "s1",
+  request: { model: "m" },
+  verifierId: "v1",
+  drafterId: "d1",
+  committedTokens: 40,
+  remainingTokens: 200,
+  ...extra,
 });
 
-const cases: Array<{ name: string; fleet: WorkerView[]; sessions?: LiveSession[]; context?: PairingContext; expected: Array<[string, string, string]> }> = [
+const cases: Array<{
+  name: string;
+  fleet: WorkerView[];
+  sessions?: LiveSession[];
+  context?: PairingContext;
+  expected: Array<[string, string, string]>;
+}> = [
   {
     name: "a slowed drafter: the session moves to a fast one, same verifier",
     fleet: [v("v1", 1, { profile }), d("d1", 1, { profile: slow }), d("d2", 0, { profile: fast })],
@@ -31,23 +60,39 @@ const cases: Array<{ name: string; fleet: WorkerView[]; sessions?: LiveSession[]
   },
   {
     name: "a pair whose acceptance fell: another drafter model",
-    fleet: [v("v1", 1, { profile }), d("d1", 1, { profile: fast, modelName: "q2" }), d("d2", 0, { profile: fast, modelName: "q8" })],
+    fleet: [
+      v("v1", 1, { profile }),
+      d("d1", 1, { profile: fast, modelName: "q2" }),
+      d("d2", 0, { profile: fast, modelName: "q8" }),
+    ],
     context: { acceptance: (model) => (model === "q2" ? 0.2 : 0.9) },
     expected: [["s1", "v1", "d2"]],
   },
   {
     name: "a drafter gone on low battery: the session leaves it",
-    fleet: [v("v1", 1, { profile }), d("d1", 1, { profile: fast, power: { source: "battery", level: 0.1 } }), d("d2", 0, { profile: fast })],
+    fleet: [
+      v("v1", 1, { profile }),
+      d("d1", 1, { profile: fast, power: { source: "battery", level: 0.1 } }),
+      d("d2", 0, { profile: fast }),
+    ],
     expected: [["s1", "v1", "d2"]],
   },
   {
     name: "never onto a low-battery drafter",
-    fleet: [v("v1", 1, { profile }), d("d1", 1, { profile: slow }), d("d2", 0, { profile: fast, power: { source: "battery", level: 0.1 } })],
+    fleet: [
+      v("v1", 1, { profile }),
+      d("d1", 1, { profile: slow }),
+      d("d2", 0, { profile: fast, power: { source: "battery", level: 0.1 } }),
+    ],
     expected: [],
   },
   {
     name: "a small gain is not worth a move (hysteresis)",
-    fleet: [v("v1", 1, { profile }), d("d1", 1, { profile: { draftMsPerToken: 1.2 } }), d("d2", 0, { profile: { draftMsPerToken: 1 } })],
+    fleet: [
+      v("v1", 1, { profile }),
+      d("d1", 1, { profile: { draftMsPerToken: 1.2 } }),
+      d("d2", 0, { profile: { draftMsPerToken: 1 } }),
+    ],
     expected: [],
   },
   {
@@ -58,31 +103,53 @@ const cases: Array<{ name: string; fleet: WorkerView[]; sessions?: LiveSession[]
   },
   {
     name: "one move per call, the one that saves most",
-    fleet: [v("v1", 2, { profile: cheapVerify }), d("d1", 1, { profile: slow }), d("d3", 1, { profile: { draftMsPerToken: 8 } }), d("d2", 0, { profile: fast })],
+    fleet: [
+      v("v1", 2, { profile: cheapVerify }),
+      d("d1", 1, { profile: slow }),
+      d("d3", 1, { profile: { draftMsPerToken: 8 } }),
+      d("d2", 0, { profile: fast }),
+    ],
     sessions: [session({ remainingTokens: 50 }), session({ sessionId: "s2", drafterId: "d3", remainingTokens: 300 })],
     expected: [["s2", "v1", "d2"]],
   },
   {
     name: "a verifier move needs a larger gain than a drafter move (it releases and resumes the session)",
-    fleet: [v("v1", 1, { profile: cheapVerify, brokerRttMs: 30 }), v("v2", 0, { profile: cheapVerify, brokerRttMs: 15 }), d("d1", 1, { profile: fast, brokerRttMs: 10 })],
+    fleet: [
+      v("v1", 1, { profile: cheapVerify, brokerRttMs: 30 }),
+      v("v2", 0, { profile: cheapVerify, brokerRttMs: 15 }),
+      d("d1", 1, { profile: fast, brokerRttMs: 10 }),
+    ],
     expected: [],
   },
   {
     name: "a measured pair is not left for an alike one that only looks faster for being unmeasured",
-    fleet: [v("v1", 1, { profile, brokerRttMs: 20 }), v("v2", 0, { profile, brokerRttMs: 20 }), d("d1", 1, { profile: fast, brokerRttMs: 20 }), d("d2", 0, { profile: fast, brokerRttMs: 20 })],
+    fleet: [
+      v("v1", 1, { profile, brokerRttMs: 20 }),
+      v("v2", 0, { profile, brokerRttMs: 20 }),
+      d("d1", 1, { profile: fast, brokerRttMs: 20 }),
+      d("d2", 0, { profile: fast, brokerRttMs: 20 }),
+    ],
     // The session's pair measured 40 ms of broker round trips plus 30 of queueing and messages.
     context: { roundTripMs: (drafter, verifier) => (drafter === "d1" && verifier === "v1" ? 70 : undefined) },
     expected: [],
   },
   {
     name: "…but a pair that measured slow still leaves for a better one",
-    fleet: [v("v1", 1, { profile, brokerRttMs: 20 }), d("d1", 1, { profile: slow, brokerRttMs: 20 }), d("d2", 0, { profile: fast, brokerRttMs: 20 })],
+    fleet: [
+      v("v1", 1, { profile, brokerRttMs: 20 }),
+      d("d1", 1, { profile: slow, brokerRttMs: 20 }),
+      d("d2", 0, { profile: fast, brokerRttMs: 20 }),
+    ],
     context: { roundTripMs: (drafter, verifier) => (drafter === "d1" && verifier === "v1" ? 70 : undefined) },
     expected: [["s1", "v1", "d2"]],
   },
   {
     name: "a drafter gone on low battery is left even when the session's verifier is full (its own slot)",
-    fleet: [v("v1", 8, { profile }), d("d1", 1, { profile: fast, power: { source: "battery", level: 0.1 } }), d("d2", 0, { profile: fast })],
+    fleet: [
+      v("v1", 8, { profile }),
+      d("d1", 1, { profile: fast, power: { source: "battery", level: 0.1 } }),
+      d("d2", 0, { profile: fast }),
+    ],
     expected: [["s1", "v1", "d2"]],
   },
   {
@@ -97,7 +164,11 @@ describe("rebalanceMoves", () => {
   for (const c of cases) {
     it(c.name, () => {
       const moves = rebalanceMoves(c.sessions ?? [session()], c.fleet, c.context);
-      assert.deepEqual(moves.map((m) => [m.sessionId, m.verifierId, m.drafterId]), c.expected, JSON.stringify(moves));
+      assert.deepEqual(
+        moves.map((m) => [m.sessionId, m.verifierId, m.drafterId]),
+        c.expected,
+        JSON.stringify(moves),
+      );
       for (const m of moves) assert.ok(m.to > m.from && m.savedMs > 0);
     });
   }

@@ -4,7 +4,14 @@ import type { WorkerView } from "#pairing";
 const worker =
   (role: WorkerView["role"]) =>
   (id: string, activeSessions: number, maxSessions: number, extra: Partial<WorkerView> = {}): WorkerView => ({
-    id, role, modelName: role === "verifier" ? "m" : "small", vocabFingerprint: "vocab-A", ready: true, activeSessions, maxSessions, ...extra,
+    id,
+    role,
+    modelName: role === "verifier" ? "m" : "small",
+    vocabFingerprint: "vocab-A",
+    ready: true,
+    activeSessions,
+    maxSessions,
+    ...extra,
   });
 export const v = worker("verifier");
 export const d = worker("drafter");

@@ -25,7 +25,9 @@ export type LinkConfig = z.output<typeof linkSchema>;
 /** How often the target accepts a drafter's tokens. */
 export const acceptanceSchema = z.discriminatedUnion("kind", [
   /** Position i of a window (0-based) is accepted with α · decay^i, given those before it were. */
-  z.object({ kind: z.literal("rate"), alpha: z.number().min(0).max(1), decay: z.number().min(0).max(1).default(1) }).strict(),
+  z
+    .object({ kind: z.literal("rate"), alpha: z.number().min(0).max(1), decay: z.number().min(0).max(1).default(1) })
+    .strict(),
   /**
    * Measured: counts[k] rounds accepted k tokens, at window counts.length − 1 (the last entry:
    * every token accepted). Longer windows continue at the histogram's own per-token rate.
@@ -71,7 +73,10 @@ export const verifierGroupSchema = z
     maxBatch: z.number().int().min(0).default(0),
     link: linkSchema.default(linkSchema.parse({})),
     /** fused execution: the drafter that runs on this verifier's machine. */
-    fusedDrafter: z.object({ profile: z.union([z.string(), drafterProfileSchema]), acceptance: acceptanceSchema.optional() }).strict().optional(),
+    fusedDrafter: z
+      .object({ profile: z.union([z.string(), drafterProfileSchema]), acceptance: acceptanceSchema.optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -84,7 +89,10 @@ export const drafterGroupSchema = z
     link: linkSchema.default(linkSchema.parse({})),
     /** This drafter model against the target; the fleet's `acceptance` when absent. */
     acceptance: acceptanceSchema.optional(),
-    power: z.object({ source: z.enum(["plugged", "charging", "battery"]), level: z.number().min(0).max(1).nullable() }).strict().optional(),
+    power: z
+      .object({ source: z.enum(["plugged", "charging", "battery"]), level: z.number().min(0).max(1).nullable() })
+      .strict()
+      .optional(),
   })
   .strict();
 
@@ -115,7 +123,9 @@ export const simConfigSchema = z
     execution: z.enum(["distributed", "fused"]).default("distributed"),
     policies: z
       .object({
-        pairing: z.enum(["load-aware", "least-loaded", "random", "round-robin", "shortest-queue", "power-of-two"]).default("load-aware"),
+        pairing: z
+          .enum(["load-aware", "least-loaded", "random", "round-robin", "shortest-queue", "power-of-two"])
+          .default("load-aware"),
         batching: z.enum(["fifo", "length-aware"]).default("fifo"),
         /** Re-pair running sessions this often (SCHEDULER_REBALANCE_MS; 0: never), ms. */
         rebalanceMs: z.number().int().min(0).default(5000),
@@ -133,17 +143,30 @@ export const simConfigSchema = z
           .default({ policy: "adaptive", window: 4, maxWindow: 12, stopThreshold: 0.5, handBack: true }),
       })
       .strict()
-      .default({ pairing: "load-aware", batching: "fifo", rebalanceMs: 5000, window: { policy: "adaptive", window: 4, maxWindow: 12, stopThreshold: 0.5, handBack: true } }),
+      .default({
+        pairing: "load-aware",
+        batching: "fifo",
+        rebalanceMs: 5000,
+        window: { policy: "adaptive", window: 4, maxWindow: 12, stopThreshold: 0.5, handBack: true },
+      }),
     /** Bytes on the wire per token of a draft or a verdict (ids, q, framing). */
     bytesPerToken: z.number().positive().default(16),
     /** Goodput counts requests that met both. */
-    slo: z.object({ ttftMs: z.number().positive().default(2000), tpotMs: z.number().positive().default(200) }).strict().default({ ttftMs: 2000, tpotMs: 200 }),
+    slo: z
+      .object({ ttftMs: z.number().positive().default(2000), tpotMs: z.number().positive().default(200) })
+      .strict()
+      .default({ ttftMs: 2000, tpotMs: 200 }),
   })
   .strict()
   .superRefine((config, ctx) => {
     if (config.execution === "fused") {
       config.verifiers.forEach((group, i) => {
-        if (!group.fusedDrafter) ctx.addIssue({ code: "custom", path: ["verifiers", i, "fusedDrafter"], message: "fused execution needs each verifier group's fusedDrafter profile" });
+        if (!group.fusedDrafter)
+          ctx.addIssue({
+            code: "custom",
+            path: ["verifiers", i, "fusedDrafter"],
+            message: "fused execution needs each verifier group's fusedDrafter profile",
+          });
       });
     }
   });

@@ -21,7 +21,10 @@ export function verifyCost(profile: VerifierProfile): (tokens: number) => number
 }
 
 /** The verifier profile as the pairing policy reads it: one pass per window γ (γ + 1 tokens). */
-export function verifyProfileByWindow(cost: (tokens: number) => number, windows = [0, 1, 2, 4, 8]): Array<{ window: number; ms: number }> {
+export function verifyProfileByWindow(
+  cost: (tokens: number) => number,
+  windows = [0, 1, 2, 4, 8],
+): Array<{ window: number; ms: number }> {
   return windows.map((window) => ({ window, ms: cost(window + 1) }));
 }
 

@@ -1,7 +1,15 @@
 import { readFileSync } from "node:fs";
 import type { WorkerView } from "#pairing";
 import { acceptanceModel, type AcceptanceModel } from "./acceptance.js";
-import { drafterProfileSchema, fromConfigDir, verifierProfileSchema, type DrafterProfile, type LinkConfig, type SimConfig, type VerifierProfile } from "./config.js";
+import {
+  drafterProfileSchema,
+  fromConfigDir,
+  verifierProfileSchema,
+  type DrafterProfile,
+  type LinkConfig,
+  type SimConfig,
+  type VerifierProfile,
+} from "./config.js";
 import { verifyCost, verifyProfileByWindow } from "./devices.js";
 import { meanRttMs } from "./network.js";
 
@@ -63,7 +71,12 @@ function loadProfile<T>(profile: string | T, schema: { parse(value: unknown): T 
 }
 
 export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
-  const drafting = { windowPolicy: config.policies.window.policy, window: config.policies.window.window, maxWindow: config.policies.window.maxWindow, pipelined: false };
+  const drafting = {
+    windowPolicy: config.policies.window.policy,
+    window: config.policies.window.window,
+    maxWindow: config.policies.window.maxWindow,
+    pipelined: false,
+  };
   const verifiers: SimVerifier[] = [];
   const drafters: SimDrafter[] = [];
   const fused = config.execution === "fused";
@@ -100,7 +113,16 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
         const drafter = group.fusedDrafter!;
         const drafterProfile = loadProfile(drafter.profile, drafterProfileSchema, baseDir);
         const local = { ...group.link, rttMs: { min: 0, max: 0 }, jitterMs: 0, loss: 0 };
-        verifier.fused = makeDrafter(`${id}/drafter`, `${group.name}-drafter`, drafterProfile, group.maxSessions, local, acceptanceModel(drafter.acceptance ?? config.acceptance), verifier.view.vocabFingerprint, drafting);
+        verifier.fused = makeDrafter(
+          `${id}/drafter`,
+          `${group.name}-drafter`,
+          drafterProfile,
+          group.maxSessions,
+          local,
+          acceptanceModel(drafter.acceptance ?? config.acceptance),
+          verifier.view.vocabFingerprint,
+          drafting,
+        );
         verifier.fused.host = verifier;
         verifier.fused.view.brokerRttMs = 0;
         verifier.view.brokerRttMs = 0;
@@ -113,7 +135,16 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
       const profile = loadProfile(group.profile, drafterProfileSchema, baseDir);
       const acceptance = acceptanceModel(group.acceptance ?? config.acceptance);
       for (let i = 0; i < group.count; i++) {
-        const drafter = makeDrafter(`${group.name}-${i}`, group.name, profile, group.maxSessions, group.link, acceptance, VOCAB, drafting);
+        const drafter = makeDrafter(
+          `${group.name}-${i}`,
+          group.name,
+          profile,
+          group.maxSessions,
+          group.link,
+          acceptance,
+          VOCAB,
+          drafting,
+        );
         if (group.power) drafter.view.power = group.power;
         drafters.push(drafter);
       }
@@ -139,7 +170,18 @@ function makeDrafter(
   return {
     id,
     model,
-    view: { id, role: "drafter", modelName: model, vocabFingerprint, ready: true, activeSessions: 0, maxSessions, profile: { draftMsPerToken: profile.draftMsPerToken }, brokerRttMs: meanRttMs(link), drafting },
+    view: {
+      id,
+      role: "drafter",
+      modelName: model,
+      vocabFingerprint,
+      ready: true,
+      activeSessions: 0,
+      maxSessions,
+      profile: { draftMsPerToken: profile.draftMsPerToken },
+      brokerRttMs: meanRttMs(link),
+      drafting,
+    },
     profile,
     link,
     acceptance,

@@ -22,7 +22,13 @@ export interface SimSummary {
   tpotMs: Distribution;
   /** Queueing for a pair: arrival to placement, ms. */
   queueWaitMs: Distribution;
-  acceptance: { rate: number; meanAcceptedPerRound: number; speculativeRounds: number; aloneRounds: number; handBacks: number };
+  acceptance: {
+    rate: number;
+    meanAcceptedPerRound: number;
+    speculativeRounds: number;
+    aloneRounds: number;
+    handBacks: number;
+  };
   /** Sessions the rebalancer re-paired; of those, moved to another verifier (counted in both verifiers' sessions). */
   rebalancing: { moves: number; verifierMoves: number };
   queue: { meanWaiting: number; maxWaiting: number; meanRoundsAtVerifiers: number };
@@ -136,8 +142,15 @@ export class Metrics {
     return {
       requests: { completed: this.finished, failed: this.failures },
       durationMs: round4(end - start),
-      throughput: { requestsPerSecond: round4(this.finished / seconds), tokensPerSecond: round4(this.tokens / seconds) },
-      goodput: { requestsPerSecond: round4(this.good / seconds), fraction: round4(this.finished ? this.good / this.finished : 0), slo: { ...this.slo } },
+      throughput: {
+        requestsPerSecond: round4(this.finished / seconds),
+        tokensPerSecond: round4(this.tokens / seconds),
+      },
+      goodput: {
+        requestsPerSecond: round4(this.good / seconds),
+        fraction: round4(this.finished ? this.good / this.finished : 0),
+        slo: { ...this.slo },
+      },
       ttftMs: distribution(this.ttft),
       tpotMs: distribution(this.tpot),
       queueWaitMs: distribution(this.queueWait),
@@ -152,10 +165,17 @@ export class Metrics {
       queue: {
         meanWaiting: round4(this.waiting.mean(endMs, start)),
         maxWaiting: this.waiting.max,
-        meanRoundsAtVerifiers: round4(verifiers.reduce((s, v) => s + v.meanQueuedRounds, 0) / Math.max(1, verifiers.length)),
+        meanRoundsAtVerifiers: round4(
+          verifiers.reduce((s, v) => s + v.meanQueuedRounds, 0) / Math.max(1, verifiers.length),
+        ),
       },
       verifiers,
-      drafters: { count: edge.length, meanUtilisation: round4(edge.reduce((s, d) => s + d.busyMs, 0) / Math.max(1, edge.length) / Math.max(1e-9, endMs - start)) },
+      drafters: {
+        count: edge.length,
+        meanUtilisation: round4(
+          edge.reduce((s, d) => s + d.busyMs, 0) / Math.max(1, edge.length) / Math.max(1e-9, endMs - start),
+        ),
+      },
     };
   }
 }
@@ -167,5 +187,10 @@ export function distribution(values: number[]): Distribution {
   if (values.length === 0) return { mean: 0, p50: 0, p95: 0, p99: 0 };
   const sorted = Float64Array.from(values).sort();
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
-  return { mean: round4(values.reduce((s, v) => s + v, 0) / values.length), p50: round4(at(0.5)), p95: round4(at(0.95)), p99: round4(at(0.99)) };
+  return {
+    mean: round4(values.reduce((s, v) => s + v, 0) / values.length),
+    p50: round4(at(0.5)),
+    p95: round4(at(0.95)),
+    p99: round4(at(0.99)),
+  };
 }

@@ -1,6 +1,15 @@
 import TinyQueue from "tinyqueue";
 import { batchingPolicy, type BatchingPolicy, type PendingRound } from "#batching";
-import { candidatePairs, createPairingPolicy, isDecision, rebalanceMoves, type LiveSession, type PairingContext, type PairingPolicy, type WorkerView } from "#pairing";
+import {
+  candidatePairs,
+  createPairingPolicy,
+  isDecision,
+  rebalanceMoves,
+  type LiveSession,
+  type PairingContext,
+  type PairingPolicy,
+  type WorkerView,
+} from "#pairing";
 import { RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
 import { fromConfigDir, type SimConfig } from "./config.js";
 import { buildFleet, TARGET_MODEL, type SimDrafter, type SimFleet, type SimVerifier } from "./fleet.js";
@@ -118,7 +127,10 @@ class Simulation {
   /** Per verifier, per drafter: the network's share of a pair's round, lately. */
   private readonly pairNetworkMs = new Map<string, Map<string, number>>();
   /** The verifier the pairing policy asked about last (it asks about one verifier's drafters in a row). */
-  private lastNetwork: { verifierId: string; byDrafter: Map<string, number> | undefined } = { verifierId: "", byDrafter: undefined };
+  private lastNetwork: { verifierId: string; byDrafter: Map<string, number> | undefined } = {
+    verifierId: "",
+    byDrafter: undefined,
+  };
   private readonly lonely = new Set<Session>();
   /** Sessions running, by id (what the rebalancer sees). */
   private readonly live = new Map<string, Session>();
@@ -131,7 +143,12 @@ class Simulation {
     private readonly options: SimOptions,
   ) {
     const random = new Random(config.seed);
-    this.draws = { network: random.fork(1), acceptance: random.fork(2), workload: random.fork(3), policy: random.fork(4) };
+    this.draws = {
+      network: random.fork(1),
+      acceptance: random.fork(2),
+      workload: random.fork(3),
+      policy: random.fork(4),
+    };
     this.fleet = buildFleet(config, options.baseDir ?? process.cwd());
     this.pairing = createPairingPolicy(config.policies.pairing);
     this.batching = batchingPolicy(config.policies.batching, () => this.now);
@@ -144,7 +161,8 @@ class Simulation {
         return seen && seen.accepted + seen.cutShort > 0 ? seen.accepted / (seen.accepted + seen.cutShort) : undefined;
       },
       roundTripMs: (drafterId, verifierId) => {
-        if (verifierId !== this.lastNetwork.verifierId) this.lastNetwork = { verifierId, byDrafter: this.pairNetworkMs.get(verifierId) };
+        if (verifierId !== this.lastNetwork.verifierId)
+          this.lastNetwork = { verifierId, byDrafter: this.pairNetworkMs.get(verifierId) };
         return this.lastNetwork.byDrafter?.get(drafterId);
       },
       random: () => policyDraw.next(),
@@ -155,7 +173,8 @@ class Simulation {
       else this.draftJobs.set(drafter, []);
     }
     const arrivals = config.workload.arrivals;
-    const tracePath = arrivals.kind === "trace" ? fromConfigDir(options.baseDir ?? process.cwd(), arrivals.path) : undefined;
+    const tracePath =
+      arrivals.kind === "trace" ? fromConfigDir(options.baseDir ?? process.cwd(), arrivals.path) : undefined;
     if (arrivals.kind === "closed") {
       this.total = config.workload.requests;
       for (let client = 0; client < Math.min(arrivals.clients, this.total); client++) this.issue(0);
@@ -165,7 +184,8 @@ class Simulation {
       for (const request of requests) this.schedule({ t: request.arrivalMs, seq: 0, kind: Kind.Arrival, request });
     }
     this.metrics = new Metrics(this.fleet, config.slo);
-    if (config.policies.rebalanceMs > 0) this.schedule({ t: config.policies.rebalanceMs, seq: 0, kind: Kind.Rebalance });
+    if (config.policies.rebalanceMs > 0)
+      this.schedule({ t: config.policies.rebalanceMs, seq: 0, kind: Kind.Rebalance });
   }
 
   run(): SimSummary {
@@ -184,7 +204,7 @@ class Simulation {
           this.draftDone(event.job!);
           break;
         case Kind.RoundArrives:
-          this.enqueueRound(event.session!.verifier, (event.session!.round as Round));
+          this.enqueueRound(event.session!.verifier, event.session!.round as Round);
           break;
         case Kind.BatchDone:
           this.batchDone(event.verifier!, event.batch!);
@@ -216,7 +236,11 @@ class Simulation {
   /** Closed loop: a client sends its next request. */
   private issue(at: number): void {
     if (this.issued >= this.total) return;
-    const request: SimRequest = { id: this.issued++, arrivalMs: at, ...requestShape(this.config.workload, this.draws.workload) };
+    const request: SimRequest = {
+      id: this.issued++,
+      arrivalMs: at,
+      ...requestShape(this.config.workload, this.draws.workload),
+    };
     this.schedule({ t: at, seq: 0, kind: Kind.Arrival, request });
   }
 
@@ -228,7 +252,11 @@ class Simulation {
     for (let i = this.waitingHead; i < this.waiting.length && ahead <= LOOKAHEAD; i++) {
       const request = this.waiting[i]!;
       if (this.placedEarly.has(request)) continue;
-      const decision = this.pairing(this.fleet.views, { model: TARGET_MODEL, maxTokens: request.outputTokens, ahead, waitedMs: this.now - request.arrivalMs }, this.context);
+      const decision = this.pairing(
+        this.fleet.views,
+        { model: TARGET_MODEL, maxTokens: request.outputTokens, ahead, waitedMs: this.now - request.arrivalMs },
+        this.context,
+      );
       if (decision.kind === "wait") {
         // Nothing free at all: those behind would wait too.
         if (isDecision(candidatePairs(this.fleet.views, { model: TARGET_MODEL }))) break;
@@ -247,7 +275,8 @@ class Simulation {
       const drafter = decision.kind === "pair" ? this.drafterById(decision.drafterId) : null;
       this.open(request, verifier, drafter, decision.kind === "alone" && this.fleet.drafters.length > 0);
     }
-    while (this.waitingHead < this.waiting.length && this.placedEarly.delete(this.waiting[this.waitingHead]!)) this.waitingHead++;
+    while (this.waitingHead < this.waiting.length && this.placedEarly.delete(this.waiting[this.waitingHead]!))
+      this.waitingHead++;
     if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waiting.length) {
       this.waiting.splice(0, this.waitingHead);
       this.waitingHead = 0;
@@ -263,14 +292,25 @@ class Simulation {
     this.metrics.placed(request, this.now);
     verifier.view.activeSessions++;
     verifier.sessionsServed++;
-    const session: Session = { request, verifier, drafter: null, window: null, generated: 0, firstTokenMs: -1, wantsDrafter, attach: null, move: null, round: null, unprefilled: request.promptTokens };
+    const session: Session = {
+      request,
+      verifier,
+      drafter: null,
+      window: null,
+      generated: 0,
+      firstTokenMs: -1,
+      wantsDrafter,
+      attach: null,
+      move: null,
+      round: null,
+      unprefilled: request.promptTokens,
+    };
     this.live.set(String(request.id), session);
     // The drafter prefills the prompt, then drafts; the verifier evaluates it with the first round.
     if (drafter) {
       drafter.view.activeSessions++;
       this.attachDrafter(session, drafter, request.promptTokens);
-    }
-    else {
+    } else {
       if (wantsDrafter) this.lonely.add(session);
       this.enqueueRound(verifier, this.makeRound(session, 0, 0));
     }
@@ -294,7 +334,19 @@ class Simulation {
   private makeRound(session: Session, window: number, runLength: number): Round {
     const prefillTokens = session.unprefilled;
     session.unprefilled = 0;
-    return { sessionId: "", arrivedAt: this.now, tokens: prefillTokens + window + 1, session, prefillTokens, window, runLength, draftMs: 0, sentMs: this.now, verifyMs: 0, batchTokens: 0 };
+    return {
+      sessionId: "",
+      arrivedAt: this.now,
+      tokens: prefillTokens + window + 1,
+      session,
+      prefillTokens,
+      window,
+      runLength,
+      draftMs: 0,
+      sentMs: this.now,
+      verifyMs: 0,
+      batchTokens: 0,
+    };
   }
 
   // ── the drafter ───────────────────────────────────────────────────────────────────────
@@ -348,7 +400,19 @@ class Simulation {
     const round = session.round!;
     round.sentMs = this.now;
     drafter.busy = false;
-    this.schedule({ t: this.now + oneWayMs(drafter.link, session.verifier.link, 64 + this.config.bytesPerToken * round.window, this.draws.network), seq: 0, kind: Kind.RoundArrives, session });
+    this.schedule({
+      t:
+        this.now +
+        oneWayMs(
+          drafter.link,
+          session.verifier.link,
+          64 + this.config.bytesPerToken * round.window,
+          this.draws.network,
+        ),
+      seq: 0,
+      kind: Kind.RoundArrives,
+      session,
+    });
     this.startDraft(drafter);
   }
 
@@ -375,10 +439,21 @@ class Simulation {
     }
     const before = byDrafter.get(drafter.id);
     byDrafter.set(drafter.id, before === undefined ? networkMs : 0.9 * before + 0.1 * networkMs);
-    const observation = { window: round.window, accepted: Math.min(round.runLength, round.window), draftMs: round.draftMs, verifyMs: round.verifyMs, networkMs, batchTokens: round.batchTokens };
+    const observation = {
+      window: round.window,
+      accepted: Math.min(round.runLength, round.window),
+      draftMs: round.draftMs,
+      verifyMs: round.verifyMs,
+      networkMs,
+      batchTokens: round.batchTokens,
+    };
     session.window!.observe(observation);
     if (session.move) return this.carryOutMove(session);
-    if (this.config.policies.window.policy === "adaptive" && this.config.policies.window.handBack && session.window!.handBack()) {
+    if (
+      this.config.policies.window.policy === "adaptive" &&
+      this.config.policies.window.handBack &&
+      session.window!.handBack()
+    ) {
       // Speculating costs more than it gains here: the verifier goes on alone.
       this.metrics.handedBack();
       this.releaseDrafter(session);
@@ -433,7 +508,10 @@ class Simulation {
     if (rounds.length === 0) return;
     const batch = this.batching(rounds, verifier.maxBatch) as Round[];
     const chosen = new Set(batch);
-    this.pending.set(verifier, rounds.filter((r) => !chosen.has(r)));
+    this.pending.set(
+      verifier,
+      rounds.filter((r) => !chosen.has(r)),
+    );
     this.metrics.verifierQueue(verifier, this.now, rounds.length - batch.length);
     let decodeTokens = 0;
     let prefillTokens = 0;
@@ -442,7 +520,11 @@ class Simulation {
       decodeTokens += round.window + 1;
     }
     const { prefillMsPerToken, roundOverheadMs, batchOverheadMs } = verifier.profile;
-    const ms = verifier.cost(decodeTokens) + prefillTokens * prefillMsPerToken + batch.length * roundOverheadMs + batchOverheadMs;
+    const ms =
+      verifier.cost(decodeTokens) +
+      prefillTokens * prefillMsPerToken +
+      batch.length * roundOverheadMs +
+      batchOverheadMs;
     for (const round of batch) {
       round.verifyMs = ms;
       round.batchTokens = decodeTokens;
@@ -483,7 +565,19 @@ class Simulation {
       session.round = round;
       // Fused: the verdict is on the same machine.
       if (session.drafter.host) return this.verdict(session);
-      this.schedule({ t: this.now + oneWayMs(session.verifier.link, session.drafter.link, 64 + this.config.bytesPerToken * committed, this.draws.network), seq: 0, kind: Kind.VerdictArrives, session });
+      this.schedule({
+        t:
+          this.now +
+          oneWayMs(
+            session.verifier.link,
+            session.drafter.link,
+            64 + this.config.bytesPerToken * committed,
+            this.draws.network,
+          ),
+        seq: 0,
+        kind: Kind.VerdictArrives,
+        session,
+      });
       return;
     }
     if (session.attach) {
@@ -530,7 +624,14 @@ class Simulation {
     for (const [sessionId, s] of this.live) {
       if (!s.drafter || s.move || s.attach) continue;
       const committedTokens = s.request.promptTokens + s.generated;
-      sessions.push({ sessionId, request: { model: TARGET_MODEL }, verifierId: s.verifier.id, drafterId: s.drafter.id, committedTokens, remainingTokens: s.request.outputTokens - s.generated });
+      sessions.push({
+        sessionId,
+        request: { model: TARGET_MODEL },
+        verifierId: s.verifier.id,
+        drafterId: s.drafter.id,
+        committedTokens,
+        remainingTokens: s.request.outputTokens - s.generated,
+      });
     }
     for (const move of rebalanceMoves(sessions, this.fleet.views, this.context)) {
       const session = this.live.get(move.sessionId)!;

@@ -11,7 +11,11 @@ export interface SimRequest {
   outputTokens: number;
 }
 
-const traceLineSchema = z.object({ at: z.number().nonnegative(), promptTokens: z.number().int().min(1), outputTokens: z.number().int().min(1) });
+const traceLineSchema = z.object({
+  at: z.number().nonnegative(),
+  promptTokens: z.number().int().min(1),
+  outputTokens: z.number().int().min(1),
+});
 
 /** A trace's requests, in arrival order; a bad line is an error naming its line number. */
 export function readTrace(path: string, limit: number): SimRequest[] {
@@ -27,8 +31,16 @@ export function readTrace(path: string, limit: number): SimRequest[] {
       throw new Error(`${path}:${i + 1}: not JSON`);
     }
     const result = traceLineSchema.safeParse(parsed);
-    if (!result.success) throw new Error(`${path}:${i + 1}: ${result.error.issues.map((issue) => `${issue.path.join(".") || "line"}: ${issue.message}`).join("; ")}`);
-    requests.push({ id: requests.length, arrivalMs: result.data.at, promptTokens: result.data.promptTokens, outputTokens: result.data.outputTokens });
+    if (!result.success)
+      throw new Error(
+        `${path}:${i + 1}: ${result.error.issues.map((issue) => `${issue.path.join(".") || "line"}: ${issue.message}`).join("; ")}`,
+      );
+    requests.push({
+      id: requests.length,
+      arrivalMs: result.data.at,
+      promptTokens: result.data.promptTokens,
+      outputTokens: result.data.outputTokens,
+    });
   }
   if (requests.length === 0) throw new Error(`${path}: no requests`);
   return requests.sort((a, b) => a.arrivalMs - b.arrivalMs).map((r, id) => ({ ...r, id }));
@@ -47,7 +59,10 @@ export function openArrivals(config: SimConfig["workload"], random: Random, trac
   });
 }
 
-export function requestShape(config: SimConfig["workload"], random: Random): Pick<SimRequest, "promptTokens" | "outputTokens"> {
+export function requestShape(
+  config: SimConfig["workload"],
+  random: Random,
+): Pick<SimRequest, "promptTokens" | "outputTokens"> {
   return {
     promptTokens: Math.max(1, random.integer(config.promptTokens.min, config.promptTokens.max)),
     outputTokens: Math.max(1, random.integer(config.outputTokens.min, config.outputTokens.max)),

@@ -17,7 +17,8 @@ function drawn(config: AcceptanceConfig, max: number, n: number, seed = 1): Map<
 }
 
 /** A sample of `n` as the distribution `p` (p[k]: chance of length k) expects it, exactly. */
-const expected = (p: number[], n: number) => new Map(p.map((pk, k) => [String(k), pk * n] as [string, number]).filter(([, c]) => c > 0));
+const expected = (p: number[], n: number) =>
+  new Map(p.map((pk, k) => [String(k), pk * n] as [string, number]).filter(([, c]) => c > 0));
 
 /** P(L = k) for k = 0..max when position i is accepted with `q(i)` given the ones before it. */
 function lengths(q: (i: number) => number, max: number): number[] {
@@ -33,7 +34,8 @@ function lengths(q: (i: number) => number, max: number): number[] {
 
 const N = 40_000;
 // The expected sample is 50 times larger: homogeneity against it is nearly a goodness-of-fit test.
-const fits = (config: AcceptanceConfig, max: number, p: number[]) => chiSquareHomogeneity(drawn(config, max, N), expected(p, 50 * N)).pValue;
+const fits = (config: AcceptanceConfig, max: number, p: number[]) =>
+  chiSquareHomogeneity(drawn(config, max, N), expected(p, 50 * N)).pValue;
 
 describe("rate acceptance", () => {
   const cases: Array<{ alpha: number; decay: number; max: number }> = [
@@ -48,12 +50,22 @@ describe("rate acceptance", () => {
       const model = acceptanceModel(config);
       for (let i = 0; i < 5; i++) assert.ok(Math.abs(model.probability(i) - alpha * decay ** i) < 1e-12);
       assert.equal(model.alpha, alpha);
-      const p = fits(config, max, lengths((i) => alpha * decay ** i, max));
+      const p = fits(
+        config,
+        max,
+        lengths((i) => alpha * decay ** i, max),
+      );
       assert.ok(p > 0.001, `p = ${p}`);
     });
   }
   it("the test can tell: without the decay the lengths do not fit", () => {
-    const p = chiSquareHomogeneity(drawn({ kind: "rate", alpha: 0.9, decay: 1 }, 12, N), expected(lengths((i) => 0.9 * 0.9 ** i, 12), 50 * N)).pValue;
+    const p = chiSquareHomogeneity(
+      drawn({ kind: "rate", alpha: 0.9, decay: 1 }, 12, N),
+      expected(
+        lengths((i) => 0.9 * 0.9 ** i, 12),
+        50 * N,
+      ),
+    ).pValue;
     assert.ok(p < 1e-6, `p = ${p}`);
   });
   it("a window of 0 accepts nothing", () => {
@@ -75,10 +87,16 @@ describe("histogram acceptance", () => {
     it(`${JSON.stringify(counts)}: reproduces its counts at its own window`, () => {
       const model = acceptanceModel(config);
       const p = lengths((i) => model.probability(i), W);
-      p.forEach((pk, k) => assert.ok(Math.abs(pk - counts[k]! / total) < 1e-12, `P(L = ${k}) = ${pk}, counts say ${counts[k]! / total}`));
+      p.forEach((pk, k) =>
+        assert.ok(Math.abs(pk - counts[k]! / total) < 1e-12, `P(L = ${k}) = ${pk}, counts say ${counts[k]! / total}`),
+      );
     });
     it(`${JSON.stringify(counts)}: drawn run lengths follow the histogram`, () => {
-      const pValue = fits(config, W, counts.map((c) => c / total));
+      const pValue = fits(
+        config,
+        W,
+        counts.map((c) => c / total),
+      );
       assert.ok(pValue > 0.001, `p = ${pValue}`);
     });
     it(`${JSON.stringify(counts)}: α is accepted / (accepted + cut short); longer windows go on at α`, () => {
@@ -96,7 +114,10 @@ describe("histogram acceptance", () => {
     assert.ok(p > 0.001, `p = ${p}`);
   });
   it("the test can tell: another histogram's lengths do not fit", () => {
-    const p = chiSquareHomogeneity(drawn({ kind: "histogram", counts: [30, 20, 10, 40] }, 3, N), expected([0.25, 0.25, 0.1, 0.4], 50 * N)).pValue;
+    const p = chiSquareHomogeneity(
+      drawn({ kind: "histogram", counts: [30, 20, 10, 40] }, 3, N),
+      expected([0.25, 0.25, 0.1, 0.4], 50 * N),
+    ).pValue;
     assert.ok(p < 1e-6, `p = ${p}`);
   });
   it("an empty histogram is refused", () => {

@@ -19,17 +19,53 @@ const broken = (change: (config: any) => void): unknown => {
 
 describe("configuration errors name the field", () => {
   const cases: Array<{ what: string; config: unknown; path: Array<string | number> }> = [
-    { what: "a verifier group of none", config: broken((c) => (c.verifiers[0].count = 0)), path: ["verifiers", 0, "count"] },
-    { what: "a negative arrival rate", config: broken((c) => (c.workload.arrivals.ratePerSecond = -1)), path: ["workload", "arrivals", "ratePerSecond"] },
-    { what: "a lossier link than allowed", config: broken((c) => (c.drafters[0].link = { loss: 0.95 })), path: ["drafters", 0, "link", "loss"] },
-    { what: "a window beyond 64", config: broken((c) => (c.policies = { window: { window: 65 } })), path: ["policies", "window", "window"] },
-    { what: "an unknown pairing policy", config: broken((c) => (c.policies = { pairing: "fastest" })), path: ["policies", "pairing"] },
-    { what: "a drafter profile without its speed", config: broken((c) => delete c.drafters[0].profile.draftMsPerToken), path: ["drafters", 0, "profile"] },
-    { what: "a name with a space", config: broken((c) => (c.verifiers[0].name = "big cloud")), path: ["verifiers", 0, "name"] },
+    {
+      what: "a verifier group of none",
+      config: broken((c) => (c.verifiers[0].count = 0)),
+      path: ["verifiers", 0, "count"],
+    },
+    {
+      what: "a negative arrival rate",
+      config: broken((c) => (c.workload.arrivals.ratePerSecond = -1)),
+      path: ["workload", "arrivals", "ratePerSecond"],
+    },
+    {
+      what: "a lossier link than allowed",
+      config: broken((c) => (c.drafters[0].link = { loss: 0.95 })),
+      path: ["drafters", 0, "link", "loss"],
+    },
+    {
+      what: "a window beyond 64",
+      config: broken((c) => (c.policies = { window: { window: 65 } })),
+      path: ["policies", "window", "window"],
+    },
+    {
+      what: "an unknown pairing policy",
+      config: broken((c) => (c.policies = { pairing: "fastest" })),
+      path: ["policies", "pairing"],
+    },
+    {
+      what: "a drafter profile without its speed",
+      config: broken((c) => delete c.drafters[0].profile.draftMsPerToken),
+      path: ["drafters", 0, "profile"],
+    },
+    {
+      what: "a name with a space",
+      config: broken((c) => (c.verifiers[0].name = "big cloud")),
+      path: ["verifiers", 0, "name"],
+    },
     { what: "a misspelt field", config: broken((c) => (c.workload.request = 10)), path: ["workload"] },
-    { what: "an acceptance above 1", config: broken((c) => (c.acceptance = { kind: "rate", alpha: 1.2 })), path: ["acceptance", "alpha"] },
+    {
+      what: "an acceptance above 1",
+      config: broken((c) => (c.acceptance = { kind: "rate", alpha: 1.2 })),
+      path: ["acceptance", "alpha"],
+    },
     { what: "no verifiers", config: broken((c) => (c.verifiers = [])), path: ["verifiers"] },
-    { what: "fused execution without a fused drafter", config: broken((c) => (c.execution = "fused")), path: ["verifiers", 0, "fusedDrafter"] },
+    {
+      what: "fused execution without a fused drafter",
+      config: broken((c) => (c.execution = "fused")),
+      path: ["verifiers", 0, "fusedDrafter"],
+    },
   ];
   for (const c of cases) {
     it(c.what, () => {
@@ -50,7 +86,11 @@ describe("configuration errors name the field", () => {
     assert.deepEqual(config.drafters[0]!.link.rttMs, { min: 0, max: 0 });
   });
   it("fused execution with a fused drafter on every group is accepted", () => {
-    const config = simConfigSchema.parse({ ...valid, execution: "fused", verifiers: [{ ...cloud, fusedDrafter: { profile: { draftMsPerToken: 2, prefillMsPerToken: 0 } } }] });
+    const config = simConfigSchema.parse({
+      ...valid,
+      execution: "fused",
+      verifiers: [{ ...cloud, fusedDrafter: { profile: { draftMsPerToken: 2, prefillMsPerToken: 0 } } }],
+    });
     assert.equal(config.execution, "fused");
   });
 });

@@ -10,13 +10,28 @@ import { simConfigSchema, simulate, type SimConfigInput } from "#sim";
  * the trip to the client (half the verifier's round trip).
  */
 function fused(verifierRttMs: number, execution: "fused" | "distributed" = "fused"): SimConfigInput {
-  const profile = { verifyMs: [{ tokens: 1, ms: 10 }, { tokens: 2, ms: 12 }], prefillMsPerToken: 0, roundOverheadMs: 0 };
+  const profile = {
+    verifyMs: [
+      { tokens: 1, ms: 10 },
+      { tokens: 2, ms: 12 },
+    ],
+    prefillMsPerToken: 0,
+    roundOverheadMs: 0,
+  };
   const drafter = { draftMsPerToken: 1, prefillMsPerToken: 0, roundOverheadMs: 0 };
   return {
     seed: 3,
     execution,
     workload: { arrivals: { kind: "poisson", ratePerSecond: 0.01 }, requests: 20, outputTokens: 26 },
-    verifiers: [{ name: "box", count: 1, link: { rttMs: verifierRttMs, jitterMs: 2 }, profile, ...(execution === "fused" ? { fusedDrafter: { profile: drafter } } : {}) }],
+    verifiers: [
+      {
+        name: "box",
+        count: 1,
+        link: { rttMs: verifierRttMs, jitterMs: 2 },
+        profile,
+        ...(execution === "fused" ? { fusedDrafter: { profile: drafter } } : {}),
+      },
+    ],
     drafters: execution === "fused" ? [] : [{ name: "edge", count: 1, link: { rttMs: 40 }, profile: drafter }],
     acceptance: { kind: "rate", alpha: 1 },
     policies: { pairing: "least-loaded", window: { policy: "fixed", window: 4 } },
@@ -31,7 +46,10 @@ describe("fused execution", () => {
       const summary = simulate(simConfigSchema.parse(fused(rttMs)));
       assert.equal(summary.requests.completed, 20);
       assert.equal(summary.acceptance.speculativeRounds, 20 * 5);
-      assert.ok(Math.abs(summary.tpotMs.p50 - TPOT) < 1e-3 && Math.abs(summary.tpotMs.p99 - TPOT) < 1e-3, JSON.stringify(summary.tpotMs));
+      assert.ok(
+        Math.abs(summary.tpotMs.p50 - TPOT) < 1e-3 && Math.abs(summary.tpotMs.p99 - TPOT) < 1e-3,
+        JSON.stringify(summary.tpotMs),
+      );
       assert.ok(Math.abs(summary.ttftMs.p50 - (22 + rttMs / 2)) < 1e-3, JSON.stringify(summary.ttftMs));
       assert.equal(summary.drafters.count, 0, "no edge drafters in a fused fleet");
     });

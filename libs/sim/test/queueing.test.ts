@@ -34,13 +34,21 @@ describe("one verifier alone against queueing theory", () => {
       assert.equal(summary.requests.completed, requests);
       assert.equal(summary.acceptance.speculativeRounds, 0);
       const within = (actual: number, expected: number, relative: number, what: string) =>
-        assert.ok(Math.abs(actual - expected) <= relative * expected, `${what}: ${actual}, expected ${expected} ± ${relative * 100}%`);
+        assert.ok(
+          Math.abs(actual - expected) <= relative * expected,
+          `${what}: ${actual}, expected ${expected} ± ${relative * 100}%`,
+        );
       within(summary.throughput.requestsPerSecond, ratePerSecond, 0.05, "requests/s");
       within(summary.throughput.tokensPerSecond, ratePerSecond * OUTPUT, 0.05, "tokens/s");
       within(summary.verifiers[0]!.utilisation, rho, 0.06, "utilisation");
       within(summary.tpotMs.mean, PER_TOKEN_MS / (1 - rho), 0.06, "mean TPOT");
       // A request's whole stay: its first token, then the other 19.
-      within(summary.ttftMs.mean + (OUTPUT - 1) * summary.tpotMs.mean, (OUTPUT * PER_TOKEN_MS) / (1 - rho), 0.05, "mean time in the system");
+      within(
+        summary.ttftMs.mean + (OUTPUT - 1) * summary.tpotMs.mean,
+        (OUTPUT * PER_TOKEN_MS) / (1 - rho),
+        0.05,
+        "mean time in the system",
+      );
       // Nothing queues for placement: a verifier of 64 slots takes every request at once.
       assert.equal(summary.queueWaitMs.p99, 0);
     });

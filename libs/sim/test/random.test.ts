@@ -19,8 +19,23 @@ describe("Random", () => {
   const cases: Array<{ what: string; draw: (seed: number) => number }> = [
     { what: "the first draw", draw: (seed) => new Random(seed).next() },
     { what: "the first draw of fork 1", draw: (seed) => new Random(seed).fork(1).next() },
-    { what: "the second draw of fork 1", draw: (seed) => { const r = new Random(seed).fork(1); r.next(); return r.next(); } },
-    { what: "the first draw of the third fork", draw: (seed) => { const r = new Random(seed); r.fork(1); r.fork(2); return r.fork(3).next(); } },
+    {
+      what: "the second draw of fork 1",
+      draw: (seed) => {
+        const r = new Random(seed).fork(1);
+        r.next();
+        return r.next();
+      },
+    },
+    {
+      what: "the first draw of the third fork",
+      draw: (seed) => {
+        const r = new Random(seed);
+        r.fork(1);
+        r.fork(2);
+        return r.fork(3).next();
+      },
+    },
   ];
   for (const c of cases) {
     it(`${c.what} is uniform across seeds 1..3000`, () => {

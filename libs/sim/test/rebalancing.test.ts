@@ -9,7 +9,17 @@ import { fleetWithFarDrafters } from "./fleets.js";
  */
 describe("rebalancing", () => {
   const run = (rebalanceMs: number) =>
-    simulate(fleetWithFarDrafters("random", { policies: { pairing: "random", rebalanceMs }, workload: { arrivals: { kind: "poisson", ratePerSecond: 3 }, requests: 200, promptTokens: [16, 64], outputTokens: [100, 200] } }));
+    simulate(
+      fleetWithFarDrafters("random", {
+        policies: { pairing: "random", rebalanceMs },
+        workload: {
+          arrivals: { kind: "poisson", ratePerSecond: 3 },
+          requests: 200,
+          promptTokens: [16, 64],
+          outputTokens: [100, 200],
+        },
+      }),
+    );
 
   it("off: nothing moves", () => {
     assert.equal(run(0).rebalancing.moves, 0);
@@ -22,6 +32,9 @@ describe("rebalancing", () => {
     assert.equal(on.requests.completed, 200);
     const tokens = (s: typeof on) => Math.round((s.throughput.tokensPerSecond * s.durationMs) / 1000);
     assert.equal(tokens(on), tokens(off), "the same requests, the same tokens delivered");
-    assert.ok(on.tpotMs.mean < off.tpotMs.mean, `TPOT ${on.tpotMs.mean} ms with rebalancing, ${off.tpotMs.mean} without`);
+    assert.ok(
+      on.tpotMs.mean < off.tpotMs.mean,
+      `TPOT ${on.tpotMs.mean} ms with rebalancing, ${off.tpotMs.mean} without`,
+    );
   });
 });

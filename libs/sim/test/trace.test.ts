@@ -12,11 +12,19 @@ const write = (name: string, lines: string[]) => {
   writeFileSync(path, lines.join("\n"));
   return path;
 };
-const line = (at: number, promptTokens: number, outputTokens: number) => JSON.stringify({ at, promptTokens, outputTokens });
+const line = (at: number, promptTokens: number, outputTokens: number) =>
+  JSON.stringify({ at, promptTokens, outputTokens });
 
 describe("trace replay", () => {
   it("reads JSONL in arrival order, skipping blank lines, up to the limit", () => {
-    const path = write("ok.jsonl", [line(300, 10, 20), "", line(100, 11, 21), line(200, 12, 22), "  ", line(400, 13, 23)]);
+    const path = write("ok.jsonl", [
+      line(300, 10, 20),
+      "",
+      line(100, 11, 21),
+      line(200, 12, 22),
+      "  ",
+      line(400, 13, 23),
+    ]);
     assert.deepEqual(readTrace(path, 3), [
       { id: 0, arrivalMs: 100, promptTokens: 11, outputTokens: 21 },
       { id: 1, arrivalMs: 200, promptTokens: 12, outputTokens: 22 },
@@ -27,9 +35,17 @@ describe("trace replay", () => {
 
   const bad: Array<{ what: string; lines: string[]; message: RegExp }> = [
     { what: "not JSON", lines: [line(0, 1, 1), line(5, 1, 1), "{at: 3"], message: /bad-1\.jsonl:3: not JSON/ },
-    { what: "a missing field", lines: [line(0, 1, 1), JSON.stringify({ at: 5, promptTokens: 4 })], message: /bad-2\.jsonl:2: outputTokens/ },
+    {
+      what: "a missing field",
+      lines: [line(0, 1, 1), JSON.stringify({ at: 5, promptTokens: 4 })],
+      message: /bad-2\.jsonl:2: outputTokens/,
+    },
     { what: "a negative time", lines: ["", line(-1, 1, 1)], message: /bad-3\.jsonl:2: at/ },
-    { what: "a fractional token count", lines: [line(0, 1, 1), line(1, 1, 1), line(2, 1, 1), line(3, 2.5, 1)], message: /bad-4\.jsonl:4: promptTokens/ },
+    {
+      what: "a fractional token count",
+      lines: [line(0, 1, 1), line(1, 1, 1), line(2, 1, 1), line(3, 2.5, 1)],
+      message: /bad-4\.jsonl:4: promptTokens/,
+    },
   ];
   bad.forEach((c, i) => {
     it(`rejects ${c.what} with its line number`, () => {

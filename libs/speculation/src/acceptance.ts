@@ -16,7 +16,9 @@ export interface GreedyVerdict {
 
 export function acceptGreedy(draft: readonly number[], predictions: readonly number[]): GreedyVerdict {
   if (predictions.length !== draft.length + 1) {
-    throw new Error(`expected ${draft.length + 1} predictions for a window of ${draft.length}, got ${predictions.length}`);
+    throw new Error(
+      `expected ${draft.length + 1} predictions for a window of ${draft.length}, got ${predictions.length}`,
+    );
   }
   let accepted = 0;
   while (accepted < draft.length && draft[accepted] === predictions[accepted]) accepted++;

@@ -56,7 +56,10 @@ export class SequenceLedger {
     const common = commonPrefixLength(this.cache, this.committed);
     // Pipelined drafting: when the cache holds the whole committed sequence and goes on with
     // the next window already drafted, that window stays (its first token's prediction is known).
-    const keep = options.keepSpeculation && common === this.committed.length ? this.cache.length : Math.min(common, this.committed.length - 1);
+    const keep =
+      options.keepSpeculation && common === this.committed.length
+        ? this.cache.length
+        : Math.min(common, this.committed.length - 1);
     return this.truncate(keep);
   }
 

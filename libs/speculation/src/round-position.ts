@@ -4,10 +4,7 @@
  * a duplicate, a drafter that fell behind) is answered with what was committed since, and
  * nothing is applied twice.
  */
-export type RoundAdmission =
-  | { kind: "apply" }
-  | { kind: "stale"; committedSince: number }
-  | { kind: "ahead" };
+export type RoundAdmission = { kind: "apply" } | { kind: "stale"; committedSince: number } | { kind: "ahead" };
 
 export function admitRound(sessionPosition: number, roundPosition: number): RoundAdmission {
   if (roundPosition === sessionPosition) return { kind: "apply" };

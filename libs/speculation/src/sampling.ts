@@ -69,9 +69,16 @@ export interface SampledVerdict {
  * the target's own draw y ~ p when y lies in the tail — P(y = t) = p(t) — and otherwise by asking
  * the caller for the full p (`needsTail`), which is rare when the pass reports p's top tokens.
  */
-export function verifySampled(drafts: readonly DraftPosition[], targets: readonly TargetPosition[], seed: number, position: number): SampledVerdict {
+export function verifySampled(
+  drafts: readonly DraftPosition[],
+  targets: readonly TargetPosition[],
+  seed: number,
+  position: number,
+): SampledVerdict {
   if (targets.length !== drafts.length + 1) {
-    throw new Error(`expected ${drafts.length + 1} target positions for a window of ${drafts.length}, got ${targets.length}`);
+    throw new Error(
+      `expected ${drafts.length + 1} target positions for a window of ${drafts.length}, got ${targets.length}`,
+    );
   }
   const tokens: number[] = [];
   for (let i = 0; i < drafts.length; i++) {

@@ -4,10 +4,34 @@ import { acceptGreedy, commonPrefixLength } from "#speculation";
 
 describe("acceptGreedy", () => {
   const cases = [
-    { name: "all accepted: bonus token appended", draft: [5, 6, 7], predictions: [5, 6, 7, 8], accepted: 3, tokens: [5, 6, 7, 8] },
-    { name: "none accepted: only the correction", draft: [5, 6, 7], predictions: [9, 6, 7, 8], accepted: 0, tokens: [9] },
-    { name: "partial: prefix then correction", draft: [5, 6, 7], predictions: [5, 6, 1, 8], accepted: 2, tokens: [5, 6, 1] },
-    { name: "later matches after a mismatch do not count", draft: [5, 6, 7], predictions: [5, 0, 7, 8], accepted: 1, tokens: [5, 0] },
+    {
+      name: "all accepted: bonus token appended",
+      draft: [5, 6, 7],
+      predictions: [5, 6, 7, 8],
+      accepted: 3,
+      tokens: [5, 6, 7, 8],
+    },
+    {
+      name: "none accepted: only the correction",
+      draft: [5, 6, 7],
+      predictions: [9, 6, 7, 8],
+      accepted: 0,
+      tokens: [9],
+    },
+    {
+      name: "partial: prefix then correction",
+      draft: [5, 6, 7],
+      predictions: [5, 6, 1, 8],
+      accepted: 2,
+      tokens: [5, 6, 1],
+    },
+    {
+      name: "later matches after a mismatch do not count",
+      draft: [5, 6, 7],
+      predictions: [5, 0, 7, 8],
+      accepted: 1,
+      tokens: [5, 0],
+    },
     { name: "empty draft (γ=0): one target token", draft: [], predictions: [4], accepted: 0, tokens: [4] },
   ];
   for (const c of cases) {

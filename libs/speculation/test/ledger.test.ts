@@ -8,9 +8,30 @@ const DRAFT = [10, 11, 12, 13]; // γ = 4
 describe("SequenceLedger: verifier round (evaluate tail + draft, commit accepted + correction)", () => {
   // Erase range is [n+a, n+γ) (half-open); nothing to erase when the whole draft is accepted.
   const cases = [
-    { name: "none accepted", draft: DRAFT, predictions: [20, 0, 0, 0, 0], tokens: [20], erase: { start: 3, end: 7 }, cached: 3 },
-    { name: "partial (a=2)", draft: DRAFT, predictions: [10, 11, 21, 0, 0], tokens: [10, 11, 21], erase: { start: 5, end: 7 }, cached: 5 },
-    { name: "all accepted + bonus", draft: DRAFT, predictions: [10, 11, 12, 13, 22], tokens: [10, 11, 12, 13, 22], erase: null, cached: 7 },
+    {
+      name: "none accepted",
+      draft: DRAFT,
+      predictions: [20, 0, 0, 0, 0],
+      tokens: [20],
+      erase: { start: 3, end: 7 },
+      cached: 3,
+    },
+    {
+      name: "partial (a=2)",
+      draft: DRAFT,
+      predictions: [10, 11, 21, 0, 0],
+      tokens: [10, 11, 21],
+      erase: { start: 5, end: 7 },
+      cached: 5,
+    },
+    {
+      name: "all accepted + bonus",
+      draft: DRAFT,
+      predictions: [10, 11, 12, 13, 22],
+      tokens: [10, 11, 12, 13, 22],
+      erase: null,
+      cached: 7,
+    },
     { name: "empty draft (γ=0)", draft: [], predictions: [23], tokens: [23], erase: null, cached: 3 },
   ];
   for (const c of cases) {
@@ -49,7 +70,14 @@ describe("SequenceLedger: drafter round (evaluate tail + first γ-1 drafts, comm
     { name: "none accepted", draft: DRAFT, verdict: [20], erase: { start: 3, end: 6 }, cached: 3, tail: [20] },
     { name: "partial (a=2)", draft: DRAFT, verdict: [10, 11, 21], erase: { start: 5, end: 6 }, cached: 5, tail: [21] },
     { name: "a=γ-1: cache already exact", draft: DRAFT, verdict: [10, 11, 12, 21], erase: null, cached: 6, tail: [21] },
-    { name: "all accepted: last draft + bonus uncached", draft: DRAFT, verdict: [10, 11, 12, 13, 22], erase: null, cached: 6, tail: [13, 22] },
+    {
+      name: "all accepted: last draft + bonus uncached",
+      draft: DRAFT,
+      verdict: [10, 11, 12, 13, 22],
+      erase: null,
+      cached: 6,
+      tail: [13, 22],
+    },
     { name: "γ=1, accepted", draft: [10], verdict: [10, 22], erase: null, cached: 3, tail: [10, 22] },
     { name: "γ=1, rejected", draft: [10], verdict: [20], erase: null, cached: 3, tail: [20] },
   ];

@@ -39,7 +39,12 @@ function report(p: Distribution, q: Distribution | undefined, partial: boolean):
 }
 
 /** Generates `length` tokens after token 0 by speculative rounds of `window`, as the fleet does. */
-function speculate(seed: number, length: number, window: number, partial: boolean): { tokens: number[]; accepted: number; drafted: number; tails: number } {
+function speculate(
+  seed: number,
+  length: number,
+  window: number,
+  partial: boolean,
+): { tokens: number[]; accepted: number; drafted: number; tails: number } {
   const tokens = [0];
   let accepted = 0;
   let drafted = 0;
@@ -54,7 +59,10 @@ function speculate(seed: number, length: number, window: number, partial: boolea
     const targets: TargetPosition[] = [];
     for (let i = 0; i <= window; i++) {
       const p = target(i === 0 ? tokens.at(-1)! : drafts[i - 1]!.token);
-      targets.push({ known: report(p, drafts[i]?.q, partial), sample: draw(p, uniformFor(seed, position + i, Draw.target)) });
+      targets.push({
+        known: report(p, drafts[i]?.q, partial),
+        sample: draw(p, uniformFor(seed, position + i, Draw.target)),
+      });
     }
     const verdict = verifySampled(drafts, targets, seed, position);
     accepted += verdict.accepted;
@@ -72,7 +80,8 @@ function speculate(seed: number, length: number, window: number, partial: boolea
 
 function alone(seed: number, length: number, model: (previous: number) => Distribution): number[] {
   const tokens = [0];
-  for (let i = 0; i < length; i++) tokens.push(draw(model(tokens.at(-1)!), uniformFor(seed, tokens.length, Draw.target)));
+  for (let i = 0; i < length; i++)
+    tokens.push(draw(model(tokens.at(-1)!), uniformFor(seed, tokens.length, Draw.target)));
   return tokens.slice(1);
 }
 
@@ -87,7 +96,12 @@ describe("verifySampled", () => {
   const targetOnly = continuations((seed) => alone(seed, 3, target), 1_000_000);
   const drafterOnly = continuations((seed) => alone(seed, 3, drafter), 2_000_000);
 
-  for (const [window, partial] of [[1, false], [3, false], [3, true], [5, true]] as const) {
+  for (const [window, partial] of [
+    [1, false],
+    [3, false],
+    [3, true],
+    [5, true],
+  ] as const) {
     it(`reproduces the target's distribution of 3-token continuations (γ = ${window}, ${partial ? "partial" : "full"} target report)`, () => {
       let tails = 0;
       const speculative = continuations((seed) => {
@@ -96,7 +110,10 @@ describe("verifySampled", () => {
         return result.tokens;
       }, 0);
       const same = chiSquareHomogeneity(speculative, targetOnly);
-      assert.ok(same.pValue > 0.001, `speculative vs target-only: χ² = ${same.statistic.toFixed(1)}, df = ${same.degreesOfFreedom}, p = ${same.pValue}`);
+      assert.ok(
+        same.pValue > 0.001,
+        `speculative vs target-only: χ² = ${same.statistic.toFixed(1)}, df = ${same.degreesOfFreedom}, p = ${same.pValue}`,
+      );
       const differs = chiSquareHomogeneity(speculative, drafterOnly);
       assert.ok(differs.pValue < 1e-9, `speculative vs drafter-only: p = ${differs.pValue}`);
       assert.ok(totalVariation(speculative, targetOnly) < totalVariation(speculative, drafterOnly) / 3);
@@ -113,7 +130,15 @@ describe("verifySampled", () => {
     const trials = 20_000;
     for (let seed = 0; seed < trials; seed++) {
       const token = draw(q, uniformFor(seed, 1, Draw.draft));
-      const verdict = verifySampled([{ token, q }], [{ known: p, sample: draw(p, uniformFor(seed, 1, Draw.target)) }, { known: p, sample: 0 }], seed, 1);
+      const verdict = verifySampled(
+        [{ token, q }],
+        [
+          { known: p, sample: draw(p, uniformFor(seed, 1, Draw.target)) },
+          { known: p, sample: 0 },
+        ],
+        seed,
+        1,
+      );
       accepted += verdict.accepted;
     }
     assert.ok(Math.abs(accepted / trials - expected) < 0.015, `${accepted / trials} vs ${expected}`);
@@ -127,28 +152,68 @@ describe("verifySampled", () => {
 
   it("takes every draft when p equals q, and the bonus from the target's draw", () => {
     const p = target(1);
-    const verdict = verifySampled([{ token: 2, q: p }, { token: 0, q: p }], [{ known: p, sample: 9 }, { known: p, sample: 9 }, { known: p, sample: 4 }], 7, 10);
+    const verdict = verifySampled(
+      [
+        { token: 2, q: p },
+        { token: 0, q: p },
+      ],
+      [
+        { known: p, sample: 9 },
+        { known: p, sample: 9 },
+        { known: p, sample: 4 },
+      ],
+      7,
+      10,
+    );
     assert.deepEqual(verdict, { accepted: 2, tokens: [2, 0, 4], needsTail: false });
   });
 
   it("never accepts a token the target's truncation removed", () => {
     const q = new Map([[3, 1]]);
-    const p = new Map([[3, 0], [1, 0.5], [2, 0.5]]);
+    const p = new Map([
+      [3, 0],
+      [1, 0.5],
+      [2, 0.5],
+    ]);
     for (let seed = 0; seed < 200; seed++) {
-      const verdict = verifySampled([{ token: 3, q }], [{ known: p, sample: 1 }, { known: p, sample: 1 }], seed, 0);
+      const verdict = verifySampled(
+        [{ token: 3, q }],
+        [
+          { known: p, sample: 1 },
+          { known: p, sample: 1 },
+        ],
+        seed,
+        0,
+      );
       assert.equal(verdict.accepted, 0);
       assert.ok(verdict.tokens[0] === 1 || verdict.tokens[0] === 2);
     }
   });
 
   it("refuses a draft token the drafter gave no probability", () => {
-    assert.throws(() => verifySampled([{ token: 1, q: new Map([[0, 1]]) }], [{ known: target(0), sample: 0 }, { known: target(0), sample: 0 }], 1, 0), /no probability/);
+    assert.throws(
+      () =>
+        verifySampled(
+          [{ token: 1, q: new Map([[0, 1]]) }],
+          [
+            { known: target(0), sample: 0 },
+            { known: target(0), sample: 0 },
+          ],
+          1,
+          0,
+        ),
+      /no probability/,
+    );
   });
 });
 
 describe("drawOutside", () => {
   it("draws from the distribution restricted to unseen tokens", () => {
-    const full = new Map([[0, 0.5], [1, 0.3], [2, 0.2]]);
+    const full = new Map([
+      [0, 0.5],
+      [1, 0.3],
+      [2, 0.2],
+    ]);
     const known = new Map([[0, 0.5]]);
     assert.equal(drawOutside(full, known, 0.1), 1);
     assert.equal(drawOutside(full, known, 0.7), 2);

@@ -20,7 +20,17 @@ function sample(weights: Record<string, number>, n: number, seed: number): Map<s
 describe("chiSquareHomogeneity", () => {
   it("matches a hand-computed 2×2 table", () => {
     // Observed [[10, 20], [30, 40]]: expected [[12, 18], [28, 42]], χ² = 0.7937.
-    const result = chiSquareHomogeneity(new Map([["x", 10], ["y", 30]]), new Map([["x", 20], ["y", 40]]), 0);
+    const result = chiSquareHomogeneity(
+      new Map([
+        ["x", 10],
+        ["y", 30],
+      ]),
+      new Map([
+        ["x", 20],
+        ["y", 40],
+      ]),
+      0,
+    );
     assert.ok(Math.abs(result.statistic - 0.79365) < 1e-4, String(result.statistic));
     assert.equal(result.degreesOfFreedom, 1);
     assert.ok(Math.abs(result.pValue - 0.373) < 1e-3, String(result.pValue));
@@ -38,16 +48,47 @@ describe("chiSquareHomogeneity", () => {
   });
 
   it("pools rare outcomes into one bin", () => {
-    const a = new Map([["common", 100], ["rare1", 1], ["rare2", 2]]);
-    const b = new Map([["common", 100], ["rare3", 1]]);
+    const a = new Map([
+      ["common", 100],
+      ["rare1", 1],
+      ["rare2", 2],
+    ]);
+    const b = new Map([
+      ["common", 100],
+      ["rare3", 1],
+    ]);
     assert.equal(chiSquareHomogeneity(a, b).bins, 2);
   });
 });
 
 describe("totalVariation", () => {
   it("is 0 for equal and 1 for disjoint distributions", () => {
-    assert.equal(totalVariation(new Map([["a", 2], ["b", 2]]), new Map([["a", 5], ["b", 5]])), 0);
+    assert.equal(
+      totalVariation(
+        new Map([
+          ["a", 2],
+          ["b", 2],
+        ]),
+        new Map([
+          ["a", 5],
+          ["b", 5],
+        ]),
+      ),
+      0,
+    );
     assert.equal(totalVariation(new Map([["a", 1]]), new Map([["b", 1]])), 1);
-    assert.equal(totalVariation(new Map([["a", 3], ["b", 1]]), new Map([["a", 1], ["b", 1]])), 0.25);
+    assert.equal(
+      totalVariation(
+        new Map([
+          ["a", 3],
+          ["b", 1],
+        ]),
+        new Map([
+          ["a", 1],
+          ["b", 1],
+        ]),
+      ),
+      0.25,
+    );
   });
 });

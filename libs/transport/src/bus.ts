@@ -45,7 +45,10 @@ export class ContractBus {
     const subject = subjectFor(contract, id);
     let msg: Msg;
     try {
-      msg = await this.nc.request(subject, encode(payload), { timeout: timeoutMs, headers: versionHeaders(contract.version) });
+      msg = await this.nc.request(subject, encode(payload), {
+        timeout: timeoutMs,
+        headers: versionHeaders(contract.version),
+      });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "503") throw new NoResponderError(subject);

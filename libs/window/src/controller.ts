@@ -43,11 +43,27 @@ export function aloneRate(e: WindowEstimates): number {
 }
 
 export function rate(window: number, e: WindowEstimates): number {
-  return roundRate(expectedTokensPerRound(window, e.acceptance), window, e.draftMsPerToken, e.verifyMs(window), e.roundTripMs, e.acceptance, e.pipelined ?? false);
+  return roundRate(
+    expectedTokensPerRound(window, e.acceptance),
+    window,
+    e.draftMsPerToken,
+    e.verifyMs(window),
+    e.roundTripMs,
+    e.acceptance,
+    e.pipelined ?? false,
+  );
 }
 
 /** Tokens per second of rounds committing `tokens` on average, drafting γ, verifying in `verifyMs`. */
-function roundRate(tokens: number, window: number, draftMsPerToken: number, verifyMs: number, roundTripMs: number, acceptance: number, pipelined: boolean): number {
+function roundRate(
+  tokens: number,
+  window: number,
+  draftMsPerToken: number,
+  verifyMs: number,
+  roundTripMs: number,
+  acceptance: number,
+  pipelined: boolean,
+): number {
   const draftMs = window * draftMsPerToken;
   const waitMs = verifyMs + roundTripMs;
   // Pipelined: when the whole window and the guessed bonus are accepted (≈ α^(γ+1)), the next
@@ -62,12 +78,28 @@ function roundRate(tokens: number, window: number, draftMsPerToken: number, veri
  * E(γ, α) tabled per α. A pairing policy predicts about a thousand pairs per decision on a
  * large fleet (libs/pairing), and DSD-Sim makes a hundred thousand decisions.
  */
-export function bestRateOnLine(acceptance: number, draftMsPerToken: number, a: number, b: number, roundTripMs: number, pipelined: boolean, maxWindow: number): number {
+export function bestRateOnLine(
+  acceptance: number,
+  draftMsPerToken: number,
+  a: number,
+  b: number,
+  roundTripMs: number,
+  pipelined: boolean,
+  maxWindow: number,
+): number {
   // Positional, not an object: called a thousand times per decision, it must not allocate.
   const tokens = tokensTable(acceptance, maxWindow);
   let best = -Infinity;
   for (let window = 0; window <= maxWindow; window++) {
-    const tokensPerSecond = roundRate(tokens[window]!, window, draftMsPerToken, a + b * (window + 1), roundTripMs, acceptance, pipelined);
+    const tokensPerSecond = roundRate(
+      tokens[window]!,
+      window,
+      draftMsPerToken,
+      a + b * (window + 1),
+      roundTripMs,
+      acceptance,
+      pipelined,
+    );
     if (window === 0 || tokensPerSecond > best) best = tokensPerSecond;
   }
   return best;

@@ -51,9 +51,19 @@ export class RoundEstimator {
     this.others = { sum: this.others.sum * d + others, weight: this.others.weight * d + 1 };
     const f = this.fit;
     const x = own + others;
-    this.fit = { w: f.w * d + 1, x: f.x * d + x, y: f.y * d + round.verifyMs, xx: f.xx * d + x * x, xy: f.xy * d + x * round.verifyMs };
+    this.fit = {
+      w: f.w * d + 1,
+      x: f.x * d + x,
+      y: f.y * d + round.verifyMs,
+      xx: f.xx * d + x * x,
+      xy: f.xy * d + x * round.verifyMs,
+    };
     const seen = this.perWindow.get(round.window) ?? { sum: 0, others: 0, weight: 0 };
-    this.perWindow.set(round.window, { sum: seen.sum * d + round.verifyMs, others: seen.others * d + others, weight: seen.weight * d + 1 });
+    this.perWindow.set(round.window, {
+      sum: seen.sum * d + round.verifyMs,
+      others: seen.others * d + others,
+      weight: seen.weight * d + 1,
+    });
   }
 
   /**
@@ -69,7 +79,13 @@ export class RoundEstimator {
     for (const { window, ms } of profile) {
       const x = window + 1;
       const f = this.fit;
-      this.fit = { w: f.w + weight, x: f.x + weight * x, y: f.y + weight * ms, xx: f.xx + weight * x * x, xy: f.xy + weight * x * ms };
+      this.fit = {
+        w: f.w + weight,
+        x: f.x + weight * x,
+        y: f.y + weight * ms,
+        xx: f.xx + weight * x * x,
+        xy: f.xy + weight * x * ms,
+      };
     }
   }
 
@@ -86,7 +102,9 @@ export class RoundEstimator {
     const { intercept, slope } = this.verifyLine();
     const othersNow = this.others.sum / this.others.weight;
     const perWindow = new Map(
-      [...this.perWindow].filter(([, s]) => s.weight >= 1).map(([w, s]) => [w, s.sum / s.weight + slope * (othersNow - s.others / s.weight)]),
+      [...this.perWindow]
+        .filter(([, s]) => s.weight >= 1)
+        .map(([w, s]) => [w, s.sum / s.weight + slope * (othersNow - s.others / s.weight)]),
     );
     return {
       acceptance,

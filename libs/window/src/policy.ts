@@ -65,7 +65,10 @@ export function adaptiveWindow(
       estimator.observe(round);
       const estimates = ready();
       // The verifier alone must beat the best window by the switching margin, several rounds running.
-      const alone = estimates !== null && estimator.observedRounds >= handBackEvidence && aloneRate(estimates) > bestWindow(estimates, max).tokensPerSecond * 1.05;
+      const alone =
+        estimates !== null &&
+        estimator.observedRounds >= handBackEvidence &&
+        aloneRate(estimates) > bestWindow(estimates, max).tokensPerSecond * 1.05;
       aloneWins = alone ? aloneWins + 1 : 0;
     },
     handBack: () => aloneWins >= handBackAfter,
@@ -115,7 +118,13 @@ export interface WindowPolicyOptions extends AdaptiveOptions {
   stopThreshold?: number;
 }
 
-export function windowPolicy(name: WindowPolicyName, initial: number, max: number, estimator?: RoundEstimator, options: WindowPolicyOptions = {}): WindowPolicy {
+export function windowPolicy(
+  name: WindowPolicyName,
+  initial: number,
+  max: number,
+  estimator?: RoundEstimator,
+  options: WindowPolicyOptions = {},
+): WindowPolicy {
   switch (name) {
     case "adaptive":
       return adaptiveWindow(initial, max, estimator, options);

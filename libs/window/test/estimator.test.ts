@@ -15,7 +15,8 @@ describe("RoundEstimator", () => {
 
   it("fits the verify cost as a line once two windows were seen", () => {
     const estimator = new RoundEstimator(1);
-    for (const window of [2, 6, 2, 6]) estimator.observe({ window, accepted: 0, draftMs: 0, verifyMs: 30 + 8 * window, networkMs: 0 });
+    for (const window of [2, 6, 2, 6])
+      estimator.observe({ window, accepted: 0, draftMs: 0, verifyMs: 30 + 8 * window, networkMs: 0 });
     const e = estimator.estimates()!;
     assert.ok(Math.abs(e.verifyMs(0) - 30) < 1e-9);
     assert.ok(Math.abs(e.verifyMs(10) - 110) < 1e-9);
@@ -45,7 +46,12 @@ describe("RoundEstimator", () => {
 
   it("starts from the verifier's profile, so an untried window is not guessed", () => {
     const estimator = new RoundEstimator();
-    estimator.prime([{ window: 0, ms: 27 }, { window: 1, ms: 45 }, { window: 4, ms: 58 }, { window: 8, ms: 97 }]);
+    estimator.prime([
+      { window: 0, ms: 27 },
+      { window: 1, ms: 45 },
+      { window: 4, ms: 58 },
+      { window: 8, ms: 97 },
+    ]);
     estimator.observe({ window: 4, accepted: 4, draftMs: 2, verifyMs: 58, networkMs: 10 });
     const e = estimator.estimates()!;
     // Untried windows: the line through the profile and the rounds (about 8 ms a token), not the 15% prior.
@@ -57,8 +63,12 @@ describe("RoundEstimator", () => {
     // Profiled alone at 25 + 0.6 ms a token; the fleet's batches cost 20 ms more (prefills, other work).
     const estimator = new RoundEstimator(1);
     estimator.prime([0, 1, 2, 4, 8].map((window) => ({ window, ms: 25 + 0.6 * (window + 1) })));
-    for (let i = 0; i < 20; i++) estimator.observe({ window: 4, accepted: 2, draftMs: 8, verifyMs: 48, networkMs: 1, batchTokens: 5 });
-    assert.ok(estimator.estimates()!.verifyMs(0) > 30, `γ = 0 never tried: ${estimator.estimates()!.verifyMs(0)} ms, not the profile's 25.6`);
+    for (let i = 0; i < 20; i++)
+      estimator.observe({ window: 4, accepted: 2, draftMs: 8, verifyMs: 48, networkMs: 1, batchTokens: 5 });
+    assert.ok(
+      estimator.estimates()!.verifyMs(0) > 30,
+      `γ = 0 never tried: ${estimator.estimates()!.verifyMs(0)} ms, not the profile's 25.6`,
+    );
   });
 
   it("has no estimates before the first round", () => {
@@ -67,9 +77,15 @@ describe("RoundEstimator", () => {
 });
 
 /** A deterministic pair: acceptance α, verify 30 + 8γ ms, drafts 0.5 ms/token, RTT `rtt`. */
-function simulate(policy: ReturnType<typeof adaptiveWindow>, alpha: number, rtt: number, rounds: number, verifyMs = (g: number) => 30 + 8 * g): number[] {
+function simulate(
+  policy: ReturnType<typeof adaptiveWindow>,
+  alpha: number,
+  rtt: number,
+  rounds: number,
+  verifyMs = (g: number) => 30 + 8 * g,
+): number[] {
   let seed = 7;
-  const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const windows: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const window = policy.next();
@@ -81,10 +97,19 @@ function simulate(policy: ReturnType<typeof adaptiveWindow>, alpha: number, rtt:
   return windows;
 }
 
-const truth = (alpha: number, rtt: number): WindowEstimates => ({ acceptance: alpha, draftMsPerToken: 0.5, verifyMs: (g) => 30 + 8 * g, roundTripMs: rtt });
+const truth = (alpha: number, rtt: number): WindowEstimates => ({
+  acceptance: alpha,
+  draftMsPerToken: 0.5,
+  verifyMs: (g) => 30 + 8 * g,
+  roundTripMs: rtt,
+});
 
 describe("adaptiveWindow", () => {
-  for (const [alpha, rtt] of [[0.8, 10], [0.9, 50], [0.5, 0]] as const) {
+  for (const [alpha, rtt] of [
+    [0.8, 10],
+    [0.9, 50],
+    [0.5, 0],
+  ] as const) {
     it(`settles near the best window for α=${alpha}, RTT ${rtt} ms and stays there`, () => {
       const windows = simulate(adaptiveWindow(4, 12), alpha, rtt, 300);
       const best = bestWindow(truth(alpha, rtt), 12);
@@ -92,7 +117,10 @@ describe("adaptiveWindow", () => {
       // Near the optimum the rate is flat: judge the windows by the throughput they give.
       for (const w of tail) {
         const achieved = rate(w, truth(alpha, rtt));
-        assert.ok(achieved >= 0.95 * best.tokensPerSecond, `γ ${w} gives ${achieved.toFixed(1)} tokens/s, the best (γ ${best.window}) ${best.tokensPerSecond.toFixed(1)}`);
+        assert.ok(
+          achieved >= 0.95 * best.tokensPerSecond,
+          `γ ${w} gives ${achieved.toFixed(1)} tokens/s, the best (γ ${best.window}) ${best.tokensPerSecond.toFixed(1)}`,
+        );
       }
       const switches = tail.filter((w, i) => i > 0 && w !== tail[i - 1]).length;
       assert.ok(switches <= 6, `${switches} switches in 100 rounds: oscillating`);
@@ -106,7 +134,10 @@ describe("adaptiveWindow", () => {
     const truthHere: WindowEstimates = { acceptance: 0.7, draftMsPerToken: 0.5, verifyMs: cost, roundTripMs: 0 };
     const best = bestWindow(truthHere, 12);
     for (const w of windows.slice(-100)) {
-      assert.ok(rate(w, truthHere) >= 0.95 * best.tokensPerSecond, `γ ${w} (${rate(w, truthHere).toFixed(1)}/s) vs best γ ${best.window} (${best.tokensPerSecond.toFixed(1)}/s)`);
+      assert.ok(
+        rate(w, truthHere) >= 0.95 * best.tokensPerSecond,
+        `γ ${w} (${rate(w, truthHere).toFixed(1)}/s) vs best γ ${best.window} (${best.tokensPerSecond.toFixed(1)}/s)`,
+      );
     }
   });
 
@@ -114,7 +145,10 @@ describe("adaptiveWindow", () => {
     const windows = simulate(adaptiveWindow(4, 12), 0, 0, 200);
     const tail = windows.slice(-100);
     assert.ok(tail.filter((w) => w === 0).length >= 90, "mostly target-only");
-    assert.ok(tail.some((w) => w === 1), "an occasional probe");
+    assert.ok(
+      tail.some((w) => w === 1),
+      "an occasional probe",
+    );
   });
 
   it("fixedWindow never moves", () => {

@@ -6,7 +6,11 @@ const round = (window: number, accepted: number) => ({ window, accepted, draftMs
 
 describe("backoffWindow (additive increase, multiplicative decrease)", () => {
   const cases: Array<{ name: string; rounds: Array<[number]>; expected: number[] }> = [
-    { name: "grows by one per fully accepted round, up to max", rounds: [[4], [5], [6], [6]], expected: [4, 5, 6, 6, 6] },
+    {
+      name: "grows by one per fully accepted round, up to max",
+      rounds: [[4], [5], [6], [6]],
+      expected: [4, 5, 6, 6, 6],
+    },
     { name: "halves on a rejection", rounds: [[1]], expected: [4, 2] },
     { name: "never below one", rounds: [[0], [0], [0]], expected: [4, 2, 1, 1] },
   ];
@@ -28,7 +32,10 @@ describe("specDecWindow (stop when a rejection in the window becomes likely)", (
     const policy = specDecWindow(8, 0.5);
     assert.equal(policy.next(), 8);
     // Π p: 0.9, 0.72, 0.504, 0.4032 → stop at the fourth token.
-    assert.deepEqual([0.9, 0.8, 0.7, 0.8].map((p, i) => policy.keepDrafting!(i + 1, p)), [true, true, true, false]);
+    assert.deepEqual(
+      [0.9, 0.8, 0.7, 0.8].map((p, i) => policy.keepDrafting!(i + 1, p)),
+      [true, true, true, false],
+    );
   });
 
   it("starts every window afresh", () => {
@@ -48,6 +55,9 @@ describe("windowPolicy by name", () => {
     });
   }
   it("only specdec stops inside a window", () => {
-    assert.deepEqual(WINDOW_POLICY_NAMES.filter((name) => windowPolicy(name, 4, 6).keepDrafting), ["specdec"]);
+    assert.deepEqual(
+      WINDOW_POLICY_NAMES.filter((name) => windowPolicy(name, 4, 6).keepDrafting),
+      ["specdec"],
+    );
   });
 });

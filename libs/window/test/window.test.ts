@@ -1,8 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { acceptanceFromRounds, bestWindow, expectedTokensPerRound, rate, WindowController, type WindowEstimates } from "#window";
+import {
+  acceptanceFromRounds,
+  bestWindow,
+  expectedTokensPerRound,
+  rate,
+  WindowController,
+  type WindowEstimates,
+} from "#window";
 
-const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-9, `${what}: ${actual} ≠ ${expected}`);
 
 describe("expectedTokensPerRound (Leviathan et al. eq. 1)", () => {
   const cases: Array<[window: number, alpha: number, expected: number]> = [
@@ -15,7 +23,8 @@ describe("expectedTokensPerRound (Leviathan et al. eq. 1)", () => {
     [4, 0.8, (1 - 0.8 ** 5) / 0.2],
   ];
   for (const [window, alpha, expected] of cases) {
-    it(`γ=${window}, α=${alpha} → ${expected.toFixed(4)}`, () => close(expectedTokensPerRound(window, alpha), expected, "E"));
+    it(`γ=${window}, α=${alpha} → ${expected.toFixed(4)}`, () =>
+      close(expectedTokensPerRound(window, alpha), expected, "E"));
   }
   it("refuses a negative or fractional window", () => {
     assert.throws(() => expectedTokensPerRound(-1, 0.5), /whole number/);
@@ -26,7 +35,14 @@ describe("expectedTokensPerRound (Leviathan et al. eq. 1)", () => {
 describe("acceptanceFromRounds", () => {
   it("counts accepted tokens against rounds cut short", () => {
     // 4 + 2 + 0 accepted; the 2nd and 3rd rounds were cut short: 6 / (6 + 2).
-    assert.equal(acceptanceFromRounds([{ window: 4, accepted: 4 }, { window: 4, accepted: 2 }, { window: 4, accepted: 0 }]), 0.75);
+    assert.equal(
+      acceptanceFromRounds([
+        { window: 4, accepted: 4 },
+        { window: 4, accepted: 2 },
+        { window: 4, accepted: 0 },
+      ]),
+      0.75,
+    );
   });
   it("is 1 when nothing was ever rejected, null with no evidence", () => {
     assert.equal(acceptanceFromRounds([{ window: 3, accepted: 3 }]), 1);

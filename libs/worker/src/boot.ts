@@ -4,7 +4,17 @@ import { NestFactory } from "@nestjs/core";
 import type { ClientProxy } from "@nestjs/microservices";
 import type { WorkerConfig } from "#config";
 import { WorkerPower, type DraftingSettings, type LinkStats, type WorkerProfile, type WorkerRole } from "#contracts";
-import { createLlama, createSessionContext, loadModel, measureDraftSpeed, measureVerifyCost, modelNameFromLocation, resolveModelLocation, tokenizePrompt, type LoadedModel } from "#llama";
+import {
+  createLlama,
+  createSessionContext,
+  loadModel,
+  measureDraftSpeed,
+  measureVerifyCost,
+  modelNameFromLocation,
+  resolveModelLocation,
+  tokenizePrompt,
+  type LoadedModel,
+} from "#llama";
 import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
 import { connectNats, ContractBus, installProcessGuards } from "#transport";
 import { Heartbeat } from "./heartbeat.js";
@@ -109,11 +119,22 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   });
   await app.init();
   heartbeat.start();
-  logReady(log, { model: loaded.name, vocab: loaded.vocabFingerprint, contextSize: context.contextSize, ...boot.readyFields });
+  logReady(log, {
+    model: loaded.name,
+    vocab: loaded.vocabFingerprint,
+    contextSize: context.contextSize,
+    ...boot.readyFields,
+  });
 }
 
 /** Times the worker's own part of a round: drafting for a drafter, verify passes for a verifier. */
-async function measureProfile(role: WorkerRole, loaded: LoadedModel, context: Parameters<typeof measureDraftSpeed>[0]): Promise<WorkerProfile> {
+async function measureProfile(
+  role: WorkerRole,
+  loaded: LoadedModel,
+  context: Parameters<typeof measureDraftSpeed>[0],
+): Promise<WorkerProfile> {
   const start = tokenizePrompt(loaded.model, "Once upon a time");
-  return role === "drafter" ? { draftMsPerToken: await measureDraftSpeed(context, start) } : { verifyMs: await measureVerifyCost(context, start) };
+  return role === "drafter"
+    ? { draftMsPerToken: await measureDraftSpeed(context, start) }
+    : { verifyMs: await measureVerifyCost(context, start) };
 }

@@ -1,5 +1,12 @@
 import type { ClientProxy } from "@nestjs/microservices";
-import { FleetLeave, FleetRegister, FleetTelemetry, type LinkStats, type PowerState, type WorkerRegistration } from "#contracts";
+import {
+  FleetLeave,
+  FleetRegister,
+  FleetTelemetry,
+  type LinkStats,
+  type PowerState,
+  type WorkerRegistration,
+} from "#contracts";
 import { emitContract } from "#transport";
 import type { WorkerStats } from "./stats.js";
 

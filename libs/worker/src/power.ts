@@ -27,7 +27,8 @@ export class PowerSource {
 
 export function parsePowerSetting(setting: string): PowerState {
   const [source, level] = setting.split(":");
-  if (source !== "plugged" && source !== "battery" && source !== "charging") throw new Error(`unknown power source '${setting}'`);
+  if (source !== "plugged" && source !== "battery" && source !== "charging")
+    throw new Error(`unknown power source '${setting}'`);
   return { source, level: level === undefined ? null : Number(level) };
 }
 

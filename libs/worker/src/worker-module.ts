@@ -23,10 +23,21 @@ export interface WorkerModel {
 @Module({})
 export class WorkerModule {
   /** The module of a worker process: its configuration, bus, model and session service. */
-  static forRoot(config: WorkerConfig, log: Logger, bus: ContractBus, model: WorkerModel, service: Type<unknown>, providers: Provider[] = []): DynamicModule {
+  static forRoot(
+    config: WorkerConfig,
+    log: Logger,
+    bus: ContractBus,
+    model: WorkerModel,
+    service: Type<unknown>,
+    providers: Provider[] = [],
+  ): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, `${config.WORKER_ID}-control`) }])],
+      imports: [
+        ClientsModule.register([
+          { name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, `${config.WORKER_ID}-control`) },
+        ]),
+      ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: WORKER_LOGGER, useValue: log },

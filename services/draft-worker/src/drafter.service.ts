@@ -1,6 +1,18 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Subscription } from "nats";
-import { distributionToWire, DrafterOpen, RoundReports, VerifierDetach, VerifyRound, WorkerClose, type LinkStats, type PayloadOf, type ReplyOf, type RoundReport, type Sampling } from "#contracts";
+import {
+  distributionToWire,
+  DrafterOpen,
+  RoundReports,
+  VerifierDetach,
+  VerifyRound,
+  WorkerClose,
+  type LinkStats,
+  type PayloadOf,
+  type ReplyOf,
+  type RoundReport,
+  type Sampling,
+} from "#contracts";
 import type { DraftWorkerConfig } from "#config";
 import { ModelSession, type DraftedWindow } from "#llama";
 import { isGreedy, type SamplingParams } from "#speculation";
@@ -78,7 +90,14 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     if (existing && !existing.closed) return { ok: true };
     // The same session again after it was closed here (its verifier moved): let the old loop end first.
     if (existing) await Promise.race([existing.ended, new Promise((resolve) => setTimeout(resolve, 5000))]);
-    if (this.sessions.has(req.sessionId)) return { ok: false, error: { code: "worker_busy", message: `session ${req.sessionId} is still closing on ${this.config.WORKER_ID}` } };
+    if (this.sessions.has(req.sessionId))
+      return {
+        ok: false,
+        error: {
+          code: "worker_busy",
+          message: `session ${req.sessionId} is still closing on ${this.config.WORKER_ID}`,
+        },
+      };
     // A session that just finished may not have let go of its slot yet: give it a moment.
     for (let waited = 0; this.activeSessions >= this.config.MAX_SESSIONS && waited < 2000; waited += 20) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -90,7 +109,10 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     if (req.committedTokens.length + req.maxTokens > contextSize) {
       return {
         ok: false,
-        error: { code: "prompt_too_long", message: `the session needs ${req.committedTokens.length + req.maxTokens} tokens; the drafter's context holds ${contextSize}` },
+        error: {
+          code: "prompt_too_long",
+          message: `the session needs ${req.committedTokens.length + req.maxTokens} tokens; the drafter's context holds ${contextSize}`,
+        },
       };
     }
     const session: DrafterSession = {
@@ -101,7 +123,9 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       maxTokens: req.maxTokens,
       window: this.windowFor(req),
       sampling: req.sampling,
-      drawing: isGreedy(req.sampling) ? { temperature: this.config.DRAFT_TEMPERATURE, topK: 0, topP: 1, seed: this.config.DRAFT_SEED } : req.sampling,
+      drawing: isGreedy(req.sampling)
+        ? { temperature: this.config.DRAFT_TEMPERATURE, topK: 0, topP: 1, seed: this.config.DRAFT_SEED }
+        : req.sampling,
       closed: false,
       ended: Promise.resolve(),
     };
@@ -121,7 +145,13 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   private windowFor(req: PayloadOf<typeof DrafterOpen>): WindowPolicy {
     if (req.window !== null) return fixedWindow(req.window);
     if (req.sampling.seeded && !isGreedy(req.sampling)) return fixedWindow(this.config.WINDOW);
-    return windowPolicy(this.config.WINDOW_POLICY, this.config.WINDOW, this.config.MAX_WINDOW, this.pairEstimator(req.verifierId, req.verifierProfile), { pipelined: this.config.DRAFT_PIPELINE });
+    return windowPolicy(
+      this.config.WINDOW_POLICY,
+      this.config.WINDOW,
+      this.config.MAX_WINDOW,
+      this.pairEstimator(req.verifierId, req.verifierProfile),
+      { pipelined: this.config.DRAFT_PIPELINE },
+    );
   }
 
   private async run(session: DrafterSession): Promise<void> {
@@ -155,14 +185,21 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         const reply = replied.value;
         const roundTripMs = performance.now() - sent;
         if (reply.status === "rejected") {
-          this.log.warn({ sessionId: session.id, code: reply.error.code, reason: reply.error.message }, "verifier rejected the round");
+          this.log.warn(
+            { sessionId: session.id, code: reply.error.code, reason: reply.error.message },
+            "verifier rejected the round",
+          );
           // session_lost: the verifier no longer has it (or goes on alone); anything else, hand it back.
           finished = reply.error.code === "session_lost";
           break;
         }
         // The guess holds if every draft token was accepted and the bonus is its first token.
         const next = guessed.value;
-        const guessedRight = next !== null && reply.status === "applied" && reply.accepted === draft.tokens.length && reply.tokens.at(-1) === next.tokens[0];
+        const guessedRight =
+          next !== null &&
+          reply.status === "applied" &&
+          reply.accepted === draft.tokens.length &&
+          reply.tokens.at(-1) === next.tokens[0];
         await session.model.commit(reply.position, reply.tokens, guessedRight);
         if (guessedRight) ahead = { tokens: next.tokens.slice(1), q: next.q.slice(1) };
         if (reply.status === "applied") {
@@ -183,7 +220,10 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         }
         if (this.config.DRAFT_HAND_BACK && session.window.handBack()) {
           // Speculating over this link costs more than it gains: the verifier goes on alone.
-          this.log.warn({ sessionId: session.id, verifierId: session.verifierId }, "handing the session back: the verifier alone is faster");
+          this.log.warn(
+            { sessionId: session.id, verifierId: session.verifierId },
+            "handing the session back: the verifier alone is faster",
+          );
           if (ahead) await session.model.rollbackToCommitted();
           await this.handBack(session);
           finished = true;
@@ -204,12 +244,17 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   links(): LinkStats[] {
     return [...this.estimators].flatMap(([verifierId, estimator]) => {
       const e = estimator.estimates();
-      return e ? [{ verifierId, roundTripMs: e.roundTripMs, acceptance: e.acceptance, rounds: estimator.observedRounds }] : [];
+      return e
+        ? [{ verifierId, roundTripMs: e.roundTripMs, acceptance: e.acceptance, rounds: estimator.observedRounds }]
+        : [];
     });
   }
 
   /** What this drafter knows of a verifier, shared by its sessions; a new one starts from the verifier's profile. */
-  private pairEstimator(verifierId: string, verifierProfile?: ReadonlyArray<{ window: number; ms: number }>): RoundEstimator {
+  private pairEstimator(
+    verifierId: string,
+    verifierProfile?: ReadonlyArray<{ window: number; ms: number }>,
+  ): RoundEstimator {
     let estimator = this.estimators.get(verifierId);
     if (!estimator) {
       estimator = new RoundEstimator();
@@ -220,21 +265,42 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Feeds the session's window policy and tells observers how the round went. */
-  private report(session: DrafterSession, round: Omit<RoundReport, "sessionId" | "drafterId" | "verifierId" | "at">): void {
+  private report(
+    session: DrafterSession,
+    round: Omit<RoundReport, "sessionId" | "drafterId" | "verifierId" | "at">,
+  ): void {
     session.window.observe(round);
-    this.bus.publish(RoundReports, "", { ...round, sessionId: session.id, drafterId: this.config.WORKER_ID, verifierId: session.verifierId, at: Date.now() });
+    this.bus.publish(RoundReports, "", {
+      ...round,
+      sessionId: session.id,
+      drafterId: this.config.WORKER_ID,
+      verifierId: session.verifierId,
+      at: Date.now(),
+    });
   }
 
   /** Whether to draft the next window now: pipelining on, and a full window that did not end the text. */
   private pipelines(session: DrafterSession, draft: readonly number[], window: number): boolean {
-    return this.config.DRAFT_PIPELINE && window > 0 && draft.length === window && !session.model.isEndOfGeneration(draft.at(-1)!);
+    return (
+      this.config.DRAFT_PIPELINE &&
+      window > 0 &&
+      draft.length === window &&
+      !session.model.isEndOfGeneration(draft.at(-1)!)
+    );
   }
 
   /** Stopping before the end (shutdown, error): the verifier must not wait for us. */
   private async handBack(session: DrafterSession): Promise<void> {
     await this.bus
-      .request(VerifierDetach, session.verifierId, { sessionId: session.id, drafterId: this.config.WORKER_ID, reason: "drafter stopped" }, 2000)
-      .catch((err: unknown) => this.log.warn({ sessionId: session.id, err: String(err) }, "could not hand the session back"));
+      .request(
+        VerifierDetach,
+        session.verifierId,
+        { sessionId: session.id, drafterId: this.config.WORKER_ID, reason: "drafter stopped" },
+        2000,
+      )
+      .catch((err: unknown) =>
+        this.log.warn({ sessionId: session.id, err: String(err) }, "could not hand the session back"),
+      );
   }
 
   /** A lost reply is safe to retry: the verifier answers a repeated position as stale. */

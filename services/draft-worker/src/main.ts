@@ -8,6 +8,11 @@ await bootWorker({
   role: "drafter",
   config,
   service: DrafterService,
-  drafting: { windowPolicy: config.WINDOW_POLICY, window: config.WINDOW, maxWindow: config.MAX_WINDOW, pipelined: config.DRAFT_PIPELINE },
+  drafting: {
+    windowPolicy: config.WINDOW_POLICY,
+    window: config.WINDOW,
+    maxWindow: config.MAX_WINDOW,
+    pipelined: config.DRAFT_PIPELINE,
+  },
   readyFields: { window: config.WINDOW, temperature: config.DRAFT_TEMPERATURE },
 });

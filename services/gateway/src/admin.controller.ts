@@ -56,7 +56,8 @@ export class AdminController {
 
   private async setDraining(id: string, draining: boolean, authorization?: string) {
     this.authorize(authorization);
-    if (!workerIdSchema.safeParse(id).success) throw HttpApiError.invalid(`'${id}' is not a worker id (letters, digits, '-' or '_')`, "id");
+    if (!workerIdSchema.safeParse(id).success)
+      throw HttpApiError.invalid(`'${id}' is not a worker id (letters, digits, '-' or '_')`, "id");
     const reply = await sendContract(this.controlPlane, FleetDrain, { workerId: id, draining }, 3000).catch(() => {
       throw new HttpApiError(503, "the registry is not answering; try again shortly", "service_unavailable");
     });
@@ -67,7 +68,12 @@ export class AdminController {
   private authorize(authorization: string | undefined): void {
     const token = this.config.GATEWAY_ADMIN_TOKEN;
     if (token && authorization !== `Bearer ${token}`) {
-      throw new HttpApiError(401, "the admin API needs 'Authorization: Bearer <GATEWAY_ADMIN_TOKEN>'", "authentication_error", "invalid_admin_token");
+      throw new HttpApiError(
+        401,
+        "the admin API needs 'Authorization: Bearer <GATEWAY_ADMIN_TOKEN>'",
+        "authentication_error",
+        "invalid_admin_token",
+      );
     }
   }
 }

@@ -11,10 +11,19 @@ export function bodyParsing(limit: string) {
     (err: unknown, _req: Request, res: Response, next: NextFunction) => {
       const type = (err as { type?: string } | null)?.type;
       if (type === "entity.parse.failed") {
-        const error = HttpApiError.invalid(`the request body is not valid JSON: ${(err as Error).message}`, null, "invalid_json");
+        const error = HttpApiError.invalid(
+          `the request body is not valid JSON: ${(err as Error).message}`,
+          null,
+          "invalid_json",
+        );
         res.status(error.status).json(error.body());
       } else if (type === "entity.too.large") {
-        const error = new HttpApiError(413, `the request body is larger than ${limit}`, "invalid_request_error", "body_too_large");
+        const error = new HttpApiError(
+          413,
+          `the request body is larger than ${limit}`,
+          "invalid_request_error",
+          "body_too_large",
+        );
         res.status(error.status).json(error.body());
       } else next(err);
     },

@@ -76,7 +76,11 @@ function promptProblem(prompt: unknown): string {
 
 export type CompletionRequest = z.infer<ReturnType<typeof completionRequestSchema>>;
 
-export function parseCompletionRequest(body: unknown, maxTokensLimit: number, maxPromptChars: number): CompletionRequest {
+export function parseCompletionRequest(
+  body: unknown,
+  maxTokensLimit: number,
+  maxPromptChars: number,
+): CompletionRequest {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw HttpApiError.invalid("the request body must be a JSON object");
   }

@@ -43,7 +43,9 @@ class SessionCanceller {
     this.done = true;
     emitContract(this.controlPlane, SchedulerCancel, { sessionId: this.sessionId });
     if (this.verifierId) {
-      this.bus.request(WorkerClose, this.verifierId, { sessionId: this.sessionId, reason: "client gone" }, 2000).catch(() => undefined);
+      this.bus
+        .request(WorkerClose, this.verifierId, { sessionId: this.sessionId, reason: "client gone" }, 2000)
+        .catch(() => undefined);
     }
   }
 }
@@ -73,7 +75,8 @@ export class OpenCompletion {
         const event = await this.reader.next(Math.min(this.replayAfterMs, this.idleMs));
         if (!event) {
           stalled += Math.min(this.replayAfterMs, this.idleMs);
-          if (stalled >= this.idleMs) throw new HttpApiError(504, `no token from the fleet for ${this.idleMs} ms`, "server_error", "timeout");
+          if (stalled >= this.idleMs)
+            throw new HttpApiError(504, `no token from the fleet for ${this.idleMs} ms`, "server_error", "timeout");
           this.askReplay();
           continue;
         }
@@ -87,7 +90,12 @@ export class OpenCompletion {
         if (event.kind === "tokens") yield { kind: "delta", text: event.text, tokens: event.tokens };
         if (event.kind === "end") {
           this.canceller.finished();
-          yield { kind: "end", finishReason: event.finishReason, completionTokens: event.generatedTokens, text: event.text };
+          yield {
+            kind: "end",
+            finishReason: event.finishReason,
+            completionTokens: event.generatedTokens,
+            text: event.text,
+          };
           return;
         }
       }
@@ -99,7 +107,9 @@ export class OpenCompletion {
   private askReplay(): void {
     const verifierId = this.canceller.verifier;
     if (!verifierId) return;
-    this.bus.request(SessionReplay, verifierId, { sessionId: this.id, fromIndex: this.reader.position }, 2000).catch(() => undefined);
+    this.bus
+      .request(SessionReplay, verifierId, { sessionId: this.id, fromIndex: this.reader.position }, 2000)
+      .catch(() => undefined);
   }
 
   /** The client went away: stop the session and free its verifier and drafter. */
@@ -138,28 +148,63 @@ export class CompletionService {
         reply = await sendContract(
           this.controlPlane,
           SchedulerSubmit,
-          { sessionId: id, model: request.model, prompt: request.prompt, maxTokens: request.max_tokens, window: null, sampling, priority: request.priority, submittedAt: Date.now() },
+          {
+            sessionId: id,
+            model: request.model,
+            prompt: request.prompt,
+            maxTokens: request.max_tokens,
+            window: null,
+            sampling,
+            priority: request.priority,
+            submittedAt: Date.now(),
+          },
           5000,
         );
       } catch (err) {
         this.log.error({ err: String(err) }, "scheduler did not answer");
-        throw new HttpApiError(503, "the scheduler is not answering; try again shortly", "service_unavailable", "scheduler_unavailable");
+        throw new HttpApiError(
+          503,
+          "the scheduler is not answering; try again shortly",
+          "service_unavailable",
+          "scheduler_unavailable",
+        );
       }
       if (!reply.ok) {
         canceller.finished();
         throw fromFleetError(reply.error.code, reply.error.message, reply.error.retryAfterSeconds);
       }
       const first = await reader.next(this.config.GATEWAY_IDLE_TIMEOUT_MS);
-      if (signal.aborted) throw new HttpApiError(499, "the client closed the request", "invalid_request_error", "client_closed");
+      if (signal.aborted)
+        throw new HttpApiError(499, "the client closed the request", "invalid_request_error", "client_closed");
       if (!first) throw new HttpApiError(504, "the request was not started in time", "server_error", "timeout");
       if (first.kind === "error") {
         canceller.finished();
         throw fromFleetError(first.error.code, first.error.message, first.error.retryAfterSeconds);
       }
-      if (first.kind !== "opened") throw new HttpApiError(500, `unexpected first session event '${first.kind}'`, "server_error");
+      if (first.kind !== "opened")
+        throw new HttpApiError(500, `unexpected first session event '${first.kind}'`, "server_error");
       canceller.running(first.verifierId);
-      this.log.info({ sessionId: id, model: request.model, promptTokens: first.promptTokens, verifierId: first.verifierId, drafterId: first.drafterId, queued: reply.queued }, "completion started");
-      return new OpenCompletion(id, Math.floor(Date.now() / 1000), first.promptTokens, reader, canceller, this.config.GATEWAY_IDLE_TIMEOUT_MS, this.bus, this.config.GATEWAY_REPLAY_AFTER_MS);
+      this.log.info(
+        {
+          sessionId: id,
+          model: request.model,
+          promptTokens: first.promptTokens,
+          verifierId: first.verifierId,
+          drafterId: first.drafterId,
+          queued: reply.queued,
+        },
+        "completion started",
+      );
+      return new OpenCompletion(
+        id,
+        Math.floor(Date.now() / 1000),
+        first.promptTokens,
+        reader,
+        canceller,
+        this.config.GATEWAY_IDLE_TIMEOUT_MS,
+        this.bus,
+        this.config.GATEWAY_REPLAY_AFTER_MS,
+      );
     } catch (err) {
       onAbort();
       throw err;

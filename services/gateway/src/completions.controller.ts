@@ -42,7 +42,13 @@ export class CompletionsController {
           created: completion.created,
           model: request.model,
           choices: [
-            { text, index: 0, logprobs: null, finish_reason: piece.finishReason, ...(request.return_token_ids ? { token_ids: tokenIds } : {}) },
+            {
+              text,
+              index: 0,
+              logprobs: null,
+              finish_reason: piece.finishReason,
+              ...(request.return_token_ids ? { token_ids: tokenIds } : {}),
+            },
           ],
           usage: usage(completion.promptTokens, piece.completionTokens),
         };
@@ -51,7 +57,12 @@ export class CompletionsController {
     throw new HttpApiError(502, "the session ended without finishing", "server_error", "session_lost");
   }
 
-  private async stream(request: CompletionRequest, completion: OpenCompletion, res: Response, clientGone: () => boolean) {
+  private async stream(
+    request: CompletionRequest,
+    completion: OpenCompletion,
+    res: Response,
+    clientGone: () => boolean,
+  ) {
     res.status(200).set({ "Content-Type": "text/event-stream", "Cache-Control": "no-cache", Connection: "keep-alive" });
     res.flushHeaders();
     const chunk = (text: string, finishReason: string | null, tokens?: number[]) => ({
@@ -59,7 +70,15 @@ export class CompletionsController {
       object: "text_completion",
       created: completion.created,
       model: request.model,
-      choices: [{ text, index: 0, logprobs: null, finish_reason: finishReason, ...(request.return_token_ids && tokens ? { token_ids: tokens } : {}) }],
+      choices: [
+        {
+          text,
+          index: 0,
+          logprobs: null,
+          finish_reason: finishReason,
+          ...(request.return_token_ids && tokens ? { token_ids: tokens } : {}),
+        },
+      ],
     });
     const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
     try {
@@ -82,5 +101,9 @@ export class CompletionsController {
 }
 
 function usage(promptTokens: number, completionTokens: number) {
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    total_tokens: promptTokens + completionTokens,
+  };
 }

@@ -16,7 +16,9 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, log: Logger, bus: ContractBus): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, "gateway-client") }])],
+      imports: [
+        ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, "gateway-client") }]),
+      ],
       controllers: [CompletionsController, ModelsController, AdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

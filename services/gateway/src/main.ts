@@ -10,10 +10,13 @@ import { GatewayModule } from "./gateway.module.js";
 const config = loadConfigOrExit(gatewayConfigSchema);
 const log = createLogger("gateway", config.LOG_LEVEL);
 const nc = await connectNats(config.NATS_URL, "gateway", log);
-const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config, log, new ContractBus(nc, log)), {
-  logger: new NestPinoLogger(log),
-  bodyParser: false,
-});
+const app = await NestFactory.create<NestExpressApplication>(
+  GatewayModule.forRoot(config, log, new ContractBus(nc, log)),
+  {
+    logger: new NestPinoLogger(log),
+    bodyParser: false,
+  },
+);
 app.use(...bodyParsing(config.GATEWAY_BODY_LIMIT));
 installProcessGuards(log, async () => {
   await app.close();

@@ -18,7 +18,10 @@ export class ModelsController {
     const served = new Map<string, number>();
     for (const worker of snapshot.workers) {
       if (worker.role !== "verifier" || (worker.state !== "ready" && worker.state !== "degraded")) continue;
-      served.set(worker.model.name, Math.min(served.get(worker.model.name) ?? Infinity, Math.floor(worker.startedAt / 1000)));
+      served.set(
+        worker.model.name,
+        Math.min(served.get(worker.model.name) ?? Infinity, Math.floor(worker.startedAt / 1000)),
+      );
     }
     return {
       object: "list",

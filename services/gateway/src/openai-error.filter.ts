@@ -25,7 +25,12 @@ export class OpenAIErrorFilter implements ExceptionFilter {
     if (exception instanceof HttpApiError) return exception;
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      return new HttpApiError(status, exception.message, status >= 500 ? "server_error" : "invalid_request_error", status === 404 ? "not_found" : null);
+      return new HttpApiError(
+        status,
+        exception.message,
+        status >= 500 ? "server_error" : "invalid_request_error",
+        status === 404 ? "not_found" : null,
+      );
     }
     return new HttpApiError(500, "internal error", "server_error");
   }

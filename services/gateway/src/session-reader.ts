@@ -18,10 +18,7 @@ export class SessionReader {
   private wake: (() => void) | null = null;
   private closed = false;
 
-  private constructor(
-    bus: ContractBus,
-    sessionId: string,
-  ) {
+  private constructor(bus: ContractBus, sessionId: string) {
     this.subscription = bus.subscribe(SessionStream, sessionId, (event) => this.accept(event));
   }
 

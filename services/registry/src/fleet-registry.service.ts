@@ -1,7 +1,16 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { ClientProxy } from "@nestjs/microservices";
 import type { Redis } from "ioredis";
-import { FleetChanged, fleetPages, fleetWorkerSchema, type FleetPage, type FleetSnapshot, type FleetWorker, type WorkerRegistration, type WorkerTelemetry } from "#contracts";
+import {
+  FleetChanged,
+  fleetPages,
+  fleetWorkerSchema,
+  type FleetPage,
+  type FleetSnapshot,
+  type FleetWorker,
+  type WorkerRegistration,
+  type WorkerTelemetry,
+} from "#contracts";
 import type { RegistryConfig } from "#config";
 import type { Logger } from "#logging";
 import { emitContract } from "#transport";
@@ -47,7 +56,10 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     const changed = this.state.register(registration, Date.now());
     this.persist(registration.workerId);
     if (changed) {
-      this.log.info({ workerId: registration.workerId, role: registration.role, model: registration.model.name }, "worker registered");
+      this.log.info(
+        { workerId: registration.workerId, role: registration.role, model: registration.model.name },
+        "worker registered",
+      );
       this.publishSoon();
     }
   }

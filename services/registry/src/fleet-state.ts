@@ -29,7 +29,11 @@ export class FleetState {
       lastSeenAt: now,
       telemetry: previous?.telemetry ?? null,
     });
-    return !previous || previous.state !== this.workers.get(registration.workerId)!.state || previous.startedAt !== registration.startedAt;
+    return (
+      !previous ||
+      previous.state !== this.workers.get(registration.workerId)!.state ||
+      previous.startedAt !== registration.startedAt
+    );
   }
 
   /** Telemetry from an unknown worker is ignored until it registers. */
@@ -53,7 +57,8 @@ export class FleetState {
   setDraining(workerId: string, draining: boolean): FleetWorker | undefined {
     const worker = this.workers.get(workerId);
     if (!worker) return undefined;
-    const state: WorkerState = worker.state === "lost" ? "lost" : draining ? "draining" : worker.state === "draining" ? "ready" : worker.state;
+    const state: WorkerState =
+      worker.state === "lost" ? "lost" : draining ? "draining" : worker.state === "draining" ? "ready" : worker.state;
     const updated = { ...worker, draining, state };
     this.workers.set(workerId, updated);
     return updated;
@@ -88,5 +93,8 @@ export class FleetState {
 
 /** A drafter going on battery (or back) changes pairing at once, not at the next periodic snapshot. */
 function powerChanged(before: WorkerTelemetry | null, after: WorkerTelemetry): boolean {
-  return before !== null && (before.power.source !== after.power.source || (before.power.level ?? 1) < 0.2 !== (after.power.level ?? 1) < 0.2);
+  return (
+    before !== null &&
+    (before.power.source !== after.power.source || (before.power.level ?? 1) < 0.2 !== (after.power.level ?? 1) < 0.2)
+  );
 }

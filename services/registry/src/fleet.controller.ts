@@ -37,7 +37,8 @@ export class FleetController {
   @MessagePattern(FleetDrain.subject)
   drain(@Payload(contractPipe(FleetDrain)) request: PayloadOf<typeof FleetDrain>): ReplyOf<typeof FleetDrain> {
     const worker = this.registry.setDraining(request.workerId, request.draining);
-    if (!worker) return { ok: false, error: { code: "bad_request", message: `no worker '${request.workerId}' is registered` } };
+    if (!worker)
+      return { ok: false, error: { code: "bad_request", message: `no worker '${request.workerId}' is registered` } };
     return { ok: true, workerId: worker.workerId, state: worker.state, draining: worker.draining };
   }
 

@@ -13,7 +13,9 @@ export class RegistryModule {
   static forRoot(config: RegistryConfig, log: Logger): DynamicModule {
     return {
       module: RegistryModule,
-      imports: [ClientsModule.register([{ name: FLEET_EVENTS, ...natsClientOptions(config.NATS_URL, "registry-events") }])],
+      imports: [
+        ClientsModule.register([{ name: FLEET_EVENTS, ...natsClientOptions(config.NATS_URL, "registry-events") }]),
+      ],
       controllers: [FleetController],
       providers: [
         { provide: REGISTRY_CONFIG, useValue: config },

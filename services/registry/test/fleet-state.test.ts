@@ -4,10 +4,34 @@ import type { WorkerRegistration, WorkerTelemetry } from "#contracts";
 import { FleetState } from "../src/fleet-state.js";
 
 const registration = (workerId: string, startedAt = 1): WorkerRegistration => ({
-  workerId, role: "drafter", model: { name: "m", vocabFingerprint: "vocab-12345678" }, deviceClass: "cpu", threads: 1, maxSessions: 4, contextSize: 512, startedAt, profile: {},
+  workerId,
+  role: "drafter",
+  model: { name: "m", vocabFingerprint: "vocab-12345678" },
+  deviceClass: "cpu",
+  threads: 1,
+  maxSessions: 4,
+  contextSize: 512,
+  startedAt,
+  profile: {},
 });
-const telemetry = (workerId: string, power: WorkerTelemetry["power"] = { source: "plugged", level: null }): WorkerTelemetry => ({
-  workerId, at: 0, activeSessions: 0, targetOnlySessions: 0, tokensPerSecond: 0, rounds: 0, acceptedTokens: 0, draftedTokens: 0, rollbacks: 0, meanBatchSize: 0, memoryRssBytes: 0, power, links: [], brokerRttMs: null,
+const telemetry = (
+  workerId: string,
+  power: WorkerTelemetry["power"] = { source: "plugged", level: null },
+): WorkerTelemetry => ({
+  workerId,
+  at: 0,
+  activeSessions: 0,
+  targetOnlySessions: 0,
+  tokensPerSecond: 0,
+  rounds: 0,
+  acceptedTokens: 0,
+  draftedTokens: 0,
+  rollbacks: 0,
+  meanBatchSize: 0,
+  memoryRssBytes: 0,
+  power,
+  links: [],
+  brokerRttMs: null,
 });
 const stateOf = (fleet: FleetState, id: string) => fleet.get(id)?.state;
 
@@ -48,9 +72,18 @@ describe("FleetState", () => {
     const fleet = new FleetState(3000, 1500);
     fleet.register(registration("d1"), 0);
     assert.deepEqual(fleet.heartbeat(telemetry("d1"), 10), { known: true, changed: false });
-    assert.deepEqual(fleet.heartbeat(telemetry("d1", { source: "battery", level: 0.5 }), 20), { known: true, changed: true });
-    assert.deepEqual(fleet.heartbeat(telemetry("d1", { source: "battery", level: 0.45 }), 30), { known: true, changed: false });
-    assert.deepEqual(fleet.heartbeat(telemetry("d1", { source: "battery", level: 0.15 }), 40), { known: true, changed: true });
+    assert.deepEqual(fleet.heartbeat(telemetry("d1", { source: "battery", level: 0.5 }), 20), {
+      known: true,
+      changed: true,
+    });
+    assert.deepEqual(fleet.heartbeat(telemetry("d1", { source: "battery", level: 0.45 }), 30), {
+      known: true,
+      changed: false,
+    });
+    assert.deepEqual(fleet.heartbeat(telemetry("d1", { source: "battery", level: 0.15 }), 40), {
+      known: true,
+      changed: true,
+    });
   });
 
   it("ignores telemetry from a worker that never registered", () => {

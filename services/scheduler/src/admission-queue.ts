@@ -14,7 +14,9 @@ const QUEUE_NAME = "specfleet-admission";
 
 /** Lower `priority` first (vLLM's convention), then resumed sessions, then arrival. */
 export function waitingOrder(a: Waiting, b: Waiting): number {
-  return a.job.priority - b.job.priority || Number(b.resume) - Number(a.resume) || a.job.submittedAt - b.job.submittedAt;
+  return (
+    a.job.priority - b.job.priority || Number(b.resume) - Number(a.resume) || a.job.submittedAt - b.job.submittedAt
+  );
 }
 
 /**
@@ -44,7 +46,11 @@ export class AdmissionQueue {
         continue;
       }
       const data = stored.data as { resume?: unknown; since?: unknown };
-      admission.insert({ job: parsed.data, resume: Boolean(data.resume), since: typeof data.since === "number" ? data.since : parsed.data.submittedAt });
+      admission.insert({
+        job: parsed.data,
+        resume: Boolean(data.resume),
+        since: typeof data.since === "number" ? data.since : parsed.data.submittedAt,
+      });
     }
     if (admission.size > 0) log.info({ waiting: admission.size }, "queued requests restored");
     return admission;
@@ -79,7 +85,11 @@ export class AdmissionQueue {
   async take(sessionId: string): Promise<void> {
     const index = this.waiting.findIndex((w) => w.job.sessionId === sessionId);
     if (index >= 0) this.waiting.splice(index, 1);
-    await this.queue.remove(sessionId).catch((err: unknown) => this.log.warn({ sessionId, err: String(err) }, "could not remove a request from the queue"));
+    await this.queue
+      .remove(sessionId)
+      .catch((err: unknown) =>
+        this.log.warn({ sessionId, err: String(err) }, "could not remove a request from the queue"),
+      );
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,13 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { SessionStream, WorkerSessions, type CompletionJob, type RemoteError, type SubmitReply } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
-import { createPairingPolicy, rebalanceMoves, type LiveSession, type PairingDecision, type PairingPolicy } from "#pairing";
+import {
+  createPairingPolicy,
+  rebalanceMoves,
+  type LiveSession,
+  type PairingDecision,
+  type PairingPolicy,
+} from "#pairing";
 import type { ContractBus } from "#transport";
 import { FleetViewService, type PairingInputs } from "./fleet-view.service.js";
 import { SessionOpener } from "./session-opener.js";
@@ -43,7 +49,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     private readonly fleet: FleetViewService,
   ) {
     this.policy = createPairingPolicy(config.PAIRING_POLICY);
-    this.opener = new SessionOpener(bus, log, config.SCHEDULER_OPEN_TIMEOUT_MS, (id) => fleet.workers().find((w) => w.workerId === id)?.profile);
+    this.opener = new SessionOpener(
+      bus,
+      log,
+      config.SCHEDULER_OPEN_TIMEOUT_MS,
+      (id) => fleet.workers().find((w) => w.workerId === id)?.profile,
+    );
     this.store = SessionStore.connect(config.REDIS_URL, log);
     this.table = new SessionTable(this.store);
   }
@@ -59,9 +70,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       this.log.info({ sessions: this.table.size }, "running sessions restored");
     }
     // A crash between recording a session as running and taking it off the queue leaves it in both.
-    for (const waiting of [...this.queue.entries()]) if (this.table.has(waiting.job.sessionId)) await this.queue.take(waiting.job.sessionId);
+    for (const waiting of [...this.queue.entries()])
+      if (this.table.has(waiting.job.sessionId)) await this.queue.take(waiting.job.sessionId);
     this.expiry = setInterval(() => this.pump(), 1000);
-    if (this.config.SCHEDULER_REBALANCE_MS > 0) this.rebalancer = setInterval(() => this.rebalance(), this.config.SCHEDULER_REBALANCE_MS);
+    if (this.config.SCHEDULER_REBALANCE_MS > 0)
+      this.rebalancer = setInterval(() => this.rebalance(), this.config.SCHEDULER_REBALANCE_MS);
     this.pump();
   }
 
@@ -80,7 +93,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
       if (!reply) continue; // not answering: fleet events will tell whether it is lost
       const held = new Set(reply.sessionIds);
       for (const session of this.table.all()) {
-        if (session.verifierId === verifierId && !held.has(session.job.sessionId)) this.table.remove(session.job.sessionId);
+        if (session.verifierId === verifierId && !held.has(session.job.sessionId))
+          this.table.remove(session.job.sessionId);
       }
     }
   }
@@ -89,16 +103,25 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     if (this.table.has(job.sessionId) || this.queue.has(job.sessionId)) {
       return { ok: true, sessionId: job.sessionId, queued: false };
     }
-    const decision: PairingDecision = this.fleet.known ? this.decide(job) : { kind: "wait", reason: "the fleet is not known yet" };
+    const decision: PairingDecision = this.fleet.known
+      ? this.decide(job)
+      : { kind: "wait", reason: "the fleet is not known yet" };
     if (decision.kind === "none") return { ok: false, error: { code: decision.code, message: decision.reason } };
     if (decision.kind === "wait" && this.queue.size >= this.config.SCHEDULER_QUEUE_LIMIT) {
       return {
         ok: false,
-        error: { code: "queue_full", message: `the fleet is busy and ${this.queue.size} requests are waiting; retry shortly`, retryAfterSeconds: this.config.SCHEDULER_RETRY_AFTER_S },
+        error: {
+          code: "queue_full",
+          message: `the fleet is busy and ${this.queue.size} requests are waiting; retry shortly`,
+          retryAfterSeconds: this.config.SCHEDULER_RETRY_AFTER_S,
+        },
       };
     }
     await this.queue.add({ job, resume: false, since: Date.now() });
-    this.log.info({ sessionId: job.sessionId, model: job.model, priority: job.priority, decision: decision.kind }, "request admitted");
+    this.log.info(
+      { sessionId: job.sessionId, model: job.model, priority: job.priority, decision: decision.kind },
+      "request admitted",
+    );
     this.pump();
     return { ok: true, sessionId: job.sessionId, queued: this.queue.has(job.sessionId) };
   }
@@ -125,10 +148,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         return !worker || worker.state === "lost" || (placedOn !== undefined && worker.startedAt !== placedOn);
       };
       if (gone(session.verifierId)) void this.track(sessionId, this.moveVerifier(session, "verifier lost", false));
-      else if (draining(session.verifierId)) void this.track(sessionId, this.moveVerifier(session, "verifier draining", true));
+      else if (draining(session.verifierId))
+        void this.track(sessionId, this.moveVerifier(session, "verifier draining", true));
       else if (gone(session.drafterId)) void this.track(sessionId, this.replaceDrafter(session, "drafter lost", false));
-      else if (draining(session.drafterId)) void this.track(sessionId, this.replaceDrafter(session, "drafter draining", true));
-      else if (session.drafterId === null && session.wantsDrafter) void this.track(sessionId, this.giveDrafter(session));
+      else if (draining(session.drafterId))
+        void this.track(sessionId, this.replaceDrafter(session, "drafter draining", true));
+      else if (session.drafterId === null && session.wantsDrafter)
+        void this.track(sessionId, this.giveDrafter(session));
     }
     this.pump();
   }
@@ -168,7 +194,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         continue;
       }
       inputs ??= this.pairingInputs();
-      const decision = this.decide(job, undefined, inputs, { ahead: ahead.get(job.model) ?? 0, waitedMs: now - waiting.since });
+      const decision = this.decide(job, undefined, inputs, {
+        ahead: ahead.get(job.model) ?? 0,
+        waitedMs: now - waiting.since,
+      });
       // A running session waits for its model's verifiers to come back (a partition, a restart).
       if (decision.kind === "wait" || (decision.kind === "none" && waiting.resume)) {
         ahead.set(job.model, (ahead.get(job.model) ?? 0) + 1);
@@ -180,9 +209,20 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         continue;
       }
       const drafterId = decision.kind === "pair" ? decision.drafterId : null;
-      if (decision.kind === "alone") this.log.info({ sessionId: job.sessionId, verifierId: decision.verifierId, reason: decision.reason }, "target-only session");
+      if (decision.kind === "alone")
+        this.log.info(
+          { sessionId: job.sessionId, verifierId: decision.verifierId, reason: decision.reason },
+          "target-only session",
+        );
       // Recorded as running before it leaves the queue: a crash in between repeats it, never loses it.
-      this.table.place({ job, verifierId: decision.verifierId, drafterId, placedAt: Date.now(), wantsDrafter: job.window !== 0, startedAt: this.startedAt(decision.verifierId, drafterId) });
+      this.table.place({
+        job,
+        verifierId: decision.verifierId,
+        drafterId,
+        placedAt: Date.now(),
+        wantsDrafter: job.window !== 0,
+        startedAt: this.startedAt(decision.verifierId, drafterId),
+      });
       void this.queue.take(job.sessionId);
       inputs = null;
       void this.track(job.sessionId, this.open(job, decision.verifierId, drafterId, waiting.resume));
@@ -194,20 +234,32 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     return this.fleet.pairingInputs((id) => loads.get(id) ?? 0);
   }
 
-  private decide(job: CompletionJob, onlyVerifier?: string, inputs = this.pairingInputs(), queue?: { ahead: number; waitedMs: number }): PairingDecision {
+  private decide(
+    job: CompletionJob,
+    onlyVerifier?: string,
+    inputs = this.pairingInputs(),
+    queue?: { ahead: number; waitedMs: number },
+  ): PairingDecision {
     const { views, context } = inputs;
     // Finding a drafter for a running session: its verifier only, not counting the session itself.
     const fleet = onlyVerifier
-      ? views.flatMap((w) => (w.role === "drafter" ? [w] : w.id === onlyVerifier ? [{ ...w, activeSessions: w.activeSessions - 1 }] : []))
+      ? views.flatMap((w) =>
+          w.role === "drafter" ? [w] : w.id === onlyVerifier ? [{ ...w, activeSessions: w.activeSessions - 1 }] : [],
+        )
       : views;
     // Placing a request weighs its length and its place in the queue; re-pairing one does not wait.
-    return this.policy(fleet, queue ? { model: job.model, maxTokens: job.maxTokens, ...queue } : { model: job.model }, context);
+    return this.policy(
+      fleet,
+      queue ? { model: job.model, maxTokens: job.maxTokens, ...queue } : { model: job.model },
+      context,
+    );
   }
 
   private async open(job: CompletionJob, verifierId: string, drafterId: string | null, resume: boolean): Promise<void> {
     try {
       const verifier = await this.opener.openVerifier(job, verifierId, drafterId, resume);
-      if (!verifier.ok && verifier.error.code === "worker_busy") return this.requeue({ job, resume, since: Date.now() }, verifier.error.message);
+      if (!verifier.ok && verifier.error.code === "worker_busy")
+        return this.requeue({ job, resume, since: Date.now() }, verifier.error.message);
       if (!verifier.ok) return this.fail(job.sessionId, verifier.error);
       if (verifier.finished) {
         // It had finished before its verifier was lost; the new one only replayed its events.
@@ -216,15 +268,30 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
         return;
       }
       if (drafterId === null) return;
-      const drafter = await this.opener.openDrafter(job, verifierId, drafterId, [...verifier.promptTokens, ...verifier.generatedTokens]);
+      const drafter = await this.opener.openDrafter(job, verifierId, drafterId, [
+        ...verifier.promptTokens,
+        ...verifier.generatedTokens,
+      ]);
       if (!drafter.ok) {
         // The verifier has it: it goes on alone, and takes another drafter when one is free.
-        this.log.warn({ sessionId: job.sessionId, drafterId, reason: drafter.error.message }, "the drafter refused; going on alone");
+        this.log.warn(
+          { sessionId: job.sessionId, drafterId, reason: drafter.error.message },
+          "the drafter refused; going on alone",
+        );
         this.table.setDrafter(job.sessionId, null);
         await this.opener.detach(verifierId, job.sessionId, drafterId, "drafter refused");
         return;
       }
-      this.log.info({ sessionId: job.sessionId, verifierId, drafterId, promptTokens: verifier.promptTokens.length, resumedAt: resume ? verifier.generatedTokens.length : undefined }, resume ? "session resumed" : "session opened");
+      this.log.info(
+        {
+          sessionId: job.sessionId,
+          verifierId,
+          drafterId,
+          promptTokens: verifier.promptTokens.length,
+          resumedAt: resume ? verifier.generatedTokens.length : undefined,
+        },
+        resume ? "session resumed" : "session opened",
+      );
     } catch (err) {
       await this.opener.close(verifierId, job.sessionId, "open failed");
       // A running session is not given up for one unreachable verifier: it waits for another.
@@ -268,13 +335,23 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   private async giveDrafter(session: PlacedSession): Promise<void> {
     const decision = this.decide(session.job, session.verifierId);
     if (decision.kind !== "pair") return;
-    this.table.setDrafter(session.job.sessionId, decision.drafterId, this.startedAt(decision.drafterId)[decision.drafterId]);
-    const attached = await this.opener.attachDrafter(session.job, session.verifierId, decision.drafterId).catch((err: unknown) => {
-      this.log.warn({ sessionId: session.job.sessionId, err: String(err) }, "could not attach a drafter");
-      return false;
-    });
+    this.table.setDrafter(
+      session.job.sessionId,
+      decision.drafterId,
+      this.startedAt(decision.drafterId)[decision.drafterId],
+    );
+    const attached = await this.opener
+      .attachDrafter(session.job, session.verifierId, decision.drafterId)
+      .catch((err: unknown) => {
+        this.log.warn({ sessionId: session.job.sessionId, err: String(err) }, "could not attach a drafter");
+        return false;
+      });
     if (!attached) this.table.setDrafter(session.job.sessionId, null);
-    else this.log.info({ sessionId: session.job.sessionId, verifierId: session.verifierId, drafterId: decision.drafterId }, "drafter attached");
+    else
+      this.log.info(
+        { sessionId: session.job.sessionId, verifierId: session.verifierId, drafterId: decision.drafterId },
+        "drafter attached",
+      );
   }
 
   /**
@@ -304,8 +381,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     for (const move of rebalanceMoves(live, views, context)) {
       const session = this.table.get(move.sessionId);
       if (!session) continue;
-      this.log.info({ ...move, fromVerifier: session.verifierId, fromDrafter: session.drafterId }, "re-pairing a session");
-      if (move.verifierId === session.verifierId) void this.track(move.sessionId, this.switchDrafter(session, move.drafterId));
+      this.log.info(
+        { ...move, fromVerifier: session.verifierId, fromDrafter: session.drafterId },
+        "re-pairing a session",
+      );
+      if (move.verifierId === session.verifierId)
+        void this.track(move.sessionId, this.switchDrafter(session, move.drafterId));
       else void this.track(move.sessionId, this.moveTo(session, move.verifierId, move.drafterId));
     }
   }
@@ -317,7 +398,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
     await this.opener.close(old, sessionId, "re-paired");
     await this.opener.detach(session.verifierId, sessionId, old, "re-paired");
     this.table.setDrafter(sessionId, drafterId, this.startedAt(drafterId)[drafterId]);
-    if (!(await this.opener.attachDrafter(session.job, session.verifierId, drafterId))) this.table.setDrafter(sessionId, null);
+    if (!(await this.opener.attachDrafter(session.job, session.verifierId, drafterId)))
+      this.table.setDrafter(sessionId, null);
   }
 
   /** The session moves to another verifier (and drafter): released, then resumed there from its journal. */
@@ -332,7 +414,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnModuleDestro
   /** When these workers started, as the registry knows it now. */
   private startedAt(...ids: Array<string | null>): Record<string, number> {
     const started: Record<string, number> = {};
-    for (const worker of this.fleet.workers()) if (ids.includes(worker.workerId)) started[worker.workerId] = worker.startedAt;
+    for (const worker of this.fleet.workers())
+      if (ids.includes(worker.workerId)) started[worker.workerId] = worker.startedAt;
     return started;
   }
 

@@ -76,7 +76,11 @@ export class FleetViewService {
       drafting: w.drafting,
     }));
     const modelOf = new Map(workers.map((w) => [w.workerId, w.model.name]));
-    const brokerRtt = new Map(workers.flatMap((w) => (w.telemetry?.brokerRttMs != null ? [[w.workerId, w.telemetry.brokerRttMs] as const] : [])));
+    const brokerRtt = new Map(
+      workers.flatMap((w) =>
+        w.telemetry?.brokerRttMs != null ? [[w.workerId, w.telemetry.brokerRttMs] as const] : [],
+      ),
+    );
     const excess = { sum: 0, links: 0 };
     const roundTrips = new Map<string, number>();
     const acceptance = new Map<string, { accepted: number; rounds: number }>();
@@ -93,7 +97,10 @@ export class FleetViewService {
         if (!target || link.rounds === 0) continue;
         const key = `${drafter.model.name} ${target}`;
         const seen = acceptance.get(key) ?? { accepted: 0, rounds: 0 };
-        acceptance.set(key, { accepted: seen.accepted + link.acceptance * link.rounds, rounds: seen.rounds + link.rounds });
+        acceptance.set(key, {
+          accepted: seen.accepted + link.acceptance * link.rounds,
+          rounds: seen.rounds + link.rounds,
+        });
       }
     }
     return {

@@ -14,7 +14,9 @@ export class SchedulerModule {
   static forRoot(config: SchedulerConfig, log: Logger, bus: ContractBus): DynamicModule {
     return {
       module: SchedulerModule,
-      imports: [ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, "scheduler-client") }])],
+      imports: [
+        ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, "scheduler-client") }]),
+      ],
       controllers: [SchedulerController],
       providers: [
         { provide: SCHEDULER_CONFIG, useValue: config },

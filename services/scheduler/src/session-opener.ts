@@ -1,4 +1,14 @@
-import { DrafterOpen, VerifierAttach, VerifierDetach, VerifierOpen, VerifierRelease, WorkerClose, type CompletionJob, type ReplyOf, type WorkerProfile } from "#contracts";
+import {
+  DrafterOpen,
+  VerifierAttach,
+  VerifierDetach,
+  VerifierOpen,
+  VerifierRelease,
+  WorkerClose,
+  type CompletionJob,
+  type ReplyOf,
+  type WorkerProfile,
+} from "#contracts";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 
@@ -13,22 +23,47 @@ export class SessionOpener {
   ) {}
 
   /** Opens (or, `resume`, takes over from its journal) the session on a verifier. */
-  openVerifier(job: CompletionJob, verifierId: string, drafterId: string | null, resume: boolean): Promise<ReplyOf<typeof VerifierOpen>> {
+  openVerifier(
+    job: CompletionJob,
+    verifierId: string,
+    drafterId: string | null,
+    resume: boolean,
+  ): Promise<ReplyOf<typeof VerifierOpen>> {
     return this.bus.request(
       VerifierOpen,
       verifierId,
-      { sessionId: job.sessionId, prompt: job.prompt, maxTokens: job.maxTokens, sampling: job.sampling, drafterId, resume },
+      {
+        sessionId: job.sessionId,
+        prompt: job.prompt,
+        maxTokens: job.maxTokens,
+        sampling: job.sampling,
+        drafterId,
+        resume,
+      },
       this.timeoutMs,
     );
   }
 
   /** A drafter follows the session from its committed tokens. */
-  openDrafter(job: CompletionJob, verifierId: string, drafterId: string, committedTokens: number[]): Promise<ReplyOf<typeof DrafterOpen>> {
+  openDrafter(
+    job: CompletionJob,
+    verifierId: string,
+    drafterId: string,
+    committedTokens: number[],
+  ): Promise<ReplyOf<typeof DrafterOpen>> {
     const verifierProfile = this.profileOf(verifierId)?.verifyMs;
     return this.bus.request(
       DrafterOpen,
       drafterId,
-      { sessionId: job.sessionId, verifierId, committedTokens, maxTokens: job.maxTokens, sampling: job.sampling, window: job.window, verifierProfile },
+      {
+        sessionId: job.sessionId,
+        verifierId,
+        committedTokens,
+        maxTokens: job.maxTokens,
+        sampling: job.sampling,
+        window: job.window,
+        verifierProfile,
+      },
       this.timeoutMs,
     );
   }
@@ -39,17 +74,30 @@ export class SessionOpener {
    * goes on alone. Returns whether the drafter now follows the session.
    */
   async attachDrafter(job: CompletionJob, verifierId: string, drafterId: string): Promise<boolean> {
-    const attached = await this.bus.request(VerifierAttach, verifierId, { sessionId: job.sessionId, drafterId }, this.timeoutMs);
+    const attached = await this.bus.request(
+      VerifierAttach,
+      verifierId,
+      { sessionId: job.sessionId, drafterId },
+      this.timeoutMs,
+    );
     if (!attached.ok) {
-      this.log.warn({ sessionId: job.sessionId, drafterId, reason: attached.error.message }, "could not attach a drafter");
+      this.log.warn(
+        { sessionId: job.sessionId, drafterId, reason: attached.error.message },
+        "could not attach a drafter",
+      );
       return false;
     }
-    const opened = await this.openDrafter(job, verifierId, drafterId, attached.committedTokens).catch((err: unknown) => ({
-      ok: false as const,
-      error: { code: "internal" as const, message: String(err) },
-    }));
+    const opened = await this.openDrafter(job, verifierId, drafterId, attached.committedTokens).catch(
+      (err: unknown) => ({
+        ok: false as const,
+        error: { code: "internal" as const, message: String(err) },
+      }),
+    );
     if (opened.ok) return true;
-    this.log.warn({ sessionId: job.sessionId, drafterId, reason: opened.error.message }, "the new drafter refused; the verifier goes on alone");
+    this.log.warn(
+      { sessionId: job.sessionId, drafterId, reason: opened.error.message },
+      "the new drafter refused; the verifier goes on alone",
+    );
     await this.detach(verifierId, job.sessionId, drafterId, "drafter refused");
     return false;
   }

@@ -29,11 +29,15 @@ export class SessionStore {
   }
 
   save(session: PlacedSession): void {
-    this.redis.hset(KEY, session.job.sessionId, JSON.stringify(session)).catch((err: unknown) => this.log.warn({ err: String(err) }, "could not save a session"));
+    this.redis
+      .hset(KEY, session.job.sessionId, JSON.stringify(session))
+      .catch((err: unknown) => this.log.warn({ err: String(err) }, "could not save a session"));
   }
 
   delete(sessionId: string): void {
-    this.redis.hdel(KEY, sessionId).catch((err: unknown) => this.log.warn({ err: String(err) }, "could not delete a session"));
+    this.redis
+      .hdel(KEY, sessionId)
+      .catch((err: unknown) => this.log.warn({ err: String(err) }, "could not delete a session"));
   }
 
   async load(): Promise<PlacedSession[]> {

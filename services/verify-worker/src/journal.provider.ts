@@ -23,5 +23,9 @@ export class JournalConnection implements OnModuleDestroy {
 
 export const journalProviders: Provider[] = [
   JournalConnection,
-  { provide: SESSION_JOURNAL, useFactory: (connection: JournalConnection) => new RedisJournal(connection.redis), inject: [JournalConnection] },
+  {
+    provide: SESSION_JOURNAL,
+    useFactory: (connection: JournalConnection) => new RedisJournal(connection.redis),
+    inject: [JournalConnection],
+  },
 ];

@@ -47,9 +47,21 @@ export class SessionLog {
   /** A journal entry as its event: tokens, or the end. */
   publish(sessionId: string, entry: JournalEntry): void {
     if (entry.end) {
-      this.bus.publish(SessionStream, sessionId, { kind: "end", sessionId, finishReason: entry.end.finishReason, generatedTokens: entry.end.generatedTokens, text: entry.text });
+      this.bus.publish(SessionStream, sessionId, {
+        kind: "end",
+        sessionId,
+        finishReason: entry.end.finishReason,
+        generatedTokens: entry.end.generatedTokens,
+        text: entry.text,
+      });
     } else if (entry.tokens.length > 0) {
-      this.bus.publish(SessionStream, sessionId, { kind: "tokens", sessionId, index: entry.index, tokens: entry.tokens, text: entry.text });
+      this.bus.publish(SessionStream, sessionId, {
+        kind: "tokens",
+        sessionId,
+        index: entry.index,
+        tokens: entry.tokens,
+        text: entry.text,
+      });
     }
   }
 
@@ -62,20 +74,28 @@ export class SessionLog {
     const record = await this.read(sessionId);
     const entries = record?.entries.filter((e) => e.index >= fromIndex) ?? [];
     for (const entry of entries) this.publish(sessionId, entry);
-    if (entries.length > 0) this.log.info({ sessionId, fromIndex, events: entries.length }, "replayed journalled events");
+    if (entries.length > 0)
+      this.log.info({ sessionId, fromIndex, events: entries.length }, "replayed journalled events");
     return entries.length;
   }
 
   /** The session ended: its journal expires after a while. */
   finish(sessionId: string): void {
-    this.journal.finish(sessionId).catch((err: unknown) => this.log.warn({ sessionId, err: String(err) }, "could not expire the session's journal"));
+    this.journal
+      .finish(sessionId)
+      .catch((err: unknown) =>
+        this.log.warn({ sessionId, err: String(err) }, "could not expire the session's journal"),
+      );
   }
 
   private async safely<T>(sessionId: string, write: () => Promise<T>, otherwise: T): Promise<T> {
     try {
       return await write();
     } catch (err) {
-      this.log.warn({ sessionId, err: String(err) }, "could not journal the session; it goes on, but could not be resumed elsewhere");
+      this.log.warn(
+        { sessionId, err: String(err) },
+        "could not journal the session; it goes on, but could not be resumed elsewhere",
+      );
       return otherwise;
     }
   }

@@ -24,7 +24,16 @@ import { ModelSession, tokenizePrompt, verifyWindow } from "#llama";
 import type { Logger } from "#logging";
 import { admitRound, cutCompletion, isGreedy, type Distribution } from "#speculation";
 import { emitContract, type ContractBus } from "#transport";
-import { CONTROL_PLANE, KeyedLock, WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
+import {
+  CONTROL_PLANE,
+  KeyedLock,
+  WORKER_BUS,
+  WORKER_CONFIG,
+  WORKER_LOGGER,
+  WORKER_MODEL,
+  WorkerStats,
+  type WorkerModel,
+} from "#worker";
 import { batchingPolicy } from "#batching";
 import { committedTokens, journalledEnd, type JournalEntry, type SessionJournal } from "#journal";
 import { SessionLog } from "./session-log.js";
@@ -78,12 +87,22 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     this.subscriptions = [
       this.bus.serve(VerifierOpen, id, (req) => this.open(req)),
       this.bus.serve(VerifyRound, id, (req) => this.lock.run(req.sessionId, () => this.verify(req))),
-      this.bus.serve(WorkerClose, id, (req) => this.lock.run(req.sessionId, async () => ({ closed: await this.end(req.sessionId, "cancelled") }))),
-      this.bus.serve(VerifierDetach, id, async (req) => ({ detached: this.detach(req.sessionId, req.drafterId, req.reason) })),
-      this.bus.serve(VerifierAttach, id, (req) => this.lock.run(req.sessionId, async () => this.attach(req.sessionId, req.drafterId))),
-      this.bus.serve(VerifierRelease, id, (req) => this.lock.run(req.sessionId, () => this.release(req.sessionId, req.reason))),
+      this.bus.serve(WorkerClose, id, (req) =>
+        this.lock.run(req.sessionId, async () => ({ closed: await this.end(req.sessionId, "cancelled") })),
+      ),
+      this.bus.serve(VerifierDetach, id, async (req) => ({
+        detached: this.detach(req.sessionId, req.drafterId, req.reason),
+      })),
+      this.bus.serve(VerifierAttach, id, (req) =>
+        this.lock.run(req.sessionId, async () => this.attach(req.sessionId, req.drafterId)),
+      ),
+      this.bus.serve(VerifierRelease, id, (req) =>
+        this.lock.run(req.sessionId, () => this.release(req.sessionId, req.reason)),
+      ),
       this.bus.serve(WorkerSessions, id, async () => ({ sessionIds: [...this.sessions.keys()] })),
-      this.bus.serve(SessionReplay, id, async (req) => ({ replayed: await this.stream.replay(req.sessionId, req.fromIndex) })),
+      this.bus.serve(SessionReplay, id, async (req) => ({
+        replayed: await this.stream.replay(req.sessionId, req.fromIndex),
+      })),
     ];
     this.watchdog = setInterval(() => this.dropSilentDrafters(), Math.min(1000, this.config.DRAFTER_SILENCE_MS));
   }
@@ -106,7 +125,13 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   private async open(req: OpenRequest): Promise<ReplyOf<typeof VerifierOpen>> {
     const existing = this.sessions.get(req.sessionId);
     if (existing) {
-      return { ok: true, promptTokens: [...existing.promptTokens], generatedTokens: [...existing.generated], position: existing.model.position, finished: existing.finished };
+      return {
+        ok: true,
+        promptTokens: [...existing.promptTokens],
+        generatedTokens: [...existing.generated],
+        position: existing.model.position,
+        finished: existing.finished,
+      };
     }
     if (this.sessions.size >= this.config.MAX_SESSIONS) {
       return { ok: false, error: { code: "worker_busy", message: `verifier ${this.config.WORKER_ID} is at capacity` } };
@@ -115,7 +140,10 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     const model = this.target.loaded.model;
     const promptTokens = tokenizePrompt(model, req.prompt);
     if (promptTokens.length === 0) {
-      return { ok: false, error: { code: "bad_request", message: "the prompt is empty and the model has no beginning token" } };
+      return {
+        ok: false,
+        error: { code: "bad_request", message: "the prompt is empty and the model has no beginning token" },
+      };
     }
     const contextSize = this.target.context.contextSize;
     if (promptTokens.length + req.maxTokens > contextSize) {
@@ -127,7 +155,14 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
         },
       };
     }
-    await this.stream.begin({ sessionId: req.sessionId, model: this.target.loaded.name, promptTokens, maxTokens: req.maxTokens, sampling: req.sampling, openedAt: Date.now() });
+    await this.stream.begin({
+      sessionId: req.sessionId,
+      model: this.target.loaded.name,
+      promptTokens,
+      maxTokens: req.maxTokens,
+      sampling: req.sampling,
+      openedAt: Date.now(),
+    });
     const session = await this.start(req.sessionId, promptTokens, [], 0, req.maxTokens, req.sampling, req.drafterId);
     return { ok: true, promptTokens, generatedTokens: [], position: session.model.position, finished: false };
   }
@@ -138,21 +173,52 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
    */
   private async resume(req: OpenRequest): Promise<ReplyOf<typeof VerifierOpen>> {
     const record = await this.stream.read(req.sessionId);
-    if (!record) return { ok: false, error: { code: "session_lost", message: `no journal of session ${req.sessionId} to resume from` } };
+    if (!record)
+      return {
+        ok: false,
+        error: { code: "session_lost", message: `no journal of session ${req.sessionId} to resume from` },
+      };
     const { header, entries } = record;
     const generated = committedTokens(record);
     if (journalledEnd(record)) {
       // It had finished before the handover: only its last events may be missing.
       for (const entry of entries) this.stream.publish(req.sessionId, entry);
-      return { ok: true, promptTokens: header.promptTokens, generatedTokens: generated, position: header.promptTokens.length + generated.length, finished: true };
+      return {
+        ok: true,
+        promptTokens: header.promptTokens,
+        generatedTokens: generated,
+        position: header.promptTokens.length + generated.length,
+        finished: true,
+      };
     }
     if (header.promptTokens.length + header.maxTokens > this.target.context.contextSize) {
-      return { ok: false, error: { code: "prompt_too_long", message: `the session needs ${header.promptTokens.length + header.maxTokens} tokens; this verifier's context holds ${this.target.context.contextSize}` } };
+      return {
+        ok: false,
+        error: {
+          code: "prompt_too_long",
+          message: `the session needs ${header.promptTokens.length + header.maxTokens} tokens; this verifier's context holds ${this.target.context.contextSize}`,
+        },
+      };
     }
     await this.stream.claim(req.sessionId);
     const sent = entries.reduce((sum, e) => sum + e.text.length, 0);
-    const session = await this.start(req.sessionId, header.promptTokens, generated, sent, header.maxTokens, header.sampling, req.drafterId, entries);
-    return { ok: true, promptTokens: header.promptTokens, generatedTokens: generated, position: session.model.position, finished: session.finished };
+    const session = await this.start(
+      req.sessionId,
+      header.promptTokens,
+      generated,
+      sent,
+      header.maxTokens,
+      header.sampling,
+      req.drafterId,
+      entries,
+    );
+    return {
+      ok: true,
+      promptTokens: header.promptTokens,
+      generatedTokens: generated,
+      position: session.model.position,
+      finished: session.finished,
+    };
   }
 
   /** Opens the session's sequence, announces it (replaying `replay`), and starts it. */
@@ -167,7 +233,8 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     replay: readonly JournalEntry[] = [],
   ): Promise<VerifierSession> {
     const model = this.target.loaded.model;
-    const detokenize = (tokens: readonly number[], context: readonly number[]) => model.detokenize(tokens as Token[], false, context as Token[]);
+    const detokenize = (tokens: readonly number[], context: readonly number[]) =>
+      model.detokenize(tokens as Token[], false, context as Token[]);
     const session = new VerifierSession(
       sessionId,
       await ModelSession.open(this.target.context, [...promptTokens, ...generated]),
@@ -180,9 +247,24 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     session.generated.push(...generated);
     this.sessions.set(sessionId, session);
     const resumed = replay.length > 0 ? { resumedAt: generated.length } : {};
-    this.bus.publish(SessionStream, sessionId, { kind: "opened", sessionId, promptTokens: promptTokens.length, verifierId: this.config.WORKER_ID, drafterId, ...resumed });
+    this.bus.publish(SessionStream, sessionId, {
+      kind: "opened",
+      sessionId,
+      promptTokens: promptTokens.length,
+      verifierId: this.config.WORKER_ID,
+      drafterId,
+      ...resumed,
+    });
     for (const entry of replay) this.stream.publish(sessionId, entry);
-    this.log.info({ sessionId, promptTokens: promptTokens.length, drafterId, resumedAt: replay.length > 0 ? generated.length : undefined }, replay.length > 0 ? "session resumed" : "session opened");
+    this.log.info(
+      {
+        sessionId,
+        promptTokens: promptTokens.length,
+        drafterId,
+        resumedAt: replay.length > 0 ? generated.length : undefined,
+      },
+      replay.length > 0 ? "session resumed" : "session opened",
+    );
     const last = generated.at(-1);
     if (generated.length >= maxTokens || (last !== undefined && session.model.isEndOfGeneration(last))) {
       // It had finished before the handover: only the end was missing.
@@ -193,11 +275,18 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async verify(req: VerifyRequest): Promise<VerifyReply> {
     const session = this.sessions.get(req.sessionId);
-    if (!session) return this.rejected(req.sessionId, { code: "session_lost", message: `no session ${req.sessionId} on ${this.config.WORKER_ID}` });
+    if (!session)
+      return this.rejected(req.sessionId, {
+        code: "session_lost",
+        message: `no session ${req.sessionId} on ${this.config.WORKER_ID}`,
+      });
     session.lastDrafterAt = Date.now();
     const admission = admitRound(session.model.position, req.position);
     if (admission.kind === "ahead") {
-      return this.rejected(req.sessionId, { code: "bad_request", message: `round at ${req.position} is ahead of the session (at ${session.model.position})` });
+      return this.rejected(req.sessionId, {
+        code: "bad_request",
+        message: `round at ${req.position} is ahead of the session (at ${session.model.position})`,
+      });
     }
     if (admission.kind === "stale") {
       return {
@@ -213,11 +302,15 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     const vocabulary = this.target.loaded.vocabularySize;
     const outside = req.draft.find((token) => token >= vocabulary);
     if (outside !== undefined) {
-      return this.rejected(req.sessionId, { code: "bad_request", message: `draft token ${outside} is outside the vocabulary (${vocabulary} tokens): a drafter with another tokenizer?` });
+      return this.rejected(req.sessionId, {
+        code: "bad_request",
+        message: `draft token ${outside} is outside the vocabulary (${vocabulary} tokens): a drafter with another tokenizer?`,
+      });
     }
     const q = this.draftDistributions(session, req);
     if (typeof q === "string") return this.rejected(req.sessionId, { code: "bad_request", message: q });
-    if (session.alone) return this.rejected(req.sessionId, { code: "session_lost", message: "the session no longer takes a drafter" });
+    if (session.alone)
+      return this.rejected(req.sessionId, { code: "session_lost", message: "the session no longer takes a drafter" });
     return this.round(session, req.draft, q);
   }
 
@@ -231,16 +324,23 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     const q = req.q.map(distributionFromWire);
     for (let i = 0; i < q.length; i++) {
       const token = req.draft[i]!;
-      if (!((q[i]!.get(token) ?? 0) > 0)) return `draft token ${token} at index ${i} has no probability in the q sent with it`;
+      if (!((q[i]!.get(token) ?? 0) > 0))
+        return `draft token ${token} at index ${i} has no probability in the q sent with it`;
       const outside = req.q[i]!.tokens.find((t) => t >= vocabulary);
-      if (outside !== undefined) return `q at index ${i} names token ${outside}, outside the vocabulary (${vocabulary} tokens)`;
+      if (outside !== undefined)
+        return `q at index ${i} names token ${outside}, outside the vocabulary (${vocabulary} tokens)`;
     }
     return q;
   }
 
   /** One round, under the session's lock: verify the (trimmed) window, commit, publish, finish. */
-  private async round(session: VerifierSession, window: readonly number[], q: readonly Distribution[] = []): Promise<VerifyReply> {
-    if (this.sessions.get(session.id) !== session) return this.rejected(session.id, { code: "session_lost", message: "the session has ended" });
+  private async round(
+    session: VerifierSession,
+    window: readonly number[],
+    q: readonly Distribution[] = [],
+  ): Promise<VerifyReply> {
+    if (this.sessions.get(session.id) !== session)
+      return this.rejected(session.id, { code: "session_lost", message: "the session has ended" });
     const position = session.model.position;
     // Accepting more than remaining-1 drafts cannot matter: the round's last token ends it.
     const room = Math.max(0, session.maxTokens - session.generated.length - 1);
@@ -250,15 +350,21 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     let batchTokens = 0;
     try {
       const tokens = session.model.ledger.uncachedTail().length + draft.length;
-      const run = <T>(pass: () => Promise<T>) => this.batcher.submit(session.id, tokens, pass, (size) => (batchTokens = size));
+      const run = <T>(pass: () => Promise<T>) =>
+        this.batcher.submit(session.id, tokens, pass, (size) => (batchTokens = size));
       verdict = await verifyWindow(session.model, draft, q.slice(0, room), session.sampling, { run });
       await session.model.commit(position, verdict.tokens);
     } catch (err) {
       // The cache and the ledger may disagree now: end the session rather than go on wrong.
-      await this.end(session.id, "error", { code: "internal", message: `verification failed: ${(err as Error).message}` });
+      await this.end(session.id, "error", {
+        code: "internal",
+        message: `verification failed: ${(err as Error).message}`,
+      });
       throw err;
     }
-    const cut = cutCompletion(verdict.tokens, session.generated.length, session.maxTokens, (t) => session.model.isEndOfGeneration(t));
+    const cut = cutCompletion(verdict.tokens, session.generated.length, session.maxTokens, (t) =>
+      session.model.isEndOfGeneration(t),
+    );
     const index = session.generated.length;
     session.generated.push(...cut.emitted);
     session.rounds++;
@@ -273,13 +379,28 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     }
     if (cut.finishReason) await this.finish(session, cut.finishReason);
     const verifyMs = performance.now() - started;
-    return { status: "applied", sessionId: session.id, position, accepted: verdict.accepted, tokens: verdict.tokens, nextPosition: session.model.position, finished: final, verifyMs, batchTokens };
+    return {
+      status: "applied",
+      sessionId: session.id,
+      position,
+      accepted: verdict.accepted,
+      tokens: verdict.tokens,
+      nextPosition: session.model.position,
+      finished: final,
+      verifyMs,
+      batchTokens,
+    };
   }
 
   /** Journals and publishes the end (and any held-back text) and ends the session; under its lock. */
   private async finish(session: VerifierSession, finishReason: "stop" | "length"): Promise<void> {
     const generatedTokens = session.generated.length;
-    const entry: JournalEntry = { index: generatedTokens, tokens: [], text: session.text.delta(session.generated, true), end: { finishReason, generatedTokens } };
+    const entry: JournalEntry = {
+      index: generatedTokens,
+      tokens: [],
+      text: session.text.delta(session.generated, true),
+      end: { finishReason, generatedTokens },
+    };
     if (!(await this.stream.write(session.id, entry))) {
       await this.fenced(session);
       return;
@@ -310,13 +431,26 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   /** A session decoding alone takes a drafter again (under its lock: no alone round is in flight). */
   private attach(sessionId: string, drafterId: string): ReplyOf<typeof VerifierAttach> {
     const session = this.sessions.get(sessionId);
-    if (!session) return { ok: false, error: { code: "session_lost", message: `no session ${sessionId} on ${this.config.WORKER_ID}` } };
-    if (!session.alone) return { ok: false, error: { code: "bad_request", message: `session ${sessionId} already has drafter ${session.drafterId}` } };
+    if (!session)
+      return {
+        ok: false,
+        error: { code: "session_lost", message: `no session ${sessionId} on ${this.config.WORKER_ID}` },
+      };
+    if (!session.alone)
+      return {
+        ok: false,
+        error: { code: "bad_request", message: `session ${sessionId} already has drafter ${session.drafterId}` },
+      };
     session.alone = false;
     session.drafterId = drafterId;
     session.lastDrafterAt = Date.now();
     this.log.info({ sessionId, drafterId }, "drafter attached");
-    return { ok: true, committedTokens: session.model.ledger.committedTokens(), maxTokens: session.maxTokens, sampling: session.sampling };
+    return {
+      ok: true,
+      committedTokens: session.model.ledger.committedTokens(),
+      maxTokens: session.maxTokens,
+      sampling: session.sampling,
+    };
   }
 
   /** Lets go of a session for another verifier to resume (drain): no end event, journal kept. */
@@ -376,7 +510,17 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       acceptedTokens: session.accepted,
     });
     const acceptance = session.drafted ? session.accepted / session.drafted : null;
-    this.log.info({ sessionId, finishReason: reason, generated: session.generated.length, rounds: session.rounds, acceptance, targetOnly: session.alone }, "session ended");
+    this.log.info(
+      {
+        sessionId,
+        finishReason: reason,
+        generated: session.generated.length,
+        rounds: session.rounds,
+        acceptance,
+        targetOnly: session.alone,
+      },
+      "session ended",
+    );
     return true;
   }
 

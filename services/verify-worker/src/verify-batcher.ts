@@ -27,7 +27,12 @@ export class VerifyBatcher {
   ) {}
 
   /** Runs `pass` in a batch; resolves with its result. `onStart` learns the batch's tokens. */
-  submit<T>(sessionId: string, tokens: number, pass: () => Promise<T>, onStart?: (batchTokens: number) => void): Promise<T> {
+  submit<T>(
+    sessionId: string,
+    tokens: number,
+    pass: () => Promise<T>,
+    onStart?: (batchTokens: number) => void,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({
         round: { sessionId, arrivedAt: Date.now(), tokens },
@@ -58,8 +63,17 @@ export class VerifyBatcher {
     this.scheduled = false;
     if (this.running > 0) return; // a full batch already started
 
-    const chosen = this.policy(this.waiting.map((w) => w.round), this.limit);
-    const batch = chosen.map((round) => this.waiting.splice(this.waiting.findIndex((w) => w.round === round), 1)[0]!);
+    const chosen = this.policy(
+      this.waiting.map((w) => w.round),
+      this.limit,
+    );
+    const batch = chosen.map(
+      (round) =>
+        this.waiting.splice(
+          this.waiting.findIndex((w) => w.round === round),
+          1,
+        )[0]!,
+    );
     this.running = batch.length;
     if (batch.length > 0) this.onBatch(batch.length);
     const batchTokens = batch.reduce((sum, item) => sum + item.round.tokens, 0);

@@ -17,7 +17,9 @@ describe("VerifyBatcher", () => {
     const sizes: number[] = [];
     const log: string[] = [];
     const batcher = new VerifyBatcher(fifo, 8, 0, (n) => sizes.push(n));
-    const results = await Promise.all(["a", "b", "c"].map((n) => batcher.submit(n, 5, pass(log, n, Promise.resolve()))));
+    const results = await Promise.all(
+      ["a", "b", "c"].map((n) => batcher.submit(n, 5, pass(log, n, Promise.resolve()))),
+    );
     assert.deepEqual(results, ["a", "b", "c"]);
     assert.deepEqual(sizes, [3]);
   });
@@ -42,8 +44,16 @@ describe("VerifyBatcher", () => {
     const log: string[] = [];
     let open!: () => void;
     const gate = new Promise<void>((r) => (open = r));
-    const batcher = new VerifyBatcher(lengthAware(() => Date.now()), 2, 0);
-    const all = [batcher.submit("prefill", 40, pass(log, "prefill", gate)), batcher.submit("x", 5, pass(log, "x", gate)), batcher.submit("y", 5, pass(log, "y", gate))];
+    const batcher = new VerifyBatcher(
+      lengthAware(() => Date.now()),
+      2,
+      0,
+    );
+    const all = [
+      batcher.submit("prefill", 40, pass(log, "prefill", gate)),
+      batcher.submit("x", 5, pass(log, "x", gate)),
+      batcher.submit("y", 5, pass(log, "y", gate)),
+    ];
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(log, ["start x", "start y"]);
     open();
