@@ -1,0 +1,41 @@
+import { type PairingContext, type PairingPolicy, type WorkerView } from "#pairing";
+import { indexViews, withoutSession } from "./views.js";
+
+/** A running session decoding alone at its verifier that would take a drafter. */
+export interface AloneSession {
+  sessionId: string;
+  model: string;
+  verifierId: string;
+}
+
+export interface Attachment<S> {
+  session: S;
+  drafterId: string;
+}
+
+/**
+ * Gives drafters to sessions decoding alone, oldest first: for each, the pairing policy chooses
+ * among its own verifier (its slot counted free) and the drafters; a `pair` takes the drafter's
+ * slot on `views` before the next session asks. Stops when no drafter has room. A session the
+ * policy leaves alone (load-aware: faster so) stays alone.
+ */
+export function attachDrafters<S extends AloneSession>(
+  alone: Iterable<S>,
+  views: WorkerView[],
+  policy: PairingPolicy,
+  context: PairingContext,
+): Attachment<S>[] {
+  const attachments: Attachment<S>[] = [];
+  const byId = indexViews(views);
+  const drafters = views.filter((w) => w.role === "drafter");
+  for (const session of alone) {
+    if (!drafters.some((d) => d.ready && d.activeSessions < d.maxSessions)) break;
+    const verifier = byId.get(session.verifierId);
+    if (!verifier) continue;
+    const decision = policy([withoutSession(verifier), ...drafters], { model: session.model }, context);
+    if (decision.kind !== "pair") continue;
+    byId.get(decision.drafterId)!.activeSessions++;
+    attachments.push({ session, drafterId: decision.drafterId });
+  }
+  return attachments;
+}

@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createPairingPolicy, type PairingPolicy } from "#pairing";
+import { attachDrafters } from "#placement";
+import { d, v } from "./workers.js";
+
+const alone = (sessionId: string, verifierId: string) => ({ sessionId, model: "m", verifierId });
+const leastLoaded = createPairingPolicy("least-loaded");
+
+describe("attachDrafters", () => {
+  it("gives the free drafters to the oldest sessions first, one slot each", () => {
+    const fleet = [v("v1", 2, 2), v("v2", 1, 2), d("d1", 0, 1), d("d2", 1, 1)];
+    const attached = attachDrafters([alone("old", "v1"), alone("new", "v2")], fleet, leastLoaded, {});
+    assert.deepEqual(
+      attached.map((a) => `${a.session.sessionId}+${a.drafterId}`),
+      ["old+d1"],
+    );
+    assert.equal(fleet[2]!.activeSessions, 1, "the drafter's slot is taken on the views");
+  });
+
+  it("counts the session's own slot on its full verifier as free", () => {
+    const attached = attachDrafters([alone("s", "v1")], [v("v1", 1, 1), d("d1", 0, 1)], leastLoaded, {});
+    assert.deepEqual(
+      attached.map((a) => a.drafterId),
+      ["d1"],
+    );
+  });
+
+  it("leaves alone a session the policy keeps alone, and asks no more once no drafter has room", () => {
+    let asked = 0;
+    const keepsAlone: PairingPolicy = () => {
+      asked++;
+      return { kind: "alone", verifierId: "v1", reason: "faster alone" };
+    };
+    assert.deepEqual(attachDrafters([alone("s", "v1")], [v("v1", 1, 2), d("d1", 0, 1)], keepsAlone, {}), []);
+    assert.equal(asked, 1);
+    assert.deepEqual(attachDrafters([alone("s", "v1")], [v("v1", 1, 2), d("d1", 1, 1)], keepsAlone, {}), []);
+    assert.equal(asked, 1, "no drafter had room: the policy was not asked");
+  });
+});
