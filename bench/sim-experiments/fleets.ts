@@ -1,4 +1,6 @@
+import type { PairingPolicyName } from "#pairing";
 import type { SimConfigInput } from "#sim";
+import type { WindowPolicyName } from "#window";
 
 /**
  * The fleets of docs/simulation.md's experiments. Device costs are of the kind the DSD paper
@@ -31,7 +33,7 @@ const workload = (requests: number, ratePerSecond: number) => ({
  * Routing: `drafters` edge devices against 20 verifiers. Half the drafters are near (20–40 ms,
  * 8 ms/token); the other half are slowed (80–120 ms away, 20 ms/token).
  */
-export function routingFleet(drafters: number, pairing: string): SimConfigInput {
+export function routingFleet(drafters: number, pairing: PairingPolicyName): SimConfigInput {
   const near = Math.ceil(drafters / 2);
   const far = drafters - near;
   return {
@@ -59,7 +61,7 @@ export function routingFleet(drafters: number, pairing: string): SimConfigInput 
         : []),
     ],
     acceptance: ACCEPTANCE,
-    policies: { pairing: pairing as "load-aware", window: { policy: "adaptive" } },
+    policies: { pairing, window: { policy: "adaptive" } },
     slo: { ttftMs: 2000, tpotMs: 60 },
   };
 }
@@ -69,7 +71,7 @@ export function routingFleet(drafters: number, pairing: string): SimConfigInput 
  * is least-loaded, which always pairs, so that every policy keeps speculating (load-aware would
  * send sessions alone at long round trips whatever the window policy).
  */
-export function windowFleet(rttMs: number, policy: string): SimConfigInput {
+export function windowFleet(rttMs: number, policy: WindowPolicyName): SimConfigInput {
   return {
     seed: 11,
     workload: workload(1500, 6),
@@ -80,7 +82,7 @@ export function windowFleet(rttMs: number, policy: string): SimConfigInput {
     acceptance: ACCEPTANCE,
     policies: {
       pairing: "least-loaded",
-      window: { policy: policy as "fixed", window: 4, maxWindow: 12, handBack: true },
+      window: { policy, window: 4, maxWindow: 12, handBack: true },
     },
     slo: { ttftMs: 2000, tpotMs: 60 },
   };

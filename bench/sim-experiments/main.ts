@@ -9,7 +9,9 @@ import { join } from "node:path";
 import cliProgress from "cli-progress";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import type { PairingPolicyName } from "#pairing";
 import { simConfigSchema, simulate, type SimConfigInput } from "#sim";
+import type { WindowPolicyName } from "#window";
 import { renderSvg, sweepChart } from "../../cli/sim/charts.js";
 import { executionFleet, routingFleet, windowFleet, type ExecutionMode } from "./fleets.js";
 
@@ -33,8 +35,8 @@ interface Experiment {
   metrics: Array<[key: string, label: string]>;
 }
 
-const ROUTING = ["random", "round-robin", "shortest-queue", "load-aware"];
-const WINDOWS = ["fixed", "backoff", "specdec", "adaptive"];
+const ROUTING: PairingPolicyName[] = ["random", "round-robin", "shortest-queue", "load-aware"];
+const WINDOWS: WindowPolicyName[] = ["fixed", "backoff", "specdec", "adaptive"];
 const RTTS = [0, 10, 25, 50, 100, 200];
 const EXECUTION_MODES: ExecutionMode[] = [
   { fusedDraftMs: 2 },

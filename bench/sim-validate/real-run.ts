@@ -63,7 +63,9 @@ export async function runRealFleet(
     const bus = new ContractBus(nc, pino({ level: "silent" }));
     let measuring = false;
     const rounds: RoundReport[] = [];
-    bus.subscribe(RoundReports, "", (report) => measuring && rounds.push(report));
+    bus.subscribe(RoundReports, "", (report) => {
+      if (measuring) rounds.push(report);
+    });
     const rtts: number[] = [];
     // nc.rtt() counts whole milliseconds: time the PING/PONG of a flush instead.
     for (let i = 0; i < 50; i++) {

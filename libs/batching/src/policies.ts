@@ -28,7 +28,9 @@ export function lengthAware(now: () => number, maxWaitMs = 200): BatchingPolicy 
   };
 }
 
-export type BatchingPolicyName = "fifo" | "length-aware";
+/** Batching policies by the name configuration uses (VERIFY_BATCHING, DSD-Sim's `policies.batching`). */
+export const BATCHING_POLICY_NAMES = ["fifo", "length-aware"] as const;
+export type BatchingPolicyName = (typeof BATCHING_POLICY_NAMES)[number];
 
 export function batchingPolicy(name: BatchingPolicyName, now: () => number = Date.now): BatchingPolicy {
   return name === "fifo" ? fifo : lengthAware(now);

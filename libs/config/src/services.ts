@@ -1,4 +1,7 @@
 import { z } from "zod";
+import { BATCHING_POLICY_NAMES } from "#batching";
+import { PAIRING_POLICY_NAMES } from "#pairing";
+import { DRAFTER_WINDOW_POLICY_NAMES } from "#window";
 import { intVar, numberVar } from "./load.js";
 
 const common = {
@@ -20,9 +23,7 @@ export type RegistryConfig = z.infer<typeof registryConfigSchema>;
 export const schedulerConfigSchema = z.object({
   ...common,
   /** How requests are paired with a verifier and a drafter (libs/pairing/README.md). */
-  PAIRING_POLICY: z
-    .enum(["load-aware", "least-loaded", "random", "round-robin", "shortest-queue", "power-of-two"])
-    .default("load-aware"),
+  PAIRING_POLICY: z.enum(PAIRING_POLICY_NAMES).default("load-aware"),
   /** How long to wait for a worker to open a session. */
   SCHEDULER_OPEN_TIMEOUT_MS: intVar(15000, 100),
   /** Waiting requests (BullMQ) and running sessions are kept here. */
@@ -101,7 +102,7 @@ export const verifyWorkerConfigSchema = z.object({
   /** How long to gather rounds before a decode; 0 takes those arriving in the same tick. */
   VERIFY_BATCH_WAIT_MS: intVar(0, 0, 1000),
   /** Which waiting rounds go first when more wait than the limit (libs/batching). */
-  VERIFY_BATCHING: z.enum(["fifo", "length-aware"]).default("fifo"),
+  VERIFY_BATCHING: z.enum(BATCHING_POLICY_NAMES).default("fifo"),
 });
 export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;
 
@@ -110,7 +111,7 @@ export const draftWorkerConfigSchema = z.object({
   /** γ, tokens drafted per round when the request does not say: fixed, or where adaptive starts. */
   WINDOW: intVar(4, 0, 64),
   /** adaptive: choose γ before every round from live estimates (libs/window); fixed: always WINDOW; backoff: +1 after a fully accepted round, halved after a rejection. */
-  WINDOW_POLICY: z.enum(["adaptive", "fixed", "backoff"]).default("fixed"),
+  WINDOW_POLICY: z.enum(DRAFTER_WINDOW_POLICY_NAMES).default("fixed"),
   /** The largest γ the adaptive policy may choose. */
   MAX_WINDOW: intVar(12, 0, 64),
   /** adaptive only: give a session back to its verifier when decoding alone would be faster. */

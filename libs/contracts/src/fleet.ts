@@ -1,4 +1,7 @@
 import { z } from "zod";
+// The window policy's names come from the lib that implements them (a pure lib with no imports
+// of its own, so no cycle): one list for the wire, the configuration and the simulator.
+import { WINDOW_POLICY_NAMES } from "#window";
 import { eventContract, requestContract } from "./contract.js";
 import { remoteErrorSchema, workerIdSchema } from "./common.js";
 
@@ -44,7 +47,7 @@ export type LinkStats = z.infer<typeof linkStatsSchema>;
 
 /** Drafters: how they choose each round's window (what a pair's predicted rate depends on). */
 export const draftingSettingsSchema = z.object({
-  windowPolicy: z.enum(["fixed", "adaptive", "backoff", "specdec"]),
+  windowPolicy: z.enum(WINDOW_POLICY_NAMES),
   /** The fixed window, or the adaptive policy's first one. */
   window: z.number().int().nonnegative(),
   maxWindow: z.number().int().nonnegative(),

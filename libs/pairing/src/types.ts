@@ -1,3 +1,5 @@
+import type { WindowPolicyName } from "#window";
+
 /** Where an edge device draws power from; `level` is the battery's charge in [0, 1] when known. */
 export interface PowerState {
   source: "plugged" | "charging" | "battery";
@@ -35,7 +37,7 @@ export interface WorkerView {
 
 /** How a drafter chooses each round's window (fixed γ, or adaptive up to `maxWindow`). */
 export interface DraftingSettings {
-  windowPolicy: "fixed" | "adaptive" | "backoff" | "specdec";
+  windowPolicy: WindowPolicyName;
   window: number;
   maxWindow: number;
   pipelined: boolean;

@@ -1,5 +1,8 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { BATCHING_POLICY_NAMES } from "#batching";
+import { PAIRING_POLICY_NAMES } from "#pairing";
+import { WINDOW_POLICY_NAMES } from "#window";
 
 /** A number, or [min, max] drawn uniformly per use. */
 const range = z
@@ -123,15 +126,13 @@ export const simConfigSchema = z
     execution: z.enum(["distributed", "fused"]).default("distributed"),
     policies: z
       .object({
-        pairing: z
-          .enum(["load-aware", "least-loaded", "random", "round-robin", "shortest-queue", "power-of-two"])
-          .default("load-aware"),
-        batching: z.enum(["fifo", "length-aware"]).default("fifo"),
+        pairing: z.enum(PAIRING_POLICY_NAMES).default("load-aware"),
+        batching: z.enum(BATCHING_POLICY_NAMES).default("fifo"),
         /** Re-pair running sessions this often (SCHEDULER_REBALANCE_MS; 0: never), ms. */
         rebalanceMs: z.number().int().min(0).default(5000),
         window: z
           .object({
-            policy: z.enum(["fixed", "adaptive", "backoff", "specdec"]).default("adaptive"),
+            policy: z.enum(WINDOW_POLICY_NAMES).default("adaptive"),
             window: z.number().int().min(0).max(64).default(4),
             maxWindow: z.number().int().min(0).max(64).default(12),
             /** specdec: stop a window when the chance of a rejection in it passes this. */

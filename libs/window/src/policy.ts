@@ -15,8 +15,23 @@ export interface WindowPolicy {
   keepDrafting?(drafted: number, acceptProbability: number): boolean;
 }
 
-export type WindowPolicyName = "fixed" | "adaptive" | "backoff" | "specdec";
-export const WINDOW_POLICY_NAMES: readonly WindowPolicyName[] = ["fixed", "adaptive", "backoff", "specdec"];
+/**
+ * Window policies by the name configuration uses (DSD-Sim's `policies.window.policy`, the
+ * `windowPolicy` a drafter registers with): declared here once, imported by libs/config,
+ * libs/contracts and libs/sim.
+ */
+export const WINDOW_POLICY_NAMES = ["fixed", "adaptive", "backoff", "specdec"] as const;
+export type WindowPolicyName = (typeof WINDOW_POLICY_NAMES)[number];
+
+/**
+ * The ones a draft-worker offers (`WINDOW_POLICY`): `specdec` stops on a per-token acceptance
+ * estimate, which a drafter's single `draft()` call does not give yet.
+ */
+export const DRAFTER_WINDOW_POLICY_NAMES = [
+  "fixed",
+  "adaptive",
+  "backoff",
+] as const satisfies readonly WindowPolicyName[];
 
 export interface AdaptiveOptions {
   /** The drafter pipelines: a fully accepted round's next window costs no drafting time. */
