@@ -6,7 +6,6 @@
  * submitting to the chosen verifier receiving its open. Prints decisions per second and the
  * latency percentiles, per pairing policy, side by side in one run.
  */
-import { ClientProxyFactory, type ClientProxy } from "@nestjs/microservices";
 import cliProgress from "cli-progress";
 import { connect } from "nats";
 import pino from "pino";
@@ -24,7 +23,7 @@ import {
   type CompletionJob,
 } from "#contracts";
 import { startNats, startRedis, startService, type ManagedProcess } from "#infra";
-import { ContractBus, emitContract, natsClientOptions, sendContract } from "#transport";
+import { ContractBus } from "#transport";
 import { median, printTable } from "../support/report.js";
 import { comparePoliciesOnFleet } from "./fleet-policies.js";
 
@@ -118,14 +117,13 @@ if (parts.includes("fleet")) {
 async function simulated(): Promise<void> {
   const nats = await startNats();
   const redis = await startRedis();
-  const control: ClientProxy = ClientProxyFactory.create(natsClientOptions(nats.url, "bench-simulated-fleet"));
-  const nc = await connect({ servers: nats.url });
+  const nc = await connect({ servers: nats.url, name: "bench-simulated-fleet" });
   const bus = new ContractBus(nc, pino({ level: "silent" }));
   const opened = new Map<string, number>();
   bus.serve(VerifierOpen, ANY_ID, async (req) => {
     opened.set(req.sessionId, performance.now());
     setTimeout(() => {
-      emitContract(control, SchedulerSessionEnded, {
+      bus.publish(SchedulerSessionEnded, "", {
         sessionId: req.sessionId,
         verifierId: "sim",
         drafterId: req.drafterId,
@@ -145,10 +143,10 @@ async function simulated(): Promise<void> {
   let beat = 0;
   const simulateFleet = () =>
     setInterval(() => {
-      if (beat % 200 === 0) ids.forEach((id, i) => emitContract(control, FleetRegister, registration(id, i)));
+      if (beat % 200 === 0) ids.forEach((id, i) => bus.publish(FleetRegister, "", registration(id, i)));
       const slice = Math.ceil(ids.length / 20);
       for (const id of ids.slice((beat % 20) * slice, (beat % 20) * slice + slice)) {
-        emitContract(control, FleetTelemetry, {
+        bus.publish(FleetTelemetry, "", {
           workerId: id,
           at: Date.now(),
           activeSessions: 0,
@@ -214,7 +212,7 @@ async function simulated(): Promise<void> {
               submittedAt: Date.now(),
             };
             const sent = performance.now();
-            const reply = await sendContract(control, SchedulerSubmit, job, 30_000);
+            const reply = await bus.request(SchedulerSubmit, "", job, 30_000);
             if (!reply.ok) throw new Error(`${policy}: ${reply.error.message}`);
             while (!opened.has(sessionId)) await new Promise((resolve) => setTimeout(resolve, 1));
             latencies.push(opened.get(sessionId)! - sent);
@@ -238,7 +236,6 @@ async function simulated(): Promise<void> {
   } finally {
     clearInterval(heartbeat);
     for (const service of services.reverse()) await service.stop();
-    await control.close();
     await nc.close();
     await redis.stop();
     await nats.stop();

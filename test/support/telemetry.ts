@@ -1,14 +1,15 @@
-import { ClientProxyFactory } from "@nestjs/microservices";
+import { connect } from "nats";
+import { pino } from "pino";
 import type { FleetSnapshot, WorkerRole } from "#contracts";
-import { fetchFleetSnapshot, natsClientOptions } from "#transport";
+import { ContractBus, fetchFleetSnapshot } from "#transport";
 
 /** The registry's view of the fleet, asked for over NATS like any actor would. */
 export async function fleetSnapshot(natsUrl: string): Promise<FleetSnapshot> {
-  const client = ClientProxyFactory.create(natsClientOptions(natsUrl, "test-observer"));
+  const nc = await connect({ servers: natsUrl, name: "test-observer" });
   try {
-    return await fetchFleetSnapshot(client, 5000);
+    return await fetchFleetSnapshot(new ContractBus(nc, pino({ level: "silent" })), 5000);
   } finally {
-    await client.close();
+    await nc.close();
   }
 }
 

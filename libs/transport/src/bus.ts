@@ -1,28 +1,40 @@
-import { headers as natsHeaders, type Msg, type NatsConnection, type Subscription } from "nats";
+import type { Msg, NatsConnection, Subscription } from "nats";
 import type { z } from "zod";
 import {
   decodeBytes,
   subjectFor,
+  type AnyContract,
+  type Decoded,
   type EventContract,
   type PayloadOf,
+  type RemoteError,
   type ReplyOf,
   type RequestContract,
 } from "#contracts";
 import type { Logger } from "#logging";
-import { NoResponderError, RequestTimeoutError, SpecFleetError } from "./errors.js";
+import {
+  NoResponderError,
+  PayloadTooLargeError,
+  PeerError,
+  RequestTimeoutError,
+  SpecFleetError,
+  toRemoteError,
+} from "./errors.js";
+import { connectNats } from "./nats.js";
+import { errorHeaders, messageHeaders, refusalOf, remoteErrorOf } from "./wire.js";
 
-const ERROR_HEADER = "SpecFleet-Error";
-/** Every message says which contract version it was written against. */
-const VERSION_HEADER = "SpecFleet-Contract-Version";
+export type AnyRequest = RequestContract<z.ZodType, z.ZodType>;
+export type AnyEvent = EventContract<z.ZodType>;
+
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
 
-type AnyRequest = RequestContract<z.ZodType, z.ZodType>;
-type AnyEvent = EventContract<z.ZodType>;
-
 /**
- * The raw NATS client behind contracts: every payload is checked against its schema on both
- * sides; a message that fails is answered (request-reply) with an error header the sender can
- * act on, logged, and dropped. A handler never crashes the actor.
+ * The one way SpecFleet code sends and receives messages, over the process's one NATS
+ * connection: request, publish, serve, subscribe, each against a contract of `libs/contracts`.
+ * Every payload is checked against its schema on both sides; a message that fails, or that a
+ * peer wrote against another contract version, is logged and refused (a request gets a
+ * `bad_request` reply); a handler's failure is answered with its error code. Nothing that
+ * arrives crashes the actor. Whatever goes wrong on the sending side is a SpecFleetError.
  */
 export class ContractBus {
   private readonly served = new Set<string>();
@@ -32,10 +44,22 @@ export class ContractBus {
     private readonly log: Logger,
   ) {}
 
-  publish<C extends AnyEvent>(contract: C, id: string, payload: PayloadOf<C>): void {
-    this.nc.publish(subjectFor(contract, id), encode(payload), { headers: versionHeaders(contract.version) });
+  /** Connects (rejoining a restarted nats-server for ever) and wraps the connection. */
+  static async connect(url: string, name: string, log: Logger): Promise<ContractBus> {
+    return new ContractBus(await connectNats(url, name, log), log);
   }
 
+  publish<C extends AnyEvent>(contract: C, id: string, payload: PayloadOf<C>): void {
+    const subject = subjectFor(contract, id);
+    const data = encode(payload);
+    try {
+      this.nc.publish(subject, data, { headers: messageHeaders(contract) });
+    } catch (error) {
+      throw this.sendFailure(subject, data, error);
+    }
+  }
+
+  /** Sends a request and decodes its reply; a peer's coded error is rethrown as a PeerError with that code. */
   async request<C extends AnyRequest>(
     contract: C,
     id: string,
@@ -43,104 +67,129 @@ export class ContractBus {
     timeoutMs: number,
   ): Promise<ReplyOf<C>> {
     const subject = subjectFor(contract, id);
+    const data = encode(payload);
     let msg: Msg;
     try {
-      msg = await this.nc.request(subject, encode(payload), {
-        timeout: timeoutMs,
-        headers: versionHeaders(contract.version),
-      });
+      msg = await this.nc.request(subject, data, { timeout: timeoutMs, headers: messageHeaders(contract) });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "503") throw new NoResponderError(subject);
       if (code === "TIMEOUT") throw new RequestTimeoutError(subject, timeoutMs);
-      throw error;
+      throw this.sendFailure(subject, data, error);
     }
-    const remoteError = msg.headers?.get(ERROR_HEADER);
-    if (remoteError) throw new SpecFleetError("bad_request", `${subject}: ${remoteError}`);
+    const remoteError = remoteErrorOf(msg);
+    if (remoteError) throw new PeerError(subject, remoteError);
     const decoded = decodeBytes(contract.reply, msg.data);
     if (!decoded.ok) throw new SpecFleetError("internal", `${subject}: malformed reply: ${decoded.reason}`);
     return decoded.value as ReplyOf<C>;
   }
 
-  /** Serves a request contract; a second handler for the same subject is a startup error. */
+  /** Serves a request contract; a second handler for the same subject in this process is a startup error. */
   serve<C extends AnyRequest>(
     contract: C,
     id: string,
-    handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>>,
+    handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>> | ReplyOf<C>,
   ): Subscription {
     const subject = subjectFor(contract, id);
     if (this.served.has(subject)) throw new Error(`${subject} already has a handler in this process`);
     this.served.add(subject);
+    const subscription = this.nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (error) this.log.error({ subject, err: error.message }, "subscription error");
+        else void this.answer(contract, subject, msg, handler);
+      },
+    });
+    void subscription.closed.finally(() => this.served.delete(subject));
+    return subscription;
+  }
+
+  /** Subscribes to an event contract; a handler's failure (thrown, or a promise it returns rejected) is logged. */
+  subscribe<C extends AnyEvent>(contract: C, id: string, handler: (payload: PayloadOf<C>) => unknown): Subscription {
+    const subject = subjectFor(contract, id);
     return this.nc.subscribe(subject, {
       callback: (error, msg) => {
         if (error) {
           this.log.error({ subject, err: error.message }, "subscription error");
           return;
         }
-        void this.answer(contract, subject, msg, handler);
+        const decoded = this.accept(contract, msg, "event");
+        if (!decoded.ok) return;
+        const failed = (err: unknown) =>
+          this.log.error({ subject: msg.subject, err: toRemoteError(err).message }, "event handler failed");
+        try {
+          const result = handler(decoded.value as PayloadOf<C>);
+          if (result instanceof Promise) result.catch(failed);
+        } catch (err) {
+          failed(err);
+        }
       },
     });
   }
 
-  subscribe<C extends AnyEvent>(contract: C, id: string, handler: (payload: PayloadOf<C>) => void): Subscription {
-    const subject = subjectFor(contract, id);
-    return this.nc.subscribe(subject, {
-      callback: (error, msg) => {
-        if (error) return;
-        const mismatch = versionMismatch(contract, msg);
-        const decoded = mismatch ? { ok: false as const, reason: mismatch } : decodeBytes(contract.schema, msg.data);
-        if (!decoded.ok) {
-          this.log.warn({ subject, reason: decoded.reason }, "rejected malformed event");
-          return;
-        }
-        try {
-          handler(decoded.value as PayloadOf<C>);
-        } catch (err) {
-          this.log.error({ subject, err: (err as Error).message }, "event handler failed");
-        }
-      },
-    });
+  /** Waits until the server has seen everything sent so far (subscriptions included). */
+  flush(): Promise<void> {
+    return this.nc.flush();
+  }
+
+  /** Lets handlers in flight answer, then closes the connection. */
+  drain(): Promise<void> {
+    return this.nc.drain();
   }
 
   private async answer<C extends AnyRequest>(
     contract: C,
     subject: string,
     msg: Msg,
-    handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>>,
+    handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>> | ReplyOf<C>,
   ): Promise<void> {
-    const mismatch = versionMismatch(contract, msg);
-    const decoded = mismatch ? { ok: false as const, reason: mismatch } : decodeBytes(contract.schema, msg.data);
-    if (!decoded.ok) {
-      this.log.warn({ subject, reason: decoded.reason }, "rejected malformed request");
-      this.replyError(msg, `malformed ${subject} v${contract.version}: ${decoded.reason}`);
+    const decoded = this.accept(contract, msg, "request");
+    if (!decoded.ok) return;
+    let reply: Uint8Array;
+    try {
+      reply = encode(await handler(decoded.value as PayloadOf<C>));
+    } catch (err) {
+      const remote = toRemoteError(err);
+      // An expected, coded failure is the peer's to act on; an internal one is this actor's bug.
+      const level = remote.code === "internal" ? "error" : "warn";
+      this.log[level]({ subject, code: remote.code, err: remote.message }, "request handler failed");
+      this.respondError(msg, remote);
       return;
     }
+    if (!msg.reply) return;
     try {
-      const reply = await handler(decoded.value as PayloadOf<C>);
-      if (msg.reply) msg.respond(encode(reply));
+      msg.respond(reply);
     } catch (err) {
-      this.log.error({ subject, err: (err as Error).message }, "request handler failed");
-      this.replyError(msg, (err as Error).message);
+      this.log.warn({ subject, err: String(err) }, "could not send a reply");
     }
   }
 
-  private replyError(msg: Msg, reason: string): void {
-    if (!msg.reply) return;
-    const h = natsHeaders();
-    h.set(ERROR_HEADER, reason.replace(/[\r\n]+/g, " ").slice(0, 1000));
-    msg.respond(new Uint8Array(), { headers: h });
+  /** Decodes a message; a refused one is logged with its reason, and answered when it is a request. */
+  private accept(contract: AnyContract, msg: Msg, kind: "request" | "event"): Decoded<unknown> {
+    const refusal = refusalOf(contract, msg);
+    const decoded = refusal ? { ok: false as const, reason: refusal } : decodeBytes(contract.schema, msg.data);
+    if (decoded.ok) return decoded;
+    this.log.warn({ subject: msg.subject, reason: decoded.reason }, `rejected malformed ${kind}`);
+    if (kind === "request")
+      this.respondError(msg, {
+        code: "bad_request",
+        message: `malformed ${msg.subject} v${contract.version}: ${decoded.reason}`,
+      });
+    return decoded;
   }
-}
 
-function versionHeaders(version: number) {
-  const h = natsHeaders();
-  h.set(VERSION_HEADER, String(version));
-  return h;
-}
+  private respondError(msg: Msg, error: RemoteError): void {
+    if (!msg.reply) return;
+    try {
+      msg.respond(new Uint8Array(), { headers: errorHeaders(error) });
+    } catch (err) {
+      this.log.warn({ subject: msg.subject, err: String(err) }, "could not send an error reply");
+    }
+  }
 
-/** A message from a peer built against another version of the contract is refused by name. */
-function versionMismatch(contract: AnyRequest | AnyEvent, msg: Msg): string | null {
-  const sent = msg.headers?.get(VERSION_HEADER);
-  if (!sent || sent === String(contract.version)) return null;
-  return `contract version mismatch: the sender speaks v${sent}, this actor v${contract.version}; upgrade one side`;
+  /** A NATS failure to send, as the SpecFleetError a caller can act on. */
+  private sendFailure(subject: string, data: Uint8Array, error: unknown): SpecFleetError {
+    if ((error as { code?: string }).code === "MAX_PAYLOAD_EXCEEDED")
+      return new PayloadTooLargeError(subject, data.length, this.nc.info?.max_payload);
+    return new SpecFleetError("internal", `${subject}: ${(error as Error).message ?? String(error)}`);
+  }
 }

@@ -1,7 +1,6 @@
 import "reflect-metadata";
 import type { Provider, Type } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
-import type { ClientProxy } from "@nestjs/microservices";
 import type { WorkerConfig } from "#config";
 import { WorkerPower, type DraftingSettings, type LinkStats, type WorkerProfile, type WorkerRole } from "#contracts";
 import {
@@ -16,11 +15,12 @@ import {
   type LoadedModel,
 } from "#llama";
 import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
-import { connectNats, ContractBus, installProcessGuards } from "#transport";
+import { installProcessGuards } from "#lifecycle";
+import { ContractBus } from "#transport";
 import { Heartbeat } from "./heartbeat.js";
 import { PowerSource } from "./power.js";
 import type { WorkerStats } from "./stats.js";
-import { CONTROL_PLANE, WorkerModule } from "./worker-module.js";
+import { WorkerModule } from "./worker-module.js";
 
 /** What the boot sequence needs of a worker's session service. */
 export interface SessionService {
@@ -80,8 +80,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   const profile = config.PROFILE_AT_START ? await measureProfile(boot.role, loaded, context) : {};
   log.info({ profile }, "measured own speeds");
   const power = new PowerSource(config.DEVICE_POWER);
-  const nc = await connectNats(config.NATS_URL, config.WORKER_ID, log);
-  const bus = new ContractBus(nc, log);
+  const bus = await ContractBus.connect(config.NATS_URL, config.WORKER_ID, log);
   const powerSubscription = bus.serve(WorkerPower, config.WORKER_ID, async (state) => {
     power.set(state);
     log.info({ power: state }, "power state set");
@@ -91,7 +90,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   const app = await NestFactory.createApplicationContext(module, { logger: new NestPinoLogger(log) });
   const service = app.get(boot.service);
   const heartbeat = new Heartbeat(
-    app.get<ClientProxy>(CONTROL_PLANE),
+    bus,
     {
       workerId: config.WORKER_ID,
       role: boot.role,
@@ -107,14 +106,14 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     service.stats,
     () => ({ active: service.activeSessions, targetOnly: service.targetOnlySessions }),
     () => ({ power: power.current(), links: service.links?.() ?? [] }),
-    () => nc.rtt(),
     config.HEARTBEAT_MS,
+    log,
   );
   installProcessGuards(log, async () => {
     heartbeat.stop();
     powerSubscription.unsubscribe();
     await app.close();
-    await nc.drain();
+    await bus.drain();
     await llama.dispose();
   });
   await app.init();

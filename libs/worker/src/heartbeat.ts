@@ -1,4 +1,3 @@
-import type { ClientProxy } from "@nestjs/microservices";
 import {
   FleetLeave,
   FleetRegister,
@@ -7,7 +6,8 @@ import {
   type PowerState,
   type WorkerRegistration,
 } from "#contracts";
-import { emitContract } from "#transport";
+import type { Logger } from "#logging";
+import { SpecFleetError, type ContractBus } from "#transport";
 import type { WorkerStats } from "./stats.js";
 
 /**
@@ -20,18 +20,17 @@ export class Heartbeat {
   private brokerRttMs: number | null = null;
 
   constructor(
-    private readonly client: ClientProxy,
+    private readonly bus: ContractBus,
     private readonly registration: WorkerRegistration,
     private readonly stats: WorkerStats,
     private readonly sessions: () => { active: number; targetOnly: number },
     private readonly device: () => { power: PowerState; links: LinkStats[] },
-    /** One round trip to the broker on the hot-path connection, ms. */
-    private readonly measureRtt: () => Promise<number>,
     private readonly periodMs: number,
+    private readonly log: Logger,
   ) {}
 
   start(): void {
-    emitContract(this.client, FleetRegister, this.registration);
+    this.send(() => this.bus.publish(FleetRegister, "", this.registration));
     this.measure();
     this.timer = setInterval(() => this.beat(), this.periodMs);
   }
@@ -39,13 +38,18 @@ export class Heartbeat {
   /** Stops beating and tells the registry the worker is leaving, so it gets no new sessions. */
   stop(): void {
     clearInterval(this.timer);
-    emitContract(this.client, FleetLeave, { workerId: this.registration.workerId });
+    this.send(() => this.bus.publish(FleetLeave, "", { workerId: this.registration.workerId }));
   }
 
   private beat(): void {
-    if (++this.beats % 10 === 0) emitContract(this.client, FleetRegister, this.registration);
+    if (++this.beats % 10 === 0) this.send(() => this.bus.publish(FleetRegister, "", this.registration));
+    this.send(() => this.telemetry());
+    this.measure();
+  }
+
+  private telemetry(): void {
     const sessions = this.sessions();
-    emitContract(this.client, FleetTelemetry, {
+    this.bus.publish(FleetTelemetry, "", {
       workerId: this.registration.workerId,
       at: Date.now(),
       activeSessions: sessions.active,
@@ -60,12 +64,21 @@ export class Heartbeat {
       brokerRttMs: this.brokerRttMs,
       ...this.device(),
     });
-    this.measure();
   }
 
-  /** For the next beat; a broker that does not answer leaves the last value. */
+  /** A beat that cannot be sent (connection closed, message too large) is logged; the next one may pass. */
+  private send(publish: () => void): void {
+    try {
+      publish();
+    } catch (error) {
+      const code = error instanceof SpecFleetError ? error.code : "internal";
+      this.log.warn({ code, err: error instanceof Error ? error.message : String(error) }, "heartbeat not sent");
+    }
+  }
+
+  /** The round trip to the broker, for the next beat; a broker that does not answer leaves the last value. */
   private measure(): void {
-    this.measureRtt().then(
+    this.bus.nc.rtt().then(
       (ms) => (this.brokerRttMs = this.brokerRttMs === null ? ms : 0.7 * this.brokerRttMs + 0.3 * ms),
       () => undefined,
     );

@@ -1,18 +1,16 @@
 import { Module, type DynamicModule, type Provider, type Type } from "@nestjs/common";
-import { ClientsModule } from "@nestjs/microservices";
 import type { WorkerConfig } from "#config";
 import type { Logger } from "#logging";
-import { natsClientOptions, type ContractBus } from "#transport";
+import type { ContractBus } from "#transport";
 import type { LlamaContext } from "node-llama-cpp";
 import type { LoadedModel } from "#llama";
 
 /** Nest tokens shared by both kinds of worker. */
 export const WORKER_CONFIG = Symbol("WORKER_CONFIG");
 export const WORKER_LOGGER = Symbol("WORKER_LOGGER");
+/** The process's one ContractBus: the hot path, session streams and the control plane. */
 export const WORKER_BUS = Symbol("WORKER_BUS");
 export const WORKER_MODEL = Symbol("WORKER_MODEL");
-/** The control-plane client (registry, scheduler). */
-export const CONTROL_PLANE = Symbol("CONTROL_PLANE");
 
 /** A worker's model: the loaded file and one context with a sequence per session. */
 export interface WorkerModel {
@@ -33,11 +31,6 @@ export class WorkerModule {
   ): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [
-        ClientsModule.register([
-          { name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, `${config.WORKER_ID}-control`) },
-        ]),
-      ],
       providers: [
         { provide: WORKER_CONFIG, useValue: config },
         { provide: WORKER_LOGGER, useValue: log },

@@ -1,10 +1,9 @@
 import { Controller, Get, Headers, HttpCode, Inject, Param, Post } from "@nestjs/common";
-import type { ClientProxy } from "@nestjs/microservices";
 import { FleetDrain, workerIdSchema } from "#contracts";
 import type { GatewayConfig } from "#config";
-import { fetchFleetSnapshot, sendContract } from "#transport";
+import { fetchFleetSnapshot, type ContractBus } from "#transport";
 import { HttpApiError } from "./openai-error.js";
-import { CONTROL_PLANE, GATEWAY_CONFIG } from "./tokens.js";
+import { GATEWAY_CONFIG, WORKER_BUS } from "./tokens.js";
 
 /**
  * The operator's API: the fleet's devices, and draining one (it takes no new sessions and the
@@ -14,14 +13,14 @@ import { CONTROL_PLANE, GATEWAY_CONFIG } from "./tokens.js";
 @Controller("admin")
 export class AdminController {
   constructor(
-    @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
+    @Inject(WORKER_BUS) private readonly bus: ContractBus,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   @Get("devices")
   async devices(@Headers("authorization") authorization?: string) {
     this.authorize(authorization);
-    const snapshot = await fetchFleetSnapshot(this.controlPlane, 3000).catch(() => {
+    const snapshot = await fetchFleetSnapshot(this.bus, 3000).catch(() => {
       throw new HttpApiError(503, "the registry is not answering; try again shortly", "service_unavailable");
     });
     return {
@@ -58,7 +57,7 @@ export class AdminController {
     this.authorize(authorization);
     if (!workerIdSchema.safeParse(id).success)
       throw HttpApiError.invalid(`'${id}' is not a worker id (letters, digits, '-' or '_')`, "id");
-    const reply = await sendContract(this.controlPlane, FleetDrain, { workerId: id, draining }, 3000).catch(() => {
+    const reply = await this.bus.request(FleetDrain, "", { workerId: id, draining }, 3000).catch(() => {
       throw new HttpApiError(503, "the registry is not answering; try again shortly", "service_unavailable");
     });
     if (!reply.ok) throw new HttpApiError(404, reply.error.message, "invalid_request_error", "device_not_found");

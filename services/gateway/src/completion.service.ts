@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Inject, Injectable } from "@nestjs/common";
-import type { ClientProxy } from "@nestjs/microservices";
 import { SchedulerCancel, SchedulerSubmit, SessionReplay, WorkerClose } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
-import { emitContract, sendContract, type ContractBus } from "#transport";
+import { PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
 import { samplingOf, type CompletionRequest } from "./completion-request.js";
 import { fromFleetError, HttpApiError } from "./openai-error.js";
 import { SessionReader } from "./session-reader.js";
-import { CONTROL_PLANE, GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
 
 export type CompletionPiece =
   | { kind: "delta"; text: string; tokens: number[] }
@@ -22,7 +21,6 @@ class SessionCanceller {
   constructor(
     private readonly sessionId: string,
     private readonly bus: ContractBus,
-    private readonly controlPlane: ClientProxy,
   ) {}
 
   running(verifierId: string): void {
@@ -41,7 +39,7 @@ class SessionCanceller {
   cancel(): void {
     if (this.done) return;
     this.done = true;
-    emitContract(this.controlPlane, SchedulerCancel, { sessionId: this.sessionId });
+    this.bus.publish(SchedulerCancel, "", { sessionId: this.sessionId });
     if (this.verifierId) {
       this.bus
         .request(WorkerClose, this.verifierId, { sessionId: this.sessionId, reason: "client gone" }, 2000)
@@ -124,7 +122,6 @@ export class CompletionService {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(GATEWAY_LOGGER) private readonly log: Logger,
-    @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
   ) {}
 
@@ -136,7 +133,7 @@ export class CompletionService {
     const id = `cmpl-${randomUUID().replace(/-/g, "")}`;
     const sampling = samplingOf(request);
     const reader = await SessionReader.open(this.bus, id);
-    const canceller = new SessionCanceller(id, this.bus, this.controlPlane);
+    const canceller = new SessionCanceller(id, this.bus);
     const onAbort = () => {
       reader.close();
       canceller.cancel();
@@ -145,9 +142,9 @@ export class CompletionService {
     try {
       let reply;
       try {
-        reply = await sendContract(
-          this.controlPlane,
+        reply = await this.bus.request(
           SchedulerSubmit,
+          "",
           {
             sessionId: id,
             model: request.model,
@@ -161,6 +158,9 @@ export class CompletionService {
           5000,
         );
       } catch (err) {
+        // The scheduler refused the request, or it could not be sent at all: the client learns why.
+        if (err instanceof PeerError || err instanceof PayloadTooLargeError)
+          throw fromFleetError(err.code, err.message);
         this.log.error({ err: String(err) }, "scheduler did not answer");
         throw new HttpApiError(
           503,

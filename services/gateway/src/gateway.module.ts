@@ -1,24 +1,20 @@
 import { Module, type DynamicModule } from "@nestjs/common";
 import { APP_FILTER } from "@nestjs/core";
-import { ClientsModule } from "@nestjs/microservices";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
-import { natsClientOptions, type ContractBus } from "#transport";
+import type { ContractBus } from "#transport";
 import { CompletionService } from "./completion.service.js";
 import { CompletionsController } from "./completions.controller.js";
 import { AdminController } from "./admin.controller.js";
 import { ModelsController } from "./models.controller.js";
 import { OpenAIErrorFilter } from "./openai-error.filter.js";
-import { CONTROL_PLANE, GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
 
 @Module({})
 export class GatewayModule {
   static forRoot(config: GatewayConfig, log: Logger, bus: ContractBus): DynamicModule {
     return {
       module: GatewayModule,
-      imports: [
-        ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, "gateway-client") }]),
-      ],
       controllers: [CompletionsController, ModelsController, AdminController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -3,24 +3,22 @@ import { NestFactory } from "@nestjs/core";
 import type { NestExpressApplication } from "@nestjs/platform-express";
 import { gatewayConfigSchema, loadConfigOrExit } from "#config";
 import { createLogger, logReady, NestPinoLogger } from "#logging";
-import { connectNats, ContractBus, installProcessGuards } from "#transport";
+import { installProcessGuards } from "#lifecycle";
+import { ContractBus } from "#transport";
 import { bodyParsing } from "./body-parsing.js";
 import { GatewayModule } from "./gateway.module.js";
 
 const config = loadConfigOrExit(gatewayConfigSchema);
 const log = createLogger("gateway", config.LOG_LEVEL);
-const nc = await connectNats(config.NATS_URL, "gateway", log);
-const app = await NestFactory.create<NestExpressApplication>(
-  GatewayModule.forRoot(config, log, new ContractBus(nc, log)),
-  {
-    logger: new NestPinoLogger(log),
-    bodyParser: false,
-  },
-);
+const bus = await ContractBus.connect(config.NATS_URL, "gateway", log);
+const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config, log, bus), {
+  logger: new NestPinoLogger(log),
+  bodyParser: false,
+});
 app.use(...bodyParsing(config.GATEWAY_BODY_LIMIT));
 installProcessGuards(log, async () => {
   await app.close();
-  await nc.drain();
+  await bus.drain();
 });
 await app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST);
 const url = await app.getUrl();

@@ -1,18 +1,17 @@
 import { Controller, Get, Inject, Res } from "@nestjs/common";
 import type { Response } from "express";
-import type { ClientProxy } from "@nestjs/microservices";
-import { fetchFleetSnapshot } from "#transport";
+import { fetchFleetSnapshot, type ContractBus } from "#transport";
 import { HttpApiError } from "./openai-error.js";
-import { CONTROL_PLANE } from "./tokens.js";
+import { WORKER_BUS } from "./tokens.js";
 
 @Controller()
 export class ModelsController {
-  constructor(@Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy) {}
+  constructor(@Inject(WORKER_BUS) private readonly bus: ContractBus) {}
 
   /** The target models served by at least one ready verifier. */
   @Get("v1/models")
   async models() {
-    const snapshot = await fetchFleetSnapshot(this.controlPlane, 3000).catch(() => {
+    const snapshot = await fetchFleetSnapshot(this.bus, 3000).catch(() => {
       throw new HttpApiError(503, "the registry is not answering; try again shortly", "service_unavailable");
     });
     const served = new Map<string, number>();
@@ -37,7 +36,7 @@ export class ModelsController {
   /** Ready when a verifier and a drafter with its vocabulary are live; lists the live fleet. */
   @Get("readyz")
   async ready(@Res({ passthrough: true }) res: Response) {
-    const snapshot = await fetchFleetSnapshot(this.controlPlane, 3000).catch(() => null);
+    const snapshot = await fetchFleetSnapshot(this.bus, 3000).catch(() => null);
     const live = snapshot?.workers.filter((w) => w.state === "ready" || w.state === "degraded") ?? [];
     const verifiers = live.filter((w) => w.role === "verifier");
     const drafters = live.filter((w) => w.role === "drafter");

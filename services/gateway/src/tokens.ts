@@ -1,4 +1,4 @@
 export const GATEWAY_CONFIG = Symbol("GATEWAY_CONFIG");
 export const GATEWAY_LOGGER = Symbol("GATEWAY_LOGGER");
-export const CONTROL_PLANE = Symbol("CONTROL_PLANE");
+/** The process's one ContractBus: workers, session streams and the control plane alike. */
 export const WORKER_BUS = Symbol("WORKER_BUS");

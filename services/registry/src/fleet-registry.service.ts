@@ -1,5 +1,4 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import type { ClientProxy } from "@nestjs/microservices";
 import type { Redis } from "ioredis";
 import {
   FleetChanged,
@@ -13,9 +12,9 @@ import {
 } from "#contracts";
 import type { RegistryConfig } from "#config";
 import type { Logger } from "#logging";
-import { emitContract } from "#transport";
+import type { ContractBus } from "#transport";
 import { FleetState } from "./fleet-state.js";
-import { FLEET_EVENTS, REDIS, REGISTRY_CONFIG, REGISTRY_LOGGER } from "./tokens.js";
+import { REDIS, REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER } from "./tokens.js";
 
 const WORKERS_KEY = "specfleet:registry:workers";
 const PUBLISH_COALESCE_MS = 50;
@@ -34,14 +33,13 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     @Inject(REGISTRY_LOGGER) private readonly log: Logger,
     @Inject(REDIS) private readonly redis: Redis,
-    @Inject(FLEET_EVENTS) private readonly events: ClientProxy,
+    @Inject(REGISTRY_BUS) private readonly bus: ContractBus,
   ) {
     this.state = new FleetState(config.REGISTRY_LOST_AFTER_MS, config.REGISTRY_DEGRADED_AFTER_MS);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.restore();
-    await this.events.connect();
     this.sweepTimer = setInterval(() => this.sweep(), this.config.REGISTRY_SWEEP_MS);
     this.publishTimer = setInterval(() => this.publish(), 1000);
   }
@@ -127,7 +125,12 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
   private publish(): void {
     clearTimeout(this.publishPending);
     this.publishPending = undefined;
-    for (const page of fleetPages(this.snapshot())) emitContract(this.events, FleetChanged, page);
+    try {
+      for (const page of fleetPages(this.snapshot())) this.bus.publish(FleetChanged, "", page);
+    } catch (err) {
+      // The next change or the periodic publish sends the fleet again.
+      this.log.warn({ err: String(err) }, "could not publish the fleet");
+    }
   }
 
   private persist(workerId: string): void {

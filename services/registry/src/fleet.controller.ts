@@ -12,30 +12,32 @@ import {
   type WorkerRegistration,
   type WorkerTelemetry,
 } from "#contracts";
-import { contractPipe } from "#transport";
 import { FleetRegistryService } from "./fleet-registry.service.js";
+
+/** What the registry serves; the ContractServer decodes each message against its contract before a handler sees it. */
+export const REGISTRY_CONTRACTS = [FleetRegister, FleetTelemetry, FleetLeave, FleetDrain, FleetSnapshotRequest];
 
 @Controller()
 export class FleetController {
   constructor(private readonly registry: FleetRegistryService) {}
 
   @EventPattern(FleetRegister.subject)
-  register(@Payload(contractPipe(FleetRegister)) registration: WorkerRegistration): void {
+  register(@Payload() registration: WorkerRegistration): void {
     this.registry.register(registration);
   }
 
   @EventPattern(FleetTelemetry.subject)
-  telemetry(@Payload(contractPipe(FleetTelemetry)) telemetry: WorkerTelemetry): void {
+  telemetry(@Payload() telemetry: WorkerTelemetry): void {
     this.registry.heartbeat(telemetry);
   }
 
   @EventPattern(FleetLeave.subject)
-  leave(@Payload(contractPipe(FleetLeave)) message: { workerId: string }): void {
+  leave(@Payload() message: { workerId: string }): void {
     this.registry.leave(message.workerId);
   }
 
   @MessagePattern(FleetDrain.subject)
-  drain(@Payload(contractPipe(FleetDrain)) request: PayloadOf<typeof FleetDrain>): ReplyOf<typeof FleetDrain> {
+  drain(@Payload() request: PayloadOf<typeof FleetDrain>): ReplyOf<typeof FleetDrain> {
     const worker = this.registry.setDraining(request.workerId, request.draining);
     if (!worker)
       return { ok: false, error: { code: "bad_request", message: `no worker '${request.workerId}' is registered` } };
@@ -43,7 +45,7 @@ export class FleetController {
   }
 
   @MessagePattern(FleetSnapshotRequest.subject)
-  snapshot(@Payload(contractPipe(FleetSnapshotRequest)) request: PayloadOf<typeof FleetSnapshotRequest>): FleetPage {
+  snapshot(@Payload() request: PayloadOf<typeof FleetSnapshotRequest>): FleetPage {
     return this.registry.snapshotPage(request.page, request.at);
   }
 }

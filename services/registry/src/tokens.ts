@@ -1,4 +1,5 @@
 export const REGISTRY_CONFIG = Symbol("REGISTRY_CONFIG");
 export const REGISTRY_LOGGER = Symbol("REGISTRY_LOGGER");
 export const REDIS = Symbol("REDIS");
-export const FLEET_EVENTS = Symbol("FLEET_EVENTS");
+/** The process's one ContractBus: what the registry serves and the fleet events it publishes. */
+export const REGISTRY_BUS = Symbol("REGISTRY_BUS");

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from "@nestjs/common";
-import type { ClientProxy } from "@nestjs/microservices";
 import { FleetPageAssembler, type FleetPage, type FleetSnapshot, type FleetWorker } from "#contracts";
 import type { PairingContext, WorkerView } from "#pairing";
 import type { Logger } from "#logging";
-import { fetchFleetSnapshot } from "#transport";
-import { CONTROL_PLANE, SCHEDULER_LOGGER } from "./tokens.js";
+import { fetchFleetSnapshot, type ContractBus } from "#transport";
+import { SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
 
 /** What a pairing policy is given: the workers and the pair history. */
 export interface PairingInputs {
@@ -18,13 +17,13 @@ export class FleetViewService {
   private snapshot: FleetSnapshot = { at: 0, workers: [] };
 
   constructor(
-    @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
+    @Inject(WORKER_BUS) private readonly bus: ContractBus,
     @Inject(SCHEDULER_LOGGER) private readonly log: Logger,
   ) {}
 
   async refresh(): Promise<void> {
     try {
-      this.update(await fetchFleetSnapshot(this.controlPlane, 3000));
+      this.update(await fetchFleetSnapshot(this.bus, 3000));
     } catch (err) {
       this.log.warn({ err: String(err) }, "registry did not answer; waiting for fleet events");
     }

@@ -1,22 +1,23 @@
 import "reflect-metadata";
-import { NestFactory } from "@nestjs/core";
 import { loadConfigOrExit, schedulerConfigSchema } from "#config";
-import { createLogger, logReady, NestPinoLogger } from "#logging";
-import { connectNats, ContractBus, installProcessGuards, natsServerOptions } from "#transport";
+import { installProcessGuards } from "#lifecycle";
+import { createLogger, logReady } from "#logging";
+import { ContractBus, createContractMicroservice } from "#transport";
 import { FleetViewService } from "./fleet-view.service.js";
+import { SCHEDULER_CONTRACTS } from "./scheduler.controller.js";
 import { SchedulerModule } from "./scheduler.module.js";
 
 const config = loadConfigOrExit(schedulerConfigSchema);
 const log = createLogger("scheduler", config.LOG_LEVEL);
-const nc = await connectNats(config.NATS_URL, "scheduler-workers", log);
-const bus = new ContractBus(nc, log);
-const app = await NestFactory.createMicroservice(SchedulerModule.forRoot(config, log, bus), {
-  ...natsServerOptions(config.NATS_URL, "scheduler"),
-  logger: new NestPinoLogger(log),
+const bus = await ContractBus.connect(config.NATS_URL, "scheduler", log);
+const app = await createContractMicroservice(SchedulerModule.forRoot(config, log, bus), {
+  bus,
+  contracts: SCHEDULER_CONTRACTS,
+  log,
 });
 installProcessGuards(log, async () => {
   await app.close();
-  await nc.drain();
+  await bus.drain();
 });
 await app.listen();
 await app.get(FleetViewService).refresh();

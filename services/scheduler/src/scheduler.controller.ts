@@ -10,9 +10,11 @@ import {
   type SessionEnded,
   type SubmitReply,
 } from "#contracts";
-import { contractPipe } from "#transport";
 import { DispatcherService } from "./dispatcher.service.js";
 import { FleetViewService } from "./fleet-view.service.js";
+
+/** What the scheduler serves; the ContractServer decodes each message against its contract before a handler sees it. */
+export const SCHEDULER_CONTRACTS = [SchedulerSubmit, SchedulerCancel, SchedulerSessionEnded, FleetChanged];
 
 @Controller()
 export class SchedulerController {
@@ -22,22 +24,22 @@ export class SchedulerController {
   ) {}
 
   @MessagePattern(SchedulerSubmit.subject)
-  submit(@Payload(contractPipe(SchedulerSubmit)) job: CompletionJob): Promise<SubmitReply> {
+  submit(@Payload() job: CompletionJob): Promise<SubmitReply> {
     return this.dispatcher.submit(job);
   }
 
   @EventPattern(SchedulerCancel.subject)
-  cancel(@Payload(contractPipe(SchedulerCancel)) message: { sessionId: string }): void {
+  cancel(@Payload() message: { sessionId: string }): void {
     this.dispatcher.cancel(message.sessionId);
   }
 
   @EventPattern(SchedulerSessionEnded.subject)
-  sessionEnded(@Payload(contractPipe(SchedulerSessionEnded)) ended: SessionEnded): void {
+  sessionEnded(@Payload() ended: SessionEnded): void {
     this.dispatcher.sessionEnded(ended.sessionId);
   }
 
   @EventPattern(FleetChanged.subject)
-  fleetChanged(@Payload(contractPipe(FleetChanged)) page: FleetPage): void {
+  fleetChanged(@Payload() page: FleetPage): void {
     if (this.fleet.updatePage(page)) this.dispatcher.fleetChanged();
   }
 }

@@ -1,22 +1,17 @@
 import { Module, type DynamicModule } from "@nestjs/common";
-import { ClientsModule } from "@nestjs/microservices";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
-import { natsClientOptions } from "#transport";
 import { DispatcherService } from "./dispatcher.service.js";
 import { FleetViewService } from "./fleet-view.service.js";
 import { SchedulerController } from "./scheduler.controller.js";
-import { CONTROL_PLANE, SCHEDULER_CONFIG, SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
+import { SCHEDULER_CONFIG, SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
 
 @Module({})
 export class SchedulerModule {
   static forRoot(config: SchedulerConfig, log: Logger, bus: ContractBus): DynamicModule {
     return {
       module: SchedulerModule,
-      imports: [
-        ClientsModule.register([{ name: CONTROL_PLANE, ...natsClientOptions(config.NATS_URL, "scheduler-client") }]),
-      ],
       controllers: [SchedulerController],
       providers: [
         { provide: SCHEDULER_CONFIG, useValue: config },

@@ -1,4 +1,4 @@
 export const SCHEDULER_CONFIG = Symbol("SCHEDULER_CONFIG");
 export const SCHEDULER_LOGGER = Symbol("SCHEDULER_LOGGER");
-export const CONTROL_PLANE = Symbol("CONTROL_PLANE");
+/** The process's one ContractBus: workers and the control plane alike. */
 export const WORKER_BUS = Symbol("WORKER_BUS");

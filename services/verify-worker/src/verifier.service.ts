@@ -1,5 +1,4 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import type { ClientProxy } from "@nestjs/microservices";
 import type { Subscription } from "nats";
 import type { Token } from "node-llama-cpp";
 import {
@@ -23,9 +22,8 @@ import type { VerifyWorkerConfig } from "#config";
 import { ModelSession, tokenizePrompt, verifyWindow } from "#llama";
 import type { Logger } from "#logging";
 import { admitRound, cutCompletion, isGreedy, type Distribution } from "#speculation";
-import { emitContract, type ContractBus } from "#transport";
+import type { ContractBus } from "#transport";
 import {
-  CONTROL_PLANE,
   KeyedLock,
   WORKER_BUS,
   WORKER_CONFIG,
@@ -68,7 +66,6 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(WORKER_LOGGER) private readonly log: Logger,
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
     @Inject(WORKER_MODEL) private readonly target: WorkerModel,
-    @Inject(CONTROL_PLANE) private readonly controlPlane: ClientProxy,
     @Inject(SESSION_JOURNAL) journal: SessionJournal,
   ) {
     this.stream = new SessionLog(journal, bus, log, config.WORKER_ID);
@@ -499,7 +496,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     if (!session.alone && session.drafterId && (reason === "cancelled" || reason === "error")) {
       this.bus.request(WorkerClose, session.drafterId, { sessionId, reason }, 2000).catch(() => undefined);
     }
-    emitContract(this.controlPlane, SchedulerSessionEnded, {
+    this.bus.publish(SchedulerSessionEnded, "", {
       sessionId,
       verifierId: this.config.WORKER_ID,
       drafterId: session.drafterId,

@@ -1,8 +1,15 @@
 import type { Logger } from "#logging";
 
+/** How long a shutdown may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 5000;
+/** How often an actor checks that the process that started it is still there. */
+const PARENT_CHECK_MS = 1000;
+
 /**
  * Last line of defence: an actor logs an unexpected rejection instead of dying, and stops
- * cleanly on SIGINT/SIGTERM, or when the process that started it is gone (no orphans).
+ * cleanly on SIGINT/SIGTERM, or when the process that started it is gone (no orphans: a
+ * launcher killed with SIGKILL cannot stop its children itself). `shutdown` runs once; a
+ * shutdown that hangs is cut short after a grace period.
  */
 export function installProcessGuards(log: Logger, shutdown: () => Promise<void>): void {
   process.on("unhandledRejection", (reason) => {
@@ -13,7 +20,7 @@ export function installProcessGuards(log: Logger, shutdown: () => Promise<void>)
     if (stopping) return;
     stopping = true;
     log.info({ signal }, "stopping");
-    const force = setTimeout(() => process.exit(1), 5000);
+    const force = setTimeout(() => process.exit(1), SHUTDOWN_GRACE_MS);
     force.unref();
     shutdown()
       .catch((err: unknown) => log.error({ err: String(err) }, "shutdown failed"))
@@ -24,6 +31,6 @@ export function installProcessGuards(log: Logger, shutdown: () => Promise<void>)
   const parent = process.ppid;
   const watch = setInterval(() => {
     if (process.ppid !== parent) stop("parent-exited");
-  }, 1000);
+  }, PARENT_CHECK_MS);
   watch.unref();
 }
