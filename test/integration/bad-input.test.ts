@@ -185,10 +185,7 @@ describe("bad input", () => {
       contextSize: 512,
       startedAt: Date.now(),
     };
-    nc.publish(
-      "specfleet.fleet.register",
-      new TextEncoder().encode(JSON.stringify({ pattern: "specfleet.fleet.register", data: impostor })),
-    );
+    nc.publish("specfleet.fleet.register", new TextEncoder().encode(JSON.stringify(impostor)));
     await nc.flush();
     await new Promise((r) => setTimeout(r, 500));
     const expected = (await referenceCompletions(MODEL_PATH, ["Once upon a time"], 32)).get("Once upon a time")!;
