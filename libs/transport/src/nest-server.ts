@@ -64,7 +64,9 @@ export class ContractServer extends Server implements CustomTransportStrategy {
     const decorator = contract.kind === "request" ? "@MessagePattern" : "@EventPattern";
     if (!handler) throw new Error(`${contract.subject} has no ${decorator} handler in this actor`);
     if (Boolean(handler.isEventHandler) !== (contract.kind === "event"))
-      throw new Error(`${contract.subject} is a ${contract.kind} contract: serve it with ${decorator}`);
+      throw new Error(
+        `${contract.subject} is ${contract.kind === "event" ? "an event" : "a request"} contract: serve it with ${decorator}`,
+      );
     const context = new ContractContext([contract.subject]);
     if (contract.kind === "request")
       return this.bus.serve(contract, "", (payload) => this.invoke(handler, payload, context));
