@@ -1,5 +1,6 @@
 import type { RoundReport } from "#contracts";
-import { simConfigSchema, verifyCost, type DrafterProfile, type SimConfig, type VerifierProfile } from "#sim";
+import { simConfigSchema, type DrafterProfile, type SimConfig, type VerifierProfile } from "#sim";
+import { verifyCostCurve } from "#window";
 import { median } from "../../cli/profile/measure.js";
 import type { RealRun, Workload } from "./real-run.js";
 
@@ -26,7 +27,7 @@ export interface Overheads {
  * Medians: a round's figures include an occasional scheduling hiccup on a shared machine.
  */
 export function measureOverheads(run: RealRun, verifier: VerifierProfile, drafter: DrafterProfile): Overheads {
-  const cost = verifyCost(verifier);
+  const cost = verifyCostCurve(verifier.verifyMs);
   const rounds = run.rounds.filter((r) => r.window > 0);
   const verifierExcess = verifierBusyExcess(rounds, cost);
   const messages = rounds.map((r) => r.networkMs - 2 * run.natsRttMs);

@@ -1,4 +1,12 @@
-import { bestRateOnLine, rate, type WindowEstimates } from "#window";
+import {
+  bestRateOnLine,
+  byTokens,
+  fitVerifyLine,
+  rate,
+  UNMEASURED_VERIFY_LINE,
+  type VerifyLine,
+  type WindowEstimates,
+} from "#window";
 import {
   allPairs,
   candidatePairs,
@@ -54,27 +62,20 @@ export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = {
   waitGain: 0.25,
 };
 
-/** Verify ms ≈ a + b·n for a decode of n tokens, fitted to a verifier's profile (γ + 1 tokens per window). */
-export function verifyCostLine(verifier: WorkerView): { a: number; b: number } {
+/**
+ * Verify ms ≈ a + b·n for a decode of n tokens: the line of libs/window's verify-cost model
+ * fitted to the verifier's profile (γ + 1 tokens a window); a verifier that measured nothing
+ * gets `UNMEASURED_VERIFY_LINE`.
+ */
+export function verifyCostLine(verifier: WorkerView): VerifyLine {
   const profile = verifier.profile?.verifyMs;
-  if (!profile) return fitCostLine([]);
+  if (!profile) return UNMEASURED_VERIFY_LINE;
   // A profile is measured once at start-up: fit it once (predictions run per pair per decision).
   let line = costLines.get(profile);
-  if (!line) costLines.set(profile, (line = fitCostLine(profile)));
+  if (!line) costLines.set(profile, (line = fitVerifyLine(byTokens(profile))));
   return line;
 }
-const costLines = new WeakMap<NonNullable<WorkerProfile["verifyMs"]>, { a: number; b: number }>();
-
-function fitCostLine(profile: NonNullable<WorkerProfile["verifyMs"]>): { a: number; b: number } {
-  const points = profile.map((p) => ({ n: p.window + 1, ms: p.ms }));
-  if (points.length === 0) return { a: 25, b: 5 };
-  const meanN = points.reduce((s, p) => s + p.n, 0) / points.length;
-  const meanMs = points.reduce((s, p) => s + p.ms, 0) / points.length;
-  const varN = points.reduce((s, p) => s + (p.n - meanN) ** 2, 0);
-  if (varN === 0) return { a: meanMs * 0.8, b: (meanMs * 0.2) / meanN };
-  const b = Math.max(0, points.reduce((s, p) => s + (p.n - meanN) * (p.ms - meanMs), 0) / varN);
-  return { a: Math.max(0, meanMs - b * meanN), b };
-}
+const costLines = new WeakMap<NonNullable<WorkerProfile["verifyMs"]>, VerifyLine>();
 
 /**
  * The round trip between a drafter and a verifier: measured by the pair (the drafter's link

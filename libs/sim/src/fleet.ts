@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { WorkerView } from "#pairing";
+import { byWindow, verifyCostCurve } from "#window";
 import { acceptanceModel, type AcceptanceModel } from "./acceptance.js";
 import {
   drafterProfileSchema,
@@ -10,7 +11,6 @@ import {
   type SimConfig,
   type VerifierProfile,
 } from "./config.js";
-import { verifyCost, verifyProfileByWindow } from "./devices.js";
 import { meanRttMs } from "./network.js";
 
 /** The model name every simulated verifier serves. */
@@ -82,7 +82,7 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
   const fused = config.execution === "fused";
   for (const group of config.verifiers) {
     const profile = loadProfile(group.profile, verifierProfileSchema, baseDir);
-    const cost = verifyCost(profile);
+    const cost = verifyCostCurve(profile.verifyMs);
     for (let i = 0; i < group.count; i++) {
       const id = `${group.name}-${i}`;
       const verifier: SimVerifier = {
@@ -96,7 +96,8 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
           ready: true,
           activeSessions: 0,
           maxSessions: group.maxSessions,
-          profile: { verifyMs: verifyProfileByWindow(cost) },
+          // What a real verifier registers: its passes timed at a few windows.
+          profile: { verifyMs: byWindow(cost) },
           brokerRttMs: meanRttMs(group.link),
         },
         profile,

@@ -1,6 +1,5 @@
 export * from "./config.js";
 export { acceptanceModel, type AcceptanceModel } from "./acceptance.js";
-export { verifyCost, verifyProfileByWindow } from "./devices.js";
 export { distribution, type Distribution, type SimSummary } from "./metrics.js";
 export { oneWayMs, meanRttMs } from "./network.js";
 export { Random } from "./random.js";

@@ -1,4 +1,5 @@
 import type { WindowEstimates } from "./controller.js";
+import { tokensOfWindow, VerifyLineFit, type VerifyCostByWindow } from "./verify-cost.js";
 
 /** What one finished round tells the drafter about its pair. */
 export interface RoundObservation {
@@ -31,7 +32,8 @@ export class RoundEstimator {
   private network = { sum: 0, weight: 0 };
   /** Tokens of other sessions in the verifier's decodes, recently. */
   private others = { sum: 0, weight: 0 };
-  private fit = { w: 0, x: 0, y: 0, xx: 0, xy: 0 };
+  /** The verify cost as a line in the decode's tokens (verify-cost.ts), older rounds weighing less. */
+  private readonly fit = new VerifyLineFit();
   /** Verify cost seen at each window: a CPU's cost is not linear in the window (1 → 2 tokens jumps). */
   private readonly perWindow = new Map<number, { sum: number; others: number; weight: number }>();
   private rounds = 0;
@@ -46,18 +48,11 @@ export class RoundEstimator {
     this.draftMs = this.draftMs * d + round.draftMs;
     this.draftTokens = this.draftTokens * d + round.window;
     this.network = { sum: this.network.sum * d + round.networkMs, weight: this.network.weight * d + 1 };
-    const own = round.window + 1;
+    const own = tokensOfWindow(round.window);
     const others = Math.max(0, (round.batchTokens ?? own) - own);
     this.others = { sum: this.others.sum * d + others, weight: this.others.weight * d + 1 };
-    const f = this.fit;
-    const x = own + others;
-    this.fit = {
-      w: f.w * d + 1,
-      x: f.x * d + x,
-      y: f.y * d + round.verifyMs,
-      xx: f.xx * d + x * x,
-      xy: f.xy * d + x * round.verifyMs,
-    };
+    this.fit.decay(d);
+    this.fit.add(own + others, round.verifyMs);
     const seen = this.perWindow.get(round.window) ?? { sum: 0, others: 0, weight: 0 };
     this.perWindow.set(round.window, {
       sum: seen.sum * d + round.verifyMs,
@@ -75,18 +70,8 @@ export class RoundEstimator {
    * cost for good (DSD-Sim caught the adaptive policy handing sessions back on a γ = 0 cost,
    * from the profile, that its batches were far above).
    */
-  prime(profile: ReadonlyArray<{ window: number; ms: number }>, weight = 1): void {
-    for (const { window, ms } of profile) {
-      const x = window + 1;
-      const f = this.fit;
-      this.fit = {
-        w: f.w + weight,
-        x: f.x + weight * x,
-        y: f.y + weight * ms,
-        xx: f.xx + weight * x * x,
-        xy: f.xy + weight * x * ms,
-      };
-    }
+  prime(verifyMsByWindow: readonly VerifyCostByWindow[], weight = 1): void {
+    for (const { window, ms } of verifyMsByWindow) this.fit.add(tokensOfWindow(window), ms, weight);
   }
 
   get observedRounds(): number {
@@ -99,7 +84,7 @@ export class RoundEstimator {
     const evidence = this.accepted + this.cutShort;
     const acceptance = evidence > 0 ? this.accepted / evidence : 0;
     const draftMsPerToken = this.draftTokens > 0 ? this.draftMs / this.draftTokens : 0;
-    const { intercept, slope } = this.verifyLine();
+    const { a: intercept, b: slope } = this.fit.line();
     const othersNow = this.others.sum / this.others.weight;
     const perWindow = new Map(
       [...this.perWindow]
@@ -110,26 +95,9 @@ export class RoundEstimator {
       acceptance,
       draftMsPerToken,
       // What was measured at this window, moved by the batch's change; the line for windows not tried (lately).
-      verifyMs: (window) => Math.max(0, perWindow.get(window) ?? intercept + slope * (window + 1 + othersNow)),
+      verifyMs: (window) =>
+        Math.max(0, perWindow.get(window) ?? intercept + slope * (tokensOfWindow(window) + othersNow)),
       roundTripMs: this.network.weight > 0 ? this.network.sum / this.network.weight : 0,
     };
-  }
-
-  /**
-   * Weighted least squares of verify ms on decode tokens; with only one size seen the slope is
-   * unknown, and a prior of 15% of a single-token pass per extra token stands in (a verify pass
-   * is far from free on a CPU; see docs/benchmarks.md) until other sizes are seen.
-   */
-  private verifyLine(): { intercept: number; slope: number } {
-    const { w, x, y, xx, xy } = this.fit;
-    const meanX = x / w;
-    const meanY = y / w;
-    const varX = xx / w - meanX * meanX;
-    if (varX < 1e-6) {
-      const slope = (0.15 * meanY) / (1 + 0.15 * (meanX - 1));
-      return { intercept: meanY - slope * meanX, slope };
-    }
-    const slope = (xy / w - meanX * meanY) / varX;
-    return { intercept: meanY - slope * meanX, slope: Math.max(0, slope) };
   }
 }
