@@ -32,6 +32,11 @@ export const schedulerConfigSchema = z.object({
   SCHEDULER_QUEUE_LIMIT: intVar(256, 0, 1_000_000),
   /** A request waiting longer than this for a pair gets a clear timeout error. */
   SCHEDULER_QUEUE_TIMEOUT_MS: intVar(120_000, 100),
+  /**
+   * Per model, how many waiting requests that chose to wait for a faster pair a queue pass looks
+   * past before it stops (libs/placement `queuePass`): bounds a pass's cost when thousands wait.
+   */
+  SCHEDULER_QUEUE_LOOKAHEAD: intVar(4, 0, 1_000_000),
   /** The Retry-After the gateway sends with 429 and queue timeouts. */
   SCHEDULER_RETRY_AFTER_S: intVar(2, 0, 3600),
   /** How often running sessions are re-evaluated for a better pair (0: never). */

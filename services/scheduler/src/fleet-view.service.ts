@@ -1,6 +1,13 @@
 import { Inject, Injectable } from "@nestjs/common";
-import { FleetPageAssembler, type FleetPage, type FleetSnapshot, type FleetWorker } from "#contracts";
+import {
+  FleetPageAssembler,
+  type FleetPage,
+  type FleetSnapshot,
+  type FleetWorker,
+  type WorkerProfile,
+} from "#contracts";
 import type { PairingContext, WorkerView } from "#pairing";
+import { PairStats } from "#placement";
 import type { Logger } from "#logging";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
 import { SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
@@ -15,6 +22,8 @@ export interface PairingInputs {
 @Injectable()
 export class FleetViewService {
   private snapshot: FleetSnapshot = { at: 0, workers: [] };
+  /** The snapshot's pair statistics, built when first asked for. */
+  private pairStats: PairStats | null = null;
 
   constructor(
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
@@ -41,6 +50,7 @@ export class FleetViewService {
   update(snapshot: FleetSnapshot): boolean {
     if (snapshot.at < this.snapshot.at) return false;
     this.snapshot = snapshot;
+    this.pairStats = null;
     return true;
   }
 
@@ -53,66 +63,59 @@ export class FleetViewService {
     return this.snapshot.workers;
   }
 
+  /** When these workers started, as the registry knows it now (a restart since means they lost their sessions). */
+  startedAt(...ids: Array<string | null>): Record<string, number> {
+    const started: Record<string, number> = {};
+    for (const worker of this.snapshot.workers)
+      if (ids.includes(worker.workerId)) started[worker.workerId] = worker.startedAt;
+    return started;
+  }
+
+  /** A worker's registered profile (the verifier's speeds go to its drafters as a prior). */
+  profileOf(workerId: string): WorkerProfile | undefined {
+    return this.snapshot.workers.find((w) => w.workerId === workerId)?.profile;
+  }
+
   /**
-   * What the pairing policy sees: each worker (`activeSessions` from the scheduler's own
-   * table, which does not lag), and the pair history the drafters report in their telemetry:
-   * round trips per drafter–verifier link, acceptance per drafter model and target model.
+   * What the pairing policy sees: each worker, with the sessions the scheduler's own table has
+   * placed on it (`loads`, which do not lag like telemetry), and the pair history from the
+   * drafters' link reports (libs/placement `PairStats`), rebuilt once per snapshot.
    */
-  pairingInputs(activeSessions: (workerId: string) => number): PairingInputs {
-    const workers = this.snapshot.workers;
-    const views: WorkerView[] = workers.map((w) => ({
+  pairingInputs(loads: ReadonlyMap<string, number>): PairingInputs {
+    const views: WorkerView[] = this.snapshot.workers.map((w) => ({
       id: w.workerId,
       role: w.role,
       modelName: w.model.name,
       vocabFingerprint: w.model.vocabFingerprint,
       ready: w.state === "ready" || w.state === "degraded",
       degraded: w.state === "degraded",
-      activeSessions: activeSessions(w.workerId),
+      activeSessions: loads.get(w.workerId) ?? 0,
       maxSessions: w.maxSessions,
       profile: w.profile,
       power: w.telemetry?.power,
       brokerRttMs: w.telemetry?.brokerRttMs ?? undefined,
       drafting: w.drafting,
     }));
-    const modelOf = new Map(workers.map((w) => [w.workerId, w.model.name]));
-    const brokerRtt = new Map(
-      workers.flatMap((w) =>
-        w.telemetry?.brokerRttMs != null ? [[w.workerId, w.telemetry.brokerRttMs] as const] : [],
-      ),
-    );
-    const excess = { sum: 0, links: 0 };
-    const roundTrips = new Map<string, number>();
-    const acceptance = new Map<string, { accepted: number; rounds: number }>();
-    for (const drafter of workers) {
-      for (const link of drafter.telemetry?.links ?? []) {
-        roundTrips.set(`${drafter.workerId} ${link.verifierId}`, link.roundTripMs);
-        const drafterRtt = brokerRtt.get(drafter.workerId);
-        const verifierRtt = brokerRtt.get(link.verifierId);
-        if (drafterRtt !== undefined && verifierRtt !== undefined) {
-          excess.sum += link.roundTripMs - drafterRtt - verifierRtt;
-          excess.links++;
-        }
-        const target = modelOf.get(link.verifierId);
-        if (!target || link.rounds === 0) continue;
-        const key = `${drafter.model.name} ${target}`;
-        const seen = acceptance.get(key) ?? { accepted: 0, rounds: 0 };
-        acceptance.set(key, {
-          accepted: seen.accepted + link.acceptance * link.rounds,
-          rounds: seen.rounds + link.rounds,
-        });
-      }
-    }
-    return {
-      views,
-      context: {
-        roundTripMs: (drafterId, verifierId) => roundTrips.get(`${drafterId} ${verifierId}`),
-        roundTripExcessMs: excess.links > 0 ? Math.max(0, excess.sum / excess.links) : undefined,
-        acceptance: (drafterModel, targetModel) => {
-          const seen = acceptance.get(`${drafterModel} ${targetModel}`);
-          return seen ? seen.accepted / seen.rounds : undefined;
-        },
-        random: Math.random,
-      },
-    };
+    this.pairStats ??= pairStatsOf(this.snapshot.workers);
+    return { views, context: this.pairStats.context(Math.random) };
   }
+}
+
+/** The drafters' link reports in a snapshot, as the pair statistics the policies weigh. */
+function pairStatsOf(workers: readonly FleetWorker[]): PairStats {
+  const stats = new PairStats();
+  const byId = new Map(workers.map((w) => [w.workerId, w]));
+  for (const drafter of workers) {
+    for (const link of drafter.telemetry?.links ?? []) {
+      const verifier = byId.get(link.verifierId);
+      if (!verifier) continue;
+      const drafterRtt = drafter.telemetry?.brokerRttMs;
+      const verifierRtt = verifier.telemetry?.brokerRttMs;
+      stats.report(
+        { ...link, drafterId: drafter.workerId, drafterModel: drafter.model.name, targetModel: verifier.model.name },
+        drafterRtt != null && verifierRtt != null ? { drafter: drafterRtt, verifier: verifierRtt } : undefined,
+      );
+    }
+  }
+  return stats;
 }

@@ -10,7 +10,7 @@ import {
   type SessionEnded,
   type SubmitReply,
 } from "#contracts";
-import { DispatcherService } from "./dispatcher.service.js";
+import { SchedulerService } from "./scheduler.service.js";
 import { FleetViewService } from "./fleet-view.service.js";
 
 /** What the scheduler serves; the ContractServer decodes each message against its contract before a handler sees it. */
@@ -19,27 +19,27 @@ export const SCHEDULER_CONTRACTS = [SchedulerSubmit, SchedulerCancel, SchedulerS
 @Controller()
 export class SchedulerController {
   constructor(
-    private readonly dispatcher: DispatcherService,
+    private readonly scheduler: SchedulerService,
     private readonly fleet: FleetViewService,
   ) {}
 
   @MessagePattern(SchedulerSubmit.subject)
   submit(@Payload() job: CompletionJob): Promise<SubmitReply> {
-    return this.dispatcher.submit(job);
+    return this.scheduler.submit(job);
   }
 
   @EventPattern(SchedulerCancel.subject)
   cancel(@Payload() message: { sessionId: string }): void {
-    this.dispatcher.cancel(message.sessionId);
+    void this.scheduler.cancel(message.sessionId);
   }
 
   @EventPattern(SchedulerSessionEnded.subject)
   sessionEnded(@Payload() ended: SessionEnded): void {
-    this.dispatcher.sessionEnded(ended.sessionId);
+    void this.scheduler.sessionEnded(ended.sessionId);
   }
 
   @EventPattern(FleetChanged.subject)
   fleetChanged(@Payload() page: FleetPage): void {
-    if (this.fleet.updatePage(page)) this.dispatcher.fleetChanged();
+    if (this.fleet.updatePage(page)) this.scheduler.fleetChanged();
   }
 }

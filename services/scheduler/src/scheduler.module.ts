@@ -2,10 +2,27 @@ import { Module, type DynamicModule } from "@nestjs/common";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
-import { DispatcherService } from "./dispatcher.service.js";
+import { createPairingPolicy } from "#pairing";
+import { AdmissionService } from "./admission/admission.service.js";
 import { FleetViewService } from "./fleet-view.service.js";
+import { RebalancerService } from "./rebalancing/rebalancer.service.js";
+import { RecoveryService } from "./recovery/recovery.service.js";
 import { SchedulerController } from "./scheduler.controller.js";
-import { SCHEDULER_CONFIG, SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
+import { SchedulerService } from "./scheduler.service.js";
+import { SessionSteps } from "./sessions/session-steps.js";
+import { SessionTable } from "./sessions/session-table.js";
+import { NatsSessionWorkers } from "./sessions/session-workers.js";
+import { SchedulerStore } from "./store.js";
+import {
+  ADMISSION_REPOSITORY,
+  PAIRING_POLICY,
+  SCHEDULER_CONFIG,
+  SCHEDULER_LOGGER,
+  SESSION_STEPS,
+  SESSION_TABLE,
+  SESSION_WORKERS,
+  WORKER_BUS,
+} from "./tokens.js";
 
 @Module({})
 export class SchedulerModule {
@@ -17,8 +34,30 @@ export class SchedulerModule {
         { provide: SCHEDULER_CONFIG, useValue: config },
         { provide: SCHEDULER_LOGGER, useValue: log },
         { provide: WORKER_BUS, useValue: bus },
+        { provide: PAIRING_POLICY, useFactory: () => createPairingPolicy(config.PAIRING_POLICY) },
+        { provide: SESSION_STEPS, useFactory: () => new SessionSteps(log) },
+        SchedulerStore,
+        {
+          provide: ADMISSION_REPOSITORY,
+          useFactory: (store: SchedulerStore) => store.admission,
+          inject: [SchedulerStore],
+        },
+        {
+          provide: SESSION_TABLE,
+          useFactory: (store: SchedulerStore) => new SessionTable(store.sessions),
+          inject: [SchedulerStore],
+        },
+        {
+          provide: SESSION_WORKERS,
+          useFactory: (fleet: FleetViewService) =>
+            new NatsSessionWorkers(bus, log, config.SCHEDULER_OPEN_TIMEOUT_MS, (id) => fleet.profileOf(id)),
+          inject: [FleetViewService],
+        },
         FleetViewService,
-        DispatcherService,
+        AdmissionService,
+        RecoveryService,
+        RebalancerService,
+        SchedulerService,
       ],
     };
   }

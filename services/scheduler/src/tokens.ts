@@ -2,3 +2,9 @@ export const SCHEDULER_CONFIG = Symbol("SCHEDULER_CONFIG");
 export const SCHEDULER_LOGGER = Symbol("SCHEDULER_LOGGER");
 /** The process's one ContractBus: workers and the control plane alike. */
 export const WORKER_BUS = Symbol("WORKER_BUS");
+/** The pairing policy (one instance: round-robin keeps its turn across every decision). */
+export const PAIRING_POLICY = Symbol("PAIRING_POLICY");
+export const ADMISSION_REPOSITORY = Symbol("ADMISSION_REPOSITORY");
+export const SESSION_TABLE = Symbol("SESSION_TABLE");
+export const SESSION_WORKERS = Symbol("SESSION_WORKERS");
+export const SESSION_STEPS = Symbol("SESSION_STEPS");

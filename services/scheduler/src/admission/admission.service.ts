@@ -1,0 +1,251 @@
+import { Inject, Injectable } from "@nestjs/common";
+import { SessionStream, type CompletionJob, type RemoteError, type SubmitReply } from "#contracts";
+import type { SchedulerConfig } from "#config";
+import type { Logger } from "#logging";
+import type { PairingDecision, PairingPolicy } from "#pairing";
+import { queuePass, type PassOutcome } from "#placement";
+import type { ContractBus } from "#transport";
+import { FleetViewService } from "../fleet-view.service.js";
+import type { PlacedSession, SessionTable } from "../sessions/session-table.js";
+import type { SessionSteps } from "../sessions/session-steps.js";
+import type { SessionWorkers } from "../sessions/session-workers.js";
+import {
+  ADMISSION_REPOSITORY,
+  PAIRING_POLICY,
+  SCHEDULER_CONFIG,
+  SCHEDULER_LOGGER,
+  SESSION_STEPS,
+  SESSION_TABLE,
+  SESSION_WORKERS,
+  WORKER_BUS,
+} from "../tokens.js";
+import type { AdmissionRepository } from "./admission-repository.js";
+import { waitingFor, type Waiting } from "./waiting.js";
+import { WaitingLine } from "./waiting-line.js";
+
+type Placement = Extract<PairingDecision, { kind: "pair" | "alone" }>;
+
+/**
+ * Admission: a request is decided once. With a free pair (and nobody of its model waiting ahead)
+ * it is placed straight into the durable session table and opened; when it must wait (no pair
+ * free, or the policy prefers to wait for a faster one) it goes into the durable queue, which each
+ * pass serves in order (priorities, deadlines); with no verifier of its model it is refused.
+ * Written to Redis before it is acknowledged or opened: a scheduler that dies at any step finds
+ * every accepted request in the table or the queue.
+ */
+@Injectable()
+export class AdmissionService {
+  private readonly line = new WaitingLine();
+  private pumping: Promise<void> | null = null;
+  private again = false;
+
+  constructor(
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    @Inject(SCHEDULER_LOGGER) private readonly log: Logger,
+    @Inject(WORKER_BUS) private readonly bus: Pick<ContractBus, "publish">,
+    @Inject(PAIRING_POLICY) private readonly policy: PairingPolicy,
+    @Inject(ADMISSION_REPOSITORY) private readonly repository: AdmissionRepository,
+    @Inject(SESSION_TABLE) private readonly table: SessionTable,
+    @Inject(SESSION_WORKERS) private readonly workers: SessionWorkers,
+    @Inject(SESSION_STEPS) private readonly steps: SessionSteps,
+    private readonly fleet: FleetViewService,
+  ) {}
+
+  /** Loads what waited before a restart; a request also found running had been placed already. */
+  async restore(): Promise<void> {
+    for (const waiting of await this.repository.load()) {
+      if (this.table.has(waiting.job.sessionId)) await this.repository.remove(waiting.job.sessionId);
+      else this.line.insert(waiting);
+    }
+    if (this.line.size > 0) this.log.info({ waiting: this.line.size }, "queued requests restored");
+  }
+
+  get waiting(): number {
+    return this.line.size;
+  }
+
+  async submit(job: CompletionJob): Promise<SubmitReply> {
+    const { sessionId } = job;
+    if (this.table.has(sessionId) || this.line.has(sessionId)) return { ok: true, sessionId, queued: false };
+    const waiting = waitingFor(job, false, Date.now());
+    // Behind others of its model it waits its turn; before the fleet is known nothing can be decided.
+    const outcome = this.fleet.known && !this.line.hasModel(job.model) ? this.passOver([waiting])[0] : undefined;
+    if (outcome?.kind === "refuse") {
+      return { ok: false, error: { code: outcome.decision.code, message: outcome.decision.reason } };
+    }
+    if (outcome?.kind === "place") {
+      await this.launch(waiting, outcome.decision);
+      this.log.info({ sessionId, model: job.model, priority: job.priority }, "request placed");
+      return { ok: true, sessionId, queued: false };
+    }
+    if (this.line.size >= this.config.SCHEDULER_QUEUE_LIMIT) {
+      return {
+        ok: false,
+        error: {
+          code: "queue_full",
+          message: `the fleet is busy and ${this.line.size} requests are waiting; retry shortly`,
+          retryAfterSeconds: this.config.SCHEDULER_RETRY_AFTER_S,
+        },
+      };
+    }
+    await this.enqueue(waiting);
+    this.log.info({ sessionId, model: job.model, priority: job.priority, waiting: this.line.size }, "request queued");
+    return { ok: true, sessionId, queued: true };
+  }
+
+  /** The client is gone: a waiting request leaves the queue; a running one is closed at its verifier. */
+  async cancel(sessionId: string): Promise<void> {
+    if (this.line.remove(sessionId)) {
+      await this.repository.remove(sessionId);
+      this.log.info({ sessionId }, "queued request cancelled");
+      return;
+    }
+    const session = this.table.get(sessionId);
+    if (!session) return;
+    // After any step in flight (an open): the verifier then holds it and ends it, telling the client.
+    await this.steps.run(sessionId, "cancel", () => {
+      const current = this.table.get(sessionId);
+      return current ? this.workers.close(current.verifierId, sessionId, "cancelled by the client") : Promise.resolve();
+    });
+  }
+
+  /** A running session goes back to the head of its priority to be resumed elsewhere. */
+  async resumeElsewhere(session: PlacedSession): Promise<void> {
+    await this.requeue(session, true);
+    this.pump();
+  }
+
+  /** Serves the queue: one pass, and another if something changed meanwhile. */
+  pump(): void {
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = (async () => {
+      do {
+        this.again = false;
+        await this.passOnce().catch((err: unknown) => this.log.error({ err: String(err) }, "queue pass failed"));
+      } while (this.again);
+    })().finally(() => (this.pumping = null));
+  }
+
+  /** Resolves when no pass is running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.pumping) await this.pumping;
+  }
+
+  /**
+   * Opens a placed session on its workers (a step of its own) and acts on how it went; also used
+   * by the rebalancer, which places a moved session itself.
+   */
+  async open(session: PlacedSession, resume: boolean): Promise<void> {
+    const { job, verifierId, drafterId } = session;
+    const outcome = await this.workers.open(job, verifierId, drafterId, resume);
+    switch (outcome.kind) {
+      case "opened":
+        await this.table.opened(job.sessionId, outcome.promptTokens, outcome.generatedTokens);
+        if (drafterId !== null && !outcome.drafterFollows) await this.table.setDrafter(job.sessionId, null);
+        this.log.info(
+          { sessionId: job.sessionId, verifierId, drafterId, promptTokens: outcome.promptTokens, resume },
+          resume ? "session resumed" : "session opened",
+        );
+        return;
+      case "finished":
+        await this.table.remove(job.sessionId);
+        return this.pump();
+      case "busy":
+        // Placed again at the next pass (a fleet event, a session's end, or the next second), not at once.
+        this.log.info({ sessionId: job.sessionId, verifierId, reason: outcome.reason }, "verifier busy; requeued");
+        return this.requeue(session, resume);
+      case "refused":
+        return this.fail(job.sessionId, outcome.error);
+      case "unreachable":
+        // A running session is not given up for one unreachable verifier: it waits for another.
+        if (resume) return this.requeue(session, true);
+        return this.fail(job.sessionId, {
+          code: "internal",
+          message: `could not open the session: ${outcome.reason}`,
+        });
+    }
+  }
+
+  private passOver(waiting: Iterable<Waiting>): PassOutcome<Waiting>[] {
+    const { views, context } = this.fleet.pairingInputs(this.table.loads());
+    return queuePass(waiting, views, this.policy, context, {
+      now: Date.now(),
+      queueTimeoutMs: this.config.SCHEDULER_QUEUE_TIMEOUT_MS,
+      lookahead: this.config.SCHEDULER_QUEUE_LOOKAHEAD,
+    });
+  }
+
+  private async passOnce(): Promise<void> {
+    // Before the fleet is known every model looks unserved: decide nothing yet.
+    if (!this.fleet.known || this.line.size === 0) return;
+    for (const outcome of this.passOver([...this.line.entries()])) {
+      const { sessionId } = outcome.waiting.job;
+      if (outcome.kind === "place") {
+        await this.launch(outcome.waiting, outcome.decision);
+        continue;
+      }
+      this.line.remove(sessionId);
+      await this.repository.remove(sessionId);
+      if (outcome.kind === "refuse")
+        this.publishError(sessionId, { code: "model_not_found", message: outcome.decision.reason });
+      else
+        this.publishError(sessionId, {
+          code: "queue_timeout",
+          message: `no drafter–verifier pair came free within ${Math.round(this.config.SCHEDULER_QUEUE_TIMEOUT_MS / 1000)} s; retry later`,
+          retryAfterSeconds: this.config.SCHEDULER_RETRY_AFTER_S,
+        });
+    }
+  }
+
+  /** Records the placement durably, takes it off the queue if it waited there, and opens it. */
+  private async launch(waiting: Waiting, decision: Placement): Promise<void> {
+    const { job } = waiting;
+    const drafterId = decision.kind === "pair" ? decision.drafterId : null;
+    if (decision.kind === "alone") {
+      this.log.info(
+        { sessionId: job.sessionId, verifierId: decision.verifierId, reason: decision.reason },
+        "decoding alone",
+      );
+    }
+    const session: PlacedSession = {
+      job,
+      verifierId: decision.verifierId,
+      drafterId,
+      placedAt: Date.now(),
+      wantsDrafter: job.window !== 0,
+      startedAt: this.fleet.startedAt(decision.verifierId, drafterId),
+      promptTokens: null,
+      generatedTokens: 0,
+    };
+    // Running before it leaves the queue: a crash in between finds it in both (restore drops the queued copy).
+    await this.table.place(session);
+    if (this.line.remove(job.sessionId)) await this.repository.remove(job.sessionId);
+    void this.steps.run(job.sessionId, "open", () => this.open(session, waiting.resume));
+  }
+
+  /** Queued before it leaves the table: a crash in between finds it in both, never in neither. */
+  private async requeue(session: PlacedSession, resume: boolean): Promise<void> {
+    await this.enqueue(waitingFor(session.job, resume, Date.now()));
+    await this.table.remove(session.job.sessionId);
+  }
+
+  private async enqueue(waiting: Waiting): Promise<void> {
+    await this.repository.add(waiting);
+    this.line.insert(waiting);
+  }
+
+  /** Tells the client why and frees the slots. */
+  private async fail(sessionId: string, error: RemoteError): Promise<void> {
+    await this.table.remove(sessionId);
+    this.log.warn({ sessionId, code: error.code, reason: error.message }, "session failed");
+    this.publishError(sessionId, error);
+    this.pump();
+  }
+
+  private publishError(sessionId: string, error: RemoteError): void {
+    this.bus.publish(SessionStream, sessionId, { kind: "error", sessionId, error });
+  }
+}

@@ -1,0 +1,85 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
+import { RoundReports, type CompletionJob, type SubmitReply } from "#contracts";
+import type { SchedulerConfig } from "#config";
+import type { Logger } from "#logging";
+import type { ContractBus } from "#transport";
+import { AdmissionService } from "./admission/admission.service.js";
+import { FleetViewService } from "./fleet-view.service.js";
+import { RebalancerService } from "./rebalancing/rebalancer.service.js";
+import { RecoveryService } from "./recovery/recovery.service.js";
+import type { SessionSteps } from "./sessions/session-steps.js";
+import type { SessionTable } from "./sessions/session-table.js";
+import { SCHEDULER_CONFIG, SCHEDULER_LOGGER, SESSION_STEPS, SESSION_TABLE, WORKER_BUS } from "./tokens.js";
+
+/**
+ * The scheduler's life, in order: at start it restores the running sessions and the queue from
+ * Redis, reconciles the sessions with their verifiers and serves the queue; then it routes each
+ * event to the part that owns it (admission, recovery, rebalancing) and keeps the table's
+ * progress from the round reports. It stays out of the rounds themselves.
+ */
+@Injectable()
+export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy {
+  private timers: NodeJS.Timeout[] = [];
+  private reports?: { unsubscribe(): void };
+
+  constructor(
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    @Inject(SCHEDULER_LOGGER) private readonly log: Logger,
+    @Inject(WORKER_BUS) private readonly bus: ContractBus,
+    @Inject(SESSION_TABLE) private readonly table: SessionTable,
+    @Inject(SESSION_STEPS) private readonly steps: SessionSteps,
+    private readonly fleet: FleetViewService,
+    private readonly admission: AdmissionService,
+    private readonly recovery: RecoveryService,
+    private readonly rebalancer: RebalancerService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.fleet.refresh();
+    const running = await this.table.restore();
+    await this.admission.restore();
+    if (running.length > 0) {
+      await this.recovery.reconcile();
+      this.log.info({ sessions: this.table.size }, "running sessions restored");
+    }
+    // What the verifiers report of each round: the table's progress (prompt + generated tokens).
+    this.reports = this.bus.subscribe(RoundReports, "", (report) =>
+      this.table.progressed(report.sessionId, report.position + report.accepted + 1),
+    );
+    // Deadlines pass and busy verifiers free up between events: look at the queue every second.
+    this.timers.push(setInterval(() => this.admission.pump(), 1000));
+    if (this.config.SCHEDULER_REBALANCE_MS > 0) {
+      this.timers.push(setInterval(() => this.rebalancer.rebalance(), this.config.SCHEDULER_REBALANCE_MS));
+    }
+    this.admission.pump();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.reports?.unsubscribe();
+    await this.admission.idle();
+    await this.steps.settled();
+  }
+
+  submit(job: CompletionJob): Promise<SubmitReply> {
+    return this.admission.submit(job);
+  }
+
+  cancel(sessionId: string): Promise<void> {
+    return this.admission.cancel(sessionId);
+  }
+
+  /** A verifier ended a session (finished, failed or closed): its slots are free. */
+  async sessionEnded(sessionId: string): Promise<void> {
+    if (await this.table.remove(sessionId)) {
+      this.admission.pump();
+      this.recovery.attachDrafters();
+    }
+  }
+
+  /** A new fleet snapshot: recover what must be, then serve the queue. */
+  fleetChanged(): void {
+    this.recovery.fleetChanged();
+    this.admission.pump();
+  }
+}

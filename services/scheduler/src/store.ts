@@ -1,0 +1,28 @@
+import { Inject, Injectable, type OnApplicationShutdown } from "@nestjs/common";
+import type { Redis } from "ioredis";
+import type { SchedulerConfig } from "#config";
+import type { Logger } from "#logging";
+import { closeRedis, connectRedis } from "#redis";
+import { BullAdmissionRepository } from "./admission/admission-repository.js";
+import { RedisSessionRepository } from "./sessions/session-repository.js";
+import { SCHEDULER_CONFIG, SCHEDULER_LOGGER } from "./tokens.js";
+
+/** The scheduler's durable state: one Redis connection, the admission queue and the session table on it. */
+@Injectable()
+export class SchedulerStore implements OnApplicationShutdown {
+  private readonly redis: Redis;
+  readonly admission: BullAdmissionRepository;
+  readonly sessions: RedisSessionRepository;
+
+  constructor(@Inject(SCHEDULER_CONFIG) config: SchedulerConfig, @Inject(SCHEDULER_LOGGER) log: Logger) {
+    this.redis = connectRedis(config.REDIS_URL, "scheduler", log);
+    this.admission = new BullAdmissionRepository(this.redis, log);
+    this.sessions = new RedisSessionRepository(this.redis, log);
+  }
+
+  /** After every module let go (their last steps may still write). */
+  async onApplicationShutdown(): Promise<void> {
+    await this.admission.close();
+    await closeRedis(this.redis);
+  }
+}
