@@ -116,6 +116,15 @@ describe("bad input", () => {
       message: /one prompt/,
     },
     {
+      // Within the gateway's 200,000 characters and its 1 MiB body, but each control character
+      // takes 6 bytes as JSON: the message that carries it through the fleet would exceed NATS's 1 MiB.
+      name: "a prompt too large for the fleet's messages once escaped",
+      body: JSON.stringify({ model: MODEL, prompt: "\u0001".repeat(174_740), max_tokens: 4 }),
+      status: 400,
+      param: "prompt",
+      message: /1048442 bytes once encoded as JSON, more than the 900000/,
+    },
+    {
       name: "a prompt longer than the context",
       body: JSON.stringify({ model: MODEL, prompt: "Once upon a time ".repeat(200), max_tokens: 16 }),
       status: 400,

@@ -1,11 +1,12 @@
 import { z } from "zod";
 import { eventContract, requestContract } from "./contract.js";
 import { remoteErrorSchema, samplingSchema, sessionIdSchema, workerIdSchema } from "./common.js";
+import { promptSchema } from "./session.js";
 
 export const completionJobSchema = z.object({
   sessionId: sessionIdSchema,
   model: z.string().min(1),
-  prompt: z.string(),
+  prompt: promptSchema,
   maxTokens: z.number().int().positive(),
   /** γ: tokens drafted per round; null lets the drafter use its default. */
   window: z.number().int().min(0).max(64).nullable(),

@@ -15,6 +15,31 @@ const okReply = z.object({ ok: z.literal(true) });
 const errorReply = z.object({ ok: z.literal(false), error: remoteErrorSchema });
 
 /**
+ * The largest prompt a message may carry, in bytes of its JSON encoding (a control character
+ * takes six: `\u0001`). NATS refuses a message over its max_payload (1 MiB by default); the other
+ * fields of an open or a submit take a few hundred bytes.
+ */
+export const MAX_PROMPT_JSON_BYTES = 900_000;
+
+/** How many bytes `prompt` takes inside a JSON message, its quotes included. */
+export function promptJsonBytes(prompt: string): number {
+  return Buffer.byteLength(JSON.stringify(prompt), "utf8");
+}
+
+/** Whether `prompt` is within MAX_PROMPT_JSON_BYTES. */
+export function promptFitsMessage(prompt: string): boolean {
+  // Each UTF-16 unit takes 1 to 6 bytes as JSON: most prompts are decided without encoding them.
+  if (prompt.length * 6 + 2 <= MAX_PROMPT_JSON_BYTES) return true;
+  if (prompt.length + 2 > MAX_PROMPT_JSON_BYTES) return false;
+  return promptJsonBytes(prompt) <= MAX_PROMPT_JSON_BYTES;
+}
+
+/** A prompt as control-plane messages carry it: bounded so that the message fits NATS. */
+export const promptSchema = z
+  .string()
+  .refine(promptFitsMessage, `the prompt takes more than ${MAX_PROMPT_JSON_BYTES} bytes as JSON`);
+
+/**
  * Scheduler → verifier: take a session, tokenize its prompt and journal it; or, with `resume`,
  * take over a session another verifier journalled (it died, or is being drained) and go on from
  * its last committed token.
@@ -24,7 +49,7 @@ export const VerifierOpen = requestContract(
   2,
   z.object({
     sessionId: sessionIdSchema,
-    prompt: z.string(),
+    prompt: promptSchema,
     maxTokens: z.number().int().positive(),
     sampling: samplingSchema,
     drafterId: workerIdSchema.nullable(),

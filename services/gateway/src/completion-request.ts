@@ -1,6 +1,6 @@
 import { randomInt } from "node:crypto";
 import { z } from "zod";
-import type { Sampling } from "#contracts";
+import { MAX_PROMPT_JSON_BYTES, promptFitsMessage, promptJsonBytes, type Sampling } from "#contracts";
 import { HttpApiError } from "./openai-error.js";
 
 /** `POST /v1/completions` in OpenAI's format, with the parameters SpecFleet supports today. */
@@ -8,15 +8,18 @@ export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: 
   return z
     .object({
       model: z.string({ error: "`model` is required (see GET /v1/models)" }).min(1),
-      prompt: z
-        .unknown()
-        .transform((prompt, ctx) => {
-          if (typeof prompt === "string") return prompt;
-          if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === "string") return prompt[0];
-          ctx.addIssue({ code: "custom", message: promptProblem(prompt) });
-          return z.NEVER;
-        })
-        .refine((p) => p.length <= maxPromptChars, `the prompt is longer than ${maxPromptChars} characters`),
+      prompt: z.unknown().transform((prompt, ctx) => {
+        const text =
+          typeof prompt === "string"
+            ? prompt
+            : Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === "string"
+              ? prompt[0]
+              : null;
+        const problem = text === null ? promptProblem(prompt) : promptSizeProblem(text, maxPromptChars);
+        if (problem === null) return text!;
+        ctx.addIssue({ code: "custom", message: problem });
+        return z.NEVER;
+      }),
       max_tokens: z
         .number({ error: "`max_tokens` must be an integer" })
         .int("`max_tokens` must be an integer")
@@ -72,6 +75,13 @@ function promptProblem(prompt: unknown): string {
   if (prompt === undefined) return "`prompt` is required";
   if (Array.isArray(prompt)) return "only one prompt per request is supported (a string, or a list of one string)";
   return "`prompt` must be a string";
+}
+
+/** Why a prompt is too large for this gateway, or for the messages that carry it through the fleet; null if neither. */
+function promptSizeProblem(prompt: string, maxPromptChars: number): string | null {
+  if (prompt.length > maxPromptChars) return `the prompt is longer than ${maxPromptChars} characters`;
+  if (promptFitsMessage(prompt)) return null;
+  return `the prompt takes ${promptJsonBytes(prompt)} bytes once encoded as JSON, more than the ${MAX_PROMPT_JSON_BYTES} the fleet's messages carry (a control character takes 6 bytes)`;
 }
 
 export type CompletionRequest = z.infer<ReturnType<typeof completionRequestSchema>>;
