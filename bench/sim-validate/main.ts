@@ -82,7 +82,7 @@ printTable(
   [
     [
       "verifier pass, 1 / 5 / 17 / 33 tokens, ms",
-      [1, 5, 17, 33].map((n) => verifier.verifyMs.find((p) => p.tokens === n)?.ms.toFixed(1)).join(" / "),
+      [1, 5, 17, 33].map((n) => verifier.verifyMsByTokens.find((p) => p.tokens === n)?.ms.toFixed(1)).join(" / "),
     ],
     ["verifier prefill, ms/token", verifier.prefillMsPerToken.toFixed(2)],
     [

@@ -27,7 +27,7 @@ export interface Overheads {
  * Medians: a round's figures include an occasional scheduling hiccup on a shared machine.
  */
 export function measureOverheads(run: RealRun, verifier: VerifierProfile, drafter: DrafterProfile): Overheads {
-  const cost = verifyCostCurve(verifier.verifyMs);
+  const cost = verifyCostCurve(verifier.verifyMsByTokens);
   const rounds = run.rounds.filter((r) => r.window > 0);
   const verifierExcess = verifierBusyExcess(rounds, cost);
   const messages = rounds.map((r) => r.networkMs - 2 * run.natsRttMs);

@@ -50,7 +50,7 @@ const input: SimConfigInput = {
       maxSessions: 16,
       link: { rttMs: 1 },
       profile: {
-        verifyMs: [
+        verifyMsByTokens: [
           { tokens: 1, ms: 30 },
           { tokens: 5, ms: 45 },
           { tokens: 9, ms: 60 },

@@ -28,7 +28,7 @@ const PROMPT =
   "One day the sun was bright and the birds were singing. Lily and Max ran to the big tree by the pond";
 
 export interface VerifierMeasurement {
-  verifyMs: Array<{ tokens: number; ms: number }>;
+  verifyMsByTokens: Array<{ tokens: number; ms: number }>;
   prefillMsPerToken: number;
 }
 
@@ -110,7 +110,7 @@ export async function measureVerifier(
   const session = await openAfterPrompt(context, prompt);
   try {
     const filler = prompt.at(-1)!;
-    const verifyMs: Array<{ tokens: number; ms: number }> = [];
+    const verifyMsByTokens: Array<{ tokens: number; ms: number }> = [];
     for (const [i, tokens] of VERIFY_SIZES.entries()) {
       const times: number[] = [];
       for (let r = 0; r <= repeats; r++) {
@@ -122,10 +122,10 @@ export async function measureVerifier(
         // Commit one token: drops the window from the cache, so the session stays short.
         await session.commit(position, [predictions[0]!]);
       }
-      verifyMs.push({ tokens, ms: round3(median(times)) });
+      verifyMsByTokens.push({ tokens, ms: round3(median(times)) });
       progress(2 + i, total, `${tokens}-token pass`);
     }
-    return { verifyMs, prefillMsPerToken };
+    return { verifyMsByTokens, prefillMsPerToken };
   } finally {
     await session.dispose();
   }

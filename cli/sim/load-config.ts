@@ -32,10 +32,27 @@ export function readRawConfig(path: string): RawConfig {
 export function validateConfig(config: RawConfig): SimConfig {
   const result = simConfigSchema.safeParse(config.raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
+  const problems = result.error.issues
+    .flatMap((issue) => explained(issue))
+    .map((issue) => `  ${issue.path.join(".") || "(top level)"}: ${issue.message}`);
   throw new Error(
     `${config.path} is not a valid simulation:\n${problems.join("\n")}\nSee docs/simulation.md for the schema, or sim/configs/quick.yaml for an example.`,
   );
+}
+
+type Issue = { path: PropertyKey[]; message: string; code?: string; errors?: Issue[][] };
+
+/**
+ * A union's "Invalid input" says nothing (a profile is a path or a mapping): when every branch
+ * but one failed on the value's type alone, that branch's own problems are the ones to show.
+ */
+function explained(issue: Issue): Issue[] {
+  if (issue.code !== "invalid_union" || !issue.errors) return [issue];
+  const typeOnly = (branch: Issue[]) =>
+    branch.length === 1 && branch[0]!.code === "invalid_type" && branch[0]!.path.length === 0;
+  const meant = issue.errors.filter((branch) => !typeOnly(branch));
+  if (meant.length !== 1) return [issue];
+  return meant[0]!.flatMap((inner) => explained({ ...inner, path: [...issue.path, ...inner.path] }));
 }
 
 /** `set(raw, "drafters.0.count", 40)`: a copy with one field replaced (array indices as numbers). */

@@ -19,8 +19,8 @@ export const modelDescriptorSchema = z.object({
 export const workerProfileSchema = z.object({
   /** Drafters: ms per drafted token. */
   draftMsPerToken: z.number().nonnegative().optional(),
-  /** Verifiers: ms of one verify pass at a few windows γ (γ + 1 tokens per pass). */
-  verifyMs: z
+  /** Verifiers: ms of one verify pass at a few windows γ (γ + 1 tokens per pass; libs/window verify-cost.ts). */
+  verifyMsByWindow: z
     .array(z.object({ window: z.number().int().nonnegative(), ms: z.number().nonnegative() }))
     .max(32)
     .optional(),
@@ -152,16 +152,17 @@ export class FleetPageAssembler {
 }
 
 /** Control plane (registry), carried by @nestjs/microservices. */
-export const FleetRegister = eventContract("specfleet.fleet.register", 1, workerRegistrationSchema);
+// v2: the profile's `verifyMs` became `verifyMsByWindow` (a verify profile names its key).
+export const FleetRegister = eventContract("specfleet.fleet.register", 2, workerRegistrationSchema);
 export const FleetTelemetry = eventContract("specfleet.fleet.telemetry", 1, workerTelemetrySchema);
 /** A worker shutting down leaves at once rather than waiting to be found silent. */
 export const FleetLeave = eventContract("specfleet.fleet.leave", 1, z.object({ workerId: workerIdSchema }));
 /** The registry's snapshot, a page at a time, on every change and once a second. */
-export const FleetChanged = eventContract("specfleet.fleet.changed", 2, fleetPageSchema);
+export const FleetChanged = eventContract("specfleet.fleet.changed", 3, fleetPageSchema);
 /** One page of the current snapshot (page 0 first; its `pages` says how many to ask for). */
 export const FleetSnapshotRequest = requestContract(
   "specfleet.fleet.snapshot",
-  2,
+  3,
   z.object({ page: z.number().int().nonnegative().default(0), at: z.number().optional() }).loose(),
   fleetPageSchema,
 );

@@ -68,14 +68,14 @@ export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = {
  * gets `UNMEASURED_VERIFY_LINE`.
  */
 export function verifyCostLine(verifier: WorkerView): VerifyLine {
-  const profile = verifier.profile?.verifyMs;
+  const profile = verifier.profile?.verifyMsByWindow;
   if (!profile) return UNMEASURED_VERIFY_LINE;
   // A profile is measured once at start-up: fit it once (predictions run per pair per decision).
   let line = costLines.get(profile);
   if (!line) costLines.set(profile, (line = fitVerifyLine(byTokens(profile))));
   return line;
 }
-const costLines = new WeakMap<NonNullable<WorkerProfile["verifyMs"]>, VerifyLine>();
+const costLines = new WeakMap<NonNullable<WorkerProfile["verifyMsByWindow"]>, VerifyLine>();
 
 /**
  * The round trip between a drafter and a verifier: measured by the pair (the drafter's link

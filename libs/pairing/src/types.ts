@@ -1,4 +1,4 @@
-import type { WindowPolicyName } from "#window";
+import type { VerifyCostByWindow, WindowPolicyName } from "#window";
 
 /** Where an edge device draws power from; `level` is the battery's charge in [0, 1] when known. */
 export interface PowerState {
@@ -10,8 +10,8 @@ export interface PowerState {
 export interface WorkerProfile {
   /** Drafters: ms per drafted token. */
   draftMsPerToken?: number;
-  /** Verifiers: ms of one verify pass at a few windows γ (a pass evaluates γ + 1 tokens). */
-  verifyMs?: ReadonlyArray<{ window: number; ms: number }>;
+  /** Verifiers: ms of one verify pass at a few windows γ (a pass evaluates γ + 1 tokens; libs/window verify-cost.ts). */
+  verifyMsByWindow?: readonly VerifyCostByWindow[];
 }
 
 /** What a pairing policy sees of one worker: a snapshot, no transport. */

@@ -120,7 +120,7 @@ describe("load-aware", () => {
   const medium = { draftMsPerToken: 8 };
   const agreeing: PairingContext = { acceptance: () => 0.9 };
   const verifierProfile = {
-    verifyMs: [
+    verifyMsByWindow: [
       { window: 0, ms: 30 },
       { window: 4, ms: 50 },
     ],
@@ -207,7 +207,7 @@ describe("load-aware", () => {
     const line = verifyCostLine(
       v("v1", 0, 4, {
         profile: {
-          verifyMs: [
+          verifyMsByWindow: [
             { window: 0, ms: 27 },
             { window: 4, ms: 59 },
             { window: 8, ms: 91 },
@@ -222,7 +222,7 @@ describe("load-aware", () => {
 describe("load-aware: the verifier alone", () => {
   const policy = loadAware();
   const tiny = {
-    verifyMs: [
+    verifyMsByWindow: [
       { window: 0, ms: 1 },
       { window: 4, ms: 2 },
     ],
@@ -302,7 +302,7 @@ describe("load-aware on a large fleet (shortlisted)", () => {
         ...Array.from({ length: 40 }, (_, i) =>
           v(`v${i}`, Math.floor(random() * 4), 4, {
             profile: {
-              verifyMs: [
+              verifyMsByWindow: [
                 { window: 0, ms: 20 + random() * 20 },
                 { window: 4, ms: 45 + random() * 40 },
               ],
@@ -365,13 +365,13 @@ describe("load-aware: unmeasured pairs are not preferred for being unmeasured", 
 describe("load-aware: waiting for a faster pair (shortest expected completion)", () => {
   const policy = loadAware();
   const tiny = {
-    verifyMs: [
+    verifyMsByWindow: [
       { window: 0, ms: 1 },
       { window: 4, ms: 2 },
     ],
   };
   const wide = {
-    verifyMs: [
+    verifyMsByWindow: [
       { window: 0, ms: 10 },
       { window: 4, ms: 14 },
     ],

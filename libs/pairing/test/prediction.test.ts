@@ -39,13 +39,13 @@ describe("predictPairRate", () => {
     const profiles = [
       undefined,
       {
-        verifyMs: [
+        verifyMsByWindow: [
           { window: 0, ms: 27 },
           { window: 4, ms: 59 },
           { window: 8, ms: 91 },
         ],
       },
-      { verifyMs: [{ window: 0, ms: 30 }] },
+      { verifyMsByWindow: [{ window: 0, ms: 30 }] },
     ];
     for (let i = 0; i < 1000; i++) {
       const verifier = v(`v${i}`, Math.floor(u() * 4), 8, {

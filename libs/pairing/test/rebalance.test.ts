@@ -17,7 +17,7 @@ const worker =
 const v = worker("verifier");
 const d = worker("drafter");
 const profile = {
-  verifyMs: [
+  verifyMsByWindow: [
     { window: 0, ms: 27 },
     { window: 4, ms: 59 },
   ],
@@ -25,7 +25,7 @@ const profile = {
 const fast = { draftMsPerToken: 0.5 };
 /** A verifier whose passes barely grow with the window (a GPU, say): speculation pays even when it is shared. */
 const cheapVerify = {
-  verifyMs: [
+  verifyMsByWindow: [
     { window: 0, ms: 27 },
     { window: 4, ms: 35 },
   ],

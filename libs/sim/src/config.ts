@@ -40,17 +40,30 @@ export const acceptanceSchema = z.discriminatedUnion("kind", [
 export type AcceptanceConfig = z.output<typeof acceptanceSchema>;
 
 /** What `specfleet profile` writes (or what is written inline): a device's measured costs. */
-export const verifierProfileSchema = z
-  .object({
-    /** ms of one forward pass over n tokens (a batch's decode tokens); linear between points, extended from the last two. */
-    verifyMs: z.array(z.object({ tokens: z.number().int().positive(), ms: z.number().nonnegative() }).strict()).min(1),
-    prefillMsPerToken: z.number().nonnegative(),
-    /** Per round, work in the process that does not batch (messages, the journal), ms. */
-    roundOverheadMs: z.number().nonnegative().default(0),
-    /** Per forward pass, work besides the pass itself (forming the batch, the event loop), ms. */
-    batchOverheadMs: z.number().nonnegative().default(0),
-  })
-  .loose();
+export const verifierProfileSchema = z.preprocess(
+  (raw, ctx) => {
+    // Profiles written before the field said its key: name the new one rather than only "required".
+    if (typeof raw === "object" && raw !== null && "verifyMs" in raw && !("verifyMsByTokens" in raw))
+      ctx.addIssue({ code: "custom", path: ["verifyMs"], message: "renamed verifyMsByTokens: [{tokens, ms}]" });
+    return raw;
+  },
+  z
+    .object({
+      /**
+       * ms of one forward pass over n tokens (a batch's decode tokens); linear between points,
+       * extended from the last two (libs/window `verifyCostCurve`).
+       */
+      verifyMsByTokens: z
+        .array(z.object({ tokens: z.number().int().positive(), ms: z.number().nonnegative() }).strict())
+        .min(1),
+      prefillMsPerToken: z.number().nonnegative(),
+      /** Per round, work in the process that does not batch (messages, the journal), ms. */
+      roundOverheadMs: z.number().nonnegative().default(0),
+      /** Per forward pass, work besides the pass itself (forming the batch, the event loop), ms. */
+      batchOverheadMs: z.number().nonnegative().default(0),
+    })
+    .loose(),
+);
 export type VerifierProfile = z.output<typeof verifierProfileSchema>;
 
 export const drafterProfileSchema = z

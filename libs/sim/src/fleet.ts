@@ -82,7 +82,7 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
   const fused = config.execution === "fused";
   for (const group of config.verifiers) {
     const profile = loadProfile(group.profile, verifierProfileSchema, baseDir);
-    const cost = verifyCostCurve(profile.verifyMs);
+    const cost = verifyCostCurve(profile.verifyMsByTokens);
     for (let i = 0; i < group.count; i++) {
       const id = `${group.name}-${i}`;
       const verifier: SimVerifier = {
@@ -97,7 +97,7 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
           activeSessions: 0,
           maxSessions: group.maxSessions,
           // What a real verifier registers: its passes timed at a few windows.
-          profile: { verifyMs: byWindow(cost) },
+          profile: { verifyMsByWindow: byWindow(cost) },
           brokerRttMs: meanRttMs(group.link),
         },
         profile,

@@ -323,7 +323,7 @@ class Simulation {
     let estimator = this.estimators.get(key);
     if (!estimator) {
       estimator = new RoundEstimator();
-      estimator.prime(session.verifier.view.profile!.verifyMs!);
+      estimator.prime(session.verifier.view.profile!.verifyMsByWindow!);
       this.estimators.set(key, estimator);
     }
     const { policy, window, maxWindow, stopThreshold } = this.config.policies.window;

@@ -50,6 +50,14 @@ describe("configuration errors name the field", () => {
       path: ["drafters", 0, "profile"],
     },
     {
+      what: "a verifier profile by its old name, verifyMs",
+      config: broken((c) => {
+        c.verifiers[0].profile.verifyMs = c.verifiers[0].profile.verifyMsByTokens;
+        delete c.verifiers[0].profile.verifyMsByTokens;
+      }),
+      path: ["verifiers", 0, "profile"],
+    },
+    {
       what: "a name with a space",
       config: broken((c) => (c.verifiers[0].name = "big cloud")),
       path: ["verifiers", 0, "name"],

@@ -2,7 +2,7 @@ import { simConfigSchema, type SimConfig, type SimConfigInput } from "#sim";
 
 /** A verifier profile whose pass costs `perToken` ms per token: cost(n) = perToken·n. */
 export const proportional = (perToken: number, prefillMsPerToken = 0, roundOverheadMs = 0) => ({
-  verifyMs: [{ tokens: 1, ms: perToken }],
+  verifyMsByTokens: [{ tokens: 1, ms: perToken }],
   prefillMsPerToken,
   roundOverheadMs,
 });
@@ -16,7 +16,7 @@ export const cloud: VerifierGroupInput = {
   maxSessions: 4,
   link: { rttMs: 1 },
   profile: {
-    verifyMs: [
+    verifyMsByTokens: [
       { tokens: 1, ms: 30 },
       { tokens: 5, ms: 35 },
       { tokens: 9, ms: 40 },

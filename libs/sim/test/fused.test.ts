@@ -11,7 +11,7 @@ import { simConfigSchema, simulate, type SimConfigInput } from "#sim";
  */
 function fused(verifierRttMs: number, execution: "fused" | "distributed" = "fused"): SimConfigInput {
   const profile = {
-    verifyMs: [
+    verifyMsByTokens: [
       { tokens: 1, ms: 10 },
       { tokens: 2, ms: 12 },
     ],

@@ -135,5 +135,5 @@ async function measureProfile(
   const start = tokenizePrompt(loaded.model, "Once upon a time");
   return role === "drafter"
     ? { draftMsPerToken: await measureDraftSpeed(context, start) }
-    : { verifyMs: await measureVerifyCost(context, start) };
+    : { verifyMsByWindow: await measureVerifyCost(context, start) };
 }
