@@ -1,13 +1,16 @@
-import { allPairs, candidatePairs, hasRoom, isDecision, minimise, type Candidates } from "./candidates.js";
 import {
-  EXHAUSTIVE_PAIRS,
-  LOAD_AWARE_DEFAULTS,
+  allPairs,
+  candidatePairs,
+  draftMsOf,
+  hasRoom,
+  isDecision,
+  minimise,
   onLowBattery,
-  predictPairRate,
-  shortlistPairs,
-  verifyCostLine,
-  type LoadAwareOptions,
-} from "./load-aware.js";
+  type Candidates,
+} from "./candidates.js";
+import { predictPairRate, verifyCostLine } from "./load-aware.js";
+import { shortlistPairs } from "./shortlist.js";
+import { PAIRING_TUNING_DEFAULTS, type PairingTuning } from "./tuning.js";
 import type { CandidatePair, PairingContext, PairingRequest, WorkerView } from "./types.js";
 
 /** A running session as the rebalancer sees it. */
@@ -34,45 +37,26 @@ export interface Move {
   savedMs: number;
 }
 
-export interface RebalanceOptions extends LoadAwareOptions {
-  /** Move only for at least this relative gain in predicted rate (hysteresis). */
-  minGain: number;
-  /**
-   * …and at least this much when the move changes verifier: the session is released, queued
-   * and resumed from its journal, and estimates of a few percent (a busy worker's broker round
-   * trip, say) must not move it.
-   */
-  verifierMoveGain: number;
-  /** …and when the time saved is this many times the cost of moving. */
-  costFactor: number;
-  /** At most this many moves per call, best first (no herd onto one idle worker). */
-  maxMoves: number;
-}
-
-export const REBALANCE_DEFAULTS: RebalanceOptions = {
-  ...LOAD_AWARE_DEFAULTS,
-  minGain: 0.2,
-  verifierMoveGain: 0.5,
-  costFactor: 2,
-  maxMoves: 1,
-};
-
 /**
  * Which live sessions to re-pair now: for each, the predicted rate of its pair (libs/pairing's
  * load-aware prediction, the session itself not counted as load) against the best free pair's;
- * a session moves when the gain is at least `minGain` and the time it saves over its remaining
- * tokens outweighs, `costFactor` times over, the cost of moving: the new verifier prefilling
- * the committed tokens (a + b·n from its profile), or for a drafter-only move the new drafter
- * prefilling them (about a quarter of drafting them one by one). A drafter that slowed down, or
- * whose pair's acceptance fell, shows up as a lower predicted rate; one on low battery counts
- * at half its rate, and is never a destination.
+ * a session moves when the gain is at least `minGain` (`verifierMoveGain` if its verifier
+ * changes) and the time it saves over its remaining tokens outweighs, `costFactor` times over,
+ * the cost of moving: the new verifier prefilling the committed tokens (a + b·n from its
+ * profile), or for a drafter-only move the new drafter prefilling them (`drafterPrefillShare`
+ * of drafting them one by one). A drafter that slowed down, or whose pair's acceptance fell,
+ * shows up as a lower predicted rate; one on low battery counts at `lowBatteryWeight` of its
+ * rate, and is never a destination. At most `maxMoves` moves, those saving most. The values
+ * are `tuning.rebalance`; the predictions take `tuning.loadAware`.
  */
 export function rebalanceMoves(
   sessions: readonly LiveSession[],
   fleet: readonly WorkerView[],
   context: PairingContext = {},
-  options: RebalanceOptions = REBALANCE_DEFAULTS,
+  tuning: PairingTuning = PAIRING_TUNING_DEFAULTS,
 ): Move[] {
+  const options = tuning.loadAware;
+  const { minGain, verifierMoveGain, costFactor, maxMoves, lowBatteryWeight } = tuning.rebalance;
   const moves: Move[] = [];
   const byId = new Map(fleet.map((w) => [w.id, w]));
   // Per model, once per call: the free pairs (the same for every session) and, on a large
@@ -101,8 +85,8 @@ export function rebalanceMoves(
       else {
         const candidates: Candidates = isDecision(found) ? { verifiers: [], count: 0 } : found;
         const rate = (pair: CandidatePair) => predictPairRate(pair, context, options);
-        const large = candidates.count > EXHAUSTIVE_PAIRS;
-        const pairs = large ? shortlistPairs(candidates, rate, charged) : [...allPairs(candidates)];
+        const large = candidates.count > options.exhaustivePairs;
+        const pairs = large ? shortlistPairs(candidates, rate, options, charged) : [...allPairs(candidates)];
         // Partners for a session's own verifier or drafter: the shortlist's on a large fleet, else every free one.
         const verifiers = large
           ? [...new Set(pairs.map((p) => p.verifier))]
@@ -121,8 +105,12 @@ export function rebalanceMoves(
     const drafter = session.drafterId === null ? undefined : byId.get(session.drafterId);
     if (!verifier || !drafter) continue; // lost workers are failover's business, lone sessions the attacher's
     // A drafter on low battery should be left: staying there counts as half its rate.
-    const battery = onLowBattery(drafter, options.lowBattery) ? 0.5 : 1;
+    const battery = onLowBattery(drafter, options.lowBattery) ? lowBatteryWeight : 1;
     const here = { verifier: without(verifier), drafter: without(drafter) };
+    // A pair with no measured round yet (a session just opened, resumed or moved) could only be
+    // judged on broker round trips, which a busy worker inflates: the session stays until its
+    // rounds say how the pair does, unless its drafter must be left (low battery).
+    if (battery === 1 && !measured(here)) continue;
     const current = battery * predictPairRate(here, context, options);
     const model = forModel(session.request.model);
     if (!model) continue;
@@ -145,17 +133,16 @@ export function rebalanceMoves(
     const best = elsewhere && {
       pair: elsewhere,
       rate: rateOf(elsewhere),
-      costMs: moveCostMs(session, elsewhere, verifier.id),
+      costMs: moveCostMs(session, elsewhere, verifier.id, tuning),
     };
     if (!best) continue;
     // A pair never measured is compared with the session's on the same footing (both from the
     // broker round trips), not with its measured round trip: a measurement holds queueing and
     // message work that an estimate does not, and the session would chase unmeasured pairs.
     const from = measured(here) && !measured(best.pair) ? battery * predictPairRate(here, broker, options) : current;
-    if (best.rate < from * (1 + (best.pair.verifier.id === verifier.id ? options.minGain : options.verifierMoveGain)))
-      continue;
+    if (best.rate < from * (1 + (best.pair.verifier.id === verifier.id ? minGain : verifierMoveGain))) continue;
     const savedMs = session.remainingTokens * (1000 / from - 1000 / best.rate) - best.costMs;
-    if (savedMs <= best.costMs * (options.costFactor - 1)) continue;
+    if (savedMs <= best.costMs * (costFactor - 1)) continue;
     moves.push({
       sessionId: session.sessionId,
       verifierId: best.pair.verifier.id,
@@ -165,7 +152,7 @@ export function rebalanceMoves(
       savedMs,
     });
   }
-  return moves.sort((a, b) => b.savedMs - a.savedMs).slice(0, options.maxMoves);
+  return moves.sort((a, b) => b.savedMs - a.savedMs).slice(0, maxMoves);
 }
 
 /** The session's own load on a worker does not count against staying there. */
@@ -173,10 +160,10 @@ function without(worker: WorkerView): WorkerView {
   return { ...worker, activeSessions: Math.max(0, worker.activeSessions - 1) };
 }
 
-function moveCostMs(session: LiveSession, pair: CandidatePair, currentVerifier: string): number {
+function moveCostMs(session: LiveSession, pair: CandidatePair, currentVerifier: string, tuning: PairingTuning): number {
   if (pair.verifier.id !== currentVerifier) {
     const { a, b } = verifyCostLine(pair.verifier);
     return a + b * session.committedTokens;
   }
-  return ((pair.drafter.profile?.draftMsPerToken ?? 1) * session.committedTokens) / 4;
+  return draftMsOf(pair.drafter, tuning.loadAware) * session.committedTokens * tuning.rebalance.drafterPrefillShare;
 }

@@ -160,10 +160,24 @@ const cases: Array<{
   },
 ];
 
+/**
+ * The context of a fleet whose running pairs have had rounds: each session's own pair has a
+ * measured round trip (0 ms where the case gives none), as it has a second after it opened.
+ */
+function measuredOwnPairs(sessions: readonly LiveSession[], context: PairingContext = {}): PairingContext {
+  const own = new Set(sessions.map((s) => `${s.drafterId} ${s.verifierId}`));
+  return {
+    ...context,
+    roundTripMs: (drafterId, verifierId) =>
+      context.roundTripMs?.(drafterId, verifierId) ?? (own.has(`${drafterId} ${verifierId}`) ? 0 : undefined),
+  };
+}
+
 describe("rebalanceMoves", () => {
   for (const c of cases) {
     it(c.name, () => {
-      const moves = rebalanceMoves(c.sessions ?? [session()], c.fleet, c.context);
+      const sessions = c.sessions ?? [session()];
+      const moves = rebalanceMoves(sessions, c.fleet, measuredOwnPairs(sessions, c.context));
       assert.deepEqual(
         moves.map((m) => [m.sessionId, m.verifierId, m.drafterId]),
         c.expected,
@@ -172,4 +186,22 @@ describe("rebalanceMoves", () => {
       for (const m of moves) assert.ok(m.to > m.from && m.savedMs > 0);
     });
   }
+});
+
+describe("rebalanceMoves: a pair not measured yet", () => {
+  const slowDrafter = [v("v1", 1, { profile }), d("d1", 1, { profile: slow }), d("d2", 0, { profile: fast })];
+  it("stays until its rounds say how it does (broker round trips alone are too noisy to move on)", () => {
+    assert.deepEqual(rebalanceMoves([session()], slowDrafter, {}), []);
+  });
+  it("leaves a drafter on low battery all the same", () => {
+    const fleet = [
+      v("v1", 1, { profile }),
+      d("d1", 1, { profile: fast, power: { source: "battery", level: 0.1 } }),
+      d("d2", 0, { profile: fast }),
+    ];
+    assert.deepEqual(
+      rebalanceMoves([session()], fleet, {}).map((m) => m.drafterId),
+      ["d2"],
+    );
+  });
 });

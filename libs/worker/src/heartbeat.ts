@@ -10,6 +10,9 @@ import type { Logger } from "#logging";
 import { SpecFleetError, type ContractBus } from "#transport";
 import type { WorkerStats } from "./stats.js";
 
+/** Broker round-trip samples kept (one per beat): the minimum over about ten seconds. */
+const RTT_SAMPLES = 10;
+
 /**
  * Registers the worker and sends telemetry every period; the registration is repeated every
  * ten periods so a restarted registry learns the fleet again without asking.
@@ -76,11 +79,23 @@ export class Heartbeat {
     }
   }
 
-  /** The round trip to the broker, for the next beat; a broker that does not answer leaves the last value. */
+  /**
+   * The round trip to the broker, for the next beat: the least of the last few samples. A sample
+   * also holds however long this worker's own event loop was busy before it read the answer (a
+   * verifier mid-pass, a drafter mid-draft), which is not the network's: the minimum filters that
+   * out (as TCP's min-RTT does), where a mean made busy workers look far away and sent sessions
+   * chasing idle ones. A broker that does not answer leaves the last value.
+   */
   private measure(): void {
     this.bus.nc.rtt().then(
-      (ms) => (this.brokerRttMs = this.brokerRttMs === null ? ms : 0.7 * this.brokerRttMs + 0.3 * ms),
+      (ms) => {
+        this.rttSamples.push(ms);
+        if (this.rttSamples.length > RTT_SAMPLES) this.rttSamples.shift();
+        this.brokerRttMs = Math.min(...this.rttSamples);
+      },
       () => undefined,
     );
   }
+
+  private readonly rttSamples: number[] = [];
 }

@@ -4,7 +4,7 @@ import type { FleetWorker } from "#contracts";
 import { job, scheduler, worker } from "./scheduler-harness.js";
 
 const verifierProfile = {
-  verifyMs: [
+  verifyMsByWindow: [
     { window: 0, ms: 20 },
     { window: 4, ms: 24 },
   ],

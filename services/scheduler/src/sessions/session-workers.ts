@@ -121,7 +121,7 @@ export class NatsSessionWorkers implements SessionWorkers {
     drafterId: string,
     committedTokens: number[],
   ): Promise<ReplyOf<typeof DrafterOpen>> {
-    const verifierProfile = this.profileOf(verifierId)?.verifyMs;
+    const verifierProfile = this.profileOf(verifierId)?.verifyMsByWindow;
     return this.bus.request(
       DrafterOpen,
       drafterId,
