@@ -1,2 +1,3 @@
 export * from "./load.js";
 export * from "./services.js";
+export * from "./pairing-tuning.js";

@@ -3,6 +3,7 @@ import { BATCHING_POLICY_NAMES } from "#batching";
 import { PAIRING_POLICY_NAMES } from "#pairing";
 import { DRAFTER_WINDOW_POLICY_NAMES } from "#window";
 import { intVar, numberVar } from "./load.js";
+import { pairingTuningVars } from "./pairing-tuning.js";
 
 const common = {
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
@@ -41,6 +42,8 @@ export const schedulerConfigSchema = z.object({
   SCHEDULER_RETRY_AFTER_S: intVar(2, 0, 3600),
   /** How often running sessions are re-evaluated for a better pair (0: never). */
   SCHEDULER_REBALANCE_MS: intVar(5000, 0),
+  /** The load-aware policy's and the rebalancer's tuning values (`pairingTuningOf` makes them the policies' tuning). */
+  ...pairingTuningVars,
 });
 export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
 

@@ -1,8 +1,14 @@
+import type { LoadAwareTuning } from "./tuning.js";
 import type { CandidatePair, PairingDecision, PairingRequest, WorkerView } from "./types.js";
 
 export const load = (w: WorkerView) => w.activeSessions / w.maxSessions;
 export const hasRoom = (w: WorkerView) => w.activeSessions < w.maxSessions;
 export const byId = (a: WorkerView, b: WorkerView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+export const onLowBattery = (drafter: WorkerView, threshold: number) =>
+  drafter.power?.source === "battery" && drafter.power.level !== null && drafter.power.level < threshold;
+/** A drafter's measured ms per token, or the tuning's assumption when it measured none. */
+export const draftMsOf = (drafter: WorkerView, tuning: Pick<LoadAwareTuning, "defaultDraftMsPerToken">) =>
+  drafter.profile?.draftMsPerToken ?? tuning.defaultDraftMsPerToken;
 
 /**
  * The free pairs, without listing them (a fleet of 400 verifiers and 1,600 drafters has 640,000):

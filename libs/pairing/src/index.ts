@@ -5,16 +5,17 @@ export { randomPairing } from "./random.js";
 export { roundRobin } from "./round-robin.js";
 export { shortestQueue } from "./shortest-queue.js";
 export { powerOfTwo } from "./power-of-two.js";
+export { loadAware, pairRoundTripMs, predictAloneRate, predictPairRate, verifyCostLine } from "./load-aware.js";
+export { bestPair } from "./shortlist.js";
+export { rebalanceMoves, type LiveSession, type Move } from "./rebalance.js";
 export {
-  bestPair,
-  loadAware,
-  pairRoundTripMs,
-  predictAloneRate,
-  predictPairRate,
-  verifyCostLine,
-  LOAD_AWARE_DEFAULTS,
-  type LoadAwareOptions,
-} from "./load-aware.js";
-export { rebalanceMoves, REBALANCE_DEFAULTS, type LiveSession, type Move, type RebalanceOptions } from "./rebalance.js";
-
+  loadAwareTuningSchema,
+  pairingTuningSchema,
+  rebalanceTuningSchema,
+  PAIRING_TUNING_DEFAULTS,
+  type LoadAwareTuning,
+  type PairingTuning,
+  type PairingTuningInput,
+  type RebalanceTuning,
+} from "./tuning.js";
 export { createPairingPolicy, pairingPolicies, PAIRING_POLICY_NAMES, type PairingPolicyName } from "./policies.js";

@@ -8,15 +8,17 @@ import {
   type WindowEstimates,
 } from "#window";
 import {
-  allPairs,
   candidatePairs,
+  draftMsOf,
   freeVerifiers,
   hasRoom,
   isDecision,
   minimise,
+  onLowBattery,
   pairDecision,
-  type Candidates,
 } from "./candidates.js";
+import { bestPair } from "./shortlist.js";
+import { PAIRING_TUNING_DEFAULTS, type LoadAwareTuning } from "./tuning.js";
 import type {
   CandidatePair,
   PairingContext,
@@ -26,41 +28,6 @@ import type {
   WorkerProfile,
   WorkerView,
 } from "./types.js";
-
-export interface LoadAwareOptions {
-  /** α assumed for a drafter model and target model never seen together. */
-  priorAcceptance: number;
-  /** Round trip assumed for a drafter–verifier pair not measured yet, ms. */
-  defaultRoundTripMs: number;
-  /** A drafter on battery below this charge is chosen only when no other is free. */
-  lowBattery: number;
-  /** Largest window the prediction considers (the drafters' MAX_WINDOW). */
-  maxWindow: number;
-  /**
-   * A round's work in a worker's process besides the forward pass (decoding, checking and
-   * answering messages, journalling): each other session on the drafter or the verifier adds
-   * this to every round, as it does not batch. bench:round measured a fleet round at 1.5–3 ms
-   * more than the same round in one process, for both sides together.
-   */
-  roundOverheadMs: number;
-  /**
-   * Tokens each other session on a verifier adds to its decodes, for a session decoding alone
-   * there: alone rounds ride in the same batches as the others' windows (γ = 4 adds 5).
-   */
-  othersDecodeTokens: number;
-  /** Wait for a full, faster pair only when it is predicted to finish the request this much sooner. */
-  waitGain: number;
-}
-
-export const LOAD_AWARE_DEFAULTS: LoadAwareOptions = {
-  priorAcceptance: 0.6,
-  defaultRoundTripMs: 5,
-  lowBattery: 0.2,
-  maxWindow: 12,
-  roundOverheadMs: 1,
-  othersDecodeTokens: 5,
-  waitGain: 0.25,
-};
 
 /**
  * Verify ms ≈ a + b·n for a decode of n tokens: the line of libs/window's verify-cost model
@@ -83,13 +50,13 @@ const costLines = new WeakMap<NonNullable<WorkerProfile["verifyMsByWindow"]>, Ve
  * messages of a round cross the broker both ways) plus what measured pairs take beyond theirs
  * (`roundTripExcessMs`), else `defaultRoundTripMs`.
  */
-export function pairRoundTripMs(pair: CandidatePair, context: PairingContext, options: LoadAwareOptions): number {
+export function pairRoundTripMs(pair: CandidatePair, context: PairingContext, tuning: LoadAwareTuning): number {
   const measured = context.roundTripMs?.(pair.drafter.id, pair.verifier.id);
   if (measured !== undefined) return measured;
   const { drafter, verifier } = pair;
   if (drafter.brokerRttMs !== undefined && verifier.brokerRttMs !== undefined)
     return drafter.brokerRttMs + verifier.brokerRttMs + (context.roundTripExcessMs ?? 0);
-  return options.defaultRoundTripMs;
+  return tuning.defaultRoundTripMs;
 }
 
 /**
@@ -104,15 +71,15 @@ export function pairRoundTripMs(pair: CandidatePair, context: PairingContext, op
 export function predictPairRate(
   pair: CandidatePair,
   context: PairingContext = {},
-  options: LoadAwareOptions = LOAD_AWARE_DEFAULTS,
+  tuning: LoadAwareTuning = PAIRING_TUNING_DEFAULTS.loadAware,
 ): number {
   const { verifier, drafter } = pair;
-  const acceptance = context.acceptance?.(drafter.modelName, verifier.modelName) ?? options.priorAcceptance;
-  const draftMsPerToken = (drafter.profile?.draftMsPerToken ?? 1) * (1 + drafter.activeSessions);
+  const acceptance = context.acceptance?.(drafter.modelName, verifier.modelName) ?? tuning.priorAcceptance;
+  const draftMsPerToken = draftMsOf(drafter, tuning) * (1 + drafter.activeSessions);
   const { a, b } = verifyCostLine(verifier);
   const sharing = 1 + verifier.activeSessions;
-  const overheadMs = options.roundOverheadMs * (1 + verifier.activeSessions + drafter.activeSessions);
-  const roundTripMs = pairRoundTripMs(pair, context, options) + overheadMs;
+  const overheadMs = tuning.roundOverheadMs * (1 + verifier.activeSessions + drafter.activeSessions);
+  const roundTripMs = pairRoundTripMs(pair, context, tuning) + overheadMs;
   const pipelined = drafter.drafting?.pipelined ?? false;
   const drafting = drafter.drafting;
   if (drafting?.windowPolicy === "fixed") {
@@ -132,7 +99,7 @@ export function predictPairRate(
     b * sharing,
     roundTripMs,
     pipelined,
-    Math.min(options.maxWindow, drafting?.maxWindow ?? options.maxWindow),
+    Math.min(tuning.maxWindow, drafting?.maxWindow ?? tuning.maxWindow),
   );
 }
 
@@ -181,103 +148,13 @@ let lastRate = {
  * per token, batched with the windows of the sessions it already runs (`othersDecodeTokens`
  * each), plus the per-process work of a round.
  */
-export function predictAloneRate(verifier: WorkerView, options: LoadAwareOptions = LOAD_AWARE_DEFAULTS): number {
+export function predictAloneRate(
+  verifier: WorkerView,
+  tuning: LoadAwareTuning = PAIRING_TUNING_DEFAULTS.loadAware,
+): number {
   const { a, b } = verifyCostLine(verifier);
   const others = verifier.activeSessions;
-  return 1000 / (a + b * (1 + options.othersDecodeTokens * others) + options.roundOverheadMs * (1 + others));
-}
-
-export const onLowBattery = (drafter: WorkerView, threshold: number) =>
-  drafter.power?.source === "battery" && drafter.power.level !== null && drafter.power.level < threshold;
-
-/** Up to this many pairs are all predicted; beyond, a shortlist (see `bestPair`). */
-export const EXHAUSTIVE_PAIRS = 256;
-const SHORTLIST = 8;
-
-/**
- * The free pair with the highest predicted rate, `score` applied to each prediction. On a large
- * fleet not every pair is predicted: the verifiers are ranked with their fastest partner, the
- * drafters with the best of those verifiers, and every pair of the top 8 of each is predicted
- * (a pair's rate is nearly a product of its verifier's and its drafter's, so the best pair is
- * among them unless a round trip or an acceptance history says otherwise, and those are
- * counted in the final 64). O(verifiers + drafters) predictions instead of their product.
- */
-export function bestPair(
-  candidates: Candidates,
-  rateOf: (pair: CandidatePair) => number,
-  eligible: (pair: CandidatePair) => boolean = () => true,
-): CandidatePair | null {
-  const pairs = shortlistPairs(candidates, rateOf, eligible);
-  if (pairs.length === 0) return null;
-  return minimise(pairs, (p) => -rateOf(p));
-}
-
-/** The pairs `bestPair` chooses among: every eligible pair of a small fleet, else the shortlist. */
-export function shortlistPairs(
-  candidates: Candidates,
-  rateOf: (pair: CandidatePair) => number,
-  eligible: (pair: CandidatePair) => boolean = () => true,
-): CandidatePair[] {
-  const pairs: CandidatePair[] = [];
-  if (candidates.count <= EXHAUSTIVE_PAIRS) {
-    for (const pair of allPairs(candidates)) if (eligible(pair)) pairs.push(pair);
-  } else {
-    const speed = (d: WorkerView) => (d.profile?.draftMsPerToken ?? 1) * (1 + d.activeSessions);
-    // Verifiers sharing a vocabulary share one list of partners: find its fastest drafter once.
-    const fastest = new Map<readonly WorkerView[], WorkerView>();
-    const fastestOf = (drafters: readonly WorkerView[]) => {
-      let drafter = fastest.get(drafters);
-      if (!drafter) fastest.set(drafters, (drafter = minimise(drafters, speed)));
-      return drafter;
-    };
-    const topVerifiers = candidates.verifiers
-      .map((e) => ({ ...e, rate: rateOf({ verifier: e.verifier, drafter: fastestOf(e.drafters) }) }))
-      .sort((a, b) => b.rate - a.rate)
-      .slice(0, SHORTLIST);
-    // Drafters are ranked once per vocabulary (one list of partners per fingerprint), with the
-    // best verifier of that vocabulary.
-    const ranked = new Map<readonly WorkerView[], WorkerView[]>();
-    for (const { verifier, drafters } of topVerifiers) {
-      let top = ranked.get(drafters);
-      if (!top) {
-        // Ineligible drafters (low battery, say) must not take shortlist places from eligible ones.
-        top = highest(
-          drafters,
-          (drafter) => {
-            const pair = { verifier, drafter };
-            return eligible(pair) ? rateOf(pair) : null;
-          },
-          SHORTLIST,
-        );
-        ranked.set(drafters, top);
-      }
-      for (const drafter of top) if (eligible({ verifier, drafter })) pairs.push({ verifier, drafter });
-    }
-  }
-  return pairs;
-}
-
-/**
- * The `count` items of highest score (null: not a candidate), highest first, earlier first on a
- * tie: what a stable sort by descending score and a slice give, in one pass (ranking a thousand drafters per
- * decision, sorting them all was most of the work).
- */
-function highest<T>(items: readonly T[], score: (item: T) => number | null, count: number): T[] {
-  const top: T[] = [];
-  const scores: number[] = [];
-  for (const item of items) {
-    const s = score(item);
-    if (s === null || (top.length === count && !(s > scores[count - 1]!))) continue;
-    let at = top.length;
-    while (at > 0 && scores[at - 1]! < s) at--;
-    top.splice(at, 0, item);
-    scores.splice(at, 0, s);
-    if (top.length > count) {
-      top.pop();
-      scores.pop();
-    }
-  }
-  return top;
+  return 1000 / (a + b * (1 + tuning.othersDecodeTokens * others) + tuning.roundOverheadMs * (1 + others));
 }
 
 /**
@@ -288,8 +165,8 @@ function highest<T>(items: readonly T[], score: (item: T) => number | null, coun
  * acceptance history against the target, or when every compatible drafter is busy (the
  * session takes one when it comes free, if that is faster).
  */
-export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolicy {
-  const settings = { ...LOAD_AWARE_DEFAULTS, ...options };
+export function loadAware(tuning: Partial<LoadAwareTuning> = {}): PairingPolicy {
+  const settings: LoadAwareTuning = { ...PAIRING_TUNING_DEFAULTS.loadAware, ...tuning };
   return (fleet, request, context) => {
     const candidates = candidatePairs(fleet, request);
     if (isDecision(candidates) && candidates.kind !== "wait") return candidates;
@@ -306,8 +183,8 @@ export function loadAware(options: Partial<LoadAwareOptions> = {}): PairingPolic
     }
     const rateOf = (p: CandidatePair) => predictPairRate(p, context, settings);
     const pair =
-      bestPair(candidates, rateOf, (p) => !onLowBattery(p.drafter, settings.lowBattery)) ??
-      bestPair(candidates, rateOf)!;
+      bestPair(candidates, rateOf, settings, (p) => !onLowBattery(p.drafter, settings.lowBattery)) ??
+      bestPair(candidates, rateOf, settings)!;
     const pairRate = rateOf(pair);
     const aloneRate = alone ? predictAloneRate(alone, settings) : 0;
     // Alone is chosen over a pair only on experience: until this drafter model has been seen
@@ -339,7 +216,7 @@ function soonerByWaiting(
   fleet: readonly WorkerView[],
   request: PairingRequest,
   context: PairingContext | undefined,
-  options: LoadAwareOptions,
+  tuning: LoadAwareTuning,
   freeRate: number,
 ): PairingDecision | null {
   const tokens = request.maxTokens;
@@ -348,12 +225,12 @@ function soonerByWaiting(
   const waitedMs = request.waitedMs ?? 0;
   if (waitedMs >= freeMs) return null;
   // Small fleets only: every pair, free or not, is weighed (a large one would double a decision's cost).
-  if (fleet.length > WAIT_WEIGHING_MAX_WORKERS) return null;
+  if (fleet.length > tuning.waitMaxWorkers) return null;
   const verifiers = fleet.filter(
     (w) => w.role === "verifier" && w.ready && !w.degraded && w.modelName === request.model,
   );
   const drafters = fleet.filter(
-    (w) => w.role === "drafter" && w.ready && !w.degraded && !onLowBattery(w, options.lowBattery),
+    (w) => w.role === "drafter" && w.ready && !w.degraded && !onLowBattery(w, tuning.lowBattery),
   );
   const full = (w: WorkerView) => !hasRoom(w);
   let best: { ms: number; pair: CandidatePair } | null = null;
@@ -365,20 +242,17 @@ function soonerByWaiting(
         verifier: full(verifier) ? lighter(verifier) : verifier,
         drafter: full(drafter) ? lighter(drafter) : drafter,
       };
-      const sessionMs = (1000 * tokens) / predictPairRate(joined, context, options);
+      const sessionMs = (1000 * tokens) / predictPairRate(joined, context, tuning);
       const slotMs = Math.max(...[verifier, drafter].filter(full).map((w) => sessionMs / w.maxSessions));
       const ms = Math.max(0, ((request.ahead ?? 0) + 1) * slotMs - waitedMs) + sessionMs;
       if (!best || ms < best.ms) best = { ms, pair: { verifier, drafter } };
     }
   }
-  if (!best || best.ms * (1 + options.waitGain) > freeMs - waitedMs) return null;
+  if (!best || best.ms * (1 + tuning.waitGain) > freeMs - waitedMs) return null;
   return {
     kind: "wait",
     reason: `${best.pair.verifier.id} with ${best.pair.drafter.id} should finish it in ${best.ms.toFixed(0)} ms once a slot frees, the best free option in ${(freeMs - waitedMs).toFixed(0)} ms`,
   };
 }
-
-/** Fleets up to this size weigh waiting for a full pair (every pair of 16 verifiers and 16 drafters). */
-const WAIT_WEIGHING_MAX_WORKERS = 32;
 
 const lighter = (w: WorkerView): WorkerView => ({ ...w, activeSessions: Math.max(0, w.activeSessions - 1) });

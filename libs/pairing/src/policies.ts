@@ -4,6 +4,7 @@ import { powerOfTwo } from "./power-of-two.js";
 import { randomPairing } from "./random.js";
 import { roundRobin } from "./round-robin.js";
 import { shortestQueue } from "./shortest-queue.js";
+import { PAIRING_TUNING_DEFAULTS, type PairingTuning } from "./tuning.js";
 import type { PairingPolicy } from "./types.js";
 
 /**
@@ -20,16 +21,19 @@ export const PAIRING_POLICY_NAMES = [
 ] as const;
 export type PairingPolicyName = (typeof PAIRING_POLICY_NAMES)[number];
 
-/** Each call makes a fresh policy (round-robin keeps turns). */
+/** Each call makes a fresh policy (round-robin keeps turns); load-aware takes its tuning values. */
 export const pairingPolicies = {
-  "load-aware": () => loadAware(),
+  "load-aware": (tuning: PairingTuning) => loadAware(tuning.loadAware),
   "least-loaded": () => leastLoaded,
   random: () => randomPairing,
   "round-robin": () => roundRobin(),
   "shortest-queue": () => shortestQueue,
   "power-of-two": () => powerOfTwo,
-} satisfies Record<PairingPolicyName, () => PairingPolicy>;
+} satisfies Record<PairingPolicyName, (tuning: PairingTuning) => PairingPolicy>;
 
-export function createPairingPolicy(name: PairingPolicyName): PairingPolicy {
-  return pairingPolicies[name]();
+export function createPairingPolicy(
+  name: PairingPolicyName,
+  tuning: PairingTuning = PAIRING_TUNING_DEFAULTS,
+): PairingPolicy {
+  return pairingPolicies[name](tuning);
 }

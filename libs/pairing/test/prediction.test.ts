@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
-  LOAD_AWARE_DEFAULTS,
+  PAIRING_TUNING_DEFAULTS,
   pairRoundTripMs,
   predictPairRate,
   verifyCostLine,
@@ -14,7 +14,7 @@ import { d, v } from "./workers.js";
 /** The prediction as first written: `bestWindow` over the pair's estimates (the fast path must agree to the bit). */
 function reference(pair: { verifier: WorkerView; drafter: WorkerView }, context: PairingContext): number {
   const { verifier, drafter } = pair;
-  const options = LOAD_AWARE_DEFAULTS;
+  const options = PAIRING_TUNING_DEFAULTS.loadAware;
   const acceptance = context.acceptance?.(drafter.modelName, verifier.modelName) ?? options.priorAcceptance;
   const { a, b } = verifyCostLine(verifier);
   const sharing = 1 + verifier.activeSessions;

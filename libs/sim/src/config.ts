@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { BATCHING_POLICY_NAMES } from "#batching";
-import { PAIRING_POLICY_NAMES } from "#pairing";
+import { PAIRING_POLICY_NAMES, pairingTuningSchema } from "#pairing";
 import { WINDOW_POLICY_NAMES } from "#window";
 
 /** A number, or [min, max] drawn uniformly per use. */
@@ -154,15 +154,16 @@ export const simConfigSchema = z
             handBack: z.boolean().default(true),
           })
           .strict()
-          .default({ policy: "adaptive", window: 4, maxWindow: 12, stopThreshold: 0.5, handBack: true }),
+          .prefault({}),
+        /**
+         * The load-aware policy's and the rebalancer's tuning values, as the scheduler's
+         * LOAD_AWARE_* and SCHEDULER_REBALANCE_* variables set them (libs/pairing/README.md):
+         * `{loadAware: {waitGain: 0.5}, rebalance: {minGain: 0.3}}`; unset values keep their defaults.
+         */
+        tuning: pairingTuningSchema.prefault({}),
       })
       .strict()
-      .default({
-        pairing: "load-aware",
-        batching: "fifo",
-        rebalanceMs: 5000,
-        window: { policy: "adaptive", window: 4, maxWindow: 12, stopThreshold: 0.5, handBack: true },
-      }),
+      .prefault({}),
     /** Bytes on the wire per token of a draft or a verdict (ids, q, framing). */
     bytesPerToken: z.number().positive().default(16),
     /** Goodput counts requests that met both. */

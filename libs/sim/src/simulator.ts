@@ -150,7 +150,7 @@ class Simulation {
       policy: random.fork(4),
     };
     this.fleet = buildFleet(config, options.baseDir ?? process.cwd());
-    this.pairing = createPairingPolicy(config.policies.pairing);
+    this.pairing = createPairingPolicy(config.policies.pairing, config.policies.tuning);
     this.batching = batchingPolicy(config.policies.batching, () => this.now);
     const policyDraw = this.draws.policy;
     const acceptanceDraw = this.draws.acceptance;
@@ -633,7 +633,7 @@ class Simulation {
         remainingTokens: s.request.outputTokens - s.generated,
       });
     }
-    for (const move of rebalanceMoves(sessions, this.fleet.views, this.context)) {
+    for (const move of rebalanceMoves(sessions, this.fleet.views, this.context, this.config.policies.tuning)) {
       const session = this.live.get(move.sessionId)!;
       const verifier = this.verifierById(move.verifierId);
       const drafter = this.drafterById(move.drafterId);

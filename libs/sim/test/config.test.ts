@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ZodError } from "zod";
+import { PAIRING_TUNING_DEFAULTS } from "#pairing";
 import { simConfigSchema, type SimConfigInput } from "#sim";
 import { cloud } from "./fleets.js";
 
@@ -58,6 +59,16 @@ describe("configuration errors name the field", () => {
       path: ["verifiers", 0, "profile"],
     },
     {
+      what: "a tuning value out of bounds",
+      config: broken((c) => (c.policies = { tuning: { loadAware: { priorAcceptance: 2 } } })),
+      path: ["policies", "tuning", "loadAware", "priorAcceptance"],
+    },
+    {
+      what: "an unknown tuning value",
+      config: broken((c) => (c.policies = { tuning: { rebalance: { minGian: 0.3 } } })),
+      path: ["policies", "tuning", "rebalance"],
+    },
+    {
       what: "a name with a space",
       config: broken((c) => (c.verifiers[0].name = "big cloud")),
       path: ["verifiers", 0, "name"],
@@ -92,6 +103,14 @@ describe("configuration errors name the field", () => {
     assert.equal(config.policies.pairing, "load-aware");
     assert.equal(config.policies.window.policy, "adaptive");
     assert.deepEqual(config.drafters[0]!.link.rttMs, { min: 0, max: 0 });
+    assert.deepEqual(config.policies.tuning, PAIRING_TUNING_DEFAULTS);
+  });
+  it("a tuning value set, the others at their defaults", () => {
+    const config = simConfigSchema.parse({ ...valid, policies: { tuning: { loadAware: { waitGain: 0.5 } } } });
+    assert.deepEqual(config.policies.tuning, {
+      ...PAIRING_TUNING_DEFAULTS,
+      loadAware: { ...PAIRING_TUNING_DEFAULTS.loadAware, waitGain: 0.5 },
+    });
   });
   it("fused execution with a fused drafter on every group is accepted", () => {
     const config = simConfigSchema.parse({

@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { simulate } from "#sim";
+import { simulate, type SimConfigInput } from "#sim";
 import { fleetWithFarDrafters } from "./fleets.js";
 
 /**
@@ -8,10 +8,10 @@ import { fleetWithFarDrafters } from "./fleets.js";
  * production `rebalanceMoves`, run every 500 ms, moves them to near ones as those free up.
  */
 describe("rebalancing", () => {
-  const run = (rebalanceMs: number) =>
+  const run = (rebalanceMs: number, tuning: SimConfigInput["policies"] = {}) =>
     simulate(
       fleetWithFarDrafters("random", {
-        policies: { pairing: "random", rebalanceMs },
+        policies: { pairing: "random", rebalanceMs, ...tuning },
         workload: {
           arrivals: { kind: "poisson", ratePerSecond: 3 },
           requests: 200,
@@ -23,6 +23,13 @@ describe("rebalancing", () => {
 
   it("off: nothing moves", () => {
     assert.equal(run(0).rebalancing.moves, 0);
+  });
+
+  it("tuned from the configuration: more moves a pass move more sessions, a cost factor out of reach none", () => {
+    const moves = (rebalance: object) => run(500, { tuning: { rebalance } }).rebalancing.moves;
+    const one = moves({});
+    assert.ok(moves({ maxMoves: 4 }) > one, `${moves({ maxMoves: 4 })} moves at 4 a pass, ${one} at 1`);
+    assert.equal(moves({ costFactor: 1e9 }), 0);
   });
 
   it("on: sessions leave the far drafters, and a token moved is never lost or repeated", () => {
