@@ -111,13 +111,23 @@ export const fleetWorkerSchema = workerRegistrationSchema.extend({
 });
 export type FleetWorker = z.infer<typeof fleetWorkerSchema>;
 
-export const fleetSnapshotSchema = z.object({ at: z.number(), workers: z.array(fleetWorkerSchema) });
+/**
+ * The registry's fleet at one moment. Snapshots are ordered by the registry's own counters, not
+ * by clocks: `epoch` names the registry process that took it (its start, ms) and `seq` counts its
+ * snapshots; `at` (wall clock) is for people.
+ */
+export const fleetSnapshotSchema = z.object({
+  epoch: z.number().int().nonnegative(),
+  seq: z.number().int().nonnegative(),
+  at: z.number(),
+  workers: z.array(fleetWorkerSchema),
+});
 export type FleetSnapshot = z.infer<typeof fleetSnapshotSchema>;
 
 /** Workers per message: a fleet of thousands would not fit NATS's 1 MB payload in one. */
 export const FLEET_PAGE_SIZE = 200;
 
-/** One page of the snapshot taken at `at`; the pages of one snapshot share `at`. */
+/** One page of a snapshot; the pages of one snapshot share its `epoch` and `seq`. */
 export const fleetPageSchema = fleetSnapshotSchema.extend({
   page: z.number().int().nonnegative(),
   pages: z.number().int().positive(),
@@ -128,6 +138,8 @@ export type FleetPage = z.infer<typeof fleetPageSchema>;
 export function fleetPages(snapshot: FleetSnapshot, size = FLEET_PAGE_SIZE): FleetPage[] {
   const pages = Math.max(1, Math.ceil(snapshot.workers.length / size));
   return Array.from({ length: pages }, (_, page) => ({
+    epoch: snapshot.epoch,
+    seq: snapshot.seq,
     at: snapshot.at,
     page,
     pages,
@@ -135,19 +147,25 @@ export function fleetPages(snapshot: FleetSnapshot, size = FLEET_PAGE_SIZE): Fle
   }));
 }
 
-/** Puts a snapshot's pages back together as they arrive; a newer snapshot drops an unfinished older one. */
+/**
+ * Puts a snapshot's pages back together as they arrive: a newer snapshot (a later `seq`, or another
+ * registry process) drops an unfinished older one; a page of an older one is ignored.
+ */
 export class FleetPageAssembler {
-  private pending: { at: number; pages: Map<number, FleetPage> } | null = null;
+  private pending: { epoch: number; seq: number; pages: Map<number, FleetPage> } | null = null;
 
   /** The whole snapshot once its last page is in; null until then. */
   add(page: FleetPage): FleetSnapshot | null {
-    if (!this.pending || page.at > this.pending.at) this.pending = { at: page.at, pages: new Map() };
-    if (page.at < this.pending.at) return null;
-    this.pending.pages.set(page.page, page);
-    if (this.pending.pages.size < page.pages) return null;
-    const workers = [...this.pending.pages.values()].sort((a, b) => a.page - b.page).flatMap((p) => p.workers);
+    const pending = this.pending;
+    if (pending && page.epoch === pending.epoch && page.seq < pending.seq) return null;
+    if (!pending || page.epoch !== pending.epoch || page.seq > pending.seq) {
+      this.pending = { epoch: page.epoch, seq: page.seq, pages: new Map() };
+    }
+    this.pending!.pages.set(page.page, page);
+    if (this.pending!.pages.size < page.pages) return null;
+    const workers = [...this.pending!.pages.values()].sort((a, b) => a.page - b.page).flatMap((p) => p.workers);
     this.pending = null;
-    return { at: page.at, workers };
+    return { epoch: page.epoch, seq: page.seq, at: page.at, workers };
   }
 }
 
@@ -159,11 +177,17 @@ export const FleetTelemetry = eventContract("specfleet.fleet.telemetry", 1, work
 export const FleetLeave = eventContract("specfleet.fleet.leave", 1, z.object({ workerId: workerIdSchema }));
 /** The registry's snapshot, a page at a time, on every change and once a second. */
 export const FleetChanged = eventContract("specfleet.fleet.changed", 3, fleetPageSchema);
-/** One page of the current snapshot (page 0 first; its `pages` says how many to ask for). */
+/** One page of the current snapshot (page 0 first; its `pages` says how many to ask for, with its epoch and seq). */
 export const FleetSnapshotRequest = requestContract(
   "specfleet.fleet.snapshot",
   3,
-  z.object({ page: z.number().int().nonnegative().default(0), at: z.number().optional() }).loose(),
+  z
+    .object({
+      page: z.number().int().nonnegative().default(0),
+      epoch: z.number().int().nonnegative().optional(),
+      seq: z.number().int().nonnegative().optional(),
+    })
+    .loose(),
   fleetPageSchema,
 );
 

@@ -40,3 +40,29 @@ export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 2, 
 /** Gateway → scheduler: the client went away; drop or stop its request. */
 export const SchedulerCancel = eventContract("specfleet.scheduler.cancel", 1, z.object({ sessionId: sessionIdSchema }));
 export const SchedulerSessionEnded = eventContract("specfleet.scheduler.session-ended", 1, sessionEndedSchema);
+
+/** What the scheduler can place right now, per target model it knows of. */
+export const schedulerStatusSchema = z.object({
+  /** The scheduler holds a fleet snapshot, and how old it is (ms). */
+  fleetKnown: z.boolean(),
+  snapshotAgeMs: z.number().nonnegative().nullable(),
+  models: z.array(
+    z.object({
+      model: z.string(),
+      /** Verifiers of the model that take sessions (ready or degraded). */
+      verifiers: z.number().int().nonnegative(),
+      /** Drafters that share a vocabulary with one of them. */
+      drafters: z.number().int().nonnegative(),
+    }),
+  ),
+  waiting: z.number().int().nonnegative(),
+  running: z.number().int().nonnegative(),
+});
+export type SchedulerStatus = z.infer<typeof schedulerStatusSchema>;
+/** Gateway → scheduler: what it can place (`/readyz` answers from this, not from the registry). */
+export const SchedulerStatusRequest = requestContract(
+  "specfleet.scheduler.status",
+  1,
+  z.object({}).loose(),
+  schedulerStatusSchema,
+);

@@ -6,8 +6,8 @@ export async function fetchFleetSnapshot(bus: ContractBus, timeoutMs: number): P
   const first = await bus.request(FleetSnapshotRequest, "", { page: 0 }, timeoutMs);
   const workers = [...first.workers];
   for (let page = 1; page < first.pages; page++) {
-    const next = await bus.request(FleetSnapshotRequest, "", { page, at: first.at }, timeoutMs);
+    const next = await bus.request(FleetSnapshotRequest, "", { page, epoch: first.epoch, seq: first.seq }, timeoutMs);
     workers.push(...next.workers);
   }
-  return { at: first.at, workers };
+  return { epoch: first.epoch, seq: first.seq, at: first.at, workers };
 }

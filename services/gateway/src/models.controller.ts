@@ -1,8 +1,12 @@
 import { Controller, Get, Inject, Res } from "@nestjs/common";
 import type { Response } from "express";
+import { SchedulerStatusRequest } from "#contracts";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
 import { HttpApiError } from "./openai-error.js";
 import { WORKER_BUS } from "./tokens.js";
+
+/** The registry publishes the fleet every second: a scheduler whose snapshot is older is not keeping up. */
+const SNAPSHOT_FRESH_MS = 5000;
 
 @Controller()
 export class ModelsController {
@@ -33,20 +37,30 @@ export class ModelsController {
     return { status: "ok" };
   }
 
-  /** Ready when a verifier and a drafter with its vocabulary are live; lists the live fleet. */
+  /**
+   * Ready when the scheduler answers, holds a fresh fleet snapshot and can place a request of some
+   * model with speculation (a verifier and a drafter of its vocabulary taking sessions), as the
+   * scheduler sees it: that is what decides whether a request is served. Lists the live fleet as
+   * the registry knows it.
+   */
   @Get("readyz")
   async ready(@Res({ passthrough: true }) res: Response) {
-    const snapshot = await fetchFleetSnapshot(this.bus, 3000).catch(() => null);
+    const [scheduler, snapshot] = await Promise.all([
+      this.bus.request(SchedulerStatusRequest, "", {}, 3000).catch(() => null),
+      fetchFleetSnapshot(this.bus, 3000).catch(() => null),
+    ]);
     const live = snapshot?.workers.filter((w) => w.state === "ready" || w.state === "degraded") ?? [];
-    const verifiers = live.filter((w) => w.role === "verifier");
-    const drafters = live.filter((w) => w.role === "drafter");
-    const paired = verifiers.some((v) => drafters.some((d) => d.model.vocabFingerprint === v.model.vocabFingerprint));
-    res.status(paired ? 200 : 503);
+    const fresh = scheduler?.fleetKnown === true && (scheduler.snapshotAgeMs ?? Infinity) <= SNAPSHOT_FRESH_MS;
+    const placeable = fresh ? scheduler.models.filter((m) => m.verifiers > 0 && m.drafters > 0) : [];
+    const ready = placeable.length > 0;
+    res.status(ready ? 200 : 503);
     return {
-      status: paired ? "ready" : "not_ready",
+      status: ready ? "ready" : "not_ready",
+      scheduler: scheduler ? (fresh ? "up" : "stale fleet") : "down",
       registry: snapshot ? "up" : "down",
-      verifiers: verifiers.map((w) => ({ id: w.workerId, model: w.model.name })),
-      drafters: drafters.map((w) => ({ id: w.workerId, model: w.model.name })),
+      models: placeable.map((m) => m.model),
+      verifiers: live.filter((w) => w.role === "verifier").map((w) => ({ id: w.workerId, model: w.model.name })),
+      drafters: live.filter((w) => w.role === "drafter").map((w) => ({ id: w.workerId, model: w.model.name })),
     };
   }
 }

@@ -79,16 +79,25 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     this.publishSoon();
   }
 
+  /** A new snapshot, numbered after every earlier one of this registry process. */
   snapshot(): FleetSnapshot {
-    return this.state.snapshot(Date.now());
+    return { epoch: this.epoch, seq: ++this.seq, ...this.state.snapshot(Date.now()) };
   }
 
-  /** A page of the snapshot taken at `at` (kept for a few seconds so a reader gets all its pages), or of a new one. */
-  snapshotPage(page: number, at?: number): FleetPage {
-    if (at === undefined || this.lastSnapshot?.at !== at || Date.now() - at > 5000) this.lastSnapshot = this.snapshot();
-    const pages = fleetPages(this.lastSnapshot);
+  /**
+   * A page of the snapshot numbered `seq` (kept for a few seconds so a reader gets all its pages
+   * of one snapshot), or of a new one.
+   */
+  snapshotPage(page: number, seq?: number): FleetPage {
+    const kept = this.lastSnapshot;
+    if (seq === undefined || kept?.seq !== seq || Date.now() - kept.at > 5000) this.lastSnapshot = this.snapshot();
+    const pages = fleetPages(this.lastSnapshot!);
     return pages[Math.min(page, pages.length - 1)]!;
   }
+
+  /** This registry process: its snapshots order after any earlier registry's (a restart), and among themselves by `seq`. */
+  private readonly epoch = Date.now();
+  private seq = 0;
 
   private lastSnapshot?: FleetSnapshot;
 

@@ -86,7 +86,8 @@ export class FleetState {
     return this.workers.get(workerId);
   }
 
-  snapshot(now: number): FleetSnapshot {
+  /** The workers as they stand (the registry numbers the snapshot). */
+  snapshot(now: number): Pick<FleetSnapshot, "at" | "workers"> {
     return { at: now, workers: [...this.workers.values()] };
   }
 }

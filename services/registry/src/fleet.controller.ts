@@ -46,6 +46,6 @@ export class FleetController {
 
   @MessagePattern(FleetSnapshotRequest.subject)
   snapshot(@Payload() request: PayloadOf<typeof FleetSnapshotRequest>): FleetPage {
-    return this.registry.snapshotPage(request.page, request.at);
+    return this.registry.snapshotPage(request.page, request.epoch === undefined ? undefined : request.seq);
   }
 }

@@ -3,7 +3,7 @@ import { loadConfigOrExit, schedulerConfigSchema } from "#config";
 import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
 import { ContractBus, createContractMicroservice } from "#transport";
-import { FleetViewService } from "./fleet-view.service.js";
+import { FleetViewService } from "./fleet/fleet-view.service.js";
 import { SCHEDULER_CONTRACTS } from "./scheduler.controller.js";
 import { SchedulerModule } from "./scheduler.module.js";
 

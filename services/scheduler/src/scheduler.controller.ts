@@ -4,17 +4,25 @@ import {
   FleetChanged,
   SchedulerCancel,
   SchedulerSessionEnded,
+  SchedulerStatusRequest,
   SchedulerSubmit,
   type CompletionJob,
+  type SchedulerStatus,
   type FleetPage,
   type SessionEnded,
   type SubmitReply,
 } from "#contracts";
 import { SchedulerService } from "./scheduler.service.js";
-import { FleetViewService } from "./fleet-view.service.js";
+import { FleetViewService } from "./fleet/fleet-view.service.js";
 
 /** What the scheduler serves; the ContractServer decodes each message against its contract before a handler sees it. */
-export const SCHEDULER_CONTRACTS = [SchedulerSubmit, SchedulerCancel, SchedulerSessionEnded, FleetChanged];
+export const SCHEDULER_CONTRACTS = [
+  SchedulerSubmit,
+  SchedulerCancel,
+  SchedulerSessionEnded,
+  SchedulerStatusRequest,
+  FleetChanged,
+];
 
 @Controller()
 export class SchedulerController {
@@ -26,6 +34,11 @@ export class SchedulerController {
   @MessagePattern(SchedulerSubmit.subject)
   submit(@Payload() job: CompletionJob): Promise<SubmitReply> {
     return this.scheduler.submit(job);
+  }
+
+  @MessagePattern(SchedulerStatusRequest.subject)
+  status(): SchedulerStatus {
+    return this.scheduler.status();
   }
 
   @EventPattern(SchedulerCancel.subject)
@@ -40,6 +53,6 @@ export class SchedulerController {
 
   @EventPattern(FleetChanged.subject)
   fleetChanged(@Payload() page: FleetPage): void {
-    if (this.fleet.updatePage(page)) this.scheduler.fleetChanged();
+    void this.fleet.updatePage(page).then((changed) => changed && this.scheduler.fleetChanged());
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import { createPairingPolicy } from "#pairing";
 import { AdmissionService } from "./admission/admission.service.js";
-import { FleetViewService } from "./fleet-view.service.js";
+import { FleetViewService } from "./fleet/fleet-view.service.js";
 import { RebalancerService } from "./rebalancing/rebalancer.service.js";
 import { RecoveryService } from "./recovery/recovery.service.js";
 import { SchedulerController } from "./scheduler.controller.js";

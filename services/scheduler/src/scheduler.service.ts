@@ -1,10 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import { RoundReports, type CompletionJob, type SubmitReply } from "#contracts";
+import { RoundReports, type CompletionJob, type SchedulerStatus, type SubmitReply } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import { AdmissionService } from "./admission/admission.service.js";
-import { FleetViewService } from "./fleet-view.service.js";
+import { FleetViewService } from "./fleet/fleet-view.service.js";
 import { RebalancerService } from "./rebalancing/rebalancer.service.js";
 import { RecoveryService } from "./recovery/recovery.service.js";
 import type { SessionSteps } from "./sessions/session-steps.js";
@@ -67,6 +67,17 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
 
   cancel(sessionId: string): Promise<void> {
     return this.admission.cancel(sessionId);
+  }
+
+  /** What the scheduler can place now (the gateway's `/readyz`). */
+  status(): SchedulerStatus {
+    return {
+      fleetKnown: this.fleet.known,
+      snapshotAgeMs: this.fleet.ageMs(),
+      models: this.fleet.placeable(),
+      waiting: this.admission.waiting,
+      running: this.table.size,
+    };
   }
 
   /** A verifier ended a session (finished, failed or closed): its slots are free. */

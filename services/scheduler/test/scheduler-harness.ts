@@ -6,7 +6,7 @@ import type { ContractBus } from "#transport";
 import type { AdmissionRepository } from "../src/admission/admission-repository.js";
 import { AdmissionService } from "../src/admission/admission.service.js";
 import type { Waiting } from "../src/admission/waiting.js";
-import { FleetViewService } from "../src/fleet-view.service.js";
+import { FleetViewService } from "../src/fleet/fleet-view.service.js";
 import { RebalancerService } from "../src/rebalancing/rebalancer.service.js";
 import { RecoveryService } from "../src/recovery/recovery.service.js";
 import { SessionSteps } from "../src/sessions/session-steps.js";
@@ -134,7 +134,7 @@ export function scheduler(options: { policy?: PairingPolicyName; config?: Partia
   const bus = { publish: (_c: unknown, _id: string, event: SessionEvent) => published.push(event) };
   const fleet = new FleetViewService(bus as unknown as ContractBus, log);
   let at = 0;
-  const setFleet = (workers: FleetWorker[]) => fleet.update({ at: ++at, workers });
+  const setFleet = (workers: FleetWorker[]) => fleet.update({ epoch: 1, seq: ++at, at, workers });
   const sessionRepository = new FakeSessionRepository();
   const admissionRepository = new FakeAdmissionRepository();
   const table = new SessionTable(sessionRepository);

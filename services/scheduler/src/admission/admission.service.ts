@@ -5,7 +5,7 @@ import type { Logger } from "#logging";
 import type { PairingDecision, PairingPolicy } from "#pairing";
 import { queuePass, type PassOutcome } from "#placement";
 import type { ContractBus } from "#transport";
-import { FleetViewService } from "../fleet-view.service.js";
+import { FleetViewService } from "../fleet/fleet-view.service.js";
 import type { PlacedSession, SessionTable } from "../sessions/session-table.js";
 import type { SessionSteps } from "../sessions/session-steps.js";
 import type { SessionWorkers } from "../sessions/session-workers.js";

@@ -2,7 +2,7 @@ import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "#logging";
 import { rebalanceMoves, type LiveSession, type Move } from "#pairing";
 import { AdmissionService } from "../admission/admission.service.js";
-import { FleetViewService } from "../fleet-view.service.js";
+import { FleetViewService } from "../fleet/fleet-view.service.js";
 import type { SessionSteps } from "../sessions/session-steps.js";
 import type { PlacedSession, SessionTable } from "../sessions/session-table.js";
 import type { SessionWorkers } from "../sessions/session-workers.js";

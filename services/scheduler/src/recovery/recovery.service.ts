@@ -4,7 +4,7 @@ import type { Logger } from "#logging";
 import type { PairingPolicy } from "#pairing";
 import { attachDrafters } from "#placement";
 import { AdmissionService } from "../admission/admission.service.js";
-import { FleetViewService } from "../fleet-view.service.js";
+import { FleetViewService } from "../fleet/fleet-view.service.js";
 import type { SessionSteps } from "../sessions/session-steps.js";
 import type { PlacedSession, SessionTable } from "../sessions/session-table.js";
 import type { SessionWorkers } from "../sessions/session-workers.js";

@@ -10,7 +10,10 @@ import type { PairingContext, WorkerView } from "#pairing";
 import { PairStats } from "#placement";
 import type { Logger } from "#logging";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
-import { SCHEDULER_LOGGER, WORKER_BUS } from "./tokens.js";
+import { SnapshotOrder, type Verdict } from "./snapshot-order.js";
+import { SCHEDULER_LOGGER, WORKER_BUS } from "../tokens.js";
+
+const NO_FLEET: FleetSnapshot = { epoch: 0, seq: 0, at: 0, workers: [] };
 
 /** What a pairing policy is given: the workers and the pair history. */
 export interface PairingInputs {
@@ -18,10 +21,16 @@ export interface PairingInputs {
   context: PairingContext;
 }
 
-/** The scheduler's copy of the registry's fleet: asked for at boot, then kept by fleet events. */
+/**
+ * The scheduler's copy of the registry's fleet: asked for at boot, then kept by fleet events,
+ * ordered by the registry's own numbers (`SnapshotOrder`); whatever those cannot settle is asked
+ * of the registry directly.
+ */
 @Injectable()
 export class FleetViewService {
-  private snapshot: FleetSnapshot = { at: 0, workers: [] };
+  private readonly order = new SnapshotOrder();
+  private readonly assembler = new FleetPageAssembler();
+  private asking: Promise<boolean> | null = null;
   /** The snapshot's pair statistics, built when first asked for. */
   private pairStats: PairStats | null = null;
 
@@ -30,33 +39,74 @@ export class FleetViewService {
     @Inject(SCHEDULER_LOGGER) private readonly log: Logger,
   ) {}
 
-  async refresh(): Promise<void> {
-    try {
-      this.update(await fetchFleetSnapshot(this.bus, 3000));
-    } catch (err) {
-      this.log.warn({ err: String(err) }, "registry did not answer; waiting for fleet events");
-    }
+  /** Asks the registry for the fleet as it is (one request at a time); true when that changed what is held. */
+  refresh(): Promise<boolean> {
+    this.asking ??= fetchFleetSnapshot(this.bus, 3000)
+      .then((snapshot) => this.take(this.order.answer(snapshot, Date.now())))
+      .catch((err: unknown) => {
+        this.log.warn({ err: String(err) }, "registry did not answer; waiting for fleet events");
+        return false;
+      })
+      .finally(() => (this.asking = null));
+    return this.asking;
   }
 
-  private readonly assembler = new FleetPageAssembler();
-
-  /** A page of a fleet event; true when it completed a snapshot newer than the one held. */
-  updatePage(page: FleetPage): boolean {
+  /**
+   * A page of a fleet event; resolves true when it completed a snapshot the scheduler now holds
+   * (from the event, or from the registry when the event could not be ordered).
+   */
+  async updatePage(page: FleetPage): Promise<boolean> {
     const snapshot = this.assembler.add(page);
-    return snapshot !== null && this.update(snapshot);
+    if (!snapshot) return false;
+    const verdict = this.order.offer(snapshot, Date.now());
+    if (verdict === "ask-registry") {
+      this.log.info({ epoch: snapshot.epoch, seq: snapshot.seq }, "a fleet snapshot out of order; asking the registry");
+      return this.refresh();
+    }
+    return this.take(verdict);
   }
 
-  /** Ignores snapshots older than the one held (events may cross a refresh). */
+  /** Takes a snapshot as the registry's own answer (tests, and what `refresh` does). */
   update(snapshot: FleetSnapshot): boolean {
-    if (snapshot.at < this.snapshot.at) return false;
-    this.snapshot = snapshot;
+    return this.take(this.order.answer(snapshot, Date.now()));
+  }
+
+  /** False until the registry's snapshot arrived: nothing can be decided yet. */
+  get known(): boolean {
+    return this.order.snapshot !== null;
+  }
+
+  /** How old the held snapshot is, ms (null: none yet). */
+  ageMs(now = Date.now()): number | null {
+    return this.order.snapshot ? now - this.order.since : null;
+  }
+
+  private take(verdict: Verdict): boolean {
+    if (verdict !== "accepted") return false;
     this.pairStats = null;
     return true;
   }
 
-  /** False until the registry's snapshot (or a fleet event) arrived: nothing can be decided yet. */
-  get known(): boolean {
-    return this.snapshot.at > 0;
+  private get snapshot(): FleetSnapshot {
+    return this.order.snapshot ?? NO_FLEET;
+  }
+
+  /** Per target model, the verifiers taking sessions and the drafters that share their vocabulary. */
+  placeable(): Array<{ model: string; verifiers: number; drafters: number }> {
+    const live = this.snapshot.workers.filter((w) => w.state === "ready" || w.state === "degraded");
+    const byModel = new Map<string, { verifiers: number; fingerprints: Set<string> }>();
+    for (const v of live) {
+      if (v.role !== "verifier") continue;
+      const entry = byModel.get(v.model.name) ?? { verifiers: 0, fingerprints: new Set<string>() };
+      entry.verifiers++;
+      entry.fingerprints.add(v.model.vocabFingerprint);
+      byModel.set(v.model.name, entry);
+    }
+    return [...byModel].map(([model, { verifiers, fingerprints }]) => ({
+      model,
+      verifiers,
+      drafters: live.filter((d) => d.role === "drafter" && fingerprints.has(d.model.vocabFingerprint)).length,
+    }));
   }
 
   workers(): readonly FleetWorker[] {
