@@ -15,12 +15,16 @@ import { MODEL, startTestFleet } from "../support/fleet.js";
 describe("fleet snapshots out of order", () => {
   let fleet: LocalFleet;
   let bus: ContractBus;
+  /** The registry's latest page (not those this test forges). */
   let latest: FleetPage | null = null;
+  const forged = new Set<number>();
 
   before(async () => {
     fleet = await startTestFleet("fleet-snapshots", { verifiers: 1, drafters: 1, maxSessions: 4 });
     bus = await ContractBus.connect(fleet.natsUrl, "forger", pino({ level: "silent" }));
-    bus.subscribe(FleetChanged, "", (page) => (latest = page));
+    bus.subscribe(FleetChanged, "", (page) => {
+      if (!forged.has(page.seq)) latest = page;
+    });
     const deadline = Date.now() + 5000;
     while (!latest && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(latest, "the registry publishes the fleet");
@@ -32,14 +36,10 @@ describe("fleet snapshots out of order", () => {
   });
 
   /** A forged page of an empty fleet, dated a year ahead. */
-  const forge = (epoch: number, seq: number): FleetPage => ({
-    epoch,
-    seq,
-    at: Date.now() + 365 * 24 * 3600 * 1000,
-    page: 0,
-    pages: 1,
-    workers: [],
-  });
+  function forge(epoch: number, seq: number): FleetPage {
+    forged.add(seq);
+    return { epoch, seq, at: Date.now() + 365 * 24 * 3600 * 1000, page: 0, pages: 1, workers: [] };
+  }
 
   async function ready(): Promise<number> {
     return (await fetch(`${fleet.gatewayUrl}/readyz`)).status;
