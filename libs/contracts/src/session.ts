@@ -109,7 +109,12 @@ export const DrafterOpen = requestContract(
   z.discriminatedUnion("ok", [okReply, errorReply]),
 );
 
-/** Anyone → worker: stop a session (client gone, scheduler decision). Idempotent. */
+/**
+ * Scheduler → verifier: cancel a session (its client is gone, or the scheduler or an operator
+ * decided so); the verifier ends it with an `end` event (`cancelled`) its client sees at once.
+ * Verifier → drafter: stop following a session that ended. The scheduler is the only one to
+ * cancel a session; the verifier, its owner, ends it. Idempotent.
+ */
 export const WorkerClose = requestContract(
   "specfleet.worker.{id}.close",
   1,
@@ -194,6 +199,16 @@ export const VerifyRound = requestContract(
   ]),
 );
 
+/**
+ * Why a session ended: `stop` (end of generation) and `length` (max_tokens) complete it;
+ * `cancelled` (a WorkerClose: the scheduler, an operator) and `error` (the verifier could not go
+ * on) do not.
+ */
+export const sessionEndReasonSchema = z.enum(["stop", "length", "cancelled", "error"]);
+export type SessionEndReason = z.infer<typeof sessionEndReasonSchema>;
+/** An end's reason is a short sentence (a WorkerClose's reason is cut to this). */
+export const MAX_END_REASON_CHARS = 500;
+
 /** Verifier → subscribers (gateway): the session's committed tokens, in order, each once. */
 export const sessionEventSchema = z.discriminatedUnion("kind", [
   z.object({
@@ -213,18 +228,27 @@ export const sessionEventSchema = z.discriminatedUnion("kind", [
     tokens: tokensSchema.min(1),
     text: z.string(),
   }),
+  /**
+   * The verifier ended the session, for whatever reason: it is the last event of a session that
+   * was opened, journalled like the tokens (a replay sends it again) and sent after them all.
+   */
   z.object({
     kind: z.literal("end"),
     sessionId: sessionIdSchema,
-    finishReason: z.enum(["stop", "length"]),
+    finishReason: sessionEndReasonSchema,
+    /** Tokens the session published before it ended (all of them, for `stop` and `length`). */
     generatedTokens: z.number().int().nonnegative(),
     /** Text held back from the last tokens event (an incomplete character); usually "". */
     text: z.string(),
+    /** `cancelled` and `error`: why, in words a client may read. */
+    reason: z.string().max(MAX_END_REASON_CHARS).optional(),
   }),
+  /** The request failed before a verifier had its session (placement, admission). */
   z.object({ kind: z.literal("error"), sessionId: sessionIdSchema, error: remoteErrorSchema }),
 ]);
 export type SessionEvent = z.infer<typeof sessionEventSchema>;
-export const SessionStream = eventContract("specfleet.session.{id}.events", 1, sessionEventSchema);
+/** v2: an `end` event for every way a session ends (`cancelled`, `error`), with its reason. */
+export const SessionStream = eventContract("specfleet.session.{id}.events", 2, sessionEventSchema);
 
 /** Drafter → observers (telemetry, dashboard, window tuning): one line per finished round. */
 export const roundReportSchema = z.object({

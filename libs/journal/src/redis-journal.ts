@@ -1,13 +1,31 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { samplingSchema, tokensSchema } from "#contracts";
-import type { JournalEntry, SessionHeader, SessionJournal, SessionRecord } from "./journal.js";
+import { MAX_END_REASON_CHARS, samplingSchema, sessionEndReasonSchema, tokensSchema } from "#contracts";
+import {
+  JournalCorruptError,
+  JournalGapError,
+  type JournalEntry,
+  type SessionHeader,
+  type SessionJournal,
+  type SessionRecord,
+} from "./journal.js";
 
 const DAY_SECONDS = 24 * 3600;
+
+/**
+ * KEYS: owner, entries. ARGV: owner, entry (JSON), at, seconds to keep the entries.
+ * 1: appended, or already there (an earlier attempt got through); 0: not the owner; -n-1: a hole,
+ * the list holds n entries. Owner check and append in one step: an owner that lost the session
+ * writes nothing.
+ */
 const APPEND_IF_OWNER = `
 if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
+local length = redis.call("LLEN", KEYS[2])
+local at = tonumber(ARGV[3])
+if at < length then return 1 end
+if at > length then return -length - 1 end
 redis.call("RPUSH", KEYS[2], ARGV[2])
-redis.call("EXPIRE", KEYS[2], ${24 * 3600})
+redis.call("EXPIRE", KEYS[2], ARGV[4])
 return 1`;
 
 const headerSchema = z.object({
@@ -23,15 +41,19 @@ const entrySchema = z.object({
   tokens: tokensSchema,
   text: z.string(),
   end: z
-    .object({ finishReason: z.enum(["stop", "length"]), generatedTokens: z.number().int().nonnegative() })
+    .object({
+      finishReason: sessionEndReasonSchema,
+      generatedTokens: z.number().int().nonnegative(),
+      reason: z.string().max(MAX_END_REASON_CHARS).optional(),
+    })
     .optional(),
 });
 
 /**
  * The session journal in Redis: a header, an owner and a list of entries per session. Each
- * append is one script (owner check, then RPUSH), acknowledged before the verifier publishes the
- * tokens (with redis-server's append-only file on, they survive its restart too). A finished
- * session's keys expire.
+ * append is one script (owner check, place check, then RPUSH), acknowledged before the verifier
+ * publishes the tokens (with redis-server's append-only file on, they survive its restart too).
+ * A finished session's keys expire.
  */
 export class RedisJournal implements SessionJournal {
   constructor(
@@ -53,17 +75,21 @@ export class RedisJournal implements SessionJournal {
     await this.redis.set(this.ownerKey(sessionId), owner, "EX", DAY_SECONDS);
   }
 
-  async append(sessionId: string, entry: JournalEntry, owner: string): Promise<boolean> {
-    // Check-and-append in one step: an owner that lost the session writes nothing.
-    const appended = await this.redis.eval(
-      APPEND_IF_OWNER,
-      2,
-      this.ownerKey(sessionId),
-      this.entriesKey(sessionId),
-      owner,
-      JSON.stringify(entry),
+  async append(sessionId: string, entry: JournalEntry, owner: string, at: number): Promise<boolean> {
+    const outcome = Number(
+      await this.redis.eval(
+        APPEND_IF_OWNER,
+        2,
+        this.ownerKey(sessionId),
+        this.entriesKey(sessionId),
+        owner,
+        JSON.stringify(entry),
+        at,
+        DAY_SECONDS,
+      ),
     );
-    return appended === 1;
+    if (outcome < 0) throw new JournalGapError(sessionId, at, -outcome - 1);
+    return outcome === 1;
   }
 
   async read(sessionId: string): Promise<SessionRecord | null> {
@@ -73,9 +99,12 @@ export class RedisJournal implements SessionJournal {
     ]);
     if (header === null) return null;
     const parsedHeader = headerSchema.safeParse(parseJson(header));
-    if (!parsedHeader.success)
-      throw new Error(`the journal of session ${sessionId} is unreadable: ${parsedHeader.error.issues[0]?.message}`);
-    const parsedEntries = entries.map((e) => entrySchema.parse(parseJson(e)));
+    if (!parsedHeader.success) throw new JournalCorruptError(sessionId, parsedHeader.error.issues[0]?.message ?? "");
+    const parsedEntries = entries.map((e, i) => {
+      const parsed = entrySchema.safeParse(parseJson(e));
+      if (!parsed.success) throw new JournalCorruptError(sessionId, `entry ${i}: ${parsed.error.issues[0]?.message}`);
+      return parsed.data;
+    });
     return { header: parsedHeader.data as SessionHeader, entries: parsedEntries as JournalEntry[] };
   }
 

@@ -1,36 +1,30 @@
 import { randomUUID } from "node:crypto";
 import { Inject, Injectable } from "@nestjs/common";
-import { SchedulerCancel, SchedulerSubmit, SessionReplay, WorkerClose } from "#contracts";
+import { SchedulerCancel, SchedulerSubmit, SessionReplay, type SessionEvent } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
 import { samplingOf, type CompletionRequest } from "./completion-request.js";
-import { fromFleetError, HttpApiError } from "./openai-error.js";
-import { SessionReader } from "./session-reader.js";
+import { clientClosed, fromFleetError, fromSessionEnd, HttpApiError } from "./openai-error.js";
+import { SessionReader, SessionReaderClosedError } from "./session-reader.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
 
 export type CompletionPiece =
   | { kind: "delta"; text: string; tokens: number[] }
   | { kind: "end"; finishReason: "stop" | "length"; completionTokens: number; text: string };
 
-/** Stops a session the client no longer waits for, wherever it is (queued or running). */
+/**
+ * Stops a session the client no longer waits for, wherever it is (queued or running), by telling
+ * the scheduler: the scheduler cancels sessions (it closes the session on its verifier), the
+ * verifier ends them. The gateway never closes a session on a worker itself.
+ */
 class SessionCanceller {
-  private verifierId: string | null = null;
   private done = false;
 
   constructor(
     private readonly sessionId: string,
     private readonly bus: ContractBus,
   ) {}
-
-  running(verifierId: string): void {
-    this.verifierId = verifierId;
-  }
-
-  /** The verifier the session runs on, once opened. */
-  get verifier(): string | null {
-    return this.verifierId;
-  }
 
   finished(): void {
     this.done = true;
@@ -40,11 +34,6 @@ class SessionCanceller {
     if (this.done) return;
     this.done = true;
     this.bus.publish(SchedulerCancel, "", { sessionId: this.sessionId });
-    if (this.verifierId) {
-      this.bus
-        .request(WorkerClose, this.verifierId, { sessionId: this.sessionId, reason: "client gone" }, 2000)
-        .catch(() => undefined);
-    }
   }
 }
 
@@ -54,6 +43,8 @@ export class OpenCompletion {
     readonly id: string,
     readonly created: number,
     readonly promptTokens: number,
+    /** Where the session runs (replays are asked there); it moves when another verifier resumes it. */
+    private verifierId: string,
     private readonly reader: SessionReader,
     private readonly canceller: SessionCanceller,
     private readonly idleMs: number,
@@ -64,49 +55,58 @@ export class OpenCompletion {
   /**
    * The pieces in order; stopping early (error, timeout, a consumer that quits) cancels. A
    * stream that stalls asks the verifier to replay the journalled events from where it stands
-   * (events lost with a restarted nats-server), and gives up after `idleMs` without any.
+   * (events lost with a restarted nats-server), and gives up after `idleMs` without any. A
+   * session that ends without finishing (cancelled, failed) ends the request with its error at
+   * once; so does a client that left (499, nothing more is asked of the fleet).
    */
   async *pieces(): AsyncGenerator<CompletionPiece> {
     try {
+      const wait = Math.min(this.replayAfterMs, this.idleMs);
       let stalled = 0;
       for (;;) {
-        const event = await this.reader.next(Math.min(this.replayAfterMs, this.idleMs));
+        const event = await nextEvent(this.reader, wait);
         if (!event) {
-          stalled += Math.min(this.replayAfterMs, this.idleMs);
+          stalled += wait;
           if (stalled >= this.idleMs)
             throw new HttpApiError(504, `no token from the fleet for ${this.idleMs} ms`, "server_error", "timeout");
           this.askReplay();
           continue;
         }
         stalled = 0;
-        if (event.kind === "error") {
-          this.canceller.finished();
-          throw fromFleetError(event.error.code, event.error.message, event.error.retryAfterSeconds);
-        }
-        // Another verifier took the session over (the first died or was drained): cancel there now.
-        if (event.kind === "opened") this.canceller.running(event.verifierId);
-        if (event.kind === "tokens") yield { kind: "delta", text: event.text, tokens: event.tokens };
-        if (event.kind === "end") {
-          this.canceller.finished();
-          yield {
-            kind: "end",
-            finishReason: event.finishReason,
-            completionTokens: event.generatedTokens,
-            text: event.text,
-          };
-          return;
-        }
+        const piece = this.pieceOf(event);
+        if (piece) yield piece;
+        if (piece?.kind === "end") return;
       }
     } finally {
       this.cancel();
     }
   }
 
+  /** What an event means for the client: a piece, nothing (opened), or an error thrown. */
+  private pieceOf(event: SessionEvent): CompletionPiece | null {
+    switch (event.kind) {
+      case "opened":
+        // Another verifier took the session over (the first died or was drained).
+        this.verifierId = event.verifierId;
+        return null;
+      case "tokens":
+        return { kind: "delta", text: event.text, tokens: event.tokens };
+      case "error":
+        this.canceller.finished();
+        throw fromFleetError(event.error.code, event.error.message, event.error.retryAfterSeconds);
+      case "end": {
+        this.canceller.finished();
+        const { finishReason } = event;
+        if (finishReason === "cancelled" || finishReason === "error")
+          throw fromSessionEnd(finishReason, event.generatedTokens, event.reason);
+        return { kind: "end", finishReason, completionTokens: event.generatedTokens, text: event.text };
+      }
+    }
+  }
+
   private askReplay(): void {
-    const verifierId = this.canceller.verifier;
-    if (!verifierId) return;
     this.bus
-      .request(SessionReplay, verifierId, { sessionId: this.id, fromIndex: this.reader.position }, 2000)
+      .request(SessionReplay, this.verifierId, { sessionId: this.id, fromIndex: this.reader.position }, 2000)
       .catch(() => undefined);
   }
 
@@ -173,9 +173,8 @@ export class CompletionService {
         canceller.finished();
         throw fromFleetError(reply.error.code, reply.error.message, reply.error.retryAfterSeconds);
       }
-      const first = await reader.next(this.config.GATEWAY_IDLE_TIMEOUT_MS);
-      if (signal.aborted)
-        throw new HttpApiError(499, "the client closed the request", "invalid_request_error", "client_closed");
+      const first = await nextEvent(reader, this.config.GATEWAY_IDLE_TIMEOUT_MS);
+      if (signal.aborted) throw clientClosed();
       if (!first) throw new HttpApiError(504, "the request was not started in time", "server_error", "timeout");
       if (first.kind === "error") {
         canceller.finished();
@@ -183,7 +182,6 @@ export class CompletionService {
       }
       if (first.kind !== "opened")
         throw new HttpApiError(500, `unexpected first session event '${first.kind}'`, "server_error");
-      canceller.running(first.verifierId);
       this.log.info(
         {
           sessionId: id,
@@ -199,6 +197,7 @@ export class CompletionService {
         id,
         Math.floor(Date.now() / 1000),
         first.promptTokens,
+        first.verifierId,
         reader,
         canceller,
         this.config.GATEWAY_IDLE_TIMEOUT_MS,
@@ -211,5 +210,15 @@ export class CompletionService {
     } finally {
       signal.removeEventListener("abort", onAbort);
     }
+  }
+}
+
+/** The reader's next event; a reader closed because its client left ends the request (499). */
+async function nextEvent(reader: SessionReader, idleMs: number): Promise<SessionEvent | null> {
+  try {
+    return await reader.next(idleMs);
+  } catch (err) {
+    if (err instanceof SessionReaderClosedError) throw clientClosed();
+    throw err;
   }
 }

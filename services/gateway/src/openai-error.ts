@@ -1,4 +1,4 @@
-import type { ErrorCode } from "#contracts";
+import type { ErrorCode, SessionEndReason } from "#contracts";
 
 /** OpenAI's error object: `{"error": {"message", "type", "param", "code"}}`. */
 export interface OpenAIErrorBody {
@@ -48,4 +48,34 @@ export function fromFleetError(code: ErrorCode, message: string, retryAfterSecon
     case "internal":
       return new HttpApiError(500, message, "server_error", "internal_error");
   }
+}
+
+/** The client closed the request: nothing is sent, and nothing is worth a server error in the log. */
+export function clientClosed(): HttpApiError {
+  return new HttpApiError(499, "the client closed the request", "invalid_request_error", "client_closed");
+}
+
+/**
+ * A session that ended without finishing, as OpenAI's clients understand it: an error (a status,
+ * or an error event in a stream) rather than a `finish_reason` they do not know, so that a
+ * partial answer is never taken for a whole one. Both are worth retrying.
+ */
+export function fromSessionEnd(
+  finishReason: Extract<SessionEndReason, "cancelled" | "error">,
+  generatedTokens: number,
+  reason = "no reason given",
+): HttpApiError {
+  if (finishReason === "cancelled")
+    return new HttpApiError(
+      503,
+      `the request was cancelled by the fleet after ${generatedTokens} tokens (${reason}); it can be retried`,
+      "service_unavailable",
+      "session_cancelled",
+    );
+  return new HttpApiError(
+    500,
+    `the request failed after ${generatedTokens} tokens: ${reason}`,
+    "server_error",
+    "session_failed",
+  );
 }

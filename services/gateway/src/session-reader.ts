@@ -5,31 +5,47 @@ import type { ContractBus } from "#transport";
 type TokensEvent = Extract<SessionEvent, { kind: "tokens" }>;
 type EndEvent = Extract<SessionEvent, { kind: "end" }>;
 
+/** The reader was closed (its client went away): no event will come from it any more. */
+export class SessionReaderClosedError extends Error {
+  constructor(readonly sessionId: string) {
+    super(`the reader of session ${sessionId} is closed`);
+    this.name = "SessionReaderClosedError";
+  }
+}
+
 /**
  * Reads one session's event stream in order: token events by their index, each exactly once,
- * and the end only after every token before it. Duplicates are dropped.
+ * and the end only after every token before it. Duplicates are dropped; events after a gap wait
+ * for it to be filled (a replay).
  */
 export class SessionReader {
-  private readonly subscription: Subscription;
   private readonly ready: SessionEvent[] = [];
   private readonly pendingTokens = new Map<number, TokensEvent>();
   private pendingEnd: EndEvent | null = null;
+  private ended = false;
   private nextIndex = 0;
   private wake: (() => void) | null = null;
   private closed = false;
 
-  private constructor(bus: ContractBus, sessionId: string) {
-    this.subscription = bus.subscribe(SessionStream, sessionId, (event) => this.accept(event));
-  }
+  constructor(
+    readonly sessionId: string,
+    private readonly unsubscribe: () => void = () => undefined,
+  ) {}
 
   /** Subscribes and waits until the server has the subscription, so no early event is missed. */
   static async open(bus: ContractBus, sessionId: string): Promise<SessionReader> {
-    const reader = new SessionReader(bus, sessionId);
+    let subscription: Subscription | null = null;
+    const reader = new SessionReader(sessionId, () => subscription?.unsubscribe());
+    subscription = bus.subscribe(SessionStream, sessionId, (event) => reader.accept(event));
     await bus.nc.flush();
     return reader;
   }
 
-  /** The next event in order; null when none came within `idleMs`, or the reader was closed. */
+  /**
+   * The next event in order; null when none came within `idleMs`. Once the reader is closed
+   * (before or while waiting) it rejects with SessionReaderClosedError: a closed reader is not an
+   * idle stream, and its caller must stop rather than wait or ask for a replay.
+   */
   async next(idleMs: number): Promise<SessionEvent | null> {
     const deadline = Date.now() + idleMs;
     while (this.ready.length === 0 && !this.closed) {
@@ -44,7 +60,8 @@ export class SessionReader {
       });
       this.wake = null;
     }
-    return this.ready.shift() ?? null;
+    if (this.closed) throw new SessionReaderClosedError(this.sessionId);
+    return this.ready.shift()!;
   }
 
   /** Index of the next token event the reader waits for (what a replay starts from). */
@@ -52,19 +69,27 @@ export class SessionReader {
     return this.nextIndex;
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.subscription.unsubscribe();
+    this.unsubscribe();
+    this.ready.length = 0;
+    this.pendingTokens.clear();
+    this.pendingEnd = null;
     this.wake?.();
   }
 
-  private accept(event: SessionEvent): void {
+  /** An event as it arrives, in any order and possibly twice. */
+  accept(event: SessionEvent): void {
     if (this.closed) return;
     if (event.kind === "tokens") {
       if (event.index >= this.nextIndex) this.pendingTokens.set(event.index, event);
     } else if (event.kind === "end") {
-      this.pendingEnd = event;
+      if (!this.ended) this.pendingEnd = event;
     } else {
       this.ready.push(event);
     }
@@ -81,6 +106,7 @@ export class SessionReader {
     if (this.pendingEnd && this.pendingEnd.generatedTokens <= this.nextIndex) {
       this.ready.push(this.pendingEnd);
       this.pendingEnd = null;
+      this.ended = true;
     }
   }
 }

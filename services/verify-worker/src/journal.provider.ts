@@ -1,23 +1,26 @@
 import { Inject, Injectable, type OnModuleDestroy, type Provider } from "@nestjs/common";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { VerifyWorkerConfig } from "#config";
 import { RedisJournal } from "#journal";
-import { WORKER_CONFIG } from "#worker";
+import type { Logger } from "#logging";
+import { closeRedis, connectRedis } from "#redis";
+import { WORKER_CONFIG, WORKER_LOGGER } from "#worker";
 
 export const SESSION_JOURNAL = Symbol("SESSION_JOURNAL");
 
-/** The verifier's Redis connection for the session journal; closed with the module. */
+/** The verifier's Redis connection, for the session journal (its repository); closed with the module. */
 @Injectable()
 export class JournalConnection implements OnModuleDestroy {
   readonly redis: Redis;
 
-  constructor(@Inject(WORKER_CONFIG) config: VerifyWorkerConfig) {
-    // A few retries, then the write fails and the session goes on unjournalled (see the service).
-    this.redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: 3, enableOfflineQueue: true });
+  constructor(@Inject(WORKER_CONFIG) config: VerifyWorkerConfig, @Inject(WORKER_LOGGER) log: Logger) {
+    // Fail fast: a write fails after a few reconnect attempts, and SessionLog decides how long to
+    // retry before the round fails (it never publishes what the journal does not have).
+    this.redis = connectRedis(config.REDIS_URL, `journal-${config.WORKER_ID}`, log, { failFast: true });
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.redis.quit().catch(() => this.redis.disconnect());
+    await closeRedis(this.redis);
   }
 }
 

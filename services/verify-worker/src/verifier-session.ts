@@ -4,11 +4,14 @@ import { TextStream } from "./text-stream.js";
 
 /** What the verifier keeps per session: the single writer of its committed sequence. */
 export class VerifierSession {
+  /** The committed tokens after the prompt, each journalled and published. */
   readonly generated: number[] = [];
   rounds = 0;
   drafted = 0;
   accepted = 0;
   finished = false;
+  /** Entries this session has in the journal: where its next one goes. */
+  journalEntries = 0;
   /** True once no drafter follows the session: the verifier decodes it alone. */
   alone: boolean;
   /** When the drafter was last heard from (a round); a silent drafter is dropped. */

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { SessionEvent } from "#contracts";
+import { SessionReader, SessionReaderClosedError } from "../src/session-reader.js";
+
+const sessionId = "cmpl-test";
+const opened: SessionEvent = { kind: "opened", sessionId, promptTokens: 3, verifierId: "v1", drafterId: "d1" };
+const tokens = (index: number, count: number): SessionEvent => ({
+  kind: "tokens",
+  sessionId,
+  index,
+  tokens: Array.from({ length: count }, (_, i) => 100 + index + i),
+  text: `<${index}>`,
+});
+const end = (generatedTokens: number, finishReason: "stop" | "cancelled" = "stop"): SessionEvent => ({
+  kind: "end",
+  sessionId,
+  finishReason,
+  generatedTokens,
+  text: "",
+});
+
+/** What a reader hands out, one word per event: `opened`, `t<index>`, `end:<reason>`, `error`. */
+function label(event: SessionEvent): string {
+  if (event.kind === "tokens") return `t${event.index}`;
+  if (event.kind === "end") return `end:${event.finishReason}`;
+  return event.kind;
+}
+
+async function drain(reader: SessionReader): Promise<string[]> {
+  const read: string[] = [];
+  for (let event = await reader.next(0); event; event = await reader.next(0)) read.push(label(event));
+  return read;
+}
+
+describe("SessionReader ordering", () => {
+  const cases: Array<{ name: string; arrive: SessionEvent[]; read: string[]; position: number }> = [
+    {
+      name: "in order",
+      arrive: [opened, tokens(0, 2), tokens(2, 3), end(5)],
+      read: ["opened", "t0", "t2", "end:stop"],
+      position: 5,
+    },
+    {
+      name: "out of order: each token event waits for the ones before it",
+      arrive: [opened, tokens(2, 3), tokens(0, 2), tokens(5, 1)],
+      read: ["opened", "t0", "t2", "t5"],
+      position: 6,
+    },
+    {
+      name: "duplicates (a replay of what arrived) are dropped",
+      arrive: [tokens(0, 2), tokens(0, 2), tokens(2, 1), tokens(0, 2), tokens(2, 1)],
+      read: ["t0", "t2"],
+      position: 3,
+    },
+    {
+      name: "a gap holds everything after it until a replay fills it",
+      arrive: [tokens(0, 1), tokens(3, 1), tokens(4, 1), end(5)],
+      read: ["t0"],
+      position: 1,
+    },
+    {
+      name: "the gap filled, the held events follow in order",
+      arrive: [tokens(0, 1), tokens(3, 1), end(4), tokens(1, 2)],
+      read: ["t0", "t1", "t3", "end:stop"],
+      position: 4,
+    },
+    {
+      name: "an end that overtook its tokens waits for them",
+      arrive: [end(3), tokens(0, 1), tokens(1, 2)],
+      read: ["t0", "t1", "end:stop"],
+      position: 3,
+    },
+    {
+      name: "a cancelled end comes after the tokens published before it",
+      arrive: [tokens(0, 2), end(2, "cancelled")],
+      read: ["t0", "end:cancelled"],
+      position: 2,
+    },
+    {
+      name: "an end is handed out once, however often it is replayed",
+      arrive: [tokens(0, 1), end(1), end(1)],
+      read: ["t0", "end:stop"],
+      position: 1,
+    },
+    {
+      name: "an error needs no order: it comes at once",
+      arrive: [tokens(1, 1), { kind: "error", sessionId, error: { code: "internal", message: "x" } }],
+      read: ["error"],
+      position: 0,
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const reader = new SessionReader(sessionId);
+      for (const event of c.arrive) reader.accept(event);
+      assert.deepEqual(await drain(reader), c.read);
+      assert.equal(reader.position, c.position);
+    });
+  }
+});
+
+describe("SessionReader waiting", () => {
+  it("returns null when nothing came within the idle time", async () => {
+    const reader = new SessionReader(sessionId);
+    const started = Date.now();
+    assert.equal(await reader.next(30), null);
+    assert.ok(Date.now() - started >= 25);
+  });
+
+  it("wakes a waiting next() when the event it waits for arrives", async () => {
+    const reader = new SessionReader(sessionId);
+    const waiting = reader.next(5000);
+    setTimeout(() => reader.accept(tokens(0, 1)), 10);
+    assert.equal(label((await waiting)!), "t0");
+  });
+});
+
+describe("SessionReader after close", () => {
+  it("rejects a next() already waiting, at once, instead of reporting an idle stream", async () => {
+    let unsubscribed = 0;
+    const reader = new SessionReader(sessionId, () => unsubscribed++);
+    const waiting = reader.next(60_000);
+    const started = Date.now();
+    reader.close();
+    await assert.rejects(waiting, SessionReaderClosedError);
+    assert.ok(Date.now() - started < 100, "no wait for the idle time");
+    assert.equal(unsubscribed, 1);
+  });
+
+  it("rejects every later next(), so a caller's stall-and-replay loop cannot spin", async () => {
+    const reader = new SessionReader(sessionId);
+    reader.accept(tokens(0, 1));
+    reader.close();
+    reader.close();
+    for (let i = 0; i < 3; i++) await assert.rejects(reader.next(1000), SessionReaderClosedError);
+    assert.equal(reader.isClosed, true);
+  });
+
+  it("ignores events that arrive after close", async () => {
+    const reader = new SessionReader(sessionId);
+    reader.close();
+    reader.accept(tokens(0, 1));
+    assert.equal(reader.position, 0);
+    await assert.rejects(reader.next(0), SessionReaderClosedError);
+  });
+});

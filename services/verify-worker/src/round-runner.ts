@@ -1,0 +1,178 @@
+import type { PayloadOf, RemoteError, ReplyOf, VerifyRound } from "#contracts";
+import type { JournalEntry } from "#journal";
+import { verifyWindow } from "#llama";
+import type { Logger } from "#logging";
+import { admitRound, cutCompletion, type Distribution } from "#speculation";
+import type { WorkerModel, WorkerStats } from "#worker";
+import { draftDistributions, draftProblem } from "./draft-checks.js";
+import type { SessionCloser } from "./session-closer.js";
+import type { SessionLog } from "./session-log.js";
+import type { SessionTable } from "./session-table.js";
+import type { VerifierSession } from "./verifier-session.js";
+import type { VerifyBatcher } from "./verify-batcher.js";
+
+type VerifyRequest = PayloadOf<typeof VerifyRound>;
+type VerifyReply = ReplyOf<typeof VerifyRound>;
+
+/**
+ * The target side of the round: verifies a window in one forward pass (batched with other
+ * sessions' rounds), commits, journals then publishes the committed tokens, and answers stale
+ * rounds without applying them twice. A session without a drafter is decoded here alone (γ = 0).
+ * Every round runs under its session's lock.
+ */
+export class RoundRunner {
+  constructor(
+    private readonly table: SessionTable,
+    private readonly stream: SessionLog,
+    private readonly closer: SessionCloser,
+    private readonly batcher: VerifyBatcher,
+    private readonly target: WorkerModel,
+    private readonly stats: WorkerStats,
+    private readonly log: Logger,
+    private readonly verifierId: string,
+  ) {}
+
+  /** A drafter's round: admitted by its position, checked, then verified. */
+  async verify(req: VerifyRequest): Promise<VerifyReply> {
+    const session = this.table.get(req.sessionId);
+    if (!session)
+      return rejected(req.sessionId, {
+        code: "session_lost",
+        message: `no session ${req.sessionId} on ${this.verifierId}`,
+      });
+    session.lastDrafterAt = Date.now();
+    const admission = admitRound(session.model.position, req.position);
+    if (admission.kind === "ahead") {
+      return rejected(req.sessionId, {
+        code: "bad_request",
+        message: `round at ${req.position} is ahead of the session (at ${session.model.position})`,
+      });
+    }
+    if (admission.kind === "stale") {
+      return {
+        status: "stale",
+        sessionId: req.sessionId,
+        position: req.position,
+        tokens: session.model.ledger.committedTokens(admission.committedSince),
+        nextPosition: session.model.position,
+        finished: session.finished,
+      };
+    }
+    const vocabulary = this.target.loaded.vocabularySize;
+    const problem = draftProblem(req.draft, vocabulary);
+    if (problem) return rejected(req.sessionId, { code: "bad_request", message: problem });
+    const q = draftDistributions(session.sampling, req, vocabulary);
+    if (typeof q === "string") return rejected(req.sessionId, { code: "bad_request", message: q });
+    if (session.alone)
+      return rejected(req.sessionId, { code: "session_lost", message: "the session no longer takes a drafter" });
+    return this.round(session, req.draft, q);
+  }
+
+  /** Target-only decoding (γ = 0) for a session without a drafter, until one is attached or it ends. */
+  async decodeAlone(session: VerifierSession): Promise<void> {
+    try {
+      while (this.table.holds(session) && session.alone) {
+        await this.table.run(session.id, async () => {
+          if (session.alone) await this.round(session, []);
+        });
+      }
+    } catch (err) {
+      this.log.error({ sessionId: session.id, err: String(err) }, "target-only decoding failed");
+    }
+  }
+
+  /** A session that had finished before it was handed over: only its end was missing. */
+  async finishIfComplete(session: VerifierSession): Promise<boolean> {
+    const last = session.generated.at(-1);
+    const length = session.generated.length >= session.maxTokens;
+    if (!length && (last === undefined || !session.model.isEndOfGeneration(last))) return false;
+    await this.table.run(session.id, () => this.closer.end(session, { finishReason: length ? "length" : "stop" }));
+    return true;
+  }
+
+  /** One round, under the session's lock: verify the (trimmed) window, commit, journal, publish, finish. */
+  private async round(
+    session: VerifierSession,
+    window: readonly number[],
+    q: readonly Distribution[] = [],
+  ): Promise<VerifyReply> {
+    if (!this.table.holds(session))
+      return rejected(session.id, { code: "session_lost", message: "the session has ended" });
+    const position = session.model.position;
+    // Accepting more than remaining-1 drafts cannot matter: the round's last token ends it.
+    const room = Math.max(0, session.maxTokens - session.generated.length - 1);
+    const draft = window.slice(0, room);
+    const started = performance.now();
+    let verdict;
+    let batchTokens = 0;
+    try {
+      const tokens = session.model.ledger.uncachedTail().length + draft.length;
+      const run = <T>(pass: () => Promise<T>) =>
+        this.batcher.submit(session.id, tokens, pass, (size) => (batchTokens = size));
+      verdict = await verifyWindow(session.model, draft, q.slice(0, room), session.sampling, { run });
+      await session.model.commit(position, verdict.tokens);
+    } catch (err) {
+      // The cache and the ledger may disagree now: end the session rather than go on wrong.
+      await this.closer.end(session, {
+        finishReason: "error",
+        reason: `verification failed: ${(err as Error).message}`,
+      });
+      throw err;
+    }
+    const cut = cutCompletion(verdict.tokens, session.generated.length, session.maxTokens, (t) =>
+      session.model.isEndOfGeneration(t),
+    );
+    session.rounds++;
+    session.drafted += draft.length;
+    session.accepted += verdict.accepted;
+    this.stats.round(draft.length, verdict.accepted, cut.emitted.length);
+    const final = cut.finishReason !== null;
+    if (cut.emitted.length > 0) {
+      const text = session.text.delta([...session.generated, ...cut.emitted], final);
+      const refused = await this.journal(session, { index: session.generated.length, tokens: cut.emitted, text });
+      if (refused) return refused;
+      session.generated.push(...cut.emitted);
+    }
+    if (cut.finishReason) await this.closer.end(session, { finishReason: cut.finishReason });
+    return {
+      status: "applied",
+      sessionId: session.id,
+      position,
+      accepted: verdict.accepted,
+      tokens: verdict.tokens,
+      nextPosition: session.model.position,
+      finished: final,
+      verifyMs: performance.now() - started,
+      batchTokens,
+    };
+  }
+
+  /**
+   * Journalled before published: whatever the client sees, another verifier can go on from. The
+   * round is refused when the session moved to another verifier (this one lets go), or when the
+   * journal stays away: the tokens are not published and the session ends with an error its
+   * client sees at once (nothing is sent that a resume could not reproduce).
+   */
+  private async journal(session: VerifierSession, entry: JournalEntry): Promise<VerifyReply | null> {
+    try {
+      if (await this.stream.write(session.id, entry, session.journalEntries)) {
+        session.journalEntries++;
+        return null;
+      }
+      await this.closer.letGo(session);
+      return rejected(session.id, { code: "session_lost", message: "the session moved to another verifier" });
+    } catch (err) {
+      this.log.error({ sessionId: session.id, err: String(err) }, "could not journal the round; ending the session");
+      await this.closer.end(
+        session,
+        { finishReason: "error", reason: "the session journal is unavailable, so the session could not go on safely" },
+        { journal: false },
+      );
+      return rejected(session.id, { code: "session_lost", message: "the session ended: its journal is unavailable" });
+    }
+  }
+}
+
+function rejected(sessionId: string, error: RemoteError): VerifyReply {
+  return { status: "rejected", sessionId, error };
+}
