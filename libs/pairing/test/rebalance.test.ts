@@ -1,6 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { rebalanceMoves, type LiveSession, type PairingContext, type WorkerView } from "#pairing";
+import {
+  PAIRING_TUNING_DEFAULTS,
+  rebalanceMoves,
+  type LiveSession,
+  type PairingContext,
+  type RebalanceTuning,
+  type WorkerView,
+} from "#pairing";
 
 const worker =
   (role: WorkerView["role"]) =>
@@ -204,4 +211,33 @@ describe("rebalanceMoves: a pair not measured yet", () => {
       ["d2"],
     );
   });
+});
+
+describe("rebalanceMoves: tuned", () => {
+  // Two sessions on slowed drafters, two fast ones free: by default one moves per pass.
+  const slowest = { draftMsPerToken: 40 };
+  const fleet = [
+    v("v1", 2, { profile: cheapVerify }),
+    d("d1", 1, { profile: slowest }),
+    d("d3", 1, { profile: slowest }),
+    d("d2", 0, { profile: fast }),
+    d("d4", 0, { profile: fast }),
+  ];
+  const sessions = [session(), session({ sessionId: "s2", drafterId: "d3" })];
+  const cases: Array<{ name: string; rebalance: Partial<RebalanceTuning>; moves: number }> = [
+    { name: "the defaults: one move a pass", rebalance: {}, moves: 1 },
+    { name: "maxMoves 2: both move", rebalance: { maxMoves: 2 }, moves: 2 },
+    { name: "maxMoves 0: none", rebalance: { maxMoves: 0 }, moves: 0 },
+    { name: "a gain out of reach: none", rebalance: { minGain: 100 }, moves: 0 },
+    { name: "a cost factor out of reach: none", rebalance: { costFactor: 1e9 }, moves: 0 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const tuning = {
+        ...PAIRING_TUNING_DEFAULTS,
+        rebalance: { ...PAIRING_TUNING_DEFAULTS.rebalance, ...c.rebalance },
+      };
+      assert.equal(rebalanceMoves(sessions, fleet, measuredOwnPairs(sessions), tuning).length, c.moves);
+    });
+  }
 });

@@ -1,4 +1,4 @@
-import type { WorkerView } from "#pairing";
+import type { PairingContext, PairingDecision, WorkerView } from "#pairing";
 
 /** `v("v1", 1, 4)`: a ready verifier of model "m", vocabulary "vocab-A", 1 of 4 slots busy. */
 const worker =
@@ -15,3 +15,16 @@ const worker =
   });
 export const v = worker("verifier");
 export const d = worker("drafter");
+
+export const pair = (verifierId: string, drafterId: string): PairingDecision => ({
+  kind: "pair",
+  verifierId,
+  drafterId,
+});
+export const request = { model: "m" };
+
+/** A context whose random draws are the given numbers, in turn. */
+export const draws = (...values: number[]): PairingContext => {
+  let i = 0;
+  return { random: () => values[i++ % values.length]! };
+};
