@@ -1,9 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import type { Redis } from "ioredis";
 import {
   FleetChanged,
   fleetPages,
-  fleetWorkerSchema,
   type FleetPage,
   type FleetSnapshot,
   type FleetWorker,
@@ -14,9 +12,9 @@ import type { RegistryConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import { FleetState } from "./fleet-state.js";
-import { REDIS, REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER } from "./tokens.js";
+import { REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER, WORKER_REPOSITORY } from "./tokens.js";
+import type { WorkerRepository } from "./worker-repository.js";
 
-const WORKERS_KEY = "specfleet:registry:workers";
 const PUBLISH_COALESCE_MS = 50;
 
 /**
@@ -32,7 +30,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
   constructor(
     @Inject(REGISTRY_CONFIG) private readonly config: RegistryConfig,
     @Inject(REGISTRY_LOGGER) private readonly log: Logger,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(WORKER_REPOSITORY) private readonly repository: WorkerRepository,
     @Inject(REGISTRY_BUS) private readonly bus: ContractBus,
   ) {
     this.state = new FleetState(config.REGISTRY_LOST_AFTER_MS, config.REGISTRY_DEGRADED_AFTER_MS);
@@ -142,33 +140,21 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     }
   }
 
+  /** Written behind: the registry answers from memory, and heartbeats rewrite a worker every second. */
   private persist(workerId: string): void {
     const worker = this.state.get(workerId);
     if (!worker) return;
-    this.redis.hset(WORKERS_KEY, workerId, JSON.stringify(worker)).catch((err: unknown) => {
+    this.repository.save(worker).catch((err: unknown) => {
       this.log.warn({ err: String(err) }, "could not persist the fleet to Redis");
     });
   }
 
   private async restore(): Promise<void> {
-    const stored = await this.redis.hgetall(WORKERS_KEY);
-    const workers = Object.entries(stored).flatMap(([workerId, json]) => {
-      const parsed = fleetWorkerSchema.safeParse(parseJson(json));
-      if (!parsed.success) this.log.warn({ workerId }, "ignoring an unreadable stored worker");
-      return parsed.success ? [parsed.data] : [];
-    });
+    const workers = await this.repository.load();
     // A restart must not look like the whole fleet dying: workers that were live get one
     // liveness period from now to be heard again, as if they had just sent a heartbeat.
     const now = Date.now();
     this.state.restore(workers.map((w) => (w.state !== "lost" ? { ...w, lastSeenAt: now } : w)));
     this.log.info({ workers: workers.length }, "fleet restored from Redis");
-  }
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
   }
 }

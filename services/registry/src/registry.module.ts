@@ -1,11 +1,11 @@
 import { Module, type DynamicModule } from "@nestjs/common";
-import { Redis } from "ioredis";
 import type { RegistryConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import { FleetController } from "./fleet.controller.js";
 import { FleetRegistryService } from "./fleet-registry.service.js";
-import { REDIS, REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER } from "./tokens.js";
+import { REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER, WORKER_REPOSITORY } from "./tokens.js";
+import { RedisWorkerRepository } from "./worker-repository.js";
 
 @Module({})
 export class RegistryModule {
@@ -17,10 +17,8 @@ export class RegistryModule {
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: REGISTRY_LOGGER, useValue: log },
         { provide: REGISTRY_BUS, useValue: bus },
-        {
-          provide: REDIS,
-          useFactory: () => new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: false }),
-        },
+        RedisWorkerRepository,
+        { provide: WORKER_REPOSITORY, useExisting: RedisWorkerRepository },
         FleetRegistryService,
       ],
     };

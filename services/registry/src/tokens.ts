@@ -1,5 +1,5 @@
 export const REGISTRY_CONFIG = Symbol("REGISTRY_CONFIG");
 export const REGISTRY_LOGGER = Symbol("REGISTRY_LOGGER");
-export const REDIS = Symbol("REDIS");
+export const WORKER_REPOSITORY = Symbol("WORKER_REPOSITORY");
 /** The process's one ContractBus: what the registry serves and the fleet events it publishes. */
 export const REGISTRY_BUS = Symbol("REGISTRY_BUS");

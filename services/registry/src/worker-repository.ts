@@ -1,0 +1,54 @@
+import { Inject, Injectable, type OnApplicationShutdown } from "@nestjs/common";
+import type { Redis } from "ioredis";
+import { fleetWorkerSchema, type FleetWorker } from "#contracts";
+import type { RegistryConfig } from "#config";
+import type { Logger } from "#logging";
+import { closeRedis, connectRedis } from "#redis";
+import { REGISTRY_CONFIG, REGISTRY_LOGGER } from "./tokens.js";
+
+/** Where the registry keeps each worker's state durably, so a restarted registry recovers the fleet. */
+export interface WorkerRepository {
+  save(worker: FleetWorker): Promise<void>;
+  /** Every stored worker; an unreadable one is logged and left out. */
+  load(): Promise<FleetWorker[]>;
+}
+
+const WORKERS_KEY = "specfleet:registry:workers";
+
+/** The workers in a Redis hash (worker id → state). */
+@Injectable()
+export class RedisWorkerRepository implements WorkerRepository, OnApplicationShutdown {
+  private readonly redis: Redis;
+
+  constructor(
+    @Inject(REGISTRY_CONFIG) config: Pick<RegistryConfig, "REDIS_URL">,
+    @Inject(REGISTRY_LOGGER) private readonly log: Logger,
+  ) {
+    this.redis = connectRedis(config.REDIS_URL, "registry", log);
+  }
+
+  async save(worker: FleetWorker): Promise<void> {
+    await this.redis.hset(WORKERS_KEY, worker.workerId, JSON.stringify(worker));
+  }
+
+  async load(): Promise<FleetWorker[]> {
+    const stored = await this.redis.hgetall(WORKERS_KEY);
+    return Object.entries(stored).flatMap(([workerId, json]) => {
+      const parsed = fleetWorkerSchema.safeParse(parseJson(json));
+      if (!parsed.success) this.log.warn({ workerId }, "ignoring an unreadable stored worker");
+      return parsed.success ? [parsed.data] : [];
+    });
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeRedis(this.redis);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
