@@ -1,0 +1,147 @@
+import type { PendingRound } from "#batching";
+import type { PairingContext } from "#pairing";
+import type { WindowPolicy } from "#window";
+import type { SimConfig } from "./config.js";
+import type { SimDrafter, SimFleet, SimVerifier } from "./fleet.js";
+import type { Metrics } from "./metrics.js";
+import type { PairHistory } from "./pair-history.js";
+import type { Random } from "./random.js";
+import type { SimRequest } from "./workload.js";
+
+/** A session: one request on its verifier, with a drafter or alone. */
+export interface Session {
+  request: SimRequest;
+  verifier: SimVerifier;
+  drafter: SimDrafter | null;
+  window: WindowPolicy | null;
+  generated: number;
+  firstTokenMs: number;
+  /** Placed alone while a drafter might come free: takes one at a round's end if the policy pairs it. */
+  wantsDrafter: boolean;
+  attach: SimDrafter | null;
+  /** A re-pairing decided by the rebalancer, its slots taken: carried out at the next round's end. */
+  move: { verifier: SimVerifier; drafter: SimDrafter } | null;
+  round: Round | null;
+  /** Prompt tokens the verifier has not evaluated yet: they ride in the session's first round. */
+  unprefilled: number;
+}
+
+/**
+ * Work at a verifier: a round to verify (γ + 1 tokens, or 1 alone); a session's first round
+ * also evaluates its prompt, in the same pass, as the real verifier does.
+ */
+export interface Round extends PendingRound {
+  session: Session;
+  prefillTokens: number;
+  window: number;
+  /** How many of the window's tokens the target would accept (drawn as the round is drafted). */
+  runLength: number;
+  draftMs: number;
+  sentMs: number;
+  verifyMs: number;
+  batchTokens: number;
+}
+
+/** Work at a drafter (or, fused, at its host verifier): prefill then draft a window. */
+export interface DraftJob {
+  session: Session;
+  prefillTokens: number;
+  queuedAt: number;
+}
+
+export const enum Kind {
+  Arrival,
+  DraftDone,
+  RoundArrives,
+  BatchDone,
+  VerdictArrives,
+  HostedDraftsDone,
+  Rebalance,
+}
+
+export interface SimEvent {
+  t: number;
+  seq: number;
+  kind: Kind;
+  request?: SimRequest;
+  session?: Session;
+  verifier?: SimVerifier;
+  batch?: Round[];
+  job?: DraftJob;
+  jobs?: DraftJob[];
+}
+
+/** The drafters' side (drafter-side.ts): drafting windows, and what a drafter does with a verdict. */
+export interface Drafting {
+  /** The session's drafter (its slot already counted) prefills `prefillTokens`, then drafts. */
+  attach(session: Session, drafter: SimDrafter, prefillTokens: number): void;
+  /** Draws the window of the job's next round and its run length; returns the ms its drafter takes. */
+  draft(job: DraftJob): number;
+  /** Fused: the drafts waiting for this verifier's processor. */
+  hostedDrafts(verifier: SimVerifier): DraftJob[] | undefined;
+  draftDone(job: DraftJob): void;
+  verdict(session: Session): void;
+}
+
+/** The verifiers' side (verifier-side.ts): batches of rounds on each verifier's processor. */
+export interface Verifying {
+  enqueueRound(verifier: SimVerifier, round: Round): void;
+  startWork(verifier: SimVerifier): void;
+  batchDone(verifier: SimVerifier, batch: Round[]): void;
+  hostedDraftsDone(verifier: SimVerifier, jobs: DraftJob[]): void;
+}
+
+/** The scheduler's rebalancer (rebalancing.ts). */
+export interface Rebalancing {
+  rebalance(): void;
+  /** The session leaves its drafter (and verifier) for those its move reserved. */
+  carryOut(session: Session): void;
+}
+
+/**
+ * What the parts of a simulation share: the clock and its events, the fleet, the draws, the
+ * measurements, the scheduler's view (placement, live sessions, pair history), and each other's
+ * entry points. simulator.ts holds it; the parts see it through this interface only.
+ */
+export interface World {
+  readonly config: SimConfig;
+  readonly fleet: SimFleet;
+  readonly metrics: Metrics;
+  readonly draws: { network: Random; acceptance: Random; workload: Random; policy: Random };
+  /** Simulated time, ms. */
+  readonly now: number;
+  /** Requests the workload sends in all. */
+  readonly total: number;
+  /** Sessions running, by id (what the rebalancer sees). */
+  readonly live: ReadonlyMap<string, Session>;
+  readonly history: PairHistory;
+  readonly context: PairingContext;
+  schedule(event: SimEvent): void;
+  verifierById(id: string): SimVerifier;
+  drafterById(id: string): SimDrafter;
+  /** A drafter slot may have come free: a session decoding alone may take it. */
+  offerDrafter(): void;
+  finish(session: Session, deliveredMs: number): void;
+  readonly drafting: Drafting;
+  readonly verifying: Verifying;
+  readonly rebalancing: Rebalancing;
+}
+
+/** The session's next round at its verifier: its window, and its prompt if not evaluated yet. */
+export function newRound(session: Session, window: number, runLength: number, now: number): Round {
+  const prefillTokens = session.unprefilled;
+  session.unprefilled = 0;
+  return {
+    sessionId: "",
+    arrivedAt: now,
+    tokens: prefillTokens + window + 1,
+    session,
+    prefillTokens,
+    window,
+    runLength,
+    draftMs: 0,
+    sentMs: now,
+    verifyMs: 0,
+    batchTokens: 0,
+  };
+}
