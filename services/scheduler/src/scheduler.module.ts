@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from "@nestjs/common";
-import type { SchedulerConfig } from "#config";
+import { pairingTuningOf, type SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import { createPairingPolicy } from "#pairing";
@@ -16,6 +16,7 @@ import { SchedulerStore } from "./store.js";
 import {
   ADMISSION_REPOSITORY,
   PAIRING_POLICY,
+  PAIRING_TUNING,
   SCHEDULER_CONFIG,
   SCHEDULER_LOGGER,
   SESSION_STEPS,
@@ -34,7 +35,11 @@ export class SchedulerModule {
         { provide: SCHEDULER_CONFIG, useValue: config },
         { provide: SCHEDULER_LOGGER, useValue: log },
         { provide: WORKER_BUS, useValue: bus },
-        { provide: PAIRING_POLICY, useFactory: () => createPairingPolicy(config.PAIRING_POLICY) },
+        { provide: PAIRING_TUNING, useValue: pairingTuningOf(config) },
+        {
+          provide: PAIRING_POLICY,
+          useFactory: () => createPairingPolicy(config.PAIRING_POLICY, pairingTuningOf(config)),
+        },
         { provide: SESSION_STEPS, useFactory: () => new SessionSteps(log) },
         SchedulerStore,
         {

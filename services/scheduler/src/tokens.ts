@@ -8,3 +8,5 @@ export const ADMISSION_REPOSITORY = Symbol("ADMISSION_REPOSITORY");
 export const SESSION_TABLE = Symbol("SESSION_TABLE");
 export const SESSION_WORKERS = Symbol("SESSION_WORKERS");
 export const SESSION_STEPS = Symbol("SESSION_STEPS");
+/** Load-aware's and the rebalancer's tuning values (libs/pairing), from the scheduler's environment. */
+export const PAIRING_TUNING = Symbol("PAIRING_TUNING");

@@ -1,7 +1,7 @@
 import type { CompletionJob, FleetWorker, SessionEvent } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import { createLogger } from "#logging";
-import { createPairingPolicy, type PairingPolicyName } from "#pairing";
+import { createPairingPolicy, PAIRING_TUNING_DEFAULTS, type PairingPolicyName } from "#pairing";
 import type { ContractBus } from "#transport";
 import type { AdmissionRepository } from "../src/admission/admission-repository.js";
 import { AdmissionService } from "../src/admission/admission.service.js";
@@ -153,7 +153,7 @@ export function scheduler(options: { policy?: PairingPolicyName; config?: Partia
     fleet,
   );
   const recovery = new RecoveryService(log, policy, table, workers, steps, admission, fleet);
-  const rebalancer = new RebalancerService(log, table, workers, steps, admission, fleet);
+  const rebalancer = new RebalancerService(log, PAIRING_TUNING_DEFAULTS, table, workers, steps, admission, fleet);
   /** Lets every step and queue pass in flight finish. */
   const settle = async () => {
     for (let i = 0; i < 5; i++) {

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from "@nestjs/common";
 import type { Logger } from "#logging";
-import { rebalanceMoves, type LiveSession, type Move } from "#pairing";
+import { rebalanceMoves, type LiveSession, type Move, type PairingTuning } from "#pairing";
 import { AdmissionService } from "../admission/admission.service.js";
 import { FleetViewService } from "../fleet/fleet-view.service.js";
 import type { SessionSteps } from "../sessions/session-steps.js";
 import type { PlacedSession, SessionTable } from "../sessions/session-table.js";
 import type { SessionWorkers } from "../sessions/session-workers.js";
-import { SCHEDULER_LOGGER, SESSION_STEPS, SESSION_TABLE, SESSION_WORKERS } from "../tokens.js";
+import { PAIRING_TUNING, SCHEDULER_LOGGER, SESSION_STEPS, SESSION_TABLE, SESSION_WORKERS } from "../tokens.js";
 
 /**
  * Rebalancing: re-pairs running sessions whose pair has become a poor one (a slowed or
@@ -18,6 +18,7 @@ import { SCHEDULER_LOGGER, SESSION_STEPS, SESSION_TABLE, SESSION_WORKERS } from 
 export class RebalancerService {
   constructor(
     @Inject(SCHEDULER_LOGGER) private readonly log: Logger,
+    @Inject(PAIRING_TUNING) private readonly tuning: PairingTuning,
     @Inject(SESSION_TABLE) private readonly table: SessionTable,
     @Inject(SESSION_WORKERS) private readonly workers: SessionWorkers,
     @Inject(SESSION_STEPS) private readonly steps: SessionSteps,
@@ -42,7 +43,7 @@ export class RebalancerService {
         remainingTokens: Math.max(0, s.job.maxTokens - s.generatedTokens),
       });
     }
-    const moves = rebalanceMoves(live, views, context);
+    const moves = rebalanceMoves(live, views, context, this.tuning);
     for (const move of moves) {
       const session = this.table.get(move.sessionId)!;
       this.log.info(
