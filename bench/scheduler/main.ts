@@ -76,7 +76,7 @@ const registration = (id: string, i: number) => {
     // Heterogeneous speeds, so the load-aware policy has something to weigh.
     profile: verifier
       ? {
-          verifyMs: [
+          verifyMsByWindow: [
             { window: 0, ms: 20 + (i % 7) * 3 },
             { window: 4, ms: 40 + (i % 7) * 5 },
           ],
