@@ -44,7 +44,13 @@ export class SessionOpener {
     if (this.table.size >= this.maxSessions) {
       return { ok: false, error: { code: "worker_busy", message: `verifier ${this.verifierId} is at capacity` } };
     }
-    if (req.resume) return this.resume(req);
+    // An open is idempotent whoever sends it: a session already journalled (opened before, here or
+    // on a verifier since lost) is resumed from its journal; a resume of one never journalled (a
+    // scheduler that died before the first open reached a verifier) is opened from its prompt.
+    if (req.resume || (await this.stream.read(req.sessionId)) !== null) {
+      const resumed = await this.resume(req);
+      if (resumed) return resumed;
+    }
     const promptTokens = tokenizePrompt(this.target.loaded.model, req.prompt);
     if (promptTokens.length === 0) {
       return {
@@ -77,16 +83,13 @@ export class SessionOpener {
   /**
    * Takes over a session another verifier journalled: prefill the prompt and the committed
    * tokens, replay the journalled events (the gateway keeps those it lacks, by index), go on.
+   * Null when there is no journal of it.
    */
-  private async resume(req: OpenRequest): Promise<OpenReply> {
+  private async resume(req: OpenRequest): Promise<OpenReply | null> {
     // Claimed first: the verifier it leaves appends nothing more, so the record read next is whole.
     await this.stream.claim(req.sessionId);
     const record = await this.stream.read(req.sessionId);
-    if (!record)
-      return {
-        ok: false,
-        error: { code: "session_lost", message: `no journal of session ${req.sessionId} to resume from` },
-      };
+    if (!record) return null;
     const { header, entries } = record;
     const generated = committedTokens(record);
     if (journalledEnd(record)) {
