@@ -3,6 +3,14 @@ import type { CandidatePair, PairingDecision, PairingRequest, WorkerView } from 
 
 export const load = (w: WorkerView) => w.activeSessions / w.maxSessions;
 export const hasRoom = (w: WorkerView) => w.activeSessions < w.maxSessions;
+/**
+ * The worker with one session fewer: as a decision about one of its own sessions sees it (staying,
+ * or finding it a drafter), or as a request waiting for a slot to free sees it.
+ */
+export const withoutSession = (w: WorkerView): WorkerView => ({
+  ...w,
+  activeSessions: Math.max(0, w.activeSessions - 1),
+});
 export const byId = (a: WorkerView, b: WorkerView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 export const onLowBattery = (drafter: WorkerView, threshold: number) =>
   drafter.power?.source === "battery" && drafter.power.level !== null && drafter.power.level < threshold;

@@ -16,6 +16,7 @@ import {
   minimise,
   onLowBattery,
   pairDecision,
+  withoutSession,
 } from "./candidates.js";
 import { bestPair } from "./shortlist.js";
 import { PAIRING_TUNING_DEFAULTS, type LoadAwareTuning } from "./tuning.js";
@@ -239,8 +240,8 @@ function soonerByWaiting(
       if (drafter.vocabFingerprint !== verifier.vocabFingerprint || !(full(verifier) || full(drafter))) continue;
       // It joins when a session leaves: the loads it will share, counting itself.
       const joined = {
-        verifier: full(verifier) ? lighter(verifier) : verifier,
-        drafter: full(drafter) ? lighter(drafter) : drafter,
+        verifier: full(verifier) ? withoutSession(verifier) : verifier,
+        drafter: full(drafter) ? withoutSession(drafter) : drafter,
       };
       const sessionMs = (1000 * tokens) / predictPairRate(joined, context, tuning);
       const slotMs = Math.max(...[verifier, drafter].filter(full).map((w) => sessionMs / w.maxSessions));
@@ -254,5 +255,3 @@ function soonerByWaiting(
     reason: `${best.pair.verifier.id} with ${best.pair.drafter.id} should finish it in ${best.ms.toFixed(0)} ms once a slot frees, the best free option in ${(freeMs - waitedMs).toFixed(0)} ms`,
   };
 }
-
-const lighter = (w: WorkerView): WorkerView => ({ ...w, activeSessions: Math.max(0, w.activeSessions - 1) });

@@ -7,6 +7,7 @@ import {
   minimise,
   onLowBattery,
   type Candidates,
+  withoutSession,
 } from "./candidates.js";
 import { predictPairRate, verifyCostLine } from "./load-aware.js";
 import { shortlistPairs } from "./shortlist.js";
@@ -106,7 +107,7 @@ export function rebalanceMoves(
     if (!verifier || !drafter) continue; // lost workers are failover's business, lone sessions the attacher's
     // A drafter on low battery should be left: staying there counts as half its rate.
     const battery = onLowBattery(drafter, options.lowBattery) ? lowBatteryWeight : 1;
-    const here = { verifier: without(verifier), drafter: without(drafter) };
+    const here = { verifier: withoutSession(verifier), drafter: withoutSession(drafter) };
     // A pair with no measured round yet (a session just opened, resumed or moved) could only be
     // judged on broker round trips, which a busy worker inflates: the session stays until its
     // rounds say how the pair does, unless its drafter must be left (low battery).
@@ -115,7 +116,7 @@ export function rebalanceMoves(
     const model = forModel(session.request.model);
     if (!model) continue;
     // Staying on one of its workers: the session's own load there does not count.
-    const own = (w: WorkerView) => (w.id === verifier.id || w.id === drafter.id ? without(w) : w);
+    const own = (w: WorkerView) => (w.id === verifier.id || w.id === drafter.id ? withoutSession(w) : w);
     const rateOf = (pair: CandidatePair) =>
       predictPairRate({ verifier: own(pair.verifier), drafter: own(pair.drafter) }, context, options);
     const eligible = (pair: CandidatePair) =>
@@ -153,11 +154,6 @@ export function rebalanceMoves(
     });
   }
   return moves.sort((a, b) => b.savedMs - a.savedMs).slice(0, maxMoves);
-}
-
-/** The session's own load on a worker does not count against staying there. */
-function without(worker: WorkerView): WorkerView {
-  return { ...worker, activeSessions: Math.max(0, worker.activeSessions - 1) };
 }
 
 function moveCostMs(session: LiveSession, pair: CandidatePair, currentVerifier: string, tuning: PairingTuning): number {

@@ -1,12 +1,7 @@
 import type { PairingDecision, WorkerView } from "#pairing";
 
-/**
- * A worker as a decision about one of its own sessions should see it: that session's slot
- * counted free (finding a running session a new drafter, or weighing whether it should move).
- */
-export function withoutSession(view: WorkerView): WorkerView {
-  return { ...view, activeSessions: Math.max(0, view.activeSessions - 1) };
-}
+/** A worker with one session fewer: one copy, in libs/pairing, which the policies use too. */
+export { withoutSession } from "#pairing";
 
 /** The workers by id, for taking slots as a pass places requests. */
 export function indexViews(views: readonly WorkerView[]): Map<string, WorkerView> {
