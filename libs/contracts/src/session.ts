@@ -133,7 +133,7 @@ export const SessionReplay = requestContract(
   z.object({ replayed: z.number().int().nonnegative() }),
 );
 
-/** Scheduler → worker: which sessions it holds (a restarted scheduler checks its table). */
+/** Scheduler → verifier: which sessions it holds (a restarted scheduler checks its table). */
 export const WorkerSessions = requestContract(
   "specfleet.worker.{id}.sessions",
   1,

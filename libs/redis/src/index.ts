@@ -23,7 +23,7 @@ export function connectRedis(url: string, name: string, log: Logger, options: { 
   return redis;
 }
 
-/** Options for a client of `url` (BullMQ builds its own connections from these). */
+/** The options every SpecFleet Redis client is made with. */
 export function redisOptions(name: string, options: { failFast?: boolean } = {}): RedisOptions {
   return {
     connectionName: `specfleet-${name}`,

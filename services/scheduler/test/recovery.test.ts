@@ -35,7 +35,7 @@ describe("recovery", () => {
     {
       name: "a draining verifier lets the session go first, then it resumes elsewhere",
       change: { v1: { state: "draining" } },
-      calls: (id: string) => [`close ${id} d1`, `release ${id} v1`, `resume ${id} v2+d1`],
+      calls: (id: string) => [`release ${id} v1`, `close ${id} d1`, `resume ${id} v2+d1`],
     },
     {
       name: "a lost drafter: the verifier goes on alone, then takes the free drafter",
@@ -57,6 +57,17 @@ describe("recovery", () => {
       assert.deepEqual(s.workers.calls, c.calls(sessionId));
     });
   }
+
+  it("a draining verifier that does not answer the release keeps the session (asked again at the next event)", async () => {
+    const { s, sessionId } = await running();
+    s.workers.releases.push("unanswered");
+    s.setFleet(fleet({ v1: { state: "draining" } }));
+    s.recovery.fleetChanged();
+    await s.settle();
+    assert.deepEqual(s.workers.calls, [`release ${sessionId} v1`]);
+    assert.equal(s.table.get(sessionId)?.verifierId, "v1");
+    assert.equal(s.table.get(sessionId)?.drafterId, "d1");
+  });
 
   it("a session being resumed is left be by later fleet events and the rebalancer: resumed once", async () => {
     const { s, sessionId } = await running();

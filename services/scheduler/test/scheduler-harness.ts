@@ -11,7 +11,7 @@ import { RebalancerService } from "../src/rebalancing/rebalancer.service.js";
 import { RecoveryService } from "../src/recovery/recovery.service.js";
 import { SessionSteps } from "../src/sessions/session-steps.js";
 import { SessionTable, type PlacedSession, type SessionRepository } from "../src/sessions/session-table.js";
-import type { OpenOutcome, SessionWorkers } from "../src/sessions/session-workers.js";
+import type { OpenOutcome, Release, SessionWorkers } from "../src/sessions/session-workers.js";
 
 export class FakeAdmissionRepository implements AdmissionRepository {
   readonly stored = new Map<string, Waiting>();
@@ -68,9 +68,11 @@ export class FakeWorkers implements SessionWorkers {
   async detach(verifierId: string, sessionId: string, drafterId: string): Promise<void> {
     this.calls.push(`detach ${sessionId} ${verifierId}-${drafterId}`);
   }
-  async release(verifierId: string, sessionId: string): Promise<boolean> {
+  /** How the next releases go, first in first out; then `released`. */
+  readonly releases: Release[] = [];
+  async release(verifierId: string, sessionId: string): Promise<Release> {
     this.calls.push(`release ${sessionId} ${verifierId}`);
-    return true;
+    return this.releases.shift() ?? "released";
   }
   async close(workerId: string, sessionId: string): Promise<void> {
     this.calls.push(`close ${sessionId} ${workerId}`);

@@ -63,16 +63,23 @@ export class RebalancerService {
     await this.workers.close(old, sessionId, "re-paired");
     await this.workers.detach(session.verifierId, sessionId, old, "re-paired");
     await this.table.setDrafter(sessionId, move.drafterId, this.fleet.startedAt(move.drafterId)[move.drafterId]);
-    if (!(await this.workers.attachDrafter(session.job, session.verifierId, move.drafterId))) {
-      await this.table.setDrafter(sessionId, null);
-    }
+    const attached = await this.workers
+      .attachDrafter(session.job, session.verifierId, move.drafterId)
+      .catch((err: unknown) => {
+        this.log.warn({ sessionId, err: String(err) }, "could not attach a drafter");
+        return false;
+      });
+    // Alone at its verifier for now: the next attach pass gives it a drafter.
+    if (!attached) await this.table.setDrafter(sessionId, null);
   }
 
   /** The session moves to another verifier (and drafter): released, then resumed there from its journal. */
   private async moveTo(session: PlacedSession, move: Move): Promise<void> {
     const { sessionId } = session.job;
+    // Released first: a verifier that does not let go keeps the session, and its drafter with it.
+    const release = await this.workers.release(session.verifierId, sessionId, "re-paired");
+    if (release !== "released") return;
     if (session.drafterId) await this.workers.close(session.drafterId, sessionId, "re-paired");
-    if (!(await this.workers.release(session.verifierId, sessionId, "re-paired"))) return;
     const moved: PlacedSession = {
       ...session,
       verifierId: move.verifierId,

@@ -92,11 +92,15 @@ export class RecoveryService {
     const { sessionId } = session.job;
     const reason = `verifier ${fate === "gone" ? "lost" : "draining"}`;
     this.log.warn({ sessionId, verifierId: session.verifierId, reason }, "moving the session to another verifier");
-    if (session.drafterId) await this.workers.close(session.drafterId, sessionId, reason);
-    if (fate === "draining" && !(await this.workers.release(session.verifierId, sessionId, reason))) {
-      // It had already ended (or never started) there: nothing to move.
-      await this.table.remove(sessionId);
-      return;
+    if (fate === "draining") {
+      const release = await this.workers.release(session.verifierId, sessionId, reason);
+      // Unanswered: it may still run there; it stays put, and the next fleet event asks again.
+      if (release === "unanswered") return;
+      if (session.drafterId) await this.workers.close(session.drafterId, sessionId, reason);
+      // It had already ended there: nothing to move (its end reaches the table as session-ended).
+      if (release === "not-held") return;
+    } else if (session.drafterId) {
+      await this.workers.close(session.drafterId, sessionId, reason);
     }
     await this.admission.resumeElsewhere(session);
   }

@@ -14,6 +14,9 @@ import {
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 
+/** How asking a verifier to let a session go went. */
+export type Release = "released" | "not-held" | "unanswered";
+
 /** How opening a session on its verifier (then its drafter) went. */
 export type OpenOutcome =
   /** The verifier runs it; `drafterFollows`: the drafter opened too (else it goes on alone). */
@@ -37,7 +40,8 @@ export interface SessionWorkers {
   open(job: CompletionJob, verifierId: string, drafterId: string | null, resume: boolean): Promise<OpenOutcome>;
   attachDrafter(job: CompletionJob, verifierId: string, drafterId: string): Promise<boolean>;
   detach(verifierId: string, sessionId: string, drafterId: string, reason: string): Promise<void>;
-  release(verifierId: string, sessionId: string, reason: string): Promise<boolean>;
+  /** `unanswered`: the verifier may still run it (slow, or cut off); ask again later. */
+  release(verifierId: string, sessionId: string, reason: string): Promise<Release>;
   close(workerId: string, sessionId: string, reason: string): Promise<void>;
   /** The sessions a verifier holds; null when it does not answer. */
   held(verifierId: string): Promise<string[] | null>;
@@ -179,9 +183,10 @@ export class NatsSessionWorkers implements SessionWorkers {
   }
 
   /** The verifier lets go of the session (journal kept) so that another can resume it. */
-  async release(verifierId: string, sessionId: string, reason: string): Promise<boolean> {
+  async release(verifierId: string, sessionId: string, reason: string): Promise<Release> {
     const reply = await this.bus.request(VerifierRelease, verifierId, { sessionId, reason }, 5000).catch(() => null);
-    return reply?.released ?? false;
+    if (!reply) return "unanswered";
+    return reply.released ? "released" : "not-held";
   }
 
   async close(workerId: string, sessionId: string, reason: string): Promise<void> {
