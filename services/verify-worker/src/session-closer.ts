@@ -2,7 +2,7 @@ import { MAX_END_REASON_CHARS, WorkerClose, type ReplyOf, type SessionEnded, typ
 import type { JournalEntry, SessionEnd } from "#journal";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
-import { JournalUnavailableError, type SessionLog } from "./session-log.js";
+import type { SessionLog } from "./session-log.js";
 import type { SessionTable } from "./session-table.js";
 import type { VerifierSession } from "./verifier-session.js";
 
@@ -58,9 +58,8 @@ export class SessionCloser {
         if (!(await this.stream.write(session.id, entry, session.journalEntries))) return this.letGo(session);
         session.journalEntries++;
       } catch (err) {
-        if (!(err instanceof JournalUnavailableError)) throw err;
         // An end adds no token a resume would have to reproduce: the client hears of it anyway.
-        this.log.warn({ sessionId: session.id, err: err.message }, "could not journal the session's end");
+        this.log.warn({ sessionId: session.id, err: String(err) }, "could not journal the session's end");
         this.stream.publish(session.id, entry);
       }
     } else this.stream.publish(session.id, entry);
