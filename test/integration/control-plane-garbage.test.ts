@@ -12,6 +12,7 @@ import {
   GREEDY_SAMPLING,
   SchedulerCancel,
   SchedulerSessionEnded,
+  SchedulerStatusRequest,
   SchedulerSubmit,
   type AnyContract,
 } from "#contracts";
@@ -49,8 +50,10 @@ describe("garbage on control-plane subjects", () => {
     await nats?.stop();
   });
 
-  const served: Array<{ contract: AnyContract; actor: () => ManagedProcess }> = [
+  const served: Array<{ contract: AnyContract; actor: () => ManagedProcess; wrongShape?: string }> = [
     { contract: SchedulerSubmit, actor: () => scheduler },
+    // Any object asks for the status: only a non-object is the wrong shape.
+    { contract: SchedulerStatusRequest, actor: () => scheduler, wrongShape: "[]" },
     { contract: SchedulerCancel, actor: () => scheduler },
     { contract: SchedulerSessionEnded, actor: () => scheduler },
     { contract: FleetChanged, actor: () => scheduler },
@@ -60,24 +63,25 @@ describe("garbage on control-plane subjects", () => {
     { contract: FleetDrain, actor: () => registry },
     { contract: FleetSnapshotRequest, actor: () => registry },
   ];
+  // Wrong for every contract above but the status request: ids that are numbers, a negative page, a string for a flag.
+  const WRONG_SHAPE = '{"page":-1,"workerId":5,"sessionId":5,"draining":"yes"}';
   const garbage = [
-    { name: "not JSON", payload: "\u0000not json{", version: null, reason: /not valid JSON/ },
-    // Wrong for every contract above: ids that are numbers, a negative page, a string for a flag.
+    { name: "not JSON", payload: () => "\u0000not json{", version: null, reason: /not valid JSON/ },
     {
       name: "the wrong shape",
-      payload: '{"page":-1,"workerId":5,"sessionId":5,"draining":"yes"}',
+      payload: (wrongShape = WRONG_SHAPE) => wrongShape,
       version: null,
       reason: /expected/,
     },
-    { name: "another contract version", payload: "{}", version: 99, reason: /contract version mismatch/ },
+    { name: "another contract version", payload: () => "{}", version: 99, reason: /contract version mismatch/ },
   ];
 
-  for (const { contract, actor } of served) {
+  for (const { contract, actor, wrongShape } of served) {
     for (const g of garbage) {
       it(`${contract.subject}: ${g.name}`, async () => {
         const headers = natsHeaders();
         if (g.version !== null) headers.set(CONTRACT_VERSION_HEADER, String(g.version));
-        const data = new TextEncoder().encode(g.payload);
+        const data = new TextEncoder().encode(g.payload(wrongShape));
         const kind = contract.kind === "request" ? "request" : "event";
         if (contract.kind === "request") {
           const reply = await nc.request(contract.subject, data, { timeout: 3000, headers });

@@ -15,7 +15,10 @@ import {
 import { SchedulerService } from "./scheduler.service.js";
 import { FleetViewService } from "./fleet/fleet-view.service.js";
 
-/** What the scheduler serves; the ContractServer decodes each message against its contract before a handler sees it. */
+/**
+ * What the scheduler serves; the ContractServer decodes each message against its contract before
+ * a handler sees it. Handlers return their promise, so a failure is logged with its subject.
+ */
 export const SCHEDULER_CONTRACTS = [
   SchedulerSubmit,
   SchedulerCancel,
@@ -42,17 +45,17 @@ export class SchedulerController {
   }
 
   @EventPattern(SchedulerCancel.subject)
-  cancel(@Payload() message: { sessionId: string }): void {
-    void this.scheduler.cancel(message.sessionId);
+  cancel(@Payload() message: { sessionId: string }): Promise<void> {
+    return this.scheduler.cancel(message.sessionId);
   }
 
   @EventPattern(SchedulerSessionEnded.subject)
-  sessionEnded(@Payload() ended: SessionEnded): void {
-    void this.scheduler.sessionEnded(ended.sessionId);
+  sessionEnded(@Payload() ended: SessionEnded): Promise<void> {
+    return this.scheduler.sessionEnded(ended.sessionId);
   }
 
   @EventPattern(FleetChanged.subject)
-  fleetChanged(@Payload() page: FleetPage): void {
-    void this.fleet.updatePage(page).then((changed) => changed && this.scheduler.fleetChanged());
+  async fleetChanged(@Payload() page: FleetPage): Promise<void> {
+    if (await this.fleet.updatePage(page)) this.scheduler.fleetChanged();
   }
 }
