@@ -202,7 +202,7 @@ describe("bad input", () => {
     assert.equal(result.status, 200, JSON.stringify(result.body));
     assert.deepEqual(result.tokenIds, expected.tokens);
     const scheduler = fleet.processes.get("scheduler")!.recentLines(200).join("\n");
-    assert.match(scheduler, /"target-only session"/);
+    assert.match(scheduler, /"msg":"decoding alone"/);
     assert.doesNotMatch(scheduler, /"drafterId":"drafter-impostor"/);
   });
 });
