@@ -67,7 +67,10 @@ export class NatsSessionWorkers implements SessionWorkers {
     try {
       verifier = await this.openVerifier(job, verifierId, drafterId, resume);
     } catch (err) {
-      await this.close(verifierId, job.sessionId, "open failed");
+      // It may have taken the session after all. A new request fails (the client is told), so the
+      // verifier closes it; a resumed one goes elsewhere, so the verifier lets go of it, journal kept.
+      if (resume) await this.release(verifierId, job.sessionId, "resume unanswered");
+      else await this.close(verifierId, job.sessionId, "open failed");
       return { kind: "unreachable", reason: (err as Error).message };
     }
     if (!verifier.ok && verifier.error.code === "worker_busy") return { kind: "busy", reason: verifier.error.message };
