@@ -169,7 +169,7 @@ export class FleetPageAssembler {
   }
 }
 
-/** Control plane (registry), carried by @nestjs/microservices. */
+/** Control plane (registry): served by its Nest controller through the ContractBus (libs/transport). */
 // v2: the profile's `verifyMs` became `verifyMsByWindow` (a verify profile names its key).
 export const FleetRegister = eventContract("specfleet.fleet.register", 2, workerRegistrationSchema);
 export const FleetTelemetry = eventContract("specfleet.fleet.telemetry", 1, workerTelemetrySchema);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { eventContract, requestContract } from "./contract.js";
+import { eventContract, requestContract, type PayloadOf } from "./contract.js";
 import { remoteErrorSchema, samplingSchema, sessionIdSchema, workerIdSchema } from "./common.js";
 import { promptSchema } from "./session.js";
 
@@ -35,7 +35,7 @@ export const sessionEndedSchema = z.object({
 });
 export type SessionEnded = z.infer<typeof sessionEndedSchema>;
 
-/** Control plane (scheduler), carried by @nestjs/microservices. */
+/** Control plane (scheduler): served by its Nest controller through the ContractBus (libs/transport). */
 export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 2, completionJobSchema, submitReplySchema);
 /** Gateway → scheduler: the client went away; drop or stop its request. */
 export const SchedulerCancel = eventContract("specfleet.scheduler.cancel", 1, z.object({ sessionId: sessionIdSchema }));
@@ -66,3 +66,22 @@ export const SchedulerStatusRequest = requestContract(
   z.object({}).loose(),
   schedulerStatusSchema,
 );
+
+/**
+ * Verifier → scheduler: a drafter stopped following a session without the scheduler asking (it
+ * handed the session back, stopped, or fell silent); the session decodes alone, and the
+ * scheduler's table frees the drafter's slot. `fasterAlone`: the drafter found the verifier alone
+ * faster, so the session is not given another drafter.
+ */
+export const SchedulerDrafterLeft = eventContract(
+  "specfleet.scheduler.drafter-left",
+  1,
+  z.object({
+    sessionId: sessionIdSchema,
+    verifierId: workerIdSchema,
+    drafterId: workerIdSchema,
+    fasterAlone: z.boolean(),
+    reason: z.string().max(500),
+  }),
+);
+export type DrafterLeft = PayloadOf<typeof SchedulerDrafterLeft>;

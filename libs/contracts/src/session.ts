@@ -152,8 +152,16 @@ export const WorkerPower = requestContract(
 /** Drafter → verifier: the drafter stops following a session; the verifier continues alone. */
 export const VerifierDetach = requestContract(
   "specfleet.verifier.{id}.detach",
-  1,
-  z.object({ sessionId: sessionIdSchema, drafterId: workerIdSchema, reason: z.string() }),
+  2,
+  z.object({
+    sessionId: sessionIdSchema,
+    drafterId: workerIdSchema,
+    reason: z.string().max(500),
+    /** Who lets go: the scheduler (re-pairing, a lost drafter), or the drafter itself. */
+    by: z.enum(["scheduler", "drafter"]),
+    /** The drafter found the verifier faster alone over this link (adaptive window's hand-back). */
+    fasterAlone: z.boolean().default(false),
+  }),
   z.object({ detached: z.boolean() }),
 );
 

@@ -225,7 +225,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
             "handing the session back: the verifier alone is faster",
           );
           if (ahead) await session.model.rollbackToCommitted();
-          await this.handBack(session);
+          await this.handBack(session, true);
           finished = true;
           break;
         }
@@ -289,13 +289,22 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
-  /** Stopping before the end (shutdown, error): the verifier must not wait for us. */
-  private async handBack(session: DrafterSession): Promise<void> {
+  /**
+   * Stopping before the end (shutdown, error, or `fasterAlone`: the verifier alone is faster over
+   * this link): the verifier must not wait for us.
+   */
+  private async handBack(session: DrafterSession, fasterAlone = false): Promise<void> {
     await this.bus
       .request(
         VerifierDetach,
         session.verifierId,
-        { sessionId: session.id, drafterId: this.config.WORKER_ID, reason: "drafter stopped" },
+        {
+          sessionId: session.id,
+          drafterId: this.config.WORKER_ID,
+          reason: fasterAlone ? "the verifier alone is faster" : "drafter stopped",
+          by: "drafter",
+          fasterAlone,
+        },
         2000,
       )
       .catch((err: unknown) =>

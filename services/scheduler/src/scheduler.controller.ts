@@ -3,10 +3,12 @@ import { EventPattern, MessagePattern, Payload } from "@nestjs/microservices";
 import {
   FleetChanged,
   SchedulerCancel,
+  SchedulerDrafterLeft,
   SchedulerSessionEnded,
   SchedulerStatusRequest,
   SchedulerSubmit,
   type CompletionJob,
+  type DrafterLeft,
   type SchedulerStatus,
   type FleetPage,
   type SessionEnded,
@@ -24,6 +26,7 @@ export const SCHEDULER_CONTRACTS = [
   SchedulerCancel,
   SchedulerSessionEnded,
   SchedulerStatusRequest,
+  SchedulerDrafterLeft,
   FleetChanged,
 ];
 
@@ -52,6 +55,11 @@ export class SchedulerController {
   @EventPattern(SchedulerSessionEnded.subject)
   sessionEnded(@Payload() ended: SessionEnded): Promise<void> {
     return this.scheduler.sessionEnded(ended.sessionId);
+  }
+
+  @EventPattern(SchedulerDrafterLeft.subject)
+  drafterLeft(@Payload() left: DrafterLeft): void {
+    this.scheduler.drafterLeft(left);
   }
 
   @EventPattern(FleetChanged.subject)

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import { RoundReports, type CompletionJob, type SchedulerStatus, type SubmitReply } from "#contracts";
+import { RoundReports, type CompletionJob, type DrafterLeft, type SchedulerStatus, type SubmitReply } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
@@ -86,6 +86,11 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       this.admission.pump();
       this.recovery.attachDrafters();
     }
+  }
+
+  /** A drafter left a session without being asked: the table frees its slot. */
+  drafterLeft(left: DrafterLeft): void {
+    this.recovery.drafterLeft(left);
   }
 
   /** A new fleet snapshot: recover what must be, then serve the queue. */

@@ -69,6 +69,34 @@ describe("recovery", () => {
     assert.equal(s.table.get(sessionId)?.drafterId, "d1");
   });
 
+  it("a drafter that left on its own frees its slot; the session takes the free drafter", async () => {
+    const { s, sessionId } = await running();
+    s.setFleet(fleet());
+    s.recovery.drafterLeft({ sessionId, verifierId: "v1", drafterId: "d1", fasterAlone: false, reason: "silent" });
+    await s.settle();
+    assert.deepEqual(s.workers.calls, [`attach ${sessionId} v1+d1`]);
+    assert.equal(s.table.get(sessionId)?.drafterId, "d1");
+  });
+
+  it("a drafter that found the verifier faster alone leaves the session alone for good", async () => {
+    const { s, sessionId } = await running();
+    s.setFleet(fleet());
+    s.recovery.drafterLeft({ sessionId, verifierId: "v1", drafterId: "d1", fasterAlone: true, reason: "faster alone" });
+    await s.settle();
+    s.recovery.fleetChanged();
+    await s.settle();
+    assert.deepEqual(s.workers.calls, []);
+    assert.equal(s.table.get(sessionId)?.drafterId, null);
+    assert.equal(s.table.loads().get("d1"), undefined, "the drafter's slot is free");
+  });
+
+  it("a stale drafter-left (another drafter follows now) changes nothing", async () => {
+    const { s, sessionId } = await running();
+    s.recovery.drafterLeft({ sessionId, verifierId: "v1", drafterId: "d2", fasterAlone: true, reason: "old news" });
+    await s.settle();
+    assert.equal(s.table.get(sessionId)?.drafterId, "d1");
+  });
+
   it("a session being resumed is left be by later fleet events and the rebalancer: resumed once", async () => {
     const { s, sessionId } = await running();
     let release!: () => void;

@@ -1,4 +1,4 @@
-import type { ReplyOf, VerifierAttach } from "#contracts";
+import type { DrafterLeft, ReplyOf, VerifierAttach } from "#contracts";
 import type { Logger } from "#logging";
 import type { RoundRunner } from "./round-runner.js";
 import type { SessionTable } from "./session-table.js";
@@ -14,6 +14,8 @@ export class SessionDrafters {
     private readonly log: Logger,
     private readonly verifierId: string,
     private readonly silenceMs: number,
+    /** Tells the scheduler of a drafter that left on its own (its table frees the slot). */
+    private readonly tellScheduler: (left: DrafterLeft) => void,
   ) {}
 
   /** A session decoding alone takes a drafter again (under its lock: no alone round is in flight). */
@@ -38,13 +40,24 @@ export class SessionDrafters {
     };
   }
 
-  /** The drafter stopped following the session: finish it alone (target-only). */
-  detach(sessionId: string, drafterId: string, reason: string): boolean {
+  /**
+   * The drafter stopped following the session: finish it alone (target-only). Unless the
+   * scheduler asked (it knows), the scheduler is told.
+   */
+  detach(
+    sessionId: string,
+    drafterId: string,
+    reason: string,
+    by: "scheduler" | "drafter" | "silence",
+    fasterAlone = false,
+  ): boolean {
     const session = this.table.get(sessionId);
     if (!session || session.alone || session.drafterId !== drafterId) return false;
     session.alone = true;
-    this.log.warn({ sessionId, drafterId, reason }, "drafter detached; continuing target-only");
+    this.log.warn({ sessionId, drafterId, reason, by }, "drafter detached; continuing target-only");
     void this.rounds.decodeAlone(session);
+    if (by !== "scheduler")
+      this.tellScheduler({ sessionId, verifierId: this.verifierId, drafterId, fasterAlone, reason });
     return true;
   }
 
@@ -53,7 +66,7 @@ export class SessionDrafters {
     const now = Date.now();
     for (const session of this.table.all()) {
       if (!session.alone && session.drafterId && now - session.lastDrafterAt > this.silenceMs) {
-        this.detach(session.id, session.drafterId, `no round for ${now - session.lastDrafterAt} ms`);
+        this.detach(session.id, session.drafterId, `no round for ${now - session.lastDrafterAt} ms`, "silence");
       }
     }
   }

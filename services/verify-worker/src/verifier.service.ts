@@ -6,6 +6,7 @@ import {
   SessionStream,
   VerifierAttach,
   VerifierDetach,
+  SchedulerDrafterLeft,
   VerifierOpen,
   VerifierRelease,
   VerifyRound,
@@ -67,7 +68,9 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     );
     this.rounds = new RoundRunner(this.table, this.stream, this.closer, batcher, target, this.stats, log, id);
     this.opener = new SessionOpener(this.table, this.stream, this.rounds, target, log, id, config.MAX_SESSIONS);
-    this.drafters = new SessionDrafters(this.table, this.rounds, log, id, config.DRAFTER_SILENCE_MS);
+    this.drafters = new SessionDrafters(this.table, this.rounds, log, id, config.DRAFTER_SILENCE_MS, (left) =>
+      this.bus.publish(SchedulerDrafterLeft, "", left),
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -81,7 +84,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
         locked(req.sessionId, async () => ({ closed: await this.closer.cancel(req.sessionId, req.reason) })),
       ),
       this.bus.serve(VerifierDetach, id, async (req) => ({
-        detached: this.drafters.detach(req.sessionId, req.drafterId, req.reason),
+        detached: this.drafters.detach(req.sessionId, req.drafterId, req.reason, req.by, req.fasterAlone),
       })),
       this.bus.serve(VerifierAttach, id, (req) =>
         locked(req.sessionId, async () => this.drafters.attach(req.sessionId, req.drafterId)),

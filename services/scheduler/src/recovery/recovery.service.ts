@@ -1,5 +1,5 @@
 import { Inject, Injectable } from "@nestjs/common";
-import type { FleetWorker } from "#contracts";
+import type { DrafterLeft, FleetWorker } from "#contracts";
 import type { Logger } from "#logging";
 import type { PairingPolicy } from "#pairing";
 import { attachDrafters } from "#placement";
@@ -63,6 +63,22 @@ export class RecoveryService {
       }
     }
     this.attachDrafters();
+  }
+
+  /**
+   * A drafter stopped following a session on its own (handed it back, stopped, fell silent): the
+   * verifier goes on alone; its slot is free, and unless the drafter found the verifier faster
+   * alone, the session may take another.
+   */
+  drafterLeft(left: DrafterLeft): void {
+    void this.steps.run(left.sessionId, "drafter left", async () => {
+      const session = this.table.get(left.sessionId);
+      if (!session || session.verifierId !== left.verifierId || session.drafterId !== left.drafterId) return;
+      this.log.info({ ...left }, "the drafter left the session; it goes on alone");
+      await this.table.setDrafter(left.sessionId, null);
+      if (left.fasterAlone) await this.table.keepAlone(left.sessionId);
+      setImmediate(() => this.attachDrafters());
+    });
   }
 
   /** Sessions decoding alone that want a drafter take one if the policy gives them one. */

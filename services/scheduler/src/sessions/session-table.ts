@@ -70,6 +70,14 @@ export class SessionTable {
     await this.repository.save(session);
   }
 
+  /** The session's drafter found it faster alone: it is not given another. */
+  async keepAlone(sessionId: string): Promise<void> {
+    const session = this.sessions.get(sessionId);
+    if (!session) return;
+    session.wantsDrafter = false;
+    await this.repository.save(session);
+  }
+
   /** What the verifier told when it opened (or resumed) the session. */
   async opened(sessionId: string, promptTokens: number, generatedTokens: number): Promise<void> {
     const session = this.sessions.get(sessionId);

@@ -181,7 +181,7 @@ export class NatsSessionWorkers implements SessionWorkers {
 
   async detach(verifierId: string, sessionId: string, drafterId: string, reason: string): Promise<void> {
     await this.bus
-      .request(VerifierDetach, verifierId, { sessionId, drafterId, reason }, 2000)
+      .request(VerifierDetach, verifierId, { sessionId, drafterId, reason, by: "scheduler", fasterAlone: false }, 2000)
       .catch((err: unknown) => this.log.warn({ sessionId, err: String(err) }, "could not detach the drafter"));
   }
 
