@@ -43,23 +43,41 @@ export async function startProxiedFleet(
   >,
 ): Promise<ProxiedFleet> {
   const { verifiers, drafters, delayMs = 10, ...fleetOptions } = options;
-  const nats = await startNats();
-  const redisDir = await mkdtemp(join(tmpdir(), `specfleet-${name}-redis-`));
-  const redis = await startRedis({ dir: redisDir, appendOnly: true });
-  const natsUrl = new URL(nats.url);
-  const proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs });
-  const env = { NATS_URL: proxy.url("nats") };
-  const fleet = await startTestFleet(name, {
-    ...fleetOptions,
-    serviceEnv: {
-      ...fleetOptions.serviceEnv,
-      scheduler: { PAIRING_POLICY: "least-loaded", ...fleetOptions.serviceEnv?.scheduler },
-    },
-    natsUrl: nats.url,
-    redisUrl: redis.url,
-    verifiers: verifiers.map((id) => ({ id, env })),
-    drafters: drafters.map((id) => ({ id, env })),
-  });
+  // What started so far is stopped if a later step fails: a server left running would keep the
+  // test process alive, and the test would hang instead of failing.
+  const started: Array<() => Promise<unknown>> = [];
+  const unwind = async () => {
+    for (const stop of started.reverse()) await stop().catch(() => undefined);
+  };
+  let parts;
+  try {
+    const nats = await startNats();
+    started.push(() => nats.stop());
+    const redisDir = await mkdtemp(join(tmpdir(), `specfleet-${name}-redis-`));
+    started.push(() => rm(redisDir, { recursive: true, force: true }));
+    const redis = await startRedis({ dir: redisDir, appendOnly: true });
+    started.push(() => redis.stop());
+    const natsUrl = new URL(nats.url);
+    const proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs });
+    started.push(() => proxy.close());
+    const env = { NATS_URL: proxy.url("nats") };
+    const fleet = await startTestFleet(name, {
+      ...fleetOptions,
+      serviceEnv: {
+        ...fleetOptions.serviceEnv,
+        scheduler: { PAIRING_POLICY: "least-loaded", ...fleetOptions.serviceEnv?.scheduler },
+      },
+      natsUrl: nats.url,
+      redisUrl: redis.url,
+      verifiers: verifiers.map((id) => ({ id, env })),
+      drafters: drafters.map((id) => ({ id, env })),
+    });
+    parts = { nats, redisDir, redis, proxy, fleet };
+  } catch (err) {
+    await unwind();
+    throw err;
+  }
+  const { nats, redisDir, redis, proxy, fleet } = parts;
   const nc: NatsConnection = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   const harness: ProxiedFleet = {
     fleet,
