@@ -18,7 +18,13 @@ export const completionJobSchema = z.object({
 export type CompletionJob = z.infer<typeof completionJobSchema>;
 
 export const submitReplySchema = z.discriminatedUnion("ok", [
-  z.object({ ok: z.literal(true), sessionId: sessionIdSchema, queued: z.boolean() }),
+  z.object({
+    ok: z.literal(true),
+    sessionId: sessionIdSchema,
+    queued: z.boolean(),
+    /** Queued: the scheduler places it, or says it timed out, within this many ms. */
+    startWithinMs: z.number().int().nonnegative().optional(),
+  }),
   z.object({ ok: z.literal(false), error: remoteErrorSchema }),
 ]);
 export type SubmitReply = z.infer<typeof submitReplySchema>;
@@ -36,7 +42,7 @@ export const sessionEndedSchema = z.object({
 export type SessionEnded = z.infer<typeof sessionEndedSchema>;
 
 /** Control plane (scheduler): served by its Nest controller through the ContractBus (libs/transport). */
-export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 2, completionJobSchema, submitReplySchema);
+export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 3, completionJobSchema, submitReplySchema);
 /** Gateway → scheduler: the client went away; drop or stop its request. */
 export const SchedulerCancel = eventContract("specfleet.scheduler.cancel", 1, z.object({ sessionId: sessionIdSchema }));
 export const SchedulerSessionEnded = eventContract("specfleet.scheduler.session-ended", 1, sessionEndedSchema);

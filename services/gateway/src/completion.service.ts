@@ -173,7 +173,10 @@ export class CompletionService {
         canceller.finished();
         throw fromFleetError(reply.error.code, reply.error.message, reply.error.retryAfterSeconds);
       }
-      const first = await nextEvent(reader, this.config.GATEWAY_IDLE_TIMEOUT_MS);
+      // A queued request waits as long as the scheduler may keep it queued (it then says so
+      // itself, 503 queue_timeout), not only the idle timeout meant for a stalled stream.
+      const startWithin = Math.max(this.config.GATEWAY_IDLE_TIMEOUT_MS, (reply.startWithinMs ?? 0) + START_MARGIN_MS);
+      const first = await nextEvent(reader, startWithin);
       if (signal.aborted) throw clientClosed();
       if (!first) throw new HttpApiError(504, "the request was not started in time", "server_error", "timeout");
       if (first.kind === "error") {
@@ -212,6 +215,9 @@ export class CompletionService {
     }
   }
 }
+
+/** Beyond the scheduler's own deadline for a queued request: its queue_timeout answer in flight. */
+const START_MARGIN_MS = 5000;
 
 /** The reader's next event; a reader closed because its client left ends the request (499). */
 async function nextEvent(reader: SessionReader, idleMs: number): Promise<SessionEvent | null> {

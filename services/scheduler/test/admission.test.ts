@@ -42,7 +42,7 @@ describe("admission", () => {
     const second = job();
     await s.admission.submit(first);
     const reply = await s.admission.submit(second);
-    assert.deepEqual(reply, { ok: true, sessionId: second.sessionId, queued: true });
+    assert.deepEqual(reply, { ok: true, sessionId: second.sessionId, queued: true, startWithinMs: 60_000 });
     assert.ok(s.admissionRepository.stored.has(second.sessionId));
     await s.table.remove(first.sessionId);
     s.admission.pump();

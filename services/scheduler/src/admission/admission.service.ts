@@ -90,7 +90,7 @@ export class AdmissionService {
     }
     await this.enqueue(waiting);
     this.log.info({ sessionId, model: job.model, priority: job.priority, waiting: this.line.size }, "request queued");
-    return { ok: true, sessionId, queued: true };
+    return { ok: true, sessionId, queued: true, startWithinMs: this.config.SCHEDULER_QUEUE_TIMEOUT_MS };
   }
 
   /** The client is gone: a waiting request leaves the queue; a running one is closed at its verifier. */
