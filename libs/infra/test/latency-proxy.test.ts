@@ -39,7 +39,9 @@ describe("latency proxy", () => {
   it("adds the delay in both directions and keeps the bytes", async () => {
     const { times, received } = await roundTrips(5);
     assert.equal(received, "0;1;2;3;4;");
-    for (const t of times) assert.ok(t >= 49 && t < 250, `round trip ${t.toFixed(1)} ms with 2 × 25 ms of delay`);
+    // A timer never fires early, so the lower bound holds on any machine; an upper bound would
+    // only measure how busy the machine is (it failed under load).
+    for (const t of times) assert.ok(t >= 49, `round trip ${t.toFixed(1)} ms with 2 × 25 ms of delay`);
   });
 
   it("keeps the order of chunks under jitter", async () => {
@@ -57,8 +59,10 @@ describe("latency proxy", () => {
   });
 
   it("takes a new profile at run time", async () => {
+    // Longer than anything else could make a round trip here: only the new delay explains it.
+    proxy.setProfile({ delayMs: 150 });
+    const { times } = await roundTrips(2);
+    for (const t of times) assert.ok(t >= 299, `round trip ${t.toFixed(1)} ms with 2 × 150 ms of delay`);
     proxy.setProfile({ delayMs: 0 });
-    const { times } = await roundTrips(3);
-    for (const t of times) assert.ok(t < 40, `round trip ${t.toFixed(1)} ms with no delay`);
   });
 });
