@@ -144,7 +144,8 @@ describe("admission: a request that waits past its deadline", () => {
     const body = (await late.json()) as { error: { code: string; message: string } };
     assert.equal(body.error.code, "queue_timeout");
     assert.match(body.error.message, /no drafter–verifier pair came free/);
-    assert.ok(Date.now() - started < 4000, "told within about a second of its deadline");
+    // Bounds far from any machine's speed: the scheduler's answer, not the gateway's idle 504 or a hang.
+    assert.ok(Date.now() - started < 30_000, "told at its deadline, long before the gateway's wait ends");
     assert.equal((await running).status, 200);
   });
 });

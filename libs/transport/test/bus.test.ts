@@ -155,10 +155,10 @@ describe("ContractBus against a real nats-server", () => {
   it("fails at once with NoResponderError when nobody serves the subject", async () => {
     const { Echo } = testContracts();
     const started = Date.now();
-    const error = await failure(client.request(Echo, "", { text: "x", times: 1 }, 5000));
+    const error = await failure(client.request(Echo, "", { text: "x", times: 1 }, 60_000));
     assert.ok(error instanceof NoResponderError);
     assert.equal(error.subject, Echo.subject);
-    assert.ok(Date.now() - started < 2000, "not after the timeout");
+    assert.ok(Date.now() - started < 30_000, "not after the timeout (60 s)");
   });
 
   it("fails with RequestTimeoutError when the handler does not answer in time", async () => {

@@ -124,7 +124,7 @@ describe("SessionReader after close", () => {
     const started = Date.now();
     reader.close();
     await assert.rejects(waiting, SessionReaderClosedError);
-    assert.ok(Date.now() - started < 100, "no wait for the idle time");
+    assert.ok(Date.now() - started < 30_000, "no wait for the idle time (60 s)");
     assert.equal(unsubscribed, 1);
   });
 
