@@ -1,5 +1,5 @@
 import { type PairingContext, type PairingPolicy, type WorkerView } from "#pairing";
-import { indexViews, withoutSession } from "./views.js";
+import { indexViews, withoutSession, type ViewIndex } from "./views.js";
 
 /** A running session decoding alone at its verifier that would take a drafter. */
 export interface AloneSession {
@@ -17,17 +17,18 @@ export interface Attachment<S> {
  * Gives drafters to sessions decoding alone, oldest first: for each, the pairing policy chooses
  * among its own verifier (its slot counted free) and the drafters; a `pair` takes the drafter's
  * slot on `views` before the next session asks. Stops when no drafter has room. A session the
- * policy leaves alone (load-aware: faster so) stays alone.
+ * policy leaves alone (load-aware: faster so) stays alone. `index`: the views' own, when the
+ * caller keeps one (else built for the call).
  */
 export function attachDrafters<S extends AloneSession>(
   alone: Iterable<S>,
   views: WorkerView[],
   policy: PairingPolicy,
   context: PairingContext,
+  index: ViewIndex = indexViews(views),
 ): Attachment<S>[] {
   const attachments: Attachment<S>[] = [];
-  const byId = indexViews(views);
-  const drafters = views.filter((w) => w.role === "drafter");
+  const { byId, drafters } = index;
   for (const session of alone) {
     if (!drafters.some((d) => d.ready && d.activeSessions < d.maxSessions)) break;
     const verifier = byId.get(session.verifierId);

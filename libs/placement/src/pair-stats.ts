@@ -26,63 +26,97 @@ export interface LinkReport {
  * drafter's telemetry and DSD-Sim every round, through the same code.
  */
 export class PairStats {
-  private readonly links = new Map<string, { report: LinkReport; excess: number | null }>();
-  private readonly roundTrips = new Map<string, Map<string, number>>();
-  private readonly acceptance = new Map<string, { accepted: number; rounds: number }>();
-  private excess = { sum: 0, links: 0 };
+  /** Per verifier, per drafter: the link's latest figures. */
+  private readonly links = new Map<string, Map<string, Link>>();
+  /** Per drafter model, per target model: accepted tokens (α·rounds summed over links) and rounds. */
+  private readonly models = new Map<string, Map<string, ModelPair>>();
+  /** Σ excess and how many links it sums (those reported with both broker round trips). */
+  private excessSum = 0;
+  private excessLinks = 0;
+  /** Bumped when a verifier is first reported (a context's cached look-up of it is then stale). */
+  private verifiersSeen = 0;
 
   /**
    * Records a link's latest figures. `brokerRttMs`: the drafter's and the verifier's round trips
    * to the message broker, when both are known (the excess is measured against them).
    */
   report(link: LinkReport, brokerRttMs?: { drafter: number; verifier: number }): void {
-    const key = `${link.drafterId} ${link.verifierId}`;
-    this.forget(key);
-    const excess = brokerRttMs ? link.roundTripMs - brokerRttMs.drafter - brokerRttMs.verifier : null;
-    this.links.set(key, { report: link, excess });
-    let byDrafter = this.roundTrips.get(link.verifierId);
-    if (!byDrafter) this.roundTrips.set(link.verifierId, (byDrafter = new Map()));
-    byDrafter.set(link.drafterId, link.roundTripMs);
-    if (link.rounds > 0) {
-      const models = this.modelKey(link);
-      const seen = this.acceptance.get(models) ?? { accepted: 0, rounds: 0 };
-      this.acceptance.set(models, {
-        accepted: seen.accepted + link.acceptance * link.rounds,
-        rounds: seen.rounds + link.rounds,
-      });
+    let byDrafter = this.links.get(link.verifierId);
+    if (!byDrafter) {
+      this.links.set(link.verifierId, (byDrafter = new Map()));
+      this.verifiersSeen++;
     }
-    if (excess !== null) this.excess = { sum: this.excess.sum + excess, links: this.excess.links + 1 };
+    let entry = byDrafter.get(link.drafterId);
+    if (entry) {
+      // The link's previous figures leave the sums they were in.
+      entry.models.accepted -= entry.accepted;
+      entry.models.rounds -= entry.rounds;
+      if (entry.excess !== null) {
+        this.excessSum -= entry.excess;
+        this.excessLinks--;
+      }
+    } else {
+      entry = { roundTripMs: 0, accepted: 0, rounds: 0, excess: null, models: { accepted: 0, rounds: 0 } };
+      byDrafter.set(link.drafterId, entry);
+    }
+    const rounds = link.rounds > 0 ? link.rounds : 0;
+    entry.roundTripMs = link.roundTripMs;
+    entry.rounds = rounds;
+    entry.accepted = rounds > 0 ? link.acceptance * rounds : 0;
+    entry.models = this.modelPair(link.drafterModel, link.targetModel);
+    entry.models.accepted += entry.accepted;
+    entry.models.rounds += rounds;
+    entry.excess = brokerRttMs ? link.roundTripMs - brokerRttMs.drafter - brokerRttMs.verifier : null;
+    if (entry.excess !== null) {
+      this.excessSum += entry.excess;
+      this.excessLinks++;
+    }
   }
 
-  /** The pairing context these figures yield; `random` for the policies that draw. */
+  /**
+   * The pairing context these figures yield; `random` for the policies that draw. Live: reports
+   * after it was made show through it (DSD-Sim keeps one for a whole run).
+   */
   context(random: () => number): PairingContext {
+    const stats = this;
+    // A policy asks about one verifier's drafters in a row: its links are looked up once.
+    let last = { verifierId: "", seen: -1, links: undefined as Map<string, Link> | undefined };
     return {
-      roundTripMs: (drafterId, verifierId) => this.roundTrips.get(verifierId)?.get(drafterId),
-      roundTripExcessMs: this.excess.links > 0 ? Math.max(0, this.excess.sum / this.excess.links) : undefined,
+      roundTripMs: (drafterId, verifierId) => {
+        if (verifierId !== last.verifierId || last.seen !== stats.verifiersSeen)
+          last = { verifierId, seen: stats.verifiersSeen, links: stats.links.get(verifierId) };
+        return last.links?.get(drafterId)?.roundTripMs;
+      },
+      get roundTripExcessMs() {
+        return stats.excessLinks > 0 ? Math.max(0, stats.excessSum / stats.excessLinks) : undefined;
+      },
       acceptance: (drafterModel, targetModel) => {
-        const seen = this.acceptance.get(`${drafterModel} ${targetModel}`);
+        const seen = stats.models.get(drafterModel)?.get(targetModel);
         return seen && seen.rounds > 0 ? seen.accepted / seen.rounds : undefined;
       },
       random,
     };
   }
 
-  private forget(key: string): void {
-    const previous = this.links.get(key);
-    if (!previous) return;
-    const { report, excess } = previous;
-    if (report.rounds > 0) {
-      const models = this.modelKey(report);
-      const seen = this.acceptance.get(models)!;
-      const rest = { accepted: seen.accepted - report.acceptance * report.rounds, rounds: seen.rounds - report.rounds };
-      if (rest.rounds > 0) this.acceptance.set(models, rest);
-      else this.acceptance.delete(models);
-    }
-    if (excess !== null) this.excess = { sum: this.excess.sum - excess, links: this.excess.links - 1 };
-    this.links.delete(key);
+  private modelPair(drafterModel: string, targetModel: string): ModelPair {
+    let byTarget = this.models.get(drafterModel);
+    if (!byTarget) this.models.set(drafterModel, (byTarget = new Map()));
+    let pair = byTarget.get(targetModel);
+    if (!pair) byTarget.set(targetModel, (pair = { accepted: 0, rounds: 0 }));
+    return pair;
   }
+}
 
-  private modelKey(link: LinkReport): string {
-    return `${link.drafterModel} ${link.targetModel}`;
-  }
+interface ModelPair {
+  accepted: number;
+  rounds: number;
+}
+
+/** A link's figures as they count in the sums: its accepted tokens are α·rounds. */
+interface Link {
+  roundTripMs: number;
+  accepted: number;
+  rounds: number;
+  excess: number | null;
+  models: ModelPair;
 }

@@ -6,7 +6,7 @@ import {
   type PairingPolicy,
   type WorkerView,
 } from "#pairing";
-import { indexViews, takeSlots } from "./views.js";
+import { indexViews, takeSlots, type ViewIndex } from "./views.js";
 import type { WaitingRequest } from "./waiting.js";
 
 export interface QueuePassOptions {
@@ -19,6 +19,8 @@ export interface QueuePassOptions {
    * thousands wait, while one behind a waiting request may still take a free pair.
    */
   lookahead: number;
+  /** The views' index, when the caller keeps one of these very views (else built for the pass). */
+  index?: ViewIndex;
 }
 
 export const QUEUE_PASS_DEFAULTS: Omit<QueuePassOptions, "now"> = {
@@ -52,7 +54,7 @@ export function queuePass<W extends WaitingRequest>(
   options: QueuePassOptions,
 ): PassOutcome<W>[] {
   const outcomes: PassOutcome<W>[] = [];
-  const byId = indexViews(views);
+  let byId = options.index?.byId;
   const ahead = new Map<string, number>();
   const blocked = new Set<string>();
   for (const request of waiting) {
@@ -82,7 +84,7 @@ export function queuePass<W extends WaitingRequest>(
       outcomes.push({ kind: "refuse", waiting: request, decision });
       continue;
     }
-    takeSlots(byId, decision);
+    takeSlots((byId ??= indexViews(views).byId), decision);
     outcomes.push({ kind: "place", waiting: request, decision });
   }
   return outcomes;

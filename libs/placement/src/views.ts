@@ -3,9 +3,18 @@ import type { PairingDecision, WorkerView } from "#pairing";
 /** A worker with one session fewer: one copy, in libs/pairing, which the policies use too. */
 export { withoutSession } from "#pairing";
 
-/** The workers by id, for taking slots as a pass places requests. */
-export function indexViews(views: readonly WorkerView[]): Map<string, WorkerView> {
-  return new Map(views.map((w) => [w.id, w]));
+/** The workers by id and the drafters among them: where a pass finds the workers a decision names. */
+export interface ViewIndex {
+  byId: ReadonlyMap<string, WorkerView>;
+  drafters: readonly WorkerView[];
+}
+
+/**
+ * Indexes the views. A pass builds one per call; a caller that keeps its views across passes
+ * (DSD-Sim's live views) builds it once and passes it along.
+ */
+export function indexViews(views: readonly WorkerView[]): ViewIndex {
+  return { byId: new Map(views.map((w) => [w.id, w])), drafters: views.filter((w) => w.role === "drafter") };
 }
 
 /**

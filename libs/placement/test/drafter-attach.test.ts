@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createPairingPolicy, type PairingPolicy } from "#pairing";
-import { attachDrafters } from "#placement";
+import { attachDrafters, indexViews } from "#placement";
 import { d, v } from "./workers.js";
 
 const alone = (sessionId: string, verifierId: string) => ({ sessionId, model: "m", verifierId });
@@ -36,5 +36,25 @@ describe("attachDrafters", () => {
     assert.equal(asked, 1);
     assert.deepEqual(attachDrafters([alone("s", "v1")], [v("v1", 1, 2), d("d1", 1, 1)], keepsAlone, {}), []);
     assert.equal(asked, 1, "no drafter had room: the policy was not asked");
+  });
+
+  it("asks each alone session in turn, oldest first, through the caller's index when it keeps one", () => {
+    const fleet = [v("v1", 2, 2), v("v2", 1, 2), d("d1", 0, 1), d("d2", 0, 1)];
+    const attached = attachDrafters(
+      [alone("old", "v1"), alone("new", "v2")],
+      fleet,
+      leastLoaded,
+      {},
+      indexViews(fleet),
+    );
+    assert.deepEqual(
+      attached.map((a) => `${a.session.sessionId}+${a.drafterId}`),
+      ["old+d1", "new+d2"],
+    );
+    assert.deepEqual(
+      fleet.map((w) => w.activeSessions),
+      [2, 1, 1, 1],
+      "the drafters' slots are taken; the verifiers' were already",
+    );
   });
 });

@@ -46,6 +46,16 @@ describe("PairStats", () => {
     assert.equal(stats.context(Math.random).roundTripExcessMs, 2.5);
   });
 
+  it("a context is live: reports made after it show through it, the excess too", () => {
+    const stats = new PairStats();
+    const context = stats.context(Math.random);
+    assert.equal(context.roundTripExcessMs, undefined);
+    stats.report(link("d1", "v1", { roundTripMs: 10, acceptance: 0.7 }), { drafter: 2, verifier: 3 });
+    assert.equal(context.roundTripExcessMs, 5);
+    assert.equal(context.acceptance!("small", "big"), 0.7);
+    assert.equal(context.roundTripMs!("d1", "v1"), 10);
+  });
+
   it("a link without rounds adds a round trip but no acceptance", () => {
     const stats = new PairStats();
     stats.report(link("d1", "v1", { rounds: 0, acceptance: 1 }));

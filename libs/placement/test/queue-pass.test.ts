@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createPairingPolicy, type PairingPolicy, type WorkerView } from "#pairing";
-import { QUEUE_PASS_DEFAULTS, queuePass, waitingOrder } from "#placement";
+import { indexViews, QUEUE_PASS_DEFAULTS, queuePass, waitingOrder } from "#placement";
 import { d, request, v } from "./workers.js";
 
+const leastLoaded = createPairingPolicy("least-loaded");
 const options = (now = 1000) => ({ ...QUEUE_PASS_DEFAULTS, now, queueTimeoutMs: 500 });
 const summary = (outcomes: ReturnType<typeof queuePass<ReturnType<typeof request>>>) =>
   outcomes.map((o) =>
@@ -85,6 +86,17 @@ describe("queuePass", () => {
     };
     queuePass([request("a", 700), request("b", 800)], [v("v1", 0, 4), d("d1", 0, 4)], records, {}, options());
     assert.deepEqual(waited, [300, 200]);
+  });
+
+  it("takes the slots through the caller's index when it keeps one (DSD-Sim's live views), as through its own", () => {
+    const fleet = [v("v1", 0, 2), d("d1", 0, 1), d("d2", 0, 1)];
+    const index = indexViews(fleet);
+    const outcomes = queuePass([request("a", 900), request("b", 910)], fleet, leastLoaded, {}, { ...options(), index });
+    assert.deepEqual(summary(outcomes), ["a→v1+d1", "b→v1+d2"]);
+    assert.deepEqual(
+      fleet.map((w) => w.activeSessions),
+      [2, 1, 1],
+    );
   });
 });
 
