@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { BATCHING_POLICY_NAMES } from "#batching";
 import { PAIRING_POLICY_NAMES, pairingTuningSchema } from "#pairing";
+import { QUEUE_PASS_DEFAULTS } from "#placement";
 import { WINDOW_POLICY_NAMES } from "#window";
 
 /** A number, or [min, max] drawn uniformly per use. */
@@ -141,6 +142,13 @@ export const simConfigSchema = z
       .object({
         pairing: z.enum(PAIRING_POLICY_NAMES).default("load-aware"),
         batching: z.enum(BATCHING_POLICY_NAMES).default("fifo"),
+        /**
+         * Per model, how many requests that chose to wait for a faster pair a queue pass looks past
+         * (SCHEDULER_QUEUE_LOOKAHEAD).
+         */
+        queueLookahead: z.number().int().min(0).default(QUEUE_PASS_DEFAULTS.lookahead),
+        /** A request waiting longer for a pair fails (SCHEDULER_QUEUE_TIMEOUT_MS; 0: it waits as long as it takes), ms. */
+        queueTimeoutMs: z.number().int().min(0).default(0),
         /** Re-pair running sessions this often (SCHEDULER_REBALANCE_MS; 0: never), ms. */
         rebalanceMs: z.number().int().min(0).default(5000),
         window: z

@@ -35,6 +35,7 @@ export class DrafterSide implements Drafting {
       estimator.prime(session.verifier.view.profile!.verifyMsByWindow!);
       this.estimators.set(key, estimator);
     }
+    session.estimator = estimator;
     const { policy, window, maxWindow, stopThreshold } = this.world.config.policies.window;
     session.window = windowPolicy(policy, window, maxWindow, estimator, { stopThreshold });
     this.queue(drafter, { session, prefillTokens, queuedAt: this.world.now });
@@ -113,17 +114,16 @@ export class DrafterSide implements Drafting {
     const { world } = this;
     const round = session.round!;
     const drafter = session.drafter!;
-    const networkMs = Math.max(0, world.now - round.sentMs - round.verifyMs);
-    world.history.networkShare(session.verifier.id, drafter.id, networkMs);
     const observation = {
       window: round.window,
       accepted: Math.min(round.runLength, round.window),
       draftMs: round.draftMs,
       verifyMs: round.verifyMs,
-      networkMs,
+      networkMs: Math.max(0, world.now - round.sentMs - round.verifyMs),
       batchTokens: round.batchTokens,
     };
     session.window!.observe(observation);
+    this.reportLink(session);
     if (session.move) return world.rebalancing.carryOut(session);
     const { policy, handBack } = world.config.policies.window;
     if (policy === "adaptive" && handBack && session.window!.handBack()) {
@@ -136,6 +136,24 @@ export class DrafterSide implements Drafting {
     this.queue(drafter, { session, prefillTokens: 0, queuedAt: world.now });
   }
 
+  /**
+   * What the drafter tells the scheduler of this verifier after the round, as a real drafter's
+   * telemetry `links` does (its estimator's network share and acceptance, and its rounds): the
+   * link's new figures replace its old ones in the pair statistics. (Only a window policy that
+   * learns, adaptive, feeds the estimator, as on a real drafter.)
+   */
+  private reportLink(session: Session): void {
+    const estimator = session.estimator!;
+    const estimates = estimator.estimates();
+    if (!estimates) return;
+    this.world.placement.report(session.drafter!.id, {
+      verifierId: session.verifier.id,
+      roundTripMs: estimates.roundTripMs,
+      acceptance: estimates.acceptance,
+      rounds: estimator.observedRounds,
+    });
+  }
+
   /** The session goes on alone: its drafter's slot frees. */
   private release(session: Session): void {
     const drafter = session.drafter;
@@ -143,6 +161,7 @@ export class DrafterSide implements Drafting {
     drafter.view.activeSessions--;
     session.drafter = null;
     session.window = null;
-    this.world.offerDrafter();
+    session.estimator = null;
+    this.world.attachDrafters();
   }
 }

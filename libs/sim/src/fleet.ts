@@ -50,7 +50,6 @@ export interface SimFleet {
   drafters: SimDrafter[];
   /** Every worker's view, in id order (what the pairing policy is shown). */
   views: WorkerView[];
-  drafterViews: WorkerView[];
 }
 
 /** A profile written inline, or the path of a `specfleet profile` file (relative to the configuration's folder). */
@@ -153,7 +152,7 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
   }
   // In id order, as every pairing policy sorts them: sorting sorted views each decision is cheap.
   const views = [...verifiers.map((v) => v.view), ...drafters.map((d) => d.view)].sort(byId);
-  return { verifiers, drafters, views, drafterViews: views.filter((w) => w.role === "drafter") };
+  return { verifiers, drafters, views };
 }
 
 const byId = (a: WorkerView, b: WorkerView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);

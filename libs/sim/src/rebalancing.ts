@@ -14,7 +14,7 @@ export class Rebalancer implements Rebalancing {
 
   rebalance(): void {
     const { world } = this;
-    if (world.metrics.ended >= world.total) return;
+    if (world.metrics.ended >= world.total || world.idle) return;
     const sessions: LiveSession[] = [];
     for (const [sessionId, s] of world.live) {
       if (!s.drafter || s.move || s.attach) continue;
@@ -28,7 +28,12 @@ export class Rebalancer implements Rebalancing {
         remainingTokens: s.request.outputTokens - s.generated,
       });
     }
-    for (const move of rebalanceMoves(sessions, world.fleet.views, world.context, world.config.policies.tuning)) {
+    for (const move of rebalanceMoves(
+      sessions,
+      world.fleet.views,
+      world.placement.context,
+      world.config.policies.tuning,
+    )) {
       const session = world.live.get(move.sessionId)!;
       const verifier = world.verifierById(move.verifierId);
       const drafter = world.drafterById(move.drafterId);
@@ -55,6 +60,6 @@ export class Rebalancer implements Rebalancing {
       session.unprefilled = committed;
     }
     world.drafting.attach(session, drafter, committed);
-    world.offerDrafter();
+    world.attachDrafters();
   }
 }

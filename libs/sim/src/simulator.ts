@@ -1,25 +1,19 @@
 import TinyQueue from "tinyqueue";
-import {
-  candidatePairs,
-  createPairingPolicy,
-  isDecision,
-  type PairingContext,
-  type PairingPolicy,
-  type WorkerView,
-} from "#pairing";
+import { createPairingPolicy } from "#pairing";
+import type { Attachment, PassOutcome } from "#placement";
 import { fromConfigDir, type SimConfig } from "./config.js";
 import { DrafterSide } from "./drafter-side.js";
 import { buildFleet, TARGET_MODEL, type SimDrafter, type SimFleet, type SimVerifier } from "./fleet.js";
 import { Metrics, type SimSummary } from "./metrics.js";
-import { PairHistory } from "./pair-history.js";
+import { SimPlacement } from "./placement.js";
 import { Random } from "./random.js";
 import { Rebalancer } from "./rebalancing.js";
 import { VerifierSide } from "./verifier-side.js";
-import { Kind, newRound, type Session, type SimEvent, type World } from "./world.js";
+import { Kind, newRound, type AloneSim, type Session, type SimEvent, type WaitingSim, type World } from "./world.js";
 import { openArrivals, requestShape, type SimRequest } from "./workload.js";
 
-/** Waiting requests passed over, at most, for ones behind them that a free pair suits. */
-const LOOKAHEAD = 4;
+/** How often the scheduler looks at its queue between events (its one-second timer), ms. */
+const QUEUE_LOOK_MS = 1000;
 
 export interface SimOptions {
   /** Folder that profile and trace paths are relative to. */
@@ -41,9 +35,10 @@ export function simulate(config: SimConfig, options: SimOptions = {}): SimSummar
 
 /**
  * The simulation's clock and the scheduler's part: arrivals, the queue for a pair, placing
- * sessions, attaching drafters to sessions decoding alone, finishing. The drafters
- * (drafter-side.ts), the verifiers (verifier-side.ts) and the rebalancer (rebalancing.ts) run
- * on the shared `World` it holds.
+ * sessions, attaching drafters to sessions decoding alone, finishing, each through the
+ * scheduler's placement loop (libs/placement, as `SimPlacement` enters it). The drafters
+ * (drafter-side.ts), the verifiers (verifier-side.ts) and the rebalancer (rebalancing.ts) run on
+ * the shared `World` it holds.
  */
 class Simulation implements World {
   private readonly events = new TinyQueue<SimEvent>([], (a, b) => a.t - b.t || a.seq - b.seq);
@@ -53,20 +48,17 @@ class Simulation implements World {
   readonly fleet: SimFleet;
   readonly metrics: Metrics;
   readonly total: number;
-  readonly history = new PairHistory();
-  readonly context: PairingContext;
+  readonly placement: SimPlacement<WaitingSim, AloneSim>;
   readonly live = new Map<string, Session>();
   readonly drafting: DrafterSide;
   readonly verifying: VerifierSide;
   readonly rebalancing: Rebalancer;
-  private readonly pairing: PairingPolicy;
-  private readonly waiting: SimRequest[] = [];
-  private waitingHead = 0;
-  private waitingCount = 0;
-  /** Requests placed while one ahead of them waits (skipped when the head reaches them). */
-  private readonly placedEarly = new Set<SimRequest>();
-  private readonly lonely = new Set<Session>();
   private issued = 0;
+  /** A look at the queue is scheduled. */
+  private looking = false;
+  /** Timer events pending (the rebalancer's, the queue's looks): they alone keep nothing going. */
+  private timers = 0;
+  private readonly queueTimeoutMs: number;
 
   constructor(
     readonly config: SimConfig,
@@ -80,9 +72,14 @@ class Simulation implements World {
       policy: random.fork(4),
     };
     this.fleet = buildFleet(config, options.baseDir ?? process.cwd());
-    this.pairing = createPairingPolicy(config.policies.pairing, config.policies.tuning);
     const policyDraw = this.draws.policy;
-    this.context = this.history.context(() => policyDraw.next());
+    const { pairing, tuning, queueLookahead, queueTimeoutMs } = config.policies;
+    this.queueTimeoutMs = queueTimeoutMs > 0 ? queueTimeoutMs : Number.POSITIVE_INFINITY;
+    this.placement = new SimPlacement(this.fleet.views, createPairingPolicy(pairing, tuning), {
+      lookahead: queueLookahead,
+      queueTimeoutMs: this.queueTimeoutMs,
+      random: () => policyDraw.next(),
+    });
     this.verifying = new VerifierSide(this);
     this.drafting = new DrafterSide(this);
     this.rebalancing = new Rebalancer(this);
@@ -107,12 +104,10 @@ class Simulation implements World {
     let reported = 0;
     for (let event = this.events.pop(); event; event = this.events.pop()) {
       this.now = event.t;
+      if (isTimer(event)) this.timers--;
       switch (event.kind) {
         case Kind.Arrival:
-          this.metrics.arrived(this.now);
-          this.waiting.push(event.request!);
-          this.metrics.waitingChanged(this.now, ++this.waitingCount);
-          this.pump();
+          this.arrive(event.request!);
           break;
         case Kind.DraftDone:
           this.drafting.draftDone(event.job!);
@@ -132,6 +127,10 @@ class Simulation implements World {
         case Kind.Rebalance:
           this.rebalancing.rebalance();
           break;
+        case Kind.QueueLook:
+          this.looking = false;
+          this.serve(this.placement.pass(this.now));
+          break;
       }
       if (this.options.onProgress && this.metrics.finished - reported >= progressEvery) {
         reported = this.metrics.finished;
@@ -139,12 +138,21 @@ class Simulation implements World {
       }
     }
     this.options.onProgress?.(this.metrics.finished, this.total);
+    // Every slot a placement, an attach or a move took was given back: nothing counted twice.
+    const held = this.fleet.views.filter((w) => w.activeSessions !== 0);
+    if (held.length > 0)
+      throw new Error(`slots still held after the run: ${held.map((w) => `${w.id} ${w.activeSessions}`).join(", ")}`);
     return this.metrics.summary(this.now);
   }
 
   schedule(event: SimEvent): void {
     event.seq = this.seq++;
+    if (isTimer(event)) this.timers++;
     this.events.push(event);
+  }
+
+  get idle(): boolean {
+    return this.events.length === this.timers;
   }
 
   /** Closed loop: a client sends its next request. */
@@ -158,42 +166,39 @@ class Simulation implements World {
     this.schedule({ t: at, seq: 0, kind: Kind.Arrival, request });
   }
 
-  /** Places waiting requests in order while the policy finds room. */
-  private pump(): void {
-    // In order, as the scheduler does; a request may choose to wait for a faster pair (load-aware)
-    // while one behind it takes a free one: up to LOOKAHEAD waiting ones are passed over.
-    let ahead = 0;
-    for (let i = this.waitingHead; i < this.waiting.length && ahead <= LOOKAHEAD; i++) {
-      const request = this.waiting[i]!;
-      if (this.placedEarly.has(request)) continue;
-      const decision = this.pairing(
-        this.fleet.views,
-        { model: TARGET_MODEL, maxTokens: request.outputTokens, ahead, waitedMs: this.now - request.arrivalMs },
-        this.context,
-      );
-      if (decision.kind === "wait") {
-        // Nothing free at all: those behind would wait too.
-        if (isDecision(candidatePairs(this.fleet.views, { model: TARGET_MODEL }))) break;
-        ahead++;
-        continue;
-      }
-      if (i === this.waitingHead) this.waitingHead++;
-      else this.placedEarly.add(request);
-      this.waitingCount--;
-      this.metrics.waitingChanged(this.now, this.waitingCount);
-      if (decision.kind === "none") {
+  /** A request reaches the scheduler: decided at once, or queued behind those of its model waiting. */
+  private arrive(request: SimRequest): void {
+    this.metrics.arrived(this.now);
+    const waiting: WaitingSim = {
+      request,
+      model: TARGET_MODEL,
+      maxTokens: request.outputTokens,
+      priority: 0,
+      resume: false,
+      arrivedAt: request.arrivalMs,
+      since: request.arrivalMs,
+    };
+    this.serve(this.placement.submit(waiting, this.now));
+  }
+
+  /** Acts on what a pass decided; while requests wait, the scheduler looks again within a second. */
+  private serve(outcomes: PassOutcome<WaitingSim>[]): void {
+    for (const outcome of outcomes) {
+      if (outcome.kind !== "place") {
         this.metrics.failed();
         continue;
       }
-      const verifier = this.verifierById(decision.verifierId);
+      const { decision } = outcome;
       const drafter = decision.kind === "pair" ? this.drafterById(decision.drafterId) : null;
-      this.open(request, verifier, drafter, decision.kind === "alone" && this.fleet.drafters.length > 0);
+      this.open(outcome.waiting.request, this.verifierById(decision.verifierId), drafter);
     }
-    while (this.waitingHead < this.waiting.length && this.placedEarly.delete(this.waiting[this.waitingHead]!))
-      this.waitingHead++;
-    if (this.waitingHead > 4096 && this.waitingHead * 2 > this.waiting.length) {
-      this.waiting.splice(0, this.waitingHead);
-      this.waitingHead = 0;
+    const waiting = this.placement.waiting;
+    this.metrics.waitingChanged(this.now, waiting);
+    // With nothing else to happen, time alone changes nothing but deadlines: the run ends.
+    if (waiting > 0 && !this.looking && (!this.idle || Number.isFinite(this.queueTimeoutMs))) {
+      this.looking = true;
+      const t = (Math.floor(this.now / QUEUE_LOOK_MS) + 1) * QUEUE_LOOK_MS;
+      this.schedule({ t, seq: 0, kind: Kind.QueueLook });
     }
   }
 
@@ -202,18 +207,19 @@ class Simulation implements World {
   }
   private drafterIndex?: Map<string, SimDrafter>;
 
-  private open(request: SimRequest, verifier: SimVerifier, drafter: SimDrafter | null, wantsDrafter: boolean): void {
+  /** Opens a placed session (the pass took its slots on the views). */
+  private open(request: SimRequest, verifier: SimVerifier, drafter: SimDrafter | null): void {
     this.metrics.placed(request, this.now);
-    verifier.view.activeSessions++;
     verifier.sessionsServed++;
     const session: Session = {
       request,
       verifier,
       drafter: null,
       window: null,
+      estimator: null,
       generated: 0,
       firstTokenMs: -1,
-      wantsDrafter,
+      alone: null,
       attach: null,
       move: null,
       round: null,
@@ -222,18 +228,21 @@ class Simulation implements World {
     this.live.set(String(request.id), session);
     // The drafter prefills the prompt, then drafts; the verifier evaluates it with the first round.
     if (drafter) {
-      drafter.view.activeSessions++;
       this.drafting.attach(session, drafter, request.promptTokens);
-    } else {
-      if (wantsDrafter) this.lonely.add(session);
-      this.verifying.enqueueRound(verifier, newRound(session, 0, 0, this.now));
+      return;
     }
+    if (this.fleet.drafters.length > 0) {
+      session.alone = { sessionId: String(request.id), model: TARGET_MODEL, verifierId: verifier.id, session };
+      this.placement.wantsDrafter(session.alone);
+    }
+    this.verifying.enqueueRound(verifier, newRound(session, 0, 0, this.now));
   }
 
+  /** The session's last tokens are delivered: its slots free, the queue is served, alone sessions may take drafters. */
   finish(session: Session, deliveredMs: number): void {
     this.metrics.finish(session.request, session.firstTokenMs, deliveredMs, session.generated);
     session.verifier.view.activeSessions--;
-    this.lonely.delete(session);
+    if (session.alone) this.placement.forget(session.alone);
     this.live.delete(String(session.request.id));
     // Slots taken for a drafter or a move that the session ended before using.
     if (session.attach) session.attach.view.activeSessions--;
@@ -241,7 +250,6 @@ class Simulation implements World {
       if (session.move.verifier !== session.verifier) session.move.verifier.view.activeSessions--;
       session.move.drafter.view.activeSessions--;
     }
-    const freedDrafter = session.drafter !== null;
     if (session.drafter) {
       session.drafter.view.activeSessions--;
       session.drafter = null;
@@ -250,8 +258,9 @@ class Simulation implements World {
       const think = this.config.workload.arrivals.thinkMs;
       this.issue(deliveredMs + this.draws.workload.between(think.min, think.max));
     }
-    this.pump();
-    if (freedDrafter) this.offerDrafter();
+    const { placed, attached } = this.placement.sessionEnded(this.now);
+    this.serve(placed);
+    this.attached(attached);
   }
 
   verifierById(id: string): SimVerifier {
@@ -259,21 +268,17 @@ class Simulation implements World {
   }
   private verifierIndex?: Map<string, SimVerifier>;
 
-  /** A drafter slot may have come free: the oldest session decoding alone that wants one asks the policy. */
-  offerDrafter(): void {
-    for (const session of this.lonely) {
-      if (session.attach) continue;
-      const verifier = { ...session.verifier.view, activeSessions: session.verifier.view.activeSessions - 1 };
-      const fleet: WorkerView[] = [verifier, ...this.fleet.drafterViews];
-      const decision = this.pairing(fleet, { model: TARGET_MODEL }, this.context);
-      if (decision.kind === "pair") {
-        this.lonely.delete(session);
-        const drafter = this.drafterById(decision.drafterId);
-        // Its slot is taken now; it attaches when the alone round in flight ends.
-        drafter.view.activeSessions++;
-        session.attach = drafter;
-      }
-      return;
+  /** Sessions decoding alone that the policy now pairs take the drafter's slot; each attaches when its alone round in flight ends. */
+  attachDrafters(): void {
+    this.attached(this.placement.attach());
+  }
+
+  private attached(attachments: Attachment<AloneSim>[]): void {
+    for (const { session, drafterId } of attachments) {
+      session.session.alone = null;
+      session.session.attach = this.drafterById(drafterId);
     }
   }
 }
+
+const isTimer = (event: SimEvent) => event.kind === Kind.Rebalance || event.kind === Kind.QueueLook;

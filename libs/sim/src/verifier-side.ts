@@ -108,7 +108,6 @@ export class VerifierSide implements Verifying {
     const committed = Math.min(accepted + 1, request.outputTokens - session.generated);
     session.generated += committed;
     world.metrics.round(round.window, accepted, session.drafter !== null);
-    if (session.drafter) world.history.agreed(session.drafter.model, accepted, round.window);
     // Tokens reach the client over the verifier's leg to the broker (the gateway is beside it).
     const deliveredMs = world.now + meanRttMs(session.verifier.link) / 2;
     if (session.firstTokenMs < 0) session.firstTokenMs = deliveredMs;

@@ -1,10 +1,10 @@
 import type { PendingRound } from "#batching";
-import type { PairingContext } from "#pairing";
-import type { WindowPolicy } from "#window";
+import type { AloneSession, WaitingRequest } from "#placement";
+import type { RoundEstimator, WindowPolicy } from "#window";
 import type { SimConfig } from "./config.js";
 import type { SimDrafter, SimFleet, SimVerifier } from "./fleet.js";
 import type { Metrics } from "./metrics.js";
-import type { PairHistory } from "./pair-history.js";
+import type { SimPlacement } from "./placement.js";
 import type { Random } from "./random.js";
 import type { SimRequest } from "./workload.js";
 
@@ -14,16 +14,29 @@ export interface Session {
   verifier: SimVerifier;
   drafter: SimDrafter | null;
   window: WindowPolicy | null;
+  /** What its drafter knows of its verifier, shared with the pair's other sessions (a real drafter's per-verifier estimator). */
+  estimator: RoundEstimator | null;
   generated: number;
   firstTokenMs: number;
-  /** Placed alone while a drafter might come free: takes one at a round's end if the policy pairs it. */
-  wantsDrafter: boolean;
+  /** Decoding alone and waiting for a drafter (placed alone while drafters exist), as the drafter attach sees it. */
+  alone: AloneSim | null;
+  /** The drafter whose slot the attach took: it takes the session over at the alone round's end. */
   attach: SimDrafter | null;
   /** A re-pairing decided by the rebalancer, its slots taken: carried out at the next round's end. */
   move: { verifier: SimVerifier; drafter: SimDrafter } | null;
   round: Round | null;
   /** Prompt tokens the verifier has not evaluated yet: they ride in the session's first round. */
   unprefilled: number;
+}
+
+/** A request waiting for a pair, as the queue pass sees it (arrival order, priority 0). */
+export interface WaitingSim extends WaitingRequest {
+  request: SimRequest;
+}
+
+/** A session decoding alone that would take a drafter, as the drafter attach sees it. */
+export interface AloneSim extends AloneSession {
+  session: Session;
 }
 
 /**
@@ -57,6 +70,8 @@ export const enum Kind {
   VerdictArrives,
   HostedDraftsDone,
   Rebalance,
+  /** The scheduler looks at its queue (every second, while requests wait). */
+  QueueLook,
 }
 
 export interface SimEvent {
@@ -100,7 +115,7 @@ export interface Rebalancing {
 
 /**
  * What the parts of a simulation share: the clock and its events, the fleet, the draws, the
- * measurements, the scheduler's view (placement, live sessions, pair history), and each other's
+ * measurements, the scheduler's part (placement with its pair statistics, live sessions), and each other's
  * entry points. simulator.ts holds it; the parts see it through this interface only.
  */
 export interface World {
@@ -110,17 +125,19 @@ export interface World {
   readonly draws: { network: Random; acceptance: Random; workload: Random; policy: Random };
   /** Simulated time, ms. */
   readonly now: number;
+  /** Nothing but timers is pending: time alone changes nothing (the rebalancer stops). */
+  readonly idle: boolean;
   /** Requests the workload sends in all. */
   readonly total: number;
   /** Sessions running, by id (what the rebalancer sees). */
   readonly live: ReadonlyMap<string, Session>;
-  readonly history: PairHistory;
-  readonly context: PairingContext;
+  /** The scheduler's placement loop (libs/placement) over the fleet's views, with the pair statistics. */
+  readonly placement: SimPlacement<WaitingSim, AloneSim>;
   schedule(event: SimEvent): void;
   verifierById(id: string): SimVerifier;
   drafterById(id: string): SimDrafter;
-  /** A drafter slot may have come free: a session decoding alone may take it. */
-  offerDrafter(): void;
+  /** A drafter slot may have come free: sessions decoding alone may take one. */
+  attachDrafters(): void;
   finish(session: Session, deliveredMs: number): void;
   readonly drafting: Drafting;
   readonly verifying: Verifying;
