@@ -1,7 +1,7 @@
 import type { CompletionJob, FleetWorker, SessionEvent } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import { createLogger } from "#logging";
-import { createPairingPolicy, PAIRING_TUNING_DEFAULTS, type PairingPolicyName } from "#pairing";
+import { createPairingPolicy, PAIRING_TUNING_DEFAULTS, type PairingPolicy, type PairingPolicyName } from "#pairing";
 import type { ContractBus } from "#transport";
 import type { AdmissionRepository } from "../src/admission/admission-repository.js";
 import { AdmissionService } from "../src/admission/admission.service.js";
@@ -128,8 +128,14 @@ export function job(extra: Partial<CompletionJob> = {}): CompletionJob {
   };
 }
 
-/** The scheduler's admission, recovery and rebalancing over fakes of their repositories, workers and bus. */
-export function scheduler(options: { policy?: PairingPolicyName; config?: Partial<SchedulerConfig> } = {}) {
+/**
+ * The scheduler's admission, recovery and rebalancing over fakes of their repositories, workers and
+ * bus. `pairing`: a policy instance of the test's own (one that records what it is asked), instead
+ * of the one `policy` names.
+ */
+export function scheduler(
+  options: { policy?: PairingPolicyName; pairing?: PairingPolicy; config?: Partial<SchedulerConfig> } = {},
+) {
   const log = createLogger("scheduler-test", "silent");
   const cfg = config({ PAIRING_POLICY: options.policy ?? "least-loaded", ...options.config });
   const published: SessionEvent[] = [];
@@ -142,7 +148,7 @@ export function scheduler(options: { policy?: PairingPolicyName; config?: Partia
   const table = new SessionTable(sessionRepository);
   const workers = new FakeWorkers();
   const steps = new SessionSteps(log);
-  const policy = createPairingPolicy(cfg.PAIRING_POLICY);
+  const policy = options.pairing ?? createPairingPolicy(cfg.PAIRING_POLICY);
   const admission = new AdmissionService(
     cfg,
     log,
