@@ -38,6 +38,26 @@ describe("attachDrafters", () => {
     assert.equal(asked, 1, "no drafter had room: the policy was not asked");
   });
 
+  it("puts one question per verifier and model until a pair changes the views: the same question, the same answer", () => {
+    const asked: string[] = [];
+    // Pairs the session on v2 with d1, keeps the others alone.
+    const policy: PairingPolicy = (fleet) => {
+      const verifier = fleet.find((w) => w.role === "verifier")!;
+      asked.push(verifier.id);
+      return verifier.id === "v2"
+        ? { kind: "pair", verifierId: "v2", drafterId: "d1" }
+        : { kind: "alone", verifierId: verifier.id, reason: "faster alone" };
+    };
+    const fleet = [v("v1", 3, 4), v("v2", 1, 4), d("d1", 0, 1), d("d2", 0, 1)];
+    const sessions = [alone("a", "v1"), alone("b", "v1"), alone("c", "v2"), alone("d", "v1")];
+    const attached = attachDrafters(sessions, fleet, policy, {});
+    assert.deepEqual(
+      attached.map((a) => `${a.session.sessionId}+${a.drafterId}`),
+      ["c+d1"],
+    );
+    assert.deepEqual(asked, ["v1", "v2", "v1"], "b is not asked (a's question); d is, after c's pair took d1");
+  });
+
   it("asks each alone session in turn, oldest first, through the caller's index when it keeps one", () => {
     const fleet = [v("v1", 2, 2), v("v2", 1, 2), d("d1", 0, 1), d("d2", 0, 1)];
     const attached = attachDrafters(
