@@ -383,17 +383,8 @@ describe("one placement loop: the scheduler and DSD-Sim decide the same", () => 
     assert.notDeepEqual(simulator.decisions, scheduler.decisions);
   });
 
-  it(
-    "load-aware, a drafter joining while requests wait: the scheduler's pump does not see the attach pass's slots",
-    {
-      todo:
-        "SchedulerService.fleetChanged runs RecoveryService.attachDrafters, whose attachments reach the session " +
-        "table only in their steps, then a pump whose views come from the table: the pump gives the drafter just " +
-        "attached to a waiting request too (here d4, of one slot, is given to r13 and to r10). DSD-Sim's views carry the slot.",
-    },
-    async () => {
-      const { scheduler, simulator } = await run("load-aware", withLateDrafter);
-      assert.deepEqual(simulator.decisions, scheduler.decisions);
-    },
-  );
+  it("load-aware, a drafter joining while requests wait: the queue pass right after the attach pass sees its slots", async () => {
+    const { scheduler, simulator } = await run("load-aware", withLateDrafter);
+    assert.deepEqual(simulator.decisions, scheduler.decisions);
+  });
 });

@@ -96,7 +96,13 @@ export class RecoveryService {
     if (alone.length === 0) return;
     const { views, context } = this.fleet.pairingInputs(this.table.loads());
     for (const { session, drafterId } of attachDrafters(alone, views, this.policy, context)) {
-      void this.steps.run(session.sessionId, "attach a drafter", () => this.attach(session.session, drafterId));
+      // The drafter's slot is the session's from now on (the table's memory changes before
+      // `setDrafter` first awaits): a queue pass right after this one does not give it away again.
+      const recorded = this.table.setDrafter(session.sessionId, drafterId, this.fleet.startedAt(drafterId)[drafterId]);
+      void this.steps.run(session.sessionId, "attach a drafter", async () => {
+        await recorded;
+        await this.attach(session.session, drafterId);
+      });
     }
   }
 
@@ -134,10 +140,10 @@ export class RecoveryService {
     setImmediate(() => this.attachDrafters());
   }
 
+  /** The drafter, already recorded as the session's, opens at the verifier's committed tokens. */
   private async attach(session: PlacedSession, drafterId: string): Promise<void> {
     const { sessionId } = session.job;
-    if (this.table.get(sessionId)?.drafterId !== null) return; // it ended or took one meanwhile
-    await this.table.setDrafter(sessionId, drafterId, this.fleet.startedAt(drafterId)[drafterId]);
+    if (this.table.get(sessionId)?.drafterId !== drafterId) return; // it ended meanwhile
     const attached = await this.workers
       .attachDrafter(session.job, session.verifierId, drafterId)
       .catch((err: unknown) => {
