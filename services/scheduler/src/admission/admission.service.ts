@@ -181,14 +181,18 @@ export class AdmissionService {
   private async passOnce(): Promise<void> {
     // Before the fleet is known every model looks unserved: decide nothing yet.
     if (!this.fleet.known || this.line.size === 0) return;
+    // Every outcome of the pass is started before any is awaited: each launch records its
+    // placement in the table's memory at once, so whatever runs while this pass writes to Redis
+    // (an attach pass, say) sees all the slots it took, not only the first.
+    const writes: Promise<void>[] = [];
     for (const outcome of this.passOver([...this.line.entries()])) {
       const { sessionId } = outcome.waiting.job;
       if (outcome.kind === "place") {
-        await this.launch(outcome.waiting, outcome.decision);
+        writes.push(this.launch(outcome.waiting, outcome.decision));
         continue;
       }
       this.line.remove(sessionId);
-      await this.repository.remove(sessionId);
+      writes.push(this.repository.remove(sessionId));
       if (outcome.kind === "refuse")
         this.publishError(sessionId, { code: "model_not_found", message: outcome.decision.reason });
       else
@@ -198,6 +202,7 @@ export class AdmissionService {
           retryAfterSeconds: this.config.SCHEDULER_RETRY_AFTER_S,
         });
     }
+    await Promise.all(writes);
   }
 
   /** Records the placement durably, takes it off the queue if it waited there, and opens it. */
@@ -220,10 +225,19 @@ export class AdmissionService {
       promptTokens: null,
       generatedTokens: 0,
     };
-    // Running before it leaves the queue: a crash in between finds it in both (restore drops the queued copy).
-    await this.table.place(session);
+    // Running before it leaves the queue: a crash in between finds it in both (restore drops the
+    // queued copy). Its open step is registered at once too, so until it is open nothing else (an
+    // attach pass) takes it for a session decoding alone.
+    const written = this.table.place(session);
+    void this.steps.run(job.sessionId, "open", async () => {
+      const recorded = await written.then(
+        () => true,
+        () => false,
+      );
+      if (recorded) await this.open(session, waiting.resume);
+    });
+    await written;
     if (this.line.remove(job.sessionId)) await this.repository.remove(job.sessionId);
-    void this.steps.run(job.sessionId, "open", () => this.open(session, waiting.resume));
   }
 
   /** Queued before it leaves the table: a crash in between finds it in both, never in neither. */

@@ -48,9 +48,20 @@ export class SessionTable {
     return stored;
   }
 
+  /** Counts at once (a decision made meanwhile sees the slots taken); undone if Redis refuses it. */
   async place(session: PlacedSession): Promise<void> {
-    this.sessions.set(session.job.sessionId, session);
-    await this.repository.save(session);
+    const { sessionId } = session.job;
+    const before = this.sessions.get(sessionId);
+    this.sessions.set(sessionId, session);
+    try {
+      await this.repository.save(session);
+    } catch (err) {
+      if (this.sessions.get(sessionId) === session) {
+        if (before) this.sessions.set(sessionId, before);
+        else this.sessions.delete(sessionId);
+      }
+      throw err;
+    }
   }
 
   async remove(sessionId: string): Promise<PlacedSession | undefined> {
