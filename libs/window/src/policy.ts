@@ -140,27 +140,14 @@ export function windowPolicy(
   estimator?: RoundEstimator,
   options: WindowPolicyOptions = {},
 ): WindowPolicy {
-  if (name === "adaptive") return adaptiveWindow(initial, max, estimator, options);
-  const policy =
-    name === "backoff"
-      ? backoffWindow(initial, max)
-      : name === "specdec"
-        ? specDecWindow(max, options.stopThreshold)
-        : fixedWindow(initial);
-  return estimator ? observedBy(policy, estimator) : policy;
-}
-
-/**
- * The pair's estimator learns from every round whatever chooses the window: a drafter reports its
- * figures (round trip, acceptance) as its link to the scheduler, whose pairing and rebalancing
- * weigh them (a fixed-window drafter once reported none, so its pairs never counted as measured).
- */
-function observedBy(policy: WindowPolicy, estimator: RoundEstimator): WindowPolicy {
-  return {
-    ...policy,
-    observe: (round) => {
-      estimator.observe(round);
-      policy.observe(round);
-    },
-  };
+  switch (name) {
+    case "adaptive":
+      return adaptiveWindow(initial, max, estimator, options);
+    case "backoff":
+      return backoffWindow(initial, max);
+    case "specdec":
+      return specDecWindow(max, options.stopThreshold);
+    case "fixed":
+      return fixedWindow(initial);
+  }
 }
