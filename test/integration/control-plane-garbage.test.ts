@@ -112,6 +112,12 @@ describe("garbage on control-plane subjects", () => {
     const bus = new ContractBus(nc, pino({ level: "silent" }));
     const page = await bus.request(FleetSnapshotRequest, "", { page: 0 }, 3000);
     assert.equal(page.page, 0);
+    // Until the scheduler holds the registry's fleet it queues every request rather than refuse a
+    // model it cannot see yet: wait for it to know the (empty) fleet, then an unknown model is refused.
+    for (let tries = 0; tries < 100; tries++) {
+      if ((await bus.request(SchedulerStatusRequest, "", {}, 3000)).fleetKnown) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
     const submitted = await bus.request(
       SchedulerSubmit,
       "",
