@@ -3,7 +3,6 @@ import { loadConfigOrExit, schedulerConfigSchema } from "#config";
 import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
 import { ContractBus, createContractMicroservice } from "#transport";
-import { FleetViewService } from "./fleet/fleet-view.service.js";
 import { SCHEDULER_CONTRACTS } from "./scheduler.controller.js";
 import { SchedulerModule } from "./scheduler.module.js";
 
@@ -20,5 +19,4 @@ installProcessGuards(log, async () => {
   await bus.drain();
 });
 await app.listen();
-await app.get(FleetViewService).refresh();
 logReady(log, { nats: config.NATS_URL, policy: config.PAIRING_POLICY });
