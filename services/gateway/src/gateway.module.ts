@@ -3,11 +3,11 @@ import { APP_FILTER } from "@nestjs/core";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
-import { CompletionService } from "./completion.service.js";
-import { CompletionsController } from "./completions.controller.js";
-import { AdminController } from "./admin.controller.js";
-import { ModelsController } from "./models.controller.js";
-import { OpenAIErrorFilter } from "./openai-error.filter.js";
+import { CompletionService } from "./completions/completion.service.js";
+import { CompletionsController } from "./completions/completions.controller.js";
+import { AdminController } from "./admin/admin.controller.js";
+import { ModelsController } from "./models/models.controller.js";
+import { OpenAIErrorFilter } from "./http/openai-error.filter.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
 
 @Module({})

@@ -5,7 +5,7 @@ import { gatewayConfigSchema, loadConfigOrExit } from "#config";
 import { createLogger, logReady, NestPinoLogger } from "#logging";
 import { installProcessGuards } from "#lifecycle";
 import { ContractBus } from "#transport";
-import { bodyParsing } from "./body-parsing.js";
+import { bodyParsing } from "./http/body-parsing.js";
 import { GatewayModule } from "./gateway.module.js";
 
 const config = loadConfigOrExit(gatewayConfigSchema);

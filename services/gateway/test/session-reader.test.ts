@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { SessionEvent } from "#contracts";
-import { SessionReader, SessionReaderClosedError } from "../src/session-reader.js";
+import { SessionReader, SessionReaderClosedError } from "../src/completions/session-reader.js";
 
 const sessionId = "cmpl-test";
 const opened: SessionEvent = { kind: "opened", sessionId, promptTokens: 3, verifierId: "v1", drafterId: "d1" };

@@ -2,8 +2,8 @@ import { Controller, Get, Inject, Res } from "@nestjs/common";
 import type { Response } from "express";
 import { SchedulerStatusRequest } from "#contracts";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
-import { HttpApiError } from "./openai-error.js";
-import { WORKER_BUS } from "./tokens.js";
+import { HttpApiError } from "../http/openai-error.js";
+import { WORKER_BUS } from "../tokens.js";
 
 /** The registry publishes the fleet every second: a scheduler whose snapshot is older is not keeping up. */
 const SNAPSHOT_FRESH_MS = 5000;

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { z } from "zod";
 import { MAX_PROMPT_JSON_BYTES, promptFitsMessage, promptJsonBytes, type Sampling } from "#contracts";
-import { HttpApiError } from "./openai-error.js";
+import { HttpApiError } from "../http/openai-error.js";
 
 /** `POST /v1/completions` in OpenAI's format, with the parameters SpecFleet supports today. */
 export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: number) {

@@ -2,8 +2,8 @@ import { Controller, Get, Headers, HttpCode, Inject, Param, Post } from "@nestjs
 import { FleetDrain, workerIdSchema } from "#contracts";
 import type { GatewayConfig } from "#config";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
-import { HttpApiError } from "./openai-error.js";
-import { GATEWAY_CONFIG, WORKER_BUS } from "./tokens.js";
+import { HttpApiError } from "../http/openai-error.js";
+import { GATEWAY_CONFIG, WORKER_BUS } from "../tokens.js";
 
 /**
  * The operator's API: the fleet's devices, and draining one (it takes no new sessions and the

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, HttpException, Inject, type ExceptionFilter } fro
 import type { Response } from "express";
 import type { Logger } from "#logging";
 import { HttpApiError } from "./openai-error.js";
-import { GATEWAY_LOGGER } from "./tokens.js";
+import { GATEWAY_LOGGER } from "../tokens.js";
 
 /** Every failure leaves the gateway as OpenAI's error object with a fitting status. */
 @Catch()

@@ -5,9 +5,9 @@ import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
 import { samplingOf, type CompletionRequest } from "./completion-request.js";
-import { clientClosed, fromFleetError, fromSessionEnd, HttpApiError } from "./openai-error.js";
+import { clientClosed, fromFleetError, fromSessionEnd, HttpApiError } from "../http/openai-error.js";
 import { SessionReader, SessionReaderClosedError } from "./session-reader.js";
-import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
+import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "../tokens.js";
 
 export type CompletionPiece =
   | { kind: "delta"; text: string; tokens: number[] }

@@ -3,8 +3,8 @@ import type { Response } from "express";
 import type { GatewayConfig } from "#config";
 import { parseCompletionRequest, type CompletionRequest } from "./completion-request.js";
 import { CompletionService, type OpenCompletion } from "./completion.service.js";
-import { HttpApiError } from "./openai-error.js";
-import { GATEWAY_CONFIG } from "./tokens.js";
+import { HttpApiError } from "../http/openai-error.js";
+import { GATEWAY_CONFIG } from "../tokens.js";
 
 /** OpenAI-compatible `POST /v1/completions`, whole or streamed as server-sent events. */
 @Controller("v1")
