@@ -8,6 +8,7 @@ import { CompletionsController } from "./completions/completions.controller.js";
 import { AdminController } from "./admin/admin.controller.js";
 import { ModelsController } from "./models/models.controller.js";
 import { OpenAIErrorFilter } from "./http/openai-error.filter.js";
+import { GatewayStore } from "./store.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
 
 @Module({})
@@ -21,6 +22,7 @@ export class GatewayModule {
         { provide: GATEWAY_LOGGER, useValue: log },
         { provide: WORKER_BUS, useValue: bus },
         { provide: APP_FILTER, useClass: OpenAIErrorFilter },
+        GatewayStore,
         CompletionService,
       ],
     };
