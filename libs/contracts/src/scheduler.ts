@@ -57,6 +57,8 @@ export const schedulerStatusSchema = z.object({
       model: z.string(),
       /** Verifiers of the model that take sessions (ready or degraded). */
       verifiers: z.number().int().nonnegative(),
+      /** Sessions those verifiers take at once (their `maxSessions` summed): the fleet's capacity for the model. */
+      sessions: z.number().int().nonnegative(),
       /** Drafters that share a vocabulary with one of them. */
       drafters: z.number().int().nonnegative(),
     }),
@@ -68,7 +70,7 @@ export type SchedulerStatus = z.infer<typeof schedulerStatusSchema>;
 /** Gateway → scheduler: what it can place (`/readyz` answers from this, not from the registry). */
 export const SchedulerStatusRequest = requestContract(
   "specfleet.scheduler.status",
-  1,
+  2,
   z.object({}).loose(),
   schedulerStatusSchema,
 );

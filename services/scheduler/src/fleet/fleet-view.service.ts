@@ -92,19 +92,21 @@ export class FleetViewService {
   }
 
   /** Per target model, the verifiers taking sessions and the drafters that share their vocabulary. */
-  placeable(): Array<{ model: string; verifiers: number; drafters: number }> {
+  placeable(): Array<{ model: string; verifiers: number; sessions: number; drafters: number }> {
     const live = this.snapshot.workers.filter((w) => w.state === "ready" || w.state === "degraded");
-    const byModel = new Map<string, { verifiers: number; fingerprints: Set<string> }>();
+    const byModel = new Map<string, { verifiers: number; sessions: number; fingerprints: Set<string> }>();
     for (const v of live) {
       if (v.role !== "verifier") continue;
-      const entry = byModel.get(v.model.name) ?? { verifiers: 0, fingerprints: new Set<string>() };
+      const entry = byModel.get(v.model.name) ?? { verifiers: 0, sessions: 0, fingerprints: new Set<string>() };
       entry.verifiers++;
+      entry.sessions += v.maxSessions;
       entry.fingerprints.add(v.model.vocabFingerprint);
       byModel.set(v.model.name, entry);
     }
-    return [...byModel].map(([model, { verifiers, fingerprints }]) => ({
+    return [...byModel].map(([model, { verifiers, sessions, fingerprints }]) => ({
       model,
       verifiers,
+      sessions,
       drafters: live.filter((d) => d.role === "drafter" && fingerprints.has(d.model.vocabFingerprint)).length,
     }));
   }
