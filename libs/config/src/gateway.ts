@@ -18,6 +18,13 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_REPLAY_AFTER_MS: intVar(2000, 50),
   /** When set, the admin API (/admin/…) needs `Authorization: Bearer <token>`. */
   GATEWAY_ADMIN_TOKEN: z.string().min(8, "at least 8 characters").optional(),
+  /**
+   * Lowest `priority` a caller without an API key may ask for (lower is served first): by default
+   * anonymous callers cannot jump the queue; keys carry their own range.
+   */
+  GATEWAY_ANON_PRIORITY_MIN: intVar(0, -1000, 1000),
+  /** How long an API key lookup (and whether any key exists) is cached: a revocation takes effect within it. */
+  GATEWAY_KEY_CACHE_MS: intVar(1000, 0, 60_000),
   /** Jobs, files, API keys and usage are kept here. */
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
 });
