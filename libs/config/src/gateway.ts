@@ -12,6 +12,16 @@ export const gatewayConfigSchema = z.object({
   /** Largest accepted prompt, in characters; longer prompts get a 400 before any work. */
   GATEWAY_MAX_PROMPT_CHARS: intVar(200_000, 1),
   GATEWAY_BODY_LIMIT: z.string().default("1mb"),
+  /** A client must send all of a request's headers within this (slow-header clients are cut off with a 408). */
+  GATEWAY_HEADERS_TIMEOUT_MS: intVar(10_000, 100),
+  /** A client must send a whole request, headers and body, within this: a stalled body is cut off with a 408. */
+  GATEWAY_REQUEST_TIMEOUT_MS: intVar(30_000, 100),
+  /** An idle keep-alive connection is closed after this; above a load balancer's idle timeout (60 s on most). */
+  GATEWAY_KEEP_ALIVE_TIMEOUT_MS: intVar(65_000, 100),
+  /** Open connections at most (streams included); beyond, new connections are closed at once (0: no cap). */
+  GATEWAY_MAX_CONNECTIONS: intVar(1024, 0),
+  /** Largest request line plus headers, in bytes; beyond, a 431. */
+  GATEWAY_MAX_HEADER_BYTES: intVar(16_384, 1024, 1_048_576),
   /** Time without any token from a session before the gateway gives up on it. */
   GATEWAY_IDLE_TIMEOUT_MS: intVar(60_000, 100),
   /** A stream without an event this long asks its verifier to replay from the journal. */
