@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intVar } from "./load.js";
+import { intVar, numberVar } from "./load.js";
 import { common } from "./services.js";
 
 /** The gateway's configuration: the HTTP edge, completions, jobs, files and API keys. */
@@ -35,6 +35,28 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_ANON_PRIORITY_MIN: intVar(0, -1000, 1000),
   /** How long an API key lookup (and whether any key exists) is cached: a revocation takes effect within it. */
   GATEWAY_KEY_CACHE_MS: intVar(1000, 0, 60_000),
+  /** The fraction of the fleet's sessions that jobs' requests may take at once (the rest stays for interactive requests). */
+  JOBS_FLEET_SHARE: numberVar(0.75, 0.01, 1),
+  /** Added to the priority of every job request (lower is served first): interactive requests (0) go first. */
+  JOBS_PRIORITY_OFFSET: intVar(100, 0, 1000),
+  /** A finished job, its results and events are kept this long, then deleted. */
+  JOBS_RETENTION_HOURS: intVar(168, 1, 24 * 365),
+  /** An `Idempotency-Key` is remembered this long (the same key then makes a new job). */
+  JOBS_IDEMPOTENCY_HOURS: intVar(24, 1, 24 * 365),
+  /** Requests in one job at most. */
+  JOBS_MAX_REQUESTS: intVar(50_000, 1, 1_000_000),
+  /** Largest `POST /v1/jobs` body. */
+  JOBS_BODY_LIMIT: z.string().default("32mb"),
+  /** A job with at most this many requests shows their results in `GET /v1/jobs/{id}`. */
+  JOBS_INLINE_RESULTS: intVar(16, 0, 1000),
+  /** Jobs one gateway runs at once (each runs its requests within the fleet's share). */
+  JOBS_CONCURRENT: intVar(64, 1, 10_000),
+  /** Tries of a request that fails for a reason other than a busy fleet before it is recorded as failed. */
+  JOBS_REQUEST_ATTEMPTS: intVar(5, 1, 100),
+  /** The seconds `Retry-After` tells a client polling a job to wait. */
+  JOBS_POLL_AFTER_S: intVar(2, 1, 3600),
+  /** Signs completion webhooks of jobs sent without an API key (keys have their own secret); generated when unset. */
+  JOBS_WEBHOOK_SECRET: z.string().min(16, "at least 16 characters").optional(),
   /** Jobs, files, API keys and usage are kept here. */
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
 });
