@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { intVar, numberVar } from "./load.js";
+import { intVar } from "./load.js";
 import { common } from "./services.js";
 
 /** The gateway's configuration: the HTTP edge, completions, jobs, files and API keys. */
@@ -36,7 +36,7 @@ export const gatewayConfigSchema = z.object({
   /** How long an API key lookup (and whether any key exists) is cached: a revocation takes effect within it. */
   GATEWAY_KEY_CACHE_MS: intVar(1000, 0, 60_000),
   /** The fraction of the fleet's sessions that jobs' requests may take at once (the rest stays for interactive requests). */
-  JOBS_FLEET_SHARE: numberVar(0.75, 0.01, 1),
+  JOBS_FLEET_SHARE: z.coerce.number().min(0.01).max(1).default(0.75),
   /** Added to the priority of every job request (lower is served first): interactive requests (0) go first. */
   JOBS_PRIORITY_OFFSET: intVar(100, 0, 1000),
   /** A finished job, its results and events are kept this long, then deleted. */
