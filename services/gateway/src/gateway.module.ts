@@ -8,6 +8,7 @@ import { CompletionsController } from "./completions/completions.controller.js";
 import { AdminController } from "./admin/admin.controller.js";
 import { ModelsController } from "./models/models.controller.js";
 import { OpenAIErrorFilter } from "./http/openai-error.filter.js";
+import { keysControllers, keysProviders } from "./keys/index.js";
 import { GatewayStore } from "./store.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
 
@@ -16,12 +17,14 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, log: Logger, bus: ContractBus): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [CompletionsController, ModelsController, AdminController],
+      controllers: [CompletionsController, ModelsController, AdminController, ...keysControllers],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: log },
         { provide: WORKER_BUS, useValue: bus },
         { provide: APP_FILTER, useClass: OpenAIErrorFilter },
+        // The API key guard first: a caller without a key learns that before anything about its body.
+        ...keysProviders,
         GatewayStore,
         CompletionService,
       ],

@@ -1,0 +1,64 @@
+/**
+ * The arithmetic of per-minute limits, as OpenAI describes its own: a bucket per limit that
+ * empties continuously at `limit` per minute (so a full one is usable again bit by bit, not
+ * only at the top of the minute). `used` is what the bucket holds after the draining.
+ */
+export const LIMIT_WINDOW_MS = 60_000;
+
+export interface Bucket {
+  limit: number;
+  used: number;
+}
+
+/** What may still be asked for at once. */
+export function remaining(bucket: Bucket): number {
+  return Math.max(0, Math.floor(bucket.limit - bucket.used));
+}
+
+/** Until the bucket is empty, "resets to its initial state" in OpenAI's words. */
+export function resetMs(bucket: Bucket): number {
+  return Math.max(0, Math.ceil((bucket.used * LIMIT_WINDOW_MS) / bucket.limit));
+}
+
+/** Until `cost` more fits. */
+export function waitMs(bucket: Bucket, cost: number): number {
+  return Math.max(0, Math.ceil(((bucket.used + cost - bucket.limit) * LIMIT_WINDOW_MS) / bucket.limit));
+}
+
+/** A duration as OpenAI writes its reset headers: `20ms`, `1s`, `1.5s`, `6m0s`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.max(0, Math.ceil(ms))}ms`;
+  if (ms < 60_000) return `${Number((ms / 1000).toFixed(1))}s`;
+  const seconds = Math.ceil(ms / 1000);
+  return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+}
+
+/** `Retry-After` is whole seconds, at least one. */
+export function retryAfterSeconds(ms: number): number {
+  return Math.max(1, Math.ceil(ms / 1000));
+}
+
+/** OpenAI's `x-ratelimit-*` headers for the limits a key has (none for a limit it does not have). */
+export function rateLimitHeaders(requests: Bucket | null, tokens: Bucket | null): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (requests) {
+    headers["x-ratelimit-limit-requests"] = String(requests.limit);
+    headers["x-ratelimit-remaining-requests"] = String(remaining(requests));
+    headers["x-ratelimit-reset-requests"] = formatDuration(resetMs(requests));
+  }
+  if (tokens) {
+    headers["x-ratelimit-limit-tokens"] = String(tokens.limit);
+    headers["x-ratelimit-remaining-tokens"] = String(remaining(tokens));
+    headers["x-ratelimit-reset-tokens"] = formatDuration(resetMs(tokens));
+  }
+  return headers;
+}
+
+/**
+ * The prompt's tokens before the fleet has tokenized it, only to reserve them against a
+ * tokens-per-minute limit (OpenAI estimates the same way, about four characters a token); the
+ * reservation is settled to the verifier's real count when the completion ends.
+ */
+export function promptTokenEstimate(text: string): number {
+  return Math.ceil(text.length / 4);
+}
