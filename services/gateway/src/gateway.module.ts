@@ -1,13 +1,18 @@
 import { Module, type DynamicModule } from "@nestjs/common";
-import { APP_FILTER } from "@nestjs/core";
+import { APP_FILTER, APP_GUARD } from "@nestjs/core";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import { CompletionService } from "./completions/completion.service.js";
 import { CompletionsController } from "./completions/completions.controller.js";
+import { TextCompletions } from "./completions/text-completions.js";
+import { ChatController } from "./chat/chat.controller.js";
+import { ChatCompletions } from "./chat/chat-completions.js";
 import { AdminController } from "./admin/admin.controller.js";
 import { ModelsController } from "./models/models.controller.js";
 import { OpenAIErrorFilter } from "./http/openai-error.filter.js";
+import { JsonBodyGuard } from "./http/json-body.guard.js";
+import { OpenApiController } from "./http/openapi.controller.js";
 import { keysControllers, keysProviders } from "./keys/index.js";
 import { GatewayStore } from "./store.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
@@ -17,7 +22,7 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, log: Logger, bus: ContractBus): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [CompletionsController, ModelsController, AdminController, ...keysControllers],
+      controllers: [CompletionsController, ChatController, ModelsController, AdminController, OpenApiController, ...keysControllers],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: log },
@@ -25,8 +30,11 @@ export class GatewayModule {
         { provide: APP_FILTER, useClass: OpenAIErrorFilter },
         // The API key guard first: a caller without a key learns that before anything about its body.
         ...keysProviders,
+        { provide: APP_GUARD, useClass: JsonBodyGuard },
         GatewayStore,
         CompletionService,
+        TextCompletions,
+        ChatCompletions,
       ],
     };
   }

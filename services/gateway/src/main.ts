@@ -6,15 +6,17 @@ import { createLogger, logReady, NestPinoLogger } from "#logging";
 import { installProcessGuards } from "#lifecycle";
 import { ContractBus } from "#transport";
 import { bodyParsing } from "./http/body-parsing.js";
+import { EdgeExpressAdapter, edgeLimitsOf } from "./http/edge-server.js";
 import { GatewayModule } from "./gateway.module.js";
 
 const config = loadConfigOrExit(gatewayConfigSchema);
 const log = createLogger("gateway", config.LOG_LEVEL);
 const bus = await ContractBus.connect(config.NATS_URL, "gateway", log);
-const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config, log, bus), {
-  logger: new NestPinoLogger(log),
-  bodyParser: false,
-});
+const app = await NestFactory.create<NestExpressApplication>(
+  GatewayModule.forRoot(config, log, bus),
+  new EdgeExpressAdapter(edgeLimitsOf(config)),
+  { logger: new NestPinoLogger(log), bodyParser: false },
+);
 app.use(...bodyParsing(config.GATEWAY_BODY_LIMIT));
 installProcessGuards(log, async () => {
   await app.close();

@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
+import type { GatewayConfig } from "#config";
+import { adminOpenApi } from "../admin/openapi.js";
+import { completionsOpenApi } from "../completions/openapi.js";
+import { modelsOpenApi } from "../models/openapi.js";
+import { jsonResponse } from "./openapi-shared.js";
+
+/**
+ * Each capability's paths, from its own `openapi.ts` (the request bodies are the zod schemas its
+ * handlers validate with). A capability that adds a route adds its paths function here; the test
+ * `services/gateway/test/openapi.test.ts` fails for a route Nest serves that is not documented.
+ */
+const CAPABILITY_PATHS: ReadonlyArray<(config: GatewayConfig) => ZodOpenApiPathsObject> = [
+  completionsOpenApi,
+  modelsOpenApi,
+  adminOpenApi,
+  docsOpenApi,
+];
+
+/** The gateway's OpenAPI 3.1 document (`GET /openapi.json`). */
+export function openApiDocument(config: GatewayConfig) {
+  const paths: ZodOpenApiPathsObject = {};
+  for (const pathsOf of CAPABILITY_PATHS) {
+    for (const [path, item] of Object.entries(pathsOf(config))) paths[path] = { ...paths[path], ...item };
+  }
+  return createDocument({
+    openapi: "3.1.0",
+    info: {
+      title: "SpecFleet gateway",
+      version: "1",
+      description:
+        "OpenAI-compatible API of a SpecFleet fleet (distributed speculative decoding). Every error is OpenAI's " +
+        'error object, `{"error": {"message", "type", "param", "code"}}`. Bodies are JSON only (415 otherwise).',
+    },
+    paths,
+    components: {
+      securitySchemes: {
+        adminToken: { type: "http", scheme: "bearer", description: "GATEWAY_ADMIN_TOKEN, when it is set." },
+      },
+    },
+  });
+}
+
+/** This document and its browsable page (`http/openapi.controller.ts`). */
+function docsOpenApi(): ZodOpenApiPathsObject {
+  const page = (description: string) => ({ description, content: { "text/html": { schema: z.string() } } });
+  return {
+    "/openapi.json": {
+      get: {
+        operationId: "openApiDocument",
+        tags: ["docs"],
+        summary: "This OpenAPI 3.1 document.",
+        responses: { 200: jsonResponse("The document.", z.record(z.string(), z.unknown())) },
+      },
+    },
+    "/docs": {
+      get: {
+        operationId: "apiDocsPage",
+        tags: ["docs"],
+        summary: "The document, browsable (Swagger UI, served from this gateway: no CDN).",
+        responses: { 200: page("The page.") },
+      },
+    },
+    "/docs/{asset}": {
+      get: {
+        operationId: "apiDocsAsset",
+        tags: ["docs"],
+        summary: "The page's scripts and styles.",
+        requestParams: { path: z.object({ asset: z.string() }) },
+        responses: { 200: { description: "The file." }, 404: { description: "No such file." } },
+      },
+    },
+  };
+}
