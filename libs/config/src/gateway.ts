@@ -9,6 +9,11 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_PORT: intVar(8080, 0, 65535),
   /** Upper bound for `max_tokens`. */
   GATEWAY_MAX_TOKENS: intVar(4096, 1),
+  /**
+   * A chat request's `max_completion_tokens` when it gives none (OpenAI's is "up to the context";
+   * a fleet's verifiers refuse a prompt plus this beyond their context, so it is bounded).
+   */
+  GATEWAY_CHAT_MAX_TOKENS: intVar(256, 1),
   /** Largest accepted prompt, in characters; longer prompts get a 400 before any work. */
   GATEWAY_MAX_PROMPT_CHARS: intVar(200_000, 1),
   GATEWAY_BODY_LIMIT: z.string().default("1mb"),

@@ -7,6 +7,7 @@ import {
   samplingSchema,
   remoteErrorSchema,
   sessionIdSchema,
+  tokenSchema,
   tokensSchema,
   workerIdSchema,
 } from "./common.js";
@@ -21,32 +22,60 @@ const errorReply = z.object({ ok: z.literal(false), error: remoteErrorSchema });
  */
 export const MAX_PROMPT_JSON_BYTES = 900_000;
 
+/**
+ * Most token ids a prompt given as ids may hold. The byte bound below still applies: ids of a
+ * large vocabulary take up to 7 bytes each as JSON, so a prompt near this count fits both.
+ */
+export const MAX_PROMPT_TOKENS = 128 * 1024;
+
+/**
+ * One message of a chat prompt (`/v1/chat/completions`; the gateway maps `developer` to system and
+ * joins text parts). The verifier renders the messages with its model's chat template.
+ */
+export const chatMessageSchema = z.object({
+  role: z.enum(["system", "user", "assistant"]),
+  content: z.string(),
+});
+export type ChatMessage = z.infer<typeof chatMessageSchema>;
+
+/**
+ * A prompt as control-plane messages carry it: text, which the verifier tokenizes exactly as
+ * llama.cpp's llama-server does (libs/llama `promptTokensOf`), or token ids taken as given
+ * (checked against the vocabulary by the verifier). Bounded so that the message fits NATS.
+ */
+const promptForms = z.union([
+  z.string() /* text, tokenized as llama-server does */,
+  z.object({ tokens: z.array(tokenSchema).min(1).max(MAX_PROMPT_TOKENS) }) /* ids as given */,
+  z.object({ messages: z.array(chatMessageSchema).min(1) }) /* a chat, rendered with the model's template */,
+]);
+export type Prompt = z.infer<typeof promptForms>;
+export const promptSchema = promptForms.refine(
+  promptFitsMessage,
+  `the prompt takes more than ${MAX_PROMPT_JSON_BYTES} bytes as JSON`,
+);
+
 /** How many bytes `prompt` takes inside a JSON message, its quotes included. */
-export function promptJsonBytes(prompt: string): number {
+export function promptJsonBytes(prompt: Prompt): number {
   return Buffer.byteLength(JSON.stringify(prompt), "utf8");
 }
 
 /** Whether `prompt` is within MAX_PROMPT_JSON_BYTES. */
-export function promptFitsMessage(prompt: string): boolean {
+export function promptFitsMessage(prompt: Prompt): boolean {
+  if (typeof prompt !== "string") return promptJsonBytes(prompt) <= MAX_PROMPT_JSON_BYTES;
   // Each UTF-16 unit takes 1 to 6 bytes as JSON: most prompts are decided without encoding them.
   if (prompt.length * 6 + 2 <= MAX_PROMPT_JSON_BYTES) return true;
   if (prompt.length + 2 > MAX_PROMPT_JSON_BYTES) return false;
   return promptJsonBytes(prompt) <= MAX_PROMPT_JSON_BYTES;
 }
 
-/** A prompt as control-plane messages carry it: bounded so that the message fits NATS. */
-export const promptSchema = z
-  .string()
-  .refine(promptFitsMessage, `the prompt takes more than ${MAX_PROMPT_JSON_BYTES} bytes as JSON`);
-
 /**
  * Scheduler → verifier: take a session, tokenize its prompt and journal it; or, with `resume`,
  * take over a session another verifier journalled (it died, or is being drained) and go on from
- * its last committed token.
+ * its last committed token. v3: the prompt may be token ids.
  */
 export const VerifierOpen = requestContract(
   "specfleet.verifier.{id}.open",
-  2,
+  3,
   z.object({
     sessionId: sessionIdSchema,
     prompt: promptSchema,
@@ -235,6 +264,12 @@ export const sessionEventSchema = z.discriminatedUnion("kind", [
     index: positionSchema,
     tokens: tokensSchema.min(1),
     text: z.string(),
+    /**
+     * Where each token's text ends in `text`, in UTF-16 units (a character split across tokens
+     * counts for the token that completes it): the gateway charges a stop sequence to the token
+     * that completed it. Absent from older verifiers' events.
+     */
+    textEnds: z.array(z.number().int().nonnegative()).optional(),
   }),
   /**
    * The verifier ended the session, for whatever reason: it is the last event of a session that

@@ -27,6 +27,8 @@ export interface JournalEntry {
   index: number;
   tokens: number[];
   text: string;
+  /** Where each token's text ends in `text` (the tokens event's `textEnds`). */
+  textEnds?: number[];
   end?: SessionEnd;
 }
 

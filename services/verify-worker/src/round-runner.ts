@@ -128,8 +128,9 @@ export class RoundRunner {
     this.stats.round(draft.length, verdict.accepted, cut.emitted.length);
     const final = cut.finishReason !== null;
     if (cut.emitted.length > 0) {
-      const text = session.text.delta([...session.generated, ...cut.emitted], final);
-      const refused = await this.journal(session, { index: session.generated.length, tokens: cut.emitted, text });
+      const { text, textEnds } = session.text.deltaPerToken(session.generated, cut.emitted, final);
+      const index = session.generated.length;
+      const refused = await this.journal(session, { index, tokens: cut.emitted, text, textEnds });
       if (refused) return refused;
       session.generated.push(...cut.emitted);
     }

@@ -100,6 +100,7 @@ export class SessionLog {
         index: entry.index,
         tokens: entry.tokens,
         text: entry.text,
+        ...(entry.textEnds ? { textEnds: entry.textEnds } : {}),
       });
     }
   }

@@ -25,4 +25,22 @@ export class TextStream {
     this.sent = text.length;
     return delta;
   }
+
+  /**
+   * The delta for `emitted` tokens after `generated`, with where each token's text ends in it
+   * (a character split across tokens ends with the token that completes it).
+   */
+  deltaPerToken(
+    generated: readonly number[],
+    emitted: readonly number[],
+    final: boolean,
+  ): { text: string; textEnds: number[] } {
+    let text = "";
+    const textEnds: number[] = [];
+    for (let i = 1; i <= emitted.length; i++) {
+      text += this.delta([...generated, ...emitted.slice(0, i)], final && i === emitted.length);
+      textEnds.push(text.length);
+    }
+    return { text, textEnds };
+  }
 }

@@ -1,16 +1,40 @@
 import { randomUUID } from "node:crypto";
 import { Inject, Injectable } from "@nestjs/common";
-import { SchedulerCancel, SchedulerSubmit, SessionReplay, type SessionEvent } from "#contracts";
+import {
+  SchedulerCancel,
+  SchedulerSubmit,
+  SessionReplay,
+  type Prompt,
+  type Sampling,
+  type SessionEvent,
+} from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
-import { samplingOf, type CompletionRequest } from "./completion-request.js";
 import { clientClosed, fromFleetError, fromSessionEnd, HttpApiError } from "../http/openai-error.js";
 import { SessionReader, SessionReaderClosedError } from "./session-reader.js";
+import { StopMatcher, tokensThrough } from "./stop-matcher.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "../tokens.js";
 
+/** What the fleet is asked to run: a completion's or a chat's prompt, its bounds and sampling. */
+export interface CompletionOrder {
+  model: string;
+  prompt: Prompt;
+  maxTokens: number;
+  sampling: Sampling;
+  priority: number;
+  /** Stop sequences, applied to the committed text (at most 4; none: []). */
+  stop: readonly string[];
+}
+
 export type CompletionPiece =
-  | { kind: "delta"; text: string; tokens: number[] }
+  | {
+      kind: "delta";
+      text: string;
+      tokens: number[];
+      /** Where each token's text ends in `text`, when the verifier says (see tokensThrough). */
+      textEnds?: readonly number[];
+    }
   | { kind: "end"; finishReason: "stop" | "length"; completionTokens: number; text: string };
 
 /**
@@ -50,7 +74,14 @@ export class OpenCompletion {
     private readonly idleMs: number,
     private readonly bus: ContractBus,
     private readonly replayAfterMs: number,
-  ) {}
+    stop: readonly string[],
+  ) {
+    this.stop = new StopMatcher(stop);
+  }
+
+  private readonly stop: StopMatcher;
+  /** Tokens of the events read so far. */
+  private generated = 0;
 
   /**
    * The pieces in order; stopping early (error, timeout, a consumer that quits) cancels. A
@@ -74,12 +105,37 @@ export class OpenCompletion {
         }
         stalled = 0;
         const piece = this.pieceOf(event);
-        if (piece) yield piece;
-        if (piece?.kind === "end") return;
+        if (!piece) continue;
+        const cut = this.stopped(piece);
+        for (const p of cut) yield p;
+        if (cut.at(-1)?.kind === "end") return;
       }
     } finally {
       this.cancel();
     }
+  }
+
+  /**
+   * A piece as the client gets it once `stop` is applied: the text before the first stop
+   * sequence, then an end (`stop`) counting the tokens through the one that completed it. The
+   * session is then cancelled (pieces() returns), freeing its verifier and drafter.
+   */
+  private stopped(piece: CompletionPiece): CompletionPiece[] {
+    const step = this.stop.push(piece.text);
+    if (piece.kind === "end") {
+      if (step.stoppedAt !== null) return [{ ...piece, finishReason: "stop", text: step.text }];
+      return [{ ...piece, text: step.text + this.stop.flush() }];
+    }
+    if (step.stoppedAt === null) {
+      this.generated += piece.tokens.length;
+      return step.text || piece.tokens.length ? [{ ...piece, text: step.text }] : [];
+    }
+    const tokens = piece.tokens.slice(0, tokensThrough(piece.textEnds, step.stoppedAt, piece.tokens.length));
+    const completionTokens = this.generated + tokens.length;
+    return [
+      { kind: "delta", text: step.text, tokens },
+      { kind: "end", finishReason: "stop", completionTokens, text: "" },
+    ];
   }
 
   /** What an event means for the client: a piece, nothing (opened), or an error thrown. */
@@ -90,7 +146,7 @@ export class OpenCompletion {
         this.verifierId = event.verifierId;
         return null;
       case "tokens":
-        return { kind: "delta", text: event.text, tokens: event.tokens };
+        return { kind: "delta", text: event.text, tokens: event.tokens, textEnds: event.textEnds };
       case "error":
         this.canceller.finished();
         throw fromFleetError(event.error.code, event.error.message, event.error.retryAfterSeconds);
@@ -129,9 +185,8 @@ export class CompletionService {
    * Submits the request and waits until a verifier has opened (tokenized, admitted) it. A
    * client that leaves meanwhile (`signal`) has its request withdrawn.
    */
-  async open(request: CompletionRequest, signal: AbortSignal): Promise<OpenCompletion> {
-    const id = `cmpl-${randomUUID().replace(/-/g, "")}`;
-    const sampling = samplingOf(request);
+  async open(order: CompletionOrder, signal: AbortSignal, idPrefix = "cmpl"): Promise<OpenCompletion> {
+    const id = `${idPrefix}-${randomUUID().replace(/-/g, "")}`;
     const reader = await SessionReader.open(this.bus, id);
     const canceller = new SessionCanceller(id, this.bus);
     const onAbort = () => {
@@ -147,12 +202,12 @@ export class CompletionService {
           "",
           {
             sessionId: id,
-            model: request.model,
-            prompt: request.prompt,
-            maxTokens: request.max_tokens,
+            model: order.model,
+            prompt: order.prompt,
+            maxTokens: order.maxTokens,
             window: null,
-            sampling,
-            priority: request.priority,
+            sampling: order.sampling,
+            priority: order.priority,
             submittedAt: Date.now(),
           },
           5000,
@@ -188,7 +243,7 @@ export class CompletionService {
       this.log.info(
         {
           sessionId: id,
-          model: request.model,
+          model: order.model,
           promptTokens: first.promptTokens,
           verifierId: first.verifierId,
           drafterId: first.drafterId,
@@ -206,6 +261,7 @@ export class CompletionService {
         this.config.GATEWAY_IDLE_TIMEOUT_MS,
         this.bus,
         this.config.GATEWAY_REPLAY_AFTER_MS,
+        order.stop,
       );
     } catch (err) {
       onAbort();

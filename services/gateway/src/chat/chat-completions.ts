@@ -1,0 +1,43 @@
+import { Injectable } from "@nestjs/common";
+import { samplingOf } from "../completions/completion-request.js";
+import { CompletionService, type OpenCompletion } from "../completions/completion.service.js";
+import { chatCompletionBody, type ChatCompletionBody } from "./chat-body.js";
+import type { ChatRequest } from "./chat-request.js";
+
+/**
+ * Chat requests on the fleet, apart from HTTP: the messages travel as the prompt and the
+ * verifier renders them with its model's chat template. Open one (to stream it), or run one to
+ * its end and get the response body (the controller, and background jobs, call this).
+ */
+@Injectable()
+export class ChatCompletions {
+  constructor(private readonly completions: CompletionService) {}
+
+  open(request: ChatRequest, signal: AbortSignal): Promise<OpenCompletion> {
+    return this.completions.open(
+      {
+        model: request.model,
+        prompt: { messages: request.messages },
+        maxTokens: request.maxTokens,
+        sampling: samplingOf(request),
+        priority: request.priority,
+        stop: request.stop,
+      },
+      signal,
+      "chatcmpl",
+    );
+  }
+
+  /** Runs the request to its end: the whole `chat.completion` body. */
+  async run(request: ChatRequest, signal: AbortSignal = new AbortController().signal): Promise<ChatCompletionBody> {
+    const completion = await this.open(request, signal);
+    const onAbort = () => completion.cancel();
+    signal.addEventListener("abort", onAbort);
+    if (signal.aborted) completion.cancel();
+    try {
+      return await chatCompletionBody(request, completion);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+}

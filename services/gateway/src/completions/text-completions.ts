@@ -1,0 +1,44 @@
+import { Injectable } from "@nestjs/common";
+import { samplingOf, type CompletionRequest } from "./completion-request.js";
+import { CompletionService, type OpenCompletion } from "./completion.service.js";
+import { collect, textCompletionBody, type TextCompletionBody } from "./completion-body.js";
+
+/**
+ * `/v1/completions` requests on the fleet, apart from HTTP: open one (to stream it), or run one
+ * to its end and get the response body (the controller, and background jobs, call this).
+ */
+@Injectable()
+export class TextCompletions {
+  constructor(private readonly completions: CompletionService) {}
+
+  open(request: CompletionRequest, signal: AbortSignal): Promise<OpenCompletion> {
+    return this.completions.open(
+      {
+        model: request.model,
+        prompt: request.prompt,
+        maxTokens: request.max_tokens,
+        sampling: samplingOf(request),
+        priority: request.priority,
+        stop: request.stop,
+      },
+      signal,
+      "cmpl",
+    );
+  }
+
+  /** Runs the request to its end: the whole `text_completion` body. */
+  async run(
+    request: CompletionRequest,
+    signal: AbortSignal = new AbortController().signal,
+  ): Promise<TextCompletionBody> {
+    const completion = await this.open(request, signal);
+    const onAbort = () => completion.cancel();
+    signal.addEventListener("abort", onAbort);
+    if (signal.aborted) completion.cancel();
+    try {
+      return textCompletionBody(request, completion, await collect(completion));
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+  }
+}
