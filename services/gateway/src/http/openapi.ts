@@ -3,6 +3,7 @@ import { createDocument, type ZodOpenApiPathsObject } from "zod-openapi";
 import type { GatewayConfig } from "#config";
 import { adminOpenApi } from "../admin/openapi.js";
 import { completionsOpenApi } from "../completions/openapi.js";
+import { chatOpenApi } from "../chat/openapi.js";
 import { modelsOpenApi } from "../models/openapi.js";
 import { jsonResponse } from "./openapi-shared.js";
 
@@ -13,6 +14,7 @@ import { jsonResponse } from "./openapi-shared.js";
  */
 const CAPABILITY_PATHS: ReadonlyArray<(config: GatewayConfig) => ZodOpenApiPathsObject> = [
   completionsOpenApi,
+  chatOpenApi,
   modelsOpenApi,
   adminOpenApi,
   docsOpenApi,
