@@ -5,8 +5,8 @@ import { HttpApiError } from "../http/openai-error.js";
 
 /** `POST /v1/completions` in OpenAI's format, with the parameters SpecFleet supports today. */
 export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: number) {
-  return z
-    .object({
+  return z.strictObject(
+    {
       model: z.string({ error: "`model` is required (see GET /v1/models)" }).min(1),
       prompt: z.unknown().transform((prompt, ctx) => {
         const text =
@@ -20,23 +20,27 @@ export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: 
         ctx.addIssue({ code: "custom", message: problem });
         return z.NEVER;
       }),
+      /** OpenAI's default, 16; null is the default too (as OpenAI takes it). */
       max_tokens: z
         .number({ error: "`max_tokens` must be an integer" })
         .int("`max_tokens` must be an integer")
         .min(1, "`max_tokens` must be at least 1")
         .max(maxTokensLimit, `\`max_tokens\` must be at most ${maxTokensLimit}`)
-        .default(16),
+        .nullish()
+        .transform((v) => v ?? 16),
       /** OpenAI's default; 0 is greedy (and lossless speculation is then token-identical). */
       temperature: z
         .number({ error: "`temperature` must be a number between 0 and 2" })
         .min(0, "`temperature` must be between 0 and 2")
         .max(2, "`temperature` must be between 0 and 2")
-        .default(1),
+        .nullish()
+        .transform((v) => v ?? 1),
       top_p: z
         .number({ error: "`top_p` must be a number in (0, 1]" })
         .gt(0, "`top_p` must be in (0, 1]")
         .max(1, "`top_p` must be in (0, 1]")
-        .default(1),
+        .nullish()
+        .transform((v) => v ?? 1),
       /** vLLM's extension; 0 or -1 switch it off. */
       top_k: z
         .number({ error: "`top_k` must be an integer" })
@@ -57,18 +61,42 @@ export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: 
         .min(-1000, "`priority` must be between -1000 and 1000")
         .max(1000, "`priority` must be between -1000 and 1000")
         .default(0),
-      stream: z.boolean().default(false),
+      stream: z
+        .boolean({ error: "`stream` must be true or false" })
+        .nullish()
+        .transform((v) => v ?? false),
       stream_options: z.object({ include_usage: z.boolean().default(false) }).nullish(),
-      n: z.literal(1, "only n = 1 is supported").optional(),
-      echo: z.literal(false, "echo is not supported").optional(),
-      best_of: z.literal(1, "best_of is not supported").optional(),
-      logprobs: z.null("logprobs are not supported yet").optional(),
+      // OpenAI's parameters SpecFleet does not support: accepted at their default values, which
+      // clients often send, and refused otherwise (never silently ignored).
+      n: z.literal(1, "`n` above 1 is not supported (only 1)").nullish(),
+      echo: z.literal(false, "`echo` is not supported (only false)").nullish(),
+      best_of: z.literal(1, "`best_of` is not supported (only 1)").nullish(),
+      logprobs: z.null("`logprobs` are not supported yet (only null)").optional(),
+      suffix: onlyDefault(z.string(), (v) => v === "", '`suffix` is not supported (only null or "")'),
+      frequency_penalty: onlyDefault(z.number(), (v) => v === 0, "`frequency_penalty` is not supported (only 0)"),
+      presence_penalty: onlyDefault(z.number(), (v) => v === 0, "`presence_penalty` is not supported (only 0)"),
+      logit_bias: onlyDefault(
+        z.record(z.string(), z.number()),
+        (v) => Object.keys(v).length === 0,
+        "`logit_bias` is not supported (only {} or null)",
+      ),
       stop: z.null("stop sequences are not supported yet").optional(),
       /** vLLM's extension: return the completion's token ids alongside the text. */
       return_token_ids: z.boolean().default(false),
-      user: z.string().optional(),
-    })
-    .loose();
+      user: z.string().nullish(),
+    },
+    // Any other field is refused, naming it (as vLLM does), rather than silently ignored.
+    { error: (issue) => (issue.code === "unrecognized_keys" ? unknownFieldMessage(issue.keys) : undefined) },
+  );
+}
+
+/** An unsupported parameter: null, absent or its default pass; any other value is refused. */
+function onlyDefault<T extends z.ZodType>(schema: T, isDefault: (value: z.output<T>) => boolean, message: string) {
+  return schema.nullish().refine((value) => value == null || isDefault(value), message);
+}
+
+function unknownFieldMessage(keys: readonly string[]): string {
+  return `\`${keys[0]}\` is not a parameter of /v1/completions that SpecFleet knows (see GET /openapi.json)`;
 }
 
 function promptProblem(prompt: unknown): string {
@@ -97,7 +125,8 @@ export function parseCompletionRequest(
   const result = completionRequestSchema(maxTokensLimit, maxPromptChars).safeParse(body);
   if (!result.success) {
     const issue = result.error.issues[0]!;
-    const param = issue.path.map(String).join(".") || null;
+    const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys[0]!] : issue.path;
+    const param = path.map(String).join(".") || null;
     throw HttpApiError.invalid(param ? `${param}: ${issue.message}` : issue.message, param);
   }
   return result.data;
