@@ -6,6 +6,7 @@ import { parseConfig } from "#config";
 import { isModelUri } from "#llama";
 import { defaultModelPath, describeExit, projectRoot, startLocalFleet, type LocalFleet } from "#infra";
 import { fleetModels, type FleetModels } from "./fleet-models.js";
+import { v1AccessLine } from "./keys/v1-access.js";
 import { progressLog, startupProgress } from "./progress.js";
 
 /** The only variables the CLI itself reads; each service parses its own. */
@@ -182,11 +183,11 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
   }
   progress.stop();
   if (stopping) return; // a signal arrived just as startup finished; onSignal cannot see fleet yet
-  printSummary(fleet, modelName, logDir);
+  printSummary(fleet, modelName, logDir, await v1AccessLine(fleet.gatewayUrl));
   watchForCrashes(fleet, logDir, () => stopping);
 }
 
-function printSummary(fleet: LocalFleet, modelName: string, logDir: string): void {
+function printSummary(fleet: LocalFleet, modelName: string, logDir: string, access: string): void {
   const workers = [...fleet.processes.keys()].filter((name) => !isControl(name));
   const body = JSON.stringify({ model: modelName, prompt: "Once upon a time", max_tokens: 64, temperature: 0 });
   process.stdout.write(
@@ -198,6 +199,7 @@ function printSummary(fleet: LocalFleet, modelName: string, logDir: string): voi
       `  redis    ${fleet.redisUrl}`,
       `  workers  ${workers.join(", ")}`,
       `  logs     ${logDir}   (tail -f ${join(logDir, "gateway.log")})`,
+      access,
       "",
       "Try:",
       `  curl ${fleet.gatewayUrl}/v1/completions -H 'Content-Type: application/json' -d '${body}'`,

@@ -2,6 +2,7 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { fleetUp, fleetUpOptions } from "./fleet-up.js";
+import { keysCommands } from "./keys/commands.js";
 import { modelCommands } from "./model/commands.js";
 import { profileCommand, profileOptions } from "./profile/command.js";
 import { simCommands } from "./sim/commands.js";
@@ -20,6 +21,7 @@ await yargs(hideBin(process.argv))
       )
       .demandCommand(1, "Say what to do with the fleet: specfleet fleet up"),
   )
+  .command("keys", "API keys of a running gateway: create, list, show, revoke, usage (its admin API)", keysCommands)
   .command("model", "Inspect GGUF models; derive drafters and benchmark targets from them", modelCommands)
   .command(
     "profile",
