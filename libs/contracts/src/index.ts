@@ -3,3 +3,4 @@ export * from "./common.js";
 export * from "./fleet.js";
 export * from "./scheduler.js";
 export * from "./session.js";
+export * from "./queues.js";

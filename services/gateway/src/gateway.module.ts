@@ -13,6 +13,7 @@ import { ModelsController } from "./models/models.controller.js";
 import { OpenAIErrorFilter } from "./http/openai-error.filter.js";
 import { JsonBodyGuard } from "./http/json-body.guard.js";
 import { OpenApiController } from "./http/openapi.controller.js";
+import { jobsControllers, jobsProviders } from "./jobs/jobs.providers.js";
 import { keysControllers, keysProviders } from "./keys/index.js";
 import { GatewayStore } from "./store.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
@@ -22,7 +23,15 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, log: Logger, bus: ContractBus): DynamicModule {
     return {
       module: GatewayModule,
-      controllers: [CompletionsController, ChatController, ModelsController, AdminController, OpenApiController, ...keysControllers],
+      controllers: [
+        CompletionsController,
+        ChatController,
+        ModelsController,
+        AdminController,
+        OpenApiController,
+        ...keysControllers,
+        ...jobsControllers,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: log },
@@ -35,6 +44,7 @@ export class GatewayModule {
         CompletionService,
         TextCompletions,
         ChatCompletions,
+        ...jobsProviders,
       ],
     };
   }

@@ -17,6 +17,8 @@ const app = await NestFactory.create<NestExpressApplication>(
   new EdgeExpressAdapter(edgeLimitsOf(config)),
   { logger: new NestPinoLogger(log), bodyParser: false },
 );
+// A job holds many requests: its body may be larger than one request's (read once; the general parser skips it).
+app.use("/v1/jobs", ...bodyParsing(config.JOBS_BODY_LIMIT));
 app.use(...bodyParsing(config.GATEWAY_BODY_LIMIT));
 installProcessGuards(log, async () => {
   await app.close();

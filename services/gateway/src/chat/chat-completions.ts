@@ -1,6 +1,6 @@
 import { Injectable } from "@nestjs/common";
 import { samplingOf } from "../completions/completion-request.js";
-import { CompletionService, type OpenCompletion } from "../completions/completion.service.js";
+import { CompletionService, newSessionId, type OpenCompletion } from "../completions/completion.service.js";
 import { chatCompletionBody, type ChatCompletionBody } from "./chat-body.js";
 import type { ChatRequest } from "./chat-request.js";
 
@@ -13,7 +13,7 @@ import type { ChatRequest } from "./chat-request.js";
 export class ChatCompletions {
   constructor(private readonly completions: CompletionService) {}
 
-  open(request: ChatRequest, signal: AbortSignal): Promise<OpenCompletion> {
+  open(request: ChatRequest, signal: AbortSignal, sessionId = newSessionId("chatcmpl")): Promise<OpenCompletion> {
     return this.completions.open(
       {
         model: request.model,
@@ -24,13 +24,17 @@ export class ChatCompletions {
         stop: request.stop,
       },
       signal,
-      "chatcmpl",
+      sessionId,
     );
   }
 
   /** Runs the request to its end: the whole `chat.completion` body. */
-  async run(request: ChatRequest, signal: AbortSignal = new AbortController().signal): Promise<ChatCompletionBody> {
-    const completion = await this.open(request, signal);
+  async run(
+    request: ChatRequest,
+    signal: AbortSignal = new AbortController().signal,
+    sessionId?: string,
+  ): Promise<ChatCompletionBody> {
+    const completion = await this.open(request, signal, sessionId);
     const onAbort = () => completion.cancel();
     signal.addEventListener("abort", onAbort);
     if (signal.aborted) completion.cancel();

@@ -185,8 +185,7 @@ export class CompletionService {
    * Submits the request and waits until a verifier has opened (tokenized, admitted) it. A
    * client that leaves meanwhile (`signal`) has its request withdrawn.
    */
-  async open(order: CompletionOrder, signal: AbortSignal, idPrefix = "cmpl"): Promise<OpenCompletion> {
-    const id = `${idPrefix}-${randomUUID().replace(/-/g, "")}`;
+  async open(order: CompletionOrder, signal: AbortSignal, id = newSessionId("cmpl")): Promise<OpenCompletion> {
     const reader = await SessionReader.open(this.bus, id);
     const canceller = new SessionCanceller(id, this.bus);
     const onAbort = () => {
@@ -228,12 +227,19 @@ export class CompletionService {
         canceller.finished();
         throw fromFleetError(reply.error.code, reply.error.message, reply.error.retryAfterSeconds);
       }
-      // A queued request waits as long as the scheduler may keep it queued (it then says so
-      // itself, 503 queue_timeout), not only the idle timeout meant for a stalled stream.
+      // A request waits for its start as long as the scheduler may keep it queued (it then says
+      // so itself, 503 queue_timeout), not only the idle timeout meant for a stalled stream; one
+      // placed at once may be queued again (its verifier busy), so the scheduler says it for both.
       const startWithin = Math.max(this.config.GATEWAY_IDLE_TIMEOUT_MS, (reply.startWithinMs ?? 0) + START_MARGIN_MS);
       const first = await nextEvent(reader, startWithin);
       if (signal.aborted) throw clientClosed();
-      if (!first) throw new HttpApiError(504, "the request was not started in time", "server_error", "timeout");
+      // The scheduler's answer did not come (it restarted, or a requeue started its wait again):
+      // the client learns the same thing, and the request is withdrawn (onAbort below).
+      if (!first)
+        throw fromFleetError(
+          "queue_timeout",
+          `the request was not started within ${Math.ceil(startWithin / 1000)} s; retry later`,
+        );
       if (first.kind === "error") {
         canceller.finished();
         throw fromFleetError(first.error.code, first.error.message, first.error.retryAfterSeconds);
@@ -270,6 +276,11 @@ export class CompletionService {
       signal.removeEventListener("abort", onAbort);
     }
   }
+}
+
+/** A fresh session id for an interactive request (a job's requests name theirs: one per attempt). */
+export function newSessionId(prefix: string): string {
+  return `${prefix}-${randomUUID().replace(/-/g, "")}`;
 }
 
 /** Beyond the scheduler's own deadline for a queued request: its queue_timeout answer in flight. */

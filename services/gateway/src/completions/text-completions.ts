@@ -1,6 +1,6 @@
 import { Injectable } from "@nestjs/common";
 import { samplingOf, type CompletionRequest } from "./completion-request.js";
-import { CompletionService, type OpenCompletion } from "./completion.service.js";
+import { CompletionService, newSessionId, type OpenCompletion } from "./completion.service.js";
 import { collect, textCompletionBody, type TextCompletionBody } from "./completion-body.js";
 
 /**
@@ -11,7 +11,7 @@ import { collect, textCompletionBody, type TextCompletionBody } from "./completi
 export class TextCompletions {
   constructor(private readonly completions: CompletionService) {}
 
-  open(request: CompletionRequest, signal: AbortSignal): Promise<OpenCompletion> {
+  open(request: CompletionRequest, signal: AbortSignal, sessionId = newSessionId("cmpl")): Promise<OpenCompletion> {
     return this.completions.open(
       {
         model: request.model,
@@ -22,7 +22,7 @@ export class TextCompletions {
         stop: request.stop,
       },
       signal,
-      "cmpl",
+      sessionId,
     );
   }
 
@@ -30,8 +30,9 @@ export class TextCompletions {
   async run(
     request: CompletionRequest,
     signal: AbortSignal = new AbortController().signal,
+    sessionId?: string,
   ): Promise<TextCompletionBody> {
-    const completion = await this.open(request, signal);
+    const completion = await this.open(request, signal, sessionId);
     const onAbort = () => completion.cancel();
     signal.addEventListener("abort", onAbort);
     if (signal.aborted) completion.cancel();

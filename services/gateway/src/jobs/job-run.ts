@@ -1,0 +1,163 @@
+import type { Logger } from "#logging";
+import type { FleetShare } from "./fleet-share.js";
+import { sleep } from "./fleet-share.js";
+import type { JobRequest, JobState, RequestResult } from "./job.js";
+import type { JobStore } from "./job-store.js";
+import { asHttpApiError, failureKind, requestErrorOf, type RequestExecutor } from "./request-executor.js";
+
+export interface JobRunSettings {
+  /** Added to the job's priority for every request (job requests yield to interactive ones). */
+  priorityOffset: number;
+  /** Tries of a request failing with a fault (not a busy fleet) before it is recorded as failed. */
+  attempts: number;
+  /** How often the runner looks whether the job was cancelled. */
+  cancelPollMs: number;
+}
+
+export interface RunDeps {
+  store: JobStore;
+  share: FleetShare;
+  executor: RequestExecutor;
+  /** Stops an earlier attempt's session (a rerun after a crash must not leave it running). */
+  stopSession: (sessionId: string) => void;
+  /** A request's result was recorded (counted once): usage accounting follows it. */
+  recorded: (job: JobState, result: RequestResult) => void;
+  log: Logger;
+  settings: JobRunSettings;
+}
+
+/** Requests read from the store at once. */
+const CHUNK = 100;
+
+/**
+ * One run of one job: its requests without a result, each when the fleet's share gives it a
+ * slot, until all have one or the job is cancelled. A run can stop anywhere (a crash, a shutdown):
+ * the next run takes the requests still without a result; a request that was running is run again
+ * under a new session id and its first attempt's session is stopped. Results are recorded once.
+ */
+export class JobRun {
+  private readonly stop = new AbortController();
+  private requests: JobRequest[] = [];
+  private requestsFrom = 0;
+
+  constructor(
+    private readonly job: JobState,
+    private readonly deps: RunDeps,
+    /** The gateway is shutting down: stop at once, the job is run again elsewhere. */
+    private readonly shutdown: AbortSignal,
+  ) {}
+
+  get id(): string {
+    return this.job.record.id;
+  }
+
+  /** Runs the job's pending requests; resolves when each has a result or the run was stopped. */
+  async run(): Promise<"finished" | "cancelled" | "interrupted"> {
+    const { store } = this.deps;
+    const onShutdown = () => this.stop.abort(new Error("the gateway is shutting down"));
+    this.shutdown.addEventListener("abort", onShutdown, { once: true });
+    const watch = setInterval(() => void this.watchCancel(), this.deps.settings.cancelPollMs);
+    try {
+      if (await store.cancelRequested(this.id)) return "cancelled";
+      await store.transition(this.id, ["queued"], "running", Date.now());
+      const finished = await store.finishedIndices(this.id);
+      const running = new Set<Promise<void>>();
+      for (let index = 0; index < this.job.record.total && !this.stop.signal.aborted; index++) {
+        if (finished.has(index)) continue;
+        const lease = await this.deps.share
+          .acquire(this.job.record.tenant, `${this.id}:${index}`, this.stop.signal)
+          .catch(() => null);
+        if (!lease) break;
+        const request = await this.requestAt(index);
+        const task: Promise<void> = this.runRequest(index, request).finally(() => {
+          running.delete(task);
+          void lease.release().catch(() => undefined);
+        });
+        running.add(task);
+      }
+      await Promise.all(running);
+      if (this.shutdown.aborted) return "interrupted";
+      return (await store.cancelRequested(this.id)) ? "cancelled" : "finished";
+    } finally {
+      clearInterval(watch);
+      this.shutdown.removeEventListener("abort", onShutdown);
+    }
+  }
+
+  private async watchCancel(): Promise<void> {
+    if (await this.deps.store.cancelRequested(this.id).catch(() => false))
+      this.stop.abort(new Error("the job was cancelled"));
+  }
+
+  private async requestAt(index: number): Promise<JobRequest> {
+    if (index < this.requestsFrom || index >= this.requestsFrom + this.requests.length) {
+      this.requestsFrom = index;
+      this.requests = await this.deps.store.requests(this.id, index, CHUNK);
+    }
+    return this.requests[index - this.requestsFrom]!;
+  }
+
+  /** Tries the request until it has an answer of its own (success or a final error), or the run stops. */
+  private async runRequest(index: number, request: JobRequest): Promise<void> {
+    const { store, executor, settings } = this.deps;
+    const signal = this.stop.signal;
+    const priority = Math.max(-1000, Math.min(1000, this.job.record.priority + settings.priorityOffset));
+    let faults = 0;
+    let busy = 0;
+    for (;;) {
+      const attempt = await store.nextAttempt(this.id, index);
+      if (attempt > 1) this.deps.stopSession(sessionIdOf(this.id, index, attempt - 1));
+      try {
+        const executed = await executor.run(request, {
+          sessionId: sessionIdOf(this.id, index, attempt),
+          priority,
+          signal,
+        });
+        await this.record({
+          index,
+          customId: request.customId,
+          status: "succeeded",
+          response: executed.response,
+          error: null,
+          usage: executed.usage,
+          finishedAt: Date.now(),
+        });
+        return;
+      } catch (err) {
+        if (signal.aborted) return;
+        const error = asHttpApiError(err);
+        const kind = failureKind(error);
+        if (kind === "final" || (kind === "fault" && ++faults >= settings.attempts)) {
+          await this.record({
+            index,
+            customId: request.customId,
+            status: "failed",
+            response: null,
+            error: requestErrorOf(error),
+            usage: { promptTokens: 0, completionTokens: 0 },
+            finishedAt: Date.now(),
+          });
+          return;
+        }
+        if (kind === "busy") busy++;
+        this.deps.log.info(
+          { jobId: this.id, index, attempt, status: error.status, code: error.code },
+          "job request retried",
+        );
+        const waitS = error.retryAfterSeconds ?? Math.min(30, 2 ** Math.min(faults + busy, 5) / 2);
+        await sleep(waitS * 1000, signal).catch(() => undefined);
+        if (signal.aborted) return;
+      }
+    }
+  }
+
+  private async record(result: RequestResult): Promise<void> {
+    const { recorded } = await this.deps.store.recordResult(this.id, result);
+    if (recorded) this.deps.recorded(this.job, result);
+  }
+}
+
+/** A job request's fleet session id for one attempt (the scheduler and verifiers know it by this). */
+export function sessionIdOf(jobId: string, index: number, attempt: number): string {
+  return `${jobId}-${index}-${attempt}`;
+}
