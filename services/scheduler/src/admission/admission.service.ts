@@ -76,7 +76,7 @@ export class AdmissionService {
     if (outcome?.kind === "place") {
       await this.launch(waiting, outcome.decision);
       this.log.info({ sessionId, model: job.model, priority: job.priority }, "request placed");
-      return { ok: true, sessionId, queued: false };
+      return { ok: true, sessionId, queued: false, startWithinMs: this.startWithinMs };
     }
     if (this.line.size >= this.config.SCHEDULER_QUEUE_LIMIT) {
       return {
@@ -90,7 +90,16 @@ export class AdmissionService {
     }
     await this.enqueue(waiting);
     this.log.info({ sessionId, model: job.model, priority: job.priority, waiting: this.line.size }, "request queued");
-    return { ok: true, sessionId, queued: true, startWithinMs: this.config.SCHEDULER_QUEUE_TIMEOUT_MS };
+    return { ok: true, sessionId, queued: true, startWithinMs: this.startWithinMs };
+  }
+
+  /**
+   * How long an accepted request may take to open, or to be told it timed out: its time in the
+   * queue and an open. A placed one is told too: a verifier that turns out busy sends it back to
+   * the queue. The gateway waits this long (and a little) before answering queue_timeout itself.
+   */
+  private get startWithinMs(): number {
+    return this.config.SCHEDULER_QUEUE_TIMEOUT_MS + this.config.SCHEDULER_OPEN_TIMEOUT_MS;
   }
 
   /** The client is gone: a waiting request leaves the queue; a running one is closed at its verifier. */
