@@ -1,4 +1,4 @@
-import { LlamaCompletion, type Token } from "node-llama-cpp";
+import type { Token } from "node-llama-cpp";
 import { createLlama, loadModel, tokenizePrompt } from "#llama";
 
 export interface ReferenceCompletion {
@@ -8,8 +8,10 @@ export interface ReferenceCompletion {
 }
 
 /**
- * The target model decoding alone, through node-llama-cpp's own LlamaCompletion at
- * temperature 0: what every speculative answer must equal, token for token.
+ * The target model decoding alone, through node-llama-cpp's own evaluation loop at temperature
+ * 0: what every speculative answer must equal, token for token. The prompt is tokenized as the
+ * fleet tokenizes it (as llama.cpp's llama-server does: `tokenizePrompt`), and generation stops at
+ * an end-of-generation token or after `maxTokens`.
  */
 export async function referenceCompletions(
   modelPath: string,
@@ -23,18 +25,20 @@ export async function referenceCompletions(
     const results = new Map<string, ReferenceCompletion>();
     for (const prompt of prompts) {
       const sequence = context.getSequence();
-      const completion = new LlamaCompletion({ contextSequence: sequence });
+      const promptTokens = tokenizePrompt(model, prompt);
       const tokens: number[] = [];
-      const { metadata } = await completion.generateCompletionWithMeta(prompt, {
-        maxTokens,
-        temperature: 0,
-        onToken: (chunk) => tokens.push(...chunk),
-      });
-      // The completion's text as it reads after the prompt (LlamaCompletion's own `response`
-      // detokenizes without the prompt and drops a SentencePiece word's leading space).
-      const text = model.detokenize(tokens as Token[], false, tokenizePrompt(model, prompt) as Token[]);
-      results.set(prompt, { tokens, text, finishReason: metadata.stopReason === "maxTokens" ? "length" : "stop" });
-      completion.dispose();
+      let finishReason: ReferenceCompletion["finishReason"] = "length";
+      for await (const token of sequence.evaluate(promptTokens as Token[], { temperature: 0 })) {
+        if (model.isEogToken(token)) {
+          finishReason = "stop";
+          break;
+        }
+        tokens.push(token);
+        if (tokens.length >= maxTokens) break;
+      }
+      // The completion's text as it reads after the prompt (a SentencePiece word's leading space kept).
+      const text = model.detokenize(tokens as Token[], false, promptTokens as Token[]);
+      results.set(prompt, { tokens, text, finishReason });
       void sequence.dispose();
       while (context.sequencesLeft === 0) await new Promise((r) => setTimeout(r, 5));
     }

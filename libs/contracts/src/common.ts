@@ -11,6 +11,8 @@ export const errorCodeSchema = z.enum([
   "bad_request",
   "model_not_found",
   "prompt_too_long",
+  /** The prompt cannot be decoded by the model: a token id outside its vocabulary. */
+  "invalid_prompt",
   "session_lost",
   /** The worker has no free slot right now: try again later or elsewhere. */
   "worker_busy",

@@ -42,7 +42,8 @@ export const sessionEndedSchema = z.object({
 export type SessionEnded = z.infer<typeof sessionEndedSchema>;
 
 /** Control plane (scheduler): served by its Nest controller through the ContractBus (libs/transport). */
-export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 3, completionJobSchema, submitReplySchema);
+/** v4: the prompt may be token ids. */
+export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 4, completionJobSchema, submitReplySchema);
 /** Gateway → scheduler: the client went away; drop or stop its request. */
 export const SchedulerCancel = eventContract("specfleet.scheduler.cancel", 1, z.object({ sessionId: sessionIdSchema }));
 export const SchedulerSessionEnded = eventContract("specfleet.scheduler.session-ended", 1, sessionEndedSchema);

@@ -1,4 +1,5 @@
 export * from "./runtime.js";
+export * from "./prompt.js";
 export * from "./session.js";
 export * from "./local-loop.js";
 export * from "./verify.js";

@@ -128,21 +128,3 @@ export async function createSessionContext(
     batchSize: Math.max(512, options.contextSize),
   });
 }
-
-/**
- * The prompt as LlamaCompletion.generateCompletion tokenizes it: the beginning token when the
- * vocabulary asks for one, then the text with its leading space trimmed in that case.
- */
-export function tokenizePrompt(model: LlamaModel, text: string): number[] {
-  const bos = beginningToken(model);
-  const tokens = model.tokenize(text, false, bos != null ? "trimLeadingSpace" : undefined) as number[];
-  return bos != null ? [bos as number, ...tokens] : tokens;
-}
-
-/** Mirrors node-llama-cpp's resolveBeginningTokenToPrepend (utils/tokenizerUtils.js). */
-function beginningToken(model: LlamaModel): number | null {
-  const type = String(model.vocabularyType);
-  if (type === "rwkv" || type === "ugm") return null;
-  if (type === "wpm") return model.tokens.bos as number | null;
-  return model.tokens.shouldPrependBosToken ? (model.tokens.bos as number | null) : null;
-}

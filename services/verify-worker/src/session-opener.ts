@@ -1,7 +1,7 @@
 import type { Token } from "node-llama-cpp";
 import type { PayloadOf, ReplyOf, VerifierOpen } from "#contracts";
 import { committedTokens, journalledEnd, type JournalEntry } from "#journal";
-import { ModelSession, tokenizePrompt } from "#llama";
+import { InvalidPromptError, ModelSession, promptTokensOf } from "#llama";
 import type { Logger } from "#logging";
 import type { WorkerModel } from "#worker";
 import type { RoundRunner } from "./round-runner.js";
@@ -51,7 +51,13 @@ export class SessionOpener {
       const resumed = await this.resume(req);
       if (resumed) return resumed;
     }
-    const promptTokens = tokenizePrompt(this.target.loaded.model, req.prompt);
+    let promptTokens: number[];
+    try {
+      promptTokens = promptTokensOf(this.target.loaded, req.prompt);
+    } catch (err) {
+      if (!(err instanceof InvalidPromptError)) throw err;
+      return { ok: false, error: { code: "invalid_prompt", message: err.message } };
+    }
     if (promptTokens.length === 0) {
       return {
         ok: false,

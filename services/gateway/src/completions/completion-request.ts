@@ -1,25 +1,15 @@
 import { randomInt } from "node:crypto";
 import { z } from "zod";
-import { MAX_PROMPT_JSON_BYTES, promptFitsMessage, promptJsonBytes, type Sampling } from "#contracts";
+import type { Sampling } from "#contracts";
 import { HttpApiError } from "../http/openai-error.js";
+import { promptFieldSchema } from "./prompt-field.js";
 
 /** `POST /v1/completions` in OpenAI's format, with the parameters SpecFleet supports today. */
 export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: number) {
   return z.strictObject(
     {
       model: z.string({ error: "`model` is required (see GET /v1/models)" }).min(1),
-      prompt: z.unknown().transform((prompt, ctx) => {
-        const text =
-          typeof prompt === "string"
-            ? prompt
-            : Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === "string"
-              ? prompt[0]
-              : null;
-        const problem = text === null ? promptProblem(prompt) : promptSizeProblem(text, maxPromptChars);
-        if (problem === null) return text!;
-        ctx.addIssue({ code: "custom", message: problem });
-        return z.NEVER;
-      }),
+      prompt: promptFieldSchema(maxPromptChars),
       /** OpenAI's default, 16; null is the default too (as OpenAI takes it). */
       max_tokens: z
         .number({ error: "`max_tokens` must be an integer" })
@@ -97,19 +87,6 @@ function onlyDefault<T extends z.ZodType>(schema: T, isDefault: (value: z.output
 
 function unknownFieldMessage(keys: readonly string[]): string {
   return `\`${keys[0]}\` is not a parameter of /v1/completions that SpecFleet knows (see GET /openapi.json)`;
-}
-
-function promptProblem(prompt: unknown): string {
-  if (prompt === undefined) return "`prompt` is required";
-  if (Array.isArray(prompt)) return "only one prompt per request is supported (a string, or a list of one string)";
-  return "`prompt` must be a string";
-}
-
-/** Why a prompt is too large for this gateway, or for the messages that carry it through the fleet; null if neither. */
-function promptSizeProblem(prompt: string, maxPromptChars: number): string | null {
-  if (prompt.length > maxPromptChars) return `the prompt is longer than ${maxPromptChars} characters`;
-  if (promptFitsMessage(prompt)) return null;
-  return `the prompt takes ${promptJsonBytes(prompt)} bytes once encoded as JSON, more than the ${MAX_PROMPT_JSON_BYTES} the fleet's messages carry (a control character takes 6 bytes)`;
 }
 
 export type CompletionRequest = z.infer<ReturnType<typeof completionRequestSchema>>;

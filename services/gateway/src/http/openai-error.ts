@@ -39,6 +39,8 @@ export function fromFleetError(code: ErrorCode, message: string, retryAfterSecon
       return HttpApiError.invalid(message);
     case "prompt_too_long":
       return HttpApiError.invalid(message, "prompt", "context_length_exceeded");
+    case "invalid_prompt":
+      return HttpApiError.invalid(message, "prompt", "invalid_prompt");
     case "model_not_found":
       return new HttpApiError(404, message, "invalid_request_error", "model_not_found", "model");
     case "session_lost":
