@@ -66,10 +66,18 @@ describe("per-minute limit arithmetic", () => {
     });
   });
 
-  it("a prompt's tokens are estimated at four characters each, rounded up", () => {
+  it("a prompt's text is estimated at four characters a token, rounded up; token ids count as they are", () => {
     assert.equal(promptTokenEstimate(""), 0);
     assert.equal(promptTokenEstimate("Once upon a time"), 4);
     assert.equal(promptTokenEstimate("abcde"), 2);
+    assert.equal(promptTokenEstimate({ tokens: [1, 2, 3] }), 3);
+    const chat = {
+      messages: [
+        { role: "system" as const, content: "abcd" },
+        { role: "user" as const, content: "efgh!" },
+      ],
+    };
+    assert.equal(promptTokenEstimate(chat), 3);
   });
 });
 

@@ -1,3 +1,5 @@
+import type { Prompt } from "#contracts";
+
 /**
  * The arithmetic of per-minute limits, as OpenAI describes its own: a bucket per limit that
  * empties continuously at `limit` per minute (so a full one is usable again bit by bit, not
@@ -56,9 +58,12 @@ export function rateLimitHeaders(requests: Bucket | null, tokens: Bucket | null)
 
 /**
  * The prompt's tokens before the fleet has tokenized it, only to reserve them against a
- * tokens-per-minute limit (OpenAI estimates the same way, about four characters a token); the
- * reservation is settled to the verifier's real count when the completion ends.
+ * tokens-per-minute limit: token ids count as they are; text (a chat's: its messages' contents)
+ * is estimated as OpenAI does, about four characters a token. The reservation is settled to the
+ * verifier's real count when the completion ends.
  */
-export function promptTokenEstimate(text: string): number {
-  return Math.ceil(text.length / 4);
+export function promptTokenEstimate(prompt: Prompt): number {
+  if (typeof prompt === "string") return Math.ceil(prompt.length / 4);
+  if ("tokens" in prompt) return prompt.tokens.length;
+  return Math.ceil(prompt.messages.reduce((chars, message) => chars + message.content.length, 0) / 4);
 }

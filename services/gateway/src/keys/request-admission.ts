@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Inject, Injectable } from "@nestjs/common";
 import type { Response } from "express";
+import type { Prompt } from "#contracts";
 import type { Logger } from "#logging";
 import { HttpApiError } from "../http/openai-error.js";
 import { GATEWAY_LOGGER } from "../tokens.js";
@@ -18,8 +19,8 @@ import { UsageLedger } from "./usage-ledger.js";
 
 export interface InteractiveRequest {
   priority: number;
-  /** The prompt's text (for chat: the messages' contents), to estimate its tokens. */
-  promptText: string;
+  /** The prompt as the fleet takes it (text, token ids or chat messages), to estimate its tokens. */
+  prompt: Prompt;
   maxTokens: number;
 }
 
@@ -51,7 +52,7 @@ export class RequestAdmission {
     const problem = priorityProblem(caller, request.priority);
     if (problem) throw problem;
     const { keyId, limits } = caller;
-    const reserved = promptTokenEstimate(request.promptText) + request.maxTokens;
+    const reserved = promptTokenEstimate(request.prompt) + request.maxTokens;
     if (keyId === null || (!limits.requestsPerMinute && !limits.tokensPerMinute && !limits.concurrentRequests))
       return new AdmissionTicket(caller, null, this.limiter, this.ledger, this.log, 0);
     const leaseId = randomUUID();
