@@ -62,6 +62,14 @@ export const gatewayConfigSchema = z.object({
   JOBS_POLL_AFTER_S: intVar(2, 1, 3600),
   /** Signs completion webhooks of jobs sent without an API key (keys have their own secret); generated when unset. */
   JOBS_WEBHOOK_SECRET: z.string().min(16, "at least 16 characters").optional(),
+  /**
+   * Largest file `POST /v1/files` takes, in bytes (a 413 beyond). An upload is held in the
+   * gateway's memory while it is read, then kept whole in Redis: size Redis's memory for it
+   * (Redis keeps a string up to 512 MiB).
+   */
+  FILES_MAX_BYTES: intVar(100 * 1024 * 1024, 1, 512 * 1024 * 1024),
+  /** An uploaded file is deleted this long after its upload (a batch's output and error files live as long as the batch). */
+  FILES_RETENTION_HOURS: intVar(720, 1, 24 * 365),
   /** Jobs, files, API keys and usage are kept here. */
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
 });
