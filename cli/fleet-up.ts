@@ -76,6 +76,16 @@ export function fleetUpOptions(yargs: Argv) {
       default: env.REDIS_URL,
       describe: "Use this Redis instead of starting redis-server [env REDIS_URL]",
     })
+    .option("redis-data", {
+      type: "string",
+      default: join(projectRoot(), ".cache", "redis"),
+      describe: "Folder where the fleet's redis-server keeps jobs, the queue and the journal across restarts",
+    })
+    .option("ephemeral", {
+      type: "boolean",
+      default: false,
+      describe: "Start with an empty Redis in a temporary folder, removed when the fleet stops",
+    })
     .option("ready-timeout", { type: "number", default: 120, describe: "Seconds each startup stage may take" })
     .check((argv) => {
       for (const name of ["verifiers", "drafters", "threads"] as const) {
@@ -90,7 +100,8 @@ export function fleetUpOptions(yargs: Argv) {
     })
     .example("$0 fleet up", "1 verifier and 2 drafters on the shared stories260K, gateway on :8080")
     .example("$0 fleet up --port 0 --drafters 4 --window 6", "a free port, 4 drafters drafting 6 tokens per round")
-    .example("NATS_URL=nats://10.0.0.5:4222 $0 fleet up", "join an existing NATS instead of starting one");
+    .example("NATS_URL=nats://10.0.0.5:4222 $0 fleet up", "join an existing NATS instead of starting one")
+    .example("$0 fleet up --ephemeral", "an empty Redis, thrown away at the end (.cache/redis is left alone)");
 }
 
 export type FleetUpArgs = Awaited<ReturnType<typeof fleetUpOptions>["argv"]>;
@@ -151,6 +162,7 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
     fleet = await startLocalFleet({
       natsUrl: args.natsUrl,
       redisUrl: args.redisUrl,
+      redisDataDir: args.ephemeral ? undefined : resolve(args.redisData),
       gatewayHost: args.host,
       gatewayPort: args.port,
       verifiers: models.verifiers,
@@ -196,7 +208,7 @@ function printSummary(fleet: LocalFleet, modelName: string, logDir: string, acce
       `SpecFleet is up: ${fleet.processes.size} processes`,
       `  gateway  ${fleet.gatewayUrl}`,
       `  nats     ${fleet.natsUrl}`,
-      `  redis    ${fleet.redisUrl}`,
+      `  redis    ${fleet.redisUrl}${redisDataNote(fleet)}`,
       `  workers  ${workers.join(", ")}`,
       `  logs     ${logDir}   (tail -f ${join(logDir, "gateway.log")})`,
       access,
@@ -208,6 +220,11 @@ function printSummary(fleet: LocalFleet, modelName: string, logDir: string, acce
       "",
     ].join("\n"),
   );
+}
+
+function redisDataNote(fleet: LocalFleet): string {
+  if (fleet.processes.has("redis-server") === false) return "";
+  return fleet.redisDataDir === null ? "   (temporary data)" : `   (data kept in ${fleet.redisDataDir})`;
 }
 
 const controlNames = new Set(["nats-server", "redis-server", "registry", "scheduler", "gateway"]);

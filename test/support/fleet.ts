@@ -22,6 +22,8 @@ export function startTestFleet(name: string, options: LocalFleetOptions): Promis
     logDir: `.cache/test-logs/${name}`,
     natsUrl: testEnv.NATS_URL,
     redisUrl: testEnv.REDIS_URL,
+    // Ephemeral: a fresh redis-server data folder per fleet, removed on stop (never .cache/redis).
+    redisDataDir: undefined,
     ...options,
   });
 }

@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { planFleet, type FleetPlanOptions, type PlannedService } from "./fleet-plan.js";
 import { silentLog, type InfraLog } from "./log.js";
 import { defaultModelPath, projectRoot } from "./paths.js";
@@ -12,6 +13,13 @@ export interface LocalFleetOptions extends Partial<FleetPlanOptions> {
   natsUrl?: string;
   /** Use this Redis instead of starting a redis-server. */
   redisUrl?: string;
+  /**
+   * Keep the redis-server's data (append-only file: jobs, the queue, the journal, API keys) in
+   * this folder, so a fleet started again finds it. Unset: a fresh temporary folder, removed on
+   * stop (tests). A folder another running fleet holds is not shared: this fleet then runs on a
+   * temporary one, with a warning.
+   */
+  redisDataDir?: string;
   /** Default 127.0.0.1. */
   gatewayHost?: string;
   /** 0 (default): a free port. */
@@ -43,6 +51,8 @@ export interface LocalFleet {
   gatewayUrl: string;
   natsUrl: string;
   redisUrl: string;
+  /** Where the redis-server this fleet started keeps its data across restarts; null: a temporary folder. */
+  redisDataDir: string | null;
   /** Every process started, by name: nats-server, redis-server, registry, ..., verifier-1, drafter-1. */
   processes: Map<string, ManagedProcess>;
   /**
@@ -86,10 +96,12 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     const draft = plan(options, { natsUrl: "", redisUrl: "", gatewayHost, gatewayPort });
     const progress = counter(serverNames.length + draft.flat().length + 2, options.onProgress);
 
+    const redisData = options.redisUrl === undefined ? takeRedisDataDir(options.redisDataDir, log) : null;
+    if (redisData !== null) stages.push([async () => redisData.release()]);
     const settled = await Promise.allSettled([
       options.natsUrl === undefined ? startNats({ log, output: output("nats-server"), timeoutMs }) : undefined,
       options.redisUrl === undefined
-        ? startRedis({ log, output: output("redis-server"), timeoutMs, appendOnly: true })
+        ? startRedis({ log, output: output("redis-server"), timeoutMs, appendOnly: true, dir: redisData?.dir })
         : undefined,
     ]);
     // Register whichever came up before reporting a failure, so none is left behind.
@@ -154,11 +166,23 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
       await child!.waitForReady(timeoutMs, options.signal);
       return child!;
     };
-    return { gatewayUrl, natsUrl, redisUrl, processes, restart, stop: stopAll };
+    return { gatewayUrl, natsUrl, redisUrl, redisDataDir: redisData?.dir ?? null, processes, restart, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** The persistent folder if one was asked for and no other running fleet holds it. */
+function takeRedisDataDir(dir: string | undefined, log: InfraLog): DataDirLock | null {
+  if (dir === undefined) return null;
+  const lock = lockDataDir(dir);
+  if ("release" in lock) return lock;
+  log.warn(
+    { dir, heldBy: lock.heldBy },
+    "another running fleet keeps its Redis data in this folder: this fleet's Redis data is temporary",
+  );
+  return null;
 }
 
 function plan(

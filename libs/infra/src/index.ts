@@ -9,3 +9,4 @@ export * from "./processes.js";
 export * from "./servers.js";
 export * from "./service-process.js";
 export * from "./latency-proxy.js";
+export * from "./data-dir-lock.js";
