@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { StopMatcher } from "../src/completions/stop-matcher.js";
+import { StopMatcher, tokensThrough } from "../src/completions/stop-matcher.js";
 
 interface Case {
   name: string;
@@ -141,4 +141,18 @@ describe("StopMatcher", () => {
   it("refuses an empty stop string", () => {
     assert.throws(() => new StopMatcher(["a", ""]), /empty/);
   });
+});
+
+describe("tokensThrough", () => {
+  const cases: Array<[string, number[] | undefined, number, number, number]> = [
+    ["the stop ends inside the second token's text", [2, 5, 9], 4, 3, 2],
+    ["the stop ends exactly where a token's text ends", [2, 5, 9], 5, 3, 2],
+    ["the first token completes it", [2, 5, 9], 1, 3, 1],
+    // A character split across tokens: the first adds no text, the second completes it.
+    ["a token without text of its own", [0, 2, 3], 1, 3, 2],
+    ["no per-token ends from the verifier: the whole piece", undefined, 1, 3, 3],
+    ["ends that do not match the tokens: the whole piece", [1, 2], 1, 3, 3],
+  ];
+  for (const [name, ends, stoppedAt, tokens, expected] of cases)
+    it(name, () => assert.equal(tokensThrough(ends, stoppedAt, tokens), expected));
 });
