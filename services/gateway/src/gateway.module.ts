@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from "@nestjs/common";
 import { APP_FILTER, APP_GUARD } from "@nestjs/core";
+import { MulterModule } from "@nestjs/platform-express";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
@@ -14,6 +15,8 @@ import { OpenAIErrorFilter } from "./http/openai-error.filter.js";
 import { JsonBodyGuard } from "./http/json-body.guard.js";
 import { OpenApiController } from "./http/openapi.controller.js";
 import { jobsControllers, jobsProviders } from "./jobs/jobs.providers.js";
+import { filesControllers, filesProviders, multerOptionsOf } from "./files/files.providers.js";
+import { batchesControllers, batchesProviders } from "./batches/batches.providers.js";
 import { keysControllers, keysProviders } from "./keys/index.js";
 import { GatewayStore } from "./store.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
@@ -23,6 +26,8 @@ export class GatewayModule {
   static forRoot(config: GatewayConfig, log: Logger, bus: ContractBus): DynamicModule {
     return {
       module: GatewayModule,
+      // Uploads (`POST /v1/files`) only: every other route takes JSON.
+      imports: [MulterModule.register(multerOptionsOf(config))],
       controllers: [
         CompletionsController,
         ChatController,
@@ -31,6 +36,8 @@ export class GatewayModule {
         OpenApiController,
         ...keysControllers,
         ...jobsControllers,
+        ...filesControllers,
+        ...batchesControllers,
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
@@ -45,6 +52,8 @@ export class GatewayModule {
         TextCompletions,
         ChatCompletions,
         ...jobsProviders,
+        ...filesProviders,
+        ...batchesProviders,
       ],
     };
   }

@@ -5,6 +5,8 @@ import { adminOpenApi } from "../admin/openapi.js";
 import { completionsOpenApi } from "../completions/openapi.js";
 import { chatOpenApi } from "../chat/openapi.js";
 import { modelsOpenApi } from "../models/openapi.js";
+import { filesOpenApi } from "../files/openapi.js";
+import { batchesOpenApi } from "../batches/openapi.js";
 import { jsonResponse } from "./openapi-shared.js";
 
 /**
@@ -17,6 +19,8 @@ const CAPABILITY_PATHS: ReadonlyArray<(config: GatewayConfig) => ZodOpenApiPaths
   chatOpenApi,
   modelsOpenApi,
   adminOpenApi,
+  filesOpenApi,
+  batchesOpenApi,
   docsOpenApi,
 ];
 
