@@ -160,6 +160,20 @@ describe("API keys", () => {
     assert.ok((await complete(key.secret)).usage);
   });
 
+  it("chat completions count against the same limits", async () => {
+    const key = await createKey({ name: "chat", limits: { requests_per_minute: 1 } });
+    await sleep(400);
+    const chat = () =>
+      client(key.secret).chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: "Hello" }],
+        max_tokens: 2,
+        temperature: 0,
+      });
+    assert.ok((await chat()).usage);
+    await expectRateLimited(chat(), "requests");
+  });
+
   it("tokens per minute: reserved at admission, settled to the real usage, 429 when over, then passes", async () => {
     const key = await createKey({ name: "tpm", limits: { tokens_per_minute: 300 } });
     await sleep(400);
@@ -215,11 +229,21 @@ describe("API keys", () => {
     let streamUsage: OpenAI.CompletionUsage | null = null;
     for await (const chunk of streamed) if (chunk.usage) streamUsage = chunk.usage;
     assert.ok(streamUsage);
-    const expected = [a.usage!, b.usage!, streamUsage];
+    const { data: chat, response } = await client(key.secret)
+      .chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: "Tell me a story" }],
+        max_tokens: 6,
+        temperature: 0,
+      })
+      .withResponse();
+    assert.ok(chat.usage);
+    assert.equal(response.headers.get("x-ratelimit-limit-requests"), null, "no limit, no header");
+    const expected = [a.usage!, b.usage!, streamUsage, chat.usage];
     const sum = (field: "prompt_tokens" | "completion_tokens") => expected.reduce((n, u) => n + u[field], 0);
     const usage = await admin<UsageView>("GET", `/admin/keys/${key.id}/usage`);
     assert.deepEqual(usage.body.total, {
-      requests: 3,
+      requests: 4,
       prompt_tokens: sum("prompt_tokens"),
       completion_tokens: sum("completion_tokens"),
       total_tokens: sum("prompt_tokens") + sum("completion_tokens"),
@@ -236,7 +260,7 @@ describe("API keys", () => {
     });
     for await (const chunk of quiet) assert.equal(chunk.usage ?? null, null);
     const after = JSON.parse(await cli("usage", key.id, "--json")) as UsageView;
-    assert.equal(after.total.requests, 4);
+    assert.equal(after.total.requests, 5);
     assert.ok(after.total.prompt_tokens > usage.body.total.prompt_tokens);
 
     const shown = await admin<{ usage: UsageView; name: string }>("GET", `/admin/keys/${key.id}`);

@@ -7,6 +7,7 @@ import type { ApiKeyRepository } from "../src/keys/key-repository.js";
 import { createKeyBodySchema } from "../src/keys/key-schemas.js";
 import { bearerToken, displayOf, hashKeySecret, looksLikeKey, newKeySecret } from "../src/keys/key-secret.js";
 import { priorityProblem } from "../src/keys/priority-bound.js";
+import { meteredChunks } from "../src/keys/stream-usage.js";
 import {
   formatDuration,
   promptTokenEstimate,
@@ -189,5 +190,26 @@ describe("KeyDirectory caches lookups briefly", () => {
     directory.invalidate();
     await directory.keyOf("sk-sf-a");
     assert.equal(lookups, 3);
+  });
+});
+
+describe("meteredChunks", () => {
+  async function* source() {
+    yield { choices: [{ text: "a" }], usage: null };
+    yield { choices: [], usage: { prompt_tokens: 3, completion_tokens: 4 } };
+  }
+  const read = async (asked: boolean) => {
+    let usage: unknown = null;
+    const out: unknown[] = [];
+    for await (const chunk of meteredChunks(source(), asked, (u) => (usage = u))) out.push(chunk);
+    return { out, usage };
+  };
+  it("reports the usage chunk, and drops it (and usage: null) for a client that did not ask", async () => {
+    const quiet = await read(false);
+    assert.deepEqual(quiet.usage, { promptTokens: 3, completionTokens: 4 });
+    assert.deepEqual(quiet.out, [{ choices: [{ text: "a" }] }]);
+    const asked = await read(true);
+    assert.deepEqual(asked.usage, { promptTokens: 3, completionTokens: 4 });
+    assert.equal(asked.out.length, 2);
   });
 });

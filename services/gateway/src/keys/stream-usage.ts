@@ -21,7 +21,11 @@ export async function* meteredChunks<T>(
       onUsage({ promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens });
       if (!clientAskedUsage) continue;
     }
-    yield chunk;
+    if (!clientAskedUsage && usage === null) {
+      // A stream asked for usage gives the other chunks `usage: null`; a client that did not ask sees none.
+      const { usage: _none, ...rest } = chunk as UsageChunk;
+      yield rest as T;
+    } else yield chunk;
   }
 }
 
