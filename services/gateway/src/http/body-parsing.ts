@@ -60,8 +60,9 @@ export function bodyReadError(err: unknown, limit: string): HttpApiError | null 
     case "request.aborted":
       return new HttpApiError(400, "the client aborted the request body", "invalid_request_error", "request_aborted");
     default:
-      // Anything else body-parser or raw-body reports about the request itself carries a 4xx.
-      if (typeof type === "string" && typeof status === "number" && status >= 400 && status < 500)
+      // Anything else body-parser, raw-body or zlib (a body that does not inflate) reports about the
+      // request itself carries a 4xx.
+      if (typeof status === "number" && status >= 400 && status < 500)
         return new HttpApiError(status, reason, "invalid_request_error", "invalid_body");
       return null;
   }

@@ -12,7 +12,11 @@ export class OpenAIErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const error = this.toApiError(exception);
-    if (error.status >= 500) this.log.error({ status: error.status, err: error.message }, "request failed");
+    if (error.status >= 500) {
+      // The cause, for a failure the client is told only "internal error" about.
+      const cause = exception === error ? undefined : exception instanceof Error ? exception.stack : String(exception);
+      this.log.error({ status: error.status, err: error.message, cause }, "request failed");
+    }
     if (res.headersSent) {
       res.end();
       return;
