@@ -22,7 +22,7 @@ export const submitReplySchema = z.discriminatedUnion("ok", [
     ok: z.literal(true),
     sessionId: sessionIdSchema,
     queued: z.boolean(),
-    /** Queued: the scheduler places it, or says it timed out, within this many ms. */
+    /** The scheduler opens it, or says it timed out, within this many ms (a placed request may still be queued again). */
     startWithinMs: z.number().int().nonnegative().optional(),
   }),
   z.object({ ok: z.literal(false), error: remoteErrorSchema }),
