@@ -105,14 +105,11 @@ export class JobRun {
     let faults = 0;
     let busy = 0;
     for (;;) {
-      const attempt = await store.nextAttempt(this.id, index);
-      if (attempt > 1) this.deps.stopSession(sessionIdOf(this.id, index, attempt - 1));
+      const { sessionId, previous } = await store.newAttempt(this.id, index);
+      // An earlier attempt (this run's, or a dead gateway's) may still be running: stop it.
+      if (previous) this.deps.stopSession(previous);
       try {
-        const executed = await executor.run(request, {
-          sessionId: sessionIdOf(this.id, index, attempt),
-          priority,
-          signal,
-        });
+        const executed = await executor.run(request, { sessionId, priority, signal });
         await this.record({
           index,
           customId: request.customId,
@@ -141,7 +138,7 @@ export class JobRun {
         }
         if (kind === "busy") busy++;
         this.deps.log.info(
-          { jobId: this.id, index, attempt, status: error.status, code: error.code },
+          { jobId: this.id, index, sessionId, status: error.status, code: error.code },
           "job request retried",
         );
         const waitS = error.retryAfterSeconds ?? Math.min(30, 2 ** Math.min(faults + busy, 5) / 2);
@@ -155,9 +152,4 @@ export class JobRun {
     const { recorded } = await this.deps.store.recordResult(this.id, result);
     if (recorded) this.deps.recorded(this.job, result);
   }
-}
-
-/** A job request's fleet session id for one attempt (the scheduler and verifiers know it by this). */
-export function sessionIdOf(jobId: string, index: number, attempt: number): string {
-  return `${jobId}-${index}-${attempt}`;
 }

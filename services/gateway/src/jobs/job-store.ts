@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "#logging";
 import {
@@ -18,7 +19,7 @@ const keys = (id: string) => ({
   job: `specfleet:job:{${id}}`,
   requests: `specfleet:job:{${id}}:requests`,
   results: `specfleet:job:{${id}}:results`,
-  attempts: `specfleet:job:{${id}}:attempts`,
+  sessions: `specfleet:job:{${id}}:sessions`,
   events: `specfleet:job:{${id}}:events`,
   failures: `specfleet:job:{${id}}:failures`,
 });
@@ -112,9 +113,19 @@ export class JobStore {
     return new Set((await this.redis.hkeys(keys(id).results)).map(Number));
   }
 
-  /** The next attempt's number for a request (1 the first time): its session's id depends on it. */
-  async nextAttempt(id: string, index: number): Promise<number> {
-    return this.redis.hincrby(keys(id).attempts, String(index), 1);
+  /**
+   * A new attempt of a request: its fleet session's id (random, so it never meets an earlier
+   * attempt's, whatever Redis remembers) and the previous attempt's, which the caller stops.
+   */
+  async newAttempt(id: string, index: number): Promise<{ sessionId: string; previous: string | null }> {
+    const k = keys(id).sessions;
+    const sessionId = `${id}-${index}-${randomBytes(4).toString("hex")}`;
+    const [[, previous]] = (await this.redis
+      .multi()
+      .hget(k, String(index))
+      .hset(k, String(index), sessionId)
+      .exec()) as [[unknown, string | null]];
+    return { sessionId, previous };
   }
 
   /**
