@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { Sampling } from "#contracts";
 import { HttpApiError } from "../http/openai-error.js";
 import { promptFieldSchema } from "./prompt-field.js";
+import { stopFieldSchema } from "./stop-field.js";
 
 /** `POST /v1/completions` in OpenAI's format, with the parameters SpecFleet supports today. */
 export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: number) {
@@ -70,7 +71,7 @@ export function completionRequestSchema(maxTokensLimit: number, maxPromptChars: 
         (v) => Object.keys(v).length === 0,
         "`logit_bias` is not supported (only {} or null)",
       ),
-      stop: z.null("stop sequences are not supported yet").optional(),
+      stop: stopFieldSchema,
       /** vLLM's extension: return the completion's token ids alongside the text. */
       return_token_ids: z.boolean().default(false),
       user: z.string().nullish(),
@@ -110,7 +111,7 @@ export function parseCompletionRequest(
 }
 
 /** The fleet's sampling parameters for a request; without a seed, a fresh random one. */
-export function samplingOf(request: CompletionRequest): Sampling {
+export function samplingOf(request: Pick<CompletionRequest, "temperature" | "top_p" | "top_k" | "seed">): Sampling {
   const seeded = request.seed != null;
   return {
     temperature: request.temperature,
