@@ -77,7 +77,7 @@ export class FilesController {
     const file = await this.files.get(tenantOf(req), id);
     res.status(200).set({
       "Content-Type": file.derivedFrom ? "application/jsonl; charset=utf-8" : "application/octet-stream",
-      "Content-Disposition": `attachment; filename="${file.filename.replace(/["\\\r\n]/g, "_")}"`,
+      "Content-Disposition": `attachment; filename="${file.filename.replace(/[^\x20-\x7e]|["\\]/g, "_")}"`,
     });
     let closed = false;
     res.on("close", () => (closed = true));
