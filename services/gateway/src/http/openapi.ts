@@ -4,6 +4,7 @@ import type { GatewayConfig } from "#config";
 import { adminOpenApi } from "../admin/openapi.js";
 import { completionsOpenApi } from "../completions/openapi.js";
 import { chatOpenApi } from "../chat/openapi.js";
+import { jobsOpenApi } from "../jobs/openapi.js";
 import { modelsOpenApi } from "../models/openapi.js";
 import { filesOpenApi } from "../files/openapi.js";
 import { batchesOpenApi } from "../batches/openapi.js";
@@ -17,6 +18,7 @@ import { jsonResponse } from "./openapi-shared.js";
 const CAPABILITY_PATHS: ReadonlyArray<(config: GatewayConfig) => ZodOpenApiPathsObject> = [
   completionsOpenApi,
   chatOpenApi,
+  jobsOpenApi,
   modelsOpenApi,
   adminOpenApi,
   filesOpenApi,
