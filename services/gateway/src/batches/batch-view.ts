@@ -80,14 +80,12 @@ function jobBatchView({ job, invalid, files }: Extract<BatchState, { kind: "job"
   const status = batchStatusOf(job);
   const invalidLines = record.batch?.invalidLines ?? 0;
   const finishedAt = seconds(job.finishedAt);
-  const errors: BatchError[] = invalid
-    .slice(0, ERRORS_SHOWN)
-    .map((line) => ({
-      code: line.code,
-      message: `line ${line.line}: ${line.message}`,
-      param: line.param,
-      line: line.line,
-    }));
+  const errors: BatchError[] = invalid.slice(0, ERRORS_SHOWN).map((line) => ({
+    code: line.code,
+    message: `line ${line.line}: ${line.message}`,
+    param: line.param,
+    line: line.line,
+  }));
   return {
     id: record.id,
     object: "batch" as const,
