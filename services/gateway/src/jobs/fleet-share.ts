@@ -26,6 +26,8 @@ export interface ShareLease {
  */
 export class FleetShare {
   private readonly redis: Commands;
+  /** Waiters of this gateway, woken when one of its leases is released (others poll). */
+  private readonly waiters = new Set<() => void>();
 
   constructor(
     redis: Redis,
@@ -41,7 +43,7 @@ export class FleetShare {
     for (;;) {
       signal.throwIfAborted();
       if (await this.tryAcquire(tenant, holder)) return this.leaseOf(tenant, holder);
-      await sleep(this.tuning.pollMs * (0.75 + Math.random() / 2), signal);
+      await this.released(this.tuning.pollMs * (0.75 + Math.random() / 2), signal);
     }
   }
 
@@ -60,6 +62,14 @@ export class FleetShare {
     return granted === 1;
   }
 
+  /** Resolves when a lease of this gateway is released or after `ms` (a slot may free elsewhere). */
+  private released(ms: number, signal: AbortSignal): Promise<void> {
+    let wake = () => {};
+    const woken = new Promise<void>((resolve) => (wake = resolve));
+    this.waiters.add(wake);
+    return Promise.race([woken, sleep(ms, signal)]).finally(() => this.waiters.delete(wake));
+  }
+
   private leaseOf(tenant: Tenant, holder: string): ShareLease {
     const member = `${tenant}|${holder}`;
     const renew = setInterval(() => {
@@ -70,6 +80,7 @@ export class FleetShare {
       release: async () => {
         clearInterval(renew);
         await this.redis.zrem(LEASES, member);
+        for (const wake of [...this.waiters]) wake();
       },
     };
   }
