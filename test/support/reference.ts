@@ -1,5 +1,5 @@
 import type { Token } from "node-llama-cpp";
-import { createLlama, loadModel, tokenizePrompt } from "#llama";
+import { completionText, createLlama, loadModel, tokenizePrompt } from "#llama";
 
 export interface ReferenceCompletion {
   tokens: number[];
@@ -37,7 +37,7 @@ export async function referenceCompletions(
         if (tokens.length >= maxTokens) break;
       }
       // The completion's text as it reads after the prompt (a SentencePiece word's leading space kept).
-      const text = model.detokenize(tokens as Token[], false, promptTokens as Token[]);
+      const text = completionText(model, tokens, promptTokens);
       results.set(prompt, { tokens, text, finishReason });
       void sequence.dispose();
       while (context.sequencesLeft === 0) await new Promise((r) => setTimeout(r, 5));

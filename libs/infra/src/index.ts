@@ -9,4 +9,5 @@ export * from "./processes.js";
 export * from "./servers.js";
 export * from "./service-process.js";
 export * from "./latency-proxy.js";
+export * from "./llama-server.js";
 export * from "./data-dir-lock.js";

@@ -1,7 +1,6 @@
-import type { Token } from "node-llama-cpp";
 import type { PayloadOf, ReplyOf, VerifierOpen } from "#contracts";
 import { committedTokens, journalledEnd, type JournalEntry } from "#journal";
-import { InvalidPromptError, ModelSession, promptTokensOf } from "#llama";
+import { completionText, InvalidPromptError, ModelSession, promptTokensOf } from "#llama";
 import type { Logger } from "#logging";
 import type { WorkerModel } from "#worker";
 import type { RoundRunner } from "./round-runner.js";
@@ -141,7 +140,7 @@ export class SessionOpener {
     const { sessionId, drafterId } = req;
     const model = this.target.loaded.model;
     const detokenize = (tokens: readonly number[], context: readonly number[]) =>
-      model.detokenize(tokens as Token[], false, context as Token[]);
+      completionText(model, tokens, context);
     const sentText = replay.reduce((sum, e) => sum + e.text.length, 0);
     const session = new VerifierSession(
       sessionId,
