@@ -11,13 +11,20 @@ const MAX_TOKEN_ID = 2 ** 31 - 1;
  * the verifier, which alone knows it. Several prompts in one request are not supported.
  */
 export function promptFieldSchema(maxPromptChars: number) {
-  return z.unknown().transform((value, ctx): Prompt => {
-    const prompt = promptOf(value);
-    const problem = typeof prompt === "string" ? promptSizeProblem(prompt, maxPromptChars) : prompt.problem;
-    if (problem === null) return typeof prompt === "string" ? prompt : { tokens: prompt.tokens! };
-    ctx.addIssue({ code: "custom", message: problem });
-    return z.NEVER;
-  });
+  return z
+    .unknown()
+    .meta({
+      description:
+        "A string, a list of one string, a list of token ids, or a list of one list of token ids. Text is tokenized as llama.cpp's llama-server tokenizes it; ids are used as given and must be in the model's vocabulary.",
+      example: "Once upon a time",
+    })
+    .transform((value, ctx): Prompt => {
+      const prompt = promptOf(value);
+      const problem = typeof prompt === "string" ? promptSizeProblem(prompt, maxPromptChars) : prompt.problem;
+      if (problem === null) return typeof prompt === "string" ? prompt : { tokens: prompt.tokens! };
+      ctx.addIssue({ code: "custom", message: problem });
+      return z.NEVER;
+    });
 }
 
 type Parsed = string | { tokens: number[]; problem: null } | { tokens?: undefined; problem: string };
