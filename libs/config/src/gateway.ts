@@ -40,6 +40,11 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_ANON_PRIORITY_MIN: intVar(0, -1000, 1000),
   /** How long an API key lookup (and whether any key exists) is cached: a revocation takes effect within it. */
   GATEWAY_KEY_CACHE_MS: intVar(1000, 0, 60_000),
+  /**
+   * How long a /v1 call waits for Redis to answer an API key lookup the cache cannot: beyond it the
+   * call is a 503 `key_store_unavailable` with Retry-After, rather than waiting as long as Redis is down.
+   */
+  GATEWAY_KEY_LOOKUP_TIMEOUT_MS: intVar(2000, 10, 60_000),
   /** The fraction of the fleet's sessions that jobs' requests may take at once (the rest stays for interactive requests). */
   JOBS_FLEET_SHARE: z.coerce.number().min(0.01).max(1).default(0.75),
   /** Added to the priority of every job request (lower is served first): interactive requests (0) go first. */

@@ -174,7 +174,7 @@ describe("KeyDirectory caches lookups briefly", () => {
         return { ...key };
       },
     } as unknown as ApiKeyRepository;
-    const directory = new KeyDirectory(repository, 1000, () => now);
+    const directory = new KeyDirectory(repository, 1000, 1000, () => now);
     assert.equal(await directory.keysRequired(), false);
     active = true;
     assert.equal(await directory.keysRequired(), false, "cached");

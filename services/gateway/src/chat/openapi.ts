@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import type { GatewayConfig } from "#config";
 import { BODY_ERRORS, errorResponses } from "../http/openapi-shared.js";
+import { withRateLimits } from "../keys/openapi.js";
 import { chatRequestSchema } from "./chat-request.js";
 
 const usage = z.object({
@@ -33,7 +34,8 @@ export const chatCompletionResponseSchema = z
 export function chatOpenApi(config: GatewayConfig): ZodOpenApiPathsObject {
   return {
     "/v1/chat/completions": {
-      post: {
+      // Admitted through RequestAdmission: x-ratelimit-* headers and an API key limit's 429.
+      post: withRateLimits({
         operationId: "createChatCompletion",
         tags: ["chat"],
         summary:
@@ -60,7 +62,7 @@ export function chatOpenApi(config: GatewayConfig): ZodOpenApiPathsObject {
             504: "A running stream stalled for GATEWAY_IDLE_TIMEOUT_MS (`code: timeout`).",
           }),
         },
-      },
+      }),
     },
   };
 }

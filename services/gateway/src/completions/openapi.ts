@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { ZodOpenApiPathsObject } from "zod-openapi";
 import type { GatewayConfig } from "#config";
 import { BODY_ERRORS, errorResponses } from "../http/openapi-shared.js";
+import { withRateLimits } from "../keys/openapi.js";
 import { completionRequestSchema } from "./completion-request.js";
 
 const usage = z.object({
@@ -34,7 +35,8 @@ export const completionResponseSchema = z
 export function completionsOpenApi(config: GatewayConfig): ZodOpenApiPathsObject {
   return {
     "/v1/completions": {
-      post: {
+      // Admitted through RequestAdmission: x-ratelimit-* headers and an API key limit's 429.
+      post: withRateLimits({
         operationId: "createCompletion",
         tags: ["completions"],
         summary: "A completion of one prompt, whole or streamed as server-sent events (`stream: true`).",
@@ -64,7 +66,7 @@ export function completionsOpenApi(config: GatewayConfig): ZodOpenApiPathsObject
             504: "A running stream stalled for GATEWAY_IDLE_TIMEOUT_MS (`code: timeout`).",
           }),
         },
-      },
+      }),
     },
   };
 }

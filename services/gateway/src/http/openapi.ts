@@ -8,6 +8,7 @@ import { jobsOpenApi } from "../jobs/openapi.js";
 import { modelsOpenApi } from "../models/openapi.js";
 import { filesOpenApi } from "../files/openapi.js";
 import { batchesOpenApi } from "../batches/openapi.js";
+import { apiKeySecuritySchemes, keysOpenApi, withApiKeys } from "../keys/openapi.js";
 import { jsonResponse } from "./openapi-shared.js";
 
 /**
@@ -23,6 +24,7 @@ const CAPABILITY_PATHS: ReadonlyArray<(config: GatewayConfig) => ZodOpenApiPaths
   adminOpenApi,
   filesOpenApi,
   batchesOpenApi,
+  keysOpenApi,
   docsOpenApi,
 ];
 
@@ -41,10 +43,11 @@ export function openApiDocument(config: GatewayConfig) {
         "OpenAI-compatible API of a SpecFleet fleet (distributed speculative decoding). Every error is OpenAI's " +
         'error object, `{"error": {"message", "type", "param", "code"}}`. Bodies are JSON only (415 otherwise).',
     },
-    paths,
+    paths: withApiKeys(paths),
     components: {
       securitySchemes: {
         adminToken: { type: "http", scheme: "bearer", description: "GATEWAY_ADMIN_TOKEN, when it is set." },
+        ...apiKeySecuritySchemes,
       },
     },
   });

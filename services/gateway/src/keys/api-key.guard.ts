@@ -5,7 +5,7 @@ import { HttpApiError } from "../http/openai-error.js";
 import { GATEWAY_CONFIG } from "../tokens.js";
 import type { ApiKey } from "./api-key.js";
 import { setCaller, type Caller } from "./caller.js";
-import { KeyDirectory } from "./key-directory.js";
+import { KeyDirectory, KeyLookupTimeout } from "./key-directory.js";
 import { PRIORITY_BOUND } from "./key-schemas.js";
 import { bearerToken, looksLikeKey } from "./key-secret.js";
 
@@ -26,7 +26,11 @@ export class ApiKeyGuard implements CanActivate {
     if (context.getType() !== "http") return true;
     const request = context.switchToHttp().getRequest<Request>();
     if (!isV1(request.path)) return true;
-    setCaller(request, await this.callerFor(request.headers.authorization));
+    try {
+      setCaller(request, await this.callerFor(request.headers.authorization));
+    } catch (err) {
+      throw err instanceof KeyLookupTimeout ? keyStoreUnavailable(err) : err;
+    }
     return true;
   }
 
@@ -54,7 +58,8 @@ export class ApiKeyGuard implements CanActivate {
   }
 }
 
-function isV1(path: string): boolean {
+/** The paths the guard protects (the OpenAPI document marks the same ones). */
+export function isV1(path: string): boolean {
   return path === "/v1" || path.startsWith("/v1/");
 }
 
@@ -70,6 +75,18 @@ export function callerOfKey(key: ApiKey): Caller {
 
 function unauthorized(message: string): HttpApiError {
   return new HttpApiError(401, message, "invalid_request_error", "invalid_api_key");
+}
+
+/** Redis did not answer the key lookup in time: nothing is known about the caller yet, so try again. */
+function keyStoreUnavailable(timeout: KeyLookupTimeout): HttpApiError {
+  return new HttpApiError(
+    503,
+    `The API key could not be checked: ${timeout.message}. Please retry shortly.`,
+    "service_unavailable",
+    "key_store_unavailable",
+    null,
+    Math.max(1, Math.ceil(timeout.waitedMs / 1000)),
+  );
 }
 
 /** A wrong token shown as OpenAI does: enough to recognise a typo, never the whole of it. */

@@ -79,3 +79,12 @@ export const keyUsageSchema = z.object({
   /** Newest first, days with no usage left out. */
   daily: z.array(usageFiguresSchema.extend({ date: z.string() })),
 });
+
+/** `GET /admin/keys`: every key, oldest first. */
+export const keyListSchema = z.object({ object: z.literal("list"), data: z.array(keyViewSchema) });
+
+/** `GET /admin/keys/{id}`: the key with its usage. */
+export const keyWithUsageSchema = keyViewSchema.extend({ usage: keyUsageSchema });
+
+/** `POST /admin/keys/{id}/webhook-secret`'s answer: the key and its new webhook signing secret, this once. */
+export const rotatedWebhookSecretSchema = keyViewSchema.extend({ webhook_secret: z.string() });

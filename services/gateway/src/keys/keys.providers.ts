@@ -22,7 +22,8 @@ export const keysProviders: Provider[] = [
   { provide: UsageLedger, useFactory: (s: GatewayStore) => new UsageLedger(s.redis), inject: [GatewayStore] },
   {
     provide: KeyDirectory,
-    useFactory: (keys: ApiKeyRepository, config: GatewayConfig) => new KeyDirectory(keys, config.GATEWAY_KEY_CACHE_MS),
+    useFactory: (keys: ApiKeyRepository, config: GatewayConfig) =>
+      new KeyDirectory(keys, config.GATEWAY_KEY_CACHE_MS, config.GATEWAY_KEY_LOOKUP_TIMEOUT_MS),
     inject: [ApiKeyRepository, GATEWAY_CONFIG],
   },
   { provide: APP_GUARD, useClass: ApiKeyGuard },

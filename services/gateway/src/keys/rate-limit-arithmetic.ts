@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Prompt } from "#contracts";
 
 /**
@@ -40,9 +41,22 @@ export function retryAfterSeconds(ms: number): number {
   return Math.max(1, Math.ceil(ms / 1000));
 }
 
+const header = (description: string) => z.string().optional().meta({ description });
+
+/** OpenAI's `x-ratelimit-*` headers, each sent only for a limit the key has (also the OpenAPI document's). */
+export const rateLimitHeadersSchema = z.object({
+  "x-ratelimit-limit-requests": header("The key's requests per minute."),
+  "x-ratelimit-remaining-requests": header("Requests that fit in the key's requests bucket now."),
+  "x-ratelimit-reset-requests": header("Until the requests bucket is empty again: `20ms`, `1.5s`, `6m0s`."),
+  "x-ratelimit-limit-tokens": header("The key's tokens (prompt + completion) per minute."),
+  "x-ratelimit-remaining-tokens": header("Tokens that fit in the key's tokens bucket now."),
+  "x-ratelimit-reset-tokens": header("Until the tokens bucket is empty again: `20ms`, `1.5s`, `6m0s`."),
+});
+export type RateLimitHeaders = z.infer<typeof rateLimitHeadersSchema>;
+
 /** OpenAI's `x-ratelimit-*` headers for the limits a key has (none for a limit it does not have). */
-export function rateLimitHeaders(requests: Bucket | null, tokens: Bucket | null): Record<string, string> {
-  const headers: Record<string, string> = {};
+export function rateLimitHeaders(requests: Bucket | null, tokens: Bucket | null): RateLimitHeaders {
+  const headers: RateLimitHeaders = {};
   if (requests) {
     headers["x-ratelimit-limit-requests"] = String(requests.limit);
     headers["x-ratelimit-remaining-requests"] = String(remaining(requests));
