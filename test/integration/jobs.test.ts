@@ -26,7 +26,7 @@ describe("jobs (POST /v1/jobs and what follows)", () => {
       verifiers: 1,
       drafters: 1,
       maxSessions: 4,
-      serviceEnv: { gateway: { JOBS_WEBHOOK_SECRET: WEBHOOK_SECRET, JOBS_FLEET_SHARE: "1" } },
+      serviceEnv: { gateway: { JOBS_WEBHOOK_SECRET: WEBHOOK_SECRET, JOBS_FLEET_SHARE: "1", JOBS_BODY_LIMIT: "256kb" } },
     });
   });
 
@@ -203,6 +203,14 @@ describe("jobs (POST /v1/jobs and what follows)", () => {
       (answer.body as { error: { code: string | null; param: string | null } }).error;
     const broken = await api(fleet.gatewayUrl, "POST", "/v1/jobs", "{not json");
     assert.equal(broken.status, 400);
+    const oversized = await submit({
+      model: MODEL,
+      requests: Array.from({ length: 300 }, () => ({ prompt: "x".repeat(1000) })),
+    });
+    assert.equal(oversized.status, 413);
+    assert.equal(error(oversized).code, "body_too_large");
+    const textPlain = await api(fleet.gatewayUrl, "POST", "/v1/jobs", "{}", { "Content-Type": "text/plain" });
+    assert.equal(textPlain.status, 415);
     const empty = await submit({ model: MODEL, requests: [] });
     assert.equal(empty.status, 400);
     assert.equal(error(empty).param, "requests");
