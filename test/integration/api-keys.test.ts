@@ -192,24 +192,39 @@ describe("API keys", () => {
     assert.match(tooLarge.message, /too large/i);
   });
 
-  it("concurrent requests: over the limit is a 429, and the slot comes back when a request ends", async () => {
+  it("concurrent requests: while one request holds the only slot the next is a 429; the slot comes back when it ends", async () => {
     const key = await createKey({ name: "concurrent", limits: { concurrent_requests: 1 } });
     await sleep(400);
-    const outcomes = await Promise.allSettled(
-      Array.from({ length: 4 }, () => complete(key.secret, { max_tokens: 32 })),
-    );
-    const refused = outcomes
-      .filter((o) => o.status === "rejected")
-      .map((o) => o.reason as InstanceType<typeof OpenAI.APIError>);
-    assert.ok(
-      outcomes.some((o) => o.status === "fulfilled"),
-      "one at a time is served",
-    );
-    assert.ok(refused.length >= 1, "four at once with a limit of one: some are refused");
-    for (const error of refused) {
-      assert.equal(error.status, 429);
-      assert.ok(Number(error.headers?.get("retry-after")) >= 1);
+    // A request takes its slot at admission, before the gateway asks the scheduler for a place.
+    // With the scheduler paused, an admitted request cannot end (the gateway waits 5 s for the
+    // scheduler's answer): of two requests, whichever is admitted first holds the slot, and the
+    // other must be refused, whatever the timing.
+    const scheduler = fleet.processes.get("scheduler")!;
+    type Outcome = { answer: OpenAI.Completion } | { error: unknown };
+    let attempts: Array<Promise<Outcome>> = [];
+    scheduler.kill("SIGSTOP");
+    try {
+      attempts = [0, 1].map(() =>
+        complete(key.secret).then(
+          (answer): Outcome => ({ answer }),
+          (error: unknown): Outcome => ({ error }),
+        ),
+      );
+      const first = await Promise.race(attempts);
+      assert.ok("error" in first, "nothing can be served while the scheduler is paused");
+      const error = first.error as InstanceType<typeof OpenAI.APIError>;
+      assert.equal(error.status, 429, String(error));
+      assert.equal(error.code, "rate_limit_exceeded");
+      assert.match(error.message, /concurrent requests/);
+      assert.ok(Number(error.headers?.get("retry-after")) >= 1, "Retry-After");
+    } finally {
+      scheduler.kill("SIGCONT");
     }
+    // The one admitted is served once the scheduler answers; its end frees the slot.
+    const outcomes = await Promise.all(attempts);
+    const served = outcomes.flatMap((o) => ("answer" in o ? [o.answer] : []));
+    assert.equal(served.length, 1, "the request holding the slot is served");
+    assert.ok(served[0]!.usage && served[0]!.usage.completion_tokens > 0);
     assert.ok((await complete(key.secret)).usage, "the slot is free again");
   });
 
