@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Req } from "@nestjs/common";
 import type { Request } from "express";
-import { HttpApiError } from "../http/openai-error.js";
+import { listPage, parseRequest } from "../http/parse-request.js";
 import { tenantOf } from "../jobs/jobs.controller.js";
 import { callerOf } from "../keys/index.js";
 import { listBatchesQuerySchema } from "./batch-request.js";
@@ -20,21 +20,9 @@ export class BatchesController {
 
   @Get()
   async list(@Query() query: unknown, @Req() req: Request) {
-    const parsed = listBatchesQuerySchema.safeParse(query);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const param = (issue.code === "unrecognized_keys" ? issue.keys[0] : issue.path.join(".")) ?? null;
-      throw HttpApiError.invalid(`${param}: ${issue.message}`, param);
-    }
-    const page = await this.batches.list(tenantOf(req), parsed.data);
-    const data = page.batches.map(batchView);
-    return {
-      object: "list",
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: page.hasMore,
-    };
+    const parsed = parseRequest(listBatchesQuerySchema, query);
+    const page = await this.batches.list(tenantOf(req), parsed);
+    return listPage(page.batches.map(batchView), page.hasMore);
   }
 
   @Get(":id")

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { GatewayConfig } from "#config";
 import type { FilesService } from "../files/files.service.js";
 import { HttpApiError } from "../http/openai-error.js";
+import { parseRequest } from "../http/parse-request.js";
 import type { JobState, Tenant } from "../jobs/job.js";
 import type { JobRequestValidator } from "../jobs/job-request.js";
 import type { JobsService } from "../jobs/jobs.service.js";
@@ -31,9 +32,7 @@ export class BatchesService {
   ) {}
 
   async create(tenant: Tenant, body: unknown, jobPriority: number): Promise<BatchState> {
-    const parsed = createBatchSchema.safeParse(body);
-    if (!parsed.success) throw invalidOf(parsed.error.issues[0]!);
-    const request = parsed.data;
+    const request = parseRequest(createBatchSchema, body);
     const input = await this.files.get(tenant, request.input_file_id).catch((err: unknown) => {
       throw err instanceof HttpApiError && err.status === 404
         ? new HttpApiError(404, err.message, err.type, err.code, "input_file_id")
@@ -171,10 +170,3 @@ const lineError = (line: { line: number; code: string; message: string; param: s
   param: line.param,
   line: line.line,
 });
-
-function invalidOf(issue: { path: PropertyKey[]; message: string; code: string; keys?: string[] }): HttpApiError {
-  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys?.[0] ?? ""] : issue.path;
-  const param = path.map(String).join(".") || null;
-  const message = issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys?.join(", ")}` : issue.message;
-  return HttpApiError.invalid(param ? `${param}: ${message}` : message, param);
-}

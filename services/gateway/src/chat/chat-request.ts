@@ -2,6 +2,7 @@ import { z } from "zod";
 import { MAX_PROMPT_JSON_BYTES, promptFitsMessage, promptJsonBytes, type ChatMessage } from "#contracts";
 import { completionRequestSchema } from "../completions/completion-request.js";
 import { HttpApiError } from "../http/openai-error.js";
+import { parseRequest } from "../http/parse-request.js";
 
 /** A field SpecFleet does not support: accepted only when absent or at OpenAI's default. */
 function unsupported(message: string, isDefault: (value: unknown) => boolean = () => false) {
@@ -131,15 +132,7 @@ export function parseChatRequest(
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw HttpApiError.invalid("the request body must be a JSON object");
   }
-  const result = chatRequestSchema(limits.maxTokens).safeParse(body);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    const param = issue.path.map(String).join(".") || null;
-    const message = issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message;
-    const named = issue.code === "unrecognized_keys" ? [param, issue.keys[0]].filter(Boolean).join(".") : param;
-    throw HttpApiError.invalid(named ? `${named}: ${message}` : message, named || null);
-  }
-  const r = result.data;
+  const r = parseRequest(chatRequestSchema(limits.maxTokens), body);
   const messages = r.messages.map(fleetMessage);
   const chars = messages.reduce((sum, m) => sum + m.content.length, 0);
   if (chars > limits.maxPromptChars)

@@ -16,7 +16,7 @@ import {
 import { FileInterceptor } from "@nestjs/platform-express";
 import type { Request, Response } from "express";
 import { z } from "zod";
-import { HttpApiError } from "../http/openai-error.js";
+import { listPage, parseRequest } from "../http/parse-request.js";
 import { AcceptsMultipart } from "../http/json-body.guard.js";
 import { tenantOf } from "../jobs/jobs.controller.js";
 import { FILE_PURPOSES, fileView } from "./file.js";
@@ -50,21 +50,9 @@ export class FilesController {
 
   @Get()
   async list(@Query() query: unknown, @Req() req: Request) {
-    const parsed = listFilesQuerySchema.safeParse(query);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const param = (issue.code === "unrecognized_keys" ? issue.keys[0] : issue.path.join(".")) ?? null;
-      throw HttpApiError.invalid(`${param}: ${issue.message}`, param);
-    }
-    const page = await this.files.list(tenantOf(req), parsed.data);
-    const data = page.files.map(fileView);
-    return {
-      object: "list",
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: page.hasMore,
-    };
+    const parsed = parseRequest(listFilesQuerySchema, query);
+    const page = await this.files.list(tenantOf(req), parsed);
+    return listPage(page.files.map(fileView), page.hasMore);
   }
 
   @Get(":id")

@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, 
 import type { Request, Response } from "express";
 import { z } from "zod";
 import type { GatewayConfig } from "#config";
-import { HttpApiError } from "../http/openai-error.js";
+import { listPage, parseRequest } from "../http/parse-request.js";
 import { callerOf } from "../keys/index.js";
 import { GATEWAY_CONFIG } from "../tokens.js";
 import { ANONYMOUS, FINISHED, JOB_STATUSES, type JobState, type Tenant } from "./job.js";
@@ -49,21 +49,12 @@ export class JobsController {
 
   @Get()
   async list(@Query() query: unknown, @Req() req: Request) {
-    const parsed = listJobsQuerySchema.safeParse(query);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const param = (issue.code === "unrecognized_keys" ? issue.keys[0] : issue.path.join(".")) ?? null;
-      throw HttpApiError.invalid(`${param}: ${issue.message}`, param);
-    }
-    const page = await this.jobs.list(tenantOf(req), parsed.data);
-    const data = page.jobs.map((job) => jobView(job, null));
-    return {
-      object: "list",
-      data,
-      first_id: data[0]?.id ?? null,
-      last_id: data.at(-1)?.id ?? null,
-      has_more: page.hasMore,
-    };
+    const parsed = parseRequest(listJobsQuerySchema, query);
+    const page = await this.jobs.list(tenantOf(req), parsed);
+    return listPage(
+      page.jobs.map((job) => jobView(job, null)),
+      page.hasMore,
+    );
   }
 
   @Get(":id")

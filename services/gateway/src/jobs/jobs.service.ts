@@ -3,6 +3,7 @@ import { SchedulerStatusRequest } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { ContractBus } from "#transport";
 import { HttpApiError } from "../http/openai-error.js";
+import { parseRequest } from "../http/parse-request.js";
 import { FINISHED, type JobRecord, type JobRequest, type JobState, type JobStatus, type Tenant } from "./job.js";
 import type { JobPage, JobStore } from "./job-store.js";
 import type { JobRunner } from "./job-runner.js";
@@ -45,8 +46,7 @@ export class JobsService {
     jobPriority: number,
     idempotencyKey: string | undefined,
   ): Promise<{ job: JobState; replayed: boolean }> {
-    const parsed = createJobSchema(this.config.JOBS_MAX_REQUESTS).safeParse(body);
-    if (!parsed.success) throw invalidOf(parsed.error.issues[0]!);
+    const parsed = parseRequest(createJobSchema(this.config.JOBS_MAX_REQUESTS), body);
     if (idempotencyKey !== undefined) {
       const outcome = await this.idempotency.claim(tenant, idempotencyKey, body);
       if (outcome.kind === "replay") {
@@ -56,7 +56,7 @@ export class JobsService {
       }
     }
     try {
-      const job = await this.create(this.newJobOf(tenant, parsed.data, jobPriority));
+      const job = await this.create(this.newJobOf(tenant, parsed, jobPriority));
       if (idempotencyKey !== undefined) await this.idempotency.settle(tenant, idempotencyKey, body, job.record.id);
       return { job, replayed: false };
     } catch (err) {
@@ -145,11 +145,4 @@ export class JobsService {
         "model",
       );
   }
-}
-
-function invalidOf(issue: { path: PropertyKey[]; message: string; code: string; keys?: string[] }): HttpApiError {
-  const path = issue.code === "unrecognized_keys" ? [...issue.path, issue.keys?.[0] ?? ""] : issue.path;
-  const param = path.map(String).join(".") || null;
-  const message = issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys?.join(", ")}` : issue.message;
-  return HttpApiError.invalid(param ? `${param}: ${message}` : message, param);
 }

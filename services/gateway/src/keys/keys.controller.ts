@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { Logger } from "#logging";
 import { AdminTokenGuard } from "../admin/admin-token.guard.js";
 import { HttpApiError } from "../http/openai-error.js";
+import { parseRequest } from "../http/parse-request.js";
 import { GATEWAY_LOGGER } from "../tokens.js";
 import type { ApiKey } from "./api-key.js";
 import { KeyDirectory } from "./key-directory.js";
@@ -38,7 +39,7 @@ export class KeysController {
   @Post()
   @HttpCode(201)
   async create(@Body() body: unknown): Promise<z.infer<typeof createdKeySchema>> {
-    const request = parse(createKeyBodySchema, body ?? {});
+    const request = parseRequest(createKeyBodySchema, body ?? {});
     const { key, secret } = await this.keys.create({
       name: request.name,
       limits: limitsFromBody(request.limits),
@@ -63,7 +64,7 @@ export class KeysController {
 
   @Get(":id/usage")
   async usage(@Param("id") id: string, @Query() query: unknown): Promise<z.infer<typeof keyUsageSchema>> {
-    const { days } = parse(usageQuerySchema, query ?? {});
+    const { days } = parseRequest(usageQuerySchema, query ?? {});
     const key = await this.existing(id);
     return usageView(key.id, await this.ledger.usage(key.id, days));
   }
@@ -112,13 +113,4 @@ function notFound(id: string, more = ""): HttpApiError {
     "api_key_not_found",
     "id",
   );
-}
-
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.infer<T> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const param = issue.path.map(String).join(".") || null;
-  const message = issue.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : issue.message;
-  throw HttpApiError.invalid(param ? `${param}: ${message}` : message, param);
 }
