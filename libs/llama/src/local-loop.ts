@@ -32,7 +32,10 @@ export async function speculateInProcess(
   let drafted = 0;
   for (;;) {
     const position = target.position;
-    const draft = await drafter.draft(options.window, options.draftSampling ?? options.sampling);
+    // As a drafter in the fleet does (drafter.service.ts): no draft past the completion's last
+    // token, whose seeded draw is then the same bonus draw as in the fleet.
+    const window = Math.min(options.window, Math.max(0, options.maxTokens - tokens.length - 1));
+    const draft = await drafter.draft(window, options.draftSampling ?? options.sampling);
     const verdict = await verifyWindow(target, draft.tokens, draft.q, options.sampling, {
       reportTop: options.reportTop,
     });
