@@ -1,6 +1,6 @@
 import type { Token } from "node-llama-cpp";
 import type { ChatMessage } from "#contracts";
-import { chatPromptTokens, createLlama, loadModel, tokenizePrompt } from "#llama";
+import { chatPromptTokens, completionText, createLlama, loadModel, tokenizePrompt } from "#llama";
 
 export interface TokenReference {
   promptTokens: number[];
@@ -42,7 +42,7 @@ export async function tokenReferences(
         tokens.push(token);
         if (tokens.length >= maxTokens) break;
       }
-      const textOf = (k: number) => model.detokenize(tokens.slice(0, k) as Token[], false, promptTokens as Token[]);
+      const textOf = (k: number) => completionText(model, tokens.slice(0, k), promptTokens);
       const prefixTexts = Array.from({ length: tokens.length + 1 }, (_, k) => textOf(k));
       results.push({ promptTokens, tokens, text: textOf(tokens.length), finishReason, prefixTexts });
       void sequence.dispose();
