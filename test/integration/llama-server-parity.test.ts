@@ -17,17 +17,15 @@ const MAX_TOKENS = fixture.request.n_predict as number;
 async function completeAll(gatewayUrl: string, prompts: readonly unknown[]): Promise<CompletionResult[]> {
   const results: CompletionResult[] = [];
   for (let i = 0; i < prompts.length; i += 4) {
-    const batch = prompts
-      .slice(i, i + 4)
-      .map((prompt, j) =>
-        complete(gatewayUrl, {
-          model: MODEL,
-          prompt,
-          max_tokens: MAX_TOKENS,
-          temperature: 0,
-          stream: (i + j) % 2 === 1,
-        }),
-      );
+    const batch = prompts.slice(i, i + 4).map((prompt, j) =>
+      complete(gatewayUrl, {
+        model: MODEL,
+        prompt,
+        max_tokens: MAX_TOKENS,
+        temperature: 0,
+        stream: (i + j) % 2 === 1,
+      }),
+    );
     results.push(...(await Promise.all(batch)));
   }
   return results;
