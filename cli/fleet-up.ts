@@ -202,11 +202,12 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
 function printSummary(fleet: LocalFleet, modelName: string, logDir: string, access: string): void {
   const workers = [...fleet.processes.keys()].filter((name) => !isControl(name));
   const body = JSON.stringify({ model: modelName, prompt: "Once upon a time", max_tokens: 64, temperature: 0 });
+  const jobBody = JSON.stringify({ model: modelName, requests: [{ prompt: "The little dog", max_tokens: 64 }] });
   process.stdout.write(
     [
       "",
       `SpecFleet is up: ${fleet.processes.size} processes`,
-      `  gateway  ${fleet.gatewayUrl}`,
+      `  gateway  ${fleet.gatewayUrl}   (API docs: ${fleet.gatewayUrl}/docs)`,
       `  nats     ${fleet.natsUrl}`,
       `  redis    ${fleet.redisUrl}${redisDataNote(fleet)}`,
       `  workers  ${workers.join(", ")}`,
@@ -215,6 +216,7 @@ function printSummary(fleet: LocalFleet, modelName: string, logDir: string, acce
       "",
       "Try:",
       `  curl ${fleet.gatewayUrl}/v1/completions -H 'Content-Type: application/json' -d '${body}'`,
+      `  curl ${fleet.gatewayUrl}/v1/jobs -H 'Content-Type: application/json' -d '${jobBody}'`,
       "",
       "Press Ctrl-C to stop everything.",
       "",
