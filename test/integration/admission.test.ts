@@ -29,7 +29,11 @@ describe("admission: the durable queue", () => {
       verifiers: ["verifier-1"],
       drafters: ["drafter-1"],
       maxSessions: 1,
-      serviceEnv: { scheduler: { SCHEDULER_QUEUE_LIMIT: "2", SCHEDULER_RETRY_AFTER_S: "3" } },
+      serviceEnv: {
+        scheduler: { SCHEDULER_QUEUE_LIMIT: "2", SCHEDULER_RETRY_AFTER_S: "3" },
+        // Callers without a key may not jump the queue by default; this test is the operator's.
+        gateway: { GATEWAY_ANON_PRIORITY_MIN: "-1000" },
+      },
     });
     fleet = harness.fleet;
     harness.bus.subscribe(SessionStream, ANY_ID, (event: SessionEvent) => {
