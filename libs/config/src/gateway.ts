@@ -65,7 +65,7 @@ export const gatewayConfigSchema = z.object({
   JOBS_REQUEST_ATTEMPTS: intVar(5, 1, 100),
   /** The seconds `Retry-After` tells a client polling a job to wait. */
   JOBS_POLL_AFTER_S: intVar(2, 1, 3600),
-  /** Signs completion webhooks of jobs sent without an API key (keys have their own secret); generated when unset. */
+  /** Signs completion webhooks of jobs sent without an API key (keys have their own secret); unset: such jobs may not have a webhook. */
   JOBS_WEBHOOK_SECRET: z.string().min(16, "at least 16 characters").optional(),
   /**
    * Largest file `POST /v1/files` takes, in bytes (a 413 beyond). An upload is held in the

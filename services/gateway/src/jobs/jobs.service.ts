@@ -4,7 +4,15 @@ import type { GatewayConfig } from "#config";
 import type { ContractBus } from "#transport";
 import { HttpApiError } from "../http/openai-error.js";
 import { parseRequest } from "../http/parse-request.js";
-import { FINISHED, type JobRecord, type JobRequest, type JobState, type JobStatus, type Tenant } from "./job.js";
+import {
+  ANONYMOUS,
+  FINISHED,
+  type JobRecord,
+  type JobRequest,
+  type JobState,
+  type JobStatus,
+  type Tenant,
+} from "./job.js";
 import type { JobPage, JobStore } from "./job-store.js";
 import type { JobRunner } from "./job-runner.js";
 import { createJobSchema, type CreateJob, type JobRequestValidator } from "./job-request.js";
@@ -66,6 +74,13 @@ export class JobsService {
   }
 
   private newJobOf(tenant: Tenant, body: CreateJob, jobPriority: number): NewJob {
+    if (body.webhook && tenant === ANONYMOUS && !this.config.JOBS_WEBHOOK_SECRET)
+      throw HttpApiError.invalid(
+        "a job's webhook is signed with its API key's webhook secret, or without keys with JOBS_WEBHOOK_SECRET, " +
+          "which this gateway does not have: set JOBS_WEBHOOK_SECRET (16+ characters) or use an API key",
+        "webhook",
+        "webhook_secret_missing",
+      );
     return {
       tenant,
       model: body.model,

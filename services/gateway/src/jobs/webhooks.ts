@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import { WebhookQueue, type WebhookDelivery } from "#contracts";
@@ -8,7 +8,6 @@ import { ANONYMOUS, type Tenant } from "./job.js";
 /** Where a tenant's signing secret comes from: its API key's, or the fleet's for anonymous jobs. */
 export type SecretOf = (tenant: Tenant) => Promise<string | null>;
 
-const FLEET_SECRET_KEY = "specfleet:jobs:webhook-secret";
 /** Deliveries tried at most (about 4.5 hours with the back-off below). */
 const ATTEMPTS = 15;
 const TIMEOUT_MS = 10_000;
@@ -70,7 +69,10 @@ export class WebhookSender {
     const delivery = parsed.data;
     const secret = await this.secretFor(delivery.tenant);
     if (secret === null) {
-      this.log.warn({ jobId: delivery.jobId }, "webhook not sent: the job's API key is gone");
+      this.log.warn(
+        { jobId: delivery.jobId },
+        "webhook not sent: no secret to sign it (the key is gone, or JOBS_WEBHOOK_SECRET unset)",
+      );
       return;
     }
     const timestamp = Math.floor(Date.now() / 1000);
@@ -91,11 +93,7 @@ export class WebhookSender {
   }
 
   private async secretFor(tenant: Tenant): Promise<string | null> {
-    if (tenant !== ANONYMOUS) return this.secretOf(tenant);
-    if (this.fleetSecret) return this.fleetSecret;
-    // One secret for every replica: the first to need it makes it.
-    await this.connection.set(FLEET_SECRET_KEY, randomBytes(32).toString("base64url"), "NX");
-    return this.connection.get(FLEET_SECRET_KEY);
+    return tenant === ANONYMOUS ? (this.fleetSecret ?? null) : this.secretOf(tenant);
   }
 
   async close(): Promise<void> {
