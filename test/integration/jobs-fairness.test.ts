@@ -94,6 +94,16 @@ describe("jobs: fair sharing of the fleet", () => {
     assert.equal(sessions.peak, 1, "the job never held more than its share (1 of 2 slots)");
   });
 
+  it("refuses a webhook it could not sign with a secret its owner knows", async () => {
+    const answer = await api<{ error: { code: string; param: string } }>(fleet.gatewayUrl, "POST", "/v1/jobs", {
+      model: MODEL,
+      requests: [{ prompt: "Hi" }],
+      webhook: { url: "http://127.0.0.1:9/hook" },
+    });
+    assert.equal(answer.status, 400);
+    assert.deepEqual([answer.body.error.code, answer.body.error.param], ["webhook_secret_missing", "webhook"]);
+  });
+
   it("serves interactive requests before jobs' waiting requests, and shares slots between keys", async () => {
     // Jobs may now take the whole fleet, and keys exist: two teams.
     const gateway = fleet.processes.get("gateway")!;
