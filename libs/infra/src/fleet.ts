@@ -141,9 +141,9 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     const workers = planned
       .flat()
       .filter((s) => s.actor === "verify-worker" || s.actor === "draft-worker")
-      .map((s) => s.name);
+      .map((s) => ({ name: s.name, actor: s.actor }));
     await waitUntil(
-      `every worker registered (${gatewayUrl}/readyz)`,
+      `every worker registered and known to the scheduler (${gatewayUrl}/readyz)`,
       () => allRegistered(`${gatewayUrl}/readyz`, workers),
       {
         timeoutMs,
@@ -151,7 +151,7 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
         giveUp: () => abortReason(),
       },
     );
-    progress("every worker registered");
+    progress("every worker registered and known to the scheduler");
     const restart = async (name: string, env: Record<string, string> = {}): Promise<ManagedProcess> => {
       const service = planned.flat().find((p) => p.name === name);
       if (!service) throw new Error(`no service '${name}' in this fleet`);
@@ -219,13 +219,28 @@ async function startStage(
   return started;
 }
 
-/** The gateway's /readyz lists the live workers; all of `workers` must be there. */
-async function allRegistered(url: string, workers: readonly string[]): Promise<boolean> {
+/**
+ * The gateway's /readyz lists the live workers; all of `workers` must be there, and the scheduler
+ * must place from every verifier (and, with drafters, pair one): its snapshot trails the
+ * registry's by a beat, and a request sent before would be refused for an unknown model.
+ */
+async function allRegistered(url: string, workers: ReadonlyArray<{ name: string; actor: string }>): Promise<boolean> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    const body = (await response.json()) as { verifiers?: Array<{ id: string }>; drafters?: Array<{ id: string }> };
+    const body = (await response.json()) as {
+      verifiers?: Array<{ id: string }>;
+      drafters?: Array<{ id: string }>;
+      scheduler_models?: Array<{ verifiers: number; drafters: number }>;
+    };
     const live = new Set([...(body.verifiers ?? []), ...(body.drafters ?? [])].map((w) => w.id));
-    return workers.every((id) => live.has(id));
+    const placing = body.scheduler_models ?? [];
+    const verifiers = workers.filter((w) => w.actor === "verify-worker").length;
+    const drafters = workers.filter((w) => w.actor === "draft-worker").length;
+    return (
+      workers.every((w) => live.has(w.name)) &&
+      placing.reduce((sum, m) => sum + m.verifiers, 0) >= verifiers &&
+      (drafters === 0 || placing.some((m) => m.drafters > 0))
+    );
   } catch {
     return false;
   }

@@ -19,7 +19,7 @@ process.on("SIGTERM", () => { appendFileSync(process.env.ORDER_FILE, name + "\\n
 if (${JSON.stringify(actor)} === "gateway") {
   const live = (process.env.STAND_IN_WORKERS ?? "").split(",").map((id) => ({ id }));
   createServer((req, res) => {
-    if (req.url === "/readyz") { res.setHeader("Content-Type", "application/json"); res.end(JSON.stringify({ verifiers: live, drafters: [] })); return; }
+    if (req.url === "/readyz") { res.setHeader("Content-Type", "application/json"); res.end(JSON.stringify({ verifiers: live, drafters: [], scheduler_models: [{ model: "m", verifiers: 1, drafters: 2 }] })); return; }
     res.statusCode = req.url === "/healthz" ? 200 : 404; res.end();
   })
     .listen(Number(process.env.GATEWAY_PORT), process.env.GATEWAY_HOST, () => log("ready"));
@@ -84,7 +84,7 @@ void describe("startLocalFleet", () => {
       );
       assert.equal(steps.length, 10);
       assert.equal(steps.at(-2), `9/10 gateway answers ${fleet.gatewayUrl}/healthz`);
-      assert.equal(steps.at(-1), "10/10 every worker registered");
+      assert.equal(steps.at(-1), "10/10 every worker registered and known to the scheduler");
 
       const gateway = envOf(linesOf(fleet, "gateway"));
       assert.equal(gateway.GATEWAY_PORT, new URL(fleet.gatewayUrl).port);

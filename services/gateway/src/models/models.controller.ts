@@ -59,6 +59,10 @@ export class ModelsController {
       scheduler: scheduler ? (fresh ? "up" : "stale fleet") : "down",
       registry: snapshot ? "up" : "down",
       models: placeable.map((m) => m.model),
+      /** What the scheduler can place from, per model (its snapshot may trail the registry's by a beat). */
+      scheduler_models: fresh
+        ? scheduler.models.map((m) => ({ model: m.model, verifiers: m.verifiers, drafters: m.drafters }))
+        : [],
       verifiers: live.filter((w) => w.role === "verifier").map((w) => ({ id: w.workerId, model: w.model.name })),
       drafters: live.filter((w) => w.role === "drafter").map((w) => ({ id: w.workerId, model: w.model.name })),
     };

@@ -17,6 +17,9 @@ const readiness = z.object({
   models: z.array(z.string()),
   verifiers: z.array(workerRef),
   drafters: z.array(workerRef),
+  scheduler_models: z
+    .array(z.object({ model: z.string(), verifiers: z.number().int(), drafters: z.number().int() }))
+    .meta({ description: "What the scheduler places from, per model (its view may trail the registry's by a beat)." }),
 });
 
 /** `models/models.controller.ts`: models, liveness, readiness. */
