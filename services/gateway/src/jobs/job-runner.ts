@@ -143,7 +143,9 @@ export class JobRunner {
     try {
       const status = await this.deps.bus.request(SchedulerStatusRequest, "", {}, 2000);
       const sessions = status.models.reduce((sum, m) => sum + m.sessions, 0);
-      this.cap = Math.max(1, Math.floor(sessions * this.deps.config.JOBS_FLEET_SHARE));
+      const cap = Math.max(1, Math.floor(sessions * this.deps.config.JOBS_FLEET_SHARE));
+      if (cap !== this.cap) this.deps.log.info({ slots: cap, fleetSessions: sessions }, "jobs' share of the fleet");
+      this.cap = cap;
     } catch {
       // The scheduler is away: keep the last share (requests wait for it anyway).
     }
