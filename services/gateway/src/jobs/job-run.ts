@@ -68,7 +68,11 @@ export class JobRun {
           .acquire(this.job.record.tenant, `${this.id}:${index}`, this.stop.signal)
           .catch(() => null);
         if (!lease) break;
-        const request = await this.requestAt(index);
+        // Requests are read one after another (they share a chunk cache); a failed read frees the slot.
+        const request = await this.requestAt(index).catch(async (err: unknown) => {
+          await lease.release().catch(() => undefined);
+          throw err;
+        });
         const task: Promise<void> = this.runRequest(index, request).finally(() => {
           running.delete(task);
           void lease.release().catch(() => undefined);
