@@ -1,6 +1,6 @@
 import { Injectable } from "@nestjs/common";
 import { samplingOf } from "../completions/completion-request.js";
-import { CompletionService, newSessionId, type OpenCompletion } from "../completions/completion.service.js";
+import { CompletionService, newSessionId, readToEnd, type OpenCompletion } from "../completions/completion.service.js";
 import { chatCompletionBody, type ChatCompletionBody } from "./chat-body.js";
 import type { ChatRequest } from "./chat-request.js";
 
@@ -35,13 +35,6 @@ export class ChatCompletions {
     sessionId?: string,
   ): Promise<ChatCompletionBody> {
     const completion = await this.open(request, signal, sessionId);
-    const onAbort = () => completion.cancel();
-    signal.addEventListener("abort", onAbort);
-    if (signal.aborted) completion.cancel();
-    try {
-      return await chatCompletionBody(request, completion);
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
+    return readToEnd(completion, signal, (opened) => chatCompletionBody(request, opened));
   }
 }

@@ -278,6 +278,25 @@ export class CompletionService {
   }
 }
 
+/**
+ * Reads an opened completion to its end with `read`; aborting `signal` (a client gone, a job
+ * cancelled) stops the session wherever it is.
+ */
+export async function readToEnd<T>(
+  completion: OpenCompletion,
+  signal: AbortSignal,
+  read: (completion: OpenCompletion) => Promise<T>,
+): Promise<T> {
+  const onAbort = () => completion.cancel();
+  signal.addEventListener("abort", onAbort);
+  if (signal.aborted) completion.cancel();
+  try {
+    return await read(completion);
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+  }
+}
+
 /** A fresh session id for an interactive request (a job's requests name theirs: one per attempt). */
 export function newSessionId(prefix: string): string {
   return `${prefix}-${randomUUID().replace(/-/g, "")}`;

@@ -1,6 +1,6 @@
 import { Injectable } from "@nestjs/common";
 import { samplingOf, type CompletionRequest } from "./completion-request.js";
-import { CompletionService, newSessionId, type OpenCompletion } from "./completion.service.js";
+import { CompletionService, newSessionId, readToEnd, type OpenCompletion } from "./completion.service.js";
 import { collect, textCompletionBody, type TextCompletionBody } from "./completion-body.js";
 
 /**
@@ -33,13 +33,6 @@ export class TextCompletions {
     sessionId?: string,
   ): Promise<TextCompletionBody> {
     const completion = await this.open(request, signal, sessionId);
-    const onAbort = () => completion.cancel();
-    signal.addEventListener("abort", onAbort);
-    if (signal.aborted) completion.cancel();
-    try {
-      return textCompletionBody(request, completion, await collect(completion));
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-    }
+    return readToEnd(completion, signal, async (opened) => textCompletionBody(request, opened, await collect(opened)));
   }
 }
