@@ -8,6 +8,10 @@ import { pairingTuningVars } from "./pairing-tuning.js";
 export const common = {
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  /** How often the process sends its metrics to the fleet's `/metrics` (the dashboard); 0: never (docs/metrics.md). */
+  METRICS_REPORT_MS: intVar(1000, 0, 3_600_000),
+  /** Most peers a worker's pair metrics name; later ones share the label `other` (bounded cardinality). */
+  METRICS_MAX_PAIRS: intVar(64, 1, 10_000),
 };
 
 export const registryConfigSchema = z.object({

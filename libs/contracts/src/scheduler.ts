@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { eventContract, requestContract, type PayloadOf } from "./contract.js";
 import { remoteErrorSchema, samplingSchema, sessionIdSchema, workerIdSchema } from "./common.js";
+import { requestOriginSchema } from "./observability.js";
 import { promptSchema } from "./session.js";
 
 export const completionJobSchema = z.object({
@@ -14,6 +15,8 @@ export const completionJobSchema = z.object({
   /** Lower first (vLLM's convention); 0 by default. */
   priority: z.number().int().min(-1000).max(1000),
   submittedAt: z.number(),
+  /** Which API key and job the request came from, for operators (dashboard); absent from older gateways. */
+  origin: requestOriginSchema.optional(),
 });
 export type CompletionJob = z.infer<typeof completionJobSchema>;
 
