@@ -4,3 +4,4 @@ export * from "./nats.js";
 export * from "./bus.js";
 export * from "./nest-server.js";
 export * from "./fleet-snapshot.js";
+export * from "./metrics-reporting.js";
