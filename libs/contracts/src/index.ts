@@ -6,3 +6,4 @@ export * from "./session.js";
 export * from "./queues.js";
 export * from "./observability.js";
 export * from "./dashboard.js";
+export * from "./dashboard-delta.js";
