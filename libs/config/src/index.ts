@@ -2,3 +2,4 @@ export * from "./load.js";
 export * from "./services.js";
 export * from "./pairing-tuning.js";
 export * from "./gateway.js";
+export * from "./dashboard.js";
