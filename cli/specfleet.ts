@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
+import { fleetStatus, fleetStatusOptions } from "./fleet-status/command.js";
 import { fleetUp, fleetUpOptions } from "./fleet-up.js";
 import { keysCommands } from "./keys/commands.js";
 import { modelCommands } from "./model/commands.js";
@@ -19,7 +20,13 @@ await yargs(hideBin(process.argv))
         fleetUpOptions,
         fleetUp,
       )
-      .demandCommand(1, "Say what to do with the fleet: specfleet fleet up"),
+      .command(
+        "status",
+        "The running fleet's devices, pairs, sessions and the scheduler's moves, from its dashboard service",
+        fleetStatusOptions,
+        fleetStatus,
+      )
+      .demandCommand(1, "Say what to do with the fleet: specfleet fleet up, or specfleet fleet status"),
   )
   .command("keys", "API keys of a running gateway: create, list, show, revoke, usage (its admin API)", keysCommands)
   .command("model", "Inspect GGUF models; derive drafters and benchmark targets from them", modelCommands)
