@@ -4,15 +4,17 @@ import { delimiter, join } from "node:path";
 import { createInterface } from "node:readline";
 import type { InfraLog } from "./log.js";
 
-export type ServerBinary = "nats-server" | "redis-server";
+export type ServerBinary = "nats-server" | "redis-server" | "prometheus";
 
 /** Debian/Ubuntu package that ships each binary. */
 const debianPackage: Record<ServerBinary, string> = {
   "nats-server": "nats-server",
   "redis-server": "redis-server",
+  prometheus: "prometheus",
 };
 
 const installHint = "install nats-server 2.9+ (https://nats.io) and redis-server 7+, or set NATS_URL / REDIS_URL";
+const prometheusHint = "install prometheus 2.x (Debian's prometheus package, or https://prometheus.io/download)";
 
 /** A server binary is missing and could not be installed here; the message says what to install. */
 export class MissingBinaryError extends Error {
@@ -20,7 +22,7 @@ export class MissingBinaryError extends Error {
     readonly binary: ServerBinary,
     reason: string,
   ) {
-    super(`${binary} not found (${reason}): ${installHint}`);
+    super(`${binary} not found (${reason}): ${binary === "prometheus" ? prometheusHint : installHint}`);
     this.name = "MissingBinaryError";
   }
 }

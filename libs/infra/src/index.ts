@@ -11,3 +11,5 @@ export * from "./service-process.js";
 export * from "./latency-proxy.js";
 export * from "./llama-server.js";
 export * from "./data-dir-lock.js";
+export * from "./prometheus.js";
+export * from "./prometheus-query.js";
