@@ -16,11 +16,12 @@ import {
 } from "#llama";
 import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
 import { installProcessGuards } from "#lifecycle";
-import { ContractBus } from "#transport";
+import { createActorRegistry, type ActorRegistry } from "#metrics";
+import { ContractBus, reportMetrics } from "#transport";
 import { Heartbeat } from "./heartbeat.js";
 import { PowerSource } from "./power.js";
 import type { WorkerStats } from "./stats.js";
-import { WorkerModule } from "./worker-module.js";
+import { WORKER_METRICS, WorkerModule } from "./worker-module.js";
 
 /** What the boot sequence needs of a worker's session service. */
 export interface SessionService {
@@ -41,6 +42,8 @@ export interface WorkerBoot<S extends SessionService> {
   readyFields?: Record<string, unknown>;
   /** Drafters: how they choose their window (in the registration, for the pairing policy). */
   drafting?: DraftingSettings;
+  /** The worker's metrics (libs/metrics `verifierMetrics` or `drafterMetrics`), injected as WORKER_METRICS. */
+  metrics: (registry: ActorRegistry) => unknown;
 }
 
 /**
@@ -86,7 +89,11 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     log.info({ power: state }, "power state set");
     return { ok: true as const };
   });
-  const module = WorkerModule.forRoot(config, log, bus, { loaded, context }, boot.service, boot.providers);
+  // Drafters leave out the process metrics: thousands of edge devices would multiply them.
+  const actorRegistry = createActorRegistry(boot.actor, config.WORKER_ID, { processMetrics: boot.role === "verifier" });
+  const metrics = { provide: WORKER_METRICS, useValue: boot.metrics(actorRegistry) };
+  const providers = [metrics, ...(boot.providers ?? [])];
+  const module = WorkerModule.forRoot(config, log, bus, { loaded, context }, boot.service, providers);
   const app = await NestFactory.createApplicationContext(module, { logger: new NestPinoLogger(log) });
   const service = app.get(boot.service);
   const heartbeat = new Heartbeat(
@@ -109,10 +116,14 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     config.HEARTBEAT_MS,
     log,
   );
+  const reporter = reportMetrics(bus, actorRegistry, config.METRICS_REPORT_MS);
   installProcessGuards(log, async () => {
     heartbeat.stop();
     powerSubscription.unsubscribe();
     await app.close();
+    reporter.stop();
+    // The sessions closed above counted their last rounds: send the final counts.
+    if (config.METRICS_REPORT_MS > 0) await reporter.reportNow();
     await bus.drain();
     await llama.dispose();
   });

@@ -11,6 +11,8 @@ export const WORKER_LOGGER = Symbol("WORKER_LOGGER");
 /** The process's one ContractBus: the hot path, session streams and the control plane. */
 export const WORKER_BUS = Symbol("WORKER_BUS");
 export const WORKER_MODEL = Symbol("WORKER_MODEL");
+/** The worker's metrics (libs/metrics), reported on the bus every METRICS_REPORT_MS. */
+export const WORKER_METRICS = Symbol("WORKER_METRICS");
 
 /** A worker's model: the loaded file and one context with a sequence per session. */
 export interface WorkerModel {

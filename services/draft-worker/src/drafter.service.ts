@@ -19,7 +19,17 @@ import { isGreedy, type SamplingParams } from "#speculation";
 import type { Logger } from "#logging";
 import { RequestTimeoutError, type ContractBus } from "#transport";
 import { fixedWindow, RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
-import { WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
+import type { DrafterMetrics } from "#metrics";
+import {
+  WORKER_BUS,
+  WORKER_CONFIG,
+  WORKER_LOGGER,
+  WORKER_METRICS,
+  WORKER_MODEL,
+  WorkerStats,
+  type WorkerModel,
+} from "#worker";
+import { DrafterMeter } from "./drafter-meter.js";
 
 interface DrafterSession {
   id: string;
@@ -53,13 +63,17 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   /** What rounds taught about each verifier this drafter works with (acceptance, costs, network). */
   private readonly estimators = new Map<string, RoundEstimator>();
   private subscriptions: Subscription[] = [];
+  private readonly meter: DrafterMeter;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: DraftWorkerConfig,
     @Inject(WORKER_LOGGER) private readonly log: Logger,
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
     @Inject(WORKER_MODEL) private readonly draftModel: WorkerModel,
-  ) {}
+    @Inject(WORKER_METRICS) metrics: DrafterMetrics,
+  ) {
+    this.meter = new DrafterMeter(metrics, config.METRICS_MAX_PAIRS);
+  }
 
   onApplicationBootstrap(): void {
     const id = this.config.WORKER_ID;
@@ -130,6 +144,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       ended: Promise.resolve(),
     };
     this.sessions.set(req.sessionId, session);
+    this.meter.sessions(this.activeSessions);
     const loop = this.run(session);
     session.ended = loop;
     this.loops.add(loop);
@@ -171,15 +186,20 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         else {
           if (ahead) await session.model.rollbackToCommitted();
           draft = await session.model.draft(window, sampling, undefined, withQ);
+          this.meter.drafted(draft.tokens.length, performance.now() - drafting);
         }
         ahead = null;
         const sent = performance.now();
-        const pending = this.verifyWithRetry(session, position, draft);
+        this.meter.sent(draft.tokens.length);
+        let answeredAt = 0;
+        const pending = this.verifyWithRetry(session, position, draft).finally(() => (answeredAt = performance.now()));
         const guess: Promise<DraftedWindow | null> = this.pipelines(session, draft.tokens, window)
           ? session.model.draft(window + 1, sampling, [draft.tokens.at(-1)!], withQ)
           : Promise.resolve(null);
         // Both must settle before the cache is touched again (or the session is freed).
         const [replied, guessed] = await Promise.allSettled([pending, guess]);
+        const outcome = replied.status === "fulfilled" ? replied.value.status : "failed";
+        this.meter.answered(session.verifierId, outcome, answeredAt - sent);
         if (replied.status === "rejected") throw replied.reason;
         if (guessed.status === "rejected") throw guessed.reason;
         const reply = replied.value;
@@ -235,6 +255,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       if (!finished) await this.handBack(session);
       this.sessions.delete(session.id);
+      this.meter.sessions(this.activeSessions);
       await session.model.dispose();
       this.log.debug({ sessionId: session.id }, "session closed");
     }
@@ -335,6 +356,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     const session = this.sessions.get(sessionId);
     if (!session || session.closed) return false;
     session.closed = true;
+    this.meter.sessions(this.activeSessions);
     this.log.debug({ sessionId, reason }, "session closing");
     return true;
   }

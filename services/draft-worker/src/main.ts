@@ -1,4 +1,5 @@
 import { draftWorkerConfigSchema, loadConfigOrExit } from "#config";
+import { drafterMetrics } from "#metrics";
 import { bootWorker } from "#worker";
 import { DrafterService } from "./drafter.service.js";
 
@@ -8,6 +9,7 @@ await bootWorker({
   role: "drafter",
   config,
   service: DrafterService,
+  metrics: drafterMetrics,
   drafting: {
     windowPolicy: config.WINDOW_POLICY,
     window: config.WINDOW,

@@ -10,9 +10,11 @@ import {
 } from "#contracts";
 import type { RegistryConfig } from "#config";
 import type { Logger } from "#logging";
+import type { RegistryMetrics } from "#metrics";
 import type { ContractBus } from "#transport";
+import { recordFleet } from "./fleet-gauges.js";
 import { FleetState } from "./fleet-state.js";
-import { REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER, WORKER_REPOSITORY } from "./tokens.js";
+import { REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER, REGISTRY_METRICS, WORKER_REPOSITORY } from "./tokens.js";
 import type { WorkerRepository } from "./worker-repository.js";
 
 const PUBLISH_COALESCE_MS = 50;
@@ -32,6 +34,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     @Inject(REGISTRY_LOGGER) private readonly log: Logger,
     @Inject(WORKER_REPOSITORY) private readonly repository: WorkerRepository,
     @Inject(REGISTRY_BUS) private readonly bus: ContractBus,
+    @Inject(REGISTRY_METRICS) private readonly metrics: RegistryMetrics,
   ) {
     this.state = new FleetState(config.REGISTRY_LOST_AFTER_MS, config.REGISTRY_DEGRADED_AFTER_MS);
   }
@@ -132,8 +135,10 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
   private publish(): void {
     clearTimeout(this.publishPending);
     this.publishPending = undefined;
+    const snapshot = this.snapshot();
+    recordFleet(this.metrics, snapshot.workers);
     try {
-      for (const page of fleetPages(this.snapshot())) this.bus.publish(FleetChanged, "", page);
+      for (const page of fleetPages(snapshot)) this.bus.publish(FleetChanged, "", page);
     } catch (err) {
       // The next change or the periodic publish sends the fleet again.
       this.log.warn({ err: String(err) }, "could not publish the fleet");

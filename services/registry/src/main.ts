@@ -2,19 +2,24 @@ import "reflect-metadata";
 import { loadConfigOrExit, registryConfigSchema } from "#config";
 import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
-import { ContractBus, createContractMicroservice } from "#transport";
+import { controlPlaneProcessName, createActorRegistry, registryMetrics } from "#metrics";
+import { ContractBus, createContractMicroservice, reportMetrics } from "#transport";
 import { REGISTRY_CONTRACTS } from "./fleet.controller.js";
 import { RegistryModule } from "./registry.module.js";
 
 const config = loadConfigOrExit(registryConfigSchema);
 const log = createLogger("registry", config.LOG_LEVEL);
 const bus = await ContractBus.connect(config.NATS_URL, "registry", log);
-const app = await createContractMicroservice(RegistryModule.forRoot(config, log, bus), {
+const actorRegistry = createActorRegistry("registry", controlPlaneProcessName("registry"), { processMetrics: true });
+const metrics = registryMetrics(actorRegistry);
+const app = await createContractMicroservice(RegistryModule.forRoot(config, log, bus, metrics), {
   bus,
   contracts: REGISTRY_CONTRACTS,
   log,
 });
+const reporter = reportMetrics(bus, actorRegistry, config.METRICS_REPORT_MS);
 installProcessGuards(log, async () => {
+  reporter.stop();
   await app.close();
   await bus.drain();
 });

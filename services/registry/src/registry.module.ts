@@ -1,15 +1,16 @@
 import { Module, type DynamicModule } from "@nestjs/common";
 import type { RegistryConfig } from "#config";
 import type { Logger } from "#logging";
+import type { RegistryMetrics } from "#metrics";
 import type { ContractBus } from "#transport";
 import { FleetController } from "./fleet.controller.js";
 import { FleetRegistryService } from "./fleet-registry.service.js";
-import { REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER, WORKER_REPOSITORY } from "./tokens.js";
+import { REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER, REGISTRY_METRICS, WORKER_REPOSITORY } from "./tokens.js";
 import { RedisWorkerRepository } from "./worker-repository.js";
 
 @Module({})
 export class RegistryModule {
-  static forRoot(config: RegistryConfig, log: Logger, bus: ContractBus): DynamicModule {
+  static forRoot(config: RegistryConfig, log: Logger, bus: ContractBus, metrics: RegistryMetrics): DynamicModule {
     return {
       module: RegistryModule,
       controllers: [FleetController],
@@ -17,6 +18,7 @@ export class RegistryModule {
         { provide: REGISTRY_CONFIG, useValue: config },
         { provide: REGISTRY_LOGGER, useValue: log },
         { provide: REGISTRY_BUS, useValue: bus },
+        { provide: REGISTRY_METRICS, useValue: metrics },
         RedisWorkerRepository,
         { provide: WORKER_REPOSITORY, useExisting: RedisWorkerRepository },
         FleetRegistryService,

@@ -1,4 +1,5 @@
 import { loadConfigOrExit, verifyWorkerConfigSchema } from "#config";
+import { verifierMetrics } from "#metrics";
 import { bootWorker } from "#worker";
 import { journalProviders } from "./journal.provider.js";
 import { VerifierService } from "./verifier.service.js";
@@ -10,4 +11,5 @@ await bootWorker({
   config,
   service: VerifierService,
   providers: journalProviders,
+  metrics: verifierMetrics,
 });

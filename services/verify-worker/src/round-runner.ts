@@ -8,6 +8,7 @@ import { draftDistributions, draftProblem } from "./draft-checks.js";
 import type { SessionCloser } from "./session-closer.js";
 import type { SessionLog } from "./session-log.js";
 import type { SessionTable } from "./session-table.js";
+import type { VerifierMeter } from "./verifier-meter.js";
 import type { VerifierSession } from "./verifier-session.js";
 import type { VerifyBatcher } from "./verify-batcher.js";
 
@@ -30,6 +31,7 @@ export class RoundRunner {
     private readonly stats: WorkerStats,
     private readonly log: Logger,
     private readonly verifierId: string,
+    private readonly meter: VerifierMeter,
   ) {}
 
   /** A drafter's round: admitted by its position, checked, then verified. */
@@ -126,6 +128,7 @@ export class RoundRunner {
     session.drafted += draft.length;
     session.accepted += verdict.accepted;
     this.stats.round(draft.length, verdict.accepted, cut.emitted.length);
+    this.meter.round(session, draft.length, verdict.accepted, verdict.tokens.length);
     const final = cut.finishReason !== null;
     if (cut.emitted.length > 0) {
       const { text, textEnds } = session.text.deltaPerToken(session.generated, cut.emitted, final);
@@ -156,7 +159,10 @@ export class RoundRunner {
    */
   private async journal(session: VerifierSession, entry: JournalEntry): Promise<VerifyReply | null> {
     try {
-      if (await this.stream.write(session.id, entry, session.journalEntries)) {
+      const writing = performance.now();
+      const ours = await this.stream.write(session.id, entry, session.journalEntries);
+      this.meter.journalWrite(performance.now() - writing);
+      if (ours) {
         session.journalEntries++;
         return null;
       }

@@ -7,6 +7,7 @@ import type { RoundRunner } from "./round-runner.js";
 import type { SessionLog } from "./session-log.js";
 import type { SessionTable } from "./session-table.js";
 import { TextStream } from "./text-stream.js";
+import type { VerifierMeter } from "./verifier-meter.js";
 import { VerifierSession } from "./verifier-session.js";
 
 type OpenRequest = PayloadOf<typeof VerifierOpen>;
@@ -27,6 +28,7 @@ export class SessionOpener {
     private readonly log: Logger,
     private readonly verifierId: string,
     private readonly maxSessions: number,
+    private readonly meter: VerifierMeter,
   ) {}
 
   async open(req: OpenRequest): Promise<OpenReply> {
@@ -153,6 +155,7 @@ export class SessionOpener {
     );
     session.generated.push(...generated);
     session.journalEntries = replay.length;
+    this.meter.prefill(replay.length > 0 ? "resume" : "open", promptTokens.length + generated.length);
     this.table.add(session);
     const resumed = replay.length > 0 ? { resumedAt: generated.length } : {};
     this.stream.announce({

@@ -16,7 +16,16 @@ import {
 import type { VerifyWorkerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
-import { WORKER_BUS, WORKER_CONFIG, WORKER_LOGGER, WORKER_MODEL, WorkerStats, type WorkerModel } from "#worker";
+import {
+  WORKER_BUS,
+  WORKER_CONFIG,
+  WORKER_LOGGER,
+  WORKER_METRICS,
+  WORKER_MODEL,
+  WorkerStats,
+  type WorkerModel,
+} from "#worker";
+import type { VerifierMetrics } from "#metrics";
 import { batchingPolicy } from "#batching";
 import type { SessionJournal } from "#journal";
 import { RoundRunner } from "./round-runner.js";
@@ -26,6 +35,7 @@ import { SessionLog, type SessionEventSink } from "./session-log.js";
 import { SessionOpener } from "./session-opener.js";
 import { SessionTable } from "./session-table.js";
 import { VerifyBatcher } from "./verify-batcher.js";
+import { VerifierMeter } from "./verifier-meter.js";
 import { SESSION_JOURNAL } from "./journal.provider.js";
 
 /**
@@ -43,6 +53,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly rounds: RoundRunner;
   private readonly opener: SessionOpener;
   private readonly drafters: SessionDrafters;
+  private readonly meter: VerifierMeter;
   private subscriptions: Subscription[] = [];
   private watchdog?: NodeJS.Timeout;
 
@@ -52,8 +63,10 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
     @Inject(WORKER_MODEL) target: WorkerModel,
     @Inject(SESSION_JOURNAL) journal: SessionJournal,
+    @Inject(WORKER_METRICS) metrics: VerifierMetrics,
   ) {
     const id = config.WORKER_ID;
+    const meter = (this.meter = new VerifierMeter(metrics, config.METRICS_MAX_PAIRS));
     const events: SessionEventSink = { publish: (sessionId, event) => bus.publish(SessionStream, sessionId, event) };
     this.stream = new SessionLog(journal, events, log, id);
     this.closer = new SessionCloser(this.table, this.stream, bus, log, id, (ended) =>
@@ -63,11 +76,15 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       batchingPolicy(config.VERIFY_BATCHING),
       config.VERIFY_BATCH_LIMIT || config.MAX_SESSIONS,
       config.VERIFY_BATCH_WAIT_MS,
-      (size) => this.stats.batch(size),
+      (size, tokens) => {
+        this.stats.batch(size);
+        meter.batch(size, tokens);
+      },
       () => this.table.size,
+      (ms) => meter.verified(ms),
     );
-    this.rounds = new RoundRunner(this.table, this.stream, this.closer, batcher, target, this.stats, log, id);
-    this.opener = new SessionOpener(this.table, this.stream, this.rounds, target, log, id, config.MAX_SESSIONS);
+    this.rounds = new RoundRunner(this.table, this.stream, this.closer, batcher, target, this.stats, log, id, meter);
+    this.opener = new SessionOpener(this.table, this.stream, this.rounds, target, log, id, config.MAX_SESSIONS, meter);
     this.drafters = new SessionDrafters(this.table, this.rounds, log, id, config.DRAFTER_SILENCE_MS, (left) =>
       this.bus.publish(SchedulerDrafterLeft, "", left),
     );
@@ -97,7 +114,13 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
         replayed: await this.stream.replay(req.sessionId, req.fromIndex),
       })),
     ];
-    this.watchdog = setInterval(() => this.drafters.dropSilent(), Math.min(1000, this.config.DRAFTER_SILENCE_MS));
+    this.watchdog = setInterval(
+      () => {
+        this.drafters.dropSilent();
+        this.meter.sessions(this.table.all());
+      },
+      Math.min(1000, this.config.DRAFTER_SILENCE_MS),
+    );
   }
 
   onModuleDestroy(): void {

@@ -17,13 +17,18 @@ export class VerifyBatcher {
   private readonly waiting: Waiting[] = [];
   private running = 0;
   private scheduled = false;
+  /** When the running batch started (performance.now()). */
+  private startedAt = 0;
 
   constructor(
     private readonly policy: BatchingPolicy,
     private readonly limit: number,
     private readonly waitMs: number,
-    private readonly onBatch: (size: number) => void = () => undefined,
+    /** A batch starts: its rounds and the tokens of its forward pass. */
+    private readonly onBatch: (size: number, tokens: number) => void = () => undefined,
     private readonly sessions: () => number = () => Number.POSITIVE_INFINITY,
+    /** A batch's passes have all settled, `ms` after it started. */
+    private readonly onBatchDone: (ms: number) => void = () => undefined,
   ) {}
 
   /** Runs `pass` in a batch; resolves with its result. `onStart` learns the batch's tokens. */
@@ -75,13 +80,16 @@ export class VerifyBatcher {
         )[0]!,
     );
     this.running = batch.length;
-    if (batch.length > 0) this.onBatch(batch.length);
     const batchTokens = batch.reduce((sum, item) => sum + item.round.tokens, 0);
+    this.startedAt = performance.now();
+    if (batch.length > 0) this.onBatch(batch.length, batchTokens);
     for (const item of batch) item.start(batchTokens);
   }
 
   private finished(): void {
     this.running--;
-    if (this.running === 0) this.schedule();
+    if (this.running > 0) return;
+    this.onBatchDone(performance.now() - this.startedAt);
+    this.schedule();
   }
 }

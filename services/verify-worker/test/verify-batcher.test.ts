@@ -60,6 +60,38 @@ describe("VerifyBatcher", () => {
     await Promise.all(all);
   });
 
+  it("tells each batch's rounds and tokens when it starts, and once when all its passes have settled", async () => {
+    const started: [number, number][] = [];
+    const done: number[] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((r) => (open = r));
+    const log: string[] = [];
+    const batcher = new VerifyBatcher(
+      fifo,
+      2,
+      0,
+      (rounds, tokens) => started.push([rounds, tokens]),
+      undefined,
+      (ms) => done.push(ms),
+    );
+    const all = [
+      batcher.submit("a", 3, pass(log, "a", gate)),
+      batcher.submit("b", 4, pass(log, "b", gate)),
+      batcher.submit("c", 6, () => Promise.reject(new Error("decode failed"))),
+    ];
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [[2, 7]]);
+    assert.deepEqual(done, [], "the first batch is still running");
+    open();
+    await Promise.allSettled(all);
+    assert.deepEqual(started, [
+      [2, 7],
+      [1, 6],
+    ]);
+    assert.equal(done.length, 2, "a failed pass settles its batch too");
+    assert.ok(done.every((ms) => ms >= 0));
+  });
+
   it("passes a failed pass's error to its round only", async () => {
     const batcher = new VerifyBatcher(fifo, 8, 0);
     const bad = batcher.submit("bad", 1, () => Promise.reject(new Error("decode failed")));
