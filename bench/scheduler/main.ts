@@ -11,20 +11,11 @@ import { connect } from "nats";
 import pino from "pino";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
-import {
-  ANY_ID,
-  DrafterOpen,
-  FleetRegister,
-  FleetTelemetry,
-  GREEDY_SAMPLING,
-  SchedulerSessionEnded,
-  SchedulerSubmit,
-  VerifierOpen,
-  type CompletionJob,
-} from "#contracts";
+import { GREEDY_SAMPLING, SchedulerSubmit, type CompletionJob } from "#contracts";
 import { startNats, startRedis, startService, type ManagedProcess } from "#infra";
 import { ContractBus } from "#transport";
 import { median, printTable } from "../support/report.js";
+import { SIMULATED_TARGET, SimulatedFleet } from "../support/simulated-fleet.js";
 import { comparePoliciesOnFleet } from "./fleet-policies.js";
 
 const argv = await yargs(hideBin(process.argv))
@@ -58,33 +49,7 @@ const argv = await yargs(hideBin(process.argv))
   .help()
   .parseAsync();
 
-const FINGERPRINT = "vocab-bench-0001";
 const verifiers = Math.max(1, Math.round(argv.workers / 5));
-const ids = Array.from({ length: argv.workers }, (_, i) => (i < verifiers ? `sim-v${i}` : `sim-d${i - verifiers}`));
-const startedAt = Date.now();
-const registration = (id: string, i: number) => {
-  const verifier = id.startsWith("sim-v");
-  return {
-    workerId: id,
-    role: verifier ? ("verifier" as const) : ("drafter" as const),
-    model: { name: verifier ? "bench-target" : "bench-draft", vocabFingerprint: FINGERPRINT },
-    deviceClass: verifier ? "cloud-sim" : "edge-sim",
-    threads: 1,
-    maxSessions: 4,
-    contextSize: 512,
-    startedAt,
-    // Heterogeneous speeds, so the load-aware policy has something to weigh.
-    profile: verifier
-      ? {
-          verifyMsByWindow: [
-            { window: 0, ms: 20 + (i % 7) * 3 },
-            { window: 4, ms: 40 + (i % 7) * 5 },
-          ],
-        }
-      : { draftMsPerToken: 0.5 + (i % 11) * 0.8 },
-  };
-};
-
 const parts = argv.parts.split(",");
 const policies = argv.policies.split(",");
 if (parts.includes("simulated")) await simulated();
@@ -119,56 +84,12 @@ async function simulated(): Promise<void> {
   const redis = await startRedis();
   const nc = await connect({ servers: nats.url, name: "bench-simulated-fleet" });
   const bus = new ContractBus(nc, pino({ level: "silent" }));
-  const opened = new Map<string, number>();
-  bus.serve(VerifierOpen, ANY_ID, async (req) => {
-    opened.set(req.sessionId, performance.now());
-    setTimeout(() => {
-      bus.publish(SchedulerSessionEnded, "", {
-        sessionId: req.sessionId,
-        verifierId: "sim",
-        drafterId: req.drafterId,
-        finishReason: "length",
-        generatedTokens: 1,
-        rounds: 1,
-        draftedTokens: 0,
-        acceptedTokens: 0,
-      });
-    }, argv["hold-ms"]);
-    return { ok: true as const, promptTokens: [1], generatedTokens: [], position: 1, finished: false };
-  });
-  bus.serve(DrafterOpen, ANY_ID, async () => ({ ok: true as const }));
-
-  // Once the registry runs: registrations (repeated every 10 s, as workers do), then telemetry
-  // at 1 Hz from every worker, spread over the second.
-  let beat = 0;
-  const simulateFleet = () =>
-    setInterval(() => {
-      if (beat % 200 === 0) ids.forEach((id, i) => bus.publish(FleetRegister, "", registration(id, i)));
-      const slice = Math.ceil(ids.length / 20);
-      for (const id of ids.slice((beat % 20) * slice, (beat % 20) * slice + slice)) {
-        bus.publish(FleetTelemetry, "", {
-          workerId: id,
-          at: Date.now(),
-          activeSessions: 0,
-          targetOnlySessions: 0,
-          tokensPerSecond: 0,
-          rounds: 0,
-          acceptedTokens: 0,
-          draftedTokens: 0,
-          rollbacks: 0,
-          meanBatchSize: 1,
-          memoryRssBytes: 0,
-          power: { source: "plugged", level: null },
-          links: [],
-          brokerRttMs: 1,
-        });
-      }
-      beat++;
-    }, 50);
+  const fleet = new SimulatedFleet(bus, { workers: argv.workers, holdMs: argv["hold-ms"] });
+  const opened = fleet.opened;
+  fleet.serve();
 
   const rows: string[][] = [];
   const services: ManagedProcess[] = [];
-  let heartbeat: NodeJS.Timeout | undefined;
   try {
     const env = {
       NATS_URL: nats.url,
@@ -180,7 +101,7 @@ async function simulated(): Promise<void> {
     const registry = await startService("registry", { env });
     services.push(registry);
     await registry.waitForReady(30_000);
-    heartbeat = simulateFleet();
+    fleet.start();
     for (const policy of policies) {
       const scheduler = await startService("scheduler", {
         name: `scheduler-${policy}`,
@@ -203,7 +124,7 @@ async function simulated(): Promise<void> {
             const sessionId = `bench-${policy}-${n}`;
             const job: CompletionJob = {
               sessionId,
-              model: "bench-target",
+              model: SIMULATED_TARGET,
               prompt: "x",
               maxTokens: 8,
               window: null,
@@ -234,7 +155,7 @@ async function simulated(): Promise<void> {
       ]);
     }
   } finally {
-    clearInterval(heartbeat);
+    fleet.stop();
     for (const service of services.reverse()) await service.stop();
     await nc.close();
     await redis.stop();
