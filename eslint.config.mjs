@@ -63,4 +63,30 @@ export default tseslint.config(
       "no-restricted-imports": ["error", { patterns: [internals, impure] }],
     },
   },
+  {
+    // The dashboard's web UI (React, the DOM): its own tsconfig. From the server's code it takes
+    // types only (a value would bundle zod into the page), and the stream's delta applier.
+    files: ["services/dashboard/ui/**/*.ts", "services/dashboard/ui/**/*.tsx"],
+    extends: [tseslint.configs.base],
+    languageOptions: {
+      parserOptions: { project: "./services/dashboard/ui/tsconfig.json", tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "no-restricted-imports": "off",
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/libs/**/*.js", "**/libs/**/*.ts", "#*", "!**/libs/contracts/src/dashboard-delta.js"],
+              allowTypeImports: true,
+              message: "The page takes types only from the server's code (`import type`).",
+            },
+            { group: ["zod", "node:*"], allowTypeImports: true, message: "The page bundles no server code." },
+          ],
+        },
+      ],
+    },
+  },
 );

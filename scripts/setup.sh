@@ -14,3 +14,5 @@ fi
 
 echo "specfleet: compiling (tsc)…"
 npx tsc -p .
+echo "specfleet: bundling the dashboard UI (esbuild)…"
+node scripts/build-dashboard-ui.mjs
