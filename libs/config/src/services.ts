@@ -46,6 +46,8 @@ export const schedulerConfigSchema = z.object({
   SCHEDULER_RETRY_AFTER_S: intVar(2, 0, 3600),
   /** How often running sessions are re-evaluated for a better pair (0: never). */
   SCHEDULER_REBALANCE_MS: intVar(5000, 0),
+  /** How often the scheduler publishes its insight for operators (`specfleet.scheduler.insight`: sessions, queue, decisions). */
+  SCHEDULER_INSIGHT_MS: intVar(500, 50),
   /** The load-aware policy's and the rebalancer's tuning values (`pairingTuningOf` makes them the policies' tuning). */
   ...pairingTuningVars,
 });

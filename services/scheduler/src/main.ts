@@ -2,20 +2,26 @@ import "reflect-metadata";
 import { loadConfigOrExit, schedulerConfigSchema } from "#config";
 import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
-import { ContractBus, createContractMicroservice } from "#transport";
+import { controlPlaneProcessName, createActorRegistry } from "#metrics";
+import { ContractBus, createContractMicroservice, reportMetrics } from "#transport";
 import { SCHEDULER_CONTRACTS } from "./scheduler.controller.js";
 import { SchedulerModule } from "./scheduler.module.js";
 
 const config = loadConfigOrExit(schedulerConfigSchema);
 const log = createLogger("scheduler", config.LOG_LEVEL);
 const bus = await ContractBus.connect(config.NATS_URL, "scheduler", log);
-const app = await createContractMicroservice(SchedulerModule.forRoot(config, log, bus), {
+const metrics = createActorRegistry("scheduler", controlPlaneProcessName("scheduler"), { processMetrics: true });
+const app = await createContractMicroservice(SchedulerModule.forRoot(config, log, bus, metrics), {
   bus,
   contracts: SCHEDULER_CONTRACTS,
   log,
 });
+const reporter = reportMetrics(bus, metrics, config.METRICS_REPORT_MS);
 installProcessGuards(log, async () => {
+  reporter.stop();
   await app.close();
+  // The last counts (moves and decisions of the shutdown) before the bus goes.
+  if (config.METRICS_REPORT_MS > 0) await reporter.reportNow();
   await bus.drain();
 });
 await app.listen();

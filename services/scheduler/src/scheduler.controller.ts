@@ -54,7 +54,7 @@ export class SchedulerController {
 
   @EventPattern(SchedulerSessionEnded.subject)
   sessionEnded(@Payload() ended: SessionEnded): Promise<void> {
-    return this.scheduler.sessionEnded(ended.sessionId);
+    return this.scheduler.sessionEnded(ended);
   }
 
   @EventPattern(SchedulerDrafterLeft.subject)

@@ -1,10 +1,15 @@
 import { Module, type DynamicModule } from "@nestjs/common";
 import { pairingTuningOf, type SchedulerConfig } from "#config";
+import { SchedulerMoves } from "#contracts";
+import { schedulerMetrics, type ActorRegistry, type SchedulerMetrics } from "#metrics";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import { createPairingPolicy } from "#pairing";
 import { AdmissionService } from "./admission/admission.service.js";
 import { FleetViewService } from "./fleet/fleet-view.service.js";
+import { InsightPublisher } from "./insight/insight-publisher.js";
+import { MoveLog } from "./insight/move-log.js";
+import { PlacementInsight } from "./insight/placement-insight.js";
 import { RebalancerService } from "./rebalancing/rebalancer.service.js";
 import { RecoveryService } from "./recovery/recovery.service.js";
 import { SchedulerController } from "./scheduler.controller.js";
@@ -19,6 +24,7 @@ import {
   PAIRING_TUNING,
   SCHEDULER_CONFIG,
   SCHEDULER_LOGGER,
+  SCHEDULER_METRICS,
   SESSION_STEPS,
   SESSION_TABLE,
   SESSION_WORKERS,
@@ -27,7 +33,8 @@ import {
 
 @Module({})
 export class SchedulerModule {
-  static forRoot(config: SchedulerConfig, log: Logger, bus: ContractBus): DynamicModule {
+  /** `metrics`: the process's registry (main.ts reports it on the bus); the scheduler's metrics are declared on it. */
+  static forRoot(config: SchedulerConfig, log: Logger, bus: ContractBus, metrics: ActorRegistry): DynamicModule {
     return {
       module: SchedulerModule,
       controllers: [SchedulerController],
@@ -58,6 +65,14 @@ export class SchedulerModule {
             new NatsSessionWorkers(bus, log, config.SCHEDULER_OPEN_TIMEOUT_MS, (id) => fleet.profileOf(id)),
           inject: [FleetViewService],
         },
+        { provide: SCHEDULER_METRICS, useFactory: () => schedulerMetrics(metrics) },
+        PlacementInsight,
+        {
+          provide: MoveLog,
+          useFactory: (m: SchedulerMetrics) => new MoveLog((move) => bus.publish(SchedulerMoves, "", move), m),
+          inject: [SCHEDULER_METRICS],
+        },
+        InsightPublisher,
         FleetViewService,
         AdmissionService,
         RecoveryService,

@@ -1,10 +1,19 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import { RoundReports, type CompletionJob, type DrafterLeft, type SchedulerStatus, type SubmitReply } from "#contracts";
+import {
+  RoundReports,
+  type CompletionJob,
+  type DrafterLeft,
+  type RoundReport,
+  type SchedulerStatus,
+  type SessionEnded,
+  type SubmitReply,
+} from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import { AdmissionService } from "./admission/admission.service.js";
 import { FleetViewService } from "./fleet/fleet-view.service.js";
+import { PlacementInsight } from "./insight/placement-insight.js";
 import { RebalancerService } from "./rebalancing/rebalancer.service.js";
 import { RecoveryService } from "./recovery/recovery.service.js";
 import type { SessionSteps } from "./sessions/session-steps.js";
@@ -32,6 +41,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly admission: AdmissionService,
     private readonly recovery: RecoveryService,
     private readonly rebalancer: RebalancerService,
+    private readonly insight: PlacementInsight,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -42,10 +52,8 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       await this.recovery.reconcile();
       this.log.info({ sessions: this.table.size }, "running sessions restored");
     }
-    // What the verifiers report of each round: the table's progress (prompt + generated tokens).
-    this.reports = this.bus.subscribe(RoundReports, "", (report) =>
-      this.table.progressed(report.sessionId, report.position + report.accepted + 1),
-    );
+    // What the drafters report of each round: the table's progress (prompt + generated tokens).
+    this.reports = this.bus.subscribe(RoundReports, "", (report) => this.roundReported(report));
     // Deadlines pass and busy verifiers free up between events: look at the queue every second.
     this.timers.push(setInterval(() => this.admission.pump(), 1000));
     if (this.config.SCHEDULER_REBALANCE_MS > 0) {
@@ -80,8 +88,24 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     };
   }
 
+  /** A round's report: the table's progress, and the achieved rate of the pair it ran on. */
+  private roundReported(report: RoundReport): void {
+    this.table.progressed(report.sessionId, report.position + report.accepted + 1);
+    const session = this.table.get(report.sessionId);
+    // A late report from the pair it just left says nothing of the one it is on now.
+    if (
+      session?.promptTokens != null &&
+      session.verifierId === report.verifierId &&
+      session.drafterId === report.drafterId
+    )
+      this.insight.progressed(report.sessionId, session.generatedTokens);
+  }
+
   /** A verifier ended a session (finished, failed or closed): its slots are free. */
-  async sessionEnded(sessionId: string): Promise<void> {
+  async sessionEnded(ended: SessionEnded): Promise<void> {
+    const { sessionId } = ended;
+    if (this.table.get(sessionId)?.verifierId === ended.verifierId)
+      this.insight.ended(sessionId, ended.generatedTokens);
     if (await this.table.remove(sessionId)) {
       this.admission.pump();
       this.recovery.attachDrafters();

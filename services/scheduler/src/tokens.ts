@@ -10,3 +10,5 @@ export const SESSION_WORKERS = Symbol("SESSION_WORKERS");
 export const SESSION_STEPS = Symbol("SESSION_STEPS");
 /** Load-aware's and the rebalancer's tuning values (libs/pairing), from the scheduler's environment. */
 export const PAIRING_TUNING = Symbol("PAIRING_TUNING");
+/** The scheduler's Prometheus metrics (libs/metrics `schedulerMetrics`). */
+export const SCHEDULER_METRICS = Symbol("SCHEDULER_METRICS");

@@ -1,12 +1,15 @@
-import type { CompletionJob, FleetWorker, SessionEvent } from "#contracts";
+import type { CompletionJob, FleetWorker, SchedulerMove, SessionEvent } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import { createLogger } from "#logging";
+import { createActorRegistry, schedulerMetrics } from "#metrics";
 import { createPairingPolicy, PAIRING_TUNING_DEFAULTS, type PairingPolicy, type PairingPolicyName } from "#pairing";
 import type { ContractBus } from "#transport";
 import type { AdmissionRepository } from "../src/admission/admission-repository.js";
 import { AdmissionService } from "../src/admission/admission.service.js";
 import type { Waiting } from "../src/admission/waiting.js";
 import { FleetViewService } from "../src/fleet/fleet-view.service.js";
+import { MoveLog } from "../src/insight/move-log.js";
+import { PlacementInsight } from "../src/insight/placement-insight.js";
 import { RebalancerService } from "../src/rebalancing/rebalancer.service.js";
 import { RecoveryService } from "../src/recovery/recovery.service.js";
 import { SessionSteps } from "../src/sessions/session-steps.js";
@@ -149,6 +152,11 @@ export function scheduler(
   const workers = new FakeWorkers();
   const steps = new SessionSteps(log);
   const policy = options.pairing ?? createPairingPolicy(cfg.PAIRING_POLICY);
+  // Each harness its own registry: the metrics' counts are the test's to read.
+  const metrics = schedulerMetrics(createActorRegistry("scheduler", "scheduler-test", { processMetrics: false }));
+  const insight = new PlacementInsight(cfg, PAIRING_TUNING_DEFAULTS, metrics);
+  const moves: SchedulerMove[] = [];
+  const moveLog = new MoveLog((move) => moves.push(move), metrics);
   const admission = new AdmissionService(
     cfg,
     log,
@@ -159,9 +167,21 @@ export function scheduler(
     workers,
     steps,
     fleet,
+    insight,
+    moveLog,
   );
-  const recovery = new RecoveryService(log, policy, table, workers, steps, admission, fleet);
-  const rebalancer = new RebalancerService(log, PAIRING_TUNING_DEFAULTS, table, workers, steps, admission, fleet);
+  const recovery = new RecoveryService(log, policy, table, workers, steps, admission, fleet, insight, moveLog);
+  const rebalancer = new RebalancerService(
+    log,
+    PAIRING_TUNING_DEFAULTS,
+    table,
+    workers,
+    steps,
+    admission,
+    fleet,
+    insight,
+    moveLog,
+  );
   /** Lets every step and queue pass in flight finish. */
   const settle = async () => {
     for (let i = 0; i < 5; i++) {
@@ -180,6 +200,9 @@ export function scheduler(
     fleet,
     setFleet,
     published,
+    moves,
+    insight,
+    metrics,
     sessionRepository,
     admissionRepository,
     settle,

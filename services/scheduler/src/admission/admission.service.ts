@@ -6,6 +6,8 @@ import type { PairingDecision, PairingPolicy } from "#pairing";
 import { queuePass, type PassOutcome } from "#placement";
 import type { ContractBus } from "#transport";
 import { FleetViewService } from "../fleet/fleet-view.service.js";
+import { MoveLog } from "../insight/move-log.js";
+import { PlacementInsight } from "../insight/placement-insight.js";
 import type { PlacedSession, SessionTable } from "../sessions/session-table.js";
 import type { SessionSteps } from "../sessions/session-steps.js";
 import type { SessionWorkers } from "../sessions/session-workers.js";
@@ -38,18 +40,24 @@ export class AdmissionService {
   private readonly line = new WaitingLine();
   private pumping: Promise<void> | null = null;
   private again = false;
+  /** The pairing policy as queue passes call it: timed, counted, its placements' rates predicted. */
+  private readonly placing: PairingPolicy;
 
   constructor(
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(SCHEDULER_LOGGER) private readonly log: Logger,
     @Inject(WORKER_BUS) private readonly bus: Pick<ContractBus, "publish">,
-    @Inject(PAIRING_POLICY) private readonly policy: PairingPolicy,
+    @Inject(PAIRING_POLICY) policy: PairingPolicy,
     @Inject(ADMISSION_REPOSITORY) private readonly repository: AdmissionRepository,
     @Inject(SESSION_TABLE) private readonly table: SessionTable,
     @Inject(SESSION_WORKERS) private readonly workers: SessionWorkers,
     @Inject(SESSION_STEPS) private readonly steps: SessionSteps,
     private readonly fleet: FleetViewService,
-  ) {}
+    private readonly insight: PlacementInsight,
+    private readonly moves: MoveLog,
+  ) {
+    this.placing = insight.observe(policy);
+  }
 
   /** Loads what waited before a restart; a request also found running had been placed already. */
   async restore(): Promise<void> {
@@ -62,6 +70,15 @@ export class AdmissionService {
 
   get waiting(): number {
     return this.line.size;
+  }
+
+  /** The waiting requests in serving order (the insight's queue). */
+  waitingLine(): readonly Waiting[] {
+    return this.line.entries();
+  }
+
+  isWaiting(sessionId: string): boolean {
+    return this.line.has(sessionId);
   }
 
   async submit(job: CompletionJob): Promise<SubmitReply> {
@@ -152,6 +169,7 @@ export class AdmissionService {
     const outcome = await this.workers.open(job, verifierId, drafterId, resume);
     switch (outcome.kind) {
       case "opened":
+        this.insight.progressed(job.sessionId, outcome.generatedTokens);
         await this.table.opened(job.sessionId, outcome.promptTokens, outcome.generatedTokens);
         if (drafterId !== null && !outcome.drafterFollows) await this.table.setDrafter(job.sessionId, null);
         this.log.info(
@@ -165,12 +183,20 @@ export class AdmissionService {
       case "busy":
         // Placed again at the next pass (a fleet event, a session's end, or the next second), not at once.
         this.log.info({ sessionId: job.sessionId, verifierId, reason: outcome.reason }, "verifier busy; requeued");
+        this.moves.requeued(job.sessionId, { verifierId, drafterId }, `was busy (${outcome.reason})`);
         return this.requeue(session, resume);
       case "refused":
         return this.fail(job.sessionId, outcome.error);
       case "unreachable":
         // A running session is not given up for one unreachable verifier: it waits for another.
-        if (resume) return this.requeue(session, true);
+        if (resume) {
+          this.moves.requeued(
+            job.sessionId,
+            { verifierId, drafterId },
+            `did not answer the resume (${outcome.reason})`,
+          );
+          return this.requeue(session, true);
+        }
         return this.fail(job.sessionId, {
           code: "internal",
           message: `could not open the session: ${outcome.reason}`,
@@ -180,7 +206,7 @@ export class AdmissionService {
 
   private passOver(waiting: Iterable<Waiting>): PassOutcome<Waiting>[] {
     const { views, context } = this.fleet.pairingInputs(this.table.loads());
-    return queuePass(waiting, views, this.policy, context, {
+    return queuePass(waiting, views, this.placing, context, {
       now: Date.now(),
       queueTimeoutMs: this.config.SCHEDULER_QUEUE_TIMEOUT_MS,
       lookahead: this.config.SCHEDULER_QUEUE_LOOKAHEAD,
@@ -238,6 +264,7 @@ export class AdmissionService {
     // queued copy). Its open step is registered at once too, so until it is open nothing else (an
     // attach pass) takes it for a session decoding alone.
     const written = this.table.place(session);
+    this.insight.placed(session, waiting.resume, this.insight.predictionOf(decision));
     void this.steps.run(job.sessionId, "open", async () => {
       const recorded = await written.then(
         () => true,

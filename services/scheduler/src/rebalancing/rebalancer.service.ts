@@ -3,8 +3,10 @@ import type { Logger } from "#logging";
 import { rebalanceMoves, type LiveSession, type Move, type PairingTuning } from "#pairing";
 import { AdmissionService } from "../admission/admission.service.js";
 import { FleetViewService } from "../fleet/fleet-view.service.js";
+import { MoveLog } from "../insight/move-log.js";
+import { PlacementInsight } from "../insight/placement-insight.js";
 import type { SessionSteps } from "../sessions/session-steps.js";
-import type { PlacedSession, SessionTable } from "../sessions/session-table.js";
+import { progressOf, type PlacedSession, type SessionTable } from "../sessions/session-table.js";
 import type { SessionWorkers } from "../sessions/session-workers.js";
 import { PAIRING_TUNING, SCHEDULER_LOGGER, SESSION_STEPS, SESSION_TABLE, SESSION_WORKERS } from "../tokens.js";
 
@@ -24,6 +26,8 @@ export class RebalancerService {
     @Inject(SESSION_STEPS) private readonly steps: SessionSteps,
     private readonly admission: AdmissionService,
     private readonly fleet: FleetViewService,
+    private readonly insight: PlacementInsight,
+    private readonly moveLog: MoveLog,
   ) {}
 
   /** One look at every running pair; returns the moves it started. */
@@ -43,7 +47,7 @@ export class RebalancerService {
         remainingTokens: Math.max(0, s.job.maxTokens - s.generatedTokens),
       });
     }
-    const moves = rebalanceMoves(live, views, context, this.tuning);
+    const moves = this.insight.timeRebalance(() => rebalanceMoves(live, views, context, this.tuning));
     for (const move of moves) {
       const session = this.table.get(move.sessionId)!;
       this.log.info(
@@ -62,6 +66,7 @@ export class RebalancerService {
     const old = session.drafterId!;
     await this.workers.close(old, sessionId, "re-paired");
     await this.workers.detach(session.verifierId, sessionId, old, "re-paired");
+    this.moveLog.rebalanced(sessionId, { verifierId: session.verifierId, drafterId: old }, move);
     await this.table.setDrafter(sessionId, move.drafterId, this.fleet.startedAt(move.drafterId)[move.drafterId]);
     const attached = await this.workers
       .attachDrafter(session.job, session.verifierId, move.drafterId)
@@ -69,7 +74,8 @@ export class RebalancerService {
         this.log.warn({ sessionId, err: String(err) }, "could not attach a drafter");
         return false;
       });
-    // Alone at its verifier for now: the next attach pass gives it a drafter.
+    // Alone at its verifier for now: the next attach pass gives it a drafter (and a prediction).
+    this.insight.repaired(sessionId, attached ? move.to : null, progressOf(session));
     if (!attached) await this.table.setDrafter(sessionId, null);
   }
 
@@ -80,6 +86,9 @@ export class RebalancerService {
     const release = await this.workers.release(session.verifierId, sessionId, "re-paired");
     if (release !== "released") return;
     if (session.drafterId) await this.workers.close(session.drafterId, sessionId, "re-paired");
+    this.moveLog.rebalanced(sessionId, session, move);
+    // Measured from its open reply on the new verifier.
+    this.insight.repaired(sessionId, move.to, null);
     const moved: PlacedSession = {
       ...session,
       verifierId: move.verifierId,

@@ -5,8 +5,10 @@ import type { PairingPolicy } from "#pairing";
 import { attachDrafters } from "#placement";
 import { AdmissionService } from "../admission/admission.service.js";
 import { FleetViewService } from "../fleet/fleet-view.service.js";
+import { MoveLog } from "../insight/move-log.js";
+import { PlacementInsight } from "../insight/placement-insight.js";
 import type { SessionSteps } from "../sessions/session-steps.js";
-import type { PlacedSession, SessionTable } from "../sessions/session-table.js";
+import { progressOf, type PlacedSession, type SessionTable } from "../sessions/session-table.js";
 import type { SessionWorkers } from "../sessions/session-workers.js";
 import { PAIRING_POLICY, SCHEDULER_LOGGER, SESSION_STEPS, SESSION_TABLE, SESSION_WORKERS } from "../tokens.js";
 
@@ -31,6 +33,8 @@ export class RecoveryService {
     @Inject(SESSION_STEPS) private readonly steps: SessionSteps,
     private readonly admission: AdmissionService,
     private readonly fleet: FleetViewService,
+    private readonly insight: PlacementInsight,
+    private readonly moves: MoveLog,
   ) {}
 
   /** After a restart: asks each verifier which sessions it holds. */
@@ -43,7 +47,10 @@ export class RecoveryService {
       for (const session of this.table.all()) {
         if (session.verifierId !== verifierId || holds.has(session.job.sessionId)) continue;
         this.log.info({ sessionId: session.job.sessionId, verifierId }, "not held by its verifier; resuming it");
-        await this.steps.run(session.job.sessionId, "reconcile", () => this.admission.resumeElsewhere(session));
+        await this.steps.run(session.job.sessionId, "reconcile", async () => {
+          this.moves.verifierLeft(session.job.sessionId, session, "not held");
+          await this.admission.resumeElsewhere(session);
+        });
       }
     }
   }
@@ -75,7 +82,9 @@ export class RecoveryService {
       const session = this.table.get(left.sessionId);
       if (!session || session.verifierId !== left.verifierId || session.drafterId !== left.drafterId) return;
       this.log.info({ ...left }, "the drafter left the session; it goes on alone");
+      this.moves.drafterLeft(left);
       await this.table.setDrafter(left.sessionId, null);
+      this.predictInPlace(left.sessionId);
       if (left.fasterAlone) await this.table.keepAlone(left.sessionId);
       setImmediate(() => this.attachDrafters());
     });
@@ -95,13 +104,16 @@ export class RecoveryService {
       }));
     if (alone.length === 0) return;
     const { views, context } = this.fleet.pairingInputs(this.table.loads());
-    for (const { session, drafterId } of attachDrafters(alone, views, this.policy, context)) {
+    const predicting = this.insight.predictingPairs(this.policy);
+    const attachments = attachDrafters(alone, views, predicting.policy, context);
+    for (const [n, { session, drafterId }] of attachments.entries()) {
+      const predicted = predicting.rates[n] ?? null;
       // The drafter's slot is the session's from now on (the table's memory changes before
       // `setDrafter` first awaits): a queue pass right after this one does not give it away again.
       const recorded = this.table.setDrafter(session.sessionId, drafterId, this.fleet.startedAt(drafterId)[drafterId]);
       void this.steps.run(session.sessionId, "attach a drafter", async () => {
         await recorded;
-        await this.attach(session.session, drafterId);
+        await this.attach(session.session, drafterId, predicted);
       });
     }
   }
@@ -124,6 +136,7 @@ export class RecoveryService {
     } else if (session.drafterId) {
       await this.workers.close(session.drafterId, sessionId, reason);
     }
+    this.moves.verifierLeft(sessionId, session, fate === "gone" ? "lost" : "draining");
     await this.admission.resumeElsewhere(session);
   }
 
@@ -135,13 +148,15 @@ export class RecoveryService {
     this.log.warn({ sessionId, drafterId, reason }, "the session goes on alone for now");
     if (fate === "draining") await this.workers.close(drafterId, sessionId, reason);
     await this.workers.detach(session.verifierId, sessionId, drafterId, reason);
+    this.moves.drafterDropped(sessionId, session, fate === "gone" ? "lost" : "draining");
     await this.table.setDrafter(sessionId, null);
+    this.predictInPlace(sessionId);
     // Once this step is over (the session no longer busy), the drafter it left may suit another.
     setImmediate(() => this.attachDrafters());
   }
 
   /** The drafter, already recorded as the session's, opens at the verifier's committed tokens. */
-  private async attach(session: PlacedSession, drafterId: string): Promise<void> {
+  private async attach(session: PlacedSession, drafterId: string, predicted: number | null): Promise<void> {
     const { sessionId } = session.job;
     if (this.table.get(sessionId)?.drafterId !== drafterId) return; // it ended meanwhile
     const attached = await this.workers
@@ -150,8 +165,18 @@ export class RecoveryService {
         this.log.warn({ sessionId, err: String(err) }, "could not attach a drafter");
         return false;
       });
-    if (!attached) await this.table.setDrafter(sessionId, null);
-    else this.log.info({ sessionId, verifierId: session.verifierId, drafterId }, "drafter attached");
+    if (!attached) return this.table.setDrafter(sessionId, null);
+    this.log.info({ sessionId, verifierId: session.verifierId, drafterId }, "drafter attached");
+    this.moves.drafterAttached(sessionId, session.verifierId, drafterId, predicted);
+    this.insight.repaired(sessionId, predicted, progressOf(session));
+  }
+
+  /** A running session's pair changed where it stands (a drafter gone): the rate predicted there from now on. */
+  private predictInPlace(sessionId: string): void {
+    const session = this.table.get(sessionId);
+    if (!session) return;
+    const { views, context } = this.fleet.pairingInputs(this.table.loads());
+    this.insight.repaired(sessionId, this.insight.predictInPlace(session, views, context), progressOf(session));
   }
 }
 

@@ -20,6 +20,11 @@ export interface PlacedSession {
   generatedTokens: number;
 }
 
+/** Its committed tokens after the prompt, once its verifier told them (null before it opened). */
+export function progressOf(session: PlacedSession): number | null {
+  return session.promptTokens === null ? null : session.generatedTokens;
+}
+
 /**
  * Where the table is kept durably (Redis in the scheduler, a fake in unit tests). A placement is
  * written before the session is opened and before the request leaves the queue, so a restarted
