@@ -19,6 +19,7 @@ import { filesControllers, filesProviders, multerOptionsOf } from "./files/files
 import { batchesControllers, batchesProviders } from "./batches/batches.providers.js";
 import { keysControllers, keysProviders } from "./keys/index.js";
 import { GatewayStore } from "./store.js";
+import { GatewayMeters } from "./metrics/gateway-meters.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
 
 @Module({})
@@ -48,6 +49,7 @@ export class GatewayModule {
         ...keysProviders,
         { provide: APP_GUARD, useClass: JsonBodyGuard },
         GatewayStore,
+        GatewayMeters,
         CompletionService,
         TextCompletions,
         ChatCompletions,

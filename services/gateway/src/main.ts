@@ -7,6 +7,7 @@ import { installProcessGuards } from "#lifecycle";
 import { ContractBus } from "#transport";
 import { bodyParsing } from "./http/body-parsing.js";
 import { EdgeExpressAdapter, edgeLimitsOf } from "./http/edge-server.js";
+import { gatewayHttpMetrics } from "./http/http-metrics.js";
 import { GatewayModule } from "./gateway.module.js";
 
 const config = loadConfigOrExit(gatewayConfigSchema);
@@ -17,6 +18,8 @@ const app = await NestFactory.create<NestExpressApplication>(
   new EdgeExpressAdapter(edgeLimitsOf(config)),
   { logger: new NestPinoLogger(log), bodyParser: false },
 );
+// First: every answer is counted, a body refused before routing too.
+app.use(gatewayHttpMetrics(app));
 // A job holds many requests: its body may be larger than one request's (read once; the general parser skips it).
 app.use("/v1/jobs", ...bodyParsing(config.JOBS_BODY_LIMIT));
 app.use(...bodyParsing(config.GATEWAY_BODY_LIMIT));

@@ -3,6 +3,7 @@ import { samplingOf } from "../completions/completion-request.js";
 import { CompletionService, newSessionId, readToEnd, type OpenCompletion } from "../completions/completion.service.js";
 import { chatCompletionBody, type ChatCompletionBody } from "./chat-body.js";
 import type { ChatRequest } from "./chat-request.js";
+import type { RequestSource } from "../completions/request-source.js";
 
 /**
  * Chat requests on the fleet, apart from HTTP: the messages travel as the prompt and the
@@ -13,7 +14,12 @@ import type { ChatRequest } from "./chat-request.js";
 export class ChatCompletions {
   constructor(private readonly completions: CompletionService) {}
 
-  open(request: ChatRequest, signal: AbortSignal, sessionId = newSessionId("chatcmpl")): Promise<OpenCompletion> {
+  open(
+    request: ChatRequest,
+    signal: AbortSignal,
+    sessionId = newSessionId("chatcmpl"),
+    source?: RequestSource,
+  ): Promise<OpenCompletion> {
     return this.completions.open(
       {
         model: request.model,
@@ -25,6 +31,7 @@ export class ChatCompletions {
       },
       signal,
       sessionId,
+      source,
     );
   }
 
@@ -33,8 +40,9 @@ export class ChatCompletions {
     request: ChatRequest,
     signal: AbortSignal = new AbortController().signal,
     sessionId?: string,
+    source?: RequestSource,
   ): Promise<ChatCompletionBody> {
-    const completion = await this.open(request, signal, sessionId);
+    const completion = await this.open(request, signal, sessionId, source);
     return readToEnd(completion, signal, (opened) => chatCompletionBody(request, opened));
   }
 }

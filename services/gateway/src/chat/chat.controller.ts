@@ -2,6 +2,7 @@ import { Body, Controller, HttpCode, Inject, Post, Req, Res } from "@nestjs/comm
 import type { Request, Response } from "express";
 import type { GatewayConfig } from "#config";
 import { clientGoneSignal } from "../completions/client-gone.js";
+import { interactiveSource } from "../completions/request-source.js";
 import { sendEventStream } from "../completions/event-stream.js";
 import { GATEWAY_CONFIG } from "../tokens.js";
 import { meteredChunks, RequestAdmission, type CompletionUsage } from "../keys/index.js";
@@ -35,13 +36,14 @@ export class ChatController {
     let usage: CompletionUsage | null = null;
     try {
       const clientGone = clientGoneSignal(res);
+      const source = interactiveSource(req);
       if (!request.stream) {
-        const whole = await this.chats.run(request, clientGone);
+        const whole = await this.chats.run(request, clientGone, undefined, source);
         usage = { promptTokens: whole.usage.prompt_tokens, completionTokens: whole.usage.completion_tokens };
         res.json(whole);
         return;
       }
-      const completion = await this.chats.open(request, clientGone);
+      const completion = await this.chats.open(request, clientGone, undefined, source);
       clientGone.addEventListener("abort", () => completion.cancel());
       if (clientGone.aborted) completion.cancel();
       const chunks = meteredChunks(

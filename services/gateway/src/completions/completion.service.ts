@@ -12,6 +12,9 @@ import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
 import { clientClosed, fromFleetError, fromSessionEnd, HttpApiError } from "../http/openai-error.js";
+import { CompletionMeter, finishedReasonOf } from "../metrics/completion-meter.js";
+import { GatewayMeters } from "../metrics/gateway-meters.js";
+import { anonymousSource, type RequestSource } from "./request-source.js";
 import { SessionReader, SessionReaderClosedError } from "./session-reader.js";
 import { StopMatcher, tokensThrough } from "./stop-matcher.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "../tokens.js";
@@ -75,6 +78,8 @@ export class OpenCompletion {
     private readonly bus: ContractBus,
     private readonly replayAfterMs: number,
     stop: readonly string[],
+    /** TTFT, latencies, tokens and the finish reason, counted once whatever reads the pieces. */
+    private readonly meter: CompletionMeter,
   ) {
     this.stop = new StopMatcher(stop);
   }
@@ -107,9 +112,17 @@ export class OpenCompletion {
         const piece = this.pieceOf(event);
         if (!piece) continue;
         const cut = this.stopped(piece);
-        for (const p of cut) yield p;
+        for (const p of cut) {
+          // Metered before the piece is handed on: a reader may stop at the end piece.
+          if (p.kind === "delta") this.meter.tokens(p.tokens.length);
+          else this.meter.finished(p.finishReason, p.completionTokens);
+          yield p;
+        }
         if (cut.at(-1)?.kind === "end") return;
       }
+    } catch (err) {
+      this.meter.finished(finishedReasonOf(err));
+      throw err;
     } finally {
       this.cancel();
     }
@@ -168,6 +181,7 @@ export class OpenCompletion {
 
   /** The client went away: stop the session and free its verifier and drafter. */
   cancel(): void {
+    this.meter.finished("cancelled");
     this.reader.close();
     this.canceller.cancel();
   }
@@ -179,13 +193,19 @@ export class CompletionService {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(GATEWAY_LOGGER) private readonly log: Logger,
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
+    private readonly meters: GatewayMeters,
   ) {}
 
   /**
    * Submits the request and waits until a verifier has opened (tokenized, admitted) it. A
    * client that leaves meanwhile (`signal`) has its request withdrawn.
    */
-  async open(order: CompletionOrder, signal: AbortSignal, id = newSessionId("cmpl")): Promise<OpenCompletion> {
+  async open(
+    order: CompletionOrder,
+    signal: AbortSignal,
+    id = newSessionId("cmpl"),
+    source: RequestSource = anonymousSource(),
+  ): Promise<OpenCompletion> {
     const reader = await SessionReader.open(this.bus, id);
     const canceller = new SessionCanceller(id, this.bus);
     const onAbort = () => {
@@ -208,6 +228,7 @@ export class CompletionService {
             sampling: order.sampling,
             priority: order.priority,
             submittedAt: Date.now(),
+            origin: source.origin,
           },
           5000,
         );
@@ -268,6 +289,7 @@ export class CompletionService {
         this.bus,
         this.config.GATEWAY_REPLAY_AFTER_MS,
         order.stop,
+        new CompletionMeter(this.meters.metrics, order.model, source.arrivedAt, first.promptTokens),
       );
     } catch (err) {
       onAbort();

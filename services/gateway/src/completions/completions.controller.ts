@@ -6,6 +6,7 @@ import { textCompletionChunks } from "./completion-body.js";
 import { sendEventStream } from "./event-stream.js";
 import { TextCompletions } from "./text-completions.js";
 import { clientGoneSignal } from "./client-gone.js";
+import { interactiveSource } from "./request-source.js";
 import { GATEWAY_CONFIG } from "../tokens.js";
 import { meteredChunks, RequestAdmission, withUsageChunk, type CompletionUsage } from "../keys/index.js";
 
@@ -31,13 +32,14 @@ export class CompletionsController {
     let usage: CompletionUsage | null = null;
     try {
       const clientGone = clientGoneSignal(res);
+      const source = interactiveSource(req);
       if (!request.stream) {
-        const whole = await this.completions.run(request, clientGone);
+        const whole = await this.completions.run(request, clientGone, undefined, source);
         usage = { promptTokens: whole.usage.prompt_tokens, completionTokens: whole.usage.completion_tokens };
         res.json(whole);
         return;
       }
-      const completion = await this.completions.open(request, clientGone);
+      const completion = await this.completions.open(request, clientGone, undefined, source);
       clientGone.addEventListener("abort", () => completion.cancel());
       if (clientGone.aborted) completion.cancel();
       const chunks = meteredChunks(

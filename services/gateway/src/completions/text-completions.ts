@@ -2,6 +2,7 @@ import { Injectable } from "@nestjs/common";
 import { samplingOf, type CompletionRequest } from "./completion-request.js";
 import { CompletionService, newSessionId, readToEnd, type OpenCompletion } from "./completion.service.js";
 import { collect, textCompletionBody, type TextCompletionBody } from "./completion-body.js";
+import type { RequestSource } from "./request-source.js";
 
 /**
  * `/v1/completions` requests on the fleet, apart from HTTP: open one (to stream it), or run one
@@ -11,7 +12,12 @@ import { collect, textCompletionBody, type TextCompletionBody } from "./completi
 export class TextCompletions {
   constructor(private readonly completions: CompletionService) {}
 
-  open(request: CompletionRequest, signal: AbortSignal, sessionId = newSessionId("cmpl")): Promise<OpenCompletion> {
+  open(
+    request: CompletionRequest,
+    signal: AbortSignal,
+    sessionId = newSessionId("cmpl"),
+    source?: RequestSource,
+  ): Promise<OpenCompletion> {
     return this.completions.open(
       {
         model: request.model,
@@ -23,6 +29,7 @@ export class TextCompletions {
       },
       signal,
       sessionId,
+      source,
     );
   }
 
@@ -31,8 +38,9 @@ export class TextCompletions {
     request: CompletionRequest,
     signal: AbortSignal = new AbortController().signal,
     sessionId?: string,
+    source?: RequestSource,
   ): Promise<TextCompletionBody> {
-    const completion = await this.open(request, signal, sessionId);
+    const completion = await this.open(request, signal, sessionId, source);
     return readToEnd(completion, signal, async (opened) => textCompletionBody(request, opened, await collect(opened)));
   }
 }

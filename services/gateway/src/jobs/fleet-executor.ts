@@ -17,19 +17,21 @@ export class FleetRequestExecutor implements RequestExecutor {
     private readonly chat: ChatCompletions,
   ) {}
 
-  async run(request: JobRequest, { sessionId, priority, signal }: ExecuteOptions): Promise<ExecutedRequest> {
+  async run(request: JobRequest, { sessionId, priority, origin, signal }: ExecuteOptions): Promise<ExecutedRequest> {
     const { body } = request;
+    // A job's request arrives when its attempt starts: its TTFT and latency are the fleet's, not the job's wait.
+    const source = { arrivedAt: performance.now(), origin };
     if (request.endpoint === "/v1/chat/completions") {
       const parsed = parseChatRequest(body, {
         maxTokens: this.config.GATEWAY_MAX_TOKENS,
         defaultMaxTokens: this.config.GATEWAY_MAX_TOKENS,
         maxPromptChars: this.config.GATEWAY_MAX_PROMPT_CHARS,
       });
-      const response = await this.chat.run({ ...parsed, priority }, signal, sessionId);
+      const response = await this.chat.run({ ...parsed, priority }, signal, sessionId, source);
       return { response: { ...response }, usage: usageOf(response.usage) };
     }
     const parsed = parseCompletionRequest(body, this.config.GATEWAY_MAX_TOKENS, this.config.GATEWAY_MAX_PROMPT_CHARS);
-    const response = await this.text.run({ ...parsed, priority }, signal, sessionId);
+    const response = await this.text.run({ ...parsed, priority }, signal, sessionId, source);
     return { response: { ...response }, usage: usageOf(response.usage) };
   }
 }

@@ -1,7 +1,8 @@
+import type { JobProgress } from "#contracts";
 import type { Logger } from "#logging";
 import type { FleetShare } from "./fleet-share.js";
 import { sleep } from "./fleet-share.js";
-import type { JobRequest, JobState, RequestResult } from "./job.js";
+import { ANONYMOUS, type JobRequest, type JobState, type RequestResult } from "./job.js";
 import type { JobStore } from "./job-store.js";
 import { asHttpApiError, failureKind, requestErrorOf, type RequestExecutor } from "./request-executor.js";
 
@@ -39,20 +40,51 @@ export class JobRun {
   private readonly stop = new AbortController();
   private requests: JobRequest[] = [];
   private requestsFrom = 0;
+  /** For operators (`progress()`): the job's status as this run knows it, and its counts, kept as results are recorded. */
+  private status: string;
+  private readonly counts: { succeeded: number; failed: number };
 
   constructor(
     private readonly job: JobState,
     private readonly deps: RunDeps,
     /** The gateway is shutting down: stop at once, the job is run again elsewhere. */
     private readonly shutdown: AbortSignal,
-  ) {}
+  ) {
+    this.status = job.status;
+    this.counts = { succeeded: job.counts.succeeded, failed: job.counts.failed };
+  }
 
   get id(): string {
     return this.job.record.id;
   }
 
+  /** The job's progress as this run knows it (no Redis read): what `GatewayJobsReport` lists. */
+  progress(): JobProgress {
+    const { id, tenant, total, createdAt } = this.job.record;
+    const { succeeded, failed } = this.counts;
+    return {
+      id,
+      keyId: tenant === ANONYMOUS ? null : tenant,
+      status: this.status,
+      total,
+      completed: succeeded,
+      failed,
+      createdAt,
+    };
+  }
+
   /** Runs the job's pending requests; resolves when each has a result or the run was stopped. */
   async run(): Promise<"finished" | "cancelled" | "interrupted"> {
+    const outcome = await this.runRequests();
+    const { succeeded, failed } = this.counts;
+    if (outcome === "cancelled") this.status = "cancelled";
+    // Interrupted by a shutdown: the job goes back to the queue and runs again (here or elsewhere).
+    else if (outcome === "interrupted") this.status = "queued";
+    else if (succeeded + failed >= this.job.record.total) this.status = succeeded > 0 ? "succeeded" : "failed";
+    return outcome;
+  }
+
+  private async runRequests(): Promise<"finished" | "cancelled" | "interrupted"> {
     const { store } = this.deps;
     const onShutdown = () => this.stop.abort(new Error("the gateway is shutting down"));
     this.shutdown.addEventListener("abort", onShutdown, { once: true });
@@ -60,6 +92,7 @@ export class JobRun {
     try {
       if (await store.cancelRequested(this.id)) return "cancelled";
       await store.transition(this.id, ["queued"], "running", Date.now());
+      this.status = "running";
       const finished = await store.finishedIndices(this.id);
       const running = new Set<Promise<void>>();
       for (let index = 0; index < this.job.record.total && !this.stop.signal.aborted; index++) {
@@ -113,7 +146,7 @@ export class JobRun {
       // An earlier attempt (this run's, or a dead gateway's) may still be running: stop it.
       if (previous) this.deps.stopSession(previous);
       try {
-        const executed = await executor.run(request, { sessionId, priority, signal });
+        const executed = await executor.run(request, { sessionId, priority, origin: this.origin, signal });
         await this.record({
           index,
           customId: request.customId,
@@ -152,8 +185,16 @@ export class JobRun {
     }
   }
 
+  /** The job's key (its tenant; none for an anonymous job) and id, for operators. */
+  private get origin() {
+    const { tenant, id } = this.job.record;
+    return { keyId: tenant === ANONYMOUS ? null : tenant, jobId: id };
+  }
+
   private async record(result: RequestResult): Promise<void> {
     const { recorded } = await this.deps.store.recordResult(this.id, result);
-    if (recorded) this.deps.recorded(this.job, result);
+    if (!recorded) return;
+    this.counts[result.status]++;
+    this.deps.recorded(this.job, result);
   }
 }

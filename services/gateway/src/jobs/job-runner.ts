@@ -1,6 +1,6 @@
 import { Queue, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
-import { JobRunQueue, SchedulerCancel, SchedulerStatusRequest } from "#contracts";
+import { JobRunQueue, SchedulerCancel, SchedulerStatusRequest, type JobProgress } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
@@ -41,6 +41,9 @@ export class JobRunner {
   private cap = 1;
   private capacityTimer: NodeJS.Timeout | null = null;
   private readonly shutdown = new AbortController();
+  /** The runs under way here, and the final progress of those that ended since `takeProgress()` was last called. */
+  private readonly runs = new Map<string, JobRun>();
+  private ended: JobProgress[] = [];
 
   constructor(private readonly deps: RunnerDeps) {
     this.queue = new Queue(JobRunQueue.queue, { connection: deps.connection });
@@ -111,9 +114,20 @@ export class JobRunner {
       this.shutdown.signal,
     );
     log.info({ jobId: job.record.id, total: job.record.total, done: job.counts.done }, "job run started");
-    const outcome = await run.run();
+    this.runs.set(run.id, run);
+    const outcome = await run.run().finally(() => {
+      this.runs.delete(run.id);
+      this.ended.push(run.progress());
+    });
     if (outcome === "interrupted") throw new Error("interrupted by a shutdown; run again");
     await this.finish(job.record.id, outcome === "cancelled");
+  }
+
+  /** The progress of the jobs running here, then of those that ended since the last call (each once). */
+  takeProgress(): JobProgress[] {
+    const ended = this.ended;
+    this.ended = [];
+    return [...[...this.runs.values()].map((run) => run.progress()), ...ended];
   }
 
   /** Ends a job whose requests all have a result, or that was cancelled; tells its webhook. Safe to repeat. */

@@ -9,6 +9,8 @@ import type { Redis } from "ioredis";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { closeRedis, connectRedis } from "#redis";
+import { GatewayJobsReport } from "#contracts";
+import { controlPlaneProcessName } from "#metrics";
 import type { ContractBus } from "#transport";
 import { ChatCompletions } from "../chat/chat-completions.js";
 import { TextCompletions } from "../completions/text-completions.js";
@@ -21,6 +23,7 @@ import { ANONYMOUS } from "./job.js";
 import { JobRequestValidator } from "./job-request.js";
 import { JobRunner } from "./job-runner.js";
 import { JobStore } from "./job-store.js";
+import { JobsReport } from "./jobs-report.js";
 import { JobsController } from "./jobs.controller.js";
 import { JobsService } from "./jobs.service.js";
 import { WebhookSender } from "./webhooks.js";
@@ -34,6 +37,7 @@ export class JobsEngine implements OnApplicationBootstrap, OnApplicationShutdown
   readonly connection: Redis;
   readonly runner: JobRunner;
   readonly webhooks: WebhookSender;
+  private readonly report: JobsReport;
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -67,15 +71,22 @@ export class JobsEngine implements OnApplicationBootstrap, OnApplicationShutdown
           .catch((err: Error) => log.warn({ jobId: job.record.id, err: err.message }, "usage not recorded"));
       },
     });
+    this.report = new JobsReport(
+      () => this.runner.takeProgress(),
+      (report) => bus.publish(GatewayJobsReport, "", report),
+      controlPlaneProcessName("gateway"),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.runner.start();
     this.webhooks.start();
+    this.report.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.runner.close();
+    this.report.stop();
     await this.webhooks.close();
     await closeRedis(this.connection);
   }

@@ -1,3 +1,4 @@
+import type { RequestOrigin } from "#contracts";
 import { HttpApiError } from "../http/openai-error.js";
 import type { JobRequest, RequestError } from "./job.js";
 
@@ -15,6 +16,8 @@ export interface ExecuteOptions {
   sessionId: string;
   /** The priority the scheduler serves it with (lower first). */
   priority: number;
+  /** The job's key and id, shown to operators with the request (`SchedulerSubmit.origin`). */
+  origin: RequestOrigin;
   signal: AbortSignal;
 }
 
