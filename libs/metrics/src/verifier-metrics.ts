@@ -61,7 +61,7 @@ export function verifierMetrics({ registry }: ActorRegistry) {
     }),
     verifyDuration: new Histogram({
       name: "specfleet:verify_duration_seconds",
-      help: "One forward pass over a batch of rounds, with the rollbacks after it, seconds.",
+      help: "One forward pass over a batch of rounds, from its start until every round's pass has returned, seconds.",
       buckets: STEP_BUCKETS_S,
       registers,
     }),
