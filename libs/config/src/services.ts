@@ -12,6 +12,15 @@ export const common = {
   METRICS_REPORT_MS: intVar(1000, 0, 3_600_000),
   /** Most peers a worker's pair metrics name; later ones share the label `other` (bounded cardinality). */
   METRICS_MAX_PAIRS: intVar(64, 1, 10_000),
+  /**
+   * Where OpenTelemetry traces go: an OTLP/HTTP collector's base URL (`http://collector:4318`; spans
+   * are POSTed to `<url>/v1/traces`). Unset: tracing is off, no SDK is started (docs/tracing.md).
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/, error: "an http(s) URL" }).optional(),
+  /** The `service.name` of this process's spans; default: the actor (gateway, scheduler, verify-worker...). */
+  OTEL_SERVICE_NAME: z.string().min(1).max(200).optional(),
+  /** The fraction of new traces recorded (0-1); a message's trace follows its sender's decision. */
+  TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
 };
 
 export const registryConfigSchema = z.object({

@@ -5,6 +5,9 @@ import { ConfigError, draftWorkerConfigSchema, gatewayConfigSchema, parseConfig 
 const GATEWAY_DEFAULTS = {
   NATS_URL: "nats://127.0.0.1:4222",
   LOG_LEVEL: "info",
+  METRICS_REPORT_MS: 1000,
+  METRICS_MAX_PAIRS: 64,
+  TRACING_SAMPLE_RATIO: 1,
   GATEWAY_HOST: "127.0.0.1",
   GATEWAY_PORT: 8080,
   GATEWAY_MAX_TOKENS: 4096,
@@ -86,6 +89,12 @@ describe("parseConfig", () => {
     ["below min", { GATEWAY_IDLE_TIMEOUT_MS: "99" }, ['GATEWAY_IDLE_TIMEOUT_MS="99"']],
     ["enum is case-sensitive", { LOG_LEVEL: "INFO" }, ['LOG_LEVEL="INFO"']],
     ["every offending variable", { LOG_LEVEL: "loud", GATEWAY_PORT: "-1" }, ['LOG_LEVEL="loud"', 'GATEWAY_PORT="-1"']],
+    [
+      "a trace endpoint without a scheme",
+      { OTEL_EXPORTER_OTLP_ENDPOINT: "collector:4318" },
+      ['OTEL_EXPORTER_OTLP_ENDPOINT="collector:4318"'],
+    ],
+    ["a sample ratio above 1", { TRACING_SAMPLE_RATIO: "1.5" }, ['TRACING_SAMPLE_RATIO="1.5"']],
   ];
   for (const [name, env, mentions] of bad) {
     it(`rejects ${name}, naming the variable`, () => {

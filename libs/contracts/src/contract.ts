@@ -10,6 +10,8 @@ export interface EventContract<S extends z.ZodType> {
   readonly subject: string;
   readonly version: number;
   readonly schema: S;
+  /** Sent once per round or per token: the transport carries no trace context and opens no span for it (cost). */
+  readonly hotPath?: boolean;
 }
 
 export interface RequestContract<S extends z.ZodType, R extends z.ZodType> {
@@ -18,14 +20,26 @@ export interface RequestContract<S extends z.ZodType, R extends z.ZodType> {
   readonly version: number;
   readonly schema: S;
   readonly reply: R;
+  /** Sent once per round or per token: the transport carries no trace context and opens no span for it (cost). */
+  readonly hotPath?: boolean;
 }
 
 export type AnyContract = EventContract<z.ZodType> | RequestContract<z.ZodType, z.ZodType>;
 export type PayloadOf<C extends AnyContract> = z.infer<C["schema"]>;
 export type ReplyOf<C extends RequestContract<z.ZodType, z.ZodType>> = z.infer<C["reply"]>;
 
-export function eventContract<S extends z.ZodType>(subject: string, version: number, schema: S): EventContract<S> {
-  return { kind: "event", subject, version, schema };
+/** How the transport treats a contract's messages besides their payload. */
+export interface ContractOptions {
+  hotPath?: boolean;
+}
+
+export function eventContract<S extends z.ZodType>(
+  subject: string,
+  version: number,
+  schema: S,
+  options: ContractOptions = {},
+): EventContract<S> {
+  return { kind: "event", subject, version, schema, ...options };
 }
 
 export function requestContract<S extends z.ZodType, R extends z.ZodType>(
@@ -33,8 +47,9 @@ export function requestContract<S extends z.ZodType, R extends z.ZodType>(
   version: number,
   schema: S,
   reply: R,
+  options: ContractOptions = {},
 ): RequestContract<S, R> {
-  return { kind: "request", subject, version, schema, reply };
+  return { kind: "request", subject, version, schema, reply, ...options };
 }
 
 /** Subscribing with this id hears every worker's or session's messages (observers, tests). */

@@ -234,6 +234,8 @@ export const VerifyRound = requestContract(
     }),
     z.object({ status: z.literal("rejected"), sessionId: z.string(), error: remoteErrorSchema }),
   ]),
+  // No span per round: the verifier's session span sums its rounds up (docs/tracing.md).
+  { hotPath: true },
 );
 
 /**
@@ -291,7 +293,7 @@ export const sessionEventSchema = z.discriminatedUnion("kind", [
 ]);
 export type SessionEvent = z.infer<typeof sessionEventSchema>;
 /** v2: an `end` event for every way a session ends (`cancelled`, `error`), with its reason. */
-export const SessionStream = eventContract("specfleet.session.{id}.events", 2, sessionEventSchema);
+export const SessionStream = eventContract("specfleet.session.{id}.events", 2, sessionEventSchema, { hotPath: true });
 
 /** Drafter → observers (telemetry, dashboard, window tuning): one line per finished round. */
 export const roundReportSchema = z.object({
@@ -308,4 +310,4 @@ export const roundReportSchema = z.object({
   at: z.number(),
 });
 export type RoundReport = z.infer<typeof roundReportSchema>;
-export const RoundReports = eventContract("specfleet.telemetry.rounds", 1, roundReportSchema);
+export const RoundReports = eventContract("specfleet.telemetry.rounds", 1, roundReportSchema, { hotPath: true });

@@ -12,6 +12,7 @@ import {
   type RequestContract,
 } from "#contracts";
 import type { Logger } from "#logging";
+import { extractTraceContext, failActiveSpan, inSpan, injectTraceContext, SpanKind, type Context } from "#tracing";
 import {
   NoResponderError,
   PayloadTooLargeError,
@@ -28,6 +29,13 @@ export type AnyEvent = EventContract<z.ZodType>;
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
 
+/** A message's headers: the wire's, and the active trace context unless the contract is on the hot path. */
+function headersFor(contract: AnyContract) {
+  const headers = messageHeaders(contract);
+  if (!contract.hotPath) injectTraceContext(headers);
+  return headers;
+}
+
 /**
  * The one way SpecFleet code sends and receives messages, over the process's one NATS
  * connection: request, publish, serve, subscribe, each against a contract of `libs/contracts`.
@@ -35,6 +43,10 @@ const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
  * peer wrote against another contract version, is logged and refused (a request gets a
  * `bad_request` reply); a handler's failure is answered with its error code. Nothing that
  * arrives crashes the actor. Whatever goes wrong on the sending side is a SpecFleetError.
+ *
+ * Traces (libs/tracing) cross here too: what is sent carries the active trace context in its
+ * headers, and a message that carries one is handled inside it, in a span of its own
+ * (`<subject> process`); hot-path contracts (a round, a session's tokens) carry none and get none.
  */
 export class ContractBus {
   private readonly served = new Set<string>();
@@ -53,7 +65,7 @@ export class ContractBus {
     const subject = subjectFor(contract, id);
     const data = encode(payload);
     try {
-      this.nc.publish(subject, data, { headers: messageHeaders(contract) });
+      this.nc.publish(subject, data, { headers: headersFor(contract) });
     } catch (error) {
       throw this.sendFailure(subject, data, error);
     }
@@ -70,7 +82,7 @@ export class ContractBus {
     const data = encode(payload);
     let msg: Msg;
     try {
-      msg = await this.nc.request(subject, data, { timeout: timeoutMs, headers: messageHeaders(contract) });
+      msg = await this.nc.request(subject, data, { timeout: timeoutMs, headers: headersFor(contract) });
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "503") throw new NoResponderError(subject);
@@ -96,7 +108,7 @@ export class ContractBus {
     const subscription = this.nc.subscribe(subject, {
       callback: (error, msg) => {
         if (error) this.log.error({ subject, err: error.message }, "subscription error");
-        else void this.answer(contract, subject, msg, handler);
+        else void this.traced(contract, msg, SpanKind.SERVER, () => this.answer(contract, subject, msg, handler));
       },
     });
     void subscription.closed.finally(() => this.served.delete(subject));
@@ -112,16 +124,7 @@ export class ContractBus {
           this.log.error({ subject, err: error.message }, "subscription error");
           return;
         }
-        const decoded = this.accept(contract, msg, "event");
-        if (!decoded.ok) return;
-        const failed = (err: unknown) =>
-          this.log.error({ subject: msg.subject, err: toRemoteError(err).message }, "event handler failed");
-        try {
-          const result = handler(decoded.value as PayloadOf<C>);
-          if (result instanceof Promise) result.catch(failed);
-        } catch (err) {
-          failed(err);
-        }
+        void this.traced(contract, msg, SpanKind.CONSUMER, () => this.deliver(contract, msg, handler));
       },
     });
   }
@@ -134,6 +137,49 @@ export class ContractBus {
   /** Lets handlers in flight answer, then closes the connection. */
   drain(): Promise<void> {
     return this.nc.drain();
+  }
+
+  /**
+   * Runs the handling of `msg` inside the trace context it carries, in a span named after its
+   * subject pattern; a message without one (or a hot-path contract's) is handled as it is.
+   */
+  private traced(
+    contract: AnyContract,
+    msg: Msg,
+    kind: SpanKind,
+    handle: () => Promise<void> | void,
+  ): Promise<void> | void {
+    const parent: Context | null = contract.hotPath ? null : extractTraceContext(msg.headers);
+    if (parent === null) return handle();
+    const attributes = {
+      "messaging.system": "nats",
+      "messaging.operation.type": "process",
+      "messaging.destination.name": msg.subject,
+      "messaging.destination.template": contract.subject,
+      "specfleet.contract.version": contract.version,
+    };
+    return inSpan(`${contract.subject} process`, { kind, attributes, parent }, handle);
+  }
+
+  /** Hands a decoded event to its handler; a failure (thrown, or a promise it returns rejected) is logged. */
+  private deliver<C extends AnyEvent>(
+    contract: C,
+    msg: Msg,
+    handler: (payload: PayloadOf<C>) => unknown,
+  ): Promise<void> | void {
+    const decoded = this.accept(contract, msg, "event");
+    if (!decoded.ok) return;
+    const failed = (err: unknown) => {
+      const remote = toRemoteError(err);
+      failActiveSpan(remote.message, remote.code);
+      this.log.error({ subject: msg.subject, err: remote.message }, "event handler failed");
+    };
+    try {
+      const result = handler(decoded.value as PayloadOf<C>);
+      if (result instanceof Promise) return result.then(() => undefined, failed);
+    } catch (err) {
+      failed(err);
+    }
   }
 
   private async answer<C extends AnyRequest>(
@@ -151,6 +197,7 @@ export class ContractBus {
       const remote = toRemoteError(err);
       // An expected, coded failure is the peer's to act on; an internal one is this actor's bug.
       const level = remote.code === "internal" ? "error" : "warn";
+      failActiveSpan(remote.message, remote.code);
       this.log[level]({ subject, code: remote.code, err: remote.message }, "request handler failed");
       this.respondError(msg, remote);
       return;
