@@ -46,7 +46,7 @@ export function schedulerMetrics({ registry }: ActorRegistry) {
     }),
     predictionRatio: new Histogram({
       name: "specfleet:scheduler_prediction_ratio",
-      help: "Per ended session, committed tokens/s achieved over the rate the policy predicted for its pair (1 is exact).",
+      help: "Per session and placement (observed when it ends or is re-paired), committed tokens/s achieved over the rate load-aware predicted for where it ran (1 is exact).",
       labelNames: ["policy"] as const,
       buckets: RATIO_BUCKETS,
       registers,

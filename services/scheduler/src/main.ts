@@ -4,11 +4,13 @@ import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
 import { controlPlaneProcessName, createActorRegistry } from "#metrics";
 import { ContractBus, createContractMicroservice, reportMetrics } from "#transport";
+import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
 import { SCHEDULER_CONTRACTS } from "./scheduler.controller.js";
 import { SchedulerModule } from "./scheduler.module.js";
 
 const config = loadConfigOrExit(schedulerConfigSchema);
 const log = createLogger("scheduler", config.LOG_LEVEL);
+startTracing(tracingOptionsOf("scheduler", config, controlPlaneProcessName("scheduler"), log));
 const bus = await ContractBus.connect(config.NATS_URL, "scheduler", log);
 const metrics = createActorRegistry("scheduler", controlPlaneProcessName("scheduler"), { processMetrics: true });
 const app = await createContractMicroservice(SchedulerModule.forRoot(config, log, bus, metrics), {
@@ -23,6 +25,7 @@ installProcessGuards(log, async () => {
   // The last counts (moves and decisions of the shutdown) before the bus goes.
   if (config.METRICS_REPORT_MS > 0) await reporter.reportNow();
   await bus.drain();
+  await stopTracing();
 });
 await app.listen();
 logReady(log, { nats: config.NATS_URL, policy: config.PAIRING_POLICY });
