@@ -3,15 +3,17 @@ import type { DashboardRole, PairHistory } from "./feed/contracts.js";
 /** The dashboard's HTTP API (services/dashboard): same origin, the session cookie carries the login. */
 const API = "/dashboard/api";
 
-export type MeResult = { kind: "ok"; role: DashboardRole } | { kind: "unauthorized" } | { kind: "unreachable" };
+/** `open`: the dashboard has no tokens (loopback only), everyone is admin and there is nothing to log out of. */
+export type MeResult =
+  { kind: "ok"; role: DashboardRole; open: boolean } | { kind: "unauthorized" } | { kind: "unreachable" };
 
 export async function fetchMe(): Promise<MeResult> {
   try {
     const response = await fetch(`${API}/me`, { credentials: "same-origin", cache: "no-store" });
     if (response.status === 401) return { kind: "unauthorized" };
     if (!response.ok) return { kind: "unreachable" };
-    const body = (await response.json()) as { role?: DashboardRole | null };
-    return body.role ? { kind: "ok", role: body.role } : { kind: "unauthorized" };
+    const body = (await response.json()) as { role?: DashboardRole | null; open?: boolean };
+    return body.role ? { kind: "ok", role: body.role, open: body.open === true } : { kind: "unauthorized" };
   } catch {
     return { kind: "unreachable" };
   }

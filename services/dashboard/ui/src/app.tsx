@@ -12,7 +12,11 @@ import { PairsView } from "./views/pairs-view.js";
 import { SchedulerView } from "./views/scheduler-view.js";
 import { SessionsView } from "./views/sessions-view.js";
 
-type Auth = { kind: "checking" } | { kind: "login" } | { kind: "unreachable" } | { kind: "in"; role: DashboardRole };
+type Auth =
+  | { kind: "checking" }
+  | { kind: "login" }
+  | { kind: "unreachable" }
+  | { kind: "in"; role: DashboardRole; open: boolean };
 
 const RECHECK_MS = 3000;
 
@@ -24,7 +28,7 @@ export function App() {
     const me = await fetchMe();
     setAuth(
       me.kind === "ok"
-        ? { kind: "in", role: me.role }
+        ? { kind: "in", role: me.role, open: me.open }
         : me.kind === "unauthorized"
           ? { kind: "login" }
           : { kind: "unreachable" },
@@ -48,13 +52,14 @@ export function App() {
   return (
     <Dashboard
       role={auth.role}
+      open={auth.open}
       onSignedOut={() => setAuth({ kind: "login" })}
       onLogout={() => void logout().finally(() => setAuth({ kind: "login" }))}
     />
   );
 }
 
-function Dashboard(props: { role: DashboardRole; onSignedOut: () => void; onLogout: () => void }) {
+function Dashboard(props: { role: DashboardRole; open: boolean; onSignedOut: () => void; onLogout: () => void }) {
   const [feed] = useState(() => new FeedClient());
   useEffect(() => {
     feed.start();
@@ -82,7 +87,7 @@ function Dashboard(props: { role: DashboardRole; onSignedOut: () => void; onLogo
         role={role}
         tab={tab}
         onTab={setTab}
-        onLogout={props.onLogout}
+        onLogout={props.open ? null : props.onLogout}
       />
       <main className="content">
         {state ? (

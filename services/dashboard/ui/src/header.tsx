@@ -12,7 +12,8 @@ interface Props {
   role: DashboardRole;
   tab: TabId;
   onTab: (tab: TabId) => void;
-  onLogout: () => void;
+  /** Null when the dashboard has no tokens: there is no login to end. */
+  onLogout: (() => void) | null;
 }
 
 /** The fleet's name, whether the page is live, the counts an operator glances at, and the tabs. */
@@ -54,9 +55,11 @@ export function Header({ state, status, lastEventAt, localNow, role, tab, onTab,
         )}
         <div className="who">
           <span className="muted">{role}</span>
-          <button type="button" className="link" onClick={onLogout}>
-            log out
-          </button>
+          {onLogout && (
+            <button type="button" className="link" onClick={onLogout}>
+              log out
+            </button>
+          )}
         </div>
       </div>
       <nav className="tabs" role="tablist">

@@ -1,5 +1,6 @@
 import { useVirtualizer } from "@tanstack/react-virtual";
 import { useMemo, useRef, useState, type ReactNode } from "react";
+import { naturalKey } from "./natural-order.js";
 
 export interface Column<T> {
   id: string;
@@ -40,20 +41,11 @@ export function VirtualTable<T>(props: Props<T>) {
   const scrollRef = useRef<HTMLDivElement>(null);
   const template = columns.map((c) => c.width).join(" ");
 
-  const sorted = useMemo(() => {
-    if (!sort) return rows;
-    const column = columns.find((c) => c.id === sort.column);
-    if (!column?.sortValue) return rows;
-    const value = column.sortValue;
-    const direction = sort.descending ? -1 : 1;
-    return [...rows].sort((a, b) => {
-      const x = value(a);
-      const y = value(b);
-      // Rows without a value go last in either direction.
-      if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
-      return direction * compare(x, y);
-    });
-  }, [rows, columns, sort]);
+  // Columns are rebuilt every second (ages tick) but sort by values that do not tick: sort again
+  // only when the rows or the chosen column change.
+  const latestColumns = useRef(columns);
+  latestColumns.current = columns;
+  const sorted = useMemo(() => (sort ? sortRows(rows, latestColumns.current, sort) : rows), [rows, sort]);
 
   const virtualizer = useVirtualizer({
     count: sorted.length,
@@ -119,9 +111,21 @@ export function VirtualTable<T>(props: Props<T>) {
   );
 }
 
-/** Numbers numerically, text by locale with numbers inside it in order (drafter-2 before drafter-10). */
-function compare(a: number | string, b: number | string): number {
-  if (a === b) return 0;
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  return String(a).localeCompare(String(b), undefined, { numeric: true });
+/**
+ * Sorts by one column: each row's value computed once (text as a natural key, so drafter-2 comes
+ * before drafter-10), rows without a value last in either direction.
+ */
+function sortRows<T>(rows: T[], columns: Column<T>[], sort: { column: string; descending: boolean }): T[] {
+  const value = columns.find((c) => c.id === sort.column)?.sortValue;
+  if (!value) return rows;
+  const keyed = rows.map((row) => {
+    const v = value(row);
+    return { row, key: typeof v === "string" ? naturalKey(v) : v };
+  });
+  const direction = sort.descending ? -1 : 1;
+  keyed.sort((a, b) => {
+    if (a.key === null || b.key === null) return a.key === b.key ? 0 : a.key === null ? 1 : -1;
+    return a.key < b.key ? -direction : a.key > b.key ? direction : 0;
+  });
+  return keyed.map((k) => k.row);
 }

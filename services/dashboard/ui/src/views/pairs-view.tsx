@@ -115,7 +115,7 @@ function pairColumns(now: number): Column<DashboardPair>[] {
     {
       id: "last",
       header: "Last round",
-      width: "88px",
+      width: "96px",
       align: "right",
       cell: (p) => (p.lastRoundAt == null ? "–" : age(now - p.lastRoundAt)),
       sortValue: (p) => (p.lastRoundAt == null ? null : -p.lastRoundAt),

@@ -13,18 +13,19 @@ export interface PredictionPoint {
  */
 export function PredictionChart({ sessions, pairs }: { sessions: PredictionPoint[]; pairs: PredictionPoint[] }) {
   const options = useMemo<Omit<uPlot.Options, "width" | "height">>(() => {
-    const points = (label: string, color: string, size: number): uPlot.Series => ({
+    const points = (label: string, color: string, size: number, fill: string): uPlot.Series => ({
       label,
       stroke: color,
-      fill: color,
+      fill,
       paths: () => null,
-      points: { show: true, size, stroke: color, fill: color },
+      points: { show: true, size, stroke: color, fill, width: 1.5 },
     });
     return {
       series: [
         { label: "predicted tok/s" },
-        points("sessions", themeColor("--chart-1", "#3b82f6"), 5),
-        points("pairs", themeColor("--chart-2", "#f59e0b"), 9),
+        // Pairs as rings under the sessions' dots, so neither hides the other.
+        points("pairs", themeColor("--chart-2", "#f59e0b"), 10, themeColor("--panel", "#fff")),
+        points("sessions", themeColor("--chart-1", "#3b82f6"), 5, themeColor("--chart-1", "#3b82f6")),
         {
           label: "y = x",
           stroke: themeColor("--muted", "#888"),
@@ -57,5 +58,5 @@ export function alignScatter(sessions: PredictionPoint[], pairs: PredictionPoint
   rows.push({ x: 0, s: null, p: null }, { x: top, s: null, p: null });
   rows.sort((a, b) => a.x - b.x);
   const line = rows.map((r) => (r.x === 0 || r.x === top ? r.x : null));
-  return [rows.map((r) => r.x), rows.map((r) => r.s), rows.map((r) => r.p), line];
+  return [rows.map((r) => r.x), rows.map((r) => r.p), rows.map((r) => r.s), line];
 }

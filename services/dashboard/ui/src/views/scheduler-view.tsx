@@ -118,7 +118,7 @@ const COLUMNS: Column<DashboardPair>[] = [
   {
     id: "error",
     header: "Achieved / predicted",
-    width: "160px",
+    width: "176px",
     align: "right",
     cell: (p) => {
       const r = ratio(p);
