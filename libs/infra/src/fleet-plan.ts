@@ -48,13 +48,21 @@ export interface FleetEndpoints {
   logLevel: string;
   gatewayHost: string;
   gatewayPort: number;
+  /** The dashboard's port; unset: the fleet has no dashboard. */
+  dashboardPort?: number;
 }
 
 /**
- * The services of a local fleet in start order (registry, scheduler, gateway, verifiers,
- * drafters) with each one's environment. Pure, so the env mapping is tested without processes.
+ * The services of a local fleet in start order (registry, scheduler, gateway, the dashboard when
+ * it has a port, verifiers, drafters) with each one's environment. Pure, so the env mapping is
+ * tested without processes; `inherited` is the environment the processes inherit (for the
+ * gateway's admin token).
  */
-export function planFleet(options: FleetPlanOptions, endpoints: FleetEndpoints): PlannedService[][] {
+export function planFleet(
+  options: FleetPlanOptions,
+  endpoints: FleetEndpoints,
+  inherited: Record<string, string | undefined> = {},
+): PlannedService[][] {
   const common = {
     NATS_URL: endpoints.natsUrl,
     REDIS_URL: endpoints.redisUrl,
@@ -78,6 +86,16 @@ export function planFleet(options: FleetPlanOptions, endpoints: FleetEndpoints):
       },
     ],
   ];
+  if (endpoints.dashboardPort !== undefined) {
+    const gatewayEnv = control[2]![0]!.env;
+    const token =
+      options.serviceEnv?.dashboard?.DASHBOARD_ADMIN_TOKEN ??
+      inherited.DASHBOARD_ADMIN_TOKEN ??
+      gatewayEnv.GATEWAY_ADMIN_TOKEN ??
+      inherited.GATEWAY_ADMIN_TOKEN;
+    const env = envFor("dashboard", dashboardEnv(endpoints, token));
+    control.push([{ name: "dashboard", actor: "dashboard", env }]);
+  }
   const verifiers = workers(options.verifiers, "verifier").map((worker) => ({
     name: worker.id,
     actor: "verify-worker" as const,
@@ -91,6 +109,19 @@ export function planFleet(options: FleetPlanOptions, endpoints: FleetEndpoints):
   const plan = [...control, verifiers, drafters].filter((stage) => stage.length > 0);
   assertUniqueNames(plan.flat());
   return plan;
+}
+
+/**
+ * The dashboard beside the gateway: the gateway's admin token is its admin token (one secret for
+ * the operator), and it listens where the gateway does only when it has one (a dashboard without
+ * a token stays on loopback; its config refuses otherwise).
+ */
+function dashboardEnv(endpoints: FleetEndpoints, adminToken: string | undefined): Record<string, string> {
+  return defined({
+    DASHBOARD_HOST: adminToken === undefined ? "127.0.0.1" : endpoints.gatewayHost,
+    DASHBOARD_PORT: endpoints.dashboardPort,
+    DASHBOARD_ADMIN_TOKEN: adminToken,
+  });
 }
 
 type NamedWorker = FleetWorker & { id: string };

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
-import { planFleet, type FleetPlanOptions, type PlannedService } from "./fleet-plan.js";
+import { planFleet, type FleetEndpoints, type FleetPlanOptions, type PlannedService } from "./fleet-plan.js";
 import { silentLog, type InfraLog } from "./log.js";
 import { defaultModelPath, projectRoot } from "./paths.js";
 import { freePort, waitUntil } from "./ports.js";
@@ -24,6 +24,10 @@ export interface LocalFleetOptions extends Partial<FleetPlanOptions> {
   gatewayHost?: string;
   /** 0 (default): a free port. */
   gatewayPort?: number;
+  /** Start the dashboard (services/dashboard) after the gateway. Default true. */
+  dashboard?: boolean;
+  /** The dashboard's port; 0 (default): a free one. */
+  dashboardPort?: number;
   /** Default "info". */
   logLevel?: string;
   /** Write each process's output to `<logDir>/<name>.log`. */
@@ -49,6 +53,8 @@ export interface FleetProgress {
 
 export interface LocalFleet {
   gatewayUrl: string;
+  /** The dashboard's base URL (the page is at `${dashboardUrl}/dashboard`); null when the fleet has none. */
+  dashboardUrl: string | null;
   natsUrl: string;
   redisUrl: string;
   /** Where the redis-server this fleet started keeps its data across restarts; null: a temporary folder. */
@@ -66,7 +72,7 @@ export interface LocalFleet {
 
 /**
  * A whole fleet on this machine, each actor its own OS process: nats-server and redis-server
- * (unless URLs are given), registry, scheduler, gateway, verifiers, drafters; each stage waits
+ * (unless URLs are given), registry, scheduler, gateway, the dashboard, verifiers, drafters; each stage waits
  * for the previous one to log ready. Resolves once the gateway's /healthz answers 200 and its
  * /readyz lists every worker as registered.
  */
@@ -88,12 +94,18 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
   try {
     const gatewayPort =
       options.gatewayPort === undefined || options.gatewayPort === 0 ? await freePort() : options.gatewayPort;
+    const dashboardPort =
+      options.dashboard === false
+        ? undefined
+        : options.dashboardPort === undefined || options.dashboardPort === 0
+          ? await freePort()
+          : options.dashboardPort;
     const serverNames = [
       options.natsUrl === undefined ? "nats-server" : [],
       options.redisUrl === undefined ? "redis-server" : [],
     ].flat();
     // The plan needs the URLs, which need the servers: plan with placeholders to count steps first.
-    const draft = plan(options, { natsUrl: "", redisUrl: "", gatewayHost, gatewayPort });
+    const draft = plan(options, { natsUrl: "", redisUrl: "", gatewayHost, gatewayPort, dashboardPort });
     const progress = counter(serverNames.length + draft.flat().length + 2, options.onProgress);
 
     const redisData = options.redisUrl === undefined ? takeRedisDataDir(options.redisDataDir, log) : null;
@@ -116,7 +128,7 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     const natsUrl = options.natsUrl ?? (servers[0] as ServerHandle).url;
     const redisUrl = options.redisUrl ?? (servers[1] as ServerHandle).url;
 
-    const planned = plan(options, { natsUrl, redisUrl, gatewayHost, gatewayPort });
+    const planned = plan(options, { natsUrl, redisUrl, gatewayHost, gatewayPort, dashboardPort });
     for (const stage of planned) {
       options.signal?.throwIfAborted();
       const started = await startStage(stage, options, output, processes, stages);
@@ -166,7 +178,20 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
       await child!.waitForReady(timeoutMs, options.signal);
       return child!;
     };
-    return { gatewayUrl, natsUrl, redisUrl, redisDataDir: redisData?.dir ?? null, processes, restart, stop: stopAll };
+    const dashboard = planned.flat().find((s) => s.actor === "dashboard");
+    const dashboardUrl = dashboard
+      ? `http://${urlHost(dashboard.env.DASHBOARD_HOST ?? "127.0.0.1")}:${dashboard.env.DASHBOARD_PORT}`
+      : null;
+    return {
+      gatewayUrl,
+      dashboardUrl,
+      natsUrl,
+      redisUrl,
+      redisDataDir: redisData?.dir ?? null,
+      processes,
+      restart,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;
@@ -185,13 +210,11 @@ function takeRedisDataDir(dir: string | undefined, log: InfraLog): DataDirLock |
   return null;
 }
 
-function plan(
-  options: LocalFleetOptions,
-  endpoints: { natsUrl: string; redisUrl: string; gatewayHost: string; gatewayPort: number },
-) {
+function plan(options: LocalFleetOptions, endpoints: Omit<FleetEndpoints, "logLevel">) {
   return planFleet(
     { ...options, modelPath: options.modelPath ?? defaultModelPath() },
     { ...endpoints, logLevel: options.logLevel ?? "info" },
+    process.env,
   );
 }
 

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { projectRoot } from "./paths.js";
 import { ManagedProcess, type ProcessOutput } from "./processes.js";
 
-export type ServiceActor = "registry" | "scheduler" | "gateway" | "verify-worker" | "draft-worker";
+export type ServiceActor = "registry" | "scheduler" | "gateway" | "dashboard" | "verify-worker" | "draft-worker";
 
 /** The compiled entry point of a service. */
 export function serviceEntry(actor: ServiceActor, root = projectRoot()): string {

@@ -83,4 +83,30 @@ void describe("planFleet", () => {
       ["verifier-1"],
     );
   });
+
+  void it("starts the dashboard after the gateway when it has a port, on loopback without a token", () => {
+    const plan = planFleet({ modelPath: "/m/a.gguf" }, { ...endpoints, gatewayHost: "0.0.0.0", dashboardPort: 9000 });
+    assert.deepEqual(
+      plan.map((stage) => stage.map((service) => service.name)),
+      [["registry"], ["scheduler"], ["gateway"], ["dashboard"], ["verifier-1"], ["drafter-1"]],
+    );
+    assert.deepEqual(plan[3][0].env, { ...common, DASHBOARD_HOST: "127.0.0.1", DASHBOARD_PORT: "9000" });
+  });
+
+  void it("gives the dashboard the gateway's admin token, and then the gateway's host", () => {
+    const withToken = { ...endpoints, gatewayHost: "0.0.0.0", dashboardPort: 9000 };
+    const fromServiceEnv = planFleet(
+      { modelPath: "/m/a.gguf", serviceEnv: { gateway: { GATEWAY_ADMIN_TOKEN: "admin-secret" } } },
+      withToken,
+    )[3][0];
+    assert.equal(fromServiceEnv.env.DASHBOARD_ADMIN_TOKEN, "admin-secret");
+    assert.equal(fromServiceEnv.env.DASHBOARD_HOST, "0.0.0.0");
+    const inherited = planFleet({ modelPath: "/m/a.gguf" }, withToken, { GATEWAY_ADMIN_TOKEN: "from-env-1" })[3][0];
+    assert.equal(inherited.env.DASHBOARD_ADMIN_TOKEN, "from-env-1");
+    const own = planFleet({ modelPath: "/m/a.gguf" }, withToken, {
+      GATEWAY_ADMIN_TOKEN: "from-env-1",
+      DASHBOARD_ADMIN_TOKEN: "dashboard-own",
+    })[3][0];
+    assert.equal(own.env.DASHBOARD_ADMIN_TOKEN, "dashboard-own", "a dashboard token of its own wins");
+  });
 });

@@ -1,0 +1,49 @@
+import type { Request, Response } from "express";
+import type { DashboardRole } from "#contracts";
+import type { FleetFeed } from "../feed/fleet-feed.js";
+
+/** A comment line this often keeps proxies from closing a quiet stream. */
+export const HEARTBEAT_MS = 15_000;
+/** A client this far behind (bytes queued) is dropped rather than holding the dashboard's memory. */
+const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * `GET /dashboard/api/stream`: server-sent events. First `state` (the whole state for the caller's
+ * role), then `delta` whenever something changed (at most every DASHBOARD_PUSH_MS) and `point`
+ * for each chart sample; `: heartbeat` comments in between. The page follows it with
+ * `applyDashboardDelta` (libs/contracts).
+ */
+export function openFeedStream(feed: FleetFeed, role: DashboardRole, req: Request, res: Response): void {
+  res.status(200);
+  res.setHeader("Content-Type", "text/event-stream; charset=utf-8");
+  res.setHeader("Cache-Control", "no-cache, no-transform");
+  res.setHeader("Connection", "keep-alive");
+  res.setHeader("X-Accel-Buffering", "no");
+  res.flushHeaders();
+  req.socket.setNoDelay(true);
+  const send = (event: string, data: unknown) => {
+    if (res.writableLength > MAX_BUFFERED_BYTES) {
+      close();
+      throw new Error("stream client too far behind");
+    }
+    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const { state, moveSeq } = feed.snapshot(role);
+  send("state", state);
+  const stopListening = feed.listen(
+    { delta: (delta) => send("delta", delta), point: (point) => send("point", point) },
+    moveSeq,
+  );
+  const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), HEARTBEAT_MS);
+  heartbeat.unref();
+  let closed = false;
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    clearInterval(heartbeat);
+    stopListening();
+    res.end();
+  }
+  req.on("close", close);
+  res.on("error", close);
+}
