@@ -136,13 +136,26 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     clearTimeout(this.publishPending);
     this.publishPending = undefined;
     const snapshot = this.snapshot();
-    recordFleet(this.metrics, snapshot.workers);
+    this.recordMetrics(snapshot);
     try {
       for (const page of fleetPages(snapshot)) this.bus.publish(FleetChanged, "", page);
     } catch (err) {
       // The next change or the periodic publish sends the fleet again.
       this.log.warn({ err: String(err) }, "could not publish the fleet");
     }
+  }
+
+  private metricsAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * The fleet's gauges from a snapshot, at most twice per metrics report: setting them costs
+   * ~20 µs a worker (prom-client), too much for every snapshot of a large fleet starting up.
+   */
+  private recordMetrics(snapshot: FleetSnapshot): void {
+    const interval = this.config.METRICS_REPORT_MS;
+    if (interval === 0 || snapshot.at - this.metricsAt < interval / 2) return;
+    this.metricsAt = snapshot.at;
+    recordFleet(this.metrics, snapshot.workers);
   }
 
   /** Written behind: the registry answers from memory, and heartbeats rewrite a worker every second. */
