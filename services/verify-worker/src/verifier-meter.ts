@@ -29,7 +29,9 @@ export class VerifierMeter {
 
   /** One verified round: `drafted` tokens offered, `accepted` of them taken, `committed` appended to the sequence. */
   round(session: MeteredSession, drafted: number, accepted: number, committed: number): void {
-    const drafter = this.drafterOf(session);
+    // A round with drafts came from the session's drafter, even if the scheduler detached it while the round ran.
+    const drafter =
+      drafted > 0 && session.drafterId !== null ? this.drafters.of(session.drafterId) : this.drafterOf(session);
     if (drafted > 0) {
       this.metrics.drafts.inc({ drafter });
       this.metrics.draftTokens.inc({ drafter }, drafted);

@@ -65,6 +65,14 @@ describe("VerifierMeter", () => {
     assert.deepEqual(drafts.values, []);
   });
 
+  it("counts a drafted round under its drafter even when the drafter was detached while it ran", async () => {
+    const { actor, meter: m } = meter();
+    m.round({ alone: true, drafterId: "d1" }, 3, 2, 3);
+    assert.equal(await valueOf(actor, "specfleet:spec_decode_num_draft_tokens_total", { drafter: "d1" }), 3);
+    assert.equal(await valueOf(actor, "specfleet:committed_tokens_total", { drafter: "d1" }), 3);
+    assert.equal(await valueOf(actor, "specfleet:spec_decode_num_draft_tokens_total", { drafter: ALONE_LABEL }), 0);
+  });
+
   it("names at most METRICS_MAX_PAIRS drafters; later ones share 'other'", async () => {
     const { actor, meter: m } = meter(2);
     for (const id of ["d1", "d2", "d3", "d4"]) m.round(paired(id), 2, 1, 2);
