@@ -13,6 +13,9 @@ import { progressLog, startupProgress } from "./progress.js";
 const cliEnvSchema = z.object({
   NATS_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
+  /** Only to say which token the dashboard's login takes (the fleet passes the gateway's to it). */
+  GATEWAY_ADMIN_TOKEN: z.string().optional(),
+  DASHBOARD_ADMIN_TOKEN: z.string().optional(),
 });
 
 const logLevels = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -22,6 +25,13 @@ export function fleetUpOptions(yargs: Argv) {
   return yargs
     .option("port", { type: "number", default: 8080, describe: "Gateway HTTP port (0 picks a free one)" })
     .option("host", { type: "string", default: "127.0.0.1", describe: "Gateway bind address" })
+    .option("dashboard-port", {
+      type: "number",
+      default: 8081,
+      describe:
+        "The dashboard's HTTP port (0 picks a free one); it listens beside the gateway when GATEWAY_ADMIN_TOKEN is set (its admin token), else on 127.0.0.1",
+    })
+    .option("dashboard", { type: "boolean", default: true, describe: "Start the dashboard (--no-dashboard: not)" })
     .option("verifiers", {
       type: "number",
       default: 1,
@@ -94,6 +104,9 @@ export function fleetUpOptions(yargs: Argv) {
       if (argv.verifiers < 1) throw new Error("--verifiers must be at least 1");
       if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535)
         throw new Error("--port must be 0..65535");
+      const dashboardPort = argv["dashboard-port"];
+      if (!Number.isInteger(dashboardPort) || dashboardPort < 0 || dashboardPort > 65535)
+        throw new Error("--dashboard-port must be 0..65535");
       if (!isModelUri(argv.model) && !existsSync(argv.model))
         throw new Error(`--model: no file at ${argv.model} (a path, or an hf: URI)`);
       return true;
@@ -165,6 +178,8 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
       redisDataDir: args.ephemeral ? undefined : resolve(args.redisData),
       gatewayHost: args.host,
       gatewayPort: args.port,
+      dashboard: args.dashboard,
+      dashboardPort: args.dashboardPort,
       verifiers: models.verifiers,
       drafters: models.drafters,
       modelPath: args.model,
@@ -208,6 +223,7 @@ function printSummary(fleet: LocalFleet, modelName: string, logDir: string, acce
       "",
       `SpecFleet is up: ${fleet.processes.size} processes`,
       `  gateway  ${fleet.gatewayUrl}   (API docs: ${fleet.gatewayUrl}/docs)`,
+      ...(fleet.dashboardUrl === null ? [] : [`  dashboard ${fleet.dashboardUrl}/dashboard${dashboardLoginNote()}`]),
       `  nats     ${fleet.natsUrl}`,
       `  redis    ${fleet.redisUrl}${redisDataNote(fleet)}`,
       `  workers  ${workers.join(", ")}`,
@@ -224,12 +240,19 @@ function printSummary(fleet: LocalFleet, modelName: string, logDir: string, acce
   );
 }
 
+/** The dashboard asks for a login when the gateway has an admin token: the same token. */
+function dashboardLoginNote(): string {
+  const tokens = parseConfig(cliEnvSchema, process.env);
+  if (tokens.DASHBOARD_ADMIN_TOKEN !== undefined) return "   (log in with DASHBOARD_ADMIN_TOKEN)";
+  return tokens.GATEWAY_ADMIN_TOKEN === undefined ? "" : "   (log in with GATEWAY_ADMIN_TOKEN)";
+}
+
 function redisDataNote(fleet: LocalFleet): string {
   if (fleet.processes.has("redis-server") === false) return "";
   return fleet.redisDataDir === null ? "   (temporary data)" : `   (data kept in ${fleet.redisDataDir})`;
 }
 
-const controlNames = new Set(["nats-server", "redis-server", "registry", "scheduler", "gateway"]);
+const controlNames = new Set(["nats-server", "redis-server", "registry", "scheduler", "gateway", "dashboard"]);
 function isControl(name: string): boolean {
   return controlNames.has(name);
 }
