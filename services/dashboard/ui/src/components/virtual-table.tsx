@@ -40,6 +40,9 @@ export function VirtualTable<T>(props: Props<T>) {
   const [sort, setSort] = useState(props.initialSort ?? null);
   const scrollRef = useRef<HTMLDivElement>(null);
   const template = columns.map((c) => c.width).join(" ");
+  // Every row is its own grid: sized by the columns' minimums, never by a cell's content, so all
+  // rows line up with the header (narrower windows scroll sideways).
+  const minWidth = columns.reduce((sum, c) => sum + minimumPx(c.width), 0);
 
   // Columns are rebuilt every second (ages tick) but sort by values that do not tick: sort again
   // only when the rows or the chosen column change.
@@ -66,7 +69,7 @@ export function VirtualTable<T>(props: Props<T>) {
 
   return (
     <div className="vtable" role="table" aria-label={props.label} style={{ height }} ref={scrollRef}>
-      <div className="vtable-head" role="row" style={{ gridTemplateColumns: template }}>
+      <div className="vtable-head" role="row" style={{ gridTemplateColumns: template, minWidth }}>
         {columns.map((column) => (
           <div
             key={column.id}
@@ -84,7 +87,7 @@ export function VirtualTable<T>(props: Props<T>) {
       {sorted.length === 0 ? (
         <div className="vtable-empty">{props.empty}</div>
       ) : (
-        <div className="vtable-body" style={{ height: virtualizer.getTotalSize() }}>
+        <div className="vtable-body" style={{ height: virtualizer.getTotalSize(), minWidth }}>
           {virtualizer.getVirtualItems().map((item) => {
             const row = sorted[item.index];
             const key = rowKey(row);
@@ -94,7 +97,12 @@ export function VirtualTable<T>(props: Props<T>) {
                 role="row"
                 className={`vtable-row${props.onRowClick ? " clickable" : ""}${props.selectedKey === key ? " selected" : ""}`}
                 data-testid={props.rowTestId?.(row)}
-                style={{ gridTemplateColumns: template, transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+                style={{
+                  gridTemplateColumns: template,
+                  transform: `translateY(${item.start}px)`,
+                  height: ROW_HEIGHT,
+                  minWidth,
+                }}
                 onClick={props.onRowClick ? () => props.onRowClick?.(row) : undefined}
               >
                 {columns.map((column) => (
@@ -128,4 +136,10 @@ function sortRows<T>(rows: T[], columns: Column<T>[], sort: { column: string; de
     return a.key < b.key ? -direction : a.key > b.key ? direction : 0;
   });
   return keyed.map((k) => k.row);
+}
+
+/** The smallest a column gets: "90px" → 90, "minmax(140px, 1fr)" → 140. */
+function minimumPx(width: string): number {
+  const px = /(\d+(?:\.\d+)?)px/.exec(width);
+  return px ? Number(px[1]) : 0;
 }

@@ -124,8 +124,12 @@ function deviceColumns(now: number, ask: Ask): Column<DashboardDevice>[] {
       id: "speed",
       header: "Measured speed",
       title: "Self-measured at start: drafters ms per drafted token, verifiers ms per verify pass at window γ",
-      width: "minmax(130px, 1.3fr)",
-      cell: (d) => <span className="mono small">{profileText(d)}</span>,
+      width: "minmax(160px, 1.6fr)",
+      cell: (d) => (
+        <span className="mono small" title={profileText(d)}>
+          {profileText(d)}
+        </span>
+      ),
       sortValue: profileSortValue,
     },
     {

@@ -124,7 +124,7 @@ function sessionColumns(now: number): Column<DashboardSession>[] {
     {
       id: "age",
       header: "Running",
-      width: "80px",
+      width: "90px",
       align: "right",
       cell: (s) => age(now - s.placedAt),
       sortValue: (s) => -s.placedAt,
