@@ -45,6 +45,12 @@ export const MetricsReport = eventContract(
     at: z.number(),
     /** How often this process reports: a gatherer forgets it after a few silent intervals. */
     intervalMs: z.number().int().positive(),
+    /**
+     * A report larger than a NATS message (the registry's per-worker gauges of a fleet of
+     * thousands) goes in parts, all with the report's `at`; the gatherer uses it once all arrived.
+     */
+    part: z.number().int().nonnegative().default(0),
+    parts: z.number().int().positive().max(1000).default(1),
     metrics: z.array(metricJsonSchema).max(500),
   }),
 );

@@ -1,6 +1,6 @@
 import { hostname } from "node:os";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import type { Actor } from "#contracts";
+import type { Actor, MetricJson } from "#contracts";
 
 /** One process's metrics: every series carries the process's `actor` and `process` labels. */
 export interface ActorRegistry {
@@ -29,4 +29,9 @@ export function createActorRegistry(
 /** The `process` label of a control-plane process that has no worker id: `gateway@host:pid`. */
 export function controlPlaneProcessName(actor: Actor): string {
   return `${actor}@${hostname()}:${process.pid}`;
+}
+
+/** A registry's metrics as the report contract carries them (prom-client's JSON form). */
+export async function metricsJsonOf({ registry }: ActorRegistry): Promise<MetricJson[]> {
+  return (await registry.getMetricsAsJSON()) as unknown as MetricJson[];
 }

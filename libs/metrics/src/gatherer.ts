@@ -1,6 +1,5 @@
 import { AggregatorRegistry } from "prom-client";
-import type { MetricJson } from "#contracts";
-import type { ActorRegistry } from "./actor-registry.js";
+import { metricsJsonOf, type ActorRegistry } from "./actor-registry.js";
 import type { MetricsReportPayload } from "./reporter.js";
 
 /** A process silent for this many of its own intervals (and at least MIN_EXPIRY_MS) is forgotten. */
@@ -15,6 +14,8 @@ const MIN_EXPIRY_MS = 5000;
  */
 export class FleetMetricsGatherer {
   private readonly latest = new Map<string, { report: MetricsReportPayload; receivedAt: number }>();
+  /** Reports still missing parts, by process: only the newest report's parts are kept. */
+  private readonly partial = new Map<string, MetricsReportPayload[]>();
 
   constructor(
     private readonly own: ActorRegistry,
@@ -22,7 +23,20 @@ export class FleetMetricsGatherer {
   ) {}
 
   add(report: MetricsReportPayload): void {
-    this.latest.set(`${report.actor}/${report.instance}`, { report, receivedAt: this.now() });
+    const key = `${report.actor}/${report.instance}`;
+    if (report.parts > 1) {
+      const earlier = this.partial.get(key);
+      if (earlier && earlier[0]!.at > report.at) return; // a late part of a report already replaced
+      const pending = earlier && earlier[0]!.at === report.at ? earlier.filter((p) => p.part !== report.part) : [];
+      pending.push(report);
+      if (pending.length < report.parts) {
+        this.partial.set(key, pending);
+        return;
+      }
+      this.partial.delete(key);
+      report = { ...report, part: 0, parts: 1, metrics: pending.flatMap((p) => p.metrics) };
+    }
+    this.latest.set(key, { report, receivedAt: this.now() });
   }
 
   /** The reports of processes heard lately (oldest dropped first). */
@@ -36,7 +50,7 @@ export class FleetMetricsGatherer {
 
   /** The Prometheus text exposition of every process's metrics and the gatherer's own, merged by name. */
   async render(): Promise<string> {
-    const own = (await this.own.registry.getMetricsAsJSON()) as unknown as MetricJson[];
+    const own = await metricsJsonOf(this.own);
     return AggregatorRegistry.aggregate([own, ...this.reports().map((r) => r.metrics)]).metrics();
   }
 

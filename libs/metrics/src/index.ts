@@ -6,6 +6,7 @@ export * from "./drafter-metrics.js";
 export * from "./gatherer.js";
 export * from "./gateway-metrics.js";
 export * from "./registry-metrics.js";
+export * from "./report-parts.js";
 export * from "./reporter.js";
 export * from "./scheduler-metrics.js";
 export * from "./verifier-metrics.js";

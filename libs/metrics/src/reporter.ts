@@ -1,5 +1,6 @@
-import type { MetricJson, PayloadOf, MetricsReport } from "#contracts";
-import type { ActorRegistry } from "./actor-registry.js";
+import type { PayloadOf, MetricsReport } from "#contracts";
+import { metricsJsonOf, type ActorRegistry } from "./actor-registry.js";
+import { splitMetrics } from "./report-parts.js";
 
 export type MetricsReportPayload = PayloadOf<typeof MetricsReport>;
 
@@ -15,7 +16,11 @@ export class MetricsReporter {
     private readonly actorRegistry: ActorRegistry,
     private readonly intervalMs: number,
     private readonly send: (report: MetricsReportPayload) => void,
+    /** A report that could not be sent (told once per distinct reason, not every interval). */
+    private readonly onError: (reason: string) => void = () => {},
   ) {}
+
+  private lastError = "";
 
   start(): void {
     if (this.intervalMs <= 0 || this.timer) return;
@@ -25,12 +30,28 @@ export class MetricsReporter {
 
   /** One report at once (a process about to exit sends its last counts). */
   async reportNow(): Promise<void> {
-    const { actor, process, registry } = this.actorRegistry;
-    const metrics = (await registry.getMetricsAsJSON()) as unknown as MetricJson[];
+    const { actor, process } = this.actorRegistry;
+    const metrics = await metricsJsonOf(this.actorRegistry);
+    const parts = splitMetrics(metrics);
+    const at = Date.now();
     try {
-      this.send({ actor, instance: process, at: Date.now(), intervalMs: this.intervalMs, metrics });
-    } catch {
-      // Not connected right now: the next interval sends the counts again (they are cumulative).
+      parts.forEach((part, i) =>
+        this.send({
+          actor,
+          instance: process,
+          at,
+          intervalMs: this.intervalMs,
+          part: i,
+          parts: parts.length,
+          metrics: part,
+        }),
+      );
+      this.lastError = "";
+    } catch (error) {
+      // Not connected right now, say: the next interval sends the counts again (they are cumulative).
+      const reason = error instanceof Error ? error.message : String(error);
+      if (reason !== this.lastError) this.onError(reason);
+      this.lastError = reason;
     }
   }
 

@@ -18,6 +18,7 @@ import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
 import { installProcessGuards } from "#lifecycle";
 import { createActorRegistry, type ActorRegistry } from "#metrics";
 import { ContractBus, reportMetrics } from "#transport";
+import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
 import { Heartbeat } from "./heartbeat.js";
 import { PowerSource } from "./power.js";
 import type { WorkerStats } from "./stats.js";
@@ -63,6 +64,7 @@ export async function bootWorker<S extends SessionService>(boot: WorkerBoot<S>):
 
 async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger): Promise<void> {
   const { config } = boot;
+  startTracing(tracingOptionsOf(boot.actor, config, config.WORKER_ID, log));
   const llama = await createLlama(config.THREADS);
   let reported = -1;
   const modelPath = await resolveModelLocation(config.MODEL_PATH, config.MODEL_CACHE_DIR, {
@@ -116,7 +118,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     config.HEARTBEAT_MS,
     log,
   );
-  const reporter = reportMetrics(bus, actorRegistry, config.METRICS_REPORT_MS);
+  const reporter = reportMetrics(bus, actorRegistry, config.METRICS_REPORT_MS, log);
   installProcessGuards(log, async () => {
     heartbeat.stop();
     powerSubscription.unsubscribe();
@@ -126,6 +128,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     if (config.METRICS_REPORT_MS > 0) await reporter.reportNow();
     await bus.drain();
     await llama.dispose();
+    await stopTracing();
   });
   await app.init();
   heartbeat.start();

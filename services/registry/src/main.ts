@@ -4,11 +4,13 @@ import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
 import { controlPlaneProcessName, createActorRegistry, registryMetrics } from "#metrics";
 import { ContractBus, createContractMicroservice, reportMetrics } from "#transport";
+import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
 import { REGISTRY_CONTRACTS } from "./fleet.controller.js";
 import { RegistryModule } from "./registry.module.js";
 
 const config = loadConfigOrExit(registryConfigSchema);
 const log = createLogger("registry", config.LOG_LEVEL);
+startTracing(tracingOptionsOf("registry", config, controlPlaneProcessName("registry"), log));
 const bus = await ContractBus.connect(config.NATS_URL, "registry", log);
 const actorRegistry = createActorRegistry("registry", controlPlaneProcessName("registry"), { processMetrics: true });
 const metrics = registryMetrics(actorRegistry);
@@ -17,11 +19,12 @@ const app = await createContractMicroservice(RegistryModule.forRoot(config, log,
   contracts: REGISTRY_CONTRACTS,
   log,
 });
-const reporter = reportMetrics(bus, actorRegistry, config.METRICS_REPORT_MS);
+const reporter = reportMetrics(bus, actorRegistry, config.METRICS_REPORT_MS, log);
 installProcessGuards(log, async () => {
   reporter.stop();
   await app.close();
   await bus.drain();
+  await stopTracing();
 });
 await app.listen();
 logReady(log, { nats: config.NATS_URL, redis: config.REDIS_URL });

@@ -18,7 +18,7 @@ const app = await createContractMicroservice(SchedulerModule.forRoot(config, log
   contracts: SCHEDULER_CONTRACTS,
   log,
 });
-const reporter = reportMetrics(bus, metrics, config.METRICS_REPORT_MS);
+const reporter = reportMetrics(bus, metrics, config.METRICS_REPORT_MS, log);
 installProcessGuards(log, async () => {
   reporter.stop();
   await app.close();
