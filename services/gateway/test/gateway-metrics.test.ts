@@ -152,6 +152,7 @@ describe("route labels", () => {
       ["GET", "/v1/completions", undefined, UNMATCHED_ROUTE], // a route, but not of this method
       ["GET", "/v1/jobs/job_123/results/extra", undefined, UNMATCHED_ROUTE],
       ["GET", "/wp-admin.php", undefined, UNMATCHED_ROUTE],
+      ["GET", "/v1/jobs/%E0%A4%A", undefined, "/v1/jobs/:id"], // a parameter that does not decode (Express: 400)
       ["POST", "/v1/anything", "/v1/anything", "/v1/anything"], // the route Express matched wins
     ];
     for (const [method, path, served, want] of cases) assert.equal(labeller.label(method, path, served), want);
@@ -176,6 +177,7 @@ describe("route labels", () => {
       assert.equal((await post(JSON.stringify({ x: "y".repeat(2000) }))).status, 413);
       assert.equal((await fetch(`${base}/v1/jobs/job_1`)).status, 200);
       assert.equal((await fetch(`${base}/v1/jobs/job_2`)).status, 200);
+      assert.equal((await fetch(`${base}/v1/jobs/%E0%A4%A`)).status, 400); // Express' own answer; never a crash
       assert.equal((await fetch(`${base}/no/such/thing`)).status, 404);
       // Counted when the answer has gone: give the last 'finish' a turn.
       await new Promise((resolve) => setImmediate(resolve));
@@ -185,6 +187,7 @@ describe("route labels", () => {
       assert.equal(await count({ route: "/v1/completions", method: "POST", status: "400" }), 1);
       assert.equal(await count({ route: "/v1/completions", method: "POST", status: "413" }), 1);
       assert.equal(await count({ route: "/v1/jobs/:id", method: "GET", status: "200" }), 2);
+      assert.equal(await count({ route: "/v1/jobs/:id", method: "GET", status: "400" }), 1);
       assert.equal(await count({ route: UNMATCHED_ROUTE, method: "GET", status: "404" }), 1);
       const routesSeen = new Set((await values(registry, "specfleet:http_requests_total")).map((v) => v.labels.route));
       assert.deepEqual([...routesSeen].sort(), ["/v1/completions", "/v1/jobs/:id", UNMATCHED_ROUTE]);

@@ -2,7 +2,7 @@ import type { NestExpressApplication } from "@nestjs/platform-express";
 import type { Express, NextFunction, Request, RequestHandler, Response } from "express";
 import type { GatewayMetrics } from "#metrics";
 import { GatewayMeters } from "../metrics/gateway-meters.js";
-import { expressRoutes, RouteLabeller } from "./route-label.js";
+import { expressRoutes, RouteLabeller, UNMATCHED_ROUTE } from "./route-label.js";
 
 /** The status counted for a request whose client left before its answer was complete (nginx's). */
 export const CLIENT_CLOSED_STATUS = 499;
@@ -35,7 +35,14 @@ export function httpMetrics(requests: GatewayMetrics["httpRequests"], routes: Ro
       const path = (req.originalUrl || req.url).split("?", 1)[0]!;
       const served = (req.route as { path?: unknown } | undefined)?.path;
       const method = METHODS.has(req.method) ? req.method : "other";
-      requests.inc({ route: routes.label(req.method, path, served), method, status: String(status) });
+      let route: string;
+      try {
+        route = routes.label(req.method, path, served);
+      } catch {
+        // Counting runs in the response's event listener: nothing a client sends may throw there.
+        route = UNMATCHED_ROUTE;
+      }
+      requests.inc({ route, method, status: String(status) });
     };
     res.once("finish", () => count(res.statusCode));
     res.once("close", () => count(res.writableFinished ? res.statusCode : CLIENT_CLOSED_STATUS));

@@ -45,6 +45,18 @@ interface RouterLike {
 }
 
 /**
+ * Whether the layer's pattern takes the path. Express throws for a parameter that does not decode
+ * (`/v1/jobs/%E0%A4%A`, answered 400): the path has the route's shape, so it is that route's.
+ */
+function matchesLayer(match: (path: string) => unknown, layer: object, path: string): boolean {
+  try {
+    return Boolean(match.call(layer, path));
+  } catch {
+    return true;
+  }
+}
+
+/**
  * The routes of an Express router (Nest registers every controller route on the app's router,
  * with its full path), matched by the router's own layers so that the label agrees with what
  * Express serves.
@@ -59,7 +71,7 @@ export function expressRoutes(router: unknown): RoutePattern[] {
         .filter(([, on]) => on === true)
         .map(([m]) => m.toUpperCase()),
     );
-    routes.push({ path: route.path, methods, matches: (path) => Boolean(match.call(layer, path)) });
+    routes.push({ path: route.path, methods, matches: (path) => matchesLayer(match, layer, path) });
   }
   return routes;
 }
