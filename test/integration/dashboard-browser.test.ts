@@ -125,8 +125,13 @@ describe(
       await row.waitFor({ timeout: WAIT_MS });
       assert.match((await row.textContent()) ?? "", new RegExp(`${MODEL}.*verifier-1`));
       await page.screenshot({ path: `${SHOTS}/sessions.png`, fullPage: true });
+      // The pair in use, once the drafter's rounds have reached the dashboard.
       await page.getByTestId("tab-pairs").click();
-      await page.locator('[data-testid^="pair-row-"]').first().waitFor({ timeout: WAIT_MS });
+      await page
+        .locator('[data-testid^="pair-rounds-"]')
+        .filter({ hasText: /^[1-9]\d*$/ })
+        .first()
+        .waitFor({ timeout: WAIT_MS });
       await page.screenshot({ path: `${SHOTS}/pairs.png`, fullPage: true });
       shown = true;
       await load;

@@ -100,7 +100,7 @@ function pairColumns(now: number): Column<DashboardPair>[] {
       header: "Rounds",
       width: "70px",
       align: "right",
-      cell: (p) => p.rounds,
+      cell: (p) => <span data-testid={`pair-rounds-${p.drafterId}-${p.verifierId}`}>{p.rounds}</span>,
       sortValue: (p) => p.rounds,
     },
     {
