@@ -13,6 +13,7 @@ import {
 import { ensureDerivedModel, RECIPES } from "#models";
 import { MODEL, MODEL_PATH, PROMPTS, startTestFleet } from "../support/fleet.js";
 import { panelQueries, shippedDashboard } from "../support/grafana.js";
+import { docPromQL } from "../support/metrics-doc.js";
 import { complete } from "../support/openai-client.js";
 
 const ADMIN_TOKEN = "prometheus-test-admin";
@@ -151,6 +152,16 @@ describe("Prometheus scraping a fleet", () => {
     t.diagnostic(
       `${queries.length} panel queries; moves ${moves.map((s) => `${s.metric["kind"]}=${s.value}`).join(", ")}`,
     );
+  });
+
+  it("accepts every PromQL example of docs/metrics.md", async () => {
+    const examples = docPromQL();
+    assert.ok(examples.length >= 15, `docs/metrics.md has its examples (${examples.length})`);
+    for (const expr of examples) await query(expr); // throws on PromQL Prometheus refuses
+    // The per-pair example finds both pairs.
+    const perPair = examples.find((expr) => expr.includes("sum by (process, drafter)"));
+    assert.ok(perPair, "docs/metrics.md has a per-pair example");
+    assert.equal((await query(perPair)).length, DRAFTERS.length, perPair);
   });
 });
 
