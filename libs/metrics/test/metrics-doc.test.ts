@@ -74,7 +74,45 @@ void describe("docs/metrics.md", () => {
   });
 });
 
+interface GrafanaPanel {
+  id: number;
+  type: string;
+  title: string;
+  gridPos: { x: number; y: number; w: number; h: number };
+  datasource?: { type: string; uid: string };
+  targets?: Array<{ expr: string; datasource?: { type: string; uid: string } }>;
+}
+
 void describe("docs/grafana/specfleet-dashboard.json", () => {
+  const dashboard = JSON.parse(grafana) as {
+    schemaVersion: number;
+    uid: string;
+    panels: GrafanaPanel[];
+    templating: { list: Array<{ name: string; type: string; query: string }> };
+  };
+
+  void it("is a Grafana dashboard on a Prometheus datasource variable, panels on a 24-column grid without overlap", () => {
+    assert.ok(dashboard.schemaVersion >= 36, `schemaVersion ${dashboard.schemaVersion}`);
+    const variable = dashboard.templating.list.find((v) => v.name === "datasource");
+    assert.deepEqual({ type: variable?.type, query: variable?.query }, { type: "datasource", query: "prometheus" });
+    const ids = dashboard.panels.map((p) => p.id);
+    assert.equal(new Set(ids).size, ids.length, "panel ids are unique");
+    const cells = new Set<string>();
+    for (const { title, gridPos: g } of dashboard.panels) {
+      assert.ok(g.x >= 0 && g.w > 0 && g.x + g.w <= 24, `${title} fits the 24 columns`);
+      for (let x = g.x; x < g.x + g.w; x++)
+        for (let y = g.y; y < g.y + g.h; y++) {
+          assert.ok(!cells.has(`${x},${y}`), `${title} overlaps another panel at ${x},${y}`);
+          cells.add(`${x},${y}`);
+        }
+    }
+    for (const panel of dashboard.panels.filter((p) => p.type !== "row")) {
+      assert.ok((panel.targets ?? []).length > 0, `${panel.title} has queries`);
+      for (const target of [panel.datasource, ...(panel.targets ?? []).map((t) => t.datasource)])
+        assert.deepEqual(target, { type: "prometheus", uid: "${datasource}" }, `${panel.title} uses $datasource`);
+    }
+  });
+
   void it("queries only declared metrics", async () => {
     const names = new Set((await metricCatalog()).map((entry) => entry.name));
     const used = namesUsed(grafana, names);
