@@ -11,7 +11,7 @@ import {
 } from "@opentelemetry/api";
 import { tracingActive } from "./provider.js";
 
-export { SpanKind, type Attributes, type Context, type Span } from "@opentelemetry/api";
+export { ROOT_CONTEXT, SpanKind, type Attributes, type Context, type Span } from "@opentelemetry/api";
 
 /** SpecFleet's tracer (the API's no-op one while tracing is off). */
 export function tracer(): Tracer {
@@ -44,6 +44,15 @@ export async function inSpan<T>(
   }
 }
 
+/**
+ * Starts a span that outlives the call, a child of the active context (a session's life, ended
+ * by whoever ends the session); null when tracing is off.
+ */
+export function startSpan(name: string, attributes: Attributes, kind = SpanKind.INTERNAL): Span | null {
+  if (!tracingActive()) return null;
+  return tracer().startSpan(name, { kind, attributes }, context.active());
+}
+
 /** Marks a span failed with a reason (a handler's coded error, a 5xx). */
 export function markFailed(span: Span | undefined | null, message: string, code?: string): void {
   if (!span) return;
@@ -53,11 +62,15 @@ export function markFailed(span: Span | undefined | null, message: string, code?
 
 /** Marks the span of the work in progress failed (a handler's coded error), if there is one. */
 export function failActiveSpan(message: string, code?: string): void {
-  if (tracingActive()) markFailed(trace.getActiveSpan(), message, code);
+  if (!tracingActive()) return;
+  const span = trace.getActiveSpan();
+  if (span?.isRecording()) markFailed(span, message, code);
 }
 
 /** Sets attributes on the span of the work in progress (the served message, the HTTP request), if any. */
 export function annotateActiveSpan(attributes: Attributes): void {
   if (!tracingActive()) return;
-  trace.getActiveSpan()?.setAttributes(attributes);
+  const span = trace.getActiveSpan();
+  // A span already ended (its answer sent) takes nothing more.
+  if (span?.isRecording()) span.setAttributes(attributes);
 }

@@ -107,6 +107,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
     if (this.table.get(sessionId)?.verifierId === ended.verifierId)
       this.insight.ended(sessionId, ended.generatedTokens);
     if (await this.table.remove(sessionId)) {
+      this.admission.traces.ended(sessionId);
       this.admission.pump();
       this.recovery.attachDrafters();
     }

@@ -67,6 +67,7 @@ export class SessionCloser {
     this.stream.finish(session.id);
     this.stopDrafter(session, ending.finishReason);
     this.report(session, ending.finishReason);
+    session.trace?.end(session, ending.finishReason, ending.reason);
   }
 
   /** Lets go of a session for another verifier to resume (drain): no end event, journal kept. */
@@ -74,6 +75,7 @@ export class SessionCloser {
     const session = this.table.get(sessionId);
     if (!session) return { released: false, position: null };
     await this.dispose(session);
+    session.trace?.end(session, "released", reason);
     this.log.info({ sessionId, reason, generated: session.generated.length }, "session released");
     return { released: true, position: session.model.position };
   }

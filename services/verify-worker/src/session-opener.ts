@@ -6,6 +6,7 @@ import type { WorkerModel } from "#worker";
 import type { RoundRunner } from "./round-runner.js";
 import type { SessionLog } from "./session-log.js";
 import type { SessionTable } from "./session-table.js";
+import { SessionTrace } from "./session-trace.js";
 import { TextStream } from "./text-stream.js";
 import type { VerifierMeter } from "./verifier-meter.js";
 import { VerifierSession } from "./verifier-session.js";
@@ -157,6 +158,7 @@ export class SessionOpener {
     session.journalEntries = replay.length;
     this.meter.prefill(replay.length > 0 ? "resume" : "open", promptTokens.length + generated.length);
     this.table.add(session);
+    session.trace = SessionTrace.begin(session, this.verifierId, replay.length > 0 ? generated.length : null);
     const resumed = replay.length > 0 ? { resumedAt: generated.length } : {};
     this.stream.announce({
       kind: "opened",

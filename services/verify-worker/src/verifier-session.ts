@@ -1,5 +1,6 @@
 import type { Sampling } from "#contracts";
 import type { ModelSession } from "#llama";
+import type { SessionTrace } from "./session-trace.js";
 import { TextStream } from "./text-stream.js";
 
 /** What the verifier keeps per session: the single writer of its committed sequence. */
@@ -16,6 +17,8 @@ export class VerifierSession {
   alone: boolean;
   /** When the drafter was last heard from (a round); a silent drafter is dropped. */
   lastDrafterAt = Date.now();
+  /** Its span, from open to end (rounds summed up at the end); null until opened or while tracing is off. */
+  trace: SessionTrace | null = null;
 
   constructor(
     readonly id: string,

@@ -9,6 +9,7 @@ import { meteredChunks, RequestAdmission, type CompletionUsage } from "../keys/i
 import { chatCompletionChunks } from "./chat-body.js";
 import { ChatCompletions } from "./chat-completions.js";
 import { parseChatRequest } from "./chat-request.js";
+import { traceCompletionUsage } from "../http/completion-spans.js";
 
 /** OpenAI-compatible `POST /v1/chat/completions`, whole or streamed as server-sent events. */
 @Controller("v1")
@@ -53,6 +54,7 @@ export class ChatController {
       );
       await sendEventStream(res, chunks, () => clientGone.aborted);
     } finally {
+      traceCompletionUsage(usage);
       await ticket.finish(usage);
     }
   }

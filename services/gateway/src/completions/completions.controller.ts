@@ -8,6 +8,7 @@ import { TextCompletions } from "./text-completions.js";
 import { clientGoneSignal } from "./client-gone.js";
 import { interactiveSource } from "./request-source.js";
 import { GATEWAY_CONFIG } from "../tokens.js";
+import { traceCompletionUsage } from "../http/completion-spans.js";
 import { meteredChunks, RequestAdmission, withUsageChunk, type CompletionUsage } from "../keys/index.js";
 
 /** OpenAI-compatible `POST /v1/completions`, whole or streamed as server-sent events. */
@@ -49,6 +50,7 @@ export class CompletionsController {
       );
       await sendEventStream(res, chunks, () => clientGone.aborted);
     } finally {
+      traceCompletionUsage(usage);
       await ticket.finish(usage);
     }
   }

@@ -11,6 +11,7 @@ import { PlacementInsight } from "../insight/placement-insight.js";
 import type { PlacedSession, SessionTable } from "../sessions/session-table.js";
 import type { SessionSteps } from "../sessions/session-steps.js";
 import type { SessionWorkers } from "../sessions/session-workers.js";
+import { SessionTraces } from "../sessions/session-traces.js";
 import {
   ADMISSION_REPOSITORY,
   PAIRING_POLICY,
@@ -40,6 +41,8 @@ export class AdmissionService {
   private readonly line = new WaitingLine();
   private pumping: Promise<void> | null = null;
   private again = false;
+  /** Each request's trace: its admission, and every opening of its session (docs/tracing.md). */
+  readonly traces = new SessionTraces();
   /** The pairing policy as queue passes call it: timed, counted, its placements' rates predicted. */
   private readonly placing: PairingPolicy;
 
@@ -87,6 +90,7 @@ export class AdmissionService {
     const waiting = waitingFor(job, false, Date.now());
     // Behind others of its model it waits its turn; before the fleet is known nothing can be decided.
     const outcome = this.fleet.known && !this.line.hasModel(job.model) ? this.passOver([waiting])[0] : undefined;
+    this.traces.admitted(job, outcome);
     if (outcome?.kind === "refuse") {
       return { ok: false, error: { code: outcome.decision.code, message: outcome.decision.reason } };
     }
@@ -164,7 +168,11 @@ export class AdmissionService {
    * Opens a placed session on its workers (a step of its own) and acts on how it went; also used
    * by the rebalancer, which places a moved session itself.
    */
-  async open(session: PlacedSession, resume: boolean): Promise<void> {
+  open(session: PlacedSession, resume: boolean): Promise<void> {
+    return this.traces.opening(session, resume, () => this.openOnWorkers(session, resume));
+  }
+
+  private async openOnWorkers(session: PlacedSession, resume: boolean): Promise<void> {
     const { job, verifierId, drafterId } = session;
     const outcome = await this.workers.open(job, verifierId, drafterId, resume);
     switch (outcome.kind) {

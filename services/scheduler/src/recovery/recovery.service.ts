@@ -113,7 +113,9 @@ export class RecoveryService {
       const recorded = this.table.setDrafter(session.sessionId, drafterId, this.fleet.startedAt(drafterId)[drafterId]);
       void this.steps.run(session.sessionId, "attach a drafter", async () => {
         await recorded;
-        await this.attach(session.session, drafterId, predicted);
+        await this.admission.traces.attaching(session.sessionId, drafterId, () =>
+          this.attach(session.session, drafterId, predicted),
+        );
       });
     }
   }
