@@ -22,7 +22,8 @@ export class PairHistoryStore {
   /** Records one sample of every pair shown now (the most recently active first when there are too many). */
   sample(at: number, pairs: readonly DashboardPair[]): void {
     const active = [...pairs].sort((a, b) => (b.lastRoundAt ?? 0) - (a.lastRoundAt ?? 0)).slice(0, this.maxPairs);
-    for (const pair of active) {
+    // The least active first, so that the most active are the most recently inserted (the last evicted).
+    for (const pair of active.reverse()) {
       const key = keyOf(pair.verifierId, pair.drafterId);
       const points = this.byPair.get(key) ?? [];
       // Re-inserted: the Map's order is then least recently sampled first, the order to evict in.
