@@ -35,3 +35,9 @@ export const PROMPTS = [
   "One day, a big bird",
   "Tom had a red ball.",
 ];
+
+/** The base URL of a fleet's dashboard (its page is `${url}/dashboard`, its API `${url}/dashboard/api`). */
+export function dashboardUrlOf(fleet: LocalFleet): string {
+  if (fleet.dashboardUrl === null) throw new Error("this fleet was started without a dashboard");
+  return fleet.dashboardUrl;
+}
