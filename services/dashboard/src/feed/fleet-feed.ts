@@ -24,6 +24,8 @@ import { PAIR_SAMPLE_MS, PairHistoryStore } from "./pair-history.js";
 export interface FeedListener {
   delta(delta: DashboardDelta): void;
   point(point: DashboardPoint): void;
+  /** The feed stops (the process shuts down): end the stream, or the HTTP server waits for it. */
+  close(): void;
 }
 
 export interface FleetFeedOptions {
@@ -103,6 +105,7 @@ export class FleetFeed {
   stop(): void {
     for (const timer of this.timers) clearInterval(timer);
     for (const subscription of this.subscriptions) subscription.unsubscribe();
+    for (const listener of [...this.listeners.keys()]) this.tell(listener, () => listener.close());
     this.listeners.clear();
   }
 

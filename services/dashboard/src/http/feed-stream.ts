@@ -31,7 +31,7 @@ export function openFeedStream(feed: FleetFeed, role: DashboardRole, req: Reques
   const { state, moveSeq } = feed.snapshot(role);
   send("state", state);
   const stopListening = feed.listen(
-    { delta: (delta) => send("delta", delta), point: (point) => send("point", point) },
+    { delta: (delta) => send("delta", delta), point: (point) => send("point", point), close },
     moveSeq,
   );
   const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), HEARTBEAT_MS);
