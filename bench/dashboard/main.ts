@@ -3,7 +3,8 @@
  * scheduler and dashboard processes against bench:scheduler's simulated workers (telemetry at
  * 1 Hz, one round report per session every 100 ms). For each fleet size, side by side: the
  * dashboard process's CPU and memory, what one viewer's stream carries per second, the size of a
- * full state, and (with --browser) how the page itself copes in headless Chromium.
+ * full state, and (with --browser) how the page itself copes in headless Chromium; the
+ * scheduler's and registry's CPU beside it (the insight and the fleet snapshots the feed reads).
  */
 import { connect } from "nats";
 import pino from "pino";
@@ -38,6 +39,8 @@ printTable(
     "workers",
     "sessions",
     "dashboard CPU (% of a core)",
+    "scheduler CPU",
+    "registry CPU",
     "RSS MB",
     "stream KB/s",
     "deltas/s",
@@ -93,11 +96,14 @@ async function measure(workers: number): Promise<string[]> {
     stream.start();
     await new Promise((resolve) => setTimeout(resolve, 3000)); // the first state and a few deltas
     stream.reset();
-    const cpuBefore = cpuSeconds(dashboard.pid);
+    const [registry, scheduler] = services as [ManagedProcess, ManagedProcess];
+    const cpuBefore = [dashboard, scheduler, registry].map((p) => cpuSeconds(p.pid));
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, argv.seconds * 1000));
     const seconds = (performance.now() - started) / 1000;
-    const cpu = (cpuSeconds(dashboard.pid) - cpuBefore) / seconds;
+    const [cpu, schedulerCpu, registryCpu] = [dashboard, scheduler, registry].map(
+      (p, i) => (cpuSeconds(p.pid) - cpuBefore[i]!) / seconds,
+    ) as [number, number, number];
     const bytesPerSecond = stream.bytes / seconds;
     const deltas = (stream.events.get("delta") ?? 0) / seconds;
     await stream.stop();
@@ -106,6 +112,8 @@ async function measure(workers: number): Promise<string[]> {
       String(workers),
       String(sessions),
       (cpu * 100).toFixed(1),
+      `${(schedulerCpu * 100).toFixed(1)}%`,
+      `${(registryCpu * 100).toFixed(1)}%`,
       (rssBytes(dashboard.pid) / 1e6).toFixed(0),
       (bytesPerSecond / 1000).toFixed(1),
       deltas.toFixed(1),
