@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { promisify } from "node:util";
 import { applyDashboardDelta, type DashboardDelta, type DashboardState } from "#contracts";
+import { projectRoot } from "#infra";
 import { dashboardUrlOf, MODEL } from "../support/fleet.js";
 import { streamCompletion } from "../support/openai-client.js";
 import { startProxiedFleet, type ProxiedFleet } from "../support/proxied-fleet.js";
@@ -11,6 +15,7 @@ const WORKERS = ["verifier-1", "drafter-1"];
 /** Generous: these wait for something to happen, they do not time it. */
 const WAIT_MS = 60_000;
 
+const run = promisify(execFile);
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 async function eventually<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
@@ -64,6 +69,7 @@ describe("dashboard API", () => {
       verifiers: ["verifier-1"],
       drafters: ["drafter-1"],
       maxSessions: 2,
+      dashboard: true,
       serviceEnv: {
         gateway: { GATEWAY_ADMIN_TOKEN: ADMIN },
         dashboard: { DASHBOARD_VIEWER_TOKEN: VIEWER },
@@ -179,7 +185,7 @@ describe("dashboard API", () => {
       body: "a=1",
     });
     assert.equal(form.status, 415, "a form post (a cross-site browser's) is refused");
-    assert.equal((await fetch(`${api}/me`)).status, 401);
+    assert.deepEqual(await (await fetch(`${api}/me`)).json(), { role: null, open: false }, "not logged in");
   });
 
   it("drains and undrains a device (seen through the gateway's admin API); unknown and bad ids are clear errors", async () => {
@@ -222,5 +228,26 @@ describe("dashboard API", () => {
     assert.match(text, /^process_cpu_user_seconds_total\{[^}]*actor="dashboard"/m, "the dashboard's own series");
     assert.match(text, /^specfleet:[a-z_:]+\{[^}]*actor="gateway"/m);
     assert.match(text, /^specfleet:[a-z_:]+\{[^}]*actor="verify-worker"/m);
+  });
+
+  it("prints the fleet in a terminal: specfleet fleet status, its --json, and a clear error without a token", async () => {
+    const cli = join(projectRoot(), "dist", "cli", "specfleet.js");
+    const status = await run(process.execPath, [cli, "fleet", "status", "--dashboard", url, "--admin-token", VIEWER]);
+    for (const id of WORKERS) assert.match(status.stdout, new RegExp(`^│? ?${id} `, "m"), `${id} in the table`);
+    assert.match(status.stdout, /devices: 2 \(2 ready\)/);
+    assert.match(status.stdout, /as viewer/);
+    const json = await run(process.execPath, [cli, "fleet", "status", "--dashboard", url, "--json"], {
+      env: { ...process.env, SPECFLEET_ADMIN_TOKEN: ADMIN },
+    });
+    const state = JSON.parse(json.stdout) as DashboardState;
+    assert.deepEqual(state.devices.map((d) => d.id).sort(), [...WORKERS].sort());
+    assert.equal(state.role, "admin");
+    const refused = await run(process.execPath, [cli, "fleet", "status", "--dashboard", url], {
+      env: { ...process.env, SPECFLEET_ADMIN_TOKEN: "" },
+    }).then(
+      () => assert.fail("a dashboard with tokens must refuse the CLI without one"),
+      (error: { stderr: string }) => error.stderr,
+    );
+    assert.match(refused, /needs a token.*--admin-token or SPECFLEET_ADMIN_TOKEN/);
   });
 });

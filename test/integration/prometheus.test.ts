@@ -62,6 +62,7 @@ describe("Prometheus scraping a fleet", () => {
       maxSessions: 4,
       window: 4,
       draftTemperature: 0,
+      dashboard: true,
       serviceEnv: { dashboard: { DASHBOARD_ADMIN_TOKEN: ADMIN_TOKEN, DASHBOARD_VIEWER_TOKEN: VIEWER_TOKEN } },
     });
     assert.ok(fleet.dashboardUrl, "the fleet runs a dashboard");

@@ -24,6 +24,8 @@ export function startTestFleet(name: string, options: LocalFleetOptions): Promis
     redisUrl: testEnv.REDIS_URL,
     // Ephemeral: a fresh redis-server data folder per fleet, removed on stop (never .cache/redis).
     redisDataDir: undefined,
+    // One process fewer on 2 cores: only the tests of the dashboard (and what it gathers) ask for it.
+    dashboard: false,
     ...options,
   });
 }

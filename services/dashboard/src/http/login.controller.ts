@@ -35,9 +35,12 @@ export class LoginController {
     return { ok: true };
   }
 
-  /** `{role, open}`: what the caller may do (a 401 when it must log in). */
+  /**
+   * `{role, open}`: what the caller may do; `role` null when the page must show its login (a 200,
+   * not a 401: the browser would log a 401 as a console error on every visit before logging in).
+   */
   @Get("me")
-  @Allow("viewer")
+  @Allow("public")
   me(@Req() req: Request) {
     return { role: this.auth.roleOf(req.headers), open: this.auth.open };
   }
