@@ -5,12 +5,12 @@ import type { ContractBus } from "#transport";
 import { AccessGuard } from "./auth/access.guard.js";
 import type { DashboardAuth } from "./auth/dashboard-auth.js";
 import type { FleetFeed } from "./feed/fleet-feed.js";
-import { DashboardErrorFilter } from "./http/api-error.js";
+import { ApiErrorFilter } from "#http";
 import { DevicesController } from "./http/devices.controller.js";
 import { FeedController } from "./http/feed.controller.js";
 import { LoginController } from "./http/login.controller.js";
 import { MetricsController } from "./http/metrics.controller.js";
-import { DASHBOARD_AUTH, DASHBOARD_BUS, DASHBOARD_FEED, DASHBOARD_LOGGER } from "./tokens.js";
+import { DASHBOARD_AUTH, DASHBOARD_BUS, DASHBOARD_FEED } from "./tokens.js";
 
 /** The dashboard's HTTP side over a feed and an auth made in main.ts. */
 @Module({})
@@ -20,11 +20,10 @@ export class DashboardModule {
       module: DashboardModule,
       controllers: [FeedController, LoginController, DevicesController, MetricsController],
       providers: [
-        { provide: DASHBOARD_LOGGER, useValue: deps.log },
         { provide: DASHBOARD_BUS, useValue: deps.bus },
         { provide: DASHBOARD_FEED, useValue: deps.feed },
         { provide: DASHBOARD_AUTH, useValue: deps.auth },
-        { provide: APP_FILTER, useClass: DashboardErrorFilter },
+        { provide: APP_FILTER, useFactory: () => new ApiErrorFilter(deps.log) },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
     };

@@ -1,7 +1,6 @@
 import "reflect-metadata";
 import { NestFactory } from "@nestjs/core";
 import type { NestExpressApplication } from "@nestjs/platform-express";
-import express, { type NextFunction, type Request, type Response } from "express";
 import { dashboardConfigSchema, loadConfigOrExit } from "#config";
 import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady, NestPinoLogger } from "#logging";
@@ -10,7 +9,7 @@ import { ContractBus } from "#transport";
 import { DashboardAuth } from "./auth/dashboard-auth.js";
 import { DashboardModule } from "./dashboard.module.js";
 import { FleetFeed } from "./feed/fleet-feed.js";
-import { bodyReadError } from "./http/api-error.js";
+import { bodyParsing } from "#http";
 import { defaultUiDir, uiFiles } from "./http/ui-files.js";
 
 const config = loadConfigOrExit(dashboardConfigSchema);
@@ -29,12 +28,7 @@ const app = await NestFactory.create<NestExpressApplication>(DashboardModule.for
   logger: new NestPinoLogger(log),
   bodyParser: false,
 });
-app.use(express.json({ limit: "16kb", type: ["application/json", "application/*+json"] }));
-app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
-  const error = bodyReadError(err);
-  if (error === null) next(err);
-  else res.status(error.status).json(error.body());
-});
+app.use(bodyParsing("16kb"));
 app.use("/dashboard", uiFiles(defaultUiDir()));
 feed.start();
 installProcessGuards(log, async () => {

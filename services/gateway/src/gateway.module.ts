@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from "@nestjs/common";
 import { APP_FILTER, APP_GUARD } from "@nestjs/core";
+import { ApiErrorFilter } from "#http";
 import { MulterModule } from "@nestjs/platform-express";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
@@ -11,7 +12,6 @@ import { ChatController } from "./chat/chat.controller.js";
 import { ChatCompletions } from "./chat/chat-completions.js";
 import { AdminController } from "./admin/admin.controller.js";
 import { ModelsController } from "./models/models.controller.js";
-import { OpenAIErrorFilter } from "./http/openai-error.filter.js";
 import { JsonBodyGuard } from "./http/json-body.guard.js";
 import { OpenApiController } from "./http/openapi.controller.js";
 import { jobsControllers, jobsProviders } from "./jobs/jobs.providers.js";
@@ -44,7 +44,7 @@ export class GatewayModule {
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_LOGGER, useValue: log },
         { provide: WORKER_BUS, useValue: bus },
-        { provide: APP_FILTER, useClass: OpenAIErrorFilter },
+        { provide: APP_FILTER, useFactory: () => new ApiErrorFilter(log) },
         // The API key guard first: a caller without a key learns that before anything about its body.
         ...keysProviders,
         { provide: APP_GUARD, useClass: JsonBodyGuard },

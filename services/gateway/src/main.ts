@@ -7,7 +7,7 @@ import { installProcessGuards } from "#lifecycle";
 import { ContractBus } from "#transport";
 import { controlPlaneProcessName } from "#metrics";
 import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
-import { bodyParsing } from "./http/body-parsing.js";
+import { bodyParsing } from "#http";
 import { EdgeExpressAdapter, edgeLimitsOf } from "./http/edge-server.js";
 import { gatewayHttpMetrics } from "./http/http-metrics.js";
 import { completionSpans } from "./http/completion-spans.js";

@@ -6,7 +6,7 @@ import { gatewayConfigSchema, parseConfig } from "#config";
 import { startRedis, type ServerHandle } from "#infra";
 import { createLogger } from "#logging";
 import { connectRedis } from "#redis";
-import { HttpApiError } from "../src/http/openai-error.js";
+import { HttpApiError } from "#http";
 import type { ApiKey } from "../src/keys/api-key.js";
 import { ApiKeyGuard } from "../src/keys/api-key.guard.js";
 import { callerOf } from "../src/keys/caller.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseCompletionRequest } from "../src/completions/completion-request.js";
-import { HttpApiError } from "../src/http/openai-error.js";
+import { HttpApiError } from "#http";
 
 const parse = (fields: Record<string, unknown>) =>
   parseCompletionRequest({ model: "m", prompt: "Once", ...fields }, 4096, 200_000);

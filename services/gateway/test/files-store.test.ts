@@ -9,7 +9,7 @@ import type { StoredFile } from "../src/files/file.js";
 import { FileStore } from "../src/files/file-store.js";
 import { checkUploadFields } from "../src/files/files.service.js";
 import { uploadErrorOf } from "../src/files/upload-error.filter.js";
-import { HttpApiError } from "../src/http/openai-error.js";
+import { HttpApiError } from "#http";
 
 const log = createLogger("files-store-test", "silent");
 const HOUR = 3_600_000;

@@ -4,7 +4,7 @@ import { describe, it } from "node:test";
 import express from "express";
 import type { JobProgress } from "#contracts";
 import { createActorRegistry, gatewayMetrics, type ActorRegistry } from "#metrics";
-import { bodyParsing } from "../src/http/body-parsing.js";
+import { bodyParsing } from "#http";
 import { httpMetrics } from "../src/http/http-metrics.js";
 import { expressRoutes, RouteLabeller, UNMATCHED_ROUTE } from "../src/http/route-label.js";
 import { JobsReport, JOBS_REPORT_LIMIT, type JobsReportPayload } from "../src/jobs/jobs-report.js";

@@ -1,7 +1,7 @@
 import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
 import type { Request } from "express";
-import { DashboardApiError } from "../http/api-error.js";
+import { HttpApiError } from "#http";
 import { DASHBOARD_AUTH } from "../tokens.js";
 import type { DashboardAuth } from "./dashboard-auth.js";
 import { crossSiteReason, untrustedHostReason } from "./request-origin.js";
@@ -30,12 +30,12 @@ export class AccessGuard implements CanActivate {
       "admin";
     if (access === "public" && req.method === "GET") return true;
     const badHost = untrustedHostReason(req.headers, this.auth.open);
-    if (badHost) throw new DashboardApiError(403, badHost, "permission_denied", "host_not_allowed");
+    if (badHost) throw new HttpApiError(403, badHost, "permission_denied", "host_not_allowed");
     if (req.method !== "GET" && req.method !== "HEAD") {
       const crossSite = crossSiteReason(req.headers);
-      if (crossSite) throw new DashboardApiError(403, crossSite, "permission_denied", "cross_site_request");
+      if (crossSite) throw new HttpApiError(403, crossSite, "permission_denied", "cross_site_request");
       if (hasBody(req) && !isJson(req.headers["content-type"]))
-        throw new DashboardApiError(
+        throw new HttpApiError(
           415,
           "send a JSON body (Content-Type: application/json) or none",
           "invalid_request_error",
@@ -45,14 +45,14 @@ export class AccessGuard implements CanActivate {
     if (access === "public") return true;
     const role = this.auth.roleOf(req.headers);
     if (role === null)
-      throw new DashboardApiError(
+      throw new HttpApiError(
         401,
         "log in (POST /dashboard/api/login) or send 'Authorization: Bearer <DASHBOARD_ADMIN_TOKEN or DASHBOARD_VIEWER_TOKEN>'",
         "authentication_error",
         "not_logged_in",
       );
     if (access === "admin" && role !== "admin")
-      throw new DashboardApiError(
+      throw new HttpApiError(
         403,
         "only an admin may do this; you are logged in as a viewer",
         "permission_denied",

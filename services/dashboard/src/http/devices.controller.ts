@@ -3,7 +3,7 @@ import { FleetDrain, workerIdSchema } from "#contracts";
 import type { ContractBus } from "#transport";
 import { Allow } from "../auth/access.guard.js";
 import { DASHBOARD_BUS } from "../tokens.js";
-import { DashboardApiError } from "./api-error.js";
+import { HttpApiError } from "#http";
 
 /** Draining a device (it takes no new sessions; the scheduler moves its sessions off) and undraining it: admins only. */
 @Controller("dashboard/api/devices")
@@ -25,12 +25,11 @@ export class DevicesController {
 
   private async setDraining(id: string, draining: boolean) {
     if (!workerIdSchema.safeParse(id).success)
-      throw DashboardApiError.invalid(`'${id}' is not a worker id (letters, digits, '-' or '_')`, "id");
+      throw HttpApiError.invalid(`'${id}' is not a worker id (letters, digits, '-' or '_')`, "id");
     const reply = await this.bus.request(FleetDrain, "", { workerId: id, draining }, 3000).catch(() => {
-      throw new DashboardApiError(503, "the registry is not answering; try again shortly", "service_unavailable");
+      throw new HttpApiError(503, "the registry is not answering; try again shortly", "service_unavailable");
     });
-    if (!reply.ok)
-      throw new DashboardApiError(404, reply.error.message, "invalid_request_error", "device_not_found", "id");
+    if (!reply.ok) throw new HttpApiError(404, reply.error.message, "invalid_request_error", "device_not_found", "id");
     return { id: reply.workerId, state: reply.state, draining: reply.draining };
   }
 }

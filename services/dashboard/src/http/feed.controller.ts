@@ -5,7 +5,7 @@ import { Allow } from "../auth/access.guard.js";
 import type { DashboardAuth } from "../auth/dashboard-auth.js";
 import type { FleetFeed } from "../feed/fleet-feed.js";
 import { DASHBOARD_AUTH, DASHBOARD_FEED } from "../tokens.js";
-import { DashboardApiError } from "./api-error.js";
+import { HttpApiError } from "#http";
 import { openFeedStream } from "./feed-stream.js";
 
 /** The page's data: the whole state, the live stream of what changes, a pair's history. */
@@ -34,10 +34,10 @@ export class FeedController {
       ["drafterId", drafterId],
     ] as const)
       if (!workerIdSchema.safeParse(id).success)
-        throw DashboardApiError.invalid(`'${id}' is not a worker id (letters, digits, '-' or '_')`, param);
+        throw HttpApiError.invalid(`'${id}' is not a worker id (letters, digits, '-' or '_')`, param);
     const history = this.feed.pairHistory(verifierId, drafterId);
     if (history === null)
-      throw new DashboardApiError(
+      throw new HttpApiError(
         404,
         `no history of the pair ${verifierId} ← ${drafterId}: it has not worked together in the last 15 minutes`,
         "invalid_request_error",

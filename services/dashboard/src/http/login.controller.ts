@@ -5,7 +5,7 @@ import { Allow } from "../auth/access.guard.js";
 import type { DashboardAuth } from "../auth/dashboard-auth.js";
 import { sessionCookieHeader } from "../auth/session-cookie.js";
 import { DASHBOARD_AUTH } from "../tokens.js";
-import { DashboardApiError } from "./api-error.js";
+import { HttpApiError } from "#http";
 
 const loginSchema = z.object({ token: z.string().min(1).max(1000) });
 
@@ -19,10 +19,10 @@ export class LoginController {
   @HttpCode(200)
   login(@Body() body: unknown, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
     const parsed = loginSchema.safeParse(body ?? {});
-    if (!parsed.success) throw DashboardApiError.invalid('send {"token": "<your dashboard token>"}', "token");
+    if (!parsed.success) throw HttpApiError.invalid('send {"token": "<your dashboard token>"}', "token");
     const role = this.auth.open ? "admin" : this.auth.roleOfToken(parsed.data.token);
     if (role === null)
-      throw new DashboardApiError(401, "that token is not a dashboard token", "authentication_error", "invalid_token");
+      throw new HttpApiError(401, "that token is not a dashboard token", "authentication_error", "invalid_token");
     res.setHeader("Set-Cookie", sessionCookieHeader(this.auth.sessionFor(role), req.secure));
     return { role };
   }

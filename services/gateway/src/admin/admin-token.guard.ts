@@ -1,7 +1,7 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import type { Request } from "express";
 import type { GatewayConfig } from "#config";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { GATEWAY_CONFIG } from "../tokens.js";
 import { bearerToken, sameSecret } from "../keys/key-secret.js";
 

@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from "@nestjs/common";
 import { FleetDrain, workerIdSchema } from "#contracts";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { WORKER_BUS } from "../tokens.js";
 import { AdminTokenGuard } from "./admin-token.guard.js";
 

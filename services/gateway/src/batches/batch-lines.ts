@@ -1,4 +1,4 @@
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import type { JobEndpoint } from "../jobs/job-request.js";
 
 /** A line of a batch's input file that runs: its number (from 1), its `custom_id` and request body. */

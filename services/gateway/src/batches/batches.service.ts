@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { GatewayConfig } from "#config";
 import type { FilesService } from "../files/files.service.js";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { parseRequest } from "../http/parse-request.js";
 import type { JobState, Tenant } from "../jobs/job.js";
 import type { JobRequestValidator } from "../jobs/job-request.js";

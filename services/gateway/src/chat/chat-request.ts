@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { MAX_PROMPT_JSON_BYTES, promptFitsMessage, promptJsonBytes, type ChatMessage } from "#contracts";
 import { completionRequestSchema } from "../completions/completion-request.js";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { parseRequest } from "../http/parse-request.js";
 
 /** A field SpecFleet does not support: accepted only when absent or at OpenAI's default. */

@@ -1,7 +1,7 @@
 import { randomInt } from "node:crypto";
 import { z } from "zod";
 import type { Sampling } from "#contracts";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { promptFieldSchema } from "./prompt-field.js";
 import { stopFieldSchema } from "./stop-field.js";
 

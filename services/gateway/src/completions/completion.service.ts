@@ -11,7 +11,8 @@ import {
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
-import { clientClosed, fromFleetError, fromSessionEnd, HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
+import { clientClosed, fromFleetError, fromSessionEnd } from "../http/openai-error.js";
 import { CompletionMeter, finishedReasonOf } from "../metrics/completion-meter.js";
 import { GatewayMeters } from "../metrics/gateway-meters.js";
 import { anonymousSource, type RequestSource } from "./request-source.js";

@@ -1,5 +1,5 @@
 import type { Response } from "express";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 
 /**
  * Sends `chunks` as server-sent events (`data: <json>`), then `data: [DONE]`. An error after the

@@ -1,5 +1,5 @@
 import type { GatewayConfig } from "#config";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import type { DerivedFileContent } from "./derived-content.js";
 import { newFileId, type StoredFile } from "./file.js";
 import type { FileListOptions, FilePage, FileStore } from "./file-store.js";

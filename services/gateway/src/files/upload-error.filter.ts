@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, HttpException, Inject, type ExceptionFilter } from "@nestjs/common";
 import type { Response } from "express";
 import type { GatewayConfig } from "#config";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { GATEWAY_CONFIG } from "../tokens.js";
 
 /**

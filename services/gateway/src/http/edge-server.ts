@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { Duplex } from "node:stream";
 import { ExpressAdapter } from "@nestjs/platform-express";
 import type { GatewayConfig } from "#config";
-import { HttpApiError } from "./openai-error.js";
+import { HttpApiError } from "#http";
 
 /** The HTTP server's limits, from the gateway's configuration (libs/config/src/gateway.ts). */
 export interface EdgeLimits {

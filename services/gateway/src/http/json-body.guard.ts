@@ -1,7 +1,7 @@
 import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
 import type { Request } from "express";
-import { isJsonContentType, unsupportedMediaType } from "./body-parsing.js";
+import { isJsonContentType, unsupportedMediaType } from "#http";
 
 const ACCEPTS_MULTIPART = "specfleet:accepts-multipart";
 

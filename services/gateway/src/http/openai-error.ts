@@ -1,32 +1,5 @@
 import type { ErrorCode, SessionEndReason } from "#contracts";
-
-/** OpenAI's error object: `{"error": {"message", "type", "param", "code"}}`. */
-export interface OpenAIErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
-
-/** An error the gateway answers with a status and OpenAI's error body. */
-export class HttpApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly type: string,
-    readonly code: string | null = null,
-    readonly param: string | null = null,
-    /** Seconds a client should wait before retrying (the Retry-After header). */
-    readonly retryAfterSeconds: number | null = null,
-  ) {
-    super(message);
-  }
-
-  body(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
-  }
-
-  static invalid(message: string, param: string | null = null, code: string | null = null): HttpApiError {
-    return new HttpApiError(400, message, "invalid_request_error", code, param);
-  }
-}
+import { HttpApiError } from "#http";
 
 /** The one place where fleet error codes become HTTP statuses. */
 export function fromFleetError(code: ErrorCode, message: string, retryAfterSeconds?: number): HttpApiError {

@@ -4,7 +4,7 @@ import { Controller, Get, Header, Inject, Param, Res } from "@nestjs/common";
 import type { Response } from "express";
 import type { GatewayConfig } from "#config";
 import { GATEWAY_CONFIG } from "../tokens.js";
-import { HttpApiError } from "./openai-error.js";
+import { HttpApiError } from "#http";
 import { openApiDocument } from "./openapi.js";
 
 /** Swagger UI's files, from the installed package (fleets run offline: no CDN). */

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { HttpApiError } from "./openai-error.js";
+import { HttpApiError } from "#http";
 
 /**
  * `value` checked by `schema`, or the 400 a client can act on: `param` names the field at fault

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import type { Tenant } from "./job.js";
 
 /** What an `Idempotency-Key` says about a request (IETF draft-ietf-httpapi-idempotency-key-header). */

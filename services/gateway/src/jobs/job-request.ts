@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { GatewayConfig } from "#config";
 import { parseChatRequest } from "../chat/chat-request.js";
 import { parseCompletionRequest } from "../completions/completion-request.js";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import type { JobRequest } from "./job.js";
 
 export const JOB_ENDPOINTS = ["/v1/completions", "/v1/chat/completions"] as const;

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { SchedulerStatusRequest } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { ContractBus } from "#transport";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { parseRequest } from "../http/parse-request.js";
 import {
   ANONYMOUS,

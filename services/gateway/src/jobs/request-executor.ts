@@ -1,5 +1,5 @@
 import type { RequestOrigin } from "#contracts";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import type { JobRequest, RequestError } from "./job.js";
 
 /** Runs one request of a job to its end through the fleet, as its endpoint would on its own. */

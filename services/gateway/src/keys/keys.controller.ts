@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Us
 import type { z } from "zod";
 import type { Logger } from "#logging";
 import { AdminTokenGuard } from "../admin/admin-token.guard.js";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { parseRequest } from "../http/parse-request.js";
 import { GATEWAY_LOGGER } from "../tokens.js";
 import type { ApiKey } from "./api-key.js";

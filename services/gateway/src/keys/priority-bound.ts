@@ -1,4 +1,4 @@
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import type { Caller } from "./caller.js";
 
 /** A request's `priority` outside its caller's range: a 400 naming the field and the range; null when inside. */

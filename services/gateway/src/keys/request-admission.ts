@@ -3,7 +3,7 @@ import { Inject, Injectable } from "@nestjs/common";
 import type { Response } from "express";
 import type { Prompt } from "#contracts";
 import type { Logger } from "#logging";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { GATEWAY_LOGGER } from "../tokens.js";
 import { callerOf, type Caller } from "./caller.js";
 import { priorityProblem } from "./priority-bound.js";

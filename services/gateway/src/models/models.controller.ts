@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Res } from "@nestjs/common";
 import type { Response } from "express";
 import { SchedulerStatusRequest } from "#contracts";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
-import { HttpApiError } from "../http/openai-error.js";
+import { HttpApiError } from "#http";
 import { WORKER_BUS } from "../tokens.js";
 
 /** The registry publishes the fleet every second: a scheduler whose snapshot is older is not keeping up. */

@@ -1,13 +1,16 @@
-import { ArgumentsHost, Catch, HttpException, Inject, type ExceptionFilter } from "@nestjs/common";
+import { ArgumentsHost, Catch, HttpException, type ExceptionFilter } from "@nestjs/common";
 import type { Response } from "express";
 import type { Logger } from "#logging";
-import { HttpApiError } from "./openai-error.js";
-import { GATEWAY_LOGGER } from "../tokens.js";
+import { HttpApiError } from "./api-error.js";
 
-/** Every failure leaves the gateway as OpenAI's error object with a fitting status. */
+/**
+ * Every failure leaves the service as OpenAI's error object with a fitting status. Registered as
+ * the app's filter with the service's logger: `{ provide: APP_FILTER, useFactory: (log) => new
+ * ApiErrorFilter(log), inject: [LOGGER] }`.
+ */
 @Catch()
-export class OpenAIErrorFilter implements ExceptionFilter {
-  constructor(@Inject(GATEWAY_LOGGER) private readonly log: Logger) {}
+export class ApiErrorFilter implements ExceptionFilter {
+  constructor(private readonly log: Logger) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();

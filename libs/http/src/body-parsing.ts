@@ -1,5 +1,5 @@
 import { json, type NextFunction, type Request, type Response } from "express";
-import { HttpApiError } from "./openai-error.js";
+import { HttpApiError } from "./api-error.js";
 
 /**
  * `application/json` and any `*+json` type (`application/merge-patch+json`...): the only bodies

@@ -1,0 +1,3 @@
+export * from "./api-error.js";
+export * from "./api-error.filter.js";
+export * from "./body-parsing.js";
