@@ -1,3 +1,4 @@
 export * from "./api-error.js";
 export * from "./api-error.filter.js";
 export * from "./body-parsing.js";
+export * from "./worker-drain.js";

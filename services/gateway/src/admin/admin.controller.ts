@@ -1,7 +1,6 @@
 import { Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from "@nestjs/common";
-import { FleetDrain, workerIdSchema } from "#contracts";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
-import { HttpApiError } from "#http";
+import { HttpApiError, setWorkerDraining } from "#http";
 import { WORKER_BUS } from "../tokens.js";
 import { AdminTokenGuard } from "./admin-token.guard.js";
 
@@ -41,22 +40,12 @@ export class AdminController {
   @Post("devices/:id/drain")
   @HttpCode(200)
   drain(@Param("id") id: string) {
-    return this.setDraining(id, true);
+    return setWorkerDraining(this.bus, id, true);
   }
 
   @Post("devices/:id/undrain")
   @HttpCode(200)
   undrain(@Param("id") id: string) {
-    return this.setDraining(id, false);
-  }
-
-  private async setDraining(id: string, draining: boolean) {
-    if (!workerIdSchema.safeParse(id).success)
-      throw HttpApiError.invalid(`'${id}' is not a worker id (letters, digits, '-' or '_')`, "id");
-    const reply = await this.bus.request(FleetDrain, "", { workerId: id, draining }, 3000).catch(() => {
-      throw new HttpApiError(503, "the registry is not answering; try again shortly", "service_unavailable");
-    });
-    if (!reply.ok) throw new HttpApiError(404, reply.error.message, "invalid_request_error", "device_not_found");
-    return { id: reply.workerId, state: reply.state, draining: reply.draining };
+    return setWorkerDraining(this.bus, id, false);
   }
 }
