@@ -2,6 +2,7 @@ import { useMemo, useState } from "react";
 import { age, fixed, ms, percent } from "../components/format.js";
 import { VirtualTable, type Column } from "../components/virtual-table.js";
 import type { DashboardPair } from "../feed/contracts.js";
+import { PAIR_ID_COLUMNS } from "./pair-columns.js";
 import { acceptanceColor, PairGraph, pairKey } from "./pair-graph.js";
 import { PairHistoryPanel } from "./pair-history.js";
 import { tableHeight } from "./sessions-view.js";
@@ -35,28 +36,7 @@ export function PairsView({ pairs, now }: { pairs: DashboardPair[]; now: number 
 
 function pairColumns(now: number): Column<DashboardPair>[] {
   return [
-    {
-      id: "drafter",
-      header: "Drafter",
-      width: "minmax(120px, 1fr)",
-      cell: (p) => p.drafterId,
-      sortValue: (p) => p.drafterId,
-    },
-    {
-      id: "verifier",
-      header: "Verifier",
-      width: "minmax(120px, 1fr)",
-      cell: (p) => p.verifierId,
-      sortValue: (p) => p.verifierId,
-    },
-    {
-      id: "sessions",
-      header: "Sessions",
-      width: "78px",
-      align: "right",
-      cell: (p) => p.sessions,
-      sortValue: (p) => p.sessions,
-    },
+    ...PAIR_ID_COLUMNS,
     {
       id: "acc",
       header: "Accept",

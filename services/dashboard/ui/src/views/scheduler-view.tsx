@@ -2,6 +2,7 @@ import { useMemo } from "react";
 import { age, fixed, ms } from "../components/format.js";
 import { VirtualTable, type Column } from "../components/virtual-table.js";
 import type { DashboardPair, DashboardState } from "../feed/contracts.js";
+import { PAIR_ID_COLUMNS } from "./pair-columns.js";
 import { pairKey } from "./pair-graph.js";
 import { PredictionChart, type PredictionPoint } from "./prediction-chart.js";
 import { tableHeight } from "./sessions-view.js";
@@ -77,28 +78,7 @@ function ratio(p: DashboardPair): number | null {
 }
 
 const COLUMNS: Column<DashboardPair>[] = [
-  {
-    id: "drafter",
-    header: "Drafter",
-    width: "minmax(120px, 1fr)",
-    cell: (p) => p.drafterId,
-    sortValue: (p) => p.drafterId,
-  },
-  {
-    id: "verifier",
-    header: "Verifier",
-    width: "minmax(120px, 1fr)",
-    cell: (p) => p.verifierId,
-    sortValue: (p) => p.verifierId,
-  },
-  {
-    id: "sessions",
-    header: "Sessions",
-    width: "78px",
-    align: "right",
-    cell: (p) => p.sessions,
-    sortValue: (p) => p.sessions,
-  },
+  ...PAIR_ID_COLUMNS,
   {
     id: "pred",
     header: "Predicted",
