@@ -29,7 +29,7 @@ if (${JSON.stringify(actor)} === "gateway") {
 }
 `;
 
-const actors: ServiceActor[] = ["registry", "scheduler", "gateway", "verify-worker", "draft-worker"];
+const actors: ServiceActor[] = ["registry", "scheduler", "gateway", "dashboard", "verify-worker", "draft-worker"];
 let root = "";
 let orderFile = "";
 
@@ -80,11 +80,25 @@ void describe("startLocalFleet", () => {
       assert.match(fleet.gatewayUrl, /^http:\/\/127\.0\.0\.1:\d+$/);
       assert.deepEqual(
         [...fleet.processes.keys()],
-        ["nats-server", "redis-server", "registry", "scheduler", "gateway", "verifier-1", "edge-1", "edge-2"],
+        [
+          "nats-server",
+          "redis-server",
+          "registry",
+          "scheduler",
+          "gateway",
+          "dashboard",
+          "verifier-1",
+          "edge-1",
+          "edge-2",
+        ],
       );
-      assert.equal(steps.length, 10);
-      assert.equal(steps.at(-2), `9/10 gateway answers ${fleet.gatewayUrl}/healthz`);
-      assert.equal(steps.at(-1), "10/10 every worker registered and known to the scheduler");
+      assert.equal(steps.length, 11);
+      assert.ok(steps.includes(`10/11 gateway answers ${fleet.gatewayUrl}/healthz`), steps.join("; "));
+      assert.equal(steps.at(-1), "11/11 every worker registered and known to the scheduler");
+      assert.match(fleet.dashboardUrl ?? "", /^http:\/\/127\.0\.0\.1:\d+$/);
+      const dashboard = envOf(linesOf(fleet, "dashboard"));
+      assert.equal(dashboard.DASHBOARD_PORT, new URL(fleet.dashboardUrl!).port);
+      assert.equal(dashboard.NATS_URL, fleet.natsUrl);
 
       const gateway = envOf(linesOf(fleet, "gateway"));
       assert.equal(gateway.GATEWAY_PORT, new URL(fleet.gatewayUrl).port);
@@ -101,7 +115,7 @@ void describe("startLocalFleet", () => {
     }
     const order = readFileSync(orderFile, "utf8").trim().split("\n");
     assert.deepEqual(order.slice(0, 2).sort(), ["edge-1", "edge-2"]);
-    assert.deepEqual(order.slice(2), ["verifier-1", "gateway", "scheduler", "registry"]);
+    assert.deepEqual(order.slice(2), ["verifier-1", "dashboard", "gateway", "scheduler", "registry"]);
     assert.deepEqual(pids.filter(isAlive), [], "nothing left running");
   });
 
