@@ -21,6 +21,12 @@ if [ ! -f "$dir/dist/bench/round/main.js" ]; then
   (cd "$dir" && npx tsc -p . >/dev/null)
 fi
 npx tsc -p . >/dev/null
+# The base worktree sits elsewhere, so its default model path (../shared beside the project) would
+# not resolve: both runs get this tree's model unless one is given.
+case " $* " in
+  *" --model"*) ;;
+  *) set -- --model "$(node --input-type=module -e 'import { defaultModelPath } from "#infra"; console.log(defaultModelPath())')" "$@" ;;
+esac
 out=$(mktemp -d)
 for i in $(seq 1 "$rounds"); do
   echo "compare-revisions: round $i/$rounds: before ($base)…" >&2
