@@ -106,7 +106,7 @@ async function measure(workers: number): Promise<string[]> {
     ) as [number, number, number];
     const bytesPerSecond = stream.bytes / seconds;
     const deltas = (stream.events.get("delta") ?? 0) / seconds;
-    await stream.stop();
+    stream.stop();
     const state = await (await fetch(`${url}/dashboard/api/state`)).text();
     const row = [
       String(workers),

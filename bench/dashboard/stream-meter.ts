@@ -1,25 +1,30 @@
-/** Reads the dashboard's event stream as a browser would and counts what arrives. */
+import { get, type ClientRequest } from "node:http";
+import { createGunzip } from "node:zlib";
+
+/**
+ * Reads the dashboard's event stream as a browser would (taking gzip) and counts what crosses
+ * the wire (`bytes`, compressed when the server compresses) and the events in it.
+ */
 export class StreamMeter {
   bytes = 0;
   events = new Map<string, number>();
-  private readonly abort = new AbortController();
-  private done: Promise<void> = Promise.resolve();
+  private request: ClientRequest | null = null;
 
   constructor(private readonly url: string) {}
 
   start(): void {
-    this.done = (async () => {
-      const response = await fetch(this.url, { headers: { Accept: "text/event-stream" }, signal: this.abort.signal });
-      if (!response.ok || !response.body) throw new Error(`${this.url}: ${response.status}`);
-      const decoder = new TextDecoder();
-      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        this.bytes += chunk.byteLength;
-        for (const match of decoder.decode(chunk, { stream: true }).matchAll(/^event: ?(\w+)/gm))
+    this.request = get(this.url, { headers: { Accept: "text/event-stream", "Accept-Encoding": "gzip" } }, (res) => {
+      if (res.statusCode !== 200) throw new Error(`${this.url}: ${res.statusCode}`);
+      res.on("data", (chunk: Buffer) => (this.bytes += chunk.byteLength));
+      const body = res.headers["content-encoding"] === "gzip" ? res.pipe(createGunzip()) : res;
+      body.setEncoding("utf8");
+      body.on("data", (text: string) => {
+        for (const match of text.matchAll(/^event: ?(\w+)/gm))
           this.events.set(match[1]!, (this.events.get(match[1]!) ?? 0) + 1);
-      }
-    })().catch((error: unknown) => {
-      if (!this.abort.signal.aborted) throw error;
+      });
+      body.on("error", () => undefined);
     });
+    this.request.on("error", () => undefined);
   }
 
   reset(): void {
@@ -27,8 +32,7 @@ export class StreamMeter {
     this.events.clear();
   }
 
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.done;
+  stop(): void {
+    this.request?.destroy();
   }
 }
