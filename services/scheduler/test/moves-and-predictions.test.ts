@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { schedulerMoveSchema, type FleetWorker } from "#contracts";
+import { telemetry } from "./placement-drivers.js";
 import { job, scheduler, worker } from "./scheduler-harness.js";
 
 const verifierProfile = {
@@ -155,7 +156,7 @@ describe("what the scheduler tells of its decisions (the harness's fakes)", () =
 
   it("a rebalance: timed as a decision, told with its predicted gain", async () => {
     const s = scheduler();
-    const lowBattery = { telemetry: { ...telemetry("d1"), power: { source: "battery" as const, level: 0.05 } } };
+    const lowBattery = { telemetry: { ...telemetry("d1", null), power: { source: "battery" as const, level: 0.05 } } };
     s.setFleet(fleet({ v2: { state: "draining" }, d2: { state: "draining" } }));
     const submitted = job({ maxTokens: 2000 });
     await s.admission.submit(submitted);
@@ -178,22 +179,3 @@ describe("what the scheduler tells of its decisions (the harness's fakes)", () =
     assert.equal(s.insight.rates(submitted.sessionId).predicted, planned!.to);
   });
 });
-
-function telemetry(workerId: string): NonNullable<FleetWorker["telemetry"]> {
-  return {
-    workerId,
-    at: 0,
-    activeSessions: 0,
-    targetOnlySessions: 0,
-    tokensPerSecond: 0,
-    rounds: 0,
-    acceptedTokens: 0,
-    draftedTokens: 0,
-    rollbacks: 0,
-    meanBatchSize: 0,
-    memoryRssBytes: 0,
-    power: { source: "plugged", level: null },
-    brokerRttMs: null,
-    links: [],
-  };
-}

@@ -37,7 +37,12 @@ const verifyMsByWindow = [
 ];
 const adaptive = { windowPolicy: "adaptive" as const, window: 4, maxWindow: 12, pipelined: false };
 
-function telemetry(workerId: string, brokerRttMs: number, links: LinkStats[] = []): FleetWorker["telemetry"] {
+/** A worker's telemetry at rest: nothing running, plugged in, `brokerRttMs` to the broker. */
+export function telemetry(
+  workerId: string,
+  brokerRttMs: number | null,
+  links: LinkStats[] = [],
+): NonNullable<FleetWorker["telemetry"]> {
   return {
     workerId,
     at: 0,
