@@ -7,3 +7,4 @@ export * from "./queues.js";
 export * from "./observability.js";
 export * from "./dashboard.js";
 export * from "./dashboard-delta.js";
+export * from "./security.js";

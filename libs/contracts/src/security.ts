@@ -1,0 +1,93 @@
+import { z } from "zod";
+import { requestContract } from "./contract.js";
+import { remoteErrorSchema, workerIdSchema } from "./common.js";
+
+/**
+ * Credentials and quarantine (docs/security.md). The registry is the fleet's credential
+ * authority: it signs each device's NATS credential, keeps the list of what it issued, and
+ * revokes (the NATS server then cuts the device's connection at once). Only the control plane
+ * may send these; a verifier may ask for a quarantine.
+ */
+
+/** The roles a device credential is issued for; control-plane identities are made by the operator, not issued here. */
+export const deviceRoleSchema = z.enum(["drafter", "verifier"]);
+export type DeviceRole = z.infer<typeof deviceRoleSchema>;
+
+/** One credential the authority issued, as listed (never its secret). */
+export const deviceCredentialSchema = z.object({
+  deviceId: workerIdSchema,
+  role: deviceRoleSchema,
+  /** The NATS user's public nkey (`U…`): what a server log names. */
+  publicKey: z.string().min(1).max(100),
+  issuedAt: z.number(),
+  /** Unix ms when it stops working by itself; null: until revoked. */
+  expiresAt: z.number().nullable(),
+  revokedAt: z.number().nullable(),
+  /** Why it was revoked (an operator's reason, or the audit's). */
+  revokedReason: z.string().max(500).nullable(),
+  note: z.string().max(200).nullable(),
+});
+export type DeviceCredential = z.infer<typeof deviceCredentialSchema>;
+
+const failed = z.object({ ok: z.literal(false), error: remoteErrorSchema });
+
+/**
+ * Operator (gateway admin API, `specfleet devices issue`) → registry: a credential for a device.
+ * The reply carries the `.creds` file once; the authority keeps only its public part.
+ */
+export const CredentialIssue = requestContract(
+  "specfleet.credentials.issue",
+  1,
+  z.object({
+    deviceId: workerIdSchema,
+    role: deviceRoleSchema,
+    /** Seconds until it expires by itself; absent: until revoked. */
+    expiresInS: z
+      .number()
+      .int()
+      .positive()
+      .max(10 * 365 * 24 * 3600)
+      .optional(),
+    note: z.string().max(200).optional(),
+  }),
+  z.discriminatedUnion("ok", [
+    z.object({ ok: z.literal(true), credential: deviceCredentialSchema, creds: z.string().min(1) }),
+    failed,
+  ]),
+);
+
+/** Operator → registry: every credential issued (revoked ones included, newest first). */
+export const CredentialList = requestContract(
+  "specfleet.credentials.list",
+  1,
+  z.object({}).loose(),
+  z.object({ credentials: z.array(deviceCredentialSchema) }),
+);
+
+/**
+ * Operator → registry: revoke a device's credential. Its connections are cut within a second,
+ * the registry marks it lost, and the scheduler moves its sessions.
+ */
+export const CredentialRevoke = requestContract(
+  "specfleet.credentials.revoke",
+  1,
+  z.object({ deviceId: workerIdSchema, reason: z.string().max(500).optional() }),
+  z.discriminatedUnion("ok", [z.object({ ok: z.literal(true), credential: deviceCredentialSchema }), failed]),
+);
+
+/**
+ * Verifier → registry: this drafter failed the audit of the q it sends (a forged distribution,
+ * or drafts that are not draws from it): never pair it again and revoke its credential. The
+ * sender (`{from}`) is the verifier that caught it.
+ */
+export const FleetQuarantine = requestContract(
+  "specfleet.fleet.quarantine.{from}",
+  1,
+  z.object({
+    workerId: workerIdSchema,
+    reason: z.string().max(500),
+    /** What the audit saw (statistics, the round), for the operator's log. */
+    evidence: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  }),
+  z.object({ quarantined: z.boolean(), revoked: z.boolean() }),
+);
