@@ -1,13 +1,12 @@
 import { z } from "zod";
 import { intVar } from "./load.js";
+import { isLoopbackHost } from "./loopback.js";
 import { common } from "./services.js";
 
 const token = z.string().min(8, "at least 8 characters").optional();
 
-/** Addresses only this machine can reach: the dashboard may run there without a token. */
-export function isLoopbackHost(host: string): boolean {
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
+// Where it lives (a file of its own, importing nothing: every actor's schema may use it), re-exported.
+export { isLoopbackHost };
 
 /** The dashboard service's configuration (services/dashboard/README.md). */
 export const dashboardConfigSchema = z

@@ -1,9 +1,26 @@
 import { z } from "zod";
 import { intVar } from "./load.js";
 import { common } from "./services.js";
+import { isLoopbackHost } from "./loopback.js";
 
-/** The gateway's configuration: the HTTP edge, completions, jobs, files and API keys. */
-export const gatewayConfigSchema = z.object({
+/** `gateway.example.com`, `.example.com` (every name under it), `10.0.0.5`, `[2001:db8::1]`: no port. */
+const hostName = /^(\.?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])$/;
+const namesOf = (list: string) =>
+  list
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== "");
+const allowedHostList = z
+  .string()
+  .refine(
+    (list) => namesOf(list).every((name) => hostName.test(name)),
+    "comma-separated host names without a port (gateway.example.com, .example.com for every name under it, [2001:db8::1])",
+  )
+  .transform(namesOf)
+  .default([]);
+
+/** The gateway's variables; `gatewayConfigSchema` adds the checks across them. */
+const gatewayVariables = z.object({
   ...common,
   GATEWAY_HOST: z.string().default("127.0.0.1"),
   GATEWAY_PORT: intVar(8080, 0, 65535),
@@ -31,8 +48,25 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_IDLE_TIMEOUT_MS: intVar(60_000, 100),
   /** A stream without an event this long asks its verifier to replay from the journal. */
   GATEWAY_REPLAY_AFTER_MS: intVar(2000, 50),
-  /** When set, the admin API (/admin/…) needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every call to the admin API (/admin/…) needs `Authorization: Bearer <token>`
+   * (compared in constant time). Required when GATEWAY_HOST is beyond loopback, unless
+   * GATEWAY_ADMIN_API=off: the gateway refuses to start otherwise.
+   */
   GATEWAY_ADMIN_TOKEN: z.string().min(8, "at least 8 characters").optional(),
+  /**
+   * `off`: the admin API (/admin/devices, /admin/keys) is not mounted at all (404), so a gateway
+   * may listen beyond loopback without GATEWAY_ADMIN_TOKEN (operators then use the dashboard, or
+   * another gateway). Default `on`.
+   */
+  GATEWAY_ADMIN_API: z.enum(["on", "off"]).default("on"),
+  /**
+   * Comma-separated `Host` names the admin API answers to, besides loopback names and the address
+   * it is bound to (every address of the machine when bound to 0.0.0.0 or ::): any other `Host` is
+   * a 403 `host_not_allowed` (a page that rebinds its own name to the gateway, DNS rebinding).
+   * `.example.com` allows every name under example.com. No port.
+   */
+  GATEWAY_ALLOWED_HOSTS: allowedHostList,
   /**
    * Lowest `priority` a caller without an API key may ask for (lower is served first): by default
    * anonymous callers cannot jump the queue; keys carry their own range.
@@ -77,5 +111,16 @@ export const gatewayConfigSchema = z.object({
   FILES_RETENTION_HOURS: intVar(720, 1, 24 * 365),
   /** Jobs, files, API keys and usage are kept here. */
   REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+});
+
+/** The gateway's configuration: the HTTP edge, completions, jobs, files and API keys. */
+export const gatewayConfigSchema = gatewayVariables.superRefine((config, ctx) => {
+  // Beyond loopback anyone who reaches the port could drain the fleet and make API keys.
+  if (config.GATEWAY_ADMIN_API === "on" && !config.GATEWAY_ADMIN_TOKEN && !isLoopbackHost(config.GATEWAY_HOST))
+    ctx.addIssue({
+      code: "custom",
+      path: ["GATEWAY_ADMIN_TOKEN"],
+      message: `the gateway listens beyond loopback (GATEWAY_HOST=${config.GATEWAY_HOST}), where anyone could use its admin API (drain devices, make API keys): set GATEWAY_ADMIN_TOKEN (at least 8 characters), or bind GATEWAY_HOST=127.0.0.1, or turn the admin API off with GATEWAY_ADMIN_API=off`,
+    });
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;

@@ -21,6 +21,8 @@ const GATEWAY_DEFAULTS = {
   GATEWAY_MAX_HEADER_BYTES: 16_384,
   GATEWAY_IDLE_TIMEOUT_MS: 60_000,
   GATEWAY_REPLAY_AFTER_MS: 2000,
+  GATEWAY_ADMIN_API: "on",
+  GATEWAY_ALLOWED_HOSTS: [],
   GATEWAY_ANON_PRIORITY_MIN: 0,
   GATEWAY_KEY_CACHE_MS: 1000,
   GATEWAY_KEY_LOOKUP_TIMEOUT_MS: 2000,
@@ -52,8 +54,8 @@ describe("parseConfig", () => {
     ["upper bound included", { GATEWAY_PORT: "65535" }, { GATEWAY_PORT: 65535 }],
     [
       "enum and string",
-      { LOG_LEVEL: "debug", GATEWAY_HOST: "0.0.0.0" },
-      { LOG_LEVEL: "debug", GATEWAY_HOST: "0.0.0.0" },
+      { LOG_LEVEL: "debug", GATEWAY_HOST: "0.0.0.0", GATEWAY_ADMIN_API: "off" },
+      { LOG_LEVEL: "debug", GATEWAY_HOST: "0.0.0.0", GATEWAY_ADMIN_API: "off" },
     ],
   ];
   for (const [name, env, override] of coercions) {
