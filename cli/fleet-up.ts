@@ -5,6 +5,7 @@ import { z } from "zod";
 import { parseConfig } from "#config";
 import { isModelUri } from "#llama";
 import { defaultModelPath, describeExit, projectRoot, startLocalFleet, type LocalFleet } from "#infra";
+import { fleetAdminToken, tokenPrefix, type FleetAdminToken } from "./fleet-admin-token.js";
 import { fleetModels, type FleetModels } from "./fleet-models.js";
 import { v1AccessLine } from "./keys/v1-access.js";
 import { progressLog, startupProgress } from "./progress.js";
@@ -13,7 +14,10 @@ import { progressLog, startupProgress } from "./progress.js";
 const cliEnvSchema = z.object({
   NATS_URL: z.string().min(1).optional(),
   REDIS_URL: z.string().min(1).optional(),
-  /** Only to say which token the dashboard's login takes (the fleet passes the gateway's to it). */
+  /**
+   * The gateway's admin token (the dashboard's login too: the fleet passes it on). Unset with a
+   * --host beyond loopback: one is made into .cache/fleet-secrets/admin-token.
+   */
   GATEWAY_ADMIN_TOKEN: z.string().optional(),
   DASHBOARD_ADMIN_TOKEN: z.string().optional(),
 });
@@ -24,7 +28,12 @@ export function fleetUpOptions(yargs: Argv) {
   const env = parseConfig(cliEnvSchema, process.env);
   return yargs
     .option("port", { type: "number", default: 8080, describe: "Gateway HTTP port (0 picks a free one)" })
-    .option("host", { type: "string", default: "127.0.0.1", describe: "Gateway bind address" })
+    .option("host", {
+      type: "string",
+      default: "127.0.0.1",
+      describe:
+        "Gateway bind address; beyond loopback its admin API needs a token: GATEWAY_ADMIN_TOKEN, or one made into .cache/fleet-secrets/admin-token",
+    })
     .option("dashboard-port", {
       type: "number",
       default: 8081,
@@ -171,6 +180,19 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
   for (const line of models.description) process.stderr.write(`  ${line}\n`);
   const modelName = models.modelName;
   process.stderr.write(`Service logs: ${logDir}\n`);
+  let admin: FleetAdminToken | null;
+  try {
+    admin = fleetAdminToken(
+      args.host,
+      parseConfig(cliEnvSchema, process.env).GATEWAY_ADMIN_TOKEN,
+      join(projectRoot(), ".cache", "fleet-secrets"),
+    );
+  } catch (error) {
+    process.stderr.write(`\nThe gateway's admin token: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  // A token from the environment reaches the gateway by inheritance; one from the file is passed.
+  const gatewayEnv = admin !== null && admin.source !== "env" ? { gateway: { GATEWAY_ADMIN_TOKEN: admin.token } } : {};
   try {
     fleet = await startLocalFleet({
       natsUrl: args.natsUrl,
@@ -187,7 +209,10 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
       threads: args.threads,
       window: args.window,
       draftTemperature: args.draftTemperature,
-      serviceEnv: { "draft-worker": { WINDOW_POLICY: args.windowPolicy, DRAFT_PIPELINE: String(args.pipeline) } },
+      serviceEnv: {
+        "draft-worker": { WINDOW_POLICY: args.windowPolicy, DRAFT_PIPELINE: String(args.pipeline) },
+        ...gatewayEnv,
+      },
       maxSessions: args.maxSessions,
       contextSize: args.contextSize,
       logLevel: args.logLevel,
@@ -210,11 +235,17 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
   }
   progress.stop();
   if (stopping) return; // a signal arrived just as startup finished; onSignal cannot see fleet yet
-  printSummary(fleet, modelName, logDir, await v1AccessLine(fleet.gatewayUrl));
+  printSummary(fleet, modelName, logDir, await v1AccessLine(fleet.gatewayUrl), admin);
   watchForCrashes(fleet, logDir, () => stopping);
 }
 
-function printSummary(fleet: LocalFleet, modelName: string, logDir: string, access: string): void {
+function printSummary(
+  fleet: LocalFleet,
+  modelName: string,
+  logDir: string,
+  access: string,
+  admin: FleetAdminToken | null,
+): void {
   const workers = [...fleet.processes.keys()].filter((name) => !isControl(name));
   const body = JSON.stringify({ model: modelName, prompt: "Once upon a time", max_tokens: 64, temperature: 0 });
   const jobBody = JSON.stringify({ model: modelName, requests: [{ prompt: "The little dog", max_tokens: 64 }] });
@@ -223,12 +254,15 @@ function printSummary(fleet: LocalFleet, modelName: string, logDir: string, acce
       "",
       `SpecFleet is up: ${fleet.processes.size} processes`,
       `  gateway  ${fleet.gatewayUrl}   (API docs: ${fleet.gatewayUrl}/docs)`,
-      ...(fleet.dashboardUrl === null ? [] : [`  dashboard ${fleet.dashboardUrl}/dashboard${dashboardLoginNote()}`]),
+      ...(fleet.dashboardUrl === null
+        ? []
+        : [`  dashboard ${fleet.dashboardUrl}/dashboard${dashboardLoginNote(admin)}`]),
       `  nats     ${fleet.natsUrl}`,
       `  redis    ${fleet.redisUrl}${redisDataNote(fleet)}`,
       `  workers  ${workers.join(", ")}`,
       `  logs     ${logDir}   (tail -f ${join(logDir, "gateway.log")})`,
       access,
+      adminLine(admin),
       "",
       "Try:",
       `  curl ${fleet.gatewayUrl}/v1/completions -H 'Content-Type: application/json' -d '${body}'`,
@@ -241,10 +275,19 @@ function printSummary(fleet: LocalFleet, modelName: string, logDir: string, acce
 }
 
 /** The dashboard asks for a login when the gateway has an admin token: the same token. */
-function dashboardLoginNote(): string {
+function dashboardLoginNote(admin: FleetAdminToken | null): string {
   const tokens = parseConfig(cliEnvSchema, process.env);
   if (tokens.DASHBOARD_ADMIN_TOKEN !== undefined) return "   (log in with DASHBOARD_ADMIN_TOKEN)";
-  return tokens.GATEWAY_ADMIN_TOKEN === undefined ? "" : "   (log in with GATEWAY_ADMIN_TOKEN)";
+  if (admin === null) return "";
+  return admin.source === "env" ? "   (log in with GATEWAY_ADMIN_TOKEN)" : "   (log in with the admin token)";
+}
+
+/** Where the admin API's token is: only its first characters are printed, never the whole secret. */
+function adminLine(admin: FleetAdminToken | null): string {
+  if (admin === null) return "  admin    /admin answers this machine only (loopback), without a token";
+  if (admin.source === "env") return "  admin    /admin needs 'Authorization: Bearer $GATEWAY_ADMIN_TOKEN'";
+  const made = admin.source === "new" ? "made now, " : "";
+  return `  admin    /admin needs 'Authorization: Bearer <token>': ${tokenPrefix(admin.token)} (${made}in ${admin.file})`;
 }
 
 function redisDataNote(fleet: LocalFleet): string {

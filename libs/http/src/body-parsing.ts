@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { json, type NextFunction, type Request, type Response } from "express";
 import { HttpApiError } from "./api-error.js";
 
@@ -8,8 +9,20 @@ import { HttpApiError } from "./api-error.js";
  */
 export function isJsonContentType(contentType: string | undefined): boolean {
   if (contentType === undefined) return false;
-  const mediaType = contentType.split(";", 1)[0]!.trim().toLowerCase();
+  const mediaType = mediaTypeOf(contentType);
   return mediaType === "application/json" || /^[a-z0-9!#$&^_.-]+\/[a-z0-9!#$&^_.+-]+\+json$/.test(mediaType);
+}
+
+/** The media type of a `Content-Type`, lower case, without parameters ("" for none). */
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
+}
+
+/** Whether a request carries a body at all (RFC 9112: a length above 0, or chunked). */
+export function hasRequestBody(headers: IncomingHttpHeaders): boolean {
+  if (headers["transfer-encoding"] !== undefined) return true;
+  const length = Number(headers["content-length"] ?? 0);
+  return !Number.isFinite(length) || length > 0;
 }
 
 /**

@@ -10,14 +10,14 @@ import { CompletionsController } from "./completions/completions.controller.js";
 import { TextCompletions } from "./completions/text-completions.js";
 import { ChatController } from "./chat/chat.controller.js";
 import { ChatCompletions } from "./chat/chat-completions.js";
-import { AdminController } from "./admin/admin.controller.js";
+import { adminControllers } from "./admin/admin-api.js";
 import { ModelsController } from "./models/models.controller.js";
 import { JsonBodyGuard } from "./http/json-body.guard.js";
 import { OpenApiController } from "./http/openapi.controller.js";
 import { jobsControllers, jobsProviders } from "./jobs/jobs.providers.js";
 import { filesControllers, filesProviders, multerOptionsOf } from "./files/files.providers.js";
 import { batchesControllers, batchesProviders } from "./batches/batches.providers.js";
-import { keysControllers, keysProviders } from "./keys/index.js";
+import { keysProviders } from "./keys/index.js";
 import { GatewayStore } from "./store.js";
 import { GatewayMeters } from "./metrics/gateway-meters.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "./tokens.js";
@@ -33,9 +33,8 @@ export class GatewayModule {
         CompletionsController,
         ChatController,
         ModelsController,
-        AdminController,
+        ...adminControllers(config),
         OpenApiController,
-        ...keysControllers,
         ...jobsControllers,
         ...filesControllers,
         ...batchesControllers,

@@ -1,11 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { bearerToken } from "#http";
 import type { ApiKey } from "../src/keys/api-key.js";
 import type { Caller } from "../src/keys/caller.js";
 import { KeyDirectory } from "../src/keys/key-directory.js";
 import type { ApiKeyRepository } from "../src/keys/key-repository.js";
 import { createKeyBodySchema } from "../src/keys/key-schemas.js";
-import { bearerToken, displayOf, hashKeySecret, looksLikeKey, newKeySecret } from "../src/keys/key-secret.js";
+import { displayOf, hashKeySecret, looksLikeKey, newKeySecret } from "../src/keys/key-secret.js";
 import { priorityProblem } from "../src/keys/priority-bound.js";
 import { meteredChunks } from "../src/keys/stream-usage.js";
 import {

@@ -1,10 +1,9 @@
 import { Inject, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
 import type { Request } from "express";
-import { HttpApiError } from "#http";
+import { crossSiteReason, hasRequestBody, HttpApiError, isJsonContentType, isLoopbackHostHeader } from "#http";
 import { DASHBOARD_AUTH } from "../tokens.js";
 import type { DashboardAuth } from "./dashboard-auth.js";
-import { crossSiteReason, untrustedHostReason } from "./request-origin.js";
 
 /** Who may call a route: anyone, any logged-in user (viewer or admin), or an admin. */
 export type Access = "public" | "viewer" | "admin";
@@ -29,12 +28,19 @@ export class AccessGuard implements CanActivate {
       this.reflector.getAllAndOverride<Access | undefined>(ACCESS, [context.getHandler(), context.getClass()]) ??
       "admin";
     if (access === "public" && req.method === "GET") return true;
-    const badHost = untrustedHostReason(req.headers, this.auth.open);
-    if (badHost) throw new HttpApiError(403, badHost, "permission_denied", "host_not_allowed");
+    // Without tokens the dashboard trusts whoever reaches it, which is only this machine: a Host
+    // other than loopback is a web page that rebound its own name to 127.0.0.1 (DNS rebinding).
+    if (this.auth.open && !isLoopbackHostHeader(req.headers.host))
+      throw new HttpApiError(
+        403,
+        `the Host '${req.headers.host ?? ""}' is not this machine: without DASHBOARD_ADMIN_TOKEN the dashboard answers only on loopback names`,
+        "permission_denied",
+        "host_not_allowed",
+      );
     if (req.method !== "GET" && req.method !== "HEAD") {
-      const crossSite = crossSiteReason(req.headers);
+      const crossSite = crossSiteReason(req.headers, "change this dashboard");
       if (crossSite) throw new HttpApiError(403, crossSite, "permission_denied", "cross_site_request");
-      if (hasBody(req) && !isJson(req.headers["content-type"]))
+      if (hasRequestBody(req.headers) && !isJsonContentType(req.headers["content-type"]))
         throw new HttpApiError(
           415,
           "send a JSON body (Content-Type: application/json) or none",
@@ -60,14 +66,4 @@ export class AccessGuard implements CanActivate {
       );
     return true;
   }
-}
-
-function hasBody(req: Request): boolean {
-  const length = req.headers["content-length"];
-  return (length !== undefined && length !== "0") || req.headers["transfer-encoding"] !== undefined;
-}
-
-function isJson(contentType: string | undefined): boolean {
-  const mediaType = (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
-  return mediaType === "application/json" || mediaType.endsWith("+json");
 }

@@ -1,6 +1,6 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import type { DashboardRole } from "#contracts";
+import { bearerToken, SecretToken } from "#http";
 import { cookieValue, SESSION_COOKIE, SESSION_TTL_MS, SessionSigner } from "./session-cookie.js";
 
 export interface DashboardTokens {
@@ -10,20 +10,20 @@ export interface DashboardTokens {
 
 /**
  * Who a caller is: `Authorization: Bearer <token>` (the CLI, Prometheus) or a login's cookie (the
- * page). Tokens are compared in constant time (their SHA-256 digests, so not even their length
- * leaks). With no token configured (a dashboard on loopback) everyone is an admin.
+ * page). Tokens are compared in constant time (`SecretToken`: their SHA-256 digests, so not even
+ * their length leaks). With no token configured (a dashboard on loopback) everyone is an admin.
  */
 export class DashboardAuth {
-  private readonly admin: Buffer | null;
-  private readonly viewer: Buffer | null;
+  private readonly admin: SecretToken | null;
+  private readonly viewer: SecretToken | null;
 
   constructor(
     tokens: DashboardTokens,
     private readonly signer = new SessionSigner(),
     private readonly now: () => number = Date.now,
   ) {
-    this.admin = tokens.admin ? digest(tokens.admin) : null;
-    this.viewer = tokens.viewer ? digest(tokens.viewer) : null;
+    this.admin = tokens.admin ? new SecretToken(tokens.admin) : null;
+    this.viewer = tokens.viewer ? new SecretToken(tokens.viewer) : null;
   }
 
   /** No token configured: nobody logs in, everyone is an admin. */
@@ -33,18 +33,17 @@ export class DashboardAuth {
 
   /** The role a token grants, or null. */
   roleOfToken(token: string): DashboardRole | null {
-    const given = digest(token);
     // Both comparisons always run: the time does not tell which token matched.
-    const admin = this.admin !== null && timingSafeEqual(given, this.admin);
-    const viewer = this.viewer !== null && timingSafeEqual(given, this.viewer);
+    const admin = this.admin?.matches(token) ?? false;
+    const viewer = this.viewer?.matches(token) ?? false;
     return admin ? "admin" : viewer ? "viewer" : null;
   }
 
   /** The caller's role from its headers, or null when it must log in. */
   roleOf(headers: IncomingHttpHeaders): DashboardRole | null {
     if (this.open) return "admin";
-    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(headers.authorization ?? "");
-    if (bearer) return this.roleOfToken(bearer[1]!);
+    const bearer = bearerToken(headers.authorization);
+    if (bearer !== null) return this.roleOfToken(bearer);
     const cookie = cookieValue(headers.cookie, SESSION_COOKIE);
     return cookie ? this.signer.verify(cookie, this.now()) : null;
   }
@@ -53,8 +52,4 @@ export class DashboardAuth {
   sessionFor(role: DashboardRole): string {
     return this.signer.sign(role, this.now() + SESSION_TTL_MS);
   }
-}
-
-function digest(token: string): Buffer {
-  return createHash("sha256").update(token, "utf8").digest();
 }

@@ -2,15 +2,15 @@ import { Controller, Get, HttpCode, Inject, Param, Post, UseGuards } from "@nest
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
 import { HttpApiError, setWorkerDraining } from "#http";
 import { WORKER_BUS } from "../tokens.js";
-import { AdminTokenGuard } from "./admin-token.guard.js";
+import { AdminAccessGuard } from "./admin-access.guard.js";
 
 /**
  * The operator's API: the fleet's devices, and draining one (it takes no new sessions and the
- * scheduler moves its sessions elsewhere) or undraining it. When GATEWAY_ADMIN_TOKEN is set,
- * every call needs `Authorization: Bearer <token>`.
+ * scheduler moves its sessions elsewhere) or undraining it. `AdminAccessGuard` checks every call
+ * (Host, Origin, JSON, GATEWAY_ADMIN_TOKEN); with GATEWAY_ADMIN_API=off it is not mounted.
  */
 @Controller("admin")
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminAccessGuard)
 export class AdminController {
   constructor(@Inject(WORKER_BUS) private readonly bus: ContractBus) {}
 

@@ -1,7 +1,7 @@
 import { Injectable, SetMetadata, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import { Reflector } from "@nestjs/core";
 import type { Request } from "express";
-import { isJsonContentType, unsupportedMediaType } from "#http";
+import { hasRequestBody, isJsonContentType, mediaTypeOf, unsupportedMediaType } from "#http";
 
 const ACCEPTS_MULTIPART = "specfleet:accepts-multipart";
 
@@ -23,7 +23,7 @@ export class JsonBodyGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     if (context.getType() !== "http") return true;
     const req = context.switchToHttp().getRequest<Request>();
-    if (!hasBody(req)) return true;
+    if (!hasRequestBody(req.headers)) return true;
     const contentType = req.headers["content-type"];
     if (isJsonContentType(contentType)) return true;
     const multipart = this.reflector.getAllAndOverride<boolean | undefined>(ACCEPTS_MULTIPART, [
@@ -38,15 +38,4 @@ export class JsonBodyGuard implements CanActivate {
         : `Content-Type '${mediaTypeOf(contentType)}' is not supported here; send ${accepted}`,
     );
   }
-}
-
-/** Whether the request carries a body at all (RFC 9112: a length above 0, or chunked). */
-function hasBody(req: Request): boolean {
-  if (req.headers["transfer-encoding"] !== undefined) return true;
-  const length = Number(req.headers["content-length"] ?? 0);
-  return !Number.isFinite(length) || length > 0;
-}
-
-function mediaTypeOf(contentType: string | undefined): string {
-  return (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
 }

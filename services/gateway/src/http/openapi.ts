@@ -34,6 +34,9 @@ export function openApiDocument(config: GatewayConfig) {
   for (const pathsOf of CAPABILITY_PATHS) {
     for (const [path, item] of Object.entries(pathsOf(config))) paths[path] = { ...paths[path], ...item };
   }
+  // GATEWAY_ADMIN_API=off: the admin controllers are not mounted (admin/admin-api.ts).
+  if (config.GATEWAY_ADMIN_API === "off")
+    for (const path of Object.keys(paths)) if (isAdminPath(path)) delete paths[path];
   return createDocument({
     openapi: "3.1.0",
     info: {
@@ -46,11 +49,20 @@ export function openApiDocument(config: GatewayConfig) {
     paths: withApiKeys(paths),
     components: {
       securitySchemes: {
-        adminToken: { type: "http", scheme: "bearer", description: "GATEWAY_ADMIN_TOKEN, when it is set." },
+        adminToken: {
+          type: "http",
+          scheme: "bearer",
+          description:
+            "GATEWAY_ADMIN_TOKEN, when it is set (required beyond loopback). Every /admin call also needs a Host the gateway answers to, no other site's Origin, and a JSON body or none.",
+        },
         ...apiKeySecuritySchemes,
       },
     },
   });
+}
+
+function isAdminPath(path: string): boolean {
+  return path === "/admin" || path.startsWith("/admin/");
 }
 
 /** This document and its browsable page (`http/openapi.controller.ts`). */

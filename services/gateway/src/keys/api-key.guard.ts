@@ -1,13 +1,13 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from "@nestjs/common";
 import type { Request } from "express";
 import type { GatewayConfig } from "#config";
-import { HttpApiError } from "#http";
+import { bearerToken, HttpApiError } from "#http";
 import { GATEWAY_CONFIG } from "../tokens.js";
 import type { ApiKey } from "./api-key.js";
 import { setCaller, type Caller } from "./caller.js";
 import { KeyDirectory, KeyLookupTimeout } from "./key-directory.js";
 import { PRIORITY_BOUND } from "./key-schemas.js";
-import { bearerToken, looksLikeKey } from "./key-secret.js";
+import { looksLikeKey } from "./key-secret.js";
 
 /**
  * Every `/v1` route (whoever wrote it): while at least one key is not revoked, the request needs

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 
 /** Every SpecFleet API key starts with this, so that a leaked one is recognised (secret scanners). */
 export const KEY_PREFIX = "sk-sf-";
@@ -27,17 +27,4 @@ export function displayOf(secret: string): string {
 /** Whether a bearer token is shaped like one of our keys (a cheap check before any lookup). */
 export function looksLikeKey(token: string): boolean {
   return token.startsWith(KEY_PREFIX) && token.length >= KEY_PREFIX.length + 20 && token.length <= 200;
-}
-
-/** The token of an `Authorization: Bearer <token>` header (scheme case-insensitive), or null. */
-export function bearerToken(header: string | undefined): string | null {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
-  return match ? match[1]! : null;
-}
-
-/** Compares two secrets in constant time. */
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a, "utf8");
-  const y = Buffer.from(b, "utf8");
-  return x.length === y.length && timingSafeEqual(x, y);
 }

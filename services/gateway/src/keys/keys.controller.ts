@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from "@nestjs/common";
 import type { z } from "zod";
 import type { Logger } from "#logging";
-import { AdminTokenGuard } from "../admin/admin-token.guard.js";
+import { AdminAccessGuard } from "../admin/admin-access.guard.js";
 import { HttpApiError } from "#http";
 import { parseRequest } from "../http/parse-request.js";
 import { GATEWAY_LOGGER } from "../tokens.js";
@@ -27,7 +27,7 @@ import { UsageLedger } from "./usage-ledger.js";
  * Each answer is typed by its schema in `key-schemas.ts`, which `openapi.ts` documents.
  */
 @Controller("admin/keys")
-@UseGuards(AdminTokenGuard)
+@UseGuards(AdminAccessGuard)
 export class KeysController {
   constructor(
     private readonly keys: ApiKeyRepository,
