@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { intVar } from "./load.js";
+import { checkRedisAuth, redisVars } from "./redis.js";
 import { common } from "./services.js";
 import { isLoopbackHost } from "./loopback.js";
 
@@ -109,12 +110,12 @@ const gatewayVariables = z.object({
   FILES_MAX_BYTES: intVar(100 * 1024 * 1024, 1, 512 * 1024 * 1024),
   /** An uploaded file is deleted this long after its upload (a batch's output and error files live as long as the batch). */
   FILES_RETENTION_HOURS: intVar(720, 1, 24 * 365),
-  /** Jobs, files, API keys and usage are kept here. */
-  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  /** Jobs, files, API keys and usage are kept in Redis (libs/config/src/redis.ts). */
+  ...redisVars,
 });
 
 /** The gateway's configuration: the HTTP edge, completions, jobs, files and API keys. */
-export const gatewayConfigSchema = gatewayVariables.superRefine((config, ctx) => {
+export const gatewayConfigSchema = gatewayVariables.superRefine(checkRedisAuth).superRefine((config, ctx) => {
   // Beyond loopback anyone who reaches the port could drain the fleet and make API keys.
   if (config.GATEWAY_ADMIN_API === "on" && !config.GATEWAY_ADMIN_TOKEN && !isLoopbackHost(config.GATEWAY_HOST))
     ctx.addIssue({

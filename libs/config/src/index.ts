@@ -3,3 +3,5 @@ export * from "./services.js";
 export * from "./pairing-tuning.js";
 export * from "./gateway.js";
 export * from "./dashboard.js";
+export * from "./redis.js";
+export * from "./secret-file.js";

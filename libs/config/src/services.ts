@@ -4,6 +4,7 @@ import { PAIRING_POLICY_NAMES } from "#pairing";
 import { DRAFTER_WINDOW_POLICY_NAMES } from "#window";
 import { intVar, numberVar } from "./load.js";
 import { pairingTuningVars } from "./pairing-tuning.js";
+import { checkRedisAuth, redisVars } from "./redis.js";
 
 export const common = {
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
@@ -23,25 +24,27 @@ export const common = {
   TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
 };
 
-export const registryConfigSchema = z.object({
+const registryVariables = z.object({
   ...common,
-  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  /** Where the fleet's workers are mirrored, in Redis (libs/config/src/redis.ts). */
+  ...redisVars,
   /** A worker silent this long is marked lost. */
   REGISTRY_LOST_AFTER_MS: intVar(3000, 500),
   /** A worker silent this long is degraded: paired only when nothing healthy is free. */
   REGISTRY_DEGRADED_AFTER_MS: intVar(1500, 100),
   REGISTRY_SWEEP_MS: intVar(500, 50),
 });
+export const registryConfigSchema = registryVariables.superRefine(checkRedisAuth);
 export type RegistryConfig = z.infer<typeof registryConfigSchema>;
 
-export const schedulerConfigSchema = z.object({
+const schedulerVariables = z.object({
   ...common,
   /** How requests are paired with a verifier and a drafter (libs/pairing/README.md). */
   PAIRING_POLICY: z.enum(PAIRING_POLICY_NAMES).default("load-aware"),
   /** How long to wait for a worker to open a session. */
   SCHEDULER_OPEN_TIMEOUT_MS: intVar(15000, 100),
-  /** Waiting requests (BullMQ) and running sessions are kept here. */
-  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  /** Waiting requests (BullMQ) and running sessions are kept in Redis (libs/config/src/redis.ts). */
+  ...redisVars,
   /** Requests that may wait for a pair; beyond, the gateway answers 429 with Retry-After. */
   SCHEDULER_QUEUE_LIMIT: intVar(256, 0, 1_000_000),
   /** A request waiting longer than this for a pair gets a clear timeout error. */
@@ -60,6 +63,7 @@ export const schedulerConfigSchema = z.object({
   /** The load-aware policy's and the rebalancer's tuning values (`pairingTuningOf` makes them the policies' tuning). */
   ...pairingTuningVars,
 });
+export const schedulerConfigSchema = schedulerVariables.superRefine(checkRedisAuth);
 export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
 
 const worker = {
@@ -96,10 +100,10 @@ const worker = {
 export const workerConfigSchema = z.object(worker);
 export type WorkerConfig = z.infer<typeof workerConfigSchema>;
 
-export const verifyWorkerConfigSchema = z.object({
+const verifyWorkerVariables = z.object({
   ...worker,
-  /** The session journal (committed tokens, so another verifier can resume a session). */
-  REDIS_URL: z.string().default("redis://127.0.0.1:6379"),
+  /** The session journal (committed tokens, so another verifier can resume a session) is in Redis (libs/config/src/redis.ts). */
+  ...redisVars,
   /** A drafter silent this long is dropped and the verifier finishes the session alone. */
   DRAFTER_SILENCE_MS: intVar(5000, 100),
   /** Most verify rounds evaluated in one decode (0: MAX_SESSIONS). */
@@ -109,6 +113,7 @@ export const verifyWorkerConfigSchema = z.object({
   /** Which waiting rounds go first when more wait than the limit (libs/batching). */
   VERIFY_BATCHING: z.enum(BATCHING_POLICY_NAMES).default("fifo"),
 });
+export const verifyWorkerConfigSchema = verifyWorkerVariables.superRefine(checkRedisAuth);
 export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;
 
 export const draftWorkerConfigSchema = z.object({

@@ -39,6 +39,7 @@ const GATEWAY_DEFAULTS = {
   FILES_MAX_BYTES: 104_857_600,
   FILES_RETENTION_HOURS: 720,
   REDIS_URL: "redis://127.0.0.1:6379",
+  REDIS_INSECURE: false,
 };
 const WORKER_REQUIRED = { WORKER_ID: "draft-1", MODEL_PATH: "/models/small.gguf" };
 

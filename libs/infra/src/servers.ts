@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ensureBinary, type ServerBinary } from "./binaries.js";
 import { silentLog, type InfraLog } from "./log.js";
 import { acceptsConnections, freePort, waitUntil } from "./ports.js";
@@ -48,16 +48,27 @@ export function startNats(options: StartNatsOptions = {}): Promise<ServerHandle>
   });
 }
 
+/** Users and their rights for a redis-server: the content of its aclfile (libs/security `redisAclFile`). */
+export interface RedisAclOptions {
+  /** The aclfile's text; written as `users.acl` (mode 0600) in the server's folder. */
+  file: string;
+  /** A user the readiness check logs in as; without one, a server refusing to PING before AUTH (`-NOAUTH`) counts as up. */
+  ready?: { username: string; password: string };
+}
+
 export interface StartRedisOptions extends CommonServerOptions {
   /** Working folder. Default: a temporary folder removed on stop. */
   dir?: string;
   /** Persist with an append-only file. Default false. */
   appendOnly?: boolean;
+  /** ACL users (`--aclfile`); default: no ACL, the `default` user without a password. */
+  acl?: RedisAclOptions;
 }
 
-/** redis-server bound to 127.0.0.1, no RDB snapshots, append-only file on request. */
+/** redis-server bound to 127.0.0.1, no RDB snapshots, append-only file on request, an aclfile when given. */
 export function startRedis(options: StartRedisOptions = {}): Promise<ServerHandle> {
   const appendOnly = options.appendOnly === true ? "yes" : "no";
+  const acl = options.acl;
   return startServer("redis-server", options, options.dir, {
     args: (port, dir) => [
       "--port",
@@ -70,10 +81,18 @@ export function startRedis(options: StartRedisOptions = {}): Promise<ServerHandl
       "",
       "--appendonly",
       appendOnly,
+      ...(acl ? ["--aclfile", writeAclFile(dir, acl.file)] : []),
     ],
     url: (port) => `redis://${host}:${port}`,
-    ready: (port) => redisAnswersPing(port),
+    ready: (port) => redisAnswersPing(port, acl?.ready),
   });
+}
+
+function writeAclFile(dir: string, content: string): string {
+  const path = resolve(dir, "users.acl");
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
+  return path;
 }
 
 interface ServerKind {
@@ -147,21 +166,38 @@ function temporaryDir(binary: ServerBinary): string {
   return dir;
 }
 
-/** Redis answers PING with +PONG once it has loaded its data and serves commands. */
-function redisAnswersPing(port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
+/**
+ * Redis answers PING with +PONG once it has loaded its data and serves commands; as a given user
+ * after AUTH (`*` a RESP array, so any password goes through as is). Without a user, a server whose
+ * `default` user is off answers `-NOAUTH`: it is up.
+ */
+function redisAnswersPing(
+  port: number,
+  user?: { username: string; password: string },
+  timeoutMs = 1000,
+): Promise<boolean> {
+  return new Promise((done) => {
     const socket = connect({ host, port });
     let reply = "";
-    const done = (ok: boolean) => {
+    const finish = (ok: boolean) => {
       socket.destroy();
-      resolve(ok);
+      done(ok);
     };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once("error", () => done(false));
-    socket.once("connect", () => socket.write("PING\r\n"));
+    const auth = user ? respCommand("AUTH", user.username, user.password) : "";
+    const replies = user ? 2 : 1;
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once("error", () => finish(false));
+    socket.once("connect", () => socket.write(`${auth}PING\r\n`));
     socket.on("data", (chunk) => {
       reply += chunk.toString("utf8");
-      if (reply.includes("\r\n")) done(reply.startsWith("+PONG"));
+      const lines = reply.split("\r\n");
+      if (lines.length <= replies) return;
+      const last = lines[replies - 1] ?? "";
+      finish((!user || lines[0] === "+OK") && (last.startsWith("+PONG") || (!user && last.startsWith("-NOAUTH"))));
     });
   });
+}
+
+function respCommand(...args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join("")}`;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from "@nestjs/common";
 import type { Redis } from "ioredis";
-import type { GatewayConfig } from "#config";
+import { redisEndpointOf, type GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { closeRedis, connectRedis } from "#redis";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER } from "./tokens.js";
@@ -18,7 +18,7 @@ export class GatewayStore implements OnApplicationShutdown {
     @Inject(GATEWAY_CONFIG) readonly config: GatewayConfig,
     @Inject(GATEWAY_LOGGER) log: Logger,
   ) {
-    this.redis = connectRedis(config.REDIS_URL, "gateway", log);
+    this.redis = connectRedis(redisEndpointOf(config), "gateway", log);
   }
 
   /** After every module let go (their last writes may still be in flight). */

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from "@nestjs/common";
 import type { Redis } from "ioredis";
 import { fleetWorkerSchema, type FleetWorker } from "#contracts";
-import type { RegistryConfig } from "#config";
+import { redisEndpointOf, type RedisAuthConfig } from "#config";
 import type { Logger } from "#logging";
 import { closeRedis, connectRedis } from "#redis";
 import { REGISTRY_CONFIG, REGISTRY_LOGGER } from "./tokens.js";
@@ -21,10 +21,10 @@ export class RedisWorkerRepository implements WorkerRepository, OnApplicationShu
   private readonly redis: Redis;
 
   constructor(
-    @Inject(REGISTRY_CONFIG) config: Pick<RegistryConfig, "REDIS_URL">,
+    @Inject(REGISTRY_CONFIG) config: RedisAuthConfig,
     @Inject(REGISTRY_LOGGER) private readonly log: Logger,
   ) {
-    this.redis = connectRedis(config.REDIS_URL, "registry", log);
+    this.redis = connectRedis(redisEndpointOf(config), "registry", log);
   }
 
   async save(worker: FleetWorker): Promise<void> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from "@nestjs/common";
 import type { Redis } from "ioredis";
-import type { SchedulerConfig } from "#config";
+import { redisEndpointOf, type SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import { closeRedis, connectRedis } from "#redis";
 import { BullAdmissionRepository } from "./admission/admission-repository.js";
@@ -15,7 +15,7 @@ export class SchedulerStore implements OnApplicationShutdown {
   readonly sessions: RedisSessionRepository;
 
   constructor(@Inject(SCHEDULER_CONFIG) config: SchedulerConfig, @Inject(SCHEDULER_LOGGER) log: Logger) {
-    this.redis = connectRedis(config.REDIS_URL, "scheduler", log);
+    this.redis = connectRedis(redisEndpointOf(config), "scheduler", log);
     this.admission = new BullAdmissionRepository(this.redis, log);
     this.sessions = new RedisSessionRepository(this.redis, log);
   }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type Provider } from "@nestjs/common";
 import type { Redis } from "ioredis";
-import type { VerifyWorkerConfig } from "#config";
+import { redisEndpointOf, type VerifyWorkerConfig } from "#config";
 import { RedisJournal } from "#journal";
 import type { Logger } from "#logging";
 import { closeRedis, connectRedis } from "#redis";
@@ -16,7 +16,7 @@ export class JournalConnection implements OnModuleDestroy {
   constructor(@Inject(WORKER_CONFIG) config: VerifyWorkerConfig, @Inject(WORKER_LOGGER) log: Logger) {
     // Fail fast: a write fails after a few reconnect attempts, and SessionLog decides how long to
     // retry before the round fails (it never publishes what the journal does not have).
-    this.redis = connectRedis(config.REDIS_URL, `journal-${config.WORKER_ID}`, log, { failFast: true });
+    this.redis = connectRedis(redisEndpointOf(config), `journal-${config.WORKER_ID}`, log, { failFast: true });
   }
 
   async onModuleDestroy(): Promise<void> {

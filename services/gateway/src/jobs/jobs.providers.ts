@@ -6,7 +6,7 @@ import {
   type Provider,
 } from "@nestjs/common";
 import type { Redis } from "ioredis";
-import type { GatewayConfig } from "#config";
+import { redisEndpointOf, type GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { closeRedis, connectRedis } from "#redis";
 import { GatewayJobsReport } from "#contracts";
@@ -49,7 +49,7 @@ export class JobsEngine implements OnApplicationBootstrap, OnApplicationShutdown
     text: TextCompletions,
     chat: ChatCompletions,
   ) {
-    this.connection = connectRedis(config.REDIS_URL, "gateway-jobs", log);
+    this.connection = connectRedis(redisEndpointOf(config), "gateway-jobs", log);
     this.webhooks = new WebhookSender(
       this.connection,
       (tenant) => keys.webhookSecretOf(tenant),
