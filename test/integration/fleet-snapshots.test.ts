@@ -21,7 +21,7 @@ describe("fleet snapshots out of order", () => {
 
   before(async () => {
     fleet = await startTestFleet("fleet-snapshots", { verifiers: 1, drafters: 1, maxSessions: 4 });
-    bus = await ContractBus.connect(fleet.natsUrl, "forger", pino({ level: "silent" }));
+    bus = await ContractBus.connect({ url: fleet.natsUrl }, "forger", pino({ level: "silent" }));
     bus.subscribe(FleetChanged, "", (page) => {
       if (!forged.has(page.seq)) latest = page;
     });

@@ -64,7 +64,7 @@ describe("worker and registry metrics", () => {
       // γ = 4 in every round, and a session keeps the drafter it was opened with (a fixed window never hands back).
       serviceEnv: { "draft-worker": { WINDOW_POLICY: "fixed" } },
     });
-    bus = await ContractBus.connect(fleet.natsUrl, "metrics-observer", pino({ level: "silent" }));
+    bus = await ContractBus.connect({ url: fleet.natsUrl }, "metrics-observer", pino({ level: "silent" }));
     bus.subscribe(MetricsReport, "", (report) => gatherer.add(report));
     bus.subscribe(SchedulerSessionEnded, "", (event) => ended.push(event));
     await bus.nc.flush();

@@ -8,6 +8,18 @@ import { checkRedisAuth, redisVars } from "./redis.js";
 
 export const common = {
   NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  /** This process's NATS credential: a `.creds` file (user JWT + nkey seed) naming its identity (docs/security.md). */
+  NATS_CREDS: z.string().min(1).optional(),
+  /** TLS to NATS: the CA file that signed the server's certificate (a `tls://` URL without it uses the system's CAs). */
+  NATS_TLS_CA: z.string().min(1).optional(),
+  /** Mutual TLS: this process's client certificate and key files, when the server asks for one. */
+  NATS_TLS_CERT: z.string().min(1).optional(),
+  NATS_TLS_KEY: z.string().min(1).optional(),
+  /** Connect to a NATS beyond loopback without NATS_CREDS (one that authenticates some other way). Default false. */
+  NATS_INSECURE: z
+    .enum(["true", "false"])
+    .default("false")
+    .transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   /** How often the process sends its metrics to the fleet's `/metrics` (the dashboard); 0: never (docs/metrics.md). */
   METRICS_REPORT_MS: intVar(1000, 0, 3_600_000),
@@ -33,6 +45,11 @@ const registryVariables = z.object({
   /** A worker silent this long is degraded: paired only when nothing healthy is free. */
   REGISTRY_DEGRADED_AFTER_MS: intVar(1500, 100),
   REGISTRY_SWEEP_MS: intVar(500, 50),
+  /**
+   * The fleet's NATS authority (a JSON file of the operator's and accounts' seeds; a secret):
+   * with it the registry issues, lists and revokes device credentials (docs/security.md).
+   */
+  NATS_AUTHORITY_FILE: z.string().min(1).optional(),
 });
 export const registryConfigSchema = registryVariables.superRefine(checkRedisAuth);
 export type RegistryConfig = z.infer<typeof registryConfigSchema>;
@@ -112,6 +129,24 @@ const verifyWorkerVariables = z.object({
   VERIFY_BATCH_WAIT_MS: intVar(0, 0, 1000),
   /** Which waiting rounds go first when more wait than the limit (libs/batching). */
   VERIFY_BATCHING: z.enum(BATCHING_POLICY_NAMES).default("fifo"),
+  /**
+   * Share of sampled rounds whose q is recomputed with the drafter's model after the reply
+   * (services/verify-worker/src/audit); 0: off (the draw check on every round stays on).
+   */
+  VERIFY_AUDIT_FRACTION: z.coerce.number().min(0).max(1).default(0.05),
+  /**
+   * Drafter models this verifier may load to audit with, comma-separated GGUF paths or hf: URIs
+   * (loaded on first use); a drafter is audited with the one whose name and vocabulary it registered.
+   */
+  VERIFY_AUDIT_MODELS: z
+    .string()
+    .default("")
+    .transform((list) =>
+      list
+        .split(",")
+        .map((entry) => entry.trim())
+        .filter((entry) => entry !== ""),
+    ),
 });
 export const verifyWorkerConfigSchema = verifyWorkerVariables.superRefine(checkRedisAuth);
 export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;

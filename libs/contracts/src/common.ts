@@ -20,6 +20,8 @@ export const errorCodeSchema = z.enum([
   "queue_full",
   /** The request waited longer than its deadline for a free pair. */
   "queue_timeout",
+  /** The sender may not do this: another identity's message, a quarantined drafter (docs/security.md). */
+  "forbidden",
   "internal",
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;

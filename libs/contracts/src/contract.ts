@@ -4,6 +4,11 @@ import { z } from "zod";
  * One message name, one payload type, one schema. A contract names a NATS subject (a template
  * with `{id}` for per-worker subjects), the schema of what is sent on it and, for
  * request-reply, the schema of the reply.
+ *
+ * Sender-bound subjects: a template ending in `.{from}` carries its sender's identity (a worker's
+ * id, or a control-plane role) as its last token. The transport fills it with its own identity,
+ * and the NATS permissions of each credential let it publish only its own (libs/security), so a
+ * receiver knows who sent a message without trusting its payload (docs/security.md).
  */
 export interface EventContract<S extends z.ZodType> {
   readonly kind: "event";
@@ -12,6 +17,8 @@ export interface EventContract<S extends z.ZodType> {
   readonly schema: S;
   /** Sent once per round or per token: the transport carries no trace context and opens no span for it (cost). */
   readonly hotPath?: boolean;
+  /** A payload field that must equal the sender (`{from}`): an identity speaks only for itself. */
+  readonly senderField?: string;
 }
 
 export interface RequestContract<S extends z.ZodType, R extends z.ZodType> {
@@ -22,6 +29,8 @@ export interface RequestContract<S extends z.ZodType, R extends z.ZodType> {
   readonly reply: R;
   /** Sent once per round or per token: the transport carries no trace context and opens no span for it (cost). */
   readonly hotPath?: boolean;
+  /** A payload field that must equal the sender (`{from}`): an identity speaks only for itself. */
+  readonly senderField?: string;
 }
 
 export type AnyContract = EventContract<z.ZodType> | RequestContract<z.ZodType, z.ZodType>;
@@ -31,6 +40,7 @@ export type ReplyOf<C extends RequestContract<z.ZodType, z.ZodType>> = z.infer<C
 /** How the transport treats a contract's messages besides their payload. */
 export interface ContractOptions {
   hotPath?: boolean;
+  senderField?: string;
 }
 
 export function eventContract<S extends z.ZodType>(
@@ -55,12 +65,34 @@ export function requestContract<S extends z.ZodType, R extends z.ZodType>(
 /** Subscribing with this id hears every worker's or session's messages (observers, tests). */
 export const ANY_ID = "*";
 
-/** Fills the `{id}` of a per-worker or per-session subject template. */
-export function subjectFor(contract: AnyContract, id: string): string {
-  if (!contract.subject.includes("{id}")) return contract.subject;
-  if (id !== ANY_ID && !/^[A-Za-z0-9_-]+$/.test(id))
-    throw new Error(`invalid subject id '${id}': use letters, digits, '-' and '_'`);
-  return contract.subject.replace("{id}", id);
+const SENDER_TOKEN = ".{from}";
+
+/**
+ * Fills the `{id}` of a per-worker or per-session subject template, and the `{from}` of a
+ * sender-bound one (`from`; ANY_ID to hear every sender).
+ */
+export function subjectFor(contract: AnyContract, id: string, from: string = ANY_ID): string {
+  let subject = contract.subject;
+  if (subject.includes("{id}")) subject = subject.replace("{id}", subjectToken(id, "id"));
+  if (subject.endsWith(SENDER_TOKEN)) subject = subject.replace("{from}", subjectToken(from, "sender"));
+  return subject;
+}
+
+/** Whether a contract's subject names its sender (`{from}`). */
+export function isSenderBound(contract: AnyContract): boolean {
+  return contract.subject.endsWith(SENDER_TOKEN);
+}
+
+/** The sender a sender-bound subject names (its last token), or null for other contracts. */
+export function senderOf(contract: AnyContract, subject: string): string | null {
+  if (!isSenderBound(contract)) return null;
+  return subject.slice(subject.lastIndexOf(".") + 1);
+}
+
+function subjectToken(value: string, what: string): string {
+  if (value !== ANY_ID && !/^[A-Za-z0-9_-]+$/.test(value))
+    throw new Error(`invalid subject ${what} '${value}': use letters, digits, '-' and '_'`);
+  return value;
 }
 
 /** The result of decoding a message at a trust boundary. */

@@ -14,6 +14,7 @@ export const modelDescriptorSchema = z.object({
   /** Hash of the tokenizer: only equal fingerprints may be paired. */
   vocabFingerprint: z.string().min(8),
 });
+export type ModelDescriptor = z.infer<typeof modelDescriptorSchema>;
 
 /** Speeds a worker measured on itself at start-up (what the load-aware pairing predicts from). */
 export const workerProfileSchema = z.object({
@@ -171,10 +172,17 @@ export class FleetPageAssembler {
 
 /** Control plane (registry): served by its Nest controller through the ContractBus (libs/transport). */
 // v2: the profile's `verifyMs` became `verifyMsByWindow` (a verify profile names its key).
-export const FleetRegister = eventContract("specfleet.fleet.register", 2, workerRegistrationSchema);
-export const FleetTelemetry = eventContract("specfleet.fleet.telemetry", 1, workerTelemetrySchema);
+// v3: sender-bound (`{from}`): a worker registers, reports and leaves only as itself.
+export const FleetRegister = eventContract("specfleet.fleet.register.{from}", 3, workerRegistrationSchema, {
+  senderField: "workerId",
+});
+export const FleetTelemetry = eventContract("specfleet.fleet.telemetry.{from}", 2, workerTelemetrySchema, {
+  senderField: "workerId",
+});
 /** A worker shutting down leaves at once rather than waiting to be found silent. */
-export const FleetLeave = eventContract("specfleet.fleet.leave", 1, z.object({ workerId: workerIdSchema }));
+export const FleetLeave = eventContract("specfleet.fleet.leave.{from}", 2, z.object({ workerId: workerIdSchema }), {
+  senderField: "workerId",
+});
 /** The registry's snapshot, a page at a time, on every change and once a second. */
 export const FleetChanged = eventContract("specfleet.fleet.changed", 3, fleetPageSchema);
 /** One page of the current snapshot (page 0 first; its `pages` says how many to ask for, with its epoch and seq). */

@@ -36,8 +36,9 @@ export type MetricJson = z.infer<typeof metricJsonSchema>;
  * each process sends rather than being scraped.
  */
 export const MetricsReport = eventContract(
-  "specfleet.metrics.report",
-  1,
+  // v2: sender-bound (`{from}`: the process's identity, a worker's id or a control-plane role).
+  "specfleet.metrics.report.{from}",
+  2,
   z.object({
     actor: actorSchema,
     /** The process: a worker's id, or the actor's name plus its host and pid. */

@@ -49,7 +49,10 @@ export type SessionEnded = z.infer<typeof sessionEndedSchema>;
 export const SchedulerSubmit = requestContract("specfleet.scheduler.submit", 4, completionJobSchema, submitReplySchema);
 /** Gateway → scheduler: the client went away; drop or stop its request. */
 export const SchedulerCancel = eventContract("specfleet.scheduler.cancel", 1, z.object({ sessionId: sessionIdSchema }));
-export const SchedulerSessionEnded = eventContract("specfleet.scheduler.session-ended", 1, sessionEndedSchema);
+/** Verifier → scheduler (v2: sender-bound, a verifier reports only its own sessions). */
+export const SchedulerSessionEnded = eventContract("specfleet.scheduler.session-ended.{from}", 2, sessionEndedSchema, {
+  senderField: "verifierId",
+});
 
 /** What the scheduler can place right now, per target model it knows of. */
 export const schedulerStatusSchema = z.object({
@@ -86,8 +89,8 @@ export const SchedulerStatusRequest = requestContract(
  * faster, so the session is not given another drafter.
  */
 export const SchedulerDrafterLeft = eventContract(
-  "specfleet.scheduler.drafter-left",
-  1,
+  "specfleet.scheduler.drafter-left.{from}",
+  2,
   z.object({
     sessionId: sessionIdSchema,
     verifierId: workerIdSchema,
@@ -95,5 +98,6 @@ export const SchedulerDrafterLeft = eventContract(
     fasterAlone: z.boolean(),
     reason: z.string().max(500),
   }),
+  { senderField: "verifierId" },
 );
 export type DrafterLeft = PayloadOf<typeof SchedulerDrafterLeft>;

@@ -9,6 +9,20 @@ import { remoteErrorSchema, workerIdSchema } from "./common.js";
  * may send these; a verifier may ask for a quarantine.
  */
 
+/**
+ * The identities of the control plane: each is a NATS user of its own (libs/security), and no
+ * worker may take one as its id. `admin` is the operator's full-access identity (tools, tests).
+ */
+export const SCHEDULER_IDENTITY = "scheduler";
+export const ADMIN_IDENTITY = "admin";
+export const CONTROL_PLANE_IDENTITIES = ["gateway", SCHEDULER_IDENTITY, "registry", "dashboard", ADMIN_IDENTITY] as const;
+export type ControlPlaneIdentity = (typeof CONTROL_PLANE_IDENTITIES)[number];
+
+/** Whether a worker id is one the control plane keeps for itself. */
+export function isReservedIdentity(id: string): boolean {
+  return (CONTROL_PLANE_IDENTITIES as readonly string[]).includes(id) || id === "anonymous";
+}
+
 /** The roles a device credential is issued for; control-plane identities are made by the operator, not issued here. */
 export const deviceRoleSchema = z.enum(["drafter", "verifier"]);
 export type DeviceRole = z.infer<typeof deviceRoleSchema>;

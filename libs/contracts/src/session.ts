@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { eventContract, requestContract } from "./contract.js";
-import { powerStateSchema } from "./fleet.js";
+import { modelDescriptorSchema, powerStateSchema } from "./fleet.js";
 import {
   distributionSchema,
   positionSchema,
@@ -83,6 +83,8 @@ export const VerifierOpen = requestContract(
     sampling: samplingSchema,
     drafterId: workerIdSchema.nullable(),
     resume: z.boolean().optional(),
+    /** The model the drafter registered (the verifier audits its q with it when it holds that model). */
+    drafterModel: modelDescriptorSchema.optional(),
   }),
   z.discriminatedUnion("ok", [
     okReply.extend({
@@ -100,7 +102,12 @@ export const VerifierOpen = requestContract(
 export const VerifierAttach = requestContract(
   "specfleet.verifier.{id}.attach",
   1,
-  z.object({ sessionId: sessionIdSchema, drafterId: workerIdSchema }),
+  z.object({
+    sessionId: sessionIdSchema,
+    drafterId: workerIdSchema,
+    /** The model the drafter registered (the verifier audits its q with it when it holds that model). */
+    drafterModel: modelDescriptorSchema.optional(),
+  }),
   z.discriminatedUnion("ok", [
     okReply.extend({ committedTokens: tokensSchema, maxTokens: z.number().int().positive(), sampling: samplingSchema }),
     errorReply,
@@ -145,8 +152,9 @@ export const DrafterOpen = requestContract(
  * cancel a session; the verifier, its owner, ends it. Idempotent.
  */
 export const WorkerClose = requestContract(
-  "specfleet.worker.{id}.close",
-  1,
+  // v2: sender-bound: a verifier takes a close only from the scheduler, a drafter also from its session's verifier.
+  "specfleet.worker.{id}.close.{from}",
+  2,
   z.object({ sessionId: sessionIdSchema, reason: z.string() }),
   z.object({ closed: z.boolean() }),
 );
@@ -180,8 +188,9 @@ export const WorkerPower = requestContract(
 
 /** Drafter → verifier: the drafter stops following a session; the verifier continues alone. */
 export const VerifierDetach = requestContract(
-  "specfleet.verifier.{id}.detach",
-  2,
+  // v3: sender-bound: `by: drafter` only from that drafter, `by: scheduler` only from the scheduler.
+  "specfleet.verifier.{id}.detach.{from}",
+  3,
   z.object({
     sessionId: sessionIdSchema,
     drafterId: workerIdSchema,
@@ -196,8 +205,9 @@ export const VerifierDetach = requestContract(
 
 /** Drafter → verifier, the hot path: a window of draft tokens starting at `position`. */
 export const VerifyRound = requestContract(
-  "specfleet.verifier.{id}.verify",
-  1,
+  // v2: sender-bound: a verifier takes a session's rounds only from the drafter attached to it.
+  "specfleet.verifier.{id}.verify.{from}",
+  2,
   z.object({
     sessionId: sessionIdSchema,
     position: positionSchema,
@@ -290,10 +300,21 @@ export const sessionEventSchema = z.discriminatedUnion("kind", [
   }),
   /** The request failed before a verifier had its session (placement, admission). */
   z.object({ kind: z.literal("error"), sessionId: sessionIdSchema, error: remoteErrorSchema }),
+  /**
+   * Scheduler → readers: this verifier owns the session from now on (sent before it is asked to
+   * open or resume it). Readers take the session's events only from its owner.
+   */
+  z.object({ kind: z.literal("owner"), sessionId: sessionIdSchema, verifierId: workerIdSchema }),
 ]);
 export type SessionEvent = z.infer<typeof sessionEventSchema>;
-/** v2: an `end` event for every way a session ends (`cancelled`, `error`), with its reason. */
-export const SessionStream = eventContract("specfleet.session.{id}.events", 2, sessionEventSchema, { hotPath: true });
+/**
+ * v2: an `end` event for every way a session ends (`cancelled`, `error`), with its reason.
+ * v3: sender-bound, and the scheduler names each owner (`owner`) before the owner opens: a
+ * reader takes `owner` and `error` only from the scheduler, the rest only from the owner.
+ */
+export const SessionStream = eventContract("specfleet.session.{id}.events.{from}", 3, sessionEventSchema, {
+  hotPath: true,
+});
 
 /** Drafter → observers (telemetry, dashboard, window tuning): one line per finished round. */
 export const roundReportSchema = z.object({
@@ -310,4 +331,8 @@ export const roundReportSchema = z.object({
   at: z.number(),
 });
 export type RoundReport = z.infer<typeof roundReportSchema>;
-export const RoundReports = eventContract("specfleet.telemetry.rounds", 1, roundReportSchema, { hotPath: true });
+/** v2: sender-bound (a drafter reports only its own rounds). */
+export const RoundReports = eventContract("specfleet.telemetry.rounds.{from}", 2, roundReportSchema, {
+  hotPath: true,
+  senderField: "drafterId",
+});

@@ -1,7 +1,9 @@
 import type { Msg, NatsConnection, Subscription } from "nats";
 import type { z } from "zod";
 import {
+  ANY_ID,
   decodeBytes,
+  senderOf,
   subjectFor,
   type AnyContract,
   type Decoded,
@@ -21,13 +23,19 @@ import {
   SpecFleetError,
   toRemoteError,
 } from "./errors.js";
-import { connectNats } from "./nats.js";
+import { connectNats, type NatsEndpoint } from "./nats.js";
 import { errorHeaders, messageHeaders, refusalOf, remoteErrorOf } from "./wire.js";
 
 export type AnyRequest = RequestContract<z.ZodType, z.ZodType>;
 export type AnyEvent = EventContract<z.ZodType>;
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
+
+/** What the transport knows of a message besides its payload. */
+export interface MessageMeta {
+  /** Who sent it, for a sender-bound contract (`{from}`, enforced by NATS permissions); else null. */
+  from: string | null;
+}
 
 /** A message's headers: the wire's, and the active trace context unless the contract is on the hot path. */
 function headersFor(contract: AnyContract) {
@@ -47,6 +55,10 @@ function headersFor(contract: AnyContract) {
  * Traces (libs/tracing) cross here too: what is sent carries the active trace context in its
  * headers, and a message that carries one is handled inside it, in a span of its own
  * (`<subject> process`); hot-path contracts (a round, a session's tokens) carry none and get none.
+ *
+ * Identity: the bus speaks as `identity` (its credential's name: a worker's id, or a control-plane
+ * role). It fills a sender-bound subject's `{from}` with it, hands a received message's sender to
+ * its handler, and refuses (`forbidden`) a payload that speaks for someone else (`senderField`).
  */
 export class ContractBus {
   private readonly served = new Set<string>();
@@ -54,15 +66,17 @@ export class ContractBus {
   constructor(
     readonly nc: NatsConnection,
     private readonly log: Logger,
+    /** Who this bus speaks as; `{from}` of what it sends. */
+    readonly identity: string = ANONYMOUS,
   ) {}
 
-  /** Connects (rejoining a restarted nats-server for ever) and wraps the connection. */
-  static async connect(url: string, name: string, log: Logger): Promise<ContractBus> {
-    return new ContractBus(await connectNats(url, name, log), log);
+  /** Connects as `identity` (rejoining a restarted nats-server for ever) and wraps the connection. */
+  static async connect(endpoint: NatsEndpoint, identity: string, log: Logger): Promise<ContractBus> {
+    return new ContractBus(await connectNats(endpoint, identity, log), log, identity);
   }
 
   publish<C extends AnyEvent>(contract: C, id: string, payload: PayloadOf<C>): void {
-    const subject = subjectFor(contract, id);
+    const subject = subjectFor(contract, id, this.identity);
     const data = encode(payload);
     try {
       this.nc.publish(subject, data, { headers: headersFor(contract) });
@@ -78,7 +92,7 @@ export class ContractBus {
     payload: PayloadOf<C>,
     timeoutMs: number,
   ): Promise<ReplyOf<C>> {
-    const subject = subjectFor(contract, id);
+    const subject = subjectFor(contract, id, this.identity);
     const data = encode(payload);
     let msg: Msg;
     try {
@@ -100,9 +114,9 @@ export class ContractBus {
   serve<C extends AnyRequest>(
     contract: C,
     id: string,
-    handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>> | ReplyOf<C>,
+    handler: (payload: PayloadOf<C>, meta: MessageMeta) => Promise<ReplyOf<C>> | ReplyOf<C>,
   ): Subscription {
-    const subject = subjectFor(contract, id);
+    const subject = subjectFor(contract, id, ANY_ID);
     if (this.served.has(subject)) throw new Error(`${subject} already has a handler in this process`);
     this.served.add(subject);
     const subscription = this.nc.subscribe(subject, {
@@ -116,8 +130,12 @@ export class ContractBus {
   }
 
   /** Subscribes to an event contract; a handler's failure (thrown, or a promise it returns rejected) is logged. */
-  subscribe<C extends AnyEvent>(contract: C, id: string, handler: (payload: PayloadOf<C>) => unknown): Subscription {
-    const subject = subjectFor(contract, id);
+  subscribe<C extends AnyEvent>(
+    contract: C,
+    id: string,
+    handler: (payload: PayloadOf<C>, meta: MessageMeta) => unknown,
+  ): Subscription {
+    const subject = subjectFor(contract, id, ANY_ID);
     return this.nc.subscribe(subject, {
       callback: (error, msg) => {
         if (error) {
@@ -165,7 +183,7 @@ export class ContractBus {
   private deliver<C extends AnyEvent>(
     contract: C,
     msg: Msg,
-    handler: (payload: PayloadOf<C>) => unknown,
+    handler: (payload: PayloadOf<C>, meta: MessageMeta) => unknown,
   ): Promise<void> | void {
     const decoded = this.accept(contract, msg, "event");
     if (!decoded.ok) return;
@@ -175,7 +193,7 @@ export class ContractBus {
       this.log.error({ subject: msg.subject, err: remote.message }, "event handler failed");
     };
     try {
-      const result = handler(decoded.value as PayloadOf<C>);
+      const result = handler(decoded.value as PayloadOf<C>, { from: senderOf(contract, msg.subject) });
       if (result instanceof Promise) return result.then(() => undefined, failed);
     } catch (err) {
       failed(err);
@@ -186,13 +204,13 @@ export class ContractBus {
     contract: C,
     subject: string,
     msg: Msg,
-    handler: (payload: PayloadOf<C>) => Promise<ReplyOf<C>> | ReplyOf<C>,
+    handler: (payload: PayloadOf<C>, meta: MessageMeta) => Promise<ReplyOf<C>> | ReplyOf<C>,
   ): Promise<void> {
     const decoded = this.accept(contract, msg, "request");
     if (!decoded.ok) return;
     let reply: Uint8Array;
     try {
-      reply = encode(await handler(decoded.value as PayloadOf<C>));
+      reply = encode(await handler(decoded.value as PayloadOf<C>, { from: senderOf(contract, msg.subject) }));
     } catch (err) {
       const remote = toRemoteError(err);
       // An expected, coded failure is the peer's to act on; an internal one is this actor's bug.
@@ -210,18 +228,27 @@ export class ContractBus {
     }
   }
 
-  /** Decodes a message; a refused one is logged with its reason, and answered when it is a request. */
+  /**
+   * Decodes a message; a refused one is logged with its reason, and answered when it is a
+   * request: malformed (`bad_request`), or speaking for another identity (`forbidden`).
+   */
   private accept(contract: AnyContract, msg: Msg, kind: "request" | "event"): Decoded<unknown> {
     const refusal = refusalOf(contract, msg);
     const decoded = refusal ? { ok: false as const, reason: refusal } : decodeBytes(contract.schema, msg.data);
-    if (decoded.ok) return decoded;
-    this.log.warn({ subject: msg.subject, reason: decoded.reason }, `rejected malformed ${kind}`);
-    if (kind === "request")
-      this.respondError(msg, {
-        code: "bad_request",
-        message: `malformed ${msg.subject} v${contract.version}: ${decoded.reason}`,
-      });
-    return decoded;
+    if (!decoded.ok) {
+      this.log.warn({ subject: msg.subject, reason: decoded.reason }, `rejected malformed ${kind}`);
+      if (kind === "request")
+        this.respondError(msg, {
+          code: "bad_request",
+          message: `malformed ${msg.subject} v${contract.version}: ${decoded.reason}`,
+        });
+      return decoded;
+    }
+    const impostor = impersonationOf(contract, msg.subject, decoded.value);
+    if (impostor === null) return decoded;
+    this.log.warn({ subject: msg.subject, reason: impostor }, `refused ${kind} sent for another identity`);
+    if (kind === "request") this.respondError(msg, { code: "forbidden", message: impostor });
+    return { ok: false, reason: impostor };
   }
 
   private respondError(msg: Msg, error: RemoteError): void {
@@ -239,4 +266,16 @@ export class ContractBus {
       return new PayloadTooLargeError(subject, data.length, this.nc.info?.max_payload);
     return new SpecFleetError("internal", `${subject}: ${(error as Error).message ?? String(error)}`);
   }
+}
+
+/** The identity of a bus made without one (tests, tools): it may send nothing sender-bound that a receiver checks. */
+export const ANONYMOUS = "anonymous";
+
+/** Why a sender-bound payload speaks for someone other than its sender, or null. */
+function impersonationOf(contract: AnyContract, subject: string, payload: unknown): string | null {
+  if (contract.senderField === undefined) return null;
+  const from = senderOf(contract, subject);
+  const claimed = (payload as Record<string, unknown>)[contract.senderField];
+  if (claimed === from) return null;
+  return `${subject}: '${from}' may not send for ${contract.senderField} '${String(claimed)}': an identity speaks only for itself`;
 }

@@ -8,9 +8,14 @@ import { NestPinoLogger, type Logger } from "#logging";
 import type { ContractBus } from "./bus.js";
 
 /** What `@Ctx()` gives a handler served by the ContractServer. */
-export class ContractContext extends BaseRpcContext<[subject: string]> {
+export class ContractContext extends BaseRpcContext<[subject: string, from: string | null]> {
   getSubject(): string {
     return this.args[0];
+  }
+
+  /** The sender of a sender-bound contract's message (`{from}`), else null. */
+  getSender(): string | null {
+    return this.args[1];
   }
 }
 
@@ -67,13 +72,13 @@ export class ContractServer extends Server implements CustomTransportStrategy {
       throw new Error(
         `${contract.subject} is ${contract.kind === "event" ? "an event" : "a request"} contract: serve it with ${decorator}`,
       );
-    const context = new ContractContext([contract.subject]);
+    const contextOf = (from: string | null) => new ContractContext([contract.subject, from]);
     if (contract.kind === "request")
-      return this.bus.serve(contract, "", (payload) => this.invoke(handler, payload, context));
-    return this.bus.subscribe(contract, "", async (payload) => {
+      return this.bus.serve(contract, "", (payload, meta) => this.invoke(handler, payload, contextOf(meta.from)));
+    return this.bus.subscribe(contract, "", async (payload, meta) => {
       // Nest chains several @EventPattern handlers of one pattern; each gets the event.
       for (let next: MessageHandler | undefined = handler; next; next = next.next as MessageHandler | undefined)
-        await this.invoke(next, payload, context);
+        await this.invoke(next, payload, contextOf(meta.from));
     });
   }
 

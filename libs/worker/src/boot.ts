@@ -17,7 +17,7 @@ import {
 import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
 import { installProcessGuards } from "#lifecycle";
 import { createActorRegistry, type ActorRegistry } from "#metrics";
-import { ContractBus, reportMetrics } from "#transport";
+import { ContractBus, natsEndpointOf, reportMetrics } from "#transport";
 import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
 import { Heartbeat } from "./heartbeat.js";
 import { PowerSource } from "./power.js";
@@ -85,7 +85,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   const profile = config.PROFILE_AT_START ? await measureProfile(boot.role, loaded, context) : {};
   log.info({ profile }, "measured own speeds");
   const power = new PowerSource(config.DEVICE_POWER);
-  const bus = await ContractBus.connect(config.NATS_URL, config.WORKER_ID, log);
+  const bus = await ContractBus.connect(natsEndpointOf(config), config.WORKER_ID, log);
   const powerSubscription = bus.serve(WorkerPower, config.WORKER_ID, async (state) => {
     power.set(state);
     log.info({ power: state }, "power state set");

@@ -5,7 +5,7 @@ import { dashboardConfigSchema, loadConfigOrExit } from "#config";
 import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady, NestPinoLogger } from "#logging";
 import { controlPlaneProcessName, createActorRegistry, FleetMetricsGatherer } from "#metrics";
-import { ContractBus } from "#transport";
+import { ContractBus, natsEndpointOf } from "#transport";
 import { DashboardAuth } from "./auth/dashboard-auth.js";
 import { DashboardModule } from "./dashboard.module.js";
 import { FleetFeed } from "./feed/fleet-feed.js";
@@ -14,7 +14,7 @@ import { defaultUiDir, uiFiles } from "./http/ui-files.js";
 
 const config = loadConfigOrExit(dashboardConfigSchema);
 const log = createLogger("dashboard", config.LOG_LEVEL);
-const bus = await ContractBus.connect(config.NATS_URL, "dashboard", log);
+const bus = await ContractBus.connect(natsEndpointOf(config), "dashboard", log);
 // The dashboard's own series are the gatherer's: it reports to nobody, it is where reports go.
 const own = createActorRegistry("dashboard", controlPlaneProcessName("dashboard"), { processMetrics: true });
 const feed = new FleetFeed(

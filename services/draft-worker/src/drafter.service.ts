@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Subscription } from "nats";
 import {
+  ADMIN_IDENTITY,
+  SCHEDULER_IDENTITY,
   distributionToWire,
   DrafterOpen,
   RoundReports,
@@ -17,7 +19,7 @@ import type { DraftWorkerConfig } from "#config";
 import { ModelSession, type DraftedWindow } from "#llama";
 import { isGreedy, type SamplingParams } from "#speculation";
 import type { Logger } from "#logging";
-import { RequestTimeoutError, type ContractBus } from "#transport";
+import { RequestTimeoutError, SpecFleetError, type ContractBus } from "#transport";
 import { fixedWindow, RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
 import type { DrafterMetrics } from "#metrics";
 import {
@@ -79,7 +81,12 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     const id = this.config.WORKER_ID;
     this.subscriptions = [
       this.bus.serve(DrafterOpen, id, (req) => this.open(req)),
-      this.bus.serve(WorkerClose, id, async (req) => ({ closed: this.close(req.sessionId, req.reason) })),
+      this.bus.serve(WorkerClose, id, async (req, { from }) => {
+        const verifierId = this.sessions.get(req.sessionId)?.verifierId;
+        if (from !== SCHEDULER_IDENTITY && from !== ADMIN_IDENTITY && from !== verifierId)
+          throw new SpecFleetError("forbidden", `only the scheduler or the session's verifier closes it, not '${from}'`);
+        return { closed: this.close(req.sessionId, req.reason) };
+      }),
     ];
   }
 

@@ -4,7 +4,7 @@ import type { NestExpressApplication } from "@nestjs/platform-express";
 import { gatewayConfigSchema, loadConfigOrExit } from "#config";
 import { createLogger, logReady, NestPinoLogger } from "#logging";
 import { installProcessGuards } from "#lifecycle";
-import { ContractBus } from "#transport";
+import { ContractBus, natsEndpointOf } from "#transport";
 import { controlPlaneProcessName } from "#metrics";
 import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
 import { bodyParsing } from "#http";
@@ -16,7 +16,7 @@ import { GatewayModule } from "./gateway.module.js";
 const config = loadConfigOrExit(gatewayConfigSchema);
 const log = createLogger("gateway", config.LOG_LEVEL);
 startTracing(tracingOptionsOf("gateway", config, controlPlaneProcessName("gateway"), log));
-const bus = await ContractBus.connect(config.NATS_URL, "gateway", log);
+const bus = await ContractBus.connect(natsEndpointOf(config), "gateway", log);
 const app = await NestFactory.create<NestExpressApplication>(
   GatewayModule.forRoot(config, log, bus),
   new EdgeExpressAdapter(edgeLimitsOf(config)),

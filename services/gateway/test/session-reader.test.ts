@@ -27,6 +27,18 @@ function label(event: SessionEvent): string {
   return event.kind;
 }
 
+/** The sender of an event in these tables: the scheduler for its own kinds, else the owner v1. */
+const senderOf = (event: SessionEvent) => (event.kind === "error" || event.kind === "owner" ? "scheduler" : "v1");
+const owner = (verifierId: string): SessionEvent => ({ kind: "owner", sessionId, verifierId });
+
+/** A reader the scheduler has told that v1 owns the session (that `owner` event already read). */
+async function ownedReader(unsubscribe?: () => void): Promise<SessionReader> {
+  const reader = new SessionReader(sessionId, unsubscribe);
+  reader.accept(owner("v1"), "scheduler");
+  assert.equal((await reader.next(0))?.kind, "owner");
+  return reader;
+}
+
 async function drain(reader: SessionReader): Promise<string[]> {
   const read: string[] = [];
   for (let event = await reader.next(0); event; event = await reader.next(0)) read.push(label(event));
@@ -92,8 +104,8 @@ describe("SessionReader ordering", () => {
   ];
   for (const c of cases) {
     it(c.name, async () => {
-      const reader = new SessionReader(sessionId);
-      for (const event of c.arrive) reader.accept(event);
+      const reader = await ownedReader();
+      for (const event of c.arrive) reader.accept(event, senderOf(event));
       assert.deepEqual(await drain(reader), c.read);
       assert.equal(reader.position, c.position);
     });
@@ -109,9 +121,9 @@ describe("SessionReader waiting", () => {
   });
 
   it("wakes a waiting next() when the event it waits for arrives", async () => {
-    const reader = new SessionReader(sessionId);
+    const reader = await ownedReader();
     const waiting = reader.next(5000);
-    setTimeout(() => reader.accept(tokens(0, 1)), 10);
+    setTimeout(() => reader.accept(tokens(0, 1), "v1"), 10);
     assert.equal(label((await waiting)!), "t0");
   });
 });
@@ -129,8 +141,8 @@ describe("SessionReader after close", () => {
   });
 
   it("rejects every later next(), so a caller's stall-and-replay loop cannot spin", async () => {
-    const reader = new SessionReader(sessionId);
-    reader.accept(tokens(0, 1));
+    const reader = await ownedReader();
+    reader.accept(tokens(0, 1), "v1");
     reader.close();
     reader.close();
     for (let i = 0; i < 3; i++) await assert.rejects(reader.next(1000), SessionReaderClosedError);
@@ -138,10 +150,54 @@ describe("SessionReader after close", () => {
   });
 
   it("ignores events that arrive after close", async () => {
-    const reader = new SessionReader(sessionId);
+    const reader = await ownedReader();
     reader.close();
-    reader.accept(tokens(0, 1));
+    reader.accept(tokens(0, 1), "v1");
     assert.equal(reader.position, 0);
     await assert.rejects(reader.next(0), SessionReaderClosedError);
+  });
+});
+
+describe("SessionReader ownership", () => {
+  it("takes a session's events only from the verifier the scheduler named", async () => {
+    const reader = await ownedReader();
+    reader.accept(tokens(0, 1), "forger");
+    reader.accept(end(1), "forger");
+    reader.accept({ ...opened, verifierId: "forger" }, "forger");
+    assert.deepEqual(await drain(reader), []);
+    reader.accept(tokens(0, 1), "v1");
+    reader.accept(end(1), "v1");
+    assert.deepEqual(await drain(reader), ["t0", "end:stop"]);
+    assert.equal(reader.position, 1);
+  });
+
+  it("takes owner and error events from the scheduler only", async () => {
+    const reader = await ownedReader();
+    reader.accept(owner("forger"), "v1");
+    reader.accept({ kind: "error", sessionId, error: { code: "internal", message: "forged" } }, "v1");
+    reader.accept({ ...opened, verifierId: "v2" }, "v1");
+    assert.equal(reader.refused, 3);
+    assert.equal(reader.ownerId, "v1");
+    assert.deepEqual(await drain(reader), []);
+  });
+
+  it("holds a verifier's events until the scheduler names it (messages from two senders may cross)", async () => {
+    const reader = await ownedReader();
+    reader.accept(tokens(0, 2), "v1");
+    reader.accept({ ...opened, verifierId: "v2" }, "v2");
+    reader.accept(tokens(2, 1), "v2");
+    assert.deepEqual(await drain(reader), ["t0"]);
+    reader.accept(owner("v2"), "scheduler");
+    assert.deepEqual(await drain(reader), ["owner", "opened", "t2"]);
+    reader.accept(tokens(3, 1), "v1");
+    assert.deepEqual(await drain(reader), [], "the old owner is no longer heard");
+    assert.equal(reader.position, 3);
+  });
+
+  it("drops what a never-named sender floods it with beyond a bound", async () => {
+    const reader = await ownedReader();
+    for (let i = 0; i < 1000; i++) reader.accept(tokens(i, 1), "forger");
+    assert.ok(reader.refused >= 1000 - 256);
+    assert.deepEqual(await drain(reader), []);
   });
 });

@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import {
   FleetChanged,
   fleetPages,
+  isReservedIdentity,
   type FleetPage,
   type FleetSnapshot,
   type FleetWorker,
@@ -51,7 +52,21 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     clearTimeout(this.publishPending);
   }
 
+  /** Decides which workers may not register, and why (quarantined drafters: the credential authority). */
+  refuseRegistration(why: (workerId: string) => string | null): void {
+    this.refusal = why;
+  }
+
+  private refusal: (workerId: string) => string | null = () => null;
+
   register(registration: WorkerRegistration): void {
+    const refused = isReservedIdentity(registration.workerId)
+      ? "a control-plane identity is no worker id"
+      : this.refusal(registration.workerId);
+    if (refused !== null) {
+      this.log.warn({ workerId: registration.workerId, reason: refused }, "registration refused");
+      return;
+    }
     const changed = this.state.register(registration, Date.now());
     this.persist(registration.workerId);
     if (changed) {

@@ -3,20 +3,21 @@ import { loadConfigOrExit, registryConfigSchema } from "#config";
 import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
 import { controlPlaneProcessName, createActorRegistry, registryMetrics } from "#metrics";
-import { ContractBus, createContractMicroservice, reportMetrics } from "#transport";
+import { ContractBus, natsEndpointOf, createContractMicroservice, reportMetrics } from "#transport";
 import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
+import { CREDENTIAL_CONTRACTS } from "./credentials/credentials.controller.js";
 import { REGISTRY_CONTRACTS } from "./fleet.controller.js";
 import { RegistryModule } from "./registry.module.js";
 
 const config = loadConfigOrExit(registryConfigSchema);
 const log = createLogger("registry", config.LOG_LEVEL);
 startTracing(tracingOptionsOf("registry", config, controlPlaneProcessName("registry"), log));
-const bus = await ContractBus.connect(config.NATS_URL, "registry", log);
+const bus = await ContractBus.connect(natsEndpointOf(config), "registry", log);
 const actorRegistry = createActorRegistry("registry", controlPlaneProcessName("registry"), { processMetrics: true });
 const metrics = registryMetrics(actorRegistry);
 const app = await createContractMicroservice(RegistryModule.forRoot(config, log, bus, metrics), {
   bus,
-  contracts: REGISTRY_CONTRACTS,
+  contracts: [...REGISTRY_CONTRACTS, ...CREDENTIAL_CONTRACTS],
   log,
 });
 const reporter = reportMetrics(bus, actorRegistry, config.METRICS_REPORT_MS, log);

@@ -3,7 +3,7 @@ import { loadConfigOrExit, schedulerConfigSchema } from "#config";
 import { installProcessGuards } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
 import { controlPlaneProcessName, createActorRegistry } from "#metrics";
-import { ContractBus, createContractMicroservice, reportMetrics } from "#transport";
+import { ContractBus, natsEndpointOf, createContractMicroservice, reportMetrics } from "#transport";
 import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
 import { SCHEDULER_CONTRACTS } from "./scheduler.controller.js";
 import { SchedulerModule } from "./scheduler.module.js";
@@ -11,7 +11,7 @@ import { SchedulerModule } from "./scheduler.module.js";
 const config = loadConfigOrExit(schedulerConfigSchema);
 const log = createLogger("scheduler", config.LOG_LEVEL);
 startTracing(tracingOptionsOf("scheduler", config, controlPlaneProcessName("scheduler"), log));
-const bus = await ContractBus.connect(config.NATS_URL, "scheduler", log);
+const bus = await ContractBus.connect(natsEndpointOf(config), "scheduler", log);
 const metrics = createActorRegistry("scheduler", controlPlaneProcessName("scheduler"), { processMetrics: true });
 const app = await createContractMicroservice(SchedulerModule.forRoot(config, log, bus, metrics), {
   bus,

@@ -34,13 +34,18 @@ export class RoundRunner {
     private readonly meter: VerifierMeter,
   ) {}
 
-  /** A drafter's round: admitted by its position, checked, then verified. */
-  async verify(req: VerifyRequest): Promise<VerifyReply> {
+  /** A drafter's round (`from`: who sent it): admitted by its sender and position, checked, then verified. */
+  async verify(req: VerifyRequest, from: string | null): Promise<VerifyReply> {
     const session = this.table.get(req.sessionId);
     if (!session)
       return rejected(req.sessionId, {
         code: "session_lost",
         message: `no session ${req.sessionId} on ${this.verifierId}`,
+      });
+    if (from !== session.drafterId)
+      return rejected(req.sessionId, {
+        code: "forbidden",
+        message: `session ${req.sessionId} takes rounds from its drafter only, not from '${from}'`,
       });
     session.lastDrafterAt = Date.now();
     const admission = admitRound(session.model.position, req.position);

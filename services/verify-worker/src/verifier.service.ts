@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import type { Subscription } from "nats";
 import {
+  ADMIN_IDENTITY,
+  SCHEDULER_IDENTITY,
   SchedulerSessionEnded,
   SessionReplay,
   SessionStream,
@@ -15,7 +17,7 @@ import {
 } from "#contracts";
 import type { VerifyWorkerConfig } from "#config";
 import type { Logger } from "#logging";
-import type { ContractBus } from "#transport";
+import { SpecFleetError, type ContractBus } from "#transport";
 import {
   WORKER_BUS,
   WORKER_CONFIG,
@@ -95,14 +97,19 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     const locked = <T>(sessionId: string, task: () => Promise<T>) => this.table.run(sessionId, task);
     this.subscriptions = [
       this.bus.serve(VerifierOpen, id, (req) => this.opener.open(req)),
-      this.bus.serve(VerifyRound, id, (req) => locked(req.sessionId, () => this.rounds.verify(req))),
+      this.bus.serve(VerifyRound, id, (req, { from }) => locked(req.sessionId, () => this.rounds.verify(req, from))),
       // Sent by the scheduler (the one owner of cancelling) or an operator: the session ends, its client hears why.
-      this.bus.serve(WorkerClose, id, (req) =>
-        locked(req.sessionId, async () => ({ closed: await this.closer.cancel(req.sessionId, req.reason) })),
-      ),
-      this.bus.serve(VerifierDetach, id, async (req) => ({
-        detached: this.drafters.detach(req.sessionId, req.drafterId, req.reason, req.by, req.fasterAlone),
-      })),
+      this.bus.serve(WorkerClose, id, (req, { from }) => {
+        if (from !== SCHEDULER_IDENTITY && from !== ADMIN_IDENTITY)
+          throw new SpecFleetError("forbidden", `only the scheduler closes a verifier's session, not '${from}'`);
+        return locked(req.sessionId, async () => ({ closed: await this.closer.cancel(req.sessionId, req.reason) }));
+      }),
+      this.bus.serve(VerifierDetach, id, async (req, { from }) => {
+        const sender = req.by === "scheduler" ? SCHEDULER_IDENTITY : req.drafterId;
+        if (from !== sender)
+          throw new SpecFleetError("forbidden", `a detach 'by ${req.by}' comes from '${sender}', not '${from}'`);
+        return { detached: this.drafters.detach(req.sessionId, req.drafterId, req.reason, req.by, req.fasterAlone) };
+      }),
       this.bus.serve(VerifierAttach, id, (req) =>
         locked(req.sessionId, async () => this.drafters.attach(req.sessionId, req.drafterId)),
       ),

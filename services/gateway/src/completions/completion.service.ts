@@ -155,9 +155,11 @@ export class OpenCompletion {
   /** What an event means for the client: a piece, nothing (opened), or an error thrown. */
   private pieceOf(event: SessionEvent): CompletionPiece | null {
     switch (event.kind) {
-      case "opened":
-        // Another verifier took the session over (the first died or was drained).
+      case "owner":
+        // The scheduler placed the session on this verifier (again, when the first died or was drained).
         this.verifierId = event.verifierId;
+        return null;
+      case "opened":
         return null;
       case "tokens":
         return { kind: "delta", text: event.text, tokens: event.tokens, textEnds: event.textEnds };
@@ -253,7 +255,9 @@ export class CompletionService {
       // so itself, 503 queue_timeout), not only the idle timeout meant for a stalled stream; one
       // placed at once may be queued again (its verifier busy), so the scheduler says it for both.
       const startWithin = Math.max(this.config.GATEWAY_IDLE_TIMEOUT_MS, (reply.startWithinMs ?? 0) + START_MARGIN_MS);
-      const first = await nextEvent(reader, startWithin);
+      let first = await nextEvent(reader, startWithin);
+      // The scheduler names the owner before it opens (maybe more than one, when one was busy).
+      while (first?.kind === "owner") first = await nextEvent(reader, startWithin);
       if (signal.aborted) throw clientClosed();
       // The scheduler's answer did not come (it restarted, or a requeue started its wait again):
       // the client learns the same thing, and the request is withdrawn (onAbort below).

@@ -1,5 +1,5 @@
 import type { Subscription } from "nats";
-import { SessionStream, type SessionEvent } from "#contracts";
+import { SCHEDULER_IDENTITY, SessionStream, type SessionEvent } from "#contracts";
 import type { ContractBus } from "#transport";
 
 type TokensEvent = Extract<SessionEvent, { kind: "tokens" }>;
@@ -13,10 +13,18 @@ export class SessionReaderClosedError extends Error {
   }
 }
 
+/** Events held from a verifier not (yet) named the session's owner: the scheduler's word may come later. */
+const MAX_HELD_EVENTS = 256;
+
 /**
  * Reads one session's event stream in order: token events by their index, each exactly once,
  * and the end only after every token before it. Duplicates are dropped; events after a gap wait
  * for it to be filled (a replay).
+ *
+ * Only the session's owner speaks for it: the scheduler names the owner (`owner`) and may fail
+ * the request (`error`); every other event counts only from that verifier. Events from another
+ * verifier are held (bounded) until the scheduler names it, since NATS orders messages per
+ * sender only; those of a sender never named are dropped, and counted in `refused`.
  */
 export class SessionReader {
   private readonly ready: SessionEvent[] = [];
@@ -26,6 +34,10 @@ export class SessionReader {
   private nextIndex = 0;
   private wake: (() => void) | null = null;
   private closed = false;
+  private owner: string | null = null;
+  private readonly held: Array<{ event: SessionEvent; from: string }> = [];
+  /** Events dropped for coming from someone other than the owner (a forger, a verifier that lost the session). */
+  refused = 0;
 
   constructor(
     readonly sessionId: string,
@@ -36,7 +48,7 @@ export class SessionReader {
   static async open(bus: ContractBus, sessionId: string): Promise<SessionReader> {
     let subscription: Subscription | null = null;
     const reader = new SessionReader(sessionId, () => subscription?.unsubscribe());
-    subscription = bus.subscribe(SessionStream, sessionId, (event) => reader.accept(event));
+    subscription = bus.subscribe(SessionStream, sessionId, (event, { from }) => reader.accept(event, from ?? ""));
     await bus.nc.flush();
     return reader;
   }
@@ -78,14 +90,50 @@ export class SessionReader {
     this.closed = true;
     this.unsubscribe();
     this.ready.length = 0;
+    this.held.length = 0;
     this.pendingTokens.clear();
     this.pendingEnd = null;
     this.wake?.();
   }
 
-  /** An event as it arrives, in any order and possibly twice. */
-  accept(event: SessionEvent): void {
+  /** The verifier the scheduler last named the session's owner; null before it did. */
+  get ownerId(): string | null {
+    return this.owner;
+  }
+
+  /** An event as it arrives from `from` (its subject's sender), in any order and possibly twice. */
+  accept(event: SessionEvent, from: string): void {
     if (this.closed) return;
+    if (from === SCHEDULER_IDENTITY) return this.fromScheduler(event);
+    if (event.kind === "owner" || event.kind === "error" || (event.kind === "opened" && event.verifierId !== from)) {
+      this.refused++;
+      return;
+    }
+    if (from !== this.owner) {
+      if (this.held.length < MAX_HELD_EVENTS) this.held.push({ event, from });
+      else this.refused++;
+      return;
+    }
+    this.take(event);
+  }
+
+  private fromScheduler(event: SessionEvent): void {
+    if (event.kind !== "owner" && event.kind !== "error") {
+      this.refused++;
+      return;
+    }
+    if (event.kind === "owner") {
+      this.owner = event.verifierId;
+      const mine = this.held.filter((h) => h.from === event.verifierId);
+      this.held.splice(0, this.held.length, ...this.held.filter((h) => h.from !== event.verifierId));
+      this.take(event);
+      for (const h of mine) this.take(h.event);
+      return;
+    }
+    this.take(event);
+  }
+
+  private take(event: SessionEvent): void {
     if (event.kind === "tokens") {
       if (event.index >= this.nextIndex) this.pendingTokens.set(event.index, event);
     } else if (event.kind === "end") {

@@ -20,6 +20,9 @@ export function fromFleetError(code: ErrorCode, message: string, retryAfterSecon
       return new HttpApiError(502, message, "server_error", "session_lost");
     case "worker_busy":
       return new HttpApiError(503, message, "service_unavailable", "worker_busy");
+    case "forbidden":
+      // A fleet actor refused the gateway's own message: a credential or a permission is wrong.
+      return new HttpApiError(500, message, "server_error", "fleet_forbidden");
     case "internal":
       return new HttpApiError(500, message, "server_error", "internal_error");
   }

@@ -1,5 +1,6 @@
 import {
   DrafterOpen,
+  SessionStream,
   WorkerSessions,
   VerifierAttach,
   VerifierDetach,
@@ -9,6 +10,7 @@ import {
   type CompletionJob,
   type RemoteError,
   type ReplyOf,
+  type ModelDescriptor,
   type WorkerProfile,
 } from "#contracts";
 import type { Logger } from "#logging";
@@ -60,6 +62,8 @@ export class NatsSessionWorkers implements SessionWorkers {
     private readonly timeoutMs: number,
     /** A worker's registered profile (the verifier's speeds go to its drafters as a prior). */
     private readonly profileOf: (workerId: string) => WorkerProfile | undefined = () => undefined,
+    /** A worker's registered model (the verifier audits its drafter with it). */
+    private readonly modelOf: (workerId: string) => ModelDescriptor | undefined = () => undefined,
   ) {}
 
   async open(job: CompletionJob, verifierId: string, drafterId: string | null, resume: boolean): Promise<OpenOutcome> {
@@ -106,6 +110,8 @@ export class NatsSessionWorkers implements SessionWorkers {
     drafterId: string | null,
     resume: boolean,
   ): Promise<ReplyOf<typeof VerifierOpen>> {
+    // Readers take the session's events only from the verifier named here (docs/security.md).
+    this.bus.publish(SessionStream, job.sessionId, { kind: "owner", sessionId: job.sessionId, verifierId });
     return this.bus.request(
       VerifierOpen,
       verifierId,
@@ -116,6 +122,7 @@ export class NatsSessionWorkers implements SessionWorkers {
         sampling: job.sampling,
         drafterId,
         resume,
+        drafterModel: drafterId === null ? undefined : this.modelOf(drafterId),
       },
       this.timeoutMs,
     );
@@ -154,7 +161,7 @@ export class NatsSessionWorkers implements SessionWorkers {
     const attached = await this.bus.request(
       VerifierAttach,
       verifierId,
-      { sessionId: job.sessionId, drafterId },
+      { sessionId: job.sessionId, drafterId, drafterModel: this.modelOf(drafterId) },
       this.timeoutMs,
     );
     if (!attached.ok) {

@@ -1,0 +1,147 @@
+import { readFileSync } from "node:fs";
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from "@nestjs/common";
+import {
+  isReservedIdentity,
+  type CredentialIssue,
+  type CredentialRevoke,
+  type DeviceCredential,
+  type PayloadOf,
+  type ReplyOf,
+} from "#contracts";
+import type { RegistryConfig } from "#config";
+import type { Logger } from "#logging";
+import { NatsAuthority, type Revocations } from "#security";
+import { natsEndpointOf } from "#transport";
+import { FleetRegistryService } from "../fleet-registry.service.js";
+import { REGISTRY_CONFIG, REGISTRY_LOGGER } from "../tokens.js";
+import { AccountUpdates } from "./account-updates.js";
+import { CREDENTIAL_REPOSITORY } from "./credential-tokens.js";
+import type { CredentialRepository } from "./credential-repository.js";
+
+type IssueReply = ReplyOf<typeof CredentialIssue>;
+type RevokeReply = ReplyOf<typeof CredentialRevoke>;
+
+/**
+ * The fleet's credential authority (docs/security.md): signs a NATS credential per device, keeps
+ * the list (public parts only), and revokes: the account update it pushes makes NATS cut the
+ * device off at once, and the registry marks the device gone so the scheduler moves its
+ * sessions. Issuing again for a device rotates its credential (the old one is revoked). A
+ * quarantined drafter (caught by a verifier's audit) is revoked and refused until an operator
+ * issues it a new credential. Without NATS_AUTHORITY_FILE the registry is no authority.
+ */
+@Injectable()
+export class CredentialAuthorityService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly authority: NatsAuthority | null;
+  private readonly updates: AccountUpdates | null;
+  private credentials: DeviceCredential[] = [];
+  private quarantined = new Map<string, string>();
+
+  constructor(
+    @Inject(REGISTRY_CONFIG) config: RegistryConfig,
+    @Inject(REGISTRY_LOGGER) private readonly log: Logger,
+    @Inject(CREDENTIAL_REPOSITORY) private readonly repository: CredentialRepository,
+    private readonly registry: FleetRegistryService,
+  ) {
+    const file = config.NATS_AUTHORITY_FILE;
+    this.authority = file === undefined ? null : NatsAuthority.fromJson(readFileSync(file, "utf8"));
+    this.updates = this.authority && new AccountUpdates(this.authority, natsEndpointOf(config), log);
+  }
+
+  /** Loads what was issued and pushes the revocations again (a restarted NATS may have forgotten them). */
+  async onApplicationBootstrap(): Promise<void> {
+    this.credentials = await this.repository.load();
+    this.quarantined = await this.repository.quarantined();
+    this.registry.refuseRegistration((workerId) => this.quarantined.get(workerId) ?? null);
+    if (this.updates && Object.keys(this.revocations()).length > 0) await this.updates.push(this.revocations());
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.updates?.close();
+  }
+
+  async issue(request: PayloadOf<typeof CredentialIssue>): Promise<IssueReply> {
+    if (this.authority === null) return noAuthority();
+    if (isReservedIdentity(request.deviceId))
+      return refused("bad_request", `'${request.deviceId}' is a control-plane identity, not a device id`);
+    const user = await this.authority.issue(request.deviceId, request.role, request.expiresInS);
+    const credential: DeviceCredential = {
+      deviceId: request.deviceId,
+      role: request.role,
+      publicKey: user.publicKey,
+      issuedAt: user.issuedAt,
+      expiresAt: user.expiresAt,
+      revokedAt: null,
+      revokedReason: null,
+      note: request.note ?? null,
+    };
+    const previous = this.active(request.deviceId);
+    await this.repository.save(credential);
+    this.credentials.push(credential);
+    if (this.quarantined.delete(request.deviceId)) await this.repository.release(request.deviceId);
+    for (const old of previous) await this.revokeOne(old, "rotated: a new credential was issued");
+    this.log.info(
+      { deviceId: credential.deviceId, role: credential.role, publicKey: credential.publicKey },
+      "credential issued",
+    );
+    return { ok: true, credential, creds: user.creds };
+  }
+
+  list(): DeviceCredential[] {
+    return [...this.credentials].sort((a, b) => b.issuedAt - a.issuedAt);
+  }
+
+  async revoke(request: PayloadOf<typeof CredentialRevoke>): Promise<RevokeReply> {
+    if (this.authority === null) return noAuthority();
+    const active = this.active(request.deviceId);
+    if (active.length === 0)
+      return refused("bad_request", `device '${request.deviceId}' has no credential in force to revoke`);
+    for (const credential of active) await this.revokeOne(credential, request.reason ?? "revoked by an operator");
+    this.registry.leave(request.deviceId);
+    return { ok: true, credential: active.at(-1)! };
+  }
+
+  /** A verifier caught this drafter lying about q: never pair it again, and cut it off. */
+  async quarantine(workerId: string, reason: string, by: string): Promise<{ quarantined: boolean; revoked: boolean }> {
+    this.log.warn({ workerId, reason, by }, "drafter quarantined");
+    this.quarantined.set(workerId, reason);
+    await this.repository.quarantine(workerId, `${reason} (caught by ${by})`);
+    const active = this.authority === null ? [] : this.active(workerId);
+    for (const credential of active) await this.revokeOne(credential, `quarantined: ${reason}`);
+    this.registry.leave(workerId);
+    return { quarantined: true, revoked: active.length > 0 };
+  }
+
+  private active(deviceId: string): DeviceCredential[] {
+    const now = Date.now();
+    return this.credentials.filter(
+      (c) => c.deviceId === deviceId && c.revokedAt === null && (c.expiresAt === null || c.expiresAt > now),
+    );
+  }
+
+  private async revokeOne(credential: DeviceCredential, reason: string): Promise<void> {
+    credential.revokedAt = Date.now();
+    credential.revokedReason = reason.slice(0, 500);
+    await this.repository.save(credential);
+    await this.updates!.push(this.revocations());
+    this.log.warn({ deviceId: credential.deviceId, publicKey: credential.publicKey, reason }, "credential revoked");
+  }
+
+  /** Every revoked key, void for JWTs issued up to a second after its revocation. */
+  private revocations(): Revocations {
+    const revocations: Revocations = {};
+    for (const c of this.credentials)
+      if (c.revokedAt !== null) revocations[c.publicKey] = Math.floor(c.revokedAt / 1000) + 1;
+    return revocations;
+  }
+}
+
+function noAuthority<T>(): { ok: false; error: { code: "bad_request"; message: string } } & T {
+  return refused(
+    "bad_request",
+    "this registry is no credential authority: start it with NATS_AUTHORITY_FILE (docs/security.md)",
+  ) as never;
+}
+
+function refused(code: "bad_request", message: string): { ok: false; error: { code: "bad_request"; message: string } } {
+  return { ok: false, error: { code, message } };
+}
