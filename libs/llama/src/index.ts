@@ -6,3 +6,4 @@ export * from "./session.js";
 export * from "./local-loop.js";
 export * from "./verify.js";
 export * from "./profile.js";
+export * from "./draft-replay.js";

@@ -43,6 +43,16 @@ function samplerOptions(sampling: SamplingParams, seed: number): SamplerOptions 
 }
 
 /**
+ * llama.cpp's sampler options for the drafter's draw at `position` when it sends q: the request's
+ * chain with top-k capped at DRAFT_SUPPORT_LIMIT, seeded by the position. The verifier's audit
+ * (`DraftReplay`) recomputes q with exactly these.
+ */
+export function draftSamplerOptions(sampling: SamplingParams, position: number): SamplerOptions {
+  const topK = sampling.topK > 0 ? Math.min(sampling.topK, DRAFT_SUPPORT_LIMIT) : DRAFT_SUPPORT_LIMIT;
+  return samplerOptions({ ...sampling, topK }, seedFor(sampling.seed, position, Draw.draft));
+}
+
+/**
  * One session's KV cache on one worker: a context sequence and the ledger that mirrors it.
  * The verifier calls `predict` on tail + draft in one forward pass; the drafter calls `draft`.
  * Both call `commit` with what the verifier committed, which rolls the cache back past a
@@ -117,10 +127,6 @@ export class ModelSession {
   ): Promise<DraftedWindow> {
     const drafted: DraftedWindow = { tokens: [], q: [] };
     const greedy = isGreedy(sampling);
-    const truncation = {
-      ...sampling,
-      topK: sampling.topK > 0 ? Math.min(sampling.topK, DRAFT_SUPPORT_LIMIT) : DRAFT_SUPPORT_LIMIT,
-    };
     // `from`: continue after tokens not in the cache yet (a pipelined draft goes on after the
     // last token of the window in flight); by default, after the committed sequence.
     let input = from ? [...from] : this.ledger.uncachedTail();
@@ -133,7 +139,7 @@ export class ModelSession {
           ? {
               token: true,
               probabilities: true,
-              options: samplerOptions(truncation, seedFor(sampling.seed, position, Draw.draft)),
+              options: draftSamplerOptions(sampling, position),
             }
           : { token: true, options: samplerOptions(sampling, seedFor(sampling.seed, position, Draw.draft)) };
       const items: ControlledEvaluateInputItem[] = input.map((token, j) =>

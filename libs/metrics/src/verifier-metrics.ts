@@ -71,6 +71,36 @@ export function verifierMetrics({ registry }: ActorRegistry) {
       buckets: STEP_BUCKETS_S,
       registers,
     }),
+    auditedRounds: new Counter({
+      name: "specfleet:audit_rounds_total",
+      help: "Sampled rounds whose q the verifier recomputed with the drafter's model (VERIFY_AUDIT_FRACTION), by drafter.",
+      labelNames: ["drafter"] as const,
+      registers,
+    }),
+    auditFailures: new Counter({
+      name: "specfleet:audit_failures_total",
+      help: "Recomputed rounds whose q the drafter forged (beyond float tolerance), by drafter.",
+      labelNames: ["drafter"] as const,
+      registers,
+    }),
+    auditSkipped: new Counter({
+      name: "specfleet:audit_skipped_total",
+      help: "Rounds drawn for a recompute that were not recomputed, by reason (no_model, busy, error).",
+      labelNames: ["reason"] as const,
+      registers,
+    }),
+    drawCheckAlarms: new Counter({
+      name: "specfleet:draw_check_alarms_total",
+      help: "Drafters whose drafted tokens failed the draw check (not draws from the q sent), by drafter.",
+      labelNames: ["drafter"] as const,
+      registers,
+    }),
+    quarantines: new Counter({
+      name: "specfleet:drafter_quarantines_total",
+      help: "Drafters this verifier quarantined (caught lying about q), by drafter.",
+      labelNames: ["drafter"] as const,
+      registers,
+    }),
     sessions: new Gauge({
       name: "specfleet:verifier_sessions",
       help: "Sessions held by the verifier, by mode (paired: with a drafter; alone: decoding alone).",

@@ -62,7 +62,13 @@ export class SchedulerModule {
         {
           provide: SESSION_WORKERS,
           useFactory: (fleet: FleetViewService) =>
-            new NatsSessionWorkers(bus, log, config.SCHEDULER_OPEN_TIMEOUT_MS, (id) => fleet.profileOf(id)),
+            new NatsSessionWorkers(
+              bus,
+              log,
+              config.SCHEDULER_OPEN_TIMEOUT_MS,
+              (id) => fleet.profileOf(id),
+              (id) => fleet.modelOf(id),
+            ),
           inject: [FleetViewService],
         },
         { provide: SCHEDULER_METRICS, useFactory: () => schedulerMetrics(metrics) },

@@ -4,6 +4,7 @@ import { verifyWindow } from "#llama";
 import type { Logger } from "#logging";
 import { admitRound, cutCompletion, type Distribution } from "#speculation";
 import type { WorkerModel, WorkerStats } from "#worker";
+import type { DrafterAudit } from "./audit/drafter-audit.js";
 import { draftDistributions, draftProblem } from "./draft-checks.js";
 import type { SessionCloser } from "./session-closer.js";
 import type { SessionLog } from "./session-log.js";
@@ -32,6 +33,8 @@ export class RoundRunner {
     private readonly log: Logger,
     private readonly verifierId: string,
     private readonly meter: VerifierMeter,
+    /** The audit of the drafters' q (sampled rounds); null: none. */
+    private readonly audit: DrafterAudit | null = null,
   ) {}
 
   /** A drafter's round (`from`: who sent it): admitted by its sender and position, checked, then verified. */
@@ -72,7 +75,12 @@ export class RoundRunner {
     if (typeof q === "string") return rejected(req.sessionId, { code: "bad_request", message: q });
     if (session.alone)
       return rejected(req.sessionId, { code: "session_lost", message: "the session no longer takes a drafter" });
-    return this.round(session, req.draft, q);
+    const audit = this.audit?.admit(session, req.draft, q) ?? { refusal: null, recompute: false };
+    if (audit.refusal) return rejected(req.sessionId, audit.refusal);
+    const context = audit.recompute ? session.model.ledger.committedTokens() : null;
+    const reply = await this.round(session, req.draft, q);
+    if (context && reply.status === "applied") this.audit?.applied(session, req.position, context, req.draft, q);
+    return reply;
   }
 
   /** Target-only decoding (γ = 0) for a session without a drafter, until one is attached or it ends. */

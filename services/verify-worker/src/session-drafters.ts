@@ -1,4 +1,4 @@
-import type { DrafterLeft, ReplyOf, VerifierAttach } from "#contracts";
+import type { DrafterLeft, ModelDescriptor, ReplyOf, VerifierAttach } from "#contracts";
 import type { Logger } from "#logging";
 import type { RoundRunner } from "./round-runner.js";
 import type { SessionTable } from "./session-table.js";
@@ -6,8 +6,11 @@ import type { SessionTable } from "./session-table.js";
 /**
  * Which drafter follows each session: one is attached (by the scheduler) to a session decoding
  * alone; one that detaches, or falls silent, leaves the session to be decoded alone (target-only).
+ * A drafter the audit caught lying is refused: detached from every session, never attached again.
  */
 export class SessionDrafters {
+  private readonly refused = new Map<string, string>();
+
   constructor(
     private readonly table: SessionTable,
     private readonly rounds: RoundRunner,
@@ -19,10 +22,13 @@ export class SessionDrafters {
   ) {}
 
   /** A session decoding alone takes a drafter again (under its lock: no alone round is in flight). */
-  attach(sessionId: string, drafterId: string): ReplyOf<typeof VerifierAttach> {
+  attach(sessionId: string, drafterId: string, drafterModel?: ModelDescriptor): ReplyOf<typeof VerifierAttach> {
     const session = this.table.get(sessionId);
     if (!session)
       return { ok: false, error: { code: "session_lost", message: `no session ${sessionId} on ${this.verifierId}` } };
+    const refused = this.refused.get(drafterId);
+    if (refused !== undefined)
+      return { ok: false, error: { code: "bad_request", message: `drafter ${drafterId} is refused here: ${refused}` } };
     if (!session.alone)
       return {
         ok: false,
@@ -30,6 +36,7 @@ export class SessionDrafters {
       };
     session.alone = false;
     session.drafterId = drafterId;
+    session.drafterModel = drafterModel ?? null;
     session.lastDrafterAt = Date.now();
     this.log.info({ sessionId, drafterId }, "drafter attached");
     return {
@@ -48,7 +55,7 @@ export class SessionDrafters {
     sessionId: string,
     drafterId: string,
     reason: string,
-    by: "scheduler" | "drafter" | "silence",
+    by: "scheduler" | "drafter" | "silence" | "audit",
     fasterAlone = false,
   ): boolean {
     const session = this.table.get(sessionId);
@@ -59,6 +66,18 @@ export class SessionDrafters {
     if (by !== "scheduler")
       this.tellScheduler({ sessionId, verifierId: this.verifierId, drafterId, fasterAlone, reason });
     return true;
+  }
+
+  /**
+   * The audit caught this drafter lying: every session it drafts for goes on alone (the scheduler
+   * is told of each), and it is never attached here again. Returns how many sessions it left.
+   */
+  refuse(drafterId: string, reason: string): number {
+    this.refused.set(drafterId, reason);
+    let left = 0;
+    for (const session of this.table.all())
+      if (session.drafterId === drafterId && this.detach(session.id, drafterId, reason, "audit")) left++;
+    return left;
   }
 
   /** Sessions whose drafter sent no round for too long go on alone. */

@@ -155,6 +155,7 @@ export class SessionOpener {
       new TextStream(detokenize, promptTokens, sentText),
     );
     session.generated.push(...generated);
+    session.drafterModel = req.drafterModel ?? null;
     session.journalEntries = replay.length;
     this.meter.prefill(replay.length > 0 ? "resume" : "open", promptTokens.length + generated.length);
     this.table.add(session);

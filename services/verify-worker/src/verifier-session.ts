@@ -1,4 +1,4 @@
-import type { Sampling } from "#contracts";
+import type { ModelDescriptor, Sampling } from "#contracts";
 import type { ModelSession } from "#llama";
 import type { SessionTrace } from "./session-trace.js";
 import { TextStream } from "./text-stream.js";
@@ -17,6 +17,8 @@ export class VerifierSession {
   alone: boolean;
   /** When the drafter was last heard from (a round); a silent drafter is dropped. */
   lastDrafterAt = Date.now();
+  /** The model its drafter registered (the audit recomputes q with it); null when unknown. */
+  drafterModel: ModelDescriptor | null = null;
   /** Its span, from open to end (rounds summed up at the end); null until opened or while tracing is off. */
   trace: SessionTrace | null = null;
 

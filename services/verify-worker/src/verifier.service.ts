@@ -39,6 +39,7 @@ import { SessionTable } from "./session-table.js";
 import { VerifyBatcher } from "./verify-batcher.js";
 import { VerifierMeter } from "./verifier-meter.js";
 import { SESSION_JOURNAL } from "./journal.provider.js";
+import { createVerifierAudit, type VerifierAudit } from "./audit/create-audit.js";
 
 /**
  * The verifier's wiring: the single writer of each of its sessions' committed sequence. Each
@@ -56,6 +57,8 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly opener: SessionOpener;
   private readonly drafters: SessionDrafters;
   private readonly meter: VerifierMeter;
+  /** The audit of the drafters' q (services/verify-worker/src/audit). */
+  readonly audit: VerifierAudit;
   private subscriptions: Subscription[] = [];
   private watchdog?: NodeJS.Timeout;
 
@@ -85,7 +88,21 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       () => this.table.size,
       (ms) => meter.verified(ms),
     );
-    this.rounds = new RoundRunner(this.table, this.stream, this.closer, batcher, target, this.stats, log, id, meter);
+    this.audit = createVerifierAudit(config, target.loaded.model.llama, bus, log, metrics, (drafterId, reason) =>
+      this.drafters.refuse(drafterId, reason),
+    );
+    this.rounds = new RoundRunner(
+      this.table,
+      this.stream,
+      this.closer,
+      batcher,
+      target,
+      this.stats,
+      log,
+      id,
+      meter,
+      this.audit.audit,
+    );
     this.opener = new SessionOpener(this.table, this.stream, this.rounds, target, log, id, config.MAX_SESSIONS, meter);
     this.drafters = new SessionDrafters(this.table, this.rounds, log, id, config.DRAFTER_SILENCE_MS, (left) =>
       this.bus.publish(SchedulerDrafterLeft, "", left),
@@ -111,7 +128,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
         return { detached: this.drafters.detach(req.sessionId, req.drafterId, req.reason, req.by, req.fasterAlone) };
       }),
       this.bus.serve(VerifierAttach, id, (req) =>
-        locked(req.sessionId, async () => this.drafters.attach(req.sessionId, req.drafterId)),
+        locked(req.sessionId, async () => this.drafters.attach(req.sessionId, req.drafterId, req.drafterModel)),
       ),
       this.bus.serve(VerifierRelease, id, (req) =>
         locked(req.sessionId, () => this.closer.release(req.sessionId, req.reason)),
@@ -130,9 +147,10 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     );
   }
 
-  onModuleDestroy(): void {
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.watchdog);
     for (const sub of this.subscriptions) sub.unsubscribe();
+    await this.audit.dispose();
   }
 
   get activeSessions(): number {

@@ -4,6 +4,7 @@ import {
   type FleetPage,
   type FleetSnapshot,
   type FleetWorker,
+  type ModelDescriptor,
   type WorkerProfile,
 } from "#contracts";
 import type { PairingContext, WorkerView } from "#pairing";
@@ -126,6 +127,11 @@ export class FleetViewService {
   /** A worker's registered profile (the verifier's speeds go to its drafters as a prior). */
   profileOf(workerId: string): WorkerProfile | undefined {
     return this.snapshot.workers.find((w) => w.workerId === workerId)?.profile;
+  }
+
+  /** The model a worker registered (a verifier audits its drafter's q with the same model). */
+  modelOf(workerId: string): ModelDescriptor | undefined {
+    return this.snapshot.workers.find((w) => w.workerId === workerId)?.model;
   }
 
   /**
