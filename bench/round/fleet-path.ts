@@ -23,7 +23,7 @@ export class FleetPath {
   }
 
   async run(): Promise<PathRun> {
-    const before = await fleetTotals(this.fleet.natsUrl, "verifier");
+    const before = await fleetTotals(this.fleet, "verifier");
     const tokens: number[] = [];
     const started = performance.now();
     for (const prompt of this.options.prompts) {
@@ -36,7 +36,7 @@ export class FleetPath {
       tokens.push(...result.tokenIds);
     }
     const elapsed = performance.now() - started;
-    const after = await fleetTotals(this.fleet.natsUrl, "verifier");
+    const after = await fleetTotals(this.fleet, "verifier");
     return { msPerRound: elapsed / (after.rounds - before.rounds), tokens };
   }
 

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { connect, type NatsConnection } from "nats";
+import type { NatsConnection } from "nats";
 import type { LocalFleet } from "#infra";
+import { connectToFleet } from "../support/fleet-nats.js";
 import { complete, postRaw } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
 import { referenceCompletions } from "../support/reference.js";
@@ -13,7 +14,7 @@ describe("bad input", () => {
 
   before(async () => {
     fleet = await startTestFleet("bad-input", { verifiers: 1, drafters: 1, maxSessions: 4 });
-    nc = await connect({ servers: fleet.natsUrl });
+    nc = await connectToFleet(fleet);
   });
 
   after(async () => {

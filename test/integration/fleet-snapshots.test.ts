@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import pino from "pino";
 import { FleetChanged, type FleetPage } from "#contracts";
 import type { LocalFleet } from "#infra";
 import { ContractBus } from "#transport";
+import { fleetBus } from "../support/fleet-nats.js";
 import { complete } from "../support/openai-client.js";
 import { MODEL, startTestFleet } from "../support/fleet.js";
 
@@ -21,7 +21,7 @@ describe("fleet snapshots out of order", () => {
 
   before(async () => {
     fleet = await startTestFleet("fleet-snapshots", { verifiers: 1, drafters: 1, maxSessions: 4 });
-    bus = await ContractBus.connect({ url: fleet.natsUrl }, "forger", pino({ level: "silent" }));
+    bus = await fleetBus(fleet);
     bus.subscribe(FleetChanged, "", (page) => {
       if (!forged.has(page.seq)) latest = page;
     });

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { connect, type NatsConnection } from "nats";
+import type { NatsConnection } from "nats";
 import OpenAI from "openai";
 import { pino } from "pino";
 import {
@@ -14,6 +14,7 @@ import {
 import type { LocalFleet } from "#infra";
 import { createActorRegistry, FleetMetricsGatherer } from "#metrics";
 import { ContractBus } from "#transport";
+import { connectToFleet } from "../support/fleet-nats.js";
 import { MODEL, PROMPTS, startTestFleet } from "../support/fleet.js";
 import { api, waitForJob, type JobBody } from "../support/jobs-client.js";
 
@@ -67,7 +68,7 @@ describe("gateway metrics, origins and the jobs report", () => {
       },
     });
     client = new OpenAI({ baseURL: `${fleet.gatewayUrl}/v1`, apiKey: "none", maxRetries: 0 });
-    nc = await connect({ servers: fleet.natsUrl, name: "gateway-metrics-observer" });
+    nc = await connectToFleet(fleet);
     const bus = new ContractBus(nc, pino({ level: "silent" }));
     bus.subscribe(MetricsReport, "", (report) => {
       if (report.actor !== "gateway") return;

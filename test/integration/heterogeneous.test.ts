@@ -45,7 +45,7 @@ describe("a heterogeneous fleet of derived models", () => {
   });
 
   it("registers every worker with one vocabulary fingerprint and its own device class", async () => {
-    const workers = (await fleetSnapshot(fleet.natsUrl)).workers;
+    const workers = (await fleetSnapshot(fleet)).workers;
     assert.deepEqual(new Set(workers.map((w) => w.model.vocabFingerprint)).size, 1);
     assert.deepEqual(workers.map((w) => `${w.workerId}:${w.deviceClass}`).sort(), [
       "drafter-f32:edge-f32",
@@ -63,7 +63,7 @@ describe("a heterogeneous fleet of derived models", () => {
       assert.deepEqual(result.tokenIds, reference.get(PROMPTS[i]!)!.tokens, `"${PROMPTS[i]}"`);
     });
     await new Promise((r) => setTimeout(r, 1500)); // one telemetry period after the work
-    const drafters = (await fleetSnapshot(fleet.natsUrl)).workers.filter((w) => w.role === "drafter");
+    const drafters = (await fleetSnapshot(fleet)).workers.filter((w) => w.role === "drafter");
     assert.equal(drafters.length, 2);
     // The least-loaded policy spreads 5 concurrent sessions over both drafters.
     for (const drafter of drafters) assert.ok((drafter.telemetry?.rounds ?? 0) > 0, `${drafter.workerId} drafted`);

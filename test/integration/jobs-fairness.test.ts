@@ -3,8 +3,9 @@ import { after, before, describe, it } from "node:test";
 import { ANY_ID, SessionStream, type SessionEvent } from "#contracts";
 import type { LocalFleet } from "#infra";
 import { ContractBus } from "#transport";
-import { connect, type NatsConnection } from "nats";
+import type { NatsConnection } from "nats";
 import pino from "pino";
+import { connectToFleet } from "../support/fleet-nats.js";
 import { MODEL, PROMPTS, startTestFleet } from "../support/fleet.js";
 import { api, waitForJob, type JobBody } from "../support/jobs-client.js";
 
@@ -49,7 +50,7 @@ describe("jobs: fair sharing of the fleet", () => {
       maxSessions: 2,
       serviceEnv: { gateway: { JOBS_FLEET_SHARE: "0.5", GATEWAY_ADMIN_TOKEN: ADMIN_TOKEN } },
     });
-    nc = await connect({ servers: fleet.natsUrl });
+    nc = await connectToFleet(fleet);
     new ContractBus(nc, pino({ level: "silent" })).subscribe(SessionStream, ANY_ID, (event) => sessions.seen(event));
     await nc.flush();
   });

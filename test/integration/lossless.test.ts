@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { connect, type NatsConnection } from "nats";
+import type { NatsConnection } from "nats";
 import pino from "pino";
 import { RoundReports } from "#contracts";
 import type { LocalFleet } from "#infra";
 import { ContractBus } from "#transport";
+import { connectToFleet } from "../support/fleet-nats.js";
 import { complete } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH, PROMPTS, startTestFleet } from "../support/fleet.js";
 import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
@@ -94,7 +95,7 @@ for (const scenario of [
           },
         },
       );
-      nc = await connect({ servers: fleet.natsUrl });
+      nc = await connectToFleet(fleet);
       new ContractBus(nc, pino({ level: "silent" })).subscribe(RoundReports, "", (report) =>
         windows.set(report.window, (windows.get(report.window) ?? 0) + 1),
       );
@@ -140,7 +141,7 @@ for (const scenario of [
     });
 
     it("ran real speculation: rounds, drafts and (for the disagreeing drafter) many rollbacks", async (t) => {
-      const totals = await fleetTotals(fleet.natsUrl, "verifier");
+      const totals = await fleetTotals(fleet, "verifier");
       t.diagnostic(`verifier totals: ${JSON.stringify(totals)}`);
       assert.ok(totals.rounds > 0, "verifiers report rounds");
       // With the tiny model a draft costs as much as a verify, so the adaptive policy rightly

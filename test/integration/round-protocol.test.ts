@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { NatsConnection } from "nats";
-import { connect } from "nats";
 import pino from "pino";
 import { GREEDY_SAMPLING, SessionStream, VerifierOpen, VerifyRound, type SessionEvent } from "#contracts";
 import type { LocalFleet } from "#infra";
 import { ContractBus } from "#transport";
+import { connectToFleet } from "../support/fleet-nats.js";
 import { MODEL_PATH, startTestFleet } from "../support/fleet.js";
 import { referenceCompletions } from "../support/reference.js";
 
@@ -26,8 +26,9 @@ describe("the round protocol at a real verifier", () => {
   before(async () => {
     expected = (await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS)).get(PROMPT)!.tokens;
     fleet = await startTestFleet("round-protocol", { verifiers: 1, drafters: 0 });
-    nc = await connect({ servers: fleet.natsUrl });
-    bus = new ContractBus(nc, pino({ level: "silent" }));
+    nc = await connectToFleet(fleet);
+    // Speaking as the drafter the session names: a verifier takes rounds only from it (docs/security.md).
+    bus = new ContractBus(nc, pino({ level: "silent" }), "hand-drafter");
   });
 
   after(async () => {
@@ -50,6 +51,16 @@ describe("the round protocol at a real verifier", () => {
     const start = opened.position;
     const verify = (position: number, draft: number[]) =>
       bus.request(VerifyRound, "verifier-1", { sessionId, position, draft }, 5000);
+
+    // Another identity's round for this session is refused and applies nothing.
+    const impostor = new ContractBus(nc, pino({ level: "silent" }), "another-drafter");
+    const forged = await impostor.request(
+      VerifyRound,
+      "verifier-1",
+      { sessionId, position: start, draft: [1, 2] },
+      5000,
+    );
+    assert.equal(forged.status === "rejected" && forged.error.code, "forbidden");
 
     // A window the target agrees with entirely: 4 accepted + the bonus token.
     const firstReply = await verify(start, expected.slice(0, 4));
@@ -128,8 +139,9 @@ describe("a sampled session's rounds at a real verifier", () => {
 
   before(async () => {
     fleet = await startTestFleet("round-protocol-sampled", { verifiers: 1, drafters: 0 });
-    nc = await connect({ servers: fleet.natsUrl });
-    bus = new ContractBus(nc, pino({ level: "silent" }));
+    nc = await connectToFleet(fleet);
+    // Speaking as the drafter the session names: a verifier takes rounds only from it (docs/security.md).
+    bus = new ContractBus(nc, pino({ level: "silent" }), "hand-drafter");
   });
 
   after(async () => {

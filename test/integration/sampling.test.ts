@@ -77,7 +77,7 @@ describe("lossless sampling across the fleet", () => {
   }
 
   it("returns continuations distributed as the target alone, not as the drafter", async (t) => {
-    const before = await fleetTotals(fleet.natsUrl, "verifier");
+    const before = await fleetTotals(fleet, "verifier");
     const outcomes: string[] = [];
     const concurrency = 8;
     await Promise.all(
@@ -115,7 +115,7 @@ describe("lossless sampling across the fleet", () => {
     );
     assert.ok(totalVariation(fleetSamples, targetOnly) < totalVariation(fleetSamples, drafterOnly));
     // The drafter did the drafting: the comparison is of speculative sampling, not of the target alone.
-    const totals = await fleetTotals(fleet.natsUrl, "verifier");
+    const totals = await fleetTotals(fleet, "verifier");
     const drafted = totals.draftedTokens - before.draftedTokens;
     assert.ok(drafted > SAMPLES, `only ${drafted} tokens drafted for ${SAMPLES} requests`);
     const accepted = totals.acceptedTokens - before.acceptedTokens;

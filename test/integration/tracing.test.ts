@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { connect, type Msg, type NatsConnection } from "nats";
+import type { Msg, NatsConnection } from "nats";
 import type { LocalFleet } from "#infra";
 import { TRACEPARENT_HEADER } from "#tracing";
+import { connectToFleet } from "../support/fleet-nats.js";
 import { complete } from "../support/openai-client.js";
 import { MODEL, PROMPTS, startTestFleet } from "../support/fleet.js";
 import { OtlpReceiver, type ReceivedSpan } from "../support/otlp-receiver.js";
@@ -13,9 +14,9 @@ const MAX_TOKENS = 24;
 
 /** Every NATS message of the fleet, with the trace context it carried (null: none). */
 async function watchMessages(
-  natsUrl: string,
+  fleet: LocalFleet,
 ): Promise<{ nc: NatsConnection; seen: { subject: string; trace: string | null }[] }> {
-  const nc = await connect({ servers: natsUrl, name: "trace-observer" });
+  const nc = await connectToFleet(fleet);
   const seen: { subject: string; trace: string | null }[] = [];
   nc.subscribe("specfleet.>", {
     callback: (_: unknown, msg: Msg) =>
@@ -51,7 +52,7 @@ describe("tracing on: one request, one connected trace", () => {
   before(async () => {
     receiver = await OtlpReceiver.start();
     fleet = await startFleet("tracing-on", { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url });
-    observer = await watchMessages(fleet.natsUrl);
+    observer = await watchMessages(fleet);
   });
 
   after(async () => {
@@ -141,7 +142,7 @@ describe("tracing off: OTEL_EXPORTER_OTLP_ENDPOINT unset", () => {
     receiver = await OtlpReceiver.start();
     // The SDK's own variable points at the receiver: were an exporter started anyway, it would send here.
     fleet = await startFleet("tracing-off", { OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces` });
-    observer = await watchMessages(fleet.natsUrl);
+    observer = await watchMessages(fleet);
   });
 
   after(async () => {

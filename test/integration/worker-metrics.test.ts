@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import pino from "pino";
 import { MetricsReport, SchedulerSessionEnded, type SessionEnded } from "#contracts";
 import type { LocalFleet } from "#infra";
 import { createActorRegistry, FleetMetricsGatherer } from "#metrics";
 import { ContractBus } from "#transport";
+import { fleetBus } from "../support/fleet-nats.js";
 import { complete } from "../support/openai-client.js";
 import { MODEL, PROMPTS, startTestFleet } from "../support/fleet.js";
 
@@ -64,7 +64,7 @@ describe("worker and registry metrics", () => {
       // γ = 4 in every round, and a session keeps the drafter it was opened with (a fixed window never hands back).
       serviceEnv: { "draft-worker": { WINDOW_POLICY: "fixed" } },
     });
-    bus = await ContractBus.connect({ url: fleet.natsUrl }, "metrics-observer", pino({ level: "silent" }));
+    bus = await fleetBus(fleet);
     bus.subscribe(MetricsReport, "", (report) => gatherer.add(report));
     bus.subscribe(SchedulerSessionEnded, "", (event) => ended.push(event));
     await bus.nc.flush();

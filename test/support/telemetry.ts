@@ -1,11 +1,12 @@
-import { connect } from "nats";
 import { pino } from "pino";
 import type { FleetSnapshot, WorkerRole } from "#contracts";
+import type { LocalFleet } from "#infra";
 import { ContractBus, fetchFleetSnapshot } from "#transport";
+import { connectToFleet } from "./fleet-nats.js";
 
 /** The registry's view of the fleet, asked for over NATS like any actor would. */
-export async function fleetSnapshot(natsUrl: string): Promise<FleetSnapshot> {
-  const nc = await connect({ servers: natsUrl, name: "test-observer" });
+export async function fleetSnapshot(fleet: LocalFleet): Promise<FleetSnapshot> {
+  const nc = await connectToFleet(fleet);
   try {
     return await fetchFleetSnapshot(new ContractBus(nc, pino({ level: "silent" })), 5000);
   } finally {
@@ -21,11 +22,11 @@ export interface Totals {
 }
 
 /** Sums the telemetry of every live worker of a role, once each has reported after the call. */
-export async function fleetTotals(natsUrl: string, role: WorkerRole, timeoutMs = 10_000): Promise<Totals> {
+export async function fleetTotals(fleet: LocalFleet, role: WorkerRole, timeoutMs = 10_000): Promise<Totals> {
   const since = Date.now();
   const deadline = since + timeoutMs;
   for (;;) {
-    const workers = (await fleetSnapshot(natsUrl)).workers.filter((w) => w.role === role && w.state !== "lost");
+    const workers = (await fleetSnapshot(fleet)).workers.filter((w) => w.role === role && w.state !== "lost");
     if (workers.length > 0 && workers.every((w) => (w.telemetry?.at ?? 0) > since)) {
       return workers.reduce<Totals>(
         (sum, w) => ({

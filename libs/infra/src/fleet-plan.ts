@@ -50,6 +50,8 @@ export interface FleetEndpoints {
   gatewayPort: number;
   /** The dashboard's port; unset: the fleet has no dashboard. */
   dashboardPort?: number;
+  /** Each service's credentials (libs/infra FleetSecrets `serviceEnv`); none: an open fleet. */
+  credentials?: (name: string, actor: ServiceActor) => Record<string, string>;
 }
 
 /**
@@ -69,8 +71,14 @@ export function planFleet(
     LOG_LEVEL: endpoints.logLevel,
     ...options.env,
   };
-  const envFor = (actor: ServiceActor, own: Record<string, string>, overrides: Record<string, string> = {}) => ({
+  const envFor = (
+    actor: ServiceActor,
+    own: Record<string, string>,
+    overrides: Record<string, string> = {},
+    name: string = actor,
+  ) => ({
     ...common,
+    ...endpoints.credentials?.(name, actor),
     ...own,
     ...options.serviceEnv?.[actor],
     ...overrides,
@@ -99,12 +107,12 @@ export function planFleet(
   const verifiers = workers(options.verifiers, "verifier").map((worker) => ({
     name: worker.id,
     actor: "verify-worker" as const,
-    env: envFor("verify-worker", workerEnv(worker, options), worker.env),
+    env: envFor("verify-worker", workerEnv(worker, options), worker.env, worker.id),
   }));
   const drafters = workers(options.drafters, "drafter").map((worker) => ({
     name: worker.id,
     actor: "draft-worker" as const,
-    env: envFor("draft-worker", { ...workerEnv(worker, options), ...drafterEnv(options) }, worker.env),
+    env: envFor("draft-worker", { ...workerEnv(worker, options), ...drafterEnv(options) }, worker.env, worker.id),
   }));
   const plan = [...control, verifiers, drafters].filter((stage) => stage.length > 0);
   assertUniqueNames(plan.flat());

@@ -1,5 +1,9 @@
 import { join } from "node:path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import type { NatsEndpoint } from "#transport";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
+import { FleetSecrets } from "./fleet-secrets.js";
 import { planFleet, type FleetEndpoints, type FleetPlanOptions, type PlannedService } from "./fleet-plan.js";
 import { silentLog, type InfraLog } from "./log.js";
 import { defaultModelPath, projectRoot } from "./paths.js";
@@ -20,6 +24,16 @@ export interface LocalFleetOptions extends Partial<FleetPlanOptions> {
    * temporary one, with a warning.
    */
   redisDataDir?: string;
+  /**
+   * Authenticated NATS (a credential and permissions per identity) and Redis (a user per role),
+   * with secrets made in `secretsDir` (docs/security.md). Default: on when this fleet starts its
+   * own nats-server and redis-server.
+   */
+  secure?: boolean;
+  /** TLS to NATS too (certificates of a private CA made in `secretsDir`). Default false: loopback only. */
+  tls?: boolean;
+  /** Where the fleet's secrets are kept (and found again). Default: a temporary folder removed on stop. */
+  secretsDir?: string;
   /** Default 127.0.0.1. */
   gatewayHost?: string;
   /** 0 (default): a free port. */
@@ -57,6 +71,10 @@ export interface LocalFleet {
   dashboardUrl: string | null;
   natsUrl: string;
   redisUrl: string;
+  /** The fleet's secrets; null for an open fleet. */
+  secrets: FleetSecrets | null;
+  /** How a tool or test reaches this fleet's NATS as `identity` (default `admin`, which may do anything). */
+  natsEndpoint(identity?: string): NatsEndpoint;
   /** Where the redis-server this fleet started keeps its data across restarts; null: a temporary folder. */
   redisDataDir: string | null;
   /** Every process started, by name: nats-server, redis-server, registry, ..., verifier-1, drafter-1. */
@@ -108,12 +126,22 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     const draft = plan(options, { natsUrl: "", redisUrl: "", gatewayHost, gatewayPort, dashboardPort });
     const progress = counter(serverNames.length + draft.flat().length + 2, options.onProgress);
 
+    const secrets = await fleetSecrets(options, stages);
     const redisData = options.redisUrl === undefined ? takeRedisDataDir(options.redisDataDir, log) : null;
     if (redisData !== null) stages.push([async () => redisData.release()]);
     const settled = await Promise.allSettled([
-      options.natsUrl === undefined ? startNats({ log, output: output("nats-server"), timeoutMs }) : undefined,
+      options.natsUrl === undefined
+        ? startNats({ log, output: output("nats-server"), timeoutMs, config: secrets?.natsConfig.bind(secrets) })
+        : undefined,
       options.redisUrl === undefined
-        ? startRedis({ log, output: output("redis-server"), timeoutMs, appendOnly: true, dir: redisData?.dir })
+        ? startRedis({
+            log,
+            output: output("redis-server"),
+            timeoutMs,
+            appendOnly: true,
+            dir: redisData?.dir,
+            acl: secrets?.redisAcl(),
+          })
         : undefined,
     ]);
     // Register whichever came up before reporting a failure, so none is left behind.
@@ -128,9 +156,11 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     const natsUrl = options.natsUrl ?? (servers[0] as ServerHandle).url;
     const redisUrl = options.redisUrl ?? (servers[1] as ServerHandle).url;
 
-    const planned = plan(options, { natsUrl, redisUrl, gatewayHost, gatewayPort, dashboardPort });
+    const credentials = secrets?.serviceEnv.bind(secrets);
+    const planned = plan(options, { natsUrl, redisUrl, gatewayHost, gatewayPort, dashboardPort, credentials });
     for (const stage of planned) {
       options.signal?.throwIfAborted();
+      await secrets?.issueWorkers(natsUrl, workersOf(stage));
       const started = await startStage(stage, options, output, processes, stages);
       await Promise.all(
         started.map(async (child) => {
@@ -187,6 +217,8 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
       dashboardUrl,
       natsUrl,
       redisUrl,
+      secrets,
+      natsEndpoint: (identity = "admin") => secrets?.natsEndpoint(natsUrl, identity) ?? { url: natsUrl },
       redisDataDir: redisData?.dir ?? null,
       processes,
       restart,
@@ -196,6 +228,27 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+/** The fleet's secrets, when it is secured (a temporary folder is removed on stop). */
+async function fleetSecrets(
+  options: LocalFleetOptions,
+  stages: Array<Array<() => Promise<unknown>>>,
+): Promise<FleetSecrets | null> {
+  if (!(options.secure ?? (options.natsUrl === undefined && options.redisUrl === undefined))) return null;
+  if (options.natsUrl !== undefined || options.redisUrl !== undefined)
+    throw new Error("a secured fleet starts its own nats-server and redis-server: give no natsUrl or redisUrl");
+  const dir = options.secretsDir ?? mkdtempSync(join(tmpdir(), "specfleet-secrets-"));
+  if (options.secretsDir === undefined) stages.push([async () => rmSync(dir, { recursive: true, force: true })]);
+  return FleetSecrets.prepare(dir, { tls: options.tls });
+}
+
+/** The workers of a stage, as the credential authority issues them. */
+function workersOf(stage: PlannedService[]): Array<{ name: string; role: "verifier" | "drafter" }> {
+  const roles = { "verify-worker": "verifier", "draft-worker": "drafter" } as const;
+  return stage.flatMap((s) =>
+    s.actor === "verify-worker" || s.actor === "draft-worker" ? [{ name: s.name, role: roles[s.actor] }] : [],
+  );
 }
 
 /** The persistent folder if one was asked for and no other running fleet holds it. */

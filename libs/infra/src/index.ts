@@ -13,3 +13,4 @@ export * from "./llama-server.js";
 export * from "./data-dir-lock.js";
 export * from "./prometheus.js";
 export * from "./prometheus-query.js";
+export * from "./fleet-secrets.js";

@@ -35,14 +35,23 @@ interface CommonServerOptions {
 }
 
 export interface StartNatsOptions extends CommonServerOptions {
-  /** JetStream store. Default: a temporary folder removed on stop. */
+  /** The server's folder (JetStream store, or its config and account resolver). Default: a temporary folder removed on stop. */
   storeDir?: string;
+  /**
+   * A secured fleet's configuration (libs/security `natsServerConfig`), given the server's folder:
+   * written as `nats.conf` there. Default: an open server with JetStream (tests of the transport).
+   */
+  config?: (dir: string) => string;
 }
 
-/** nats-server with JetStream, bound to 127.0.0.1. */
+/** nats-server bound to 127.0.0.1: open with JetStream, or with the configuration given. */
 export function startNats(options: StartNatsOptions = {}): Promise<ServerHandle> {
+  const config = options.config;
   return startServer("nats-server", options, options.storeDir, {
-    args: (port, dir) => ["-js", "-sd", dir, "-a", host, "-p", String(port)],
+    args: (port, dir) =>
+      config
+        ? ["-c", writeNatsConfig(dir, config(dir)), "-a", host, "-p", String(port)]
+        : ["-js", "-sd", dir, "-a", host, "-p", String(port)],
     url: (port) => `nats://${host}:${port}`,
     ready: (port) => acceptsConnections(host, port),
   });
@@ -86,6 +95,12 @@ export function startRedis(options: StartRedisOptions = {}): Promise<ServerHandl
     url: (port) => `redis://${host}:${port}`,
     ready: (port) => redisAnswersPing(port, acl?.ready),
   });
+}
+
+function writeNatsConfig(dir: string, content: string): string {
+  const path = resolve(dir, "nats.conf");
+  writeFileSync(path, content, { mode: 0o600 });
+  return path;
 }
 
 function writeAclFile(dir: string, content: string): string {

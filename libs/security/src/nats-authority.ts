@@ -38,6 +38,13 @@ export interface IssuedUser {
   expiresAt: number | null;
 }
 
+/** What a nats-server is configured with: the operator and the two accounts it trusts. */
+export interface ServerAccounts {
+  operatorJwt: string;
+  system: { publicKey: string; jwt: string };
+  fleet: { publicKey: string; jwt: string };
+}
+
 /** Revoked user public keys, each with the time (unix seconds) before which its JWTs are void. */
 export type Revocations = Record<string, number>;
 
@@ -82,6 +89,14 @@ export class NatsAuthority {
 
   systemAccountJwt(): Promise<string> {
     return encodeAccount("SYS", this.key("systemAccount"), { limits: UNLIMITED }, { signer: this.key("operator") });
+  }
+
+  async serverAccounts(revocations: Revocations = {}): Promise<ServerAccounts> {
+    return {
+      operatorJwt: await this.operatorJwt(),
+      system: { publicKey: this.systemAccountPublicKey, jwt: await this.systemAccountJwt() },
+      fleet: { publicKey: this.accountPublicKey, jwt: await this.accountJwt(revocations) },
+    };
   }
 
   /** The fleet's account, with every revocation so far: pushing it cuts the revoked users off. */

@@ -1,4 +1,4 @@
-import type { NatsAuthority, Revocations } from "./nats-authority.js";
+import type { ServerAccounts } from "./nats-authority.js";
 
 export interface NatsServerTls {
   certFile: string;
@@ -12,7 +12,6 @@ export interface NatsServerConfigOptions {
   /** Where the account resolver keeps the accounts' JWTs (revocations survive a restart). */
   resolverDir: string;
   tls?: NatsServerTls;
-  revocations?: Revocations;
 }
 
 /**
@@ -21,11 +20,11 @@ export interface NatsServerConfigOptions {
  * revocations can be pushed at run time), TLS when certificates are given, no JetStream.
  * Listen address and port are the server's command line.
  */
-export async function natsServerConfig(authority: NatsAuthority, options: NatsServerConfigOptions): Promise<string> {
+export function natsServerConfig(accounts: ServerAccounts, options: NatsServerConfigOptions): string {
   const lines = [
     "# SpecFleet nats-server configuration (made by libs/security; docs/security.md)",
-    `operator: ${await authority.operatorJwt()}`,
-    `system_account: ${authority.systemAccountPublicKey}`,
+    `operator: ${accounts.operatorJwt}`,
+    `system_account: ${accounts.system.publicKey}`,
     "resolver: {",
     "  type: full",
     `  dir: ${JSON.stringify(options.resolverDir)}`,
@@ -33,8 +32,8 @@ export async function natsServerConfig(authority: NatsAuthority, options: NatsSe
     '  interval: "2m"',
     "}",
     "resolver_preload: {",
-    `  ${authority.systemAccountPublicKey}: ${await authority.systemAccountJwt()}`,
-    `  ${authority.accountPublicKey}: ${await authority.accountJwt(options.revocations)}`,
+    `  ${accounts.system.publicKey}: ${accounts.system.jwt}`,
+    `  ${accounts.fleet.publicKey}: ${accounts.fleet.jwt}`,
     "}",
   ];
   if (options.tls) {

@@ -1,0 +1,159 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import pino from "pino";
+import { CredentialIssue, type DeviceRole } from "#contracts";
+import {
+  makeFleetCertificates,
+  NatsAuthority,
+  natsServerConfig,
+  newRedisPassword,
+  redisAclFile,
+  REDIS_ROLES,
+  type FleetRole,
+  type RedisRole,
+  type ServerAccounts,
+} from "#security";
+import { ContractBus, type NatsEndpoint } from "#transport";
+import type { RedisAclOptions } from "./servers.js";
+import type { ServiceActor } from "./service-process.js";
+
+/** The control plane's identities, each with a credential the launcher makes itself (the operator's role). */
+const CONTROL_PLANE: ReadonlyArray<FleetRole & ServiceActor> = ["gateway", "scheduler", "registry", "dashboard"];
+
+/**
+ * Every secret of a local fleet, made by the launcher so that `npm start` needs no set-up
+ * (docs/security.md): the NATS authority (operator and account seeds), a credential per
+ * control-plane identity and `admin`, one per worker issued by the fleet's own registry (so an
+ * operator lists and revokes them like any device's), Redis passwords per role, and TLS
+ * certificates on request. Files are mode 0600 in a folder only its owner may read; nothing is
+ * printed. A folder used again (`.cache/fleet-secrets`) keeps its authority and passwords.
+ */
+export class FleetSecrets {
+  private constructor(
+    readonly dir: string,
+    private readonly accounts: ServerAccounts,
+    readonly tls: { caFile: string; certFile: string; keyFile: string } | null,
+    private readonly redisPasswords: Record<RedisRole, string>,
+  ) {}
+
+  static async prepare(dir: string, options: { tls?: boolean } = {}): Promise<FleetSecrets> {
+    const root = resolve(dir);
+    for (const sub of ["", "creds", "redis", "tls"]) mkdirSync(join(root, sub), { recursive: true, mode: 0o700 });
+    chmodSync(root, 0o700);
+    const authorityFile = join(root, "nats-authority.json");
+    const authority = existsSync(authorityFile)
+      ? NatsAuthority.fromJson(readFileSync(authorityFile, "utf8"))
+      : NatsAuthority.generate();
+    writeSecret(authorityFile, authority.toJson());
+    const passwords = Object.fromEntries(
+      [...REDIS_ROLES, "admin" as const].map((role) => [role, keptOrNew(join(root, "redis", `${role}.password`))]),
+    ) as Record<RedisRole, string>;
+    const secrets = new FleetSecrets(
+      root,
+      await authority.serverAccounts(),
+      options.tls ? await tlsFiles(join(root, "tls")) : null,
+      passwords,
+    );
+    for (const identity of [...CONTROL_PLANE, "admin" as const])
+      writeSecret(secrets.credsFile(identity), (await authority.issue(identity, identity)).creds);
+    return secrets;
+  }
+
+  get authorityFile(): string {
+    return join(this.dir, "nats-authority.json");
+  }
+
+  credsFile(identity: string): string {
+    return join(this.dir, "creds", `${identity}.creds`);
+  }
+
+  /** nats-server's configuration, its account resolver in `serverDir`. */
+  natsConfig(serverDir: string): string {
+    const tls = this.tls === null ? undefined : { certFile: this.tls.certFile, keyFile: this.tls.keyFile };
+    return natsServerConfig(this.accounts, { resolverDir: join(serverDir, "jwt"), tls });
+  }
+
+  redisAcl(): RedisAclOptions {
+    return {
+      file: redisAclFile(this.redisPasswords),
+      ready: { username: "admin", password: this.redisPasswords.admin },
+    };
+  }
+
+  /** How a tool or test reaches this fleet's NATS as `identity` (`admin` may do anything). */
+  natsEndpoint(url: string, identity = "admin"): NatsEndpoint {
+    return { url, credsFile: this.credsFile(identity), tlsCaFile: this.tls?.caFile };
+  }
+
+  /** The credentials a service of the fleet starts with: its NATS user, its Redis user, the CA. */
+  serviceEnv(name: string, actor: ServiceActor): Record<string, string> {
+    const env: Record<string, string> = { NATS_CREDS: this.credsFile(name) };
+    if (this.tls !== null) env.NATS_TLS_CA = this.tls.caFile;
+    if (actor === "registry") env.NATS_AUTHORITY_FILE = this.authorityFile;
+    const redisRole: RedisRole | null =
+      actor === "verify-worker"
+        ? "verifier"
+        : actor === "gateway" || actor === "scheduler" || actor === "registry"
+          ? actor
+          : null;
+    if (redisRole !== null) {
+      env.REDIS_USERNAME = redisRole;
+      env.REDIS_PASSWORD_FILE = join(this.dir, "redis", `${redisRole}.password`);
+    }
+    return env;
+  }
+
+  /**
+   * Credentials for the fleet's workers, issued by its running registry (the credential
+   * authority) as a device's would be, and written where their services look.
+   */
+  async issueWorkers(natsUrl: string, workers: ReadonlyArray<{ name: string; role: DeviceRole }>): Promise<void> {
+    if (workers.length === 0) return;
+    const bus = await ContractBus.connect(this.natsEndpoint(natsUrl), "admin", pino({ level: "silent" }));
+    try {
+      for (const worker of workers) {
+        const reply = await bus.request(
+          CredentialIssue,
+          "",
+          { deviceId: worker.name, role: worker.role, note: "local fleet" },
+          10_000,
+        );
+        if (!reply.ok)
+          throw new Error(`the registry would not issue ${worker.name}'s credential: ${reply.error.message}`);
+        writeSecret(this.credsFile(worker.name), reply.creds);
+      }
+    } finally {
+      await bus.drain();
+    }
+  }
+}
+
+function writeSecret(path: string, content: string): void {
+  writeFileSync(path, content, { mode: 0o600 });
+  chmodSync(path, 0o600);
+}
+
+function keptOrNew(path: string): string {
+  if (existsSync(path)) {
+    const kept = readFileSync(path, "utf8").trim();
+    if (kept !== "") return kept;
+  }
+  const password = newRedisPassword();
+  writeSecret(path, password);
+  return password;
+}
+
+async function tlsFiles(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string }> {
+  const files = {
+    caFile: join(dir, "ca.pem"),
+    certFile: join(dir, "server.pem"),
+    keyFile: join(dir, "server-key.pem"),
+  };
+  if (Object.values(files).every((file) => existsSync(file))) return files;
+  const { ca, server } = await makeFleetCertificates();
+  writeSecret(files.caFile, ca.cert);
+  writeSecret(join(dir, "ca-key.pem"), ca.key);
+  writeSecret(files.certFile, server.cert);
+  writeSecret(files.keyFile, server.key);
+  return files;
+}
