@@ -4,6 +4,7 @@ import { ConfigError, draftWorkerConfigSchema, gatewayConfigSchema, parseConfig 
 
 const GATEWAY_DEFAULTS = {
   NATS_URL: "nats://127.0.0.1:4222",
+  NATS_INSECURE: false,
   LOG_LEVEL: "info",
   METRICS_REPORT_MS: 1000,
   METRICS_MAX_PAIRS: 64,
