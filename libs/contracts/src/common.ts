@@ -22,6 +22,10 @@ export const errorCodeSchema = z.enum([
   "queue_timeout",
   /** The sender may not do this: another identity's message, a quarantined drafter (docs/security.md). */
   "forbidden",
+  /** What the request names does not exist (a device without a credential to revoke). */
+  "not_found",
+  /** The actor is not set up to do this (a registry started without NATS_AUTHORITY_FILE). */
+  "not_configured",
   "internal",
 ]);
 export type ErrorCode = z.infer<typeof errorCodeSchema>;

@@ -23,6 +23,10 @@ export function fromFleetError(code: ErrorCode, message: string, retryAfterSecon
     case "forbidden":
       // A fleet actor refused the gateway's own message: a credential or a permission is wrong.
       return new HttpApiError(500, message, "server_error", "fleet_forbidden");
+    case "not_found":
+      return new HttpApiError(404, message, "invalid_request_error", "not_found");
+    case "not_configured":
+      return new HttpApiError(501, message, "server_error", "not_configured");
     case "internal":
       return new HttpApiError(500, message, "server_error", "internal_error");
   }

@@ -5,6 +5,7 @@ import {
   type CredentialIssue,
   type CredentialRevoke,
   type DeviceCredential,
+  type ErrorCode,
   type PayloadOf,
   type ReplyOf,
 } from "#contracts";
@@ -94,7 +95,7 @@ export class CredentialAuthorityService implements OnApplicationBootstrap, OnApp
     if (this.authority === null) return noAuthority();
     const active = this.active(request.deviceId);
     if (active.length === 0)
-      return refused("bad_request", `device '${request.deviceId}' has no credential in force to revoke`);
+      return refused("not_found", `device '${request.deviceId}' has no credential in force to revoke`);
     for (const credential of active) await this.revokeOne(credential, request.reason ?? "revoked by an operator");
     this.registry.leave(request.deviceId);
     return { ok: true, credential: active.at(-1)! };
@@ -135,13 +136,15 @@ export class CredentialAuthorityService implements OnApplicationBootstrap, OnApp
   }
 }
 
-function noAuthority<T>(): { ok: false; error: { code: "bad_request"; message: string } } & T {
+function noAuthority(): Refusal {
   return refused(
-    "bad_request",
+    "not_configured",
     "this registry is no credential authority: start it with NATS_AUTHORITY_FILE (docs/security.md)",
-  ) as never;
+  );
 }
 
-function refused(code: "bad_request", message: string): { ok: false; error: { code: "bad_request"; message: string } } {
+type Refusal = { ok: false; error: { code: ErrorCode; message: string } };
+
+function refused(code: ErrorCode, message: string): Refusal {
   return { ok: false, error: { code, message } };
 }
