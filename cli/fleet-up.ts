@@ -7,6 +7,7 @@ import { isModelUri } from "#llama";
 import { defaultModelPath, describeExit, projectRoot, startLocalFleet, type LocalFleet } from "#infra";
 import { fleetAdminToken, tokenPrefix, type FleetAdminToken } from "./fleet-admin-token.js";
 import { fleetModels, type FleetModels } from "./fleet-models.js";
+import { fleetSecurity, openFleetWarning, securityLines, type FleetSecurity } from "./fleet-security.js";
 import { v1AccessLine } from "./keys/v1-access.js";
 import { progressLog, startupProgress } from "./progress.js";
 
@@ -105,6 +106,17 @@ export function fleetUpOptions(yargs: Argv) {
       default: false,
       describe: "Start with an empty Redis in a temporary folder, removed when the fleet stops",
     })
+    .option("insecure", {
+      type: "boolean",
+      default: false,
+      describe:
+        "An OPEN fleet: no credentials on NATS or Redis (for comparisons only; anyone reaching them can change answers)",
+    })
+    .option("tls", {
+      type: "boolean",
+      default: false,
+      describe: "TLS to NATS too, with the fleet's own CA (in .cache/fleet-secrets/tls)",
+    })
     .option("ready-timeout", { type: "number", default: 120, describe: "Seconds each startup stage may take" })
     .check((argv) => {
       for (const name of ["verifiers", "drafters", "threads"] as const) {
@@ -123,6 +135,7 @@ export function fleetUpOptions(yargs: Argv) {
     .example("$0 fleet up", "1 verifier and 2 drafters on the shared stories260K, gateway on :8080")
     .example("$0 fleet up --port 0 --drafters 4 --window 6", "a free port, 4 drafters drafting 6 tokens per round")
     .example("NATS_URL=nats://10.0.0.5:4222 $0 fleet up", "join an existing NATS instead of starting one")
+    .example("$0 fleet up --tls", "NATS over TLS as well as with credentials (the fleet's own CA)")
     .example("$0 fleet up --ephemeral", "an empty Redis, thrown away at the end (.cache/redis is left alone)");
 }
 
@@ -180,17 +193,22 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
   for (const line of models.description) process.stderr.write(`  ${line}\n`);
   const modelName = models.modelName;
   process.stderr.write(`Service logs: ${logDir}\n`);
+  const secretsDir = join(projectRoot(), ".cache", "fleet-secrets");
   let admin: FleetAdminToken | null;
+  let security: FleetSecurity;
   try {
-    admin = fleetAdminToken(
-      args.host,
-      parseConfig(cliEnvSchema, process.env).GATEWAY_ADMIN_TOKEN,
-      join(projectRoot(), ".cache", "fleet-secrets"),
-    );
+    security = fleetSecurity(args, secretsDir);
+  } catch (error) {
+    process.stderr.write(`\n${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+  try {
+    admin = fleetAdminToken(args.host, parseConfig(cliEnvSchema, process.env).GATEWAY_ADMIN_TOKEN, secretsDir);
   } catch (error) {
     process.stderr.write(`\nThe gateway's admin token: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
+  for (const line of openFleetWarning(security)) process.stderr.write(`${line}\n`);
   // A token from the environment reaches the gateway by inheritance; one from the file is passed.
   const gatewayEnv = admin !== null && admin.source !== "env" ? { gateway: { GATEWAY_ADMIN_TOKEN: admin.token } } : {};
   try {
@@ -198,6 +216,9 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
       natsUrl: args.natsUrl,
       redisUrl: args.redisUrl,
       redisDataDir: args.ephemeral ? undefined : resolve(args.redisData),
+      secure: security.secure,
+      tls: security.tls,
+      secretsDir: security.secretsDir,
       gatewayHost: args.host,
       gatewayPort: args.port,
       dashboard: args.dashboard,
@@ -235,7 +256,7 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
   }
   progress.stop();
   if (stopping) return; // a signal arrived just as startup finished; onSignal cannot see fleet yet
-  printSummary(fleet, modelName, logDir, await v1AccessLine(fleet.gatewayUrl), admin);
+  printSummary(fleet, modelName, logDir, await v1AccessLine(fleet.gatewayUrl), admin, security);
   watchForCrashes(fleet, logDir, () => stopping);
 }
 
@@ -245,6 +266,7 @@ function printSummary(
   logDir: string,
   access: string,
   admin: FleetAdminToken | null,
+  security: FleetSecurity,
 ): void {
   const workers = [...fleet.processes.keys()].filter((name) => !isControl(name));
   const body = JSON.stringify({ model: modelName, prompt: "Once upon a time", max_tokens: 64, temperature: 0 });
@@ -263,6 +285,7 @@ function printSummary(
       `  logs     ${logDir}   (tail -f ${join(logDir, "gateway.log")})`,
       access,
       adminLine(admin),
+      ...securityLines(fleet, security),
       "",
       "Try:",
       `  curl ${fleet.gatewayUrl}/v1/completions -H 'Content-Type: application/json' -d '${body}'`,
