@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { ZodOpenApiOperationObject, ZodOpenApiPathsObject } from "zod-openapi";
 import { errorResponses, jsonResponse } from "../http/openapi-shared.js";
+import { credentialsOpenApi } from "./credentials/openapi.js";
 
 const device = z.object({
   id: z.string(),
@@ -38,9 +39,10 @@ function drainOperation(operationId: string, summary: string): ZodOpenApiOperati
   };
 }
 
-/** `admin/admin.controller.ts`: the operator's API. */
+/** `admin/admin.controller.ts` and `admin/credentials/`: the operator's API. */
 export function adminOpenApi(): ZodOpenApiPathsObject {
   return {
+    ...credentialsOpenApi(),
     "/admin/devices": {
       get: {
         operationId: "listDevices",
