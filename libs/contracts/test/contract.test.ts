@@ -8,6 +8,7 @@ import {
   VerifyRound,
   decodeBytes,
   decodeWith,
+  senderOf,
   subjectFor,
 } from "#contracts";
 
@@ -97,15 +98,28 @@ describe("decodeWith SchedulerSubmit.reply", () => {
 });
 
 describe("subjectFor", () => {
-  const valid: [string, string, string][] = [
-    ["VerifyRound", "verifier-1", "specfleet.verifier.verifier-1.verify"],
-    ["DrafterOpen", "d_2", "specfleet.drafter.d_2.open"],
-    ["SessionStream", "s1", "specfleet.session.s1.events"],
+  const valid: [string, string, string, string][] = [
+    ["VerifyRound", "verifier-1", "drafter-1", "specfleet.verifier.verifier-1.verify.drafter-1"],
+    ["DrafterOpen", "d_2", "scheduler", "specfleet.drafter.d_2.open"],
+    ["SessionStream", "s1", "verifier-1", "specfleet.session.s1.events.verifier-1"],
   ];
   const contracts = { VerifyRound, DrafterOpen, SessionStream };
-  for (const [name, id, subject] of valid) {
-    it(`${name} with '${id}' → ${subject}`, () => {
-      assert.equal(subjectFor(contracts[name as keyof typeof contracts], id), subject);
+  for (const [name, id, from, subject] of valid) {
+    it(`${name} with '${id}' from '${from}' → ${subject}`, () => {
+      assert.equal(subjectFor(contracts[name as keyof typeof contracts], id, from), subject);
+    });
+  }
+
+  it("a sender-bound subject names its sender last; others name none", () => {
+    assert.equal(senderOf(VerifyRound, "specfleet.verifier.v1.verify.drafter-1"), "drafter-1");
+    assert.equal(senderOf(DrafterOpen, "specfleet.drafter.d1.open"), null);
+  });
+
+  for (const from of ["", "a.b", ">", "a b"]) {
+    it(`rejects sender ${JSON.stringify(from)}`, () => {
+      assert.throws(() => subjectFor(VerifyRound, "v1", from), {
+        message: `invalid subject sender '${from}': use letters, digits, '-' and '_'`,
+      });
     });
   }
 
@@ -118,7 +132,7 @@ describe("subjectFor", () => {
   }
 
   it("ANY_ID subscribes to every worker's or session's subject", () => {
-    assert.equal(subjectFor(SessionStream, ANY_ID), "specfleet.session.*.events");
+    assert.equal(subjectFor(SessionStream, ANY_ID), "specfleet.session.*.events.*");
   });
 
   it("a subject without {id} is returned as is", () => {

@@ -67,6 +67,8 @@ void describe("startLocalFleet", () => {
     const fleet = await startLocalFleet({
       root,
       modelPath: "/models/stories260K.gguf",
+      // Stand-in services: no registry to issue the workers' credentials (the secured fleet is tested with real ones).
+      secure: false,
       verifiers: 1,
       drafters: [{ id: "edge-1" }, { id: "edge-2", env: { DRAFT_SEED: "5" } }],
       window: 6,
@@ -124,6 +126,8 @@ void describe("startLocalFleet", () => {
     const starting = startLocalFleet({
       root,
       modelPath: "/models/stories260K.gguf",
+      // Stand-in services: no registry to issue the workers' credentials (the secured fleet is tested with real ones).
+      secure: false,
       verifiers: [{ id: "verifier-1", modelPath: "/models/missing.gguf" }],
       env: { ORDER_FILE: orderFile },
       onProgress: () => undefined,
@@ -143,6 +147,8 @@ void describe("startLocalFleet", () => {
     const starting = startLocalFleet({
       root,
       modelPath: "/models/stories260K.gguf",
+      // Stand-in services: no registry to issue the workers' credentials (the secured fleet is tested with real ones).
+      secure: false,
       env: { ORDER_FILE: orderFile },
       signal: controller.signal,
       log: {
