@@ -3,6 +3,7 @@ import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { fleetStatus, fleetStatusOptions } from "./fleet-status/command.js";
 import { fleetUp, fleetUpOptions } from "./fleet-up.js";
+import { devicesCommands } from "./devices/commands.js";
 import { keysCommands } from "./keys/commands.js";
 import { modelCommands } from "./model/commands.js";
 import { profileCommand, profileOptions } from "./profile/command.js";
@@ -27,6 +28,11 @@ await yargs(hideBin(process.argv))
         fleetStatus,
       )
       .demandCommand(1, "Say what to do with the fleet: specfleet fleet up, or specfleet fleet status"),
+  )
+  .command(
+    "devices",
+    "Device NATS credentials of a running fleet: issue, list, revoke (its gateway's admin API)",
+    (devices) => devicesCommands(devices),
   )
   .command("keys", "API keys of a running gateway: create, list, show, revoke, usage (its admin API)", keysCommands)
   .command("model", "Inspect GGUF models; derive drafters and benchmark targets from them", modelCommands)
