@@ -1,8 +1,7 @@
-import { connect } from "nats";
 import pino from "pino";
 import { RoundReports, type RoundReport } from "#contracts";
 import { startLocalFleet, type LocalFleetOptions } from "#infra";
-import { ContractBus } from "#transport";
+import { connectNats, ContractBus } from "#transport";
 import { streamCompletion } from "../../test/support/openai-client.js";
 import { median } from "../../cli/profile/measure.js";
 
@@ -58,7 +57,7 @@ export async function runRealFleet(
   onProgress: (step: string) => void,
 ): Promise<RealRun> {
   const fleet = await startLocalFleet(fleetOptions);
-  const nc = await connect({ servers: fleet.natsUrl });
+  const nc = await connectNats(fleet.natsEndpoint(), "admin", pino({ level: "silent" }), () => undefined);
   try {
     const bus = new ContractBus(nc, pino({ level: "silent" }));
     let measuring = false;

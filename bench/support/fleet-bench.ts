@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { startLocalFleet, startService, type LocalFleet, type ManagedProcess } from "#infra";
+import type { NatsEndpoint } from "#transport";
 import { complete } from "../../test/support/openai-client.js";
 
 /**
@@ -23,6 +24,11 @@ export class FleetBench {
       logDir,
     });
     return new FleetBench(fleet, modelName, logDir);
+  }
+
+  /** How the bench reaches the fleet's NATS as the admin (a secured fleet needs its credential). */
+  get natsEndpoint(): NatsEndpoint {
+    return this.fleet.natsEndpoint();
   }
 
   get natsUrl(): string {
@@ -62,9 +68,13 @@ export class FleetBench {
     window: number,
     env: Record<string, string> = {},
   ): Promise<ManagedProcess> {
+    // A secured fleet's registry issues the drafter its credential, as it would any device's.
+    const secrets = this.fleet.secrets;
+    await secrets?.issueWorkers(this.fleet.natsUrl, [{ name: id, role: "drafter" }]);
     const drafter = await startService("draft-worker", {
       name: id,
       env: {
+        ...secrets?.serviceEnv(id, "draft-worker"),
         NATS_URL: this.fleet.natsUrl,
         WORKER_ID: id,
         MODEL_PATH: modelPath,

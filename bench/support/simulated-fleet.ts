@@ -55,7 +55,7 @@ export class SimulatedFleet {
         this.sessions.set(req.sessionId, { verifierId: "sim-v0", drafterId: req.drafterId, position: 1 });
       const end = setTimeout(() => {
         this.sessions.delete(req.sessionId);
-        this.bus.publish(SchedulerSessionEnded, "", {
+        this.bus.as("sim").publish(SchedulerSessionEnded, "", {
           sessionId: req.sessionId,
           verifierId: "sim",
           drafterId: req.drafterId,
@@ -112,10 +112,11 @@ export class SimulatedFleet {
 
   private heartbeat(): void {
     const beat = this.beat++;
-    if (beat % 200 === 0) this.ids.forEach((id, i) => this.bus.publish(FleetRegister, "", this.registration(id, i)));
+    if (beat % 200 === 0)
+      this.ids.forEach((id, i) => this.bus.as(id).publish(FleetRegister, "", this.registration(id, i)));
     const slice = Math.ceil(this.ids.length / 20);
     for (const id of this.ids.slice((beat % 20) * slice, (beat % 20) * slice + slice)) {
-      this.bus.publish(FleetTelemetry, "", {
+      this.bus.as(id).publish(FleetTelemetry, "", {
         workerId: id,
         at: Date.now(),
         activeSessions: 0,
@@ -138,7 +139,7 @@ export class SimulatedFleet {
     for (const [sessionId, session] of this.sessions) {
       const window = 2 + (session.position % 5);
       const accepted = session.position % (window + 1);
-      this.bus.publish(RoundReports, "", {
+      this.bus.as(session.drafterId).publish(RoundReports, "", {
         sessionId,
         drafterId: session.drafterId,
         verifierId: session.verifierId,

@@ -56,6 +56,15 @@ export const MetricsReport = eventContract(
   }),
 );
 
+/**
+ * Whether a metrics report speaks only for its sender (`{from}`): a worker reports as its own id,
+ * a control-plane process as its role. A drafter cannot pass its figures off as a verifier's.
+ */
+export function reportSpeaksForItself(report: { actor: Actor; instance: string }, from: string | null): boolean {
+  if (report.actor === "verify-worker" || report.actor === "draft-worker") return report.instance === from;
+  return report.actor === from;
+}
+
 /** Where the request came from, for operators: the API key's id and the job it belongs to. */
 export const requestOriginSchema = z.object({
   keyId: z.string().max(100).nullable(),

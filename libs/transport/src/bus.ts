@@ -75,6 +75,14 @@ export class ContractBus {
     return new ContractBus(await connectNats(endpoint, identity, log), log, identity);
   }
 
+  /**
+   * A bus over the same connection speaking as `identity` (a simulator of many workers, a test
+   * holding the admin credential). NATS permissions still decide what the connection may send.
+   */
+  as(identity: string): ContractBus {
+    return new ContractBus(this.nc, this.log, identity);
+  }
+
   publish<C extends AnyEvent>(contract: C, id: string, payload: PayloadOf<C>): void {
     const subject = subjectFor(contract, id, this.identity);
     const data = encode(payload);

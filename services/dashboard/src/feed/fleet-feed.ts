@@ -4,6 +4,7 @@ import {
   FleetPageAssembler,
   GatewayJobsReport,
   MetricsReport,
+  reportSpeaksForItself,
   RoundReports,
   SchedulerInsightReport,
   SchedulerMoves,
@@ -70,7 +71,11 @@ export class FleetFeed {
       this.bus.subscribe(SchedulerInsightReport, "", (insight) => this.state.applyInsight(insight)),
       this.bus.subscribe(SchedulerMoves, "", (move) => this.state.addMove(move)),
       this.bus.subscribe(GatewayJobsReport, "", (report) => this.state.applyJobs(report.instance, report.jobs)),
-      this.bus.subscribe(MetricsReport, "", (report) => this.gatherer.add(report)),
+      this.bus.subscribe(MetricsReport, "", (report, { from }) => {
+        if (reportSpeaksForItself(report, from)) this.gatherer.add(report);
+        else
+          this.log.warn({ from, actor: report.actor, instance: report.instance }, "refused metrics sent for another");
+      }),
     );
     // The registry publishes its snapshot every second anyway; asking shows the devices at once.
     fetchFleetSnapshot(this.bus, 3000).then(
