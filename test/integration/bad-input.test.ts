@@ -151,11 +151,12 @@ describe("bad input", () => {
       new TextEncoder().encode("\u0000not json{"),
       new TextEncoder().encode(JSON.stringify({ sessionId: 5, position: -1 })),
     ];
+    // Sent as the admin (who may publish anything): garbage is refused by its schema, whoever sends it.
     for (const subject of [
-      "specfleet.verifier.verifier-1.verify",
+      "specfleet.verifier.verifier-1.verify.drafter-1",
       "specfleet.verifier.verifier-1.open",
       "specfleet.drafter.drafter-1.open",
-      "specfleet.worker.verifier-1.close",
+      "specfleet.worker.verifier-1.close.scheduler",
     ]) {
       for (const payload of garbage) {
         const reply = await nc.request(subject, payload, { timeout: 3000 });
@@ -164,9 +165,9 @@ describe("bad input", () => {
       }
     }
     for (const subject of [
-      "specfleet.fleet.register",
-      "specfleet.fleet.telemetry",
-      "specfleet.scheduler.session-ended",
+      "specfleet.fleet.register.drafter-1",
+      "specfleet.fleet.telemetry.drafter-1",
+      "specfleet.scheduler.session-ended.verifier-1",
       "specfleet.fleet.changed",
     ]) {
       for (const payload of garbage) nc.publish(subject, payload);

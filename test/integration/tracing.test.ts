@@ -123,7 +123,7 @@ describe("tracing on: one request, one connected trace", () => {
 
     // The hot path: no span per round, and no round carries a context.
     assert.equal(receiver.spans.filter((s) => s.name.includes(".verify")).length, 0);
-    const verifies = observer.seen.filter((m) => m.subject === `specfleet.verifier.${VERIFIER}.verify`);
+    const verifies = observer.seen.filter((m) => m.subject === `specfleet.verifier.${VERIFIER}.verify.${DRAFTER}`);
     assert.ok(verifies.length >= rounds, `${verifies.length} verify messages seen`);
     assert.ok(verifies.every((m) => m.trace === null));
     const submits = observer.seen.filter((m) => m.subject === "specfleet.scheduler.submit");
