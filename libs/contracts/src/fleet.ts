@@ -10,9 +10,9 @@ export type WorkerRole = z.infer<typeof workerRoleSchema>;
 
 export const modelDescriptorSchema = z.object({
   /** The name clients use in `model` (verifiers) or a label (drafters). */
-  name: z.string().min(1),
+  name: z.string().min(1).max(200),
   /** Hash of the tokenizer: only equal fingerprints may be paired. */
-  vocabFingerprint: z.string().min(8),
+  vocabFingerprint: z.string().min(8).max(200),
 });
 export type ModelDescriptor = z.infer<typeof modelDescriptorSchema>;
 
@@ -39,7 +39,7 @@ export type PowerState = z.infer<typeof powerStateSchema>;
 export const linkStatsSchema = z.object({
   verifierId: workerIdSchema,
   /** The network's share of a round (round trip minus the verifier's own time), ms. */
-  roundTripMs: z.number().nonnegative(),
+  roundTripMs: z.number().nonnegative().max(3_600_000),
   /** Accepted / drafted tokens with that verifier. */
   acceptance: z.number().min(0).max(1),
   rounds: z.number().int().nonnegative(),
@@ -60,10 +60,12 @@ export const workerRegistrationSchema = z.object({
   workerId: workerIdSchema,
   role: workerRoleSchema,
   model: modelDescriptorSchema,
-  deviceClass: z.string().min(1),
-  threads: z.number().int().positive(),
-  maxSessions: z.number().int().positive(),
-  contextSize: z.number().int().positive(),
+  // What a worker says of itself is bounded to what a device can be (docs/security.md): a claim
+  // beyond cannot draw the whole fleet's load.
+  deviceClass: z.string().min(1).max(64),
+  threads: z.number().int().positive().max(1024),
+  maxSessions: z.number().int().positive().max(1024),
+  contextSize: z.number().int().positive().max(1 << 22),
   startedAt: z.number(),
   profile: workerProfileSchema.default({}),
   drafting: draftingSettingsSchema.optional(),
@@ -73,23 +75,23 @@ export type WorkerRegistration = z.infer<typeof workerRegistrationSchema>;
 export const workerTelemetrySchema = z.object({
   workerId: workerIdSchema,
   at: z.number(),
-  activeSessions: z.number().int().nonnegative(),
+  activeSessions: z.number().int().nonnegative().max(1024),
   /** Sessions a verifier decodes alone because no drafter shares its vocabulary (or one left). */
-  targetOnlySessions: z.number().int().nonnegative(),
-  tokensPerSecond: z.number().nonnegative(),
+  targetOnlySessions: z.number().int().nonnegative().max(1024),
+  tokensPerSecond: z.number().nonnegative().max(1_000_000),
   rounds: z.number().int().nonnegative(),
   acceptedTokens: z.number().int().nonnegative(),
   draftedTokens: z.number().int().nonnegative(),
   rollbacks: z.number().int().nonnegative(),
   /** Verify rounds per forward pass, since start (verifiers; 0 for drafters). */
-  meanBatchSize: z.number().nonnegative(),
-  memoryRssBytes: z.number().nonnegative(),
+  meanBatchSize: z.number().nonnegative().max(1024),
+  memoryRssBytes: z.number().nonnegative().max(2 ** 50),
   power: powerStateSchema.default({ source: "plugged", level: null }),
   /**
    * Round trip to the message broker on the worker's hot-path connection, ms (null until
    * measured): a drafter's plus a verifier's is their pair's round trip before it has one.
    */
-  brokerRttMs: z.number().nonnegative().nullable().default(null),
+  brokerRttMs: z.number().nonnegative().max(3_600_000).nullable().default(null),
   /** Drafters: per verifier, the round trip and acceptance lately (the scheduler's pair history). */
   links: z.array(linkStatsSchema).max(256).default([]),
 });
