@@ -3,6 +3,14 @@ import { complete } from "../../test/support/openai-client.js";
 import { fleetTotals } from "../../test/support/telemetry.js";
 import type { PathOptions, PathRun } from "../support/report.js";
 
+/**
+ * How the fleet's transport is secured (docs/security.md): `open` (no credentials), `secured` (a
+ * NATS credential and permissions per identity, a Redis user per role: the local fleet's default),
+ * `tls` (secured, and NATS over TLS with the fleet's own CA).
+ */
+export type FleetSecurityMode = "open" | "secured" | "tls";
+export const FLEET_SECURITY_MODES: readonly FleetSecurityMode[] = ["secured", "open", "tls"];
+
 /** Requests sent one at a time through the gateway; rounds counted by the verifier. */
 export class FleetPath {
   private constructor(
@@ -10,14 +18,16 @@ export class FleetPath {
     private readonly options: PathOptions,
   ) {}
 
-  static async start(options: PathOptions): Promise<FleetPath> {
+  static async start(options: PathOptions, security: FleetSecurityMode = "secured"): Promise<FleetPath> {
     const fleet = await startLocalFleet({
       modelPath: options.modelPath,
       verifiers: 1,
       drafters: 1,
       window: options.window,
+      secure: security !== "open",
+      tls: security === "tls",
       logLevel: "warn",
-      logDir: ".cache/bench-logs/round",
+      logDir: `.cache/bench-logs/round/${security}`,
     });
     return new FleetPath(fleet, options);
   }

@@ -1,68 +1,103 @@
 /**
  * bench:round — what one speculative round costs through the fleet (drafter and verifier in
  * separate processes, over loopback NATS) against the same round in one process, with the same
- * models, prompts and γ. Both run in this one invocation, interleaved, so the ratio is fair on a
- * noisy machine.
+ * models, prompts and γ; and what security costs it: the fleet secured (a NATS credential and
+ * permissions per identity, a Redis user per role: the default), open, and secured with TLS to
+ * NATS. Every path runs in this one invocation, interleaved (the order rotating each repeat), so
+ * the ratios are fair on a noisy machine.
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { defaultModelPath } from "#infra";
 import { PROMPTS as TEST_PROMPTS } from "../../test/support/fleet.js";
-import { median, printTable } from "../support/report.js";
-import { FleetPath } from "./fleet-path.js";
+import { median, printTable, type PathRun } from "../support/report.js";
+import { FLEET_SECURITY_MODES, FleetPath, type FleetSecurityMode } from "./fleet-path.js";
 import { InProcessPath } from "./in-process-path.js";
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("bench:round")
-  .usage("$0 [options]\n\nms per speculative round: through the fleet over NATS vs in one process.")
+  .usage(
+    "$0 [options]\n\nms per speculative round: through the fleet over NATS (secured, open, TLS) vs in one process.",
+  )
   .option("model", { type: "string", default: defaultModelPath(), describe: "GGUF used as both target and drafter" })
   .option("window", { type: "number", default: 4, describe: "γ, tokens drafted per round" })
   .option("max-tokens", { type: "number", default: 128, describe: "tokens generated per request" })
   .option("repeats", { type: "number", default: 5, describe: "interleaved repetitions of each path" })
+  .option("security", {
+    type: "array",
+    choices: FLEET_SECURITY_MODES,
+    default: [...FLEET_SECURITY_MODES],
+    describe: "fleets to measure: secured (credentials + permissions), open, tls (secured + TLS)",
+  })
   .strict()
   .help()
   .parseAsync();
 
 const prompts = [...TEST_PROMPTS];
 const options = { modelPath: argv.model, window: argv.window, maxTokens: argv["max-tokens"], prompts };
+const modes = FLEET_SECURITY_MODES.filter((mode) => (argv.security as string[]).includes(mode));
 
-process.stderr.write("bench:round: starting the fleet (1 verifier, 1 drafter) and the in-process models…\n");
-const fleet = await FleetPath.start(options);
-const local = await InProcessPath.start(options);
+const LABELS: Record<FleetSecurityMode | "local", string> = {
+  secured: "fleet (2 processes, NATS loopback, credentials + permissions)",
+  open: "fleet, open (no credentials)",
+  tls: "fleet, credentials + permissions + TLS",
+  local: "in-process loop",
+};
+
+process.stderr.write(
+  `bench:round: starting ${modes.length} fleet(s) (${modes.join(", ")}; 1 verifier, 1 drafter each)…\n`,
+);
+const fleets = new Map<FleetSecurityMode, FleetPath>();
+let local: InProcessPath | undefined;
 try {
-  await fleet.run(); // warm-up: first-touch costs out of the measurement
-  await local.run();
-  const fleetMs: number[] = [];
-  const localMs: number[] = [];
+  for (const mode of modes) fleets.set(mode, await FleetPath.start(options, mode));
+  local = await InProcessPath.start(options);
+  const paths = new Map<FleetSecurityMode | "local", { run(): Promise<PathRun> }>([...fleets, ["local", local]]);
+  for (const path of paths.values()) await path.run(); // warm-up: first-touch costs out of the measurement
+
+  const ms = new Map([...paths.keys()].map((name) => [name, [] as number[]]));
   let tokensEqual = true;
+  const names = [...paths.keys()];
   for (let i = 0; i < argv.repeats; i++) {
-    const a = await fleet.run();
-    const b = await local.run();
-    fleetMs.push(a.msPerRound);
-    localMs.push(b.msPerRound);
-    tokensEqual &&= JSON.stringify(a.tokens) === JSON.stringify(b.tokens);
-    process.stderr.write(
-      `  repeat ${i + 1}/${argv.repeats}: fleet ${a.msPerRound.toFixed(3)} ms/round, in-process ${b.msPerRound.toFixed(3)} ms/round\n`,
-    );
+    // The order rotates each repeat, so no path always follows another.
+    const order = names.map((_, k) => names[(k + i) % names.length]!);
+    const runs = new Map<string, PathRun>();
+    for (const name of order) runs.set(name, await paths.get(name)!.run());
+    const reference = JSON.stringify(runs.get("local")!.tokens);
+    for (const [name, run] of runs) {
+      ms.get(name as FleetSecurityMode | "local")!.push(run.msPerRound);
+      tokensEqual &&= JSON.stringify(run.tokens) === reference;
+    }
+    const line = order.map((name) => `${name} ${runs.get(name)!.msPerRound.toFixed(3)}`).join(", ");
+    process.stderr.write(`  repeat ${i + 1}/${argv.repeats} (ms/round): ${line}\n`);
   }
-  const f = median(fleetMs);
-  const l = median(localMs);
+
   printTable(
     `ms per round, γ = ${argv.window}, ${prompts.length} prompts × ${argv["max-tokens"]} tokens, median of ${argv.repeats}`,
     ["path", "ms/round (median)", "min", "max"],
-    [
-      [
-        "fleet (2 processes, NATS loopback)",
-        f.toFixed(3),
-        Math.min(...fleetMs).toFixed(3),
-        Math.max(...fleetMs).toFixed(3),
-      ],
-      ["in-process loop", l.toFixed(3), Math.min(...localMs).toFixed(3), Math.max(...localMs).toFixed(3)],
-    ],
+    names.map((name) => {
+      const values = ms.get(name)!;
+      return [LABELS[name], median(values).toFixed(3), Math.min(...values).toFixed(3), Math.max(...values).toFixed(3)];
+    }),
   );
-  console.log(`fleet / in-process: ${(f / l).toFixed(2)}×   (same tokens both ways: ${tokensEqual ? "yes" : "NO"})`);
+  const ratio = (a: FleetSecurityMode | "local", b: FleetSecurityMode | "local") => {
+    if (!ms.has(a) || !ms.has(b)) return;
+    const perRepeat = ms.get(a)!.map((value, i) => value / ms.get(b)![i]!);
+    const text = `${a} / ${b}: ${(median(ms.get(a)!) / median(ms.get(b)!)).toFixed(3)}× (ratio of medians)`;
+    const spread = `median of per-repeat ratios ${median(perRepeat).toFixed(3)}×, range ${Math.min(...perRepeat).toFixed(3)}–${Math.max(...perRepeat).toFixed(3)}×`;
+    console.log(`${text}; ${spread}`);
+  };
+  ratio("secured", "open");
+  ratio("tls", "open");
+  ratio("tls", "secured");
+  const fleetName = modes[0];
+  if (fleetName !== undefined) {
+    const f = median(ms.get(fleetName)!);
+    const l = median(ms.get("local")!);
+    console.log(`fleet / in-process: ${(f / l).toFixed(2)}×   (same tokens every way: ${tokensEqual ? "yes" : "NO"})`);
+  }
   if (!tokensEqual) process.exitCode = 1;
 } finally {
-  await local.stop();
-  await fleet.stop();
+  await local?.stop();
+  for (const fleet of fleets.values()) await fleet.stop();
 }
