@@ -52,17 +52,20 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     clearTimeout(this.publishPending);
   }
 
-  /** Decides which workers may not register, and why (quarantined drafters: the credential authority). */
-  refuseRegistration(why: (workerId: string) => string | null): void {
+  /**
+   * Decides which registrations are refused, and why (the credential authority: a quarantined
+   * drafter, a role other than its credential's).
+   */
+  refuseRegistration(why: (registration: WorkerRegistration) => string | null): void {
     this.refusal = why;
   }
 
-  private refusal: (workerId: string) => string | null = () => null;
+  private refusal: (registration: WorkerRegistration) => string | null = () => null;
 
   register(registration: WorkerRegistration): void {
     const refused = isReservedIdentity(registration.workerId)
       ? "a control-plane identity is no worker id"
-      : this.refusal(registration.workerId);
+      : this.refusal(registration);
     if (refused !== null) {
       this.log.warn({ workerId: registration.workerId, reason: refused }, "registration refused");
       return;

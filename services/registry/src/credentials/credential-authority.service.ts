@@ -8,6 +8,7 @@ import {
   type ErrorCode,
   type PayloadOf,
   type ReplyOf,
+  type WorkerRegistration,
 } from "#contracts";
 import type { RegistryConfig } from "#config";
 import type { Logger } from "#logging";
@@ -52,7 +53,7 @@ export class CredentialAuthorityService implements OnApplicationBootstrap, OnApp
   async onApplicationBootstrap(): Promise<void> {
     this.credentials = await this.repository.load();
     this.quarantined = await this.repository.quarantined();
-    this.registry.refuseRegistration((workerId) => this.quarantined.get(workerId) ?? null);
+    this.registry.refuseRegistration((registration) => this.refusalOf(registration));
     if (this.updates && Object.keys(this.revocations()).length > 0) await this.updates.push(this.revocations());
   }
 
@@ -110,6 +111,20 @@ export class CredentialAuthorityService implements OnApplicationBootstrap, OnApp
     for (const credential of active) await this.revokeOne(credential, `quarantined: ${reason}`);
     this.registry.leave(workerId);
     return { quarantined: true, revoked: active.length > 0 };
+  }
+
+  /**
+   * Why a registration is refused: its drafter is quarantined, or it claims a role its credential
+   * was not issued for (a drafter posing as a verifier would be handed prompts to open). A worker
+   * this authority issued nothing for (an operator's `admin` tool) is the operator's business.
+   */
+  private refusalOf(registration: WorkerRegistration): string | null {
+    const quarantined = this.quarantined.get(registration.workerId);
+    if (quarantined !== undefined) return quarantined;
+    const issued = this.active(registration.workerId).at(-1);
+    if (issued !== undefined && issued.role !== registration.role)
+      return `its credential was issued for a ${issued.role}, not a ${registration.role}`;
+    return null;
   }
 
   private active(deviceId: string): DeviceCredential[] {
