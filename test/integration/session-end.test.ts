@@ -41,7 +41,7 @@ describe("how a session ends", () => {
     // Who asks the verifier to close or replay a session: copies of the requests it serves.
     const record = (into: string[]) => (_: unknown, msg: { data: Uint8Array }) =>
       into.push((JSON.parse(new TextDecoder().decode(msg.data)) as { sessionId: string }).sessionId);
-    observers.push(bus.nc.subscribe(`specfleet.worker.${VERIFIER}.close`, { callback: record(closes) }));
+    observers.push(bus.nc.subscribe(`specfleet.worker.${VERIFIER}.close.*`, { callback: record(closes) }));
     observers.push(bus.nc.subscribe(`specfleet.verifier.${VERIFIER}.replay`, { callback: record(replays) }));
     await bus.nc.flush();
   });

@@ -12,6 +12,7 @@ import {
   type LocalFleetOptions,
   type ServerHandle,
 } from "#infra";
+import { ADMIN_IDENTITY } from "#contracts";
 import { ContractBus } from "#transport";
 import { startTestFleet } from "./fleet.js";
 
@@ -85,7 +86,8 @@ export async function startProxiedFleet(
     nats,
     redis,
     redisDir,
-    bus: new ContractBus(nc, pino({ level: "silent" })),
+    // The operator's identity: an open fleet (through a latency proxy), but a verifier takes a close only from the control plane.
+    bus: new ContractBus(nc, pino({ level: "silent" }), ADMIN_IDENTITY),
     restartRedis: async () => {
       harness.redis = await startRedis({ dir: redisDir, appendOnly: true, port: harness.redis.port });
     },
