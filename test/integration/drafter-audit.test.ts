@@ -129,9 +129,24 @@ describe("audited drafters", () => {
     assert.deepEqual(quarantines, [], "an honest drafter was flagged");
   });
 
+  /** The gateway's /readyz lists the drafter and the scheduler has a drafter to pair. */
+  async function waitUntilPaired(): Promise<void> {
+    for (let waited = 0; waited < 30_000; waited += 100) {
+      const body = (await (await fetch(`${fleet.gatewayUrl}/readyz`)).json()) as {
+        drafters?: Array<{ id: string }>;
+        scheduler_models?: Array<{ drafters: number }>;
+      };
+      if (body.drafters?.some((d) => d.id === DRAFTER) && body.scheduler_models?.some((m) => m.drafters > 0)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`${DRAFTER} was not placeable again within 30 s`);
+  }
+
   it("catches a drafter that forges q at its first round: target-only output, quarantine asked", async () => {
     await fleet.processes.get(DRAFTER)!.stop();
     await fleet.restart(DRAFTER, { NODE_OPTIONS: `--import ${LIAR}`, LYING_DRAFTER_MODE: "forged-q" });
+    // Ready is not yet placeable: wait until the scheduler pairs with it again, or the request goes alone.
+    await waitUntilPaired();
     const request = { model: MODEL, prompt: "The little dog", max_tokens: 24, temperature: 1, seed: 4242 };
     const result = await complete(fleet.gatewayUrl, request);
     assert.equal(result.status, 200, JSON.stringify(result.body));

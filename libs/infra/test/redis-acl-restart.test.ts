@@ -16,42 +16,35 @@ void describe("a secured fleet's Redis started again on its kept folder", () => 
   const root = mkdtempSync(join(tmpdir(), "specfleet-redis-restart-"));
   after(() => rmSync(root, { recursive: true, force: true }));
 
-  // Known failure: redis-server ≤ 7.2 replays the AOF as `default`, and EXEC re-checks the ACL
-  // (redis/redis#14541, fixed by #14545): with libs/security's `default` user at `-@all`, every
-  // transaction is silently dropped at load. The fix is that user's line in redisAclFile:
-  // `user default reset off resetchannels ~* &* +@all` (off: nobody logs in as it).
-  void it(
-    "finds every key its users wrote, in transactions too, and still refuses anyone else",
-    {
-      todo: "redisAclFile's default user must let the AOF replay (libs/security/src/redis-acl.ts)",
-    },
-    async () => {
-      const secrets = await FleetSecrets.prepare(join(root, "secrets"));
-      const dir = join(root, "redis");
-      mkdirSync(dir);
-      const password = readFileSync(join(secrets.dir, "redis", "gateway.password"), "utf8").trim();
-      const start = () => startRedis({ appendOnly: true, dir, acl: secrets.redisAcl() });
+  // redis-server ≤ 7.2 replays the AOF as `default`, and EXEC re-checks the ACL
+  // (redis/redis#14541, fixed by #14545): a `default` user at `-@all` silently dropped every
+  // transaction at load. redisAclFile keeps that user off but with whole rights.
+  void it("finds every key its users wrote, in transactions too, and still refuses anyone else", async () => {
+    const secrets = await FleetSecrets.prepare(join(root, "secrets"));
+    const dir = join(root, "redis");
+    mkdirSync(dir);
+    const password = readFileSync(join(secrets.dir, "redis", "gateway.password"), "utf8").trim();
+    const start = () => startRedis({ appendOnly: true, dir, acl: secrets.redisAcl() });
 
-      const first = await start();
-      const gateway = new Redis(first.url, { username: "gateway", password, maxRetriesPerRequest: 1 });
-      await gateway.set("specfleet:job:plain", "1");
-      await gateway.multi().set("specfleet:job:in-a-transaction", "2").set("specfleet:jobs:index", "3").exec();
-      gateway.disconnect();
-      await first.stop();
+    const first = await start();
+    const gateway = new Redis(first.url, { username: "gateway", password, maxRetriesPerRequest: 1 });
+    await gateway.set("specfleet:job:plain", "1");
+    await gateway.multi().set("specfleet:job:in-a-transaction", "2").set("specfleet:jobs:index", "3").exec();
+    gateway.disconnect();
+    await first.stop();
 
-      const again = await start();
-      const back = new Redis(again.url, { username: "gateway", password, maxRetriesPerRequest: 1 });
-      const anonymous = new Redis(again.url, { maxRetriesPerRequest: 0, enableReadyCheck: false });
-      anonymous.on("error", () => undefined);
-      try {
-        await assert.rejects(anonymous.get("specfleet:job:plain"), /NOAUTH/);
-        const keys = ["specfleet:job:plain", "specfleet:job:in-a-transaction", "specfleet:jobs:index"];
-        assert.deepEqual(await back.mget(...keys), ["1", "2", "3"]);
-      } finally {
-        back.disconnect();
-        anonymous.disconnect();
-        await again.stop();
-      }
-    },
-  );
+    const again = await start();
+    const back = new Redis(again.url, { username: "gateway", password, maxRetriesPerRequest: 1 });
+    const anonymous = new Redis(again.url, { maxRetriesPerRequest: 0, enableReadyCheck: false });
+    anonymous.on("error", () => undefined);
+    try {
+      await assert.rejects(anonymous.get("specfleet:job:plain"), /NOAUTH/);
+      const keys = ["specfleet:job:plain", "specfleet:job:in-a-transaction", "specfleet:jobs:index"];
+      assert.deepEqual(await back.mget(...keys), ["1", "2", "3"]);
+    } finally {
+      back.disconnect();
+      anonymous.disconnect();
+      await again.stop();
+    }
+  });
 });

@@ -119,13 +119,16 @@ export function redisAclUser(role: RedisRole, password: string): string {
 
 /**
  * An aclfile (redis-server `--aclfile`) with a user for each role given a password, and the
- * `default` user off: a connection that does not log in can run nothing.
+ * `default` user off: a connection that does not log in can run nothing. Its rights stay whole
+ * because redis-server ≤ 7.2 replays the append-only file as `default` and re-checks each EXEC
+ * (redis/redis#14541): with none, every transaction written before a restart would be dropped.
+ * Being off, nobody can log in as it.
  */
 export function redisAclFile(passwords: Partial<Record<RedisRole, string>>): string {
   const users = Object.entries(passwords)
     .filter((entry): entry is [RedisRole, string] => entry[1] !== undefined)
     .map(([role, password]) => redisAclUser(role, password));
-  return [...users, "user default reset off resetchannels -@all", ""].join("\n");
+  return [...users, "user default reset off resetchannels ~* &* +@all", ""].join("\n");
 }
 
 /** A new Redis password: 32 random bytes, base64url (43 characters, nothing an aclfile or a shell would split). */

@@ -81,7 +81,7 @@ void describe("redisAclFile", () => {
       lines[1]!,
       new RegExp(`^user verifier reset on #${sha256("pw-verifier")} resetchannels ~specfleet:journal:\\* -@all `),
     );
-    assert.equal(lines[2], "user default reset off resetchannels -@all");
+    assert.equal(lines[2], "user default reset off resetchannels ~* &* +@all");
     assert.doesNotMatch(file, /pw-gateway|pw-verifier/);
     assert.ok(file.endsWith("\n"));
   });
