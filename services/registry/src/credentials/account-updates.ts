@@ -16,6 +16,8 @@ export class AccountUpdates {
     private readonly authority: NatsAuthority,
     private readonly endpoint: NatsEndpoint,
     private readonly log: Logger,
+    /** The revocations in force now (pushed again when NATS comes back). */
+    private readonly current: () => Revocations,
   ) {}
 
   /** Sends the account with these revocations; resolves once a server acknowledged it. */
@@ -37,13 +39,30 @@ export class AccountUpdates {
   private async connection(): Promise<NatsConnection> {
     if (this.nc === null || this.nc.isClosed()) {
       const creds = await this.authority.systemUserCreds();
-      this.nc = await connectNats(
+      const nc = await connectNats(
         { ...this.endpoint, credsFile: undefined, creds },
         "specfleet-authority",
         this.log,
         (e) => this.log.error({ err: e.message }, "the system account's connection was refused"),
       );
+      this.nc = nc;
+      void this.pushAgainOnReconnect(nc);
     }
     return this.nc;
+  }
+
+  /**
+   * A nats-server that restarted without its resolver's folder (a fresh pod, a temporary
+   * directory) knows only the preloaded account, without revocations: push them again.
+   */
+  private async pushAgainOnReconnect(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (status.type !== "reconnect") continue;
+      const revocations = this.current();
+      if (Object.keys(revocations).length === 0) continue;
+      await this.push(revocations).catch((err: unknown) =>
+        this.log.error({ err: String(err) }, "could not push the revocations again after NATS came back"),
+      );
+    }
   }
 }

@@ -46,7 +46,8 @@ export class CredentialAuthorityService implements OnApplicationBootstrap, OnApp
   ) {
     const file = config.NATS_AUTHORITY_FILE;
     this.authority = file === undefined ? null : NatsAuthority.fromJson(readFileSync(file, "utf8"));
-    this.updates = this.authority && new AccountUpdates(this.authority, natsEndpointOf(config), log);
+    this.updates =
+      this.authority && new AccountUpdates(this.authority, natsEndpointOf(config), log, () => this.revocations());
   }
 
   /** Loads what was issued and pushes the revocations again (a restarted NATS may have forgotten them). */
