@@ -1,7 +1,8 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pino from "pino";
-import { CredentialIssue, type DeviceRole } from "#contracts";
+import { parseCreds } from "@nats-io/jwt";
+import { CredentialIssue, CredentialList, type DeviceRole } from "#contracts";
 import {
   makeFleetCertificates,
   NatsAuthority,
@@ -105,13 +106,21 @@ export class FleetSecrets {
 
   /**
    * Credentials for the fleet's workers, issued by its running registry (the credential
-   * authority) as a device's would be, and written where their services look.
+   * authority) as a device's would be, and written where their services look. A worker whose
+   * file holds a credential the registry still has in force for its role keeps it (a fleet
+   * started again on its kept secrets adds no revocation).
    */
   async issueWorkers(natsUrl: string, workers: ReadonlyArray<{ name: string; role: DeviceRole }>): Promise<void> {
     if (workers.length === 0) return;
     const bus = await ContractBus.connect(this.natsEndpoint(natsUrl), "admin", pino({ level: "silent" }));
     try {
+      const now = Date.now();
+      const inForce = (await bus.request(CredentialList, "", {}, 10_000)).credentials.filter(
+        (c) => c.revokedAt === null && (c.expiresAt === null || c.expiresAt > now),
+      );
       for (const worker of workers) {
+        const kept = await publicKeyIn(this.credsFile(worker.name));
+        if (inForce.some((c) => c.publicKey === kept && c.deviceId === worker.name && c.role === worker.role)) continue;
         const reply = await bus.request(
           CredentialIssue,
           "",
@@ -125,6 +134,16 @@ export class FleetSecrets {
     } finally {
       await bus.drain();
     }
+  }
+}
+
+/** The user public key of a `.creds` file, or null when there is none (or it cannot be read). */
+async function publicKeyIn(file: string): Promise<string | null> {
+  if (!existsSync(file)) return null;
+  try {
+    return (await parseCreds(readFileSync(file))).uc.sub;
+  } catch {
+    return null;
   }
 }
 
