@@ -9,7 +9,6 @@
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ANY_ID, SessionStream, type SessionEvent } from "#contracts";
-import { startNats } from "#infra";
 import { printTable } from "../../bench/support/report.js";
 import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH } from "../support/fleet.js";
@@ -62,11 +61,10 @@ const cases: ChaosCase[] = [
   {
     name: "nats-server killed and restarted",
     strike: async (h) => {
-      const port = h.nats.port;
       h.nats.kill("SIGKILL");
       await h.nats.exited;
       await new Promise((resolve) => setTimeout(resolve, 500));
-      h.nats = await startNats({ port });
+      await h.restartNats();
     },
   },
   {

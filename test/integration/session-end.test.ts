@@ -175,7 +175,9 @@ describe("how a session ends", () => {
     const end = endOf(sessionId);
     assert.ok(end?.kind === "end" && end.finishReason === "error");
     await harness.restartRedis();
-    const redis = new Redis(harness.redis.url, { maxRetriesPerRequest: 1 });
+    // As the operator's Redis user: the fleet's Redis has a user per role and no open default.
+    const { username, password } = harness.secrets.redisAcl().ready!;
+    const redis = new Redis(harness.redis.url, { maxRetriesPerRequest: 1, username, password });
     try {
       const record = await new RedisJournal(redis).read(sessionId);
       assert.ok(record, "the journal survived on redis-server's append-only file");

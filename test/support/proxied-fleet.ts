@@ -1,9 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type NatsConnection } from "nats";
+import type { NatsConnection } from "nats";
 import pino from "pino";
 import {
+  FleetSecrets,
   startLatencyProxy,
   startNats,
   startRedis,
@@ -14,6 +15,7 @@ import {
 } from "#infra";
 import { ADMIN_IDENTITY } from "#contracts";
 import { ContractBus } from "#transport";
+import { connectToFleet } from "./fleet-nats.js";
 import { startTestFleet } from "./fleet.js";
 
 /**
@@ -22,7 +24,8 @@ import { startTestFleet } from "./fleet.js";
  * that survives restarts of redis-server), with an observer's bus for the test. The scheduler
  * pairs with `least-loaded` unless told otherwise: with a tiny target and every worker 20 ms
  * from the broker, `load-aware` rightly decodes alone at the verifiers, and these fleets are
- * here to strike pairs.
+ * here to strike pairs. Secured as any test fleet: the servers run with the fleet's own secrets
+ * (credentials and permissions, Redis users), and are restarted with them.
  */
 export interface ProxiedFleet {
   fleet: LocalFleet;
@@ -31,8 +34,11 @@ export interface ProxiedFleet {
   redis: ServerHandle;
   redisDir: string;
   bus: ContractBus;
+  secrets: FleetSecrets;
   /** Starts redis-server again on the same port and folder (after a test killed it). */
   restartRedis(): Promise<void>;
+  /** Starts nats-server again on the same port with the fleet's configuration (after a test killed it). */
+  restartNats(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -52,11 +58,14 @@ export async function startProxiedFleet(
   };
   let parts;
   try {
-    const nats = await startNats();
+    const secretsDir = await mkdtemp(join(tmpdir(), `specfleet-${name}-secrets-`));
+    started.push(() => rm(secretsDir, { recursive: true, force: true }));
+    const secrets = await FleetSecrets.prepare(secretsDir);
+    const nats = await startNats({ config: secrets.natsConfig.bind(secrets) });
     started.push(() => nats.stop());
     const redisDir = await mkdtemp(join(tmpdir(), `specfleet-${name}-redis-`));
     started.push(() => rm(redisDir, { recursive: true, force: true }));
-    const redis = await startRedis({ dir: redisDir, appendOnly: true });
+    const redis = await startRedis({ dir: redisDir, appendOnly: true, acl: secrets.redisAcl() });
     started.push(() => redis.stop());
     const natsUrl = new URL(nats.url);
     const proxy = await startLatencyProxy(natsUrl.hostname, Number(natsUrl.port), { delayMs });
@@ -70,26 +79,37 @@ export async function startProxiedFleet(
       },
       natsUrl: nats.url,
       redisUrl: redis.url,
+      secrets,
       verifiers: verifiers.map((id) => ({ id, env })),
       drafters: drafters.map((id) => ({ id, env })),
     });
-    parts = { nats, redisDir, redis, proxy, fleet };
+    parts = { nats, redisDir, redis, proxy, fleet, secrets, secretsDir };
   } catch (err) {
     await unwind();
     throw err;
   }
-  const { nats, redisDir, redis, proxy, fleet } = parts;
-  const nc: NatsConnection = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  const { nats, redisDir, redis, proxy, fleet, secrets, secretsDir } = parts;
+  // As admin (it may hear and send anything), rejoining a restarted nats-server for ever.
+  const nc: NatsConnection = await connectToFleet(fleet);
   const harness: ProxiedFleet = {
     fleet,
     proxy,
     nats,
     redis,
     redisDir,
-    // The operator's identity: an open fleet (through a latency proxy), but a verifier takes a close only from the control plane.
+    secrets,
+    // The operator's identity (its credential may hear and send anything).
     bus: new ContractBus(nc, pino({ level: "silent" }), ADMIN_IDENTITY),
     restartRedis: async () => {
-      harness.redis = await startRedis({ dir: redisDir, appendOnly: true, port: harness.redis.port });
+      harness.redis = await startRedis({
+        dir: redisDir,
+        appendOnly: true,
+        port: harness.redis.port,
+        acl: secrets.redisAcl(),
+      });
+    },
+    restartNats: async () => {
+      harness.nats = await startNats({ port: harness.nats.port, config: secrets.natsConfig.bind(secrets) });
     },
     stop: async () => {
       await nc.close();
@@ -98,6 +118,7 @@ export async function startProxiedFleet(
       await harness.redis.stop();
       await harness.nats.stop();
       await rm(redisDir, { recursive: true, force: true });
+      await rm(secretsDir, { recursive: true, force: true });
     },
   };
   return harness;

@@ -34,6 +34,11 @@ export interface LocalFleetOptions extends Partial<FleetPlanOptions> {
   tls?: boolean;
   /** Where the fleet's secrets are kept (and found again). Default: a temporary folder removed on stop. */
   secretsDir?: string;
+  /**
+   * Secrets the caller prepared and started the servers of `natsUrl` and `redisUrl` with (a
+   * harness that restarts them, or puts a proxy in front): the fleet's services use them.
+   */
+  secrets?: FleetSecrets;
   /** Default 127.0.0.1. */
   gatewayHost?: string;
   /** 0 (default): a free port. */
@@ -235,6 +240,7 @@ async function fleetSecrets(
   options: LocalFleetOptions,
   stages: Array<Array<() => Promise<unknown>>>,
 ): Promise<FleetSecrets | null> {
+  if (options.secrets !== undefined) return options.secrets;
   if (!(options.secure ?? (options.natsUrl === undefined && options.redisUrl === undefined))) return null;
   if (options.natsUrl !== undefined || options.redisUrl !== undefined)
     throw new Error("a secured fleet starts its own nats-server and redis-server: give no natsUrl or redisUrl");
