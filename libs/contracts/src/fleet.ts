@@ -65,7 +65,11 @@ export const workerRegistrationSchema = z.object({
   deviceClass: z.string().min(1).max(64),
   threads: z.number().int().positive().max(1024),
   maxSessions: z.number().int().positive().max(1024),
-  contextSize: z.number().int().positive().max(1 << 22),
+  contextSize: z
+    .number()
+    .int()
+    .positive()
+    .max(1 << 22),
   startedAt: z.number(),
   profile: workerProfileSchema.default({}),
   drafting: draftingSettingsSchema.optional(),
@@ -85,7 +89,10 @@ export const workerTelemetrySchema = z.object({
   rollbacks: z.number().int().nonnegative(),
   /** Verify rounds per forward pass, since start (verifiers; 0 for drafters). */
   meanBatchSize: z.number().nonnegative().max(1024),
-  memoryRssBytes: z.number().nonnegative().max(2 ** 50),
+  memoryRssBytes: z
+    .number()
+    .nonnegative()
+    .max(2 ** 50),
   power: powerStateSchema.default({ source: "plugged", level: null }),
   /**
    * Round trip to the message broker on the worker's hot-path connection, ms (null until

@@ -15,7 +15,13 @@ import { remoteErrorSchema, workerIdSchema } from "./common.js";
  */
 export const SCHEDULER_IDENTITY = "scheduler";
 export const ADMIN_IDENTITY = "admin";
-export const CONTROL_PLANE_IDENTITIES = ["gateway", SCHEDULER_IDENTITY, "registry", "dashboard", ADMIN_IDENTITY] as const;
+export const CONTROL_PLANE_IDENTITIES = [
+  "gateway",
+  SCHEDULER_IDENTITY,
+  "registry",
+  "dashboard",
+  ADMIN_IDENTITY,
+] as const;
 export type ControlPlaneIdentity = (typeof CONTROL_PLANE_IDENTITIES)[number];
 
 /** Whether a worker id is one the control plane keeps for itself. */

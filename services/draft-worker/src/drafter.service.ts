@@ -84,7 +84,10 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       this.bus.serve(WorkerClose, id, async (req, { from }) => {
         const verifierId = this.sessions.get(req.sessionId)?.verifierId;
         if (from !== SCHEDULER_IDENTITY && from !== ADMIN_IDENTITY && from !== verifierId)
-          throw new SpecFleetError("forbidden", `only the scheduler or the session's verifier closes it, not '${from}'`);
+          throw new SpecFleetError(
+            "forbidden",
+            `only the scheduler or the session's verifier closes it, not '${from}'`,
+          );
         return { closed: this.close(req.sessionId, req.reason) };
       }),
     ];
