@@ -76,7 +76,18 @@ describe("how a session ends", () => {
     assert.ok(err.message.includes(`"code":"${code}"`), err.message);
     assert.ok(err.message.includes(words), err.message);
   };
-  const endOf = (sessionId: string) => events.get(sessionId)?.find((e) => e.kind === "end");
+  /**
+   * The session's end as this test's own subscription heard it. That copy travels on another
+   * connection than the gateway's, so it may come a moment after the client's answer: wait for it.
+   */
+  async function endOf(sessionId: string): Promise<SessionEvent | undefined> {
+    for (let waited = 0; waited < 5000; waited += 5) {
+      const end = events.get(sessionId)?.find((e) => e.kind === "end");
+      if (end) return end;
+      await settle(5);
+    }
+    return undefined;
+  }
 
   it("a streamed session closed by an operator ends its response at once, with the reason", async () => {
     const before = known();
@@ -100,7 +111,7 @@ describe("how a session ends", () => {
     assert.equal(reply.closed, true);
     assertErrorSaying(await streamed, "session_cancelled", "operator: maintenance");
     assert.ok(performance.now() - closedAt < AT_ONCE_MS, `ended ${Math.round(performance.now() - closedAt)} ms after`);
-    const end = endOf(sessionId);
+    const end = await endOf(sessionId);
     assert.ok(end?.kind === "end" && end.finishReason === "cancelled", "the verifier published a cancelled end");
     assert.equal(
       end.generatedTokens,
@@ -150,7 +161,7 @@ describe("how a session ends", () => {
       await settle(3000);
       assert.equal(closes.filter((id) => id === sessionId).length, 1, "one WorkerClose, the scheduler's");
       assert.equal(replays.filter((id) => id === sessionId).length, 0, "no replay asked for a client that left");
-      const end = endOf(sessionId);
+      const end = await endOf(sessionId);
       assert.ok(end?.kind === "end" && end.finishReason === "cancelled", "the session ended, cancelled");
       const gateway = harness.fleet.processes.get("gateway")!.recentLines(400).join("\n");
       assert.doesNotMatch(gateway, /"status":504/, "no false timeout logged");
@@ -172,7 +183,7 @@ describe("how a session ends", () => {
     harness.redis.kill("SIGKILL");
     await harness.redis.exited;
     assertErrorSaying(await streamed, "session_failed", "journal is unavailable");
-    const end = endOf(sessionId);
+    const end = await endOf(sessionId);
     assert.ok(end?.kind === "end" && end.finishReason === "error");
     await harness.restartRedis();
     // As the operator's Redis user: the fleet's Redis has a user per role and no open default.
