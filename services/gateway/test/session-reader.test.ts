@@ -194,6 +194,16 @@ describe("SessionReader ownership", () => {
     assert.equal(reader.position, 3);
   });
 
+  it("tells of the first refused event only (one log line per session, not per forged event)", () => {
+    const told: string[] = [];
+    const reader = new SessionReader(sessionId, undefined, (from, kind) => told.push(`${from}:${kind}`));
+    reader.accept(owner("v1"), "scheduler");
+    reader.accept(owner("forger"), "v2");
+    reader.accept({ kind: "error", sessionId, error: { code: "internal", message: "forged" } }, "v2");
+    assert.deepEqual(told, ["v2:owner"]);
+    assert.equal(reader.refused, 2);
+  });
+
   it("drops what a never-named sender floods it with beyond a bound", async () => {
     const reader = await ownedReader();
     for (let i = 0; i < 1000; i++) reader.accept(tokens(i, 1), "forger");

@@ -209,7 +209,7 @@ export class CompletionService {
     id = newSessionId("cmpl"),
     source: RequestSource = anonymousSource(),
   ): Promise<OpenCompletion> {
-    const reader = await SessionReader.open(this.bus, id);
+    const reader = await SessionReader.open(this.bus, id, this.log);
     const canceller = new SessionCanceller(id, this.bus);
     const onAbort = () => {
       reader.close();

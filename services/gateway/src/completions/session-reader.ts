@@ -1,5 +1,6 @@
 import type { Subscription } from "nats";
 import { SCHEDULER_IDENTITY, SessionStream, type SessionEvent } from "#contracts";
+import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 
 type TokensEvent = Extract<SessionEvent, { kind: "tokens" }>;
@@ -42,12 +43,18 @@ export class SessionReader {
   constructor(
     readonly sessionId: string,
     private readonly unsubscribe: () => void = () => undefined,
+    /** Told of the first event refused (a forger, or a verifier that lost the session): logged once per session. */
+    private readonly onRefused: (from: string, kind: SessionEvent["kind"]) => void = () => undefined,
   ) {}
 
   /** Subscribes and waits until the server has the subscription, so no early event is missed. */
-  static async open(bus: ContractBus, sessionId: string): Promise<SessionReader> {
+  static async open(bus: ContractBus, sessionId: string, log?: Logger): Promise<SessionReader> {
     let subscription: Subscription | null = null;
-    const reader = new SessionReader(sessionId, () => subscription?.unsubscribe());
+    const reader = new SessionReader(
+      sessionId,
+      () => subscription?.unsubscribe(),
+      (from, kind) => log?.warn({ sessionId, from, kind }, "refused a session event from someone other than its owner"),
+    );
     subscription = bus.subscribe(SessionStream, sessionId, (event, { from }) => reader.accept(event, from ?? ""));
     await bus.nc.flush();
     return reader;
@@ -105,23 +112,22 @@ export class SessionReader {
   accept(event: SessionEvent, from: string): void {
     if (this.closed) return;
     if (from === SCHEDULER_IDENTITY) return this.fromScheduler(event);
-    if (event.kind === "owner" || event.kind === "error" || (event.kind === "opened" && event.verifierId !== from)) {
-      this.refused++;
-      return;
-    }
+    if (event.kind === "owner" || event.kind === "error" || (event.kind === "opened" && event.verifierId !== from))
+      return this.refuse(from, event.kind);
     if (from !== this.owner) {
       if (this.held.length < MAX_HELD_EVENTS) this.held.push({ event, from });
-      else this.refused++;
+      else this.refuse(from, event.kind);
       return;
     }
     this.take(event);
   }
 
+  private refuse(from: string, kind: SessionEvent["kind"]): void {
+    if (this.refused++ === 0) this.onRefused(from, kind);
+  }
+
   private fromScheduler(event: SessionEvent): void {
-    if (event.kind !== "owner" && event.kind !== "error") {
-      this.refused++;
-      return;
-    }
+    if (event.kind !== "owner" && event.kind !== "error") return this.refuse(SCHEDULER_IDENTITY, event.kind);
     if (event.kind === "owner") {
       this.owner = event.verifierId;
       const mine = this.held.filter((h) => h.from === event.verifierId);
