@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from "nats";
+import { isLoopbackHost } from "#config";
 import type { Logger } from "#logging";
 
 /** Where and how a process reaches NATS: built once from its configuration (`natsEndpointOf`). */
@@ -135,10 +136,11 @@ function exitRefused(log: Logger): (error: NatsCredentialError) => void {
   };
 }
 
-/** Whether a NATS URL (or comma-separated list) names only loopback hosts. */
-export function isLoopbackUrl(url: string): boolean {
+/** Whether a NATS URL (or comma-separated list) names only loopback hosts (libs/config `isLoopbackHost`). */
+function isLoopbackUrl(url: string): boolean {
   return url.split(",").every((one) => {
-    const host = /^(?:[a-z]+:\/\/)?(?:[^@/]*@)?(\[[^\]]+\]|[^:/]+)/i.exec(one.trim())?.[1] ?? "";
-    return ["127.0.0.1", "localhost", "[::1]", "::1"].includes(host.toLowerCase()) || host.startsWith("127.");
+    const withScheme = one.includes("://") ? one.trim() : `nats://${one.trim()}`;
+    const host = URL.canParse(withScheme) ? new URL(withScheme).hostname.replace(/^\[(.*)\]$/, "$1") : "";
+    return isLoopbackHost(host);
   });
 }
