@@ -11,6 +11,7 @@ import {
   redisAclFile,
   REDIS_ROLES,
   type FleetRole,
+  type NatsEdgeListeners,
   type RedisRole,
   type ServerAccounts,
 } from "#security";
@@ -37,7 +38,14 @@ export class FleetSecrets {
     private readonly redisPasswords: Record<RedisRole, string>,
   ) {}
 
-  static async prepare(dir: string, options: { tls?: boolean } = {}): Promise<FleetSecrets> {
+  /**
+   * `tls`: a CA and a NATS server certificate, for `tlsHosts` (names and addresses; loopback's
+   * by default), kept when the folder already has them.
+   */
+  static async prepare(
+    dir: string,
+    options: { tls?: boolean; tlsHosts?: readonly string[] } = {},
+  ): Promise<FleetSecrets> {
     const root = resolve(dir);
     for (const sub of ["", "creds", "redis", "tls"]) mkdirSync(join(root, sub), { recursive: true, mode: 0o700 });
     chmodSync(root, 0o700);
@@ -47,12 +55,12 @@ export class FleetSecrets {
       : NatsAuthority.generate();
     writeSecret(authorityFile, authority.toJson());
     const passwords = Object.fromEntries(
-      [...REDIS_ROLES, "admin" as const].map((role) => [role, keptOrNew(join(root, "redis", `${role}.password`))]),
+      [...REDIS_ROLES, "admin" as const].map((role) => [role, keptSecret(join(root, "redis", `${role}.password`))]),
     ) as Record<RedisRole, string>;
     const secrets = new FleetSecrets(
       root,
       await authority.serverAccounts(),
-      options.tls ? await tlsFiles(join(root, "tls")) : null,
+      options.tls ? await tlsFiles(join(root, "tls"), options.tlsHosts) : null,
       passwords,
     );
     for (const identity of [...CONTROL_PLANE, "admin" as const])
@@ -68,10 +76,15 @@ export class FleetSecrets {
     return join(this.dir, "creds", `${identity}.creds`);
   }
 
-  /** nats-server's configuration, its account resolver in `serverDir`. */
-  natsConfig(serverDir: string): string {
+  /** The file holding `role`'s Redis password. */
+  redisPasswordFile(role: RedisRole): string {
+    return join(this.dir, "redis", `${role}.password`);
+  }
+
+  /** nats-server's configuration, its account resolver in `serverDir`; `edge`: listeners for edge drafters. */
+  natsConfig(serverDir: string, edge?: NatsEdgeListeners): string {
     const tls = this.tls === null ? undefined : { certFile: this.tls.certFile, keyFile: this.tls.keyFile };
-    return natsServerConfig(this.accounts, { resolverDir: join(serverDir, "jwt"), tls });
+    return natsServerConfig(this.accounts, { resolverDir: join(serverDir, "jwt"), tls, edge });
   }
 
   redisAcl(): RedisAclOptions {
@@ -99,7 +112,7 @@ export class FleetSecrets {
           : null;
     if (redisRole !== null) {
       env.REDIS_USERNAME = redisRole;
-      env.REDIS_PASSWORD_FILE = join(this.dir, "redis", `${redisRole}.password`);
+      env.REDIS_PASSWORD_FILE = this.redisPasswordFile(redisRole);
     }
     return env;
   }
@@ -152,7 +165,8 @@ function writeSecret(path: string, content: string): void {
   chmodSync(path, 0o600);
 }
 
-function keptOrNew(path: string): string {
+/** The secret kept in `path`, or a new random one written there (0600) when there is none. */
+export function keptSecret(path: string): string {
   if (existsSync(path)) {
     const kept = readFileSync(path, "utf8").trim();
     if (kept !== "") return kept;
@@ -162,14 +176,17 @@ function keptOrNew(path: string): string {
   return password;
 }
 
-async function tlsFiles(dir: string): Promise<{ caFile: string; certFile: string; keyFile: string }> {
+async function tlsFiles(
+  dir: string,
+  hosts?: readonly string[],
+): Promise<{ caFile: string; certFile: string; keyFile: string }> {
   const files = {
     caFile: join(dir, "ca.pem"),
     certFile: join(dir, "server.pem"),
     keyFile: join(dir, "server-key.pem"),
   };
   if (Object.values(files).every((file) => existsSync(file))) return files;
-  const { ca, server } = await makeFleetCertificates();
+  const { ca, server } = await makeFleetCertificates(hosts);
   writeSecret(files.caFile, ca.cert);
   writeSecret(join(dir, "ca-key.pem"), ca.key);
   writeSecret(files.certFile, server.cert);
