@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import type { NatsEdgeListeners } from "#security";
 import type { NatsEndpoint } from "#transport";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.js";
 import { FleetSecrets } from "./fleet-secrets.js";
@@ -34,6 +35,11 @@ export interface LocalFleetOptions extends Partial<FleetPlanOptions> {
   tls?: boolean;
   /** Where the fleet's secrets are kept (and found again). Default: a temporary folder removed on stop. */
   secretsDir?: string;
+  /**
+   * Listeners of the fleet's nats-server for edge drafters (`specfleet join`), on free loopback
+   * ports, with the fleet's TLS when it has it. A secured fleet only (they authenticate by JWT).
+   */
+  edge?: { websocket?: boolean; leafnodes?: boolean };
   /**
    * Secrets the caller prepared and started the servers of `natsUrl` and `redisUrl` with (a
    * harness that restarts them, or puts a proxy in front): the fleet's services use them.
@@ -78,6 +84,8 @@ export interface LocalFleet {
   redisUrl: string;
   /** The fleet's secrets; null for an open fleet. */
   secrets: FleetSecrets | null;
+  /** Where edge drafters connect (`wss://` or `ws://`, `tls://` or `nats://`); null: no such listener. */
+  edge: { websocketUrl: string | null; leafnodeUrl: string | null };
   /** How a tool or test reaches this fleet's NATS as `identity` (default `admin`, which may do anything). */
   natsEndpoint(identity?: string): NatsEndpoint;
   /** Where the redis-server this fleet started keeps its data across restarts; null: a temporary folder. */
@@ -132,11 +140,17 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
     const progress = counter(serverNames.length + draft.flat().length + 2, options.onProgress);
 
     const secrets = await fleetSecrets(options, stages);
+    const edge = await edgeListeners(options, secrets);
     const redisData = options.redisUrl === undefined ? takeRedisDataDir(options.redisDataDir, log) : null;
     if (redisData !== null) stages.push([async () => redisData.release()]);
     const settled = await Promise.allSettled([
       options.natsUrl === undefined
-        ? startNats({ log, output: output("nats-server"), timeoutMs, config: secrets?.natsConfig.bind(secrets) })
+        ? startNats({
+            log,
+            output: output("nats-server"),
+            timeoutMs,
+            config: secrets ? (dir) => secrets.natsConfig(dir, edge.listeners) : undefined,
+          })
         : undefined,
       options.redisUrl === undefined
         ? startRedis({
@@ -223,6 +237,7 @@ export async function startLocalFleet(options: LocalFleetOptions = {}): Promise<
       natsUrl,
       redisUrl,
       secrets,
+      edge: edge.urls,
       natsEndpoint: (identity = "admin") => secrets?.natsEndpoint(natsUrl, identity) ?? { url: natsUrl },
       redisDataDir: redisData?.dir ?? null,
       processes,
@@ -247,6 +262,25 @@ async function fleetSecrets(
   const dir = options.secretsDir ?? mkdtempSync(join(tmpdir(), "specfleet-secrets-"));
   if (options.secretsDir === undefined) stages.push([async () => rmSync(dir, { recursive: true, force: true })]);
   return FleetSecrets.prepare(dir, { tls: options.tls });
+}
+
+/** The edge listeners asked for, on free loopback ports, and their URLs. */
+async function edgeListeners(options: LocalFleetOptions, secrets: FleetSecrets | null) {
+  const urls = { websocketUrl: null as string | null, leafnodeUrl: null as string | null };
+  const listeners: NatsEdgeListeners = {};
+  if (!options.edge?.websocket && !options.edge?.leafnodes) return { listeners, urls };
+  if (secrets === null || options.natsUrl !== undefined)
+    throw new Error("edge listeners are for a secured fleet that starts its own nats-server");
+  const tls = secrets.tls !== null;
+  if (options.edge.websocket) {
+    listeners.websocket = { port: await freePort(), host: "127.0.0.1" };
+    urls.websocketUrl = `${tls ? "wss" : "ws"}://127.0.0.1:${listeners.websocket.port}`;
+  }
+  if (options.edge.leafnodes) {
+    listeners.leafnodes = { port: await freePort(), host: "127.0.0.1" };
+    urls.leafnodeUrl = `${tls ? "tls" : "nats"}://127.0.0.1:${listeners.leafnodes.port}`;
+  }
+  return { listeners, urls };
 }
 
 /** The workers of a stage, as the credential authority issues them. */

@@ -2,9 +2,11 @@ import { readFileSync } from "node:fs";
 import { connect, credsAuthenticator, type ConnectionOptions, type NatsConnection } from "nats";
 import { isLoopbackHost } from "#config";
 import type { Logger } from "#logging";
+import { connectWebSocket, isWebSocketUrl } from "./nats-websocket.js";
 
 /** Where and how a process reaches NATS: built once from its configuration (`natsEndpointOf`). */
 export interface NatsEndpoint {
+  /** `nats://` or `tls://` (TCP), `ws://` or `wss://` (WebSocket: an edge device behind a proxy or NAT). */
   url: string;
   /** A `.creds` file (the user JWT and its nkey seed) naming this process's identity. */
   credsFile?: string;
@@ -62,7 +64,7 @@ export async function connectNats(
   const options = connectionOptions(endpoint, identity);
   let nc: NatsConnection;
   try {
-    nc = await connect(options);
+    nc = isWebSocketUrl(endpoint.url) ? await connectOverWebSocket(endpoint, options) : await connect(options);
   } catch (error) {
     throw refusalOf(endpoint, error) ?? error;
   }
@@ -103,6 +105,16 @@ function connectionOptions(endpoint: NatsEndpoint, identity: string): Connection
       ...(endpoint.tlsKeyFile === undefined ? {} : { keyFile: endpoint.tlsKeyFile }),
     };
   return options;
+}
+
+/** The TCP client's options, its TLS settings handed to the WebSocket instead. */
+function connectOverWebSocket(endpoint: NatsEndpoint, options: ConnectionOptions): Promise<NatsConnection> {
+  const { tls: _tcpOnly, ...rest } = options;
+  return connectWebSocket(rest, {
+    caFile: endpoint.tlsCaFile,
+    certFile: endpoint.tlsCertFile,
+    keyFile: endpoint.tlsKeyFile,
+  });
 }
 
 function readCreds(file: string): Uint8Array {
