@@ -33,7 +33,7 @@ NATS_ENROLL_CREDS: /etc/specfleet/secrets/enroll.creds
 HEALTH_PORT: {{ $root.Values.workers.healthPort | toString | quote }}
 DRAIN_TIMEOUT_MS: {{ int64 $root.Values.workers.drainTimeoutMs | toString | quote }}
 MODEL_PATH: {{ $model.uri | quote }}
-MODEL_CACHE_DIR: /var/cache/specfleet/models
+MODEL_CACHE_DIR: /models-cache
 MODEL_FETCH_TIMEOUT_MS: {{ int64 $root.Values.workers.modelFetchTimeoutMs | toString | quote }}
 {{- with $model.name }}
 MODEL_NAME: {{ . | quote }}
@@ -125,7 +125,7 @@ spec:
             {{- toYaml $root.Values.securityContext | nindent 12 }}
           volumeMounts:
             {{- include "specfleet.secretVolumeMounts" (dict "root" $root "redis" $verifier) | nindent 12 }}
-            - { name: model-cache, mountPath: /var/cache/specfleet/models }
+            - { name: model-cache, mountPath: /models-cache }
             {{- if or $volume.existingClaim $volume.hostPath }}
             - { name: models, mountPath: /models, readOnly: true }
             {{- end }}
