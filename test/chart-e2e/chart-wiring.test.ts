@@ -1,0 +1,153 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { ANY_ID, SessionStream, type SessionEvent } from "#contracts";
+import { ContractBus } from "#transport";
+import pino from "pino";
+import { MODEL_PATH } from "../support/fleet.js";
+import { connectToFleet } from "../support/fleet-nats.js";
+import { complete, streamCompletion, type CompletionResult } from "../support/openai-client.js";
+import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
+import { imageName } from "./container-command.js";
+import type { LocalPod } from "./local-pod.js";
+import { selects } from "./manifests.js";
+import { RenderedFleet } from "./rendered-fleet.js";
+
+const MAX_TOKENS = 200;
+const PROMPTS = ["Once upon a time", "The little dog", "Lily and Ben went to the park. They"];
+const MODEL = basename(MODEL_PATH, ".gguf");
+
+/**
+ * The test's values on top of ci/minimal.yaml: the tiny model from this machine's folder (a
+ * hostPath, as minimal.yaml does on a node), two verifier replicas so a drained one's sessions
+ * have somewhere to go, and a verify batch wait that makes a round last a few milliseconds (so a
+ * stream is still running when its verifier is terminated).
+ */
+function testValues(dir: string): string {
+  const model = {
+    uri: `/models/${basename(MODEL_PATH)}`,
+    name: MODEL,
+    volume: { hostPath: dirname(MODEL_PATH) },
+  };
+  const pool = { replicas: 1, model, threads: 1, maxSessions: 8, contextSize: 512 };
+  const values = {
+    verifyPools: [{ ...pool, name: "cpu", replicas: 2, env: { VERIFY_BATCH_WAIT_MS: "15" } }],
+    draftPools: [{ ...pool, name: "cpu", env: { WINDOW: "4" } }],
+  };
+  const file = join(dir, "e2e-values.yaml");
+  writeFileSync(file, JSON.stringify(values, null, 2));
+  return file;
+}
+
+/**
+ * Issue 15's end-to-end test of the chart without a cluster: the rendered pods' commands run as
+ * local processes (rendered-fleet.ts says what is rewritten), completions go through the
+ * rendered gateway Service and equal the target model decoding alone, the rendered `helm test`
+ * pod passes, and a verifier pod terminated mid-stream (its preStop, then SIGTERM) drains, exits
+ * 0, and the stream loses no token.
+ */
+describe("the chart's wiring, run as local processes", () => {
+  let fleet: RenderedFleet;
+  let gatewayUrl: string;
+  let reference: Map<string, ReferenceCompletion>;
+  let bus: ContractBus;
+  const valuesDir = mkdtempSync(join(tmpdir(), "specfleet-chart-e2e-values-"));
+  const events = new Map<string, SessionEvent[]>();
+
+  before(async () => {
+    reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
+    fleet = await RenderedFleet.start({
+      name: "chart-e2e",
+      valuesFiles: ["helm/specfleet/ci/minimal.yaml", testValues(valuesDir)],
+    });
+    gatewayUrl = serviceUrlServing(fleet, "gateway");
+    // An operator's view of the sessions, with the admin credential `specfleet secrets init` made.
+    const nats = fleet.pods.find((pod) => imageName(pod.identity.workload.spec.containers[0]!.image) === "nats")!;
+    const clientPort = nats.portOf(nats.identity.workload.spec.containers[0]!.ports![0]!.containerPort);
+    const nc = await connectToFleet({ url: `nats://127.0.0.1:${clientPort}`, creds: adminCreds(fleet) }, "admin");
+    bus = new ContractBus(nc, pino({ level: "silent" }), "admin");
+    bus.subscribe(SessionStream, ANY_ID, (event) =>
+      events.set(event.sessionId, [...(events.get(event.sessionId) ?? []), event]),
+    );
+    await nc.flush();
+  });
+
+  after(async () => {
+    await bus?.nc.close();
+    await fleet?.stop();
+    rmSync(valuesDir, { recursive: true, force: true });
+  });
+
+  function assertIdentical(result: CompletionResult, prompt: string): void {
+    const expected = reference.get(prompt)!;
+    assert.deepEqual(result.tokenIds, expected.tokens, `${prompt}: token for token the target alone`);
+    assert.equal(result.text, expected.text);
+  }
+
+  it("greedy completions through the rendered gateway Service equal the target alone", async () => {
+    for (const prompt of PROMPTS) {
+      const result = await complete(gatewayUrl, { model: MODEL, prompt, max_tokens: MAX_TOKENS });
+      assert.equal(result.status, 200, JSON.stringify(result.body));
+      assertIdentical(result, prompt);
+    }
+  });
+
+  it("the rendered `helm test` pod sends a completion and passes", async () => {
+    const results = await fleet.runHelmTests();
+    assert.ok(results.length > 0, "the render has a helm test pod");
+    for (const result of results) assert.equal(result.code, 0, `${result.pod}:\n${result.output}`);
+  });
+
+  it("a verifier pod terminated mid-stream (preStop, then SIGTERM) drains, exits 0, and the stream loses no token", async () => {
+    const prompt = PROMPTS[0]!;
+    const known = new Set(events.keys());
+    let termination: ReturnType<LocalPod["terminate"]> | undefined;
+    let terminated = "";
+    const result = await streamCompletion(gatewayUrl, { model: MODEL, prompt, max_tokens: MAX_TOKENS }, (soFar) => {
+      if (terminated !== "" || soFar.tokenIds.length < 8) return;
+      const sessionId = [...events.keys()].find((id) => !known.has(id));
+      const opened = sessionId === undefined ? undefined : events.get(sessionId)!.find((e) => e.kind === "opened");
+      if (opened?.kind !== "opened") return;
+      terminated = opened.verifierId;
+      termination = fleet.pod(terminated).terminate();
+    });
+    assert.notEqual(terminated, "", "the stream's verifier was seen before the stream ended");
+    const exits = await termination!;
+    assertIdentical(result, prompt);
+    assert.equal(result.done, true);
+    for (const [container, exit] of exits) {
+      if (exit.preStop) assert.equal(exit.preStop.code, 0, `${container}'s preStop: ${exit.preStop.output}`);
+      assert.deepEqual(
+        { code: exit.code, signal: exit.signal },
+        { code: 0, signal: null },
+        `${container} drained and exited 0`,
+      );
+    }
+    const sessionId = [...events.keys()].find((id) => !known.has(id))!;
+    const opens = events.get(sessionId)!.filter((e) => e.kind === "opened");
+    assert.ok(
+      opens.some((e) => e.kind === "opened" && e.verifierId !== terminated),
+      `the session moved off ${terminated} (opened on ${opens.map((e) => (e.kind === "opened" ? e.verifierId : "")).join(", ")})`,
+    );
+  });
+});
+
+/** The `<p>-admin` Secret's NATS credential (operators' and `helm test`'s). */
+function adminCreds(fleet: RenderedFleet): string {
+  const gateway = fleet.podsServing("gateway")[0]!;
+  const secretVolume = (gateway.identity.workload.spec.volumes ?? []).find((v) =>
+    v.secret?.secretName.endsWith("-gateway"),
+  );
+  const prefix = secretVolume!.secret!.secretName.replace(/-gateway$/, "");
+  return fleet.secret(`${prefix}-admin`, "nats.creds");
+}
+
+/** `http://127.0.0.1:<port>` of the Service in front of the pods serving `actor`. */
+function serviceUrlServing(fleet: RenderedFleet, actor: string): string {
+  const pods = fleet.podsServing(actor);
+  const service = fleet.release.services.find((s) => pods.some((pod) => selects(s, pod.identity.workload.labels)));
+  if (!service) throw new Error(`no Service selects the ${actor} pods`);
+  return fleet.serviceUrl(service.name, service.ports[0]!.port);
+}
