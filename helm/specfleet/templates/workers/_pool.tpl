@@ -91,6 +91,9 @@ spec:
         {{- end }}
     spec:
       {{- include "specfleet.podCommon" (dict "root" $root "spec" $pool) | nindent 6 }}
+      {{- with $pool.runtimeClassName }}
+      runtimeClassName: {{ . }}
+      {{- end }}
       # preStop drains (up to DRAIN_TIMEOUT_MS) before SIGTERM; the rest is room for leaving and exiting.
       terminationGracePeriodSeconds: {{ add $drainSeconds 30 }}
       containers:
