@@ -60,7 +60,7 @@ CONTEXT_SIZE: {{ $pool.contextSize | default 512 | toString | quote }}
 {{- $name := include "specfleet.pool.name" . }}
 {{- $verifier := eq .kind "verify" }}
 {{- $secret := include "specfleet.secretName" (dict "root" $root "name" (ternary "verifier" "drafter" $verifier)) }}
-{{- $drainSeconds := div (int64 $root.Values.workers.drainTimeoutMs) 1000 }}
+{{- $drainSeconds := div (add (int64 $root.Values.workers.drainTimeoutMs) 999) 1000 }}
 {{- $healthPort := $root.Values.workers.healthPort }}
 apiVersion: apps/v1
 kind: Deployment
@@ -94,7 +94,7 @@ spec:
       {{- with $pool.runtimeClassName }}
       runtimeClassName: {{ . }}
       {{- end }}
-      # preStop drains (up to DRAIN_TIMEOUT_MS) before SIGTERM; the rest is room for leaving and exiting.
+      # preStop drains (up to DRAIN_TIMEOUT_MS + 5 s) before SIGTERM; the rest is room for leaving and exiting.
       terminationGracePeriodSeconds: {{ add $drainSeconds 30 }}
       containers:
         - name: {{ include "specfleet.pool.actor" . }}
@@ -114,7 +114,8 @@ spec:
           lifecycle:
             preStop:
               exec:
-                command: ["node", "/app/dist/cli/specfleet.js", "worker", "drain", "--timeout-s", {{ $drainSeconds | toString | quote }}]
+                # Waits up to DRAIN_TIMEOUT_MS (+ 5 s) for the worker's sessions to move.
+                command: ["node", "/app/dist/cli/specfleet.js", "worker", "drain"]
           # A model download and load may take long: liveness and readiness start once /healthz answers.
           startupProbe:
             {{- include "specfleet.httpProbe" (dict "path" "/healthz" "port" "health" "period" 10 "failures" (div (int $root.Values.workers.startupTimeoutSeconds) 10)) | nindent 12 }}
