@@ -6,6 +6,7 @@ import { fleetUp, fleetUpOptions } from "./fleet-up.js";
 import { devicesCommands } from "./devices/commands.js";
 import { keysCommands } from "./keys/commands.js";
 import { modelCommands } from "./model/commands.js";
+import { healthCommand, healthOptions, workerCommands } from "./ops/commands.js";
 import { profileCommand, profileOptions } from "./profile/command.js";
 import { simCommands } from "./sim/commands.js";
 
@@ -43,6 +44,13 @@ await yargs(hideBin(process.argv))
     profileCommand,
   )
   .command("sim", "DSD-Sim: simulate fleets too large to deploy, on the production policies", simCommands)
+  .command(
+    "health",
+    "Exit 0 when the actor in this container answers its health endpoint (HEALTH_PORT, GATEWAY_PORT or DASHBOARD_PORT), else 1",
+    healthOptions,
+    healthCommand,
+  )
+  .command("worker", "The worker in this container: drain it (a pod's preStop)", workerCommands)
   .demandCommand(1, "Say which command to run; see specfleet --help")
   .strict()
   .recommendCommands()

@@ -14,6 +14,7 @@ const END = "<!-- permissions:end -->";
 
 /** The identity a role's row is shown for: a control-plane role's identity is its name; a worker's is its id. */
 export function exampleIdentity(role: FleetRole): string {
+  if (role === "enroller") return "enroll-<role>";
   return role === "verifier" || role === "drafter" ? "<id>" : role;
 }
 

@@ -36,8 +36,21 @@ export const common = {
   TRACING_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(1),
 };
 
+/**
+ * The health listener of an actor without an HTTP port of its own (registry, scheduler, workers):
+ * GET /healthz, GET /readyz for the kubelet's probes; workers also take POST /drain from loopback
+ * (libs/lifecycle `startHealthServer`). Gateway and dashboard answer probes on their own ports.
+ */
+const health = {
+  /** The health listener's port; 0 (default): no listener. */
+  HEALTH_PORT: intVar(0, 0, 65535),
+  /** Where the health listener binds: 0.0.0.0 by default (the kubelet probes the pod's address); it tells only ok or not. */
+  HEALTH_HOST: z.string().min(1).default("0.0.0.0"),
+};
+
 const registryVariables = z.object({
   ...common,
+  ...health,
   /** Where the fleet's workers are mirrored, in Redis (libs/config/src/redis.ts). */
   ...redisVars,
   /** A worker silent this long is marked lost. */
@@ -56,6 +69,7 @@ export type RegistryConfig = z.infer<typeof registryConfigSchema>;
 
 const schedulerVariables = z.object({
   ...common,
+  ...health,
   /** How requests are paired with a verifier and a drafter (libs/pairing/README.md). */
   PAIRING_POLICY: z.enum(PAIRING_POLICY_NAMES).default("load-aware"),
   /** How long to wait for a worker to open a session. */
@@ -85,7 +99,19 @@ export type SchedulerConfig = z.infer<typeof schedulerConfigSchema>;
 
 const worker = {
   ...common,
+  ...health,
   WORKER_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "letters, digits, '-' or '_'"),
+  /**
+   * An enrollment credential (`.creds` of `enroll-verifier` or `enroll-drafter`): when NATS_CREDS
+   * is unset, the worker asks the registry with it for a credential of its own for WORKER_ID,
+   * kept in memory only (docs/security.md). A pod's way to get its credential at start.
+   */
+  NATS_ENROLL_CREDS: z.string().min(1).optional(),
+  /**
+   * On SIGTERM (or POST /drain on the health port) a worker drains: it tells the registry, the
+   * scheduler moves its sessions, and it waits until it has none or this long before it stops.
+   */
+  DRAIN_TIMEOUT_MS: intVar(30_000, 0, 3_600_000),
   /** A GGUF file's path, or an `hf:owner/repo/file.gguf` URI downloaded into MODEL_CACHE_DIR. */
   MODEL_PATH: z.string().min(1, "path to a GGUF file or an hf: URI"),
   MODEL_CACHE_DIR: z.string().default(".cache/models"),

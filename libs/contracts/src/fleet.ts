@@ -218,3 +218,16 @@ export const FleetDrain = requestContract(
     z.object({ ok: z.literal(false), error: remoteErrorSchema }),
   ]),
 );
+
+/**
+ * Worker → registry: this worker is being stopped (SIGTERM, a pod's preStop) and drains itself:
+ * like FleetDrain, but sender-bound: a worker drains only itself. Its drain ends with the worker's
+ * next start (a new `startedAt`), unlike an operator's, which holds until undrained.
+ */
+export const WorkerDraining = requestContract(
+  "specfleet.fleet.draining.{from}",
+  1,
+  z.object({ workerId: workerIdSchema }),
+  FleetDrain.reply,
+  { senderField: "workerId" },
+);

@@ -24,14 +24,34 @@ export const CONTROL_PLANE_IDENTITIES = [
 ] as const;
 export type ControlPlaneIdentity = (typeof CONTROL_PLANE_IDENTITIES)[number];
 
-/** Whether a worker id is one the control plane keeps for itself. */
-export function isReservedIdentity(id: string): boolean {
-  return (CONTROL_PLANE_IDENTITIES as readonly string[]).includes(id) || id === "anonymous";
-}
-
 /** The roles a device credential is issued for; control-plane identities are made by the operator, not issued here. */
 export const deviceRoleSchema = z.enum(["drafter", "verifier"]);
 export type DeviceRole = z.infer<typeof deviceRoleSchema>;
+
+/**
+ * The enrollment identities (NATS_ENROLL_CREDS, a pod's Secret): each may only ask the registry
+ * for a worker credential, of the one role it is bound to (CredentialEnroll).
+ */
+export const ENROLLER_ROLES = { "enroll-verifier": "verifier", "enroll-drafter": "drafter" } as const satisfies Record<
+  string,
+  DeviceRole
+>;
+export type EnrollerIdentity = keyof typeof ENROLLER_ROLES;
+export const ENROLLER_IDENTITIES = Object.keys(ENROLLER_ROLES) as EnrollerIdentity[];
+
+/** The role an enrollment identity enrolls workers for; null for any other identity. */
+export function enrolledRoleOf(identity: string | null): DeviceRole | null {
+  return identity !== null && Object.hasOwn(ENROLLER_ROLES, identity)
+    ? ENROLLER_ROLES[identity as EnrollerIdentity]
+    : null;
+}
+
+/** Whether a worker id is one the control plane (or enrollment) keeps for itself. */
+export function isReservedIdentity(id: string): boolean {
+  return (
+    (CONTROL_PLANE_IDENTITIES as readonly string[]).includes(id) || enrolledRoleOf(id) !== null || id === "anonymous"
+  );
+}
 
 /** One credential the authority issued, as listed (never its secret). */
 export const deviceCredentialSchema = z.object({
@@ -46,6 +66,8 @@ export const deviceCredentialSchema = z.object({
   /** Why it was revoked (an operator's reason, or the audit's). */
   revokedReason: z.string().max(500).nullable(),
   note: z.string().max(200).nullable(),
+  /** The enrollment identity it was issued to (a pod enrolling at start); absent: issued by an operator. */
+  enrolledBy: z.string().max(64).nullable().optional(),
 });
 export type DeviceCredential = z.infer<typeof deviceCredentialSchema>;
 
@@ -110,4 +132,24 @@ export const FleetQuarantine = requestContract(
     evidence: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
   }),
   z.object({ quarantined: z.boolean(), revoked: z.boolean() }),
+);
+
+/** An NATS user public key (an nkey: `U` and 55 base32 characters). */
+const userPublicKeySchema = z.string().regex(/^U[A-Z2-7]{55}$/, "a NATS user public key (U…)");
+
+/**
+ * Enrollment identity (`{from}`: `enroll-verifier`, `enroll-drafter`) → registry: a credential
+ * for a worker starting in the cluster (its WORKER_ID, a pod name), in the role the enroller is
+ * bound to. The worker makes its key pair itself and sends only the public key: the reply is the
+ * user JWT for it, no secret (several pods share an enrollment identity, and so its inbox). The
+ * authority lists and revokes it like a device's; enrolling again rotates it.
+ */
+export const CredentialEnroll = requestContract(
+  "specfleet.credentials.enroll.{from}",
+  1,
+  z.object({ workerId: workerIdSchema, publicKey: userPublicKeySchema }),
+  z.discriminatedUnion("ok", [
+    z.object({ ok: z.literal(true), credential: deviceCredentialSchema, jwt: z.string().min(1).max(20_000) }),
+    failed,
+  ]),
 );

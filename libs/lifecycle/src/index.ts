@@ -1,1 +1,3 @@
 export * from "./process-guards.js";
+export * from "./health-server.js";
+export * from "./nats-readiness.js";

@@ -30,12 +30,17 @@ const UNLIMITED = { conn: -1, subs: -1, data: -1, payload: -1, imports: -1, expo
 const OPERATOR_NAME = "SpecFleet";
 const ACCOUNT_NAME = "SPECFLEET";
 
-/** A user credential: the `.creds` file's content (secret) and the user's public key. */
-export interface IssuedUser {
-  creds: string;
+/** A signed user: its JWT (no secret by itself) and public key. */
+export interface SignedUser {
+  jwt: string;
   publicKey: string;
   issuedAt: number;
   expiresAt: number | null;
+}
+
+/** A user credential: also the `.creds` file's content (secret: JWT and seed). */
+export interface IssuedUser extends SignedUser {
+  creds: string;
 }
 
 /** What a nats-server is configured with: the operator and the two accounts it trusts. */
@@ -116,6 +121,24 @@ export class NatsAuthority {
   /** A credential for `identity` acting as `role`, with that role's permissions (libs/security permissions.ts). */
   async issue(identity: string, role: FleetRole, expiresInS?: number): Promise<IssuedUser> {
     const user = createUser();
+    const signed = await this.signUser(identity, role, user, expiresInS);
+    return { ...signed, creds: new TextDecoder().decode(fmtCreds(signed.jwt, user)) };
+  }
+
+  /**
+   * The same for a key pair the requester made itself (enrollment): only its public key comes
+   * here, and only the user JWT goes back, which is no secret without the seed.
+   */
+  issueFor(identity: string, role: FleetRole, userPublicKey: string, expiresInS?: number): Promise<SignedUser> {
+    return this.signUser(identity, role, userPublicKey, expiresInS);
+  }
+
+  private async signUser(
+    identity: string,
+    role: FleetRole,
+    user: KeyPair | string,
+    expiresInS: number | undefined,
+  ): Promise<SignedUser> {
     const permissions = permissionsFor(role, identity);
     const now = Math.floor(Date.now() / 1000);
     const exp = expiresInS === undefined ? undefined : now + expiresInS;
@@ -133,8 +156,8 @@ export class NatsAuthority {
       exp === undefined ? {} : { exp },
     );
     return {
-      creds: new TextDecoder().decode(fmtCreds(jwt, user)),
-      publicKey: user.getPublicKey(),
+      jwt,
+      publicKey: typeof user === "string" ? user : user.getPublicKey(),
       issuedAt: now * 1000,
       expiresAt: exp === undefined ? null : exp * 1000,
     };

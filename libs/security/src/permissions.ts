@@ -1,4 +1,5 @@
 import {
+  CredentialEnroll,
   CredentialIssue,
   CredentialList,
   CredentialRevoke,
@@ -28,13 +29,18 @@ import {
   VerifierRelease,
   VerifyRound,
   WorkerClose,
+  WorkerDraining,
   WorkerPower,
   WorkerSessions,
   type AnyContract,
 } from "#contracts";
 
-/** What an identity is in the fleet: one NATS user per identity, its permissions by role. */
-export type FleetRole = "gateway" | "scheduler" | "registry" | "dashboard" | "verifier" | "drafter" | "admin";
+/**
+ * What an identity is in the fleet: one NATS user per identity, its permissions by role. An
+ * `enroller` (`enroll-verifier`, `enroll-drafter`) may only ask for a worker's credential.
+ */
+export type FleetRole =
+  "gateway" | "scheduler" | "registry" | "dashboard" | "verifier" | "drafter" | "admin" | "enroller";
 export const FLEET_ROLES: readonly FleetRole[] = [
   "gateway",
   "scheduler",
@@ -43,6 +49,7 @@ export const FLEET_ROLES: readonly FleetRole[] = [
   "verifier",
   "drafter",
   "admin",
+  "enroller",
 ];
 
 /**
@@ -64,10 +71,12 @@ export const ROUTES: readonly Route[] = [
   { contract: FleetChanged, send: ["registry"], receive: ["scheduler", "dashboard"] },
   { contract: FleetSnapshotRequest, send: ["gateway", "scheduler", "dashboard"], receive: ["registry"] },
   { contract: FleetDrain, send: ["gateway", "dashboard"], receive: ["registry"] },
+  { contract: WorkerDraining, send: ["verifier", "drafter"], receive: ["registry"] },
   { contract: FleetQuarantine, send: ["verifier"], receive: ["registry"] },
   { contract: CredentialIssue, send: ["gateway", "dashboard"], receive: ["registry"] },
   { contract: CredentialList, send: ["gateway", "dashboard"], receive: ["registry"] },
   { contract: CredentialRevoke, send: ["gateway", "dashboard"], receive: ["registry"] },
+  { contract: CredentialEnroll, send: ["enroller"], receive: ["registry"] },
   {
     contract: MetricsReport,
     send: ["gateway", "scheduler", "registry", "dashboard", "verifier", "drafter"],

@@ -2,7 +2,14 @@ import "reflect-metadata";
 import type { Provider, Type } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 import type { WorkerConfig } from "#config";
-import { WorkerPower, type DraftingSettings, type LinkStats, type WorkerProfile, type WorkerRole } from "#contracts";
+import {
+  WorkerDraining,
+  WorkerPower,
+  type DraftingSettings,
+  type LinkStats,
+  type WorkerProfile,
+  type WorkerRole,
+} from "#contracts";
 import {
   createLlama,
   createSessionContext,
@@ -15,10 +22,12 @@ import {
   type LoadedModel,
 } from "#llama";
 import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
-import { installProcessGuards } from "#lifecycle";
+import { installProcessGuards, natsReadiness, startConfiguredHealthServer } from "#lifecycle";
 import { createActorRegistry, type ActorRegistry } from "#metrics";
 import { ContractBus, natsEndpointOf, reportMetrics } from "#transport";
 import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
+import { WorkerDrain } from "./drain.js";
+import { enroll } from "./enrollment.js";
 import { Heartbeat } from "./heartbeat.js";
 import { PowerSource } from "./power.js";
 import type { WorkerStats } from "./stats.js";
@@ -47,10 +56,15 @@ export interface WorkerBoot<S extends SessionService> {
   metrics: (registry: ActorRegistry) => unknown;
 }
 
+/** Beyond DRAIN_TIMEOUT_MS, what the rest of a shutdown may take before the process exits anyway. */
+const SHUTDOWN_MARGIN_MS = 10_000;
+
 /**
- * The life of a worker process: load the model with an explicit thread count, connect to
- * NATS, start the Nest module, register and beat, log ready; on SIGINT/SIGTERM (or when the
- * parent is gone) leave the registry, close sessions, drain NATS, free the model.
+ * The life of a worker process: open its health listener (HEALTH_PORT), load the model with an
+ * explicit thread count, connect to NATS (enrolling first with NATS_ENROLL_CREDS), start the Nest
+ * module, register and beat, log ready; on SIGTERM drain first (the scheduler moves its sessions,
+ * up to DRAIN_TIMEOUT_MS); on SIGINT/SIGTERM (or when the parent is gone) leave the registry,
+ * close sessions, drain NATS, free the model.
  */
 export async function bootWorker<S extends SessionService>(boot: WorkerBoot<S>): Promise<void> {
   const log = createLogger(boot.actor, boot.config.LOG_LEVEL, { workerId: boot.config.WORKER_ID });
@@ -65,6 +79,14 @@ export async function bootWorker<S extends SessionService>(boot: WorkerBoot<S>):
 async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger): Promise<void> {
   const { config } = boot;
   startTracing(tracingOptionsOf(boot.actor, config, config.WORKER_ID, log));
+  // Up while the model loads (a liveness probe must not kill a pod downloading its model); ready once registered.
+  const drain = new WorkerDrain(config.DRAIN_TIMEOUT_MS, log);
+  let running: { connected: () => boolean } | null = null;
+  const health = await startConfiguredHealthServer(config, {
+    log,
+    ready: () => running !== null && running.connected() && !drain.draining,
+    drain,
+  });
   const llama = await createLlama(config.THREADS);
   let reported = -1;
   const modelPath = await resolveModelLocation(config.MODEL_PATH, config.MODEL_CACHE_DIR, {
@@ -85,7 +107,11 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   const profile = config.PROFILE_AT_START ? await measureProfile(boot.role, loaded, context) : {};
   log.info({ profile }, "measured own speeds");
   const power = new PowerSource(config.DEVICE_POWER);
-  const bus = await ContractBus.connect(natsEndpointOf(config), config.WORKER_ID, log);
+  const endpoint =
+    config.NATS_CREDS === undefined && config.NATS_ENROLL_CREDS !== undefined
+      ? await enroll(natsEndpointOf(config), config.NATS_ENROLL_CREDS, config.WORKER_ID, boot.role, log)
+      : natsEndpointOf(config);
+  const bus = await ContractBus.connect(endpoint, config.WORKER_ID, log);
   const powerSubscription = bus.serve(WorkerPower, config.WORKER_ID, async (state) => {
     power.set(state);
     log.info({ power: state }, "power state set");
@@ -119,25 +145,49 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     log,
   );
   const reporter = reportMetrics(bus, actorRegistry, config.METRICS_REPORT_MS, log);
-  installProcessGuards(log, async () => {
-    heartbeat.stop();
-    powerSubscription.unsubscribe();
-    await app.close();
-    reporter.stop();
-    // The sessions closed above counted their last rounds: send the final counts.
-    if (config.METRICS_REPORT_MS > 0) await reporter.reportNow();
-    await bus.drain();
-    await llama.dispose();
-    await stopTracing();
-  });
+  installProcessGuards(
+    log,
+    async (reason) => {
+      if (reason === "SIGTERM") await drain.untilDone();
+      await health?.close();
+      heartbeat.stop();
+      powerSubscription.unsubscribe();
+      await app.close();
+      reporter.stop();
+      // The sessions closed above counted their last rounds: send the final counts.
+      if (config.METRICS_REPORT_MS > 0) await reporter.reportNow();
+      await bus.drain();
+      await llama.dispose();
+      await stopTracing();
+    },
+    { graceMs: config.DRAIN_TIMEOUT_MS + SHUTDOWN_MARGIN_MS },
+  );
   await app.init();
   heartbeat.start();
+  drain.bind({
+    sessions: () => service.activeSessions,
+    tellRegistry: () => tellDraining(bus, config.WORKER_ID),
+  });
+  running = { connected: natsReadiness(bus.nc) };
   logReady(log, {
     model: loaded.name,
     vocab: loaded.vocabFingerprint,
     contextSize: context.contextSize,
     ...boot.readyFields,
   });
+}
+
+/** Marks this worker draining at the registry, asking again if it does not answer at once. */
+async function tellDraining(bus: ContractBus, workerId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const reply = await bus.request(WorkerDraining, "", { workerId }, 2000);
+      if (!reply.ok) throw new Error(reply.error.message);
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+    }
+  }
 }
 
 /** Times the worker's own part of a round: drafting for a drafter, verify passes for a verifier. */

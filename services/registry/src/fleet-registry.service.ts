@@ -70,6 +70,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
       this.log.warn({ workerId: registration.workerId, reason: refused }, "registration refused");
       return;
     }
+    this.endSelfDrain(registration);
     const changed = this.state.register(registration, Date.now());
     this.persist(registration.workerId);
     if (changed) {
@@ -128,6 +129,27 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     this.log.info({ workerId, draining }, draining ? "worker draining" : "worker undrained");
     this.publishSoon();
     return worker;
+  }
+
+  /**
+   * A worker being stopped drains itself: as an operator's drain, until the worker starts again
+   * (a pod started again under its name must not stay drained).
+   */
+  drainSelf(workerId: string): FleetWorker | undefined {
+    const startedAt = this.state.get(workerId)?.startedAt;
+    const worker = this.setDraining(workerId, true);
+    if (worker && startedAt !== undefined) this.selfDrained.set(workerId, startedAt);
+    return worker;
+  }
+
+  /** Which workers drained themselves, and in which life (their `startedAt`). Kept in memory only. */
+  private readonly selfDrained = new Map<string, number>();
+
+  private endSelfDrain(registration: WorkerRegistration): void {
+    const drainedIn = this.selfDrained.get(registration.workerId);
+    if (drainedIn === undefined || drainedIn === registration.startedAt) return;
+    this.selfDrained.delete(registration.workerId);
+    this.state.setDraining(registration.workerId, false);
   }
 
   private sweep(): void {

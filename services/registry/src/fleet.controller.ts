@@ -6,6 +6,7 @@ import {
   FleetRegister,
   FleetSnapshotRequest,
   FleetTelemetry,
+  WorkerDraining,
   type FleetPage,
   type PayloadOf,
   type ReplyOf,
@@ -15,7 +16,14 @@ import {
 import { FleetRegistryService } from "./fleet-registry.service.js";
 
 /** What the registry serves; the ContractServer decodes each message against its contract before a handler sees it. */
-export const REGISTRY_CONTRACTS = [FleetRegister, FleetTelemetry, FleetLeave, FleetDrain, FleetSnapshotRequest];
+export const REGISTRY_CONTRACTS = [
+  FleetRegister,
+  FleetTelemetry,
+  FleetLeave,
+  FleetDrain,
+  WorkerDraining,
+  FleetSnapshotRequest,
+];
 
 @Controller()
 export class FleetController {
@@ -41,6 +49,15 @@ export class FleetController {
     const worker = this.registry.setDraining(request.workerId, request.draining);
     if (!worker)
       return { ok: false, error: { code: "bad_request", message: `no worker '${request.workerId}' is registered` } };
+    return { ok: true, workerId: worker.workerId, state: worker.state, draining: worker.draining };
+  }
+
+  /** A worker being stopped drains itself (the bus checked it speaks for itself). */
+  @MessagePattern(WorkerDraining.subject)
+  draining(@Payload() request: PayloadOf<typeof WorkerDraining>): ReplyOf<typeof WorkerDraining> {
+    const worker = this.registry.drainSelf(request.workerId);
+    if (!worker)
+      return { ok: false, error: { code: "not_found", message: `no worker '${request.workerId}' is registered` } };
     return { ok: true, workerId: worker.workerId, state: worker.state, draining: worker.draining };
   }
 

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { loadConfigOrExit, registryConfigSchema } from "#config";
-import { installProcessGuards } from "#lifecycle";
+import { installProcessGuards, natsReadiness, startConfiguredHealthServer } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
 import { controlPlaneProcessName, createActorRegistry, registryMetrics } from "#metrics";
 import { ContractBus, natsEndpointOf, createContractMicroservice, reportMetrics } from "#transport";
@@ -21,11 +21,16 @@ const app = await createContractMicroservice(RegistryModule.forRoot(config, log,
   log,
 });
 const reporter = reportMetrics(bus, actorRegistry, config.METRICS_REPORT_MS, log);
+let listening = false;
+const connected = natsReadiness(bus.nc);
+const health = await startConfiguredHealthServer(config, { log, ready: () => listening && connected() });
 installProcessGuards(log, async () => {
+  await health?.close();
   reporter.stop();
   await app.close();
   await bus.drain();
   await stopTracing();
 });
 await app.listen();
+listening = true;
 logReady(log, { nats: config.NATS_URL, redis: config.REDIS_URL });

@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { loadConfigOrExit, schedulerConfigSchema } from "#config";
-import { installProcessGuards } from "#lifecycle";
+import { installProcessGuards, natsReadiness, startConfiguredHealthServer } from "#lifecycle";
 import { createLogger, logReady } from "#logging";
 import { controlPlaneProcessName, createActorRegistry } from "#metrics";
 import { ContractBus, natsEndpointOf, createContractMicroservice, reportMetrics } from "#transport";
@@ -19,7 +19,11 @@ const app = await createContractMicroservice(SchedulerModule.forRoot(config, log
   log,
 });
 const reporter = reportMetrics(bus, metrics, config.METRICS_REPORT_MS, log);
+let listening = false;
+const connected = natsReadiness(bus.nc);
+const health = await startConfiguredHealthServer(config, { log, ready: () => listening && connected() });
 installProcessGuards(log, async () => {
+  await health?.close();
   reporter.stop();
   await app.close();
   // The last counts (moves and decisions of the shutdown) before the bus goes.
@@ -28,4 +32,5 @@ installProcessGuards(log, async () => {
   await stopTracing();
 });
 await app.listen();
+listening = true;
 logReady(log, { nats: config.NATS_URL, policy: config.PAIRING_POLICY });

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from "@nestjs/common";
 import {
   isReservedIdentity,
+  type CredentialEnroll,
   type CredentialIssue,
   type CredentialRevoke,
   type DeviceCredential,
@@ -19,8 +20,10 @@ import { REGISTRY_CONFIG, REGISTRY_LOGGER } from "../tokens.js";
 import { AccountUpdates } from "./account-updates.js";
 import { CREDENTIAL_REPOSITORY } from "./credential-tokens.js";
 import type { CredentialRepository } from "./credential-repository.js";
+import { decideEnrollment } from "./enrollment-policy.js";
 
 type IssueReply = ReplyOf<typeof CredentialIssue>;
+type EnrollReply = ReplyOf<typeof CredentialEnroll>;
 type RevokeReply = ReplyOf<typeof CredentialRevoke>;
 
 /**
@@ -77,16 +80,49 @@ export class CredentialAuthorityService implements OnApplicationBootstrap, OnApp
       revokedReason: null,
       note: request.note ?? null,
     };
-    const previous = this.active(request.deviceId);
-    await this.repository.save(credential);
-    this.credentials.push(credential);
-    if (this.quarantined.delete(request.deviceId)) await this.repository.release(request.deviceId);
-    for (const old of previous) await this.revokeOne(old, "rotated: a new credential was issued");
+    await this.keep(credential);
     this.log.info(
       { deviceId: credential.deviceId, role: credential.role, publicKey: credential.publicKey },
       "credential issued",
     );
     return { ok: true, credential, creds: user.creds };
+  }
+
+  /**
+   * A pod's own credential (enrollment, NATS_ENROLL_CREDS): signed for the public key it sent, in
+   * the role its enrollment identity `from` is bound to (enrollment-policy.ts).
+   */
+  async enroll(request: PayloadOf<typeof CredentialEnroll>, from: string | null): Promise<EnrollReply> {
+    if (this.authority === null) return noAuthority();
+    const decision = decideEnrollment(request.workerId, from, this.active(request.workerId));
+    if (!decision.ok) {
+      this.log.warn({ workerId: request.workerId, enroller: from, reason: decision.reason }, "enrollment refused");
+      return refused("forbidden", decision.reason);
+    }
+    const user = await this.authority.issueFor(request.workerId, decision.role, request.publicKey);
+    const credential: DeviceCredential = {
+      deviceId: request.workerId,
+      role: decision.role,
+      publicKey: user.publicKey,
+      issuedAt: user.issuedAt,
+      expiresAt: user.expiresAt,
+      revokedAt: null,
+      revokedReason: null,
+      note: null,
+      enrolledBy: from,
+    };
+    await this.keep(credential);
+    this.log.info({ deviceId: credential.deviceId, role: credential.role, enroller: from }, "worker enrolled");
+    return { ok: true, credential, jwt: user.jwt };
+  }
+
+  /** Records a new credential; the device's earlier ones are revoked (a rotation), a quarantine lifted. */
+  private async keep(credential: DeviceCredential): Promise<void> {
+    const previous = this.active(credential.deviceId);
+    await this.repository.save(credential);
+    this.credentials.push(credential);
+    if (this.quarantined.delete(credential.deviceId)) await this.repository.release(credential.deviceId);
+    for (const old of previous) await this.revokeOne(old, "rotated: a new credential was issued");
   }
 
   list(): DeviceCredential[] {

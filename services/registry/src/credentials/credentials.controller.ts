@@ -1,6 +1,7 @@
 import { Controller } from "@nestjs/common";
 import { Ctx, MessagePattern, Payload } from "@nestjs/microservices";
 import {
+  CredentialEnroll,
   CredentialIssue,
   CredentialList,
   CredentialRevoke,
@@ -11,8 +12,17 @@ import {
 import type { ContractContext } from "#transport";
 import { CredentialAuthorityService } from "./credential-authority.service.js";
 
-/** What the credential authority serves (NATS permissions let only the control plane, and verifiers for a quarantine, send these). */
-export const CREDENTIAL_CONTRACTS = [CredentialIssue, CredentialList, CredentialRevoke, FleetQuarantine];
+/**
+ * What the credential authority serves (NATS permissions let only the control plane send these;
+ * verifiers a quarantine; enrollment identities an enrollment).
+ */
+export const CREDENTIAL_CONTRACTS = [
+  CredentialIssue,
+  CredentialList,
+  CredentialRevoke,
+  FleetQuarantine,
+  CredentialEnroll,
+];
 
 @Controller()
 export class CredentialsController {
@@ -31,6 +41,15 @@ export class CredentialsController {
   @MessagePattern(CredentialRevoke.subject)
   revoke(@Payload() request: PayloadOf<typeof CredentialRevoke>): Promise<ReplyOf<typeof CredentialRevoke>> {
     return this.authority.revoke(request);
+  }
+
+  /** A worker pod enrolling at start, through its enrollment identity (the sender, `{from}`). */
+  @MessagePattern(CredentialEnroll.subject)
+  enroll(
+    @Payload() request: PayloadOf<typeof CredentialEnroll>,
+    @Ctx() context: ContractContext,
+  ): Promise<ReplyOf<typeof CredentialEnroll>> {
+    return this.authority.enroll(request, context.getSender());
   }
 
   @MessagePattern(FleetQuarantine.subject)
