@@ -5,6 +5,7 @@ import { fleetStatus, fleetStatusOptions } from "./fleet-status/command.js";
 import { fleetUp, fleetUpOptions } from "./fleet-up.js";
 import { devicesCommands } from "./devices/commands.js";
 import { keysCommands } from "./keys/commands.js";
+import { joinCommand, joinOptions } from "./join/command.js";
 import { modelCommands } from "./model/commands.js";
 import { healthCommand, healthOptions, workerCommands } from "./ops/commands.js";
 import { profileCommand, profileOptions } from "./profile/command.js";
@@ -34,6 +35,12 @@ await yargs(hideBin(process.argv))
     "devices",
     "Device NATS credentials of a running fleet: issue, list, revoke (its gateway's admin API)",
     (devices) => devicesCommands(devices),
+  )
+  .command(
+    "join",
+    "Join a fleet from this device as a drafter: one command with the URL, the device's credential and a model",
+    joinOptions,
+    joinCommand,
   )
   .command("keys", "API keys of a running gateway: create, list, show, revoke, usage (its admin API)", keysCommands)
   .command("model", "Inspect GGUF models; derive drafters and benchmark targets from them", modelCommands)
