@@ -141,6 +141,11 @@ export interface K8sObject {
   [field: string]: unknown;
 }
 
+/** Helm hooks (the `helm test` pod) exist only for Helm: plain manifests and `helm install` leave them out of the release. */
+export function isHelmHook(object: K8sObject): boolean {
+  return object.metadata.annotations?.["helm.sh/hook"] !== undefined;
+}
+
 function valueArgs(options: ChartOptions): string[] {
   const files = (options.valuesFiles ?? []).flatMap((file) => ["--values", file]);
   const sets = Object.entries(options.set ?? {}).flatMap(([key, value]) => ["--set", `${key}=${String(value)}`]);
@@ -169,9 +174,12 @@ export function renderChart(options: RenderOptions = {}): K8sObject[] {
   return parseManifests(renderChartText(options));
 }
 
-/** Parses a multi-document YAML stream of Kubernetes objects (Helm's or kubectl's output). */
+/**
+ * Parses a multi-document YAML stream of Kubernetes objects (Helm's or kubectl's output) as
+ * Kubernetes reads it: YAML 1.1, where `0444` is octal (292) and an unquoted `on` or `yes` is a boolean.
+ */
 export function parseManifests(text: string): K8sObject[] {
-  return parseAllDocuments(text).flatMap((doc) => {
+  return parseAllDocuments(text, { version: "1.1" }).flatMap((doc) => {
     if (doc.errors.length > 0) throw new Error(`unparsable manifest: ${doc.errors[0]?.message}`);
     const object = doc.toJS() as K8sObject | null;
     return object === null ? [] : [object];
