@@ -9,6 +9,7 @@ import { joinCommand, joinOptions } from "./join/command.js";
 import { modelCommands } from "./model/commands.js";
 import { healthCommand, healthOptions, workerCommands } from "./ops/commands.js";
 import { profileCommand, profileOptions } from "./profile/command.js";
+import { secretsCommands } from "./secrets/command.js";
 import { simCommands } from "./sim/commands.js";
 
 /** `specfleet <command>`: developer tooling around a SpecFleet deployment. */
@@ -49,6 +50,11 @@ await yargs(hideBin(process.argv))
     "Time a model on this machine as a verifier or a drafter: a DSD-Sim device profile (JSON)",
     profileOptions,
     profileCommand,
+  )
+  .command(
+    "secrets",
+    "The NATS authority, credentials, Redis passwords and tokens of a cluster fleet, as the Secrets helm/specfleet takes",
+    secretsCommands,
   )
   .command("sim", "DSD-Sim: simulate fleets too large to deploy, on the production policies", simCommands)
   .command(
