@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join, resolve } from "node:path";
 import pino from "pino";
 import { parseCreds } from "@nats-io/jwt";
-import { CredentialIssue, CredentialList, type DeviceRole } from "#contracts";
+import { CredentialIssue, CredentialList, ENROLLER_IDENTITIES, type DeviceRole } from "#contracts";
 import {
   makeFleetCertificates,
   NatsAuthority,
@@ -25,7 +25,7 @@ const CONTROL_PLANE: ReadonlyArray<FleetRole & ServiceActor> = ["gateway", "sche
 /**
  * Every secret of a local fleet, made by the launcher so that `npm start` needs no set-up
  * (docs/security.md): the NATS authority (operator and account seeds), a credential per
- * control-plane identity and `admin`, one per worker issued by the fleet's own registry (so an
+ * control-plane identity, `admin` and the enrollment identities, one per worker issued by the fleet's own registry (so an
  * operator lists and revokes them like any device's), Redis passwords per role, and TLS
  * certificates on request. Files are mode 0600 in a folder only its owner may read; nothing is
  * printed. A folder used again (`.cache/fleet-secrets`) keeps its authority and passwords.
@@ -65,6 +65,9 @@ export class FleetSecrets {
     );
     for (const identity of [...CONTROL_PLANE, "admin" as const])
       writeSecret(secrets.credsFile(identity), (await authority.issue(identity, identity)).creds);
+    // Enrollment (`credsFile("enroll-verifier")` as NATS_ENROLL_CREDS): a worker gets its own credential from the registry.
+    for (const identity of ENROLLER_IDENTITIES)
+      writeSecret(secrets.credsFile(identity), (await authority.issue(identity, "enroller")).creds);
     return secrets;
   }
 
