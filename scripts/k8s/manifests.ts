@@ -141,10 +141,14 @@ export function overlayTree(base: K8sObject[], target: K8sObject[], valuesFile: 
   }
   tree.set(
     "kustomization.yaml",
-    kustomization([`The chart rendered with ${valuesFile}, as the base plus what that values file changes.`], {
-      resources,
-      ...(patches.length > 0 ? { patches } : {}),
-    }),
+    kustomization(
+      [
+        `The chart rendered with ${valuesFile}, as the base plus what that values file changes.`,
+        "Secrets that must exist first:",
+        ...referencedSecrets([...after.values()]).map((name) => `  - ${name}`),
+      ],
+      { resources, ...(patches.length > 0 ? { patches } : {}) },
+    ),
   );
   return tree;
 }
