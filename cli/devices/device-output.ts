@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { table } from "../keys/key-output.js";
 
 /** A device credential as the admin API answers (services/gateway/src/admin/credentials/credential-schemas.ts). */
@@ -74,7 +75,9 @@ export function issuedSummary(credential: CredentialView, credsPath: string): st
     `public key  ${credential.public_key}`,
     `expires     ${credential.expires_at === null ? "never (until revoked)" : `${when(credential.expires_at)} UTC`}`,
     "",
-    `Copy it to the device and start its worker with NATS_CREDS=<that file> and WORKER_ID=${credential.device_id}.`,
+    credential.role === "drafter"
+      ? `Copy it to the device and run: npx specfleet join --url <the fleet's NATS or wss:// URL> --credentials ${basename(credsPath)} --model <draft model>`
+      : `Copy it to the device and start its worker with NATS_CREDS=<that file> and WORKER_ID=${credential.device_id}.`,
     "",
   ].join("\n");
 }
