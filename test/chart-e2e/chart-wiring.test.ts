@@ -15,14 +15,23 @@ import type { LocalPod } from "./local-pod.js";
 import { selects } from "./manifests.js";
 import { RenderedFleet } from "./rendered-fleet.js";
 
-const MAX_TOKENS = 200;
+const MAX_TOKENS = 120;
 const PROMPTS = ["Once upon a time", "The little dog", "Lily and Ben went to the park. They"];
+// The drained verifier's stream. Twice it plus the prompt stays within the pools' 512-token context:
+// a session resumed elsewhere is counted as needing prompt + committed + max_tokens (the scheduler's
+// count today), and beyond the context the drafter is refused and the rest is decoded target-only.
+const DRAIN_PROMPT = "One day, a big bird";
+const DRAIN_MAX_TOKENS = 240;
+// Each verify round waits this long for others to batch with (VERIFY_BATCH_WAIT_MS): the drained
+// stream's ~60 rounds last 9 s or more on any machine, while the preStop hook (a node process of its
+// own) takes a few seconds to start on a loaded one.
+const ROUND_FLOOR_MS = 150;
 const MODEL = basename(MODEL_PATH, ".gguf");
 
 /**
  * The test's values on top of ci/minimal.yaml: the tiny model from this machine's folder (a
  * hostPath, as minimal.yaml does on a node), two verifier replicas so a drained one's sessions
- * have somewhere to go, and a verify batch wait that makes a round last a few milliseconds (so a
+ * have somewhere to go, and a verify batch wait that sets a floor under a round's time (so a
  * stream is still running when its verifier is terminated).
  */
 function testValues(dir: string): string {
@@ -31,9 +40,10 @@ function testValues(dir: string): string {
     name: MODEL,
     volume: { hostPath: dirname(MODEL_PATH) },
   };
-  const pool = { replicas: 1, model, threads: 1, maxSessions: 8, contextSize: 512 };
+  const resources = { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } };
+  const pool = { replicas: 1, model, threads: 1, maxSessions: 8, contextSize: 512, resources };
   const values = {
-    verifyPools: [{ ...pool, name: "cpu", replicas: 2, env: { VERIFY_BATCH_WAIT_MS: "15" } }],
+    verifyPools: [{ ...pool, name: "cpu", replicas: 2, env: { VERIFY_BATCH_WAIT_MS: String(ROUND_FLOOR_MS) } }],
     draftPools: [{ ...pool, name: "cpu", env: { WINDOW: "4" } }],
   };
   const file = join(dir, "e2e-values.yaml");
@@ -58,6 +68,8 @@ describe("the chart's wiring, run as local processes", () => {
 
   before(async () => {
     reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
+    const drain = await referenceCompletions(MODEL_PATH, [DRAIN_PROMPT], DRAIN_MAX_TOKENS);
+    reference.set(DRAIN_PROMPT, drain.get(DRAIN_PROMPT)!);
     fleet = await RenderedFleet.start({
       name: "chart-e2e",
       valuesFiles: ["helm/specfleet/ci/minimal.yaml", testValues(valuesDir)],
@@ -101,18 +113,22 @@ describe("the chart's wiring, run as local processes", () => {
   });
 
   it("a verifier pod terminated mid-stream (preStop, then SIGTERM) drains, exits 0, and the stream loses no token", async () => {
-    const prompt = PROMPTS[0]!;
+    const prompt = DRAIN_PROMPT;
     const known = new Set(events.keys());
     let termination: ReturnType<LocalPod["terminate"]> | undefined;
     let terminated = "";
-    const result = await streamCompletion(gatewayUrl, { model: MODEL, prompt, max_tokens: MAX_TOKENS }, (soFar) => {
-      if (terminated !== "" || soFar.tokenIds.length < 8) return;
-      const sessionId = [...events.keys()].find((id) => !known.has(id));
-      const opened = sessionId === undefined ? undefined : events.get(sessionId)!.find((e) => e.kind === "opened");
-      if (opened?.kind !== "opened") return;
-      terminated = opened.verifierId;
-      termination = fleet.pod(terminated).terminate();
-    });
+    const result = await streamCompletion(
+      gatewayUrl,
+      { model: MODEL, prompt, max_tokens: DRAIN_MAX_TOKENS },
+      (soFar) => {
+        if (terminated !== "" || soFar.tokenIds.length === 0) return;
+        const sessionId = [...events.keys()].find((id) => !known.has(id));
+        const opened = sessionId === undefined ? undefined : events.get(sessionId)!.find((e) => e.kind === "opened");
+        if (opened?.kind !== "opened") return;
+        terminated = opened.verifierId;
+        termination = fleet.pod(terminated).terminate();
+      },
+    );
     assert.notEqual(terminated, "", "the stream's verifier was seen before the stream ended");
     const exits = await termination!;
     assertIdentical(result, prompt);

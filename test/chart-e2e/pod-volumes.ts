@@ -109,23 +109,19 @@ export class PodVolumes {
 
 /**
  * Rewrites the absolute paths a container names (in variables, arguments, config files) to where
- * its mounts are on this machine: every mountPath, longest first, at a path boundary.
+ * its mounts are on this machine: every mountPath at a path boundary, the longest that matches, in
+ * one pass (a rewritten path is never rewritten again, though the run's folder is under /tmp).
  */
 export function pathRewrite(root: string, container: Container, extra: ReadonlyArray<[string, string]>): TextRewrite {
-  const mounts = (container.volumeMounts ?? []).map((m) => m.mountPath.replace(/\/+$/, ""));
-  const pairs: Array<[string, string]> = [
-    ...extra,
-    ...mounts.sort((a, b) => b.length - a.length).map((path): [string, string] => [path, join(root, path)]),
-  ];
-  return (text) => {
-    let result = text;
-    for (const [from, to] of pairs) {
-      const pattern = new RegExp(
-        `(?<![\\w./-])${from.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=$|[/"'\\s,;:})\\]])`,
-        "g",
-      );
-      result = result.replace(pattern, () => to);
-    }
-    return result;
-  };
+  const targets = new Map<string, string>(extra);
+  for (const mount of container.volumeMounts ?? []) {
+    const path = mount.mountPath.replace(/\/+$/, "");
+    targets.set(path, join(root, path));
+  }
+  const alternatives = [...targets.keys()]
+    .sort((a, b) => b.length - a.length)
+    .map((path) => path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  if (alternatives.length === 0) return (text) => text;
+  const pattern = new RegExp(`(?<![\\w./-])(${alternatives.join("|")})(?=$|[/"'\\s,;:})\\]])`, "g");
+  return (text) => text.replace(pattern, (path: string) => targets.get(path)!);
 }

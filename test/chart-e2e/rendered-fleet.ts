@@ -30,13 +30,21 @@ import { allocatePorts, LoopbackNetwork, type PodIdentity } from "./loopback-net
 import { keyFilesOf, readRelease, type KeyFiles, type RenderedRelease, type Workload } from "./manifests.js";
 import { runToExit } from "./probes.js";
 
-/** The order the actors start in (what each needs is up before it): data stores, then these. */
-const ACTOR_ORDER = ["registry", "scheduler", "gateway", "dashboard", "verify-worker", "draft-worker"];
+/**
+ * The waves pods start in, each ready before the next starts (no pod is restarted here, as a
+ * crash-looping one would be in a cluster): the StatefulSets (NATS, Redis), then the registry
+ * (enrollment, the fleet view) and the scheduler, then the rest together: the gateway's /readyz
+ * waits for a verifier and a drafter, so it is awaited with the workers.
+ */
+const WAVES: ReadonlyArray<readonly string[]> = [
+  ["registry", "scheduler"],
+  ["gateway", "dashboard", "verify-worker", "draft-worker"],
+];
 
 export interface RenderedFleetOptions extends RenderOptions {
   /** Logs go to `.cache/test-logs/<name>/`. */
   name: string;
-  /** How long one workload's pods may take to be ready. Default 180 s. */
+  /** How long one wave's pods may take to be ready. Default 180 s. */
   readyTimeoutMs?: number;
 }
 
@@ -60,7 +68,7 @@ export class RenderedFleet {
     const secrets = new Map(objects.filter((o) => o.kind === "Secret").map((o) => [o.metadata.name, keyFilesOf(o)]));
     for (const [name, files] of await operatorSecrets(release, namespace, runDir)) secrets.set(name, files);
     const identities: PodIdentity[] = [];
-    const running = release.workloads.filter((w) => !w.helmTest).sort((a, b) => startRank(a) - startRank(b));
+    const running = release.workloads.filter((w) => !w.helmTest).sort((a, b) => waveOf(a) - waveOf(b));
     for (const workload of running)
       for (let ordinal = 0; ordinal < workload.replicas; ordinal++)
         identities.push(await identityOf(workload, ordinal));
@@ -69,9 +77,9 @@ export class RenderedFleet {
     const context = { namespace, runDir, logDir, network, store: { secrets, configMaps: release.configMaps } };
     const fleet = new RenderedFleet(release, network, [], runDir, secrets, context, identities);
     try {
-      for (const workload of running) {
+      for (const wave of new Set(running.map(waveOf))) {
         const pods = identities
-          .filter((identity) => identity.workload === workload)
+          .filter((identity) => waveOf(identity.workload) === wave)
           .map((i) => new LocalPod(i, context));
         fleet.pods.push(...pods);
         await Promise.all(pods.map((pod) => pod.start()));
@@ -145,10 +153,11 @@ export function servedActor(workload: Workload): string | null {
   return null;
 }
 
-function startRank(workload: Workload): number {
-  if (workload.kind === "StatefulSet") return -1;
-  const at = ACTOR_ORDER.indexOf(servedActor(workload) ?? "");
-  return at < 0 ? ACTOR_ORDER.length : at;
+function waveOf(workload: Workload): number {
+  if (workload.kind === "StatefulSet") return 0;
+  const actor = servedActor(workload) ?? "";
+  const at = WAVES.findIndex((wave) => wave.includes(actor));
+  return at < 0 ? WAVES.length + 1 : at + 1;
 }
 
 /** A pod name as its controller makes it: `<sts>-<ordinal>`, `<deployment>-<hash>-<suffix>`, a Pod's own. */
