@@ -186,7 +186,7 @@ export class LocalPod {
 }
 
 /** `--port 6379`, `-p 6379` (also inside a shell line) -> the pod's loopback port. */
-function rewriteFlagPorts(text: string, ports: Map<number, number>): string {
+export function rewriteFlagPorts(text: string, ports: Map<number, number>): string {
   return text.replace(PORT_FLAG, (whole, lead: string, flag: string, gap: string, port: string) => {
     const local = ports.get(Number(port));
     return local === undefined ? whole : `${lead}${flag}${gap}${local}`;
