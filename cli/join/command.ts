@@ -2,6 +2,7 @@ import { accessSync, constants } from "node:fs";
 import { resolve } from "node:path";
 import type { Argv } from "yargs";
 import pino from "pino";
+import { isLoopbackHost } from "#config";
 import { isModelUri, modelNameFromLocation, resolveModelLocation } from "#llama";
 import { connectNats, NatsCredentialError, type NatsEndpoint } from "#transport";
 import { writeProgress } from "../model/write-progress.js";
@@ -84,6 +85,7 @@ type JoinArgs = Awaited<ReturnType<ReturnType<typeof joinOptions>["parseAsync"]>
 export async function joinCommand(args: JoinArgs): Promise<void> {
   try {
     const url = checkJoinUrl(args.url);
+    warnIfClear(url);
     const credential = await readDeviceCredential(args.credentials);
     const caFile = args.ca === undefined ? undefined : readableFile(args.ca, "--ca");
     await reachFleet({ url, credsFile: credential.file, tlsCaFile: caFile }, credential);
@@ -113,6 +115,15 @@ export async function joinCommand(args: JoinArgs): Promise<void> {
     process.stderr.write(`specfleet join: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   }
+}
+
+/** Beyond loopback, `nats://` and `ws://` carry prompts and drafts in clear (docs/security.md, TLS). */
+function warnIfClear(url: string): void {
+  const { protocol, hostname } = new URL(url);
+  if ((protocol === "nats:" || protocol === "ws:") && !isLoopbackHost(hostname.replace(/^\[(.*)\]$/, "$1")))
+    process.stderr.write(
+      `warning: ${url} is not encrypted: prompts and drafts cross the network in clear; use wss:// or tls://\n`,
+    );
 }
 
 function readableFile(path: string, flag: string): string {

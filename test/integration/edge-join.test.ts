@@ -201,6 +201,19 @@ void describe("edge devices join with one command", () => {
       joined.recentLines(5).join("\n"),
     );
     await drafterGone(fleet.gatewayUrl, "edge-ws");
+
+    // Joining again with it is refused before anything is loaded, saying what to do.
+    const again = await startJoin("edge-ws-again", LOGS, [
+      ...["--url", fleet.edge.websocketUrl!, "--credentials", join(dir, "edge-ws.creds"), "--ca", caFile()],
+      ...["--model", MODEL_PATH],
+    ]);
+    started.push(again);
+    assert.equal((await again.exited).code, 1);
+    assert.ok(
+      again.recentLines().some((line) => /refused .*edge-ws\.creds \(edge-ws\): revoked, expired/.test(line)),
+      again.recentLines(5).join("\n"),
+    );
+    assert.ok(!again.recentLines().some((line) => /loading/.test(line)), "nothing was loaded");
   });
 
   void it("through a leaf node of its own (nats-server 2.9): it registers, only a drafter's subjects cross, but no round reaches a verifier", async () => {
