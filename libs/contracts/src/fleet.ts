@@ -73,6 +73,15 @@ export const workerRegistrationSchema = z.object({
   startedAt: z.number(),
   profile: workerProfileSchema.default({}),
   drafting: draftingSettingsSchema.optional(),
+  /**
+   * What it speaks to its partner (libs/contracts protocol.ts `WORKER_PROTOCOL`): only workers of
+   * equal protocols are paired. Absent from workers older than it: "unknown", paired only with
+   * each other. Bounded (an edge drafter says it of itself); only its alphabet is fixed.
+   */
+  protocol: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/)
+    .optional(),
 });
 export type WorkerRegistration = z.infer<typeof workerRegistrationSchema>;
 

@@ -8,3 +8,4 @@ export * from "./observability.js";
 export * from "./dashboard.js";
 export * from "./dashboard-delta.js";
 export * from "./security.js";
+export * from "./protocol.js";

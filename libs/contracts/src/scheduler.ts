@@ -66,7 +66,7 @@ export const schedulerStatusSchema = z.object({
       verifiers: z.number().int().nonnegative(),
       /** Sessions those verifiers take at once (their `maxSessions` summed): the fleet's capacity for the model. */
       sessions: z.number().int().nonnegative(),
-      /** Drafters that share a vocabulary with one of them. */
+      /** Drafters that share a vocabulary and a protocol with one of them (those it may pair). */
       drafters: z.number().int().nonnegative(),
     }),
   ),

@@ -19,8 +19,18 @@ export const draftMsOf = (drafter: WorkerView, tuning: Pick<LoadAwareTuning, "de
   drafter.profile?.draftMsPerToken ?? tuning.defaultDraftMsPerToken;
 
 /**
+ * What a verifier and a drafter must share to be paired: the vocabulary (ARCHITECTURE invariant 4)
+ * and the protocol they speak to each other (libs/contracts protocol.ts: during an upgrade two
+ * versions' workers would refuse each other's rounds). An unknown protocol matches only unknown.
+ */
+export const partnerKey = (w: Pick<WorkerView, "vocabFingerprint" | "protocol">): string =>
+  JSON.stringify([w.vocabFingerprint, w.protocol ?? null]);
+export const canPair = (verifier: WorkerView, drafter: WorkerView): boolean =>
+  partnerKey(verifier) === partnerKey(drafter);
+
+/**
  * The free pairs, without listing them (a fleet of 400 verifiers and 1,600 drafters has 640,000):
- * each free verifier, in id order, with the free drafters sharing its vocabulary, in id order.
+ * each free verifier, in id order, with the free drafters it can pair with (`canPair`), in id order.
  * Pairs are ordered verifier first, then drafter.
  */
 export interface Candidates {
@@ -43,25 +53,25 @@ export function candidatePairs(fleet: readonly WorkerView[], request: PairingReq
   const drafters = new Map<string, WorkerView[]>();
   for (const w of fleet) {
     if (w.role !== "drafter" || !w.ready) continue;
-    const group = drafters.get(w.vocabFingerprint);
+    const group = drafters.get(partnerKey(w));
     if (group) group.push(w);
-    else drafters.set(w.vocabFingerprint, [w]);
+    else drafters.set(partnerKey(w), [w]);
   }
   for (const group of drafters.values()) group.sort(byId);
   let compatible = 0;
-  for (const v of verifiers) compatible += drafters.get(v.vocabFingerprint)?.length ?? 0;
+  for (const v of verifiers) compatible += drafters.get(partnerKey(v))?.length ?? 0;
   const healthy = build(verifiers, drafters, true);
   if (healthy.count > 0) return healthy;
   const any = build(verifiers, drafters, false);
   if (any.count > 0) return any;
   if (compatible > 0) return { kind: "wait", reason: `all ${compatible} compatible pairs are at capacity` };
-  // Speculation needs a shared vocabulary; without one the target still answers, alone.
+  // Speculation needs a shared vocabulary and protocol; without them the target still answers, alone.
   const verifier = [...verifiers.filter(hasRoom)].sort((a, b) => load(a) - load(b) || byId(a, b))[0];
   if (!verifier) return { kind: "wait", reason: `every verifier of '${request.model}' is at capacity` };
   return {
     kind: "alone",
     verifierId: verifier.id,
-    reason: `no ready drafter shares a vocabulary with the verifiers of '${request.model}'`,
+    reason: `no ready drafter shares a vocabulary and a protocol with the verifiers of '${request.model}'`,
   };
 }
 
@@ -72,9 +82,9 @@ function build(
 ): Candidates {
   const usable = (w: WorkerView) => hasRoom(w) && !(healthyOnly && w.degraded);
   const free = new Map<string, WorkerView[]>();
-  for (const [fingerprint, group] of drafters) free.set(fingerprint, group.filter(usable));
+  for (const [key, group] of drafters) free.set(key, group.filter(usable));
   const entries = verifiers.filter(usable).flatMap((verifier) => {
-    const partners = free.get(verifier.vocabFingerprint) ?? [];
+    const partners = free.get(partnerKey(verifier)) ?? [];
     return partners.length > 0 ? [{ verifier, drafters: partners }] : [];
   });
   return { verifiers: entries, count: entries.reduce((sum, e) => sum + e.drafters.length, 0) };

@@ -1,5 +1,13 @@
 export * from "./types.js";
-export { candidatePairs, pairAt, isDecision, withoutSession, type Candidates } from "./candidates.js";
+export {
+  canPair,
+  candidatePairs,
+  partnerKey,
+  pairAt,
+  isDecision,
+  withoutSession,
+  type Candidates,
+} from "./candidates.js";
 export { leastLoaded } from "./least-loaded.js";
 export { randomPairing } from "./random.js";
 export { roundRobin } from "./round-robin.js";

@@ -8,6 +8,7 @@ import {
   type WindowEstimates,
 } from "#window";
 import {
+  canPair,
   candidatePairs,
   draftMsOf,
   freeVerifiers,
@@ -237,7 +238,7 @@ function soonerByWaiting(
   let best: { ms: number; pair: CandidatePair } | null = null;
   for (const verifier of verifiers) {
     for (const drafter of drafters) {
-      if (drafter.vocabFingerprint !== verifier.vocabFingerprint || !(full(verifier) || full(drafter))) continue;
+      if (!canPair(verifier, drafter) || !(full(verifier) || full(drafter))) continue;
       // It joins when a session leaves: the loads it will share, counting itself.
       const joined = {
         verifier: full(verifier) ? withoutSession(verifier) : verifier,

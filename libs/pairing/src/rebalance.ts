@@ -1,5 +1,6 @@
 import {
   allPairs,
+  canPair,
   candidatePairs,
   draftMsOf,
   hasRoom,
@@ -124,11 +125,9 @@ export function rebalanceMoves(
     // Its own verifier and drafter are always open to it (its own slot), full or not.
     const pool = [...model.pairs];
     if (model.large || !model.free.has(verifier.id))
-      for (const d of model.drafters)
-        if (d.vocabFingerprint === verifier.vocabFingerprint) pool.push({ verifier, drafter: d });
+      for (const d of model.drafters) if (canPair(verifier, d)) pool.push({ verifier, drafter: d });
     if (model.large || !model.free.has(drafter.id))
-      for (const v of model.verifiers)
-        if (v.vocabFingerprint === drafter.vocabFingerprint) pool.push({ verifier: v, drafter });
+      for (const v of model.verifiers) if (canPair(v, drafter)) pool.push({ verifier: v, drafter });
     const eligiblePool = pool.filter(eligible);
     const elsewhere = eligiblePool.length > 0 ? minimise(eligiblePool, (p) => -rateOf(p)) : null;
     const best = elsewhere && {

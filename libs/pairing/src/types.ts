@@ -20,6 +20,11 @@ export interface WorkerView {
   role: "drafter" | "verifier";
   modelName: string;
   vocabFingerprint: string;
+  /**
+   * What it speaks to its partner (libs/contracts `WORKER_PROTOCOL`); undefined: unknown (a worker
+   * older than the field, DSD-Sim's workers). Only equal protocols are paired, unknown with unknown.
+   */
+  protocol?: string;
   /** May take new sessions (registry state `ready` or `degraded`; not `draining` or `lost`). */
   ready: boolean;
   /** Late telemetry or failing rounds: used only when nothing healthy is free. */
@@ -73,7 +78,7 @@ export interface PairingContext {
 export type PairingDecision =
   | { kind: "pair"; verifierId: string; drafterId: string }
   /**
-   * The verifier decodes alone (target-only): no live drafter shares its vocabulary, or
+   * The verifier decodes alone (target-only): no live drafter shares its vocabulary and protocol, or
    * (load-aware) it is predicted faster alone than with any free drafter.
    */
   | { kind: "alone"; verifierId: string; reason: string }
@@ -88,7 +93,7 @@ export type PairingPolicy = (
   context?: PairingContext,
 ) => PairingDecision;
 
-/** A verifier and a drafter that share a vocabulary and both have a free slot. */
+/** A verifier and a drafter that share a vocabulary and a protocol, and both have a free slot. */
 export interface CandidatePair {
   verifier: WorkerView;
   drafter: WorkerView;

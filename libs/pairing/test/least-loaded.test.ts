@@ -12,7 +12,7 @@ const notFound: PairingDecision = {
 const alone = (verifierId: string): PairingDecision => ({
   kind: "alone",
   verifierId,
-  reason: "no ready drafter shares a vocabulary with the verifiers of 'm'",
+  reason: "no ready drafter shares a vocabulary and a protocol with the verifiers of 'm'",
 });
 const wait = (n: number): PairingDecision => ({ kind: "wait", reason: `all ${n} compatible pairs are at capacity` });
 

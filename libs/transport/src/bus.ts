@@ -24,7 +24,8 @@ import {
   toRemoteError,
 } from "./errors.js";
 import { connectNats, type NatsEndpoint } from "./nats.js";
-import { errorHeaders, messageHeaders, refusalOf, remoteErrorOf } from "./wire.js";
+import { VersionRefusals } from "./version-refusals.js";
+import { contractVersionOf, errorHeaders, messageHeaders, refusalOf, remoteErrorOf } from "./wire.js";
 
 export type AnyRequest = RequestContract<z.ZodType, z.ZodType>;
 export type AnyEvent = EventContract<z.ZodType>;
@@ -62,6 +63,7 @@ function headersFor(contract: AnyContract) {
  */
 export class ContractBus {
   private readonly served = new Set<string>();
+  private readonly versionRefusals = new VersionRefusals();
 
   constructor(
     readonly nc: NatsConnection,
@@ -244,7 +246,14 @@ export class ContractBus {
     const refusal = refusalOf(contract, msg);
     const decoded = refusal ? { ok: false as const, reason: refusal } : decodeBytes(contract.schema, msg.data);
     if (!decoded.ok) {
-      this.log.warn({ subject: msg.subject, reason: decoded.reason }, `rejected malformed ${kind}`);
+      // Another version's sender repeats itself until upgraded: warned of once per sender and version.
+      const sent = refusal ? contractVersionOf(contract, msg) : null;
+      const sender = senderOf(contract, msg.subject);
+      const level = sent === null || this.versionRefusals.first(contract, sender, sent) ? "warn" : "debug";
+      this.log[level](
+        { subject: msg.subject, ...(sender === null ? {} : { sender }), reason: decoded.reason },
+        `rejected malformed ${kind}`,
+      );
       if (kind === "request")
         this.respondError(msg, {
           code: "bad_request",

@@ -1,12 +1,13 @@
 import { headers as natsHeaders, type Msg, type MsgHdrs } from "nats";
-import { errorCodeSchema, type AnyContract, type RemoteError } from "#contracts";
+import { errorCodeSchema, senderOf, WIRE_VERSION, type AnyContract, type RemoteError } from "#contracts";
 
 /**
- * SpecFleet's wire format, version 1: a message's body is its contract payload as JSON; what
- * the transport itself has to say travels in these NATS headers. A change to them bumps
- * WIRE_VERSION, and a peer speaking another version is refused by name.
+ * SpecFleet's wire format, version WIRE_VERSION: a message's body is its contract payload as
+ * JSON; what the transport itself has to say travels in these NATS headers. A change to them
+ * bumps WIRE_VERSION (declared in libs/contracts, since workers pair on it: protocol.ts), and a
+ * peer speaking another version is refused by name.
  */
-export const WIRE_VERSION = 1;
+export { WIRE_VERSION };
 /** On every message SpecFleet sends: the version of this header format. */
 export const WIRE_HEADER = "SpecFleet-Wire";
 /** On requests and events: the version of the contract the payload was written against. */
@@ -44,10 +45,26 @@ export function refusalOf(contract: AnyContract, msg: Msg): string | null {
   const wire = msg.headers?.get(WIRE_HEADER);
   if (wire && wire !== String(WIRE_VERSION))
     return `wire format mismatch: the sender speaks v${wire}, this actor v${WIRE_VERSION}; upgrade one side`;
+  const sent = contractVersionOf(contract, msg);
+  if (sent === null) return null;
+  const sender = senderOf(contract, msg.subject);
+  const older = Number(sent) < contract.version;
+  const newer = Number(sent) > contract.version;
+  const upgrade = older
+    ? `upgrade ${sender ? `'${sender}'` : "the sender"}`
+    : newer
+      ? "upgrade this actor"
+      : "upgrade one side";
+  return (
+    `contract version mismatch: the sender speaks v${sent}, this actor v${contract.version} ` +
+    `(${contract.subject}${sender ? `, sent by '${sender}'` : ""}); ${upgrade}`
+  );
+}
+
+/** The contract version a message was written against when it is not this actor's, else null. */
+export function contractVersionOf(contract: AnyContract, msg: Msg): string | null {
   const sent = msg.headers?.get(CONTRACT_VERSION_HEADER);
-  if (sent && sent !== String(contract.version))
-    return `contract version mismatch: the sender speaks v${sent}, this actor v${contract.version}; upgrade one side`;
-  return null;
+  return sent && sent !== String(contract.version) ? sent : null;
 }
 
 /**

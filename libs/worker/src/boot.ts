@@ -5,6 +5,7 @@ import type { WorkerConfig } from "#config";
 import {
   WorkerDraining,
   WorkerPower,
+  WORKER_PROTOCOL,
   type DraftingSettings,
   type LinkStats,
   type WorkerProfile,
@@ -137,6 +138,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
       startedAt: Date.now(),
       profile,
       drafting: boot.drafting,
+      protocol: WORKER_PROTOCOL,
     },
     service.stats,
     () => ({ active: service.activeSessions, targetOnly: service.targetOnlySessions }),

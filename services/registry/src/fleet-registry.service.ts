@@ -75,7 +75,13 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
     this.persist(registration.workerId);
     if (changed) {
       this.log.info(
-        { workerId: registration.workerId, role: registration.role, model: registration.model.name },
+        {
+          workerId: registration.workerId,
+          role: registration.role,
+          model: registration.model.name,
+          // What it pairs on besides its vocabulary: during an upgrade, which release's partners it takes.
+          protocol: registration.protocol ?? "unknown",
+        },
         "worker registered",
       );
       this.publishSoon();

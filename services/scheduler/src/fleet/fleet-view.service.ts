@@ -7,7 +7,7 @@ import {
   type ModelDescriptor,
   type WorkerProfile,
 } from "#contracts";
-import type { PairingContext, WorkerView } from "#pairing";
+import { partnerKey, type PairingContext, type WorkerView } from "#pairing";
 import { PairStats } from "#placement";
 import type { Logger } from "#logging";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
@@ -92,23 +92,25 @@ export class FleetViewService {
     return this.order.snapshot ?? NO_FLEET;
   }
 
-  /** Per target model, the verifiers taking sessions and the drafters that share their vocabulary. */
+  /** Per target model, the verifiers taking sessions and the drafters that share their vocabulary and protocol. */
   placeable(): Array<{ model: string; verifiers: number; sessions: number; drafters: number }> {
     const live = this.snapshot.workers.filter((w) => w.state === "ready" || w.state === "degraded");
-    const byModel = new Map<string, { verifiers: number; sessions: number; fingerprints: Set<string> }>();
+    const partnerOf = (w: FleetWorker) =>
+      partnerKey({ vocabFingerprint: w.model.vocabFingerprint, protocol: w.protocol });
+    const byModel = new Map<string, { verifiers: number; sessions: number; partners: Set<string> }>();
     for (const v of live) {
       if (v.role !== "verifier") continue;
-      const entry = byModel.get(v.model.name) ?? { verifiers: 0, sessions: 0, fingerprints: new Set<string>() };
+      const entry = byModel.get(v.model.name) ?? { verifiers: 0, sessions: 0, partners: new Set<string>() };
       entry.verifiers++;
       entry.sessions += v.maxSessions;
-      entry.fingerprints.add(v.model.vocabFingerprint);
+      entry.partners.add(partnerOf(v));
       byModel.set(v.model.name, entry);
     }
-    return [...byModel].map(([model, { verifiers, sessions, fingerprints }]) => ({
+    return [...byModel].map(([model, { verifiers, sessions, partners }]) => ({
       model,
       verifiers,
       sessions,
-      drafters: live.filter((d) => d.role === "drafter" && fingerprints.has(d.model.vocabFingerprint)).length,
+      drafters: live.filter((d) => d.role === "drafter" && partners.has(partnerOf(d))).length,
     }));
   }
 
@@ -145,6 +147,7 @@ export class FleetViewService {
       role: w.role,
       modelName: w.model.name,
       vocabFingerprint: w.model.vocabFingerprint,
+      protocol: w.protocol,
       ready: w.state === "ready" || w.state === "degraded",
       degraded: w.state === "degraded",
       activeSessions: loads.get(w.workerId) ?? 0,
