@@ -10,6 +10,7 @@ import { modelCommands } from "./model/commands.js";
 import { healthCommand, healthOptions, workerCommands } from "./ops/commands.js";
 import { profileCommand, profileOptions } from "./profile/command.js";
 import { secretsCommands } from "./secrets/command.js";
+import { serveCommand, serveOptions } from "./serve/command.js";
 import { simCommands } from "./sim/commands.js";
 
 /** `specfleet <command>`: developer tooling around a SpecFleet deployment. */
@@ -50,6 +51,12 @@ await yargs(hideBin(process.argv))
     "Time a model on this machine as a verifier or a drafter: a DSD-Sim device profile (JSON)",
     profileOptions,
     profileCommand,
+  )
+  .command(
+    "serve <actor>",
+    "Run one actor (registry, scheduler, gateway, dashboard, verify-worker, draft-worker) in this process, from its environment: the container image's command",
+    serveOptions,
+    serveCommand,
   )
   .command(
     "secrets",
