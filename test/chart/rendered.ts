@@ -90,3 +90,29 @@ export function containersOf(spec: PodSpec): Container[] {
 export function nameOf(object: K8sObject): string {
   return `${object.kind}/${object.metadata.name}`;
 }
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }>;
+}
+
+/** Kubernetes' label selector semantics (an empty selector selects everything). */
+export function selects(selector: LabelSelector, labels: Record<string, string>): boolean {
+  const byLabels = Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value);
+  return (
+    byLabels &&
+    (selector.matchExpressions ?? []).every(({ key, operator, values = [] }) => {
+      const value = labels[key];
+      if (operator === "Exists") return value !== undefined;
+      if (operator === "DoesNotExist") return value === undefined;
+      if (operator === "In") return value !== undefined && values.includes(value);
+      return value === undefined || !values.includes(value);
+    })
+  );
+}
+
+/** The SpecFleet actor a container runs (`serve <actor>`), if it runs one. */
+export function actorOf(container: Container): string | undefined {
+  const [verb, actor] = container.args ?? [];
+  return verb === "serve" ? actor : undefined;
+}
