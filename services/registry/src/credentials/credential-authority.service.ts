@@ -20,7 +20,7 @@ import { REGISTRY_CONFIG, REGISTRY_LOGGER } from "../tokens.js";
 import { AccountUpdates } from "./account-updates.js";
 import { CREDENTIAL_REPOSITORY } from "./credential-tokens.js";
 import type { CredentialRepository } from "./credential-repository.js";
-import { decideEnrollment } from "./enrollment-policy.js";
+import { decideEnrollment, ROTATED } from "./enrollment-policy.js";
 
 type IssueReply = ReplyOf<typeof CredentialIssue>;
 type EnrollReply = ReplyOf<typeof CredentialEnroll>;
@@ -94,7 +94,11 @@ export class CredentialAuthorityService implements OnApplicationBootstrap, OnApp
    */
   async enroll(request: PayloadOf<typeof CredentialEnroll>, from: string | null): Promise<EnrollReply> {
     if (this.authority === null) return noAuthority();
-    const decision = decideEnrollment(request.workerId, from, this.active(request.workerId));
+    const decision = decideEnrollment(request.workerId, from, {
+      inForce: this.active(request.workerId),
+      latest: this.list().find((c) => c.deviceId === request.workerId),
+      quarantined: this.quarantined.has(request.workerId),
+    });
     if (!decision.ok) {
       this.log.warn({ workerId: request.workerId, enroller: from, reason: decision.reason }, "enrollment refused");
       return refused("forbidden", decision.reason);
@@ -122,7 +126,7 @@ export class CredentialAuthorityService implements OnApplicationBootstrap, OnApp
     await this.repository.save(credential);
     this.credentials.push(credential);
     if (this.quarantined.delete(credential.deviceId)) await this.repository.release(credential.deviceId);
-    for (const old of previous) await this.revokeOne(old, "rotated: a new credential was issued");
+    for (const old of previous) await this.revokeOne(old, `${ROTATED} a new credential was issued`);
   }
 
   list(): DeviceCredential[] {
