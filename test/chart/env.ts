@@ -1,25 +1,7 @@
-import {
-  dashboardConfigSchema,
-  draftWorkerConfigSchema,
-  gatewayConfigSchema,
-  registryConfigSchema,
-  schedulerConfigSchema,
-  verifyWorkerConfigSchema,
-} from "#config";
 import type { K8sObject } from "../support/helm.js";
 import { containersOf, nameOf, podTemplates, type Container } from "./rendered.js";
 
-/** Each actor's variables: the keys of its zod schema in libs/config (the single source of configuration). */
-export const ACTOR_VARIABLES: Record<string, ReadonlySet<string>> = Object.fromEntries(
-  Object.entries({
-    registry: registryConfigSchema,
-    scheduler: schedulerConfigSchema,
-    gateway: gatewayConfigSchema,
-    dashboard: dashboardConfigSchema,
-    "verify-worker": verifyWorkerConfigSchema,
-    "draft-worker": draftWorkerConfigSchema,
-  }).map(([actor, schema]) => [actor, new Set(Object.keys(schema.shape))]),
-);
+export { ACTOR_VARIABLES } from "../../scripts/chart-docs/actor-variables.js";
 
 /**
  * The environment a container gets: its `env` (a `valueFrom` as undefined) over the ConfigMaps its

@@ -6,7 +6,15 @@ import { projectRoot } from "#infra";
 import { CHART_DIR, isHelmHook, renderChart } from "../support/helm.js";
 import { ACTOR_VARIABLES, envOf } from "./env.js";
 import { actorOf, allRenders, containersOf, nameOf, podTemplates } from "./rendered.js";
-import { documentedValues, readmeValuesTable } from "./values-table.js";
+import { ALL_ACTOR_VARIABLES } from "../../scripts/chart-docs/actor-variables.js";
+import {
+  documentedValues,
+  readmeValuesTable,
+  valuesTable,
+  withValuesTable,
+} from "../../scripts/chart-docs/values-table.js";
+
+const readme = () => readFileSync(join(projectRoot(), CHART_DIR, "README.md"), "utf8");
 
 describe("chart policy: configuration and documents", () => {
   it("every variable a SpecFleet container sets is one of its actor's (the libs/config zod schema's keys)", () => {
@@ -51,13 +59,26 @@ describe("chart policy: configuration and documents", () => {
   });
 
   it("the README's values table lists every leaf of values.yaml, with its default, and nothing else", () => {
-    const values = documentedValues();
-    const table = readmeValuesTable();
+    const values = new Map(documentedValues().map((row) => [row.key, row.default]));
+    const table = readmeValuesTable(readme());
     assert.ok(values.size > 20, `only ${values.size} values found`);
     const missing = [...values.keys()].filter((key) => !table.has(key));
     const extra = [...table.keys()].filter((key) => !values.has(key));
     assert.deepEqual({ missing, extra }, { missing: [], extra: [] }, "README values table vs values.yaml");
     for (const [key, value] of values) assert.deepEqual(table.get(key), value, `${key}: README's default differs`);
+  });
+
+  it("the README's values table is what `npm run chart:docs` writes from values.yaml's comments", () => {
+    const expected = withValuesTable(readme(), valuesTable(documentedValues(), ALL_ACTOR_VARIABLES));
+    assert.equal(readme(), expected, "run `npm run chart:docs` and commit helm/specfleet/README.md");
+  });
+
+  it("every variable the values table says a value sets is an actor's variable", () => {
+    const named = readme().match(/^\| `[a-zA-Z.]+` \| `.*?` \| (.*?) \|/gm) ?? [];
+    assert.ok(named.length > 20);
+    for (const row of named)
+      for (const [, variable] of row.split(" | ")[2]!.matchAll(/`([A-Z0-9_]+)`/g))
+        assert.ok(ALL_ACTOR_VARIABLES.has(variable!), `${variable} is no variable of libs/config`);
   });
 
   it("the chart's Grafana dashboard is docs/grafana/specfleet-dashboard.json, and ships when enabled", () => {
