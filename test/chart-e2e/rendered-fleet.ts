@@ -66,7 +66,12 @@ export class RenderedFleet {
     const release = readRelease(objects, namespace);
     const runDir = mkdtempSync(join(tmpdir(), "specfleet-chart-e2e-"));
     const secrets = new Map(objects.filter((o) => o.kind === "Secret").map((o) => [o.metadata.name, keyFilesOf(o)]));
-    for (const [name, files] of await operatorSecrets(release, namespace, runDir)) secrets.set(name, files);
+    try {
+      for (const [name, files] of await operatorSecrets(release, namespace, runDir)) secrets.set(name, files);
+    } catch (error) {
+      rmSync(runDir, { recursive: true, force: true });
+      throw error;
+    }
     const identities: PodIdentity[] = [];
     const running = release.workloads.filter((w) => !w.helmTest).sort((a, b) => waveOf(a) - waveOf(b));
     for (const workload of running)
@@ -137,7 +142,10 @@ export class RenderedFleet {
 
   /** Stops every pod (SIGTERM, then SIGKILL), closes the proxies, removes the run's folder. */
   async stop(): Promise<void> {
-    await Promise.all(this.pods.map((pod) => pod.stop()));
+    // Last started, first stopped: a worker's drain still reaches the registry, NATS and Redis.
+    const waves = [...new Set(this.pods.map((pod) => waveOf(pod.identity.workload)))].sort((a, b) => b - a);
+    for (const wave of waves)
+      await Promise.all(this.pods.filter((pod) => waveOf(pod.identity.workload) === wave).map((pod) => pod.stop()));
     await this.network.close();
     rmSync(this.runDir, { recursive: true, force: true });
   }
