@@ -5,9 +5,16 @@ import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
 import { after, describe, it } from "node:test";
 import { projectRoot } from "#infra";
-import { identityOf } from "../../scripts/k8s/manifests.js";
-import { GENERATED_FOLDERS, OVERLAYS, renderBase, renderOverlay, writeK8s } from "../../scripts/k8s/generate.js";
-import { isHelmHook, kubectlBinary, parseManifests, type K8sObject } from "../support/helm.js";
+import { baseTree, identityOf, overlayTree } from "../../scripts/k8s/manifests.js";
+import {
+  GENERATED_FOLDERS,
+  K8S_RELEASE,
+  OVERLAYS,
+  renderBase,
+  renderOverlay,
+  writeK8s,
+} from "../../scripts/k8s/generate.js";
+import { isHelmHook, kubectlBinary, parseManifests, renderChart, type K8sObject } from "../support/helm.js";
 
 function filesUnder(root: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -68,6 +75,28 @@ describe("k8s/: plain manifests generated from the chart", () => {
       // Not vacuous: the overlay differs from the base, and the patches carry that difference.
       assert.notDeepEqual(byIdentity(renderBase()), byIdentity(expected.filter((o) => !isHelmHook(o))));
     });
+
+  it("an overlay that removes objects (dashboard off) and changes others builds to its render too", () => {
+    const base = renderBase();
+    const target = renderChart({ ...K8S_RELEASE, set: { "dashboard.enabled": false, "gateway.replicas": 3 } });
+    const dir = join(scratch, "removing");
+    const tree = new Map([
+      ...[...baseTree(base)].map(([file, text]) => [`base/${file}`, text] as const),
+      ...[...overlayTree(base, target, "--set dashboard.enabled=false")].map(
+        ([file, text]) => [`overlays/x/${file}`, text] as const,
+      ),
+    ]);
+    writeK8s(dir, tree);
+    assert.ok(
+      [...tree.keys()].some((file) => file.startsWith("overlays/x/deleted/")),
+      "nothing was deleted",
+    );
+    assert.ok(
+      [...tree.keys()].some((file) => file.startsWith("overlays/x/patches/")),
+      "nothing was patched",
+    );
+    assertSameObjects(kustomize(join(dir, "overlays", "x")), target, "removing overlay");
+  });
 
   it("the README names every Secret the base and the overlays reference", () => {
     const readme = readFileSync(join(k8s, "README.md"), "utf8");
