@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
@@ -64,6 +65,22 @@ describe("helm/specfleet: lint and render", () => {
       const lint = helmLint({ valuesFiles: [file] });
       assert.ok(lint.ok, `${lint.stdout}\n${lint.stderr}`);
     });
+
+  it("helm lint reports a broken chart (the lint helper does not pass everything)", () => {
+    const broken = mkdtempSync(join(tmpdir(), "specfleet-broken-chart-"));
+    try {
+      cpSync(join(projectRoot(), CHART_DIR), broken, { recursive: true });
+      writeFileSync(
+        join(broken, "templates", "broken.yaml"),
+        "kind: ConfigMap\nmetadata:\n  name: {{ .Values.nope.deeper }}\n",
+      );
+      const lint = helmLint({ chartDir: broken });
+      assert.equal(lint.ok, false, lint.stdout);
+      assert.match(lint.stdout + lint.stderr, /broken\.yaml/);
+    } finally {
+      rmSync(broken, { recursive: true, force: true });
+    }
+  });
 
   it("renders with its defaults and with each CI values file, each object named and typed", () => {
     for (const render of allRenders()) {

@@ -22,9 +22,18 @@ let cached: Render[] | undefined;
 
 /** The chart with its default values and with each CI values file (rendered once per test process). */
 export function allRenders(): Render[] {
+  const dir = join(CHART_DIR, "ci");
   cached ??= [
     { name: "defaults", objects: renderChart() },
     ...ciValuesFiles().map((file) => ({ name: file, objects: renderChart({ valuesFiles: [file] }) })),
+    // What no CI values file turns on: the Grafana dashboard's ConfigMap, the edge's leaf-node listener.
+    {
+      name: "ci/edge.yaml with the Grafana dashboard and the leaf-node listener",
+      objects: renderChart({
+        valuesFiles: [join(dir, "edge.yaml")],
+        set: { "metrics.grafanaDashboard.enabled": true, "nats.edge.leafnodes.enabled": true },
+      }),
+    },
   ];
   return cached;
 }
