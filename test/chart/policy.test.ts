@@ -138,6 +138,7 @@ describe("chart policy: NetworkPolicies", () => {
           podSelector: LabelSelector;
           policyTypes?: string[];
           ingress?: Array<{ ports?: Array<{ port?: number | string }> }>;
+          egress?: Array<{ ports?: Array<{ port?: number | string }> }>;
         },
       }));
 
@@ -187,10 +188,30 @@ describe("chart policy: NetworkPolicies", () => {
       }
     });
 
-  it("every workload is covered when policies are on, and none is rendered when they are off", () => {
+  for (const render of allRenders())
+    it(`${render.name}: an actor may reach NATS, and Redis only when it has a REDIS_URL (no drafter, no dashboard)`, () => {
+      const policies = policiesOf(render.objects);
+      for (const { object, template } of podTemplates(render.objects))
+        for (const container of template.spec.containers) {
+          if (!actorOf(container)) continue;
+          const env = envOf(container, render.objects);
+          const egressPorts = new Set(
+            policies
+              .filter(({ spec }) => selects(spec.podSelector, template.metadata?.labels ?? {}))
+              .flatMap(({ spec }) => (spec.egress ?? []).flatMap((rule) => (rule.ports ?? []).map((p) => p.port))),
+          );
+          const natsPort = Number(new URL(env.get("NATS_URL") ?? "nats://x:4222").port || 4222);
+          assert.ok(egressPorts.has(natsPort), `${nameOf(object)}: no egress to NATS port ${natsPort}`);
+          const redisUrl = env.get("REDIS_URL");
+          const redisPort = Number(new URL(redisUrl ?? "redis://x:6379").port || 6379);
+          assert.equal(egressPorts.has(redisPort), redisUrl !== undefined, `${nameOf(object)}: egress to Redis`);
+        }
+    });
+
+  it("with networkPolicy.enabled=false no NetworkPolicy is rendered", () => {
     const off = renderChart({ set: { "networkPolicy.enabled": false } });
+    assert.ok(workloads(off).length > 0);
     assert.equal(off.filter((object) => object.kind === "NetworkPolicy").length, 0);
-    for (const render of allRenders()) assert.ok(workloads(render.objects).length > 0, render.name);
   });
 });
 
