@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { ANY_ID, SessionStream, type SessionEvent } from "#contracts";
 import { ContractBus } from "#transport";
@@ -12,8 +12,8 @@ import { complete, streamCompletion, type CompletionResult } from "../support/op
 import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
 import { imageName } from "./container-command.js";
 import type { LocalPod } from "./local-pod.js";
-import { selects } from "./manifests.js";
 import { RenderedFleet } from "./rendered-fleet.js";
+import { localModelPools, MODEL } from "./test-values.js";
 
 const MAX_TOKENS = 120;
 const PROMPTS = ["Once upon a time", "The little dog", "Lily and Ben went to the park. They"];
@@ -26,30 +26,6 @@ const DRAIN_MAX_TOKENS = 240;
 // stream's ~48 rounds last 19 s or more on any machine, while the preStop hook (a node process that
 // loads the whole CLI) has been seen to take 14 s to reach the worker on a loaded 2-core machine.
 const ROUND_FLOOR_MS = 400;
-const MODEL = basename(MODEL_PATH, ".gguf");
-
-/**
- * The test's values on top of ci/minimal.yaml: the tiny model from this machine's folder (a
- * hostPath, as minimal.yaml does on a node), two verifier replicas so a drained one's sessions
- * have somewhere to go, and a verify batch wait that sets a floor under a round's time (so a
- * stream is still running when its verifier is terminated).
- */
-function testValues(dir: string): string {
-  const model = {
-    uri: `/models/${basename(MODEL_PATH)}`,
-    name: MODEL,
-    volume: { hostPath: dirname(MODEL_PATH) },
-  };
-  const resources = { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } };
-  const pool = { replicas: 1, model, threads: 1, maxSessions: 8, contextSize: 512, resources };
-  const values = {
-    verifyPools: [{ ...pool, name: "cpu", replicas: 2, env: { VERIFY_BATCH_WAIT_MS: String(ROUND_FLOOR_MS) } }],
-    draftPools: [{ ...pool, name: "cpu", env: { WINDOW: "4" } }],
-  };
-  const file = join(dir, "e2e-values.yaml");
-  writeFileSync(file, JSON.stringify(values, null, 2));
-  return file;
-}
 
 /**
  * Issue 15's end-to-end test of the chart without a cluster: the rendered pods' commands run as
@@ -72,9 +48,18 @@ describe("the chart's wiring, run as local processes", () => {
     reference.set(DRAIN_PROMPT, drain.get(DRAIN_PROMPT)!);
     fleet = await RenderedFleet.start({
       name: "chart-e2e",
-      valuesFiles: ["helm/specfleet/ci/minimal.yaml", testValues(valuesDir)],
+      // Two verifier replicas, so a drained one's sessions have somewhere to go; a floor under a
+      // round's time, so a stream is still running when its verifier is terminated.
+      valuesFiles: [
+        "helm/specfleet/ci/minimal.yaml",
+        localModelPools(valuesDir, {
+          verifyReplicas: 2,
+          verifyEnv: { VERIFY_BATCH_WAIT_MS: String(ROUND_FLOOR_MS) },
+          draftEnv: { WINDOW: "4" },
+        }),
+      ],
     });
-    gatewayUrl = serviceUrlServing(fleet, "gateway");
+    gatewayUrl = fleet.serviceUrlOf("gateway");
     // An operator's view of the sessions, with the admin credential `specfleet secrets init` made.
     const nats = fleet.pods.find((pod) => imageName(pod.identity.workload.spec.containers[0]!.image) === "nats")!;
     const clientPort = nats.portOf(nats.identity.workload.spec.containers[0]!.ports![0]!.containerPort);
@@ -161,12 +146,4 @@ function adminCreds(fleet: RenderedFleet): string {
   );
   const prefix = secretVolume!.secret!.secretName.replace(/-gateway$/, "");
   return fleet.secret(`${prefix}-admin`, "nats.creds");
-}
-
-/** `http://127.0.0.1:<port>` of the Service in front of the pods serving `actor`. */
-function serviceUrlServing(fleet: RenderedFleet, actor: string): string {
-  const pods = fleet.podsServing(actor);
-  const service = fleet.release.services.find((s) => pods.some((pod) => selects(s, pod.identity.workload.labels)));
-  if (!service) throw new Error(`no Service selects the ${actor} pods`);
-  return fleet.serviceUrl(service.name, service.ports[0]!.port);
 }

@@ -49,6 +49,7 @@ export class LoopbackNetwork {
   private readonly servers: Server[] = [];
   private readonly servicePorts = new Map<string, Map<number, number>>();
   private readonly sockets = new Set<Socket>();
+  private readonly served = new Map<string, number>();
 
   private constructor(
     private readonly namespace: string,
@@ -97,6 +98,11 @@ export class LoopbackNetwork {
     return result;
   }
 
+  /** How many connections a Service proxy has handed to this pod. */
+  connectionsServedBy(pod: string): number {
+    return this.served.get(pod) ?? 0;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
     await Promise.all(this.servers.map((server) => new Promise((done) => server.close(done))));
@@ -113,6 +119,7 @@ export class LoopbackNetwork {
         client.destroy();
         return;
       }
+      this.served.set(pod!.name, this.connectionsServedBy(pod!.name) + 1);
       const upstream = this.track(connect({ host: LOOPBACK, port }));
       client.pipe(upstream).pipe(client);
       const close = () => {

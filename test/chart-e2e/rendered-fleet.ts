@@ -16,6 +16,8 @@
  *    proxy on a free loopback port, forwarding to the serving pods it selects (round robin);
  *  - the ports a pod listens on (containerPorts, probe ports, numeric `*_PORT` variables, a config
  *    file's `port:`/`listen:` and `--port`-like flags) -> free loopback ports, one set per pod.
+ * With TLS, `specfleet secrets init --tls` is also given `--tls-host 127.0.0.1` (the address the
+ * Services' names become here) as one more name of the NATS certificate.
  * Variables from secretKeyRef / configMapKeyRef / fieldRef are resolved as the kubelet does
  * (metadata.name: a pod name per replica, as the controller would make it).
  */
@@ -27,7 +29,7 @@ import { projectRoot } from "#infra";
 import { parseManifests, renderChart, type RenderOptions } from "../support/helm.js";
 import { LocalPod } from "./local-pod.js";
 import { allocatePorts, LoopbackNetwork, type PodIdentity } from "./loopback-network.js";
-import { keyFilesOf, readRelease, type KeyFiles, type RenderedRelease, type Workload } from "./manifests.js";
+import { keyFilesOf, readRelease, selects, type KeyFiles, type RenderedRelease, type Workload } from "./manifests.js";
 import { runToExit } from "./probes.js";
 
 /**
@@ -116,6 +118,14 @@ export class RenderedFleet {
     return value;
   }
 
+  /** `http://127.0.0.1:<port>` of the (first port of the) Service in front of the pods serving `actor`. */
+  serviceUrlOf(actor: string): string {
+    const pods = this.podsServing(actor);
+    const service = this.release.services.find((s) => pods.some((pod) => selects(s, pod.identity.workload.labels)));
+    if (!service) throw new Error(`no Service selects the ${actor} pods`);
+    return this.serviceUrl(service.name, service.ports[0]!.port);
+  }
+
   /** `http://127.0.0.1:<port>` for a Service's port. */
   serviceUrl(service: string, port: number): string {
     return `http://127.0.0.1:${this.network.servicePort(service, port)}`;
@@ -190,7 +200,21 @@ async function operatorSecrets(release: RenderedRelease, namespace: string, runD
   if (prefix === undefined) throw new Error("the render names no <prefix>-nats-accounts or <prefix>-registry Secret");
   const out = join(runDir, "operator-secrets");
   const cli = join(projectRoot(), "dist", "cli", "specfleet.js");
-  const argv = [process.execPath, cli, "secrets", "init", "--release", prefix, "--namespace", namespace, "--out", out];
+  // With TLS the certificate is also for 127.0.0.1: what the Services' names dial here.
+  const tls = referenced.includes(`"${prefix}-nats-tls"`) ? ["--tls", "--tls-host", "127.0.0.1"] : [];
+  const argv = [
+    process.execPath,
+    cli,
+    "secrets",
+    "init",
+    "--release",
+    prefix,
+    "--namespace",
+    namespace,
+    "--out",
+    out,
+    ...tls,
+  ];
   const { code, output } = await runToExit(argv, process.env, projectRoot(), 120_000);
   if (code !== 0) throw new Error(`specfleet secrets init exited ${code}: ${output}`);
   const objects = parseManifests(readFileSync(join(out, "secrets.yaml"), "utf8"));
