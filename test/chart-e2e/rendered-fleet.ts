@@ -19,7 +19,8 @@
  * With TLS, `specfleet secrets init --tls` is also given `--tls-host 127.0.0.1` (the address the
  * Services' names become here) as one more name of the NATS certificate.
  * Variables from secretKeyRef / configMapKeyRef / fieldRef are resolved as the kubelet does
- * (metadata.name: a pod name per replica, as the controller would make it).
+ * (metadata.name: a pod name per replica, as the controller would make it); like the runtime, the
+ * harness adds only PATH (this machine's), HOME (a folder of the pod's) and HOSTNAME (the pod name).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
