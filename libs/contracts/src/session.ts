@@ -109,7 +109,12 @@ export const VerifierAttach = requestContract(
     drafterModel: modelDescriptorSchema.optional(),
   }),
   z.discriminatedUnion("ok", [
-    okReply.extend({ committedTokens: tokensSchema, maxTokens: z.number().int().positive(), sampling: samplingSchema }),
+    okReply.extend({
+      committedTokens: tokensSchema,
+      /** The tokens the session may still generate after `committedTokens`. */
+      maxTokens: z.number().int().nonnegative(),
+      sampling: samplingSchema,
+    }),
     errorReply,
   ]),
 );
@@ -133,6 +138,7 @@ export const DrafterOpen = requestContract(
     sessionId: sessionIdSchema,
     verifierId: workerIdSchema,
     committedTokens: tokensSchema.min(1),
+    /** The most tokens the session may still generate after `committedTokens`. */
     maxTokens: z.number().int().positive(),
     sampling: samplingSchema,
     window: z.number().int().min(0).max(64).nullable(),

@@ -42,7 +42,7 @@ export class SessionDrafters {
     return {
       ok: true,
       committedTokens: session.model.ledger.committedTokens(),
-      maxTokens: session.maxTokens,
+      maxTokens: session.maxTokens - session.generated.length,
       sampling: session.sampling,
     };
   }

@@ -87,7 +87,8 @@ export class NatsSessionWorkers implements SessionWorkers {
     };
     if (drafterId === null) return { ...opened, drafterFollows: false };
     const committed = [...verifier.promptTokens, ...verifier.generatedTokens];
-    const drafter = await this.openDrafter(job, verifierId, drafterId, committed).catch((err: unknown) => ({
+    const remaining = job.maxTokens - verifier.generatedTokens.length;
+    const drafter = await this.openDrafter(job, verifierId, drafterId, committed, remaining).catch((err: unknown) => ({
       ok: false as const,
       error: { code: "internal" as const, message: String(err) },
     }));
@@ -128,12 +129,17 @@ export class NatsSessionWorkers implements SessionWorkers {
     );
   }
 
-  /** A drafter follows the session from its committed tokens. */
+  /**
+   * A drafter follows the session from its committed tokens, for the tokens still to generate
+   * (a resumed or re-attached session has generated some: its drafter's context needs room for
+   * the rest only).
+   */
   private openDrafter(
     job: CompletionJob,
     verifierId: string,
     drafterId: string,
     committedTokens: number[],
+    remainingTokens: number,
   ): Promise<ReplyOf<typeof DrafterOpen>> {
     const verifierProfile = this.profileOf(verifierId)?.verifyMsByWindow;
     return this.bus.request(
@@ -143,7 +149,7 @@ export class NatsSessionWorkers implements SessionWorkers {
         sessionId: job.sessionId,
         verifierId,
         committedTokens,
-        maxTokens: job.maxTokens,
+        maxTokens: Math.max(1, remainingTokens),
         sampling: job.sampling,
         window: job.window,
         verifierProfile,
@@ -171,12 +177,16 @@ export class NatsSessionWorkers implements SessionWorkers {
       );
       return false;
     }
-    const opened = await this.openDrafter(job, verifierId, drafterId, attached.committedTokens).catch(
-      (err: unknown) => ({
-        ok: false as const,
-        error: { code: "internal" as const, message: String(err) },
-      }),
-    );
+    const opened = await this.openDrafter(
+      job,
+      verifierId,
+      drafterId,
+      attached.committedTokens,
+      attached.maxTokens,
+    ).catch((err: unknown) => ({
+      ok: false as const,
+      error: { code: "internal" as const, message: String(err) },
+    }));
     if (opened.ok) return true;
     this.log.warn(
       { sessionId: job.sessionId, drafterId, reason: opened.error.message },
