@@ -61,11 +61,16 @@ export function refusalOf(contract: AnyContract, msg: Msg): string | null {
   );
 }
 
-/** The contract version a message was written against when it is not this actor's, else null. */
+/**
+ * The contract version a message was written against when it is not this actor's, else null;
+ * cut short, since a sender's header goes into this actor's logs and replies.
+ */
 export function contractVersionOf(contract: AnyContract, msg: Msg): string | null {
   const sent = msg.headers?.get(CONTRACT_VERSION_HEADER);
-  return sent && sent !== String(contract.version) ? sent : null;
+  return sent && sent !== String(contract.version) ? sent.slice(0, MAX_VERSION_CHARS) : null;
 }
+
+const MAX_VERSION_CHARS = 12;
 
 /**
  * The error a reply carries, or null when it is a normal reply. A reply with a message and no
