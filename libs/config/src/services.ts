@@ -112,6 +112,12 @@ const worker = {
    * scheduler moves its sessions, and it waits until it has none or this long before it stops.
    */
   DRAIN_TIMEOUT_MS: intVar(30_000, 0, 3_600_000),
+  /**
+   * Where the model computes: `off` (the CPU), `cuda`, `vulkan` or `metal` (that backend, or the
+   * worker fails to start saying why), `auto` (a GPU when llama.cpp finds one, else the CPU). A GPU
+   * backend needs its prebuilt binaries (the image built with LLAMA_GPU=cuda|vulkan) and the device.
+   */
+  LLAMA_GPU: z.enum(["off", "auto", "cuda", "vulkan", "metal"]).default("off"),
   /** A GGUF file's path, or an `hf:owner/repo/file.gguf` URI downloaded into MODEL_CACHE_DIR. */
   MODEL_PATH: z.string().min(1, "path to a GGUF file or an hf: URI"),
   MODEL_CACHE_DIR: z.string().default(".cache/models"),

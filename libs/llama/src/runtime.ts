@@ -10,13 +10,17 @@ import {
 } from "node-llama-cpp";
 import { GgufType, readGguf, vocabularyFingerprint } from "#gguf";
 
+/** Where llama.cpp computes: the CPU, or a GPU backend whose prebuilt binaries the install holds. */
+export type LlamaGpu = "off" | "auto" | "cuda" | "vulkan" | "metal";
+
 /**
  * getLlama's default of max(4, cores) threads stalls ggml's spin barriers on a 2-core machine
  * (0.5 ms → 500 ms per token): always pass the thread count through. Errors only, so the
- * loader's "bad special token" warnings stay quiet.
+ * loader's "bad special token" warnings stay quiet. The CPU unless `gpu` names a backend (a GPU
+ * node's worker, with the image built for it); `auto` takes one when there is one.
  */
-export async function createLlama(threads: number): Promise<Llama> {
-  return getLlama({ gpu: false, maxThreads: threads, logLevel: LlamaLogLevel.error });
+export async function createLlama(threads: number, gpu: LlamaGpu = "off"): Promise<Llama> {
+  return getLlama({ gpu: gpu === "off" ? false : gpu, maxThreads: threads, logLevel: LlamaLogLevel.error });
 }
 
 export interface LoadedModel {

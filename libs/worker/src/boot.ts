@@ -88,7 +88,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     ready: () => running !== null && running.connected() && !drain.draining,
     drain,
   });
-  const llama = await createLlama(config.THREADS);
+  const llama = await createLlama(config.THREADS, config.LLAMA_GPU);
   let reported = -1;
   const modelPath = await resolveModelLocation(config.MODEL_PATH, config.MODEL_CACHE_DIR, {
     timeoutMs: config.MODEL_FETCH_TIMEOUT_MS,

@@ -39,6 +39,7 @@ MODEL_FETCH_TIMEOUT_MS: {{ int64 $root.Values.workers.modelFetchTimeoutMs | toSt
 MODEL_NAME: {{ . | quote }}
 {{- end }}
 DEVICE_CLASS: {{ $pool.deviceClass | default "cpu" | quote }}
+LLAMA_GPU: {{ $pool.gpu | default "off" | quote }}
 THREADS: {{ $pool.threads | default 1 | toString | quote }}
 MAX_SESSIONS: {{ $pool.maxSessions | default 8 | toString | quote }}
 CONTEXT_SIZE: {{ $pool.contextSize | default 512 | toString | quote }}
