@@ -84,6 +84,7 @@ export async function clusterSecrets(options: ClusterSecretsOptions): Promise<Se
       "nats.creds": await creds("gateway", "gateway"),
       "redis-password": redis("gateway"),
       "admin-token": adminToken,
+      "webhook-secret": keptSecret(join(state.dir, "webhook-secret")),
     }),
     secret("dashboard", {
       "nats.creds": await creds("dashboard", "dashboard"),

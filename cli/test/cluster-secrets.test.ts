@@ -31,7 +31,7 @@ test("secrets init makes one Secret per actor with the keys the chart mounts, ea
     for (const m of manifests) assert.equal(m.metadata.namespace, "ai");
     const keys = (name: string) => Object.keys(secrets.get(`fleet-${name}`)!).sort();
     assert.deepEqual(keys("registry"), ["nats-authority.json", "nats.creds", "redis-password"]);
-    assert.deepEqual(keys("gateway"), ["admin-token", "nats.creds", "redis-password"]);
+    assert.deepEqual(keys("gateway"), ["admin-token", "nats.creds", "redis-password", "webhook-secret"]);
     assert.deepEqual(keys("verifier"), ["enroll.creds", "redis-password"]);
     assert.deepEqual(keys("drafter"), ["enroll.creds"]);
     for (const actor of ["registry", "scheduler", "gateway", "dashboard", "admin"])

@@ -130,6 +130,12 @@ describe("helm/specfleet: lint and render", () => {
     });
   });
 
+  it("refuses a secret in an actor's env map (it would land in a ConfigMap), and takes other variables", () => {
+    assert.match(renderChartText({ set: { "gateway.env.GATEWAY_MAX_TOKENS": "2048" } }), /GATEWAY_MAX_TOKENS: "2048"/);
+    for (const name of ["JOBS_WEBHOOK_SECRET", "GATEWAY_ADMIN_TOKEN", "MY_PASSWORD"])
+      assert.ok(refusal({ [`gateway.env.${name}`]: "x".repeat(20) }).includes(`invalid propertyName '${name}'`), name);
+  });
+
   it("refuses an image tagged latest", () => {
     assert.ok(refusal({ "image.tag": "latest" }).includes(schemaPath("image.tag")));
   });
