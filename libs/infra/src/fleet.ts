@@ -329,7 +329,8 @@ async function startStage(
       output: output(service.name),
     });
     processes.set(service.name, child);
-    stops.push(() => child.stop());
+    // The whole fleet stops (Ctrl-C, a test's end): nowhere for a draining worker's sessions to go.
+    stops.push(() => child.stop(5000, "SIGINT"));
     started.push(child);
   }
   return started;

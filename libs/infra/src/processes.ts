@@ -190,10 +190,13 @@ export class ManagedProcess {
     await this.waitForLine(isReadyLine, timeoutMs, { signal });
   }
 
-  /** SIGTERM, then SIGKILL if it is still there after `graceMs`. */
-  async stop(graceMs = 5000): Promise<ProcessExit> {
+  /**
+   * `signal` (SIGTERM), then SIGKILL if it is still there after `graceMs`. SIGINT stops an actor
+   * at once where SIGTERM lets a worker drain first (its sessions move elsewhere).
+   */
+  async stop(graceMs = 5000, signal: "SIGTERM" | "SIGINT" = "SIGTERM"): Promise<ProcessExit> {
     if (!this.running) return this.exited;
-    this.kill("SIGTERM");
+    this.kill(signal);
     const timer = setTimeout(() => this.kill("SIGKILL"), graceMs);
     try {
       return await this.exited;

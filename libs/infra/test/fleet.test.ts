@@ -7,7 +7,8 @@ import { startLocalFleet, type LocalFleet, type ServiceActor } from "#infra";
 import { isAlive } from "./alive.js";
 
 // Stand-in services under a fake project root: each logs the variables it was given and
-// "ready", the gateway also serves /healthz, and each notes its name in order.log on SIGTERM.
+// "ready", the gateway also serves /healthz, and each notes its name in order.log when stopped
+// (SIGINT: a whole fleet stops its services at once, without the drain SIGTERM starts).
 const fakeService = (actor: ServiceActor) => `
 import { appendFileSync } from "node:fs";
 import { createServer } from "node:http";
@@ -15,7 +16,9 @@ const name = process.env.WORKER_ID ?? ${JSON.stringify(actor)};
 const log = (msg, fields = {}) => console.log(JSON.stringify({ level: 30, time: Date.now(), msg, ...fields }));
 log("env", { env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^[A-Z_]+$/.test(k) && !/^(PATH|HOME|PWD|SHLVL|_)$/.test(k))) });
 if ((process.env.MODEL_PATH ?? "").includes("missing")) { console.error("no such model"); process.exit(2); }
-process.on("SIGTERM", () => { appendFileSync(process.env.ORDER_FILE, name + "\\n"); process.exit(0); });
+const stopped = () => { appendFileSync(process.env.ORDER_FILE, name + "\\n"); process.exit(0); };
+process.on("SIGTERM", stopped);
+process.on("SIGINT", stopped);
 if (${JSON.stringify(actor)} === "gateway") {
   const live = (process.env.STAND_IN_WORKERS ?? "").split(",").map((id) => ({ id }));
   createServer((req, res) => {
