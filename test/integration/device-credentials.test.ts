@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
 import { ANY_ID, RoundReports, type RoundReport } from "#contracts";
-import type { LocalFleet } from "#infra";
+import { waitUntil, type LocalFleet } from "#infra";
 import { connectNats, NatsCredentialError, type ContractBus } from "#transport";
 import { DeviceConnection, deviceEndpoint } from "../support/device-credentials.js";
 import { fleetBus } from "../support/fleet-nats.js";
@@ -125,9 +125,12 @@ void describe("device credentials through the admin API and specfleet devices", 
     assert.equal(listed.find((c) => c.device_id === "drafter-1" && c.status === "active")?.device?.state, "ready");
     assert.ok(!JSON.stringify(listed).includes(seed), "the list carries no secret");
     assert.ok(listed.every((c) => c.creds === undefined));
-    const gatewayLog = readFileSync(join(LOG_DIR, "gateway.log"), "utf8");
-    assert.match(gatewayLog, /device credential issued/);
-    assert.ok(!gatewayLog.includes(seed), "the gateway never logs the seed");
+    // The gateway's log reaches its file through a pipe, a moment after the reply.
+    const gatewayLog = () => readFileSync(join(LOG_DIR, "gateway.log"), "utf8");
+    await waitUntil("the gateway logs the issue", async () => gatewayLog().includes("device credential issued"), {
+      timeoutMs: 10_000,
+    });
+    assert.ok(!gatewayLog().includes(seed), "the gateway never logs the seed");
   });
 
   void it("refuses a control-plane id, a bad body, and revoking a device without a credential", async () => {

@@ -100,11 +100,13 @@ export class ManagedProcess {
         this.exit = { code, signal };
         watchdog.unwatch(pid);
         live.delete(this);
-        void Promise.race([allPipesClosed, sleep(pipeCloseGraceMs)]).then(() => {
-          logFile?.end();
-          for (const listener of [...this.exitListeners]) listener();
-          resolve({ code, signal });
-        });
+        void Promise.race([allPipesClosed, sleep(pipeCloseGraceMs)])
+          // Its log file holds every line once `exited` resolves (a test reads it right after).
+          .then(() => new Promise<void>((flushed) => (logFile ? logFile.end(flushed) : flushed())))
+          .then(() => {
+            for (const listener of [...this.exitListeners]) listener();
+            resolve({ code, signal });
+          });
       });
     });
     live.add(this);
