@@ -13,6 +13,7 @@ import {
   WorkerDraining,
   type FleetWorker,
   type WorkerRegistration,
+  type WorkerTelemetry,
 } from "#contracts";
 import type { LocalFleet, ManagedProcess } from "#infra";
 import { PeerError, fetchFleetSnapshot, type ContractBus } from "#transport";
@@ -38,6 +39,26 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * target alone. And a worker sending the registry another version of a contract is refused, and
  * the registry says so once, naming the sender and what to upgrade.
  */
+/** The other release's drafter's telemetry: idle, plugged in. */
+function idleTelemetry(brokerRttMs: number | null): WorkerTelemetry {
+  return {
+    workerId: OTHER,
+    at: Date.now(),
+    activeSessions: 0,
+    targetOnlySessions: 0,
+    tokensPerSecond: 0,
+    rounds: 0,
+    acceptedTokens: 0,
+    draftedTokens: 0,
+    rollbacks: 0,
+    meanBatchSize: 0,
+    memoryRssBytes: 0,
+    power: { source: "plugged", level: null },
+    brokerRttMs,
+    links: [],
+  };
+}
+
 void describe("two releases in one fleet", () => {
   let fleet: LocalFleet;
   let admin: ContractBus;
@@ -105,23 +126,7 @@ void describe("two releases in one fleet", () => {
 
   /** The other release's drafter: as fast and idle as a drafter can be, of the fleet's drafter model. */
   let registration: WorkerRegistration;
-  const sendTelemetry = () =>
-    other.bus.publish(FleetTelemetry, "", {
-      workerId: OTHER,
-      at: Date.now(),
-      activeSessions: 0,
-      targetOnlySessions: 0,
-      tokensPerSecond: 0,
-      rounds: 0,
-      acceptedTokens: 0,
-      draftedTokens: 0,
-      rollbacks: 0,
-      meanBatchSize: 0,
-      memoryRssBytes: 0,
-      power: { source: "plugged", level: null },
-      brokerRttMs: 0.01,
-      links: [],
-    });
+  const sendTelemetry = () => other.bus.publish(FleetTelemetry, "", idleTelemetry(0.01));
 
   before(async () => {
     expected = (await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS)).get(PROMPT)!.tokens;
@@ -204,22 +209,7 @@ void describe("two releases in one fleet", () => {
     const older = { ...FleetRegister, version: FleetRegister.version - 1 };
     for (let i = 0; i < 3; i++) other.bus.publish(older, "", { ...registration, maxSessions: 3 });
     // A newer release's telemetry (v+1), after them: once the registry logged it, it has read all three.
-    other.bus.publish({ ...FleetTelemetry, version: FleetTelemetry.version + 1 }, "", {
-      workerId: OTHER,
-      at: Date.now(),
-      activeSessions: 0,
-      targetOnlySessions: 0,
-      tokensPerSecond: 0,
-      rounds: 0,
-      acceptedTokens: 0,
-      draftedTokens: 0,
-      rollbacks: 0,
-      meanBatchSize: 0,
-      memoryRssBytes: 0,
-      power: { source: "plugged", level: null },
-      brokerRttMs: null,
-      links: [],
-    });
+    other.bus.publish({ ...FleetTelemetry, version: FleetTelemetry.version + 1 }, "", idleTelemetry(null));
     await other.nc.flush();
     const telemetryLine = await registry.waitForLine(
       (l) => l.includes(`"sender":"${OTHER}"`) && l.includes("specfleet.fleet.telemetry"),
