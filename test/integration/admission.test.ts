@@ -1,65 +1,35 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ANY_ID, SessionStream, type SessionEvent } from "#contracts";
 import type { LocalFleet } from "#infra";
+import { ADMISSION_PROMPTS as PROMPTS, AdmissionFleet, LONG, settle } from "../support/admission-fleet.js";
 import { complete } from "../support/openai-client.js";
-import { MODEL, MODEL_PATH } from "../support/fleet.js";
+import { MODEL } from "../support/fleet.js";
 import { startProxiedFleet, type ProxiedFleet } from "../support/proxied-fleet.js";
-import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
-
-const LONG = 300;
-const PROMPTS = ["Once upon a time", "The little dog", "One day, a big bird", "Tom had a red ball."];
 
 /**
- * Admission through the durable queue, on a fleet with room for one session at a time (its
- * workers reach NATS through a proxy adding 10 ms each way, so a long request holds the pair
- * for a second or two): priorities, a full queue answered 429 with Retry-After, and queued and
- * running requests surviving a SIGKILLed scheduler and a SIGKILLed redis-server (append-only
- * file on), every answer token-identical to the target alone.
+ * Admission through the durable queue, on a fleet with room for one session at a time:
+ * priorities, and a full queue answered 429 with Retry-After, every answer token-identical to
+ * the target alone. The same queue through a SIGKILLed scheduler and redis-server is in
+ * `npm run test:chaos` (test/chaos/admission-chaos.test.ts).
  */
 describe("admission: the durable queue", () => {
-  let harness: ProxiedFleet;
-  let fleet: LocalFleet;
-  let reference: Map<string, ReferenceCompletion>;
-  const opened: string[] = [];
+  let admission: AdmissionFleet;
 
   before(async () => {
-    reference = await referenceCompletions(MODEL_PATH, PROMPTS, LONG);
-    harness = await startProxiedFleet("admission", {
-      verifiers: ["verifier-1"],
-      drafters: ["drafter-1"],
-      maxSessions: 1,
-      serviceEnv: {
-        scheduler: { SCHEDULER_QUEUE_LIMIT: "2", SCHEDULER_RETRY_AFTER_S: "3" },
-        // Callers without a key may not jump the queue by default; this test is the operator's.
-        gateway: { GATEWAY_ANON_PRIORITY_MIN: "-1000" },
-      },
-    });
-    fleet = harness.fleet;
-    harness.bus.subscribe(SessionStream, ANY_ID, (event: SessionEvent) => {
-      if (event.kind === "opened") opened.push(event.sessionId);
-    });
-    await harness.bus.nc.flush();
+    admission = await AdmissionFleet.start("admission");
   });
 
   after(async () => {
-    await harness?.stop();
+    await admission?.stop();
   });
 
-  const request = (prompt: string, extra: Record<string, unknown> = {}) =>
-    complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: LONG, ...extra });
-  const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-  const assertReference = (result: Awaited<ReturnType<typeof request>>, prompt: string) => {
-    assert.equal(result.status, 200, JSON.stringify(result.body));
-    assert.deepEqual(result.tokenIds, reference.get(prompt)!.tokens);
-  };
-
   it("serves waiting requests by priority, and answers 429 with Retry-After when the queue is full", async () => {
-    const running = request(PROMPTS[0]!);
+    const { fleet, opened } = admission;
+    const running = admission.request(PROMPTS[0]!);
     await settle(300);
-    const low = request(PROMPTS[1]!, { priority: 5 });
+    const low = admission.request(PROMPTS[1]!, { priority: 5 });
     await settle(100);
-    const high = request(PROMPTS[2]!, { priority: -5 });
+    const high = admission.request(PROMPTS[2]!, { priority: -5 });
     await settle(100);
     // One running, two waiting: the queue (limit 2) is full.
     const refused = await fetch(`${fleet.gatewayUrl}/v1/completions`, {
@@ -71,43 +41,14 @@ describe("admission: the durable queue", () => {
     assert.equal(refused.headers.get("retry-after"), "3");
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, "queue_full");
     const [a, b, c] = await Promise.all([running, low, high]);
-    assertReference(a, PROMPTS[0]!);
-    assertReference(b, PROMPTS[1]!);
-    assertReference(c, PROMPTS[2]!);
+    admission.assertReference(a, PROMPTS[0]!);
+    admission.assertReference(b, PROMPTS[1]!);
+    admission.assertReference(c, PROMPTS[2]!);
     const order = opened.slice(-3);
     assert.equal(order.length, 3);
     // The high-priority request, submitted last, started second.
     assert.equal(order[1], (c.body as { id: string }).id);
     assert.equal(order[2], (b.body as { id: string }).id);
-  });
-
-  it("keeps running and queued requests through a SIGKILLed scheduler", async () => {
-    const running = request(PROMPTS[0]!);
-    await settle(300);
-    const queued = request(PROMPTS[1]!);
-    await settle(200);
-    fleet.processes.get("scheduler")!.kill("SIGKILL");
-    await settle(300);
-    await fleet.restart("scheduler");
-    const [a, b] = await Promise.all([running, queued]);
-    assertReference(a, PROMPTS[0]!);
-    assertReference(b, PROMPTS[1]!);
-  });
-
-  it("loses no queued request when redis-server is SIGKILLed and restarted on its append-only file", async () => {
-    const running = request(PROMPTS[2]!);
-    await settle(300);
-    const queued = request(PROMPTS[3]!);
-    await settle(200);
-    harness.redis.kill("SIGKILL");
-    await harness.redis.exited;
-    // With the scheduler killed too, its queue can only come back from redis-server's file.
-    fleet.processes.get("scheduler")!.kill("SIGKILL");
-    await harness.restartRedis();
-    await fleet.restart("scheduler");
-    const [a, b] = await Promise.all([running, queued]);
-    assertReference(a, PROMPTS[2]!);
-    assertReference(b, PROMPTS[3]!);
   });
 });
 
