@@ -91,6 +91,12 @@ const schedulerVariables = z.object({
   SCHEDULER_REBALANCE_MS: intVar(5000, 0),
   /** How often the scheduler publishes its insight for operators (`specfleet.scheduler.insight`: sessions, queue, decisions). */
   SCHEDULER_INSIGHT_MS: intVar(500, 50),
+  /**
+   * Scheduler replicas: the leader's lease in Redis lasts this long unless renewed (every third
+   * of it); a standby takes over at most this long after the leader died (docs/deploy.md,
+   * "Scheduler replicas"). One replica holds it too.
+   */
+  SCHEDULER_LEASE_TTL_MS: intVar(2000, 300, 60_000),
   /** The load-aware policy's and the rebalancer's tuning values (`pairingTuningOf` makes them the policies' tuning). */
   ...pairingTuningVars,
 });
@@ -179,6 +185,19 @@ const verifyWorkerVariables = z.object({
         .map((entry) => entry.trim())
         .filter((entry) => entry !== ""),
     ),
+  /**
+   * A co-located draft model (GGUF path or hf: URI) with the target's vocabulary: the verifier
+   * then drafts for itself ("fused" execution) for every session no remote drafter follows,
+   * instead of decoding it one token per pass. It registers the draft's speed, so load-aware
+   * pairing weighs drafting here against every remote drafter per request. Unset: off.
+   */
+  SELF_DRAFT_MODEL: z.string().min(1).optional(),
+  /** Threads of the co-located draft model's context (a small model gains nothing from more). */
+  SELF_DRAFT_THREADS: intVar(1, 1, 256),
+  /** The first window of a self-drafted session; the adaptive policy takes over after a few rounds. */
+  SELF_DRAFT_WINDOW: intVar(4, 0, 64),
+  /** The largest window the self-drafting adaptive policy may choose. */
+  SELF_DRAFT_MAX_WINDOW: intVar(16, 0, 64),
 });
 export const verifyWorkerConfigSchema = verifyWorkerVariables.superRefine(checkRedisAuth);
 export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;

@@ -25,6 +25,17 @@ export const workerProfileSchema = z.object({
     .array(z.object({ window: z.number().int().nonnegative(), ms: z.number().nonnegative() }))
     .max(32)
     .optional(),
+  /**
+   * Verifiers with a co-located draft model (SELF_DRAFT_MODEL): they draft for themselves for
+   * sessions no remote drafter follows. Its model, ms per drafted token, and largest window.
+   */
+  selfDraft: z
+    .object({
+      model: modelDescriptorSchema,
+      draftMsPerToken: z.number().nonnegative(),
+      maxWindow: z.number().int().nonnegative().max(64),
+    })
+    .optional(),
 });
 export type WorkerProfile = z.infer<typeof workerProfileSchema>;
 

@@ -13,7 +13,14 @@ export { randomPairing } from "./random.js";
 export { roundRobin } from "./round-robin.js";
 export { shortestQueue } from "./shortest-queue.js";
 export { powerOfTwo } from "./power-of-two.js";
-export { loadAware, pairRoundTripMs, predictAloneRate, predictPairRate, verifyCostLine } from "./load-aware.js";
+export {
+  loadAware,
+  pairRoundTripMs,
+  predictAloneRate,
+  predictPairRate,
+  predictSelfDraftRate,
+  verifyCostLine,
+} from "./load-aware.js";
 export { bestPair } from "./shortlist.js";
 export { rebalanceMoves, type LiveSession, type Move } from "./rebalance.js";
 export {

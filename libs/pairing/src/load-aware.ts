@@ -146,17 +146,48 @@ let lastRate = {
 };
 
 /**
- * Tokens per second a new session would get decoding alone at this verifier: one forward pass
- * per token, batched with the windows of the sessions it already runs (`othersDecodeTokens`
- * each), plus the per-process work of a round.
+ * Tokens per second a new session would get at this verifier with no remote drafter: one forward
+ * pass per token, batched with the windows of the sessions it already runs (`othersDecodeTokens`
+ * each), plus the per-process work of a round. A verifier with a co-located draft model drafts
+ * for itself instead (fused execution, `predictSelfDraftRate`): the better of the two.
  */
 export function predictAloneRate(
   verifier: WorkerView,
   tuning: LoadAwareTuning = PAIRING_TUNING_DEFAULTS.loadAware,
+  context: PairingContext = {},
 ): number {
   const { a, b } = verifyCostLine(verifier);
   const others = verifier.activeSessions;
-  return 1000 / (a + b * (1 + tuning.othersDecodeTokens * others) + tuning.roundOverheadMs * (1 + others));
+  const oneByOne = 1000 / (a + b * (1 + tuning.othersDecodeTokens * others) + tuning.roundOverheadMs * (1 + others));
+  const fused = predictSelfDraftRate(verifier, tuning, context);
+  return fused === null ? oneByOne : Math.max(oneByOne, fused);
+}
+
+/**
+ * A self-drafting verifier's rate for a new session (DSD-Sim's fused execution): the best window
+ * on its verify-cost line, drafting at its co-located model's ms per token (shared with the
+ * sessions it already runs: one process does both), α of that model against the target when the
+ * fleet has seen it, no network. Null for a verifier without a co-located draft model.
+ */
+export function predictSelfDraftRate(
+  verifier: WorkerView,
+  tuning: LoadAwareTuning = PAIRING_TUNING_DEFAULTS.loadAware,
+  context: PairingContext = {},
+): number | null {
+  const self = verifier.profile?.selfDraft;
+  if (!self) return null;
+  const { a, b } = verifyCostLine(verifier);
+  const others = verifier.activeSessions;
+  const acceptance = context.acceptance?.(self.model.name, verifier.modelName) ?? tuning.priorAcceptance;
+  return bestRateOnLine(
+    acceptance,
+    self.draftMsPerToken * (1 + others),
+    a,
+    b * (1 + others),
+    tuning.roundOverheadMs * (1 + others),
+    false,
+    Math.min(tuning.maxWindow, self.maxWindow),
+  );
 }
 
 /**
@@ -173,7 +204,8 @@ export function loadAware(tuning: Partial<LoadAwareTuning> = {}): PairingPolicy 
     const candidates = candidatePairs(fleet, request);
     if (isDecision(candidates) && candidates.kind !== "wait") return candidates;
     const verifiers = freeVerifiers(fleet, request);
-    const alone = verifiers.length > 0 ? minimise(verifiers, (v) => -predictAloneRate(v, settings)) : null;
+    const aloneRateOf = (v: WorkerView) => predictAloneRate(v, settings, context);
+    const alone = verifiers.length > 0 ? minimise(verifiers, (v) => -aloneRateOf(v)) : null;
     if (isDecision(candidates)) {
       return alone
         ? {
@@ -188,10 +220,13 @@ export function loadAware(tuning: Partial<LoadAwareTuning> = {}): PairingPolicy 
       bestPair(candidates, rateOf, settings, (p) => !onLowBattery(p.drafter, settings.lowBattery)) ??
       bestPair(candidates, rateOf, settings)!;
     const pairRate = rateOf(pair);
-    const aloneRate = alone ? predictAloneRate(alone, settings) : 0;
+    const aloneRate = alone ? aloneRateOf(alone) : 0;
     // Alone is chosen over a pair only on experience: until this drafter model has been seen
-    // against the target, speculation is tried (else its acceptance would never be learnt).
-    const known = context?.acceptance?.(pair.drafter.modelName, pair.verifier.modelName) !== undefined;
+    // against the target, speculation is tried (else its acceptance would never be learnt). A
+    // verifier that drafts for itself speculates too: the better prediction wins at once.
+    const known =
+      context?.acceptance?.(pair.drafter.modelName, pair.verifier.modelName) !== undefined ||
+      predictSelfDraftRate(alone ?? pair.verifier, settings, context) !== null;
     const goAlone = alone && known && aloneRate > pairRate;
     const sooner = soonerByWaiting(fleet, request, context, settings, goAlone ? aloneRate : pairRate);
     if (sooner) return sooner;

@@ -12,6 +12,15 @@ export interface WorkerProfile {
   draftMsPerToken?: number;
   /** Verifiers: ms of one verify pass at a few windows γ (a pass evaluates γ + 1 tokens; libs/window verify-cost.ts). */
   verifyMsByWindow?: readonly VerifyCostByWindow[];
+  /** Verifiers with a co-located draft model: they draft for themselves when no drafter follows a session. */
+  selfDraft?: SelfDraftProfile;
+}
+
+/** A verifier's co-located draft model: its name, ms per drafted token, and largest window. */
+export interface SelfDraftProfile {
+  model: { name: string };
+  draftMsPerToken: number;
+  maxWindow: number;
 }
 
 /** What a pairing policy sees of one worker: a snapshot, no transport. */

@@ -28,6 +28,7 @@ import { createActorRegistry, type ActorRegistry } from "#metrics";
 import { ContractBus, natsEndpointOf, reportMetrics } from "#transport";
 import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
 import { WorkerDrain } from "./drain.js";
+import { loadSelfDraft, selfDraftProfile, type SelfDraftSettings } from "./self-draft.js";
 import { enroll } from "./enrollment.js";
 import { Heartbeat } from "./heartbeat.js";
 import { PowerSource } from "./power.js";
@@ -55,6 +56,8 @@ export interface WorkerBoot<S extends SessionService> {
   drafting?: DraftingSettings;
   /** The worker's metrics (libs/metrics `verifierMetrics` or `drafterMetrics`), injected as WORKER_METRICS. */
   metrics: (registry: ActorRegistry) => unknown;
+  /** Verifiers: a co-located draft model to load beside the target (SELF_DRAFT_MODEL, self-draft.ts). */
+  selfDraft?: SelfDraftSettings;
 }
 
 /** Beyond DRAIN_TIMEOUT_MS, what the rest of a shutdown may take before the process exits anyway. */
@@ -105,7 +108,9 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     contextSize: config.CONTEXT_SIZE,
     threads: config.THREADS,
   });
-  const profile = config.PROFILE_AT_START ? await measureProfile(boot.role, loaded, context) : {};
+  const selfDraft = boot.selfDraft && (await loadSelfDraft(llama, boot.selfDraft, loaded, config, log));
+  const profile: WorkerProfile = config.PROFILE_AT_START ? await measureProfile(boot.role, loaded, context) : {};
+  if (selfDraft) profile.selfDraft = await selfDraftProfile(selfDraft, boot.selfDraft!, config.PROFILE_AT_START);
   log.info({ profile }, "measured own speeds");
   const power = new PowerSource(config.DEVICE_POWER);
   const endpoint =
@@ -122,7 +127,14 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   const actorRegistry = createActorRegistry(boot.actor, config.WORKER_ID, { processMetrics: boot.role === "verifier" });
   const metrics = { provide: WORKER_METRICS, useValue: boot.metrics(actorRegistry) };
   const providers = [metrics, ...(boot.providers ?? [])];
-  const module = WorkerModule.forRoot(config, log, bus, { loaded, context }, boot.service, providers);
+  const module = WorkerModule.forRoot(
+    config,
+    log,
+    bus,
+    { loaded, context, selfDraft, profile },
+    boot.service,
+    providers,
+  );
   const app = await NestFactory.createApplicationContext(module, { logger: new NestPinoLogger(log) });
   const service = app.get(boot.service);
   const heartbeat = new Heartbeat(

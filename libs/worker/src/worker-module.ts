@@ -1,3 +1,4 @@
+import type { WorkerProfile } from "#contracts";
 import { Module, type DynamicModule, type Provider, type Type } from "@nestjs/common";
 import type { WorkerConfig } from "#config";
 import type { Logger } from "#logging";
@@ -18,6 +19,10 @@ export const WORKER_METRICS = Symbol("WORKER_METRICS");
 export interface WorkerModel {
   loaded: LoadedModel;
   context: LlamaContext;
+  /** Verifiers with SELF_DRAFT_MODEL: the co-located draft model and its context (a sequence per session). */
+  selfDraft?: { loaded: LoadedModel; context: LlamaContext };
+  /** What the worker measured of itself at start (empty when PROFILE_AT_START is off). */
+  profile?: WorkerProfile;
 }
 
 @Module({})

@@ -12,4 +12,8 @@ await bootWorker({
   service: VerifierService,
   providers: journalProviders,
   metrics: verifierMetrics,
+  selfDraft: config.SELF_DRAFT_MODEL
+    ? { location: config.SELF_DRAFT_MODEL, threads: config.SELF_DRAFT_THREADS, maxWindow: config.SELF_DRAFT_MAX_WINDOW }
+    : undefined,
+  readyFields: config.SELF_DRAFT_MODEL ? { selfDraft: config.SELF_DRAFT_MODEL } : undefined,
 });

@@ -11,6 +11,7 @@ import type { SessionLog } from "./session-log.js";
 import type { SessionTable } from "./session-table.js";
 import type { VerifierMeter } from "./verifier-meter.js";
 import type { VerifierSession } from "./verifier-session.js";
+import type { SelfDraftedSession, SelfDrafter } from "./self-drafting.js";
 import type { VerifyBatcher } from "./verify-batcher.js";
 
 type VerifyRequest = PayloadOf<typeof VerifyRound>;
@@ -35,6 +36,8 @@ export class RoundRunner {
     private readonly meter: VerifierMeter,
     /** The audit of the drafters' q (sampled rounds); null: none. */
     private readonly audit: DrafterAudit | null = null,
+    /** The co-located draft model (SELF_DRAFT_MODEL): sessions without a drafter are drafted here; null: γ = 0. */
+    private readonly selfDrafter: SelfDrafter | null = null,
   ) {}
 
   /** A drafter's round (`from`: who sent it): admitted by its sender and position, checked, then verified. */
@@ -83,16 +86,29 @@ export class RoundRunner {
     return reply;
   }
 
-  /** Target-only decoding (γ = 0) for a session without a drafter, until one is attached or it ends. */
+  /**
+   * A session without a drafter, until one is attached or it ends: drafted here with the
+   * co-located draft model (fused execution, self-drafting.ts), else decoded target-only (γ = 0).
+   */
   async decodeAlone(session: VerifierSession): Promise<void> {
+    let drafting: SelfDraftedSession | null = null;
     try {
       while (this.table.holds(session) && session.alone) {
         await this.table.run(session.id, async () => {
-          if (session.alone) await this.round(session, []);
+          if (!session.alone) return;
+          if (!this.selfDrafter) {
+            await this.round(session, []);
+            return;
+          }
+          drafting ??= await this.selfDrafter.follow(session);
+          const draft = await drafting.draft();
+          await drafting.settle(draft, await this.round(session, draft.tokens, draft.q));
         });
       }
     } catch (err) {
-      this.log.error({ sessionId: session.id, err: String(err) }, "target-only decoding failed");
+      this.log.error({ sessionId: session.id, err: String(err) }, "decoding without a drafter failed");
+    } finally {
+      await (drafting as SelfDraftedSession | null)?.dispose();
     }
   }
 

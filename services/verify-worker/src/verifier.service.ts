@@ -31,6 +31,7 @@ import type { VerifierMetrics } from "#metrics";
 import { batchingPolicy } from "#batching";
 import type { SessionJournal } from "#journal";
 import { RoundRunner } from "./round-runner.js";
+import { SelfDrafter } from "./self-drafting.js";
 import { SessionCloser } from "./session-closer.js";
 import { SessionDrafters } from "./session-drafters.js";
 import { SessionLog, type SessionEventSink } from "./session-log.js";
@@ -102,6 +103,9 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
       id,
       meter,
       this.audit.audit,
+      target.selfDraft
+        ? new SelfDrafter(target.selfDraft, target.profile, config.SELF_DRAFT_WINDOW, config.SELF_DRAFT_MAX_WINDOW)
+        : null,
     );
     this.opener = new SessionOpener(this.table, this.stream, this.rounds, target, log, id, config.MAX_SESSIONS, meter);
     this.drafters = new SessionDrafters(this.table, this.rounds, log, id, config.DRAFTER_SILENCE_MS, (left) =>
@@ -157,7 +161,9 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     return this.table.size;
   }
 
+  /** Sessions decoded one token per pass: without a drafter, at a verifier that does not draft for itself. */
   get targetOnlySessions(): number {
+    if (this.config.SELF_DRAFT_MODEL) return 0;
     return this.table.all().filter((session) => session.alone).length;
   }
 }

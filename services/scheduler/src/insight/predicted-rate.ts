@@ -24,7 +24,7 @@ export function predictedRate(
   if (decision.kind !== "pair" && decision.kind !== "alone") return null;
   const verifier = views.find((w) => w.id === decision.verifierId);
   if (!verifier) return null;
-  if (decision.kind === "alone") return predictAloneRate(verifier, tuning);
+  if (decision.kind === "alone") return predictAloneRate(verifier, tuning, context);
   const drafter = views.find((w) => w.id === decision.drafterId);
   return drafter ? predictPairRate({ verifier, drafter }, context, tuning) : null;
 }
@@ -46,7 +46,7 @@ export function predictedRateInPlace(
   };
   const verifier = own(place.verifierId);
   if (!verifier) return null;
-  if (place.drafterId === null) return predictAloneRate(verifier, tuning);
+  if (place.drafterId === null) return predictAloneRate(verifier, tuning, context);
   const drafter = own(place.drafterId);
   return drafter ? predictPairRate({ verifier, drafter }, context, tuning) : null;
 }
