@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import type { Argv } from "yargs";
 import { z } from "zod";
 import { parseConfig } from "#config";
 import { isModelUri } from "#llama";
 import { defaultModelPath, describeExit, projectRoot, startLocalFleet, type LocalFleet } from "#infra";
+import { fleetThreads } from "./fleet-threads.js";
 import { fleetAdminToken, tokenPrefix, type FleetAdminToken } from "./fleet-admin-token.js";
 import { fleetModels, type FleetModels } from "./fleet-models.js";
 import { fleetSecurity, openFleetWarning, securityLines, type FleetSecurity } from "./fleet-security.js";
@@ -60,7 +62,17 @@ export function fleetUpOptions(yargs: Argv) {
       describe: "GGUF model for every worker: a path or an hf:owner/repo/file.gguf URI",
     })
     .option("model-name", { type: "string", describe: "Name clients ask for [default: the model file name]" })
-    .option("threads", { type: "number", default: 1, describe: "CPU threads per worker" })
+    .option("threads", {
+      type: "number",
+      default: availableParallelism(),
+      describe:
+        "CPU threads the fleet's workers may use in all (a budget, default this machine's cores): each drafter gets 1, the verifiers share the rest (a fused verifier gets it all); each worker gets at least 1",
+    })
+    .option("verifier-threads", {
+      type: "number",
+      describe: "Threads of every verifier, in place of its planned share",
+    })
+    .option("drafter-threads", { type: "number", describe: "Threads of every drafter, in place of 1" })
     .option("window", { type: "number", describe: "γ: tokens drafted per round [default: the drafters' own, 4]" })
     .option("window-policy", {
       choices: ["adaptive", "fixed"] as const,
@@ -121,6 +133,11 @@ export function fleetUpOptions(yargs: Argv) {
     .check((argv) => {
       for (const name of ["verifiers", "drafters", "threads"] as const) {
         if (!Number.isInteger(argv[name]) || argv[name] < 0) throw new Error(`--${name} must be a whole number ≥ 0`);
+      }
+      for (const name of ["threads", "verifier-threads", "drafter-threads"] as const) {
+        const value = argv[name];
+        if (value !== undefined && (!Number.isInteger(value) || value < 1))
+          throw new Error(`--${name} must be a whole number ≥ 1`);
       }
       if (argv.verifiers < 1) throw new Error("--verifiers must be at least 1");
       if (!Number.isInteger(argv.port) || argv.port < 0 || argv.port > 65535)
@@ -191,6 +208,9 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
     process.exit(1);
   }
   for (const line of models.description) process.stderr.write(`  ${line}\n`);
+  // The lead's fused mode (a verifier drafting for itself) passes fused: true here.
+  const threads = fleetThreads(models, { ...args, fused: false });
+  for (const line of threads.lines) process.stderr.write(`${line}\n`);
   const modelName = models.modelName;
   process.stderr.write(`Service logs: ${logDir}\n`);
   const secretsDir = join(projectRoot(), ".cache", "fleet-secrets");
@@ -223,11 +243,10 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
       gatewayPort: args.port,
       dashboard: args.dashboard,
       dashboardPort: args.dashboardPort,
-      verifiers: models.verifiers,
-      drafters: models.drafters,
+      verifiers: threads.verifiers,
+      drafters: threads.drafters,
       modelPath: args.model,
       modelName,
-      threads: args.threads,
       window: args.window,
       draftTemperature: args.draftTemperature,
       serviceEnv: {

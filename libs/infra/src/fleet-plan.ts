@@ -8,6 +8,8 @@ export interface FleetWorker {
   modelPath?: string;
   /** The name clients ask for. Default: the model file name without extension. */
   modelName?: string;
+  /** THREADS of this worker (libs/infra core-plan.ts plans them). Default: the fleet-wide `threads`. */
+  threads?: number;
   /** Variables for this worker only, applied last. */
   env?: Record<string, string>;
 }
@@ -28,6 +30,11 @@ export interface FleetPlanOptions {
   window?: number;
   draftTemperature?: number;
   draftSeed?: number;
+  /**
+   * Scheduler replicas, `scheduler`, `scheduler-2`...: one leads (holds the lease in Redis), the
+   * others stand by to take over (docs/deploy.md, "Scheduler replicas"). Default 1.
+   */
+  schedulers?: number;
   /** Variables for every service, applied before per-actor and per-worker ones. */
   env?: Record<string, string>;
   /** Variables per actor, applied before per-worker ones. */
@@ -85,7 +92,12 @@ export function planFleet(
   });
   const control: PlannedService[][] = [
     [{ name: "registry", actor: "registry", env: envFor("registry", {}) }],
-    [{ name: "scheduler", actor: "scheduler", env: envFor("scheduler", {}) }],
+    schedulerNames(options.schedulers).map((name) => ({
+      name,
+      actor: "scheduler" as const,
+      // Every replica is the scheduler to NATS and Redis (one identity, one set of permissions).
+      env: envFor("scheduler", {}, {}, "scheduler"),
+    })),
     [
       {
         name: "gateway",
@@ -132,6 +144,13 @@ function dashboardEnv(endpoints: FleetEndpoints, adminToken: string | undefined)
   });
 }
 
+/** "scheduler", then "scheduler-2", "scheduler-3"... */
+function schedulerNames(replicas = 1): string[] {
+  if (!Number.isInteger(replicas) || replicas < 1)
+    throw new Error(`schedulers must be a whole number ≥ 1, not ${replicas}`);
+  return Array.from({ length: replicas }, (_, i) => (i === 0 ? "scheduler" : `scheduler-${i + 1}`));
+}
+
 type NamedWorker = FleetWorker & { id: string };
 
 function workers(spec: number | FleetWorker[] | undefined, prefix: string): NamedWorker[] {
@@ -147,7 +166,7 @@ function workerEnv(worker: NamedWorker, options: FleetPlanOptions): Record<strin
     MODEL_PATH: modelPath,
     MODEL_NAME:
       worker.modelName ?? (worker.modelPath === undefined ? options.modelName : undefined) ?? modelNameOf(modelPath),
-    THREADS: options.threads ?? 1,
+    THREADS: worker.threads ?? options.threads ?? 1,
     MAX_SESSIONS: options.maxSessions,
     CONTEXT_SIZE: options.contextSize,
   });

@@ -14,3 +14,4 @@ export * from "./data-dir-lock.js";
 export * from "./prometheus.js";
 export * from "./prometheus-query.js";
 export * from "./fleet-secrets.js";
+export * from "./core-plan.js";
