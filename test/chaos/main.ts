@@ -4,11 +4,13 @@
  * each way. Each case streams two requests, strikes once the first has 40 tokens (SIGKILL an
  * actor, restart a server, cut the network, add jitter), heals, and checks both streams
  * against the target decoding alone. Prints a table; exits 1 if any case lost or duplicated a
- * token or changed the output.
+ * token, changed the output, or opened a session afresh twice (placed twice). The scheduler runs
+ * as two replicas (one leads, one stands by: docs/deploy.md, "Scheduler replicas").
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { ANY_ID, SessionStream, type SessionEvent } from "#contracts";
+import { parseJsonLine } from "#infra";
 import { printTable } from "../../bench/support/report.js";
 import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH } from "../support/fleet.js";
@@ -27,11 +29,24 @@ const argv = await yargs(hideBin(process.argv))
 const PROMPTS = ["Once upon a time", "The little dog"];
 const STRIKE_AT = 40;
 
+/** Requests a case itself sent during its fault, and how long until the fleet served them. */
+interface StrikeOutcome {
+  extra: Array<{ prompt: string; result: PromiseSettledResult<CompletionResult> }>;
+  /** Fault → the standby serving, and → the first token of a request sent right after the fault. */
+  takeover: { servingMs: number; firstTokenMs: number };
+}
+
 interface ChaosCase {
   name: string;
   /** The fault, given the first stream's opening event; resolves once it is healed. */
-  strike(h: ProxiedFleet, opened: Extract<SessionEvent, { kind: "opened" }>): Promise<void>;
+  strike(h: ProxiedFleet, opened: Extract<SessionEvent, { kind: "opened" }>): Promise<void | StrikeOutcome>;
 }
+
+const SCHEDULERS = ["scheduler", "scheduler-2"];
+const isLeaderReady = (line: string) => {
+  const parsed = parseJsonLine(line);
+  return parsed?.msg === "ready" && parsed.role === "leader";
+};
 
 const cases: ChaosCase[] = [
   {
@@ -51,11 +66,40 @@ const cases: ChaosCase[] = [
     },
   },
   {
-    name: "scheduler killed and restarted",
+    name: "active scheduler killed (SIGKILL), standby takes over",
     strike: async (h) => {
-      h.fleet.processes.get("scheduler")!.kill("SIGKILL");
-      await h.fleet.processes.get("scheduler")!.exited;
-      await h.fleet.restart("scheduler");
+      const leader = SCHEDULERS.find((name) => {
+        const process = h.fleet.processes.get(name)!;
+        return process.running && process.recentLines().some(isLeaderReady);
+      })!;
+      const standby = h.fleet.processes.get(SCHEDULERS.find((name) => name !== leader)!)!;
+      const killedAt = performance.now();
+      h.fleet.processes.get(leader)!.kill("SIGKILL");
+      // New requests during the takeover (the gateway sends a submission again until one serves).
+      let firstToken = 0;
+      const during = PROMPTS.map((prompt) =>
+        streamCompletion(h.fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: argv["max-tokens"] }, () => {
+          firstToken ||= performance.now();
+        }),
+      );
+      await standby.waitForLine(isLeaderReady, 30_000);
+      const servingMs = Math.round(performance.now() - killedAt);
+      const results = await Promise.allSettled(during);
+      await h.fleet.processes.get(leader)!.exited;
+      // Back as the standby now.
+      await h.fleet.restart(leader);
+      return {
+        extra: results.map((result, i) => ({ prompt: PROMPTS[i]!, result })),
+        takeover: { servingMs, firstTokenMs: firstToken > 0 ? Math.round(firstToken - killedAt) : -1 },
+      };
+    },
+  },
+  {
+    name: "every scheduler replica killed and restarted",
+    strike: async (h) => {
+      for (const name of SCHEDULERS) h.fleet.processes.get(name)!.kill("SIGKILL");
+      for (const name of SCHEDULERS) await h.fleet.processes.get(name)!.exited;
+      await Promise.all(SCHEDULERS.map((name) => h.fleet.restart(name)));
     },
   },
   {
@@ -94,6 +138,7 @@ const harness = await startProxiedFleet("chaos", {
   verifiers: ["verifier-1", "verifier-2", "verifier-3"],
   drafters: ["drafter-1", "drafter-2", "drafter-3"],
   maxSessions: 4,
+  schedulers: SCHEDULERS.length,
   serviceEnv: {
     registry: { REGISTRY_LOST_AFTER_MS: "1500", REGISTRY_DEGRADED_AFTER_MS: "1200" },
     "draft-worker": { VERIFY_TIMEOUT_MS: "2000" },
@@ -101,8 +146,12 @@ const harness = await startProxiedFleet("chaos", {
 });
 const { fleet } = harness;
 const opened = new Map<string, Extract<SessionEvent, { kind: "opened" }>>();
+/** Fresh opens (not a resume) per session: more than one is a session placed twice. */
+const freshOpens = new Map<string, number>();
 harness.bus.subscribe(SessionStream, ANY_ID, (event) => {
-  if (event.kind === "opened" && !opened.has(event.sessionId)) opened.set(event.sessionId, event);
+  if (event.kind !== "opened") return;
+  if (!opened.has(event.sessionId)) opened.set(event.sessionId, event);
+  if (event.resumedAt === undefined) freshOpens.set(event.sessionId, (freshOpens.get(event.sessionId) ?? 0) + 1);
 });
 await harness.bus.nc.flush();
 
@@ -113,7 +162,7 @@ try {
     process.stderr.write(`chaos: ${chaos.name}…\n`);
     const known = new Set(opened.keys());
     let struckAt = 0;
-    let strike: Promise<void> = Promise.resolve();
+    let strike: Promise<void | StrikeOutcome> = Promise.resolve();
     let firstAfterStrike = 0;
     const chunkTimes: number[] = [];
     const first = streamCompletion(
@@ -136,12 +185,28 @@ try {
       () => undefined,
     );
     const results = await Promise.allSettled([first, second]);
-    await strike;
-    const [lost, duplicated, identical] = compare(results);
+    const outcome = await strike;
+    const streams = [
+      { prompt: PROMPTS[0]!, result: results[0]! },
+      { prompt: PROMPTS[1]!, result: results[1]! },
+      ...(outcome?.extra ?? []),
+    ];
+    const [lost, duplicated, identical] = compare(streams);
+    const placedTwice = [...freshOpens].filter(([id, count]) => !known.has(id) && count > 1).length;
     const recovery =
       firstAfterStrike > 0 ? `${Math.round(firstAfterStrike - struckAt)}` : struckAt > 0 ? "never" : "no strike";
-    failed ||= lost > 0 || duplicated > 0 || !identical || struckAt === 0;
-    rows.push([chaos.name, recovery, String(lost), String(duplicated), identical ? "yes" : "NO"]);
+    const takeover = outcome ? `${outcome.takeover.servingMs} / ${outcome.takeover.firstTokenMs}` : "–";
+    failed ||= lost > 0 || duplicated > 0 || !identical || struckAt === 0 || placedTwice > 0;
+    rows.push([
+      chaos.name,
+      recovery,
+      takeover,
+      String(streams.length),
+      String(lost),
+      String(duplicated),
+      String(placedTwice),
+      identical ? "yes" : "NO",
+    ]);
     // Let restarted actors register before the next case.
     await new Promise((resolve) => setTimeout(resolve, 2500));
   }
@@ -150,19 +215,30 @@ try {
 }
 
 printTable(
-  `chaos: ${PROMPTS.length} concurrent streams × ${argv["max-tokens"]} tokens per case, struck after ${STRIKE_AT} tokens of the first; recovery = strike → next token of that stream`,
-  ["case", "recovery ms", "tokens lost", "tokens duplicated", "output identical"],
+  `chaos: ${PROMPTS.length} concurrent streams × ${argv["max-tokens"]} tokens per case, struck after ${STRIKE_AT} tokens of the first; recovery = strike → next token of that stream; takeover = SIGKILL → the standby serving / → first token of a request sent right after the kill`,
+  [
+    "case",
+    "recovery ms",
+    "takeover ms",
+    "streams",
+    "tokens lost",
+    "tokens duplicated",
+    "placed twice",
+    "output identical",
+  ],
   rows,
 );
 process.exit(failed ? 1 : 0);
 
-/** Tokens missing and extra against the reference, over both streams, and whether both match exactly. */
-function compare(results: PromiseSettledResult<CompletionResult>[]): [number, number, boolean] {
+/** Tokens missing and extra against the reference, over every stream, and whether all match exactly. */
+function compare(
+  streams: Array<{ prompt: string; result: PromiseSettledResult<CompletionResult> }>,
+): [number, number, boolean] {
   let lost = 0;
   let duplicated = 0;
   let identical = true;
-  results.forEach((result, i) => {
-    const expected = reference.get(PROMPTS[i]!)!.tokens;
+  streams.forEach(({ prompt, result }) => {
+    const expected = reference.get(prompt)!.tokens;
     if (result.status === "rejected") {
       lost += expected.length;
       identical = false;

@@ -20,6 +20,20 @@ void describe("planFleet", () => {
     );
   });
 
+  void it("starts scheduler replicas together, each as the scheduler to NATS and Redis", () => {
+    const credentials = (name: string) => ({ NATS_CREDS: `/secrets/${name}.creds` });
+    const plan = planFleet({ modelPath: "/m/a.gguf", schedulers: 3 }, { ...endpoints, credentials });
+    assert.deepEqual(
+      plan[1].map((s) => [s.name, s.actor, s.env.NATS_CREDS]),
+      [
+        ["scheduler", "scheduler", "/secrets/scheduler.creds"],
+        ["scheduler-2", "scheduler", "/secrets/scheduler.creds"],
+        ["scheduler-3", "scheduler", "/secrets/scheduler.creds"],
+      ],
+    );
+    assert.throws(() => planFleet({ modelPath: "/m/a.gguf", schedulers: 0 }, endpoints), /schedulers must be/);
+  });
+
   void it("gives the gateway its host and port", () => {
     const gateway = planFleet({ modelPath: "/m/a.gguf" }, endpoints)[2][0];
     assert.deepEqual(gateway.env, { ...common, GATEWAY_HOST: "127.0.0.1", GATEWAY_PORT: "8081" });

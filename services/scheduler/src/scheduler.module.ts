@@ -7,6 +7,8 @@ import type { ContractBus } from "#transport";
 import { createPairingPolicy } from "#pairing";
 import { AdmissionService } from "./admission/admission.service.js";
 import { FleetViewService } from "./fleet/fleet-view.service.js";
+import { FencedSessionWorkers } from "./leadership/fenced-session-workers.js";
+import type { Leadership } from "./leadership/leadership.js";
 import { InsightPublisher } from "./insight/insight-publisher.js";
 import { MoveLog } from "./insight/move-log.js";
 import { PlacementInsight } from "./insight/placement-insight.js";
@@ -20,6 +22,7 @@ import { NatsSessionWorkers } from "./sessions/session-workers.js";
 import { SchedulerStore } from "./store.js";
 import {
   ADMISSION_REPOSITORY,
+  LEADERSHIP,
   PAIRING_POLICY,
   PAIRING_TUNING,
   SCHEDULER_CONFIG,
@@ -33,14 +36,24 @@ import {
 
 @Module({})
 export class SchedulerModule {
-  /** `metrics`: the process's registry (main.ts reports it on the bus); the scheduler's metrics are declared on it. */
-  static forRoot(config: SchedulerConfig, log: Logger, bus: ContractBus, metrics: ActorRegistry): DynamicModule {
+  /**
+   * `metrics`: the process's registry (main.ts reports it on the bus); the scheduler's metrics are
+   * declared on it. `leadership`: the lease this replica holds (made only once it leads).
+   */
+  static forRoot(
+    config: SchedulerConfig,
+    log: Logger,
+    bus: ContractBus,
+    metrics: ActorRegistry,
+    leadership: Leadership,
+  ): DynamicModule {
     return {
       module: SchedulerModule,
       controllers: [SchedulerController],
       providers: [
         { provide: SCHEDULER_CONFIG, useValue: config },
         { provide: SCHEDULER_LOGGER, useValue: log },
+        { provide: LEADERSHIP, useValue: leadership },
         { provide: WORKER_BUS, useValue: bus },
         { provide: PAIRING_TUNING, useValue: pairingTuningOf(config) },
         {
@@ -62,12 +75,15 @@ export class SchedulerModule {
         {
           provide: SESSION_WORKERS,
           useFactory: (fleet: FleetViewService) =>
-            new NatsSessionWorkers(
-              bus,
-              log,
-              config.SCHEDULER_OPEN_TIMEOUT_MS,
-              (id) => fleet.profileOf(id),
-              (id) => fleet.modelOf(id),
+            new FencedSessionWorkers(
+              new NatsSessionWorkers(
+                bus,
+                log,
+                config.SCHEDULER_OPEN_TIMEOUT_MS,
+                (id) => fleet.profileOf(id),
+                (id) => fleet.modelOf(id),
+              ),
+              leadership,
             ),
           inject: [FleetViewService],
         },

@@ -4,20 +4,28 @@ import { redisEndpointOf, type SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import { closeRedis, connectRedis } from "#redis";
 import { BullAdmissionRepository } from "./admission/admission-repository.js";
+import type { Leadership } from "./leadership/leadership.js";
 import { RedisSessionRepository } from "./sessions/session-repository.js";
-import { SCHEDULER_CONFIG, SCHEDULER_LOGGER } from "./tokens.js";
+import { LEADERSHIP, SCHEDULER_CONFIG, SCHEDULER_LOGGER } from "./tokens.js";
 
-/** The scheduler's durable state: one Redis connection, the admission queue and the session table on it. */
+/**
+ * The scheduler's durable state: one Redis connection, the admission queue and the session table
+ * on it, the table's writes fenced by the leader's lease.
+ */
 @Injectable()
 export class SchedulerStore implements OnApplicationShutdown {
   private readonly redis: Redis;
   readonly admission: BullAdmissionRepository;
   readonly sessions: RedisSessionRepository;
 
-  constructor(@Inject(SCHEDULER_CONFIG) config: SchedulerConfig, @Inject(SCHEDULER_LOGGER) log: Logger) {
+  constructor(
+    @Inject(SCHEDULER_CONFIG) config: SchedulerConfig,
+    @Inject(SCHEDULER_LOGGER) log: Logger,
+    @Inject(LEADERSHIP) leadership: Leadership,
+  ) {
     this.redis = connectRedis(redisEndpointOf(config), "scheduler", log);
     this.admission = new BullAdmissionRepository(this.redis, log);
-    this.sessions = new RedisSessionRepository(this.redis, log);
+    this.sessions = new RedisSessionRepository(this.redis, log, () => leadership.fence());
   }
 
   /** After every module let go (their last steps may still write). */

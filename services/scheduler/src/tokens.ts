@@ -12,3 +12,5 @@ export const SESSION_STEPS = Symbol("SESSION_STEPS");
 export const PAIRING_TUNING = Symbol("PAIRING_TUNING");
 /** The scheduler's Prometheus metrics (libs/metrics `schedulerMetrics`). */
 export const SCHEDULER_METRICS = Symbol("SCHEDULER_METRICS");
+/** This replica's part in the leader lease (leadership/leadership.ts): checked before workers are asked anything. */
+export const LEADERSHIP = Symbol("LEADERSHIP");

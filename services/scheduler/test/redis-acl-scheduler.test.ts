@@ -5,6 +5,8 @@ import { parseConfig, schedulerConfigSchema } from "#config";
 import { createLogger } from "#logging";
 import { startAclRedis, type AclRedis } from "../../../test/support/redis-acl.js";
 import { waitingFor } from "../src/admission/waiting.js";
+import { LeaderLease } from "../src/leadership/leader-lease.js";
+import { Leadership } from "../src/leadership/leadership.js";
 import { SchedulerStore } from "../src/store.js";
 import { job } from "./scheduler-harness.js";
 
@@ -14,17 +16,30 @@ const log = createLogger("redis-acl-scheduler-test", "silent");
 void describe("the scheduler's Redis user (redis-server with the fleet's aclfile)", () => {
   let acl: AclRedis;
   let store: SchedulerStore;
+  let leaseRedis: Redis;
+  let leadership: Leadership;
 
   before(async () => {
     acl = await startAclRedis();
-    store = new SchedulerStore(parseConfig(schedulerConfigSchema, acl.env("scheduler")), log);
+    const config = parseConfig(schedulerConfigSchema, acl.env("scheduler"));
+    // The lease's scripts run as the scheduler's user too, and fence the table's writes.
+    leaseRedis = new Redis(acl.server.url, { username: "scheduler", password: acl.passwords.scheduler });
+    leadership = new Leadership({
+      lease: new LeaderLease(leaseRedis, "acl-test", 10_000),
+      log,
+      deposed: () => assert.fail("the only replica is never deposed"),
+    });
+    await leadership.campaign();
+    store = new SchedulerStore(config, log, leadership);
   });
   after(async () => {
     await store?.onApplicationShutdown();
+    await leadership?.release();
+    leaseRedis?.disconnect();
     await acl?.stop();
   });
 
-  void it("keeps the session table and the admission queue (BullMQ)", async () => {
+  void it("keeps the lease, the fenced session table and the admission queue (BullMQ)", async () => {
     const placed = {
       job: job(),
       verifierId: "v1",

@@ -4,13 +4,14 @@ import {
   SchedulerCancel,
   SchedulerSubmit,
   SessionReplay,
+  type CompletionJob,
   type Prompt,
   type Sampling,
   type SessionEvent,
 } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
-import { PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
+import { NoResponderError, PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
 import { HttpApiError } from "#http";
 import { clientClosed, fromFleetError, fromSessionEnd } from "../http/openai-error.js";
 import { CompletionMeter, finishedReasonOf } from "../metrics/completion-meter.js";
@@ -190,6 +191,28 @@ export class OpenCompletion {
   }
 }
 
+/** How long a submission may wait for the scheduler, a standby's takeover included. */
+const SUBMIT_WITHIN_MS = 5000;
+/** How often a submission nobody answered is sent again while a standby takes over. */
+const SUBMIT_RETRY_MS = 100;
+
+/**
+ * Sends the request to the scheduler. With no scheduler listening (the leader died and a standby
+ * has not taken over its lease yet: docs/deploy.md, "Scheduler replicas") it is sent again until
+ * one answers; the session id makes a second submission of one request a no-op.
+ */
+async function submitToScheduler(bus: ContractBus, job: CompletionJob) {
+  const deadline = Date.now() + SUBMIT_WITHIN_MS;
+  for (;;) {
+    try {
+      return await bus.request(SchedulerSubmit, "", job, Math.max(1, deadline - Date.now()));
+    } catch (err) {
+      if (!(err instanceof NoResponderError) || Date.now() + SUBMIT_RETRY_MS >= deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, SUBMIT_RETRY_MS));
+    }
+  }
+}
+
 @Injectable()
 export class CompletionService {
   constructor(
@@ -219,22 +242,17 @@ export class CompletionService {
     try {
       let reply;
       try {
-        reply = await this.bus.request(
-          SchedulerSubmit,
-          "",
-          {
-            sessionId: id,
-            model: order.model,
-            prompt: order.prompt,
-            maxTokens: order.maxTokens,
-            window: null,
-            sampling: order.sampling,
-            priority: order.priority,
-            submittedAt: Date.now(),
-            origin: source.origin,
-          },
-          5000,
-        );
+        reply = await submitToScheduler(this.bus, {
+          sessionId: id,
+          model: order.model,
+          prompt: order.prompt,
+          maxTokens: order.maxTokens,
+          window: null,
+          sampling: order.sampling,
+          priority: order.priority,
+          submittedAt: Date.now(),
+          origin: source.origin,
+        });
       } catch (err) {
         // The scheduler refused the request, or it could not be sent at all: the client learns why.
         if (err instanceof PeerError || err instanceof PayloadTooLargeError)

@@ -2,6 +2,7 @@ import type { Redis } from "ioredis";
 import { z } from "zod";
 import { completionJobSchema } from "#contracts";
 import type { Logger } from "#logging";
+import { fencedEval, type Fence } from "../leadership/leader-lease.js";
 import type { PlacedSession, SessionRepository } from "./session-table.js";
 
 const KEY = "specfleet:scheduler:sessions";
@@ -21,17 +22,35 @@ const placedSchema = z.object({
  * scheduler knows where every session runs, so it can count their load and recover them.
  */
 export class RedisSessionRepository implements SessionRepository {
+  /**
+   * `fence`: the scheduler leader's lease (services/scheduler/src/leadership): each write is made
+   * only while it holds, atomically, so a deposed leader places, moves or forgets no session.
+   * Unset: plain writes (a single scheduler without a lease, the repository's own tests).
+   */
   constructor(
     private readonly redis: Redis,
     private readonly log: Logger,
+    private readonly fence: () => Fence | null = () => null,
   ) {}
 
   async save(session: PlacedSession): Promise<void> {
-    await this.redis.hset(KEY, session.job.sessionId, JSON.stringify(session));
+    const json = JSON.stringify(session);
+    const fence = this.fence();
+    if (fence === null) await this.redis.hset(KEY, session.job.sessionId, json);
+    else
+      await fencedEval(
+        this.redis,
+        fence,
+        "return redis.call('HSET', KEYS[3], ARGV[4], ARGV[5])",
+        [KEY],
+        [session.job.sessionId, json],
+      );
   }
 
   async delete(sessionId: string): Promise<void> {
-    await this.redis.hdel(KEY, sessionId);
+    const fence = this.fence();
+    if (fence === null) await this.redis.hdel(KEY, sessionId);
+    else await fencedEval(this.redis, fence, "return redis.call('HDEL', KEYS[3], ARGV[4])", [KEY], [sessionId]);
   }
 
   /** Every stored placement; an unreadable one is logged and dropped. */
