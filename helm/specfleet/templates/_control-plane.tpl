@@ -1,9 +1,11 @@
 {{/*
-The scheduler's and the registry's Deployment: one replica each (values.yaml says why), Recreate so two
-never run at once, a health listener on HEALTH_PORT for the probes.
-(dict "root" $ "component" "scheduler" "values" .Values.scheduler "secretKeys" (list ...))
+The scheduler's and the registry's Deployment, a health listener on HEALTH_PORT for the probes.
+The registry: one replica, Recreate so two never run at once (values.yaml says why). The scheduler
+("rolling" true): `replicas` of it, one leading through its lease in Redis, so a rollout is rolling
+(a new pod stands by until the old one gives the lease up).
+(dict "root" $ "component" "scheduler" "values" .Values.scheduler "secretKeys" (list ...) ["replicas" n "rolling" true])
 */}}
-{{- define "specfleet.singletonDeployment" -}}
+{{- define "specfleet.controlPlaneDeployment" -}}
 {{- $root := .root }}
 {{- $name := include "specfleet.componentName" (dict "root" $root "component" .component) }}
 {{- $secret := include "specfleet.secretName" (dict "root" $root "name" .component) }}
@@ -15,10 +17,15 @@ metadata:
   labels:
     {{- include "specfleet.labels" (dict "root" $root "component" .component) | nindent 4 }}
 spec:
-  replicas: 1
+  replicas: {{ .replicas | default 1 }}
   revisionHistoryLimit: 5
   strategy:
+    {{- if .rolling }}
+    type: RollingUpdate
+    rollingUpdate: { maxSurge: 1, maxUnavailable: 0 }
+    {{- else }}
     type: Recreate
+    {{- end }}
   selector:
     matchLabels:
       {{- include "specfleet.selectorLabels" (dict "root" $root "component" .component) | nindent 6 }}
