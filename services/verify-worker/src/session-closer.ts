@@ -119,7 +119,8 @@ export class SessionCloser {
         generated: session.generated.length,
         rounds: session.rounds,
         acceptance,
-        targetOnly: session.alone,
+        // Never speculated: no drafter followed it at the end, and nothing was drafted for it (here or remotely).
+        targetOnly: session.alone && session.drafted === 0,
       },
       "session ended",
     );
