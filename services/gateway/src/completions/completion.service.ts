@@ -1,22 +1,15 @@
 import { randomUUID } from "node:crypto";
 import { Inject, Injectable } from "@nestjs/common";
-import {
-  SchedulerCancel,
-  SchedulerSubmit,
-  SessionReplay,
-  type CompletionJob,
-  type Prompt,
-  type Sampling,
-  type SessionEvent,
-} from "#contracts";
+import { SchedulerCancel, SessionReplay, type Prompt, type Sampling, type SessionEvent } from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
-import { NoResponderError, PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
+import { PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
 import { HttpApiError } from "#http";
 import { clientClosed, fromFleetError, fromSessionEnd } from "../http/openai-error.js";
 import { CompletionMeter, finishedReasonOf } from "../metrics/completion-meter.js";
 import { GatewayMeters } from "../metrics/gateway-meters.js";
 import { anonymousSource, type RequestSource } from "./request-source.js";
+import { submitToScheduler } from "./scheduler-submit.js";
 import { SessionReader, SessionReaderClosedError } from "./session-reader.js";
 import { StopMatcher, tokensThrough } from "./stop-matcher.js";
 import { GATEWAY_CONFIG, GATEWAY_LOGGER, WORKER_BUS } from "../tokens.js";
@@ -188,28 +181,6 @@ export class OpenCompletion {
     this.meter.finished("cancelled");
     this.reader.close();
     this.canceller.cancel();
-  }
-}
-
-/** How long a submission may wait for the scheduler, a standby's takeover included. */
-const SUBMIT_WITHIN_MS = 5000;
-/** How often a submission nobody answered is sent again while a standby takes over. */
-const SUBMIT_RETRY_MS = 100;
-
-/**
- * Sends the request to the scheduler. With no scheduler listening (the leader died and a standby
- * has not taken over its lease yet: docs/deploy.md, "Scheduler replicas") it is sent again until
- * one answers; the session id makes a second submission of one request a no-op.
- */
-async function submitToScheduler(bus: ContractBus, job: CompletionJob) {
-  const deadline = Date.now() + SUBMIT_WITHIN_MS;
-  for (;;) {
-    try {
-      return await bus.request(SchedulerSubmit, "", job, Math.max(1, deadline - Date.now()));
-    } catch (err) {
-      if (!(err instanceof NoResponderError) || Date.now() + SUBMIT_RETRY_MS >= deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, SUBMIT_RETRY_MS));
-    }
   }
 }
 
