@@ -47,8 +47,10 @@ export interface StartLlamaServerOptions {
   modelPath: string;
   /** Default 1. */
   threads?: number;
-  /** Default 512. */
+  /** Default 512 (shared by the slots: give 512 × parallel for 512 each). */
   contextSize?: number;
+  /** Slots: requests decoded at once (`--parallel`). Default 1. */
+  parallel?: number;
   /** Default: a free port. */
   port?: number;
   /** Further command-line arguments. */
@@ -64,13 +66,13 @@ export interface LlamaServerHandle {
   stop(): Promise<void>;
 }
 
-/** A llama-server on 127.0.0.1 serving `modelPath` with one slot, ready (GET /health answers 200). */
+/** A llama-server on 127.0.0.1 serving `modelPath` (one slot by default), ready (GET /health answers 200). */
 export async function startLlamaServer(options: StartLlamaServerOptions): Promise<LlamaServerHandle> {
   const port = options.port ?? (await freePort());
   const args = [
     ...["--model", options.modelPath, "--host", host, "--port", String(port)],
     ...["--threads", String(options.threads ?? 1), "--ctx-size", String(options.contextSize ?? 512)],
-    ...["--parallel", "1", "--no-webui"],
+    ...["--parallel", String(options.parallel ?? 1), "--no-webui"],
     ...(options.args ?? []),
   ];
   const child = await ManagedProcess.start({
