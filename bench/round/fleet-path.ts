@@ -2,6 +2,7 @@ import { startLocalFleet, type LocalFleet } from "#infra";
 import { complete } from "../../test/support/openai-client.js";
 import { fleetTotals } from "../../test/support/telemetry.js";
 import type { PathOptions, PathRun } from "../support/report.js";
+import { FleetPhaseReader, perRound } from "./round-phases.js";
 
 /**
  * How the fleet's transport is secured (docs/security.md): `open` (no credentials), `secured` (a
@@ -16,6 +17,7 @@ export class FleetPath {
   private constructor(
     private readonly fleet: LocalFleet,
     private readonly options: PathOptions,
+    private readonly phases: FleetPhaseReader,
   ) {}
 
   static async start(options: PathOptions, security: FleetSecurityMode = "secured"): Promise<FleetPath> {
@@ -29,11 +31,11 @@ export class FleetPath {
       logLevel: "warn",
       logDir: `.cache/bench-logs/round/${security}`,
     });
-    return new FleetPath(fleet, options);
+    return new FleetPath(fleet, options, await FleetPhaseReader.start(fleet));
   }
 
   async run(): Promise<PathRun> {
-    const before = await fleetTotals(this.fleet, "verifier");
+    const [before, phasesBefore] = await Promise.all([fleetTotals(this.fleet, "verifier"), this.phases.totals()]);
     const tokens: number[] = [];
     const started = performance.now();
     for (const prompt of this.options.prompts) {
@@ -46,12 +48,14 @@ export class FleetPath {
       tokens.push(...result.tokenIds);
     }
     const elapsed = performance.now() - started;
-    const after = await fleetTotals(this.fleet, "verifier");
-    return { msPerRound: elapsed / (after.rounds - before.rounds), tokens };
+    const [after, phasesAfter] = await Promise.all([fleetTotals(this.fleet, "verifier"), this.phases.totals()]);
+    const rounds = after.rounds - before.rounds;
+    return { msPerRound: elapsed / rounds, tokens, phases: perRound(phasesBefore, phasesAfter, rounds) };
   }
 
-  stop(): Promise<void> {
-    return this.fleet.stop();
+  async stop(): Promise<void> {
+    await this.phases.stop();
+    await this.fleet.stop();
   }
 }
 

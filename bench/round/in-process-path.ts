@@ -33,11 +33,17 @@ export class InProcessPath {
   async run(): Promise<PathRun> {
     let rounds = 0;
     const tokens: number[] = [];
+    const phases = new Map<string, number>();
     const started = performance.now();
     for (const prompt of this.options.prompts) {
       const promptTokens = tokenizePrompt(this.target.model, prompt);
       const target = await ModelSession.open(this.targetContext, promptTokens);
       const drafter = await ModelSession.open(this.draftContext, promptTokens);
+      timePhases(drafter, "draft", "draft", phases);
+      timePhases(drafter, "commit", "apply", phases);
+      timePhases(target, "predict", "verify", phases);
+      timePhases(target, "score", "verify", phases);
+      timePhases(target, "commit", "verify", phases);
       const result = await speculateInProcess(target, drafter, {
         maxTokens: this.options.maxTokens,
         window: this.options.window,
@@ -48,10 +54,33 @@ export class InProcessPath {
       rounds += result.rounds;
       tokens.push(...result.tokens);
     }
-    return { msPerRound: (performance.now() - started) / rounds, tokens };
+    for (const [phase, ms] of phases) phases.set(phase, ms / rounds);
+    return { msPerRound: (performance.now() - started) / rounds, tokens, phases };
   }
 
   async stop(): Promise<void> {
     await this.llama.dispose();
   }
+}
+
+/**
+ * Times `session.method` into `phases` under `local.<phase>` (bench:round's breakdown): the
+ * in-process loop's own calls, wrapped on this one session object.
+ */
+function timePhases<K extends "draft" | "commit" | "predict" | "score">(
+  session: ModelSession,
+  method: K,
+  phase: string,
+  phases: Map<string, number>,
+): void {
+  const original = session[method].bind(session) as (...args: unknown[]) => Promise<unknown>;
+  const key = `local.${phase}`;
+  (session as unknown as Record<K, (...args: unknown[]) => Promise<unknown>>)[method] = async (...args) => {
+    const started = performance.now();
+    try {
+      return await original(...args);
+    } finally {
+      phases.set(key, (phases.get(key) ?? 0) + performance.now() - started);
+    }
+  };
 }

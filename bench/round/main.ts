@@ -13,6 +13,7 @@ import { PROMPTS as TEST_PROMPTS } from "../../test/support/fleet.js";
 import { median, printTable, type PathRun } from "../support/report.js";
 import { FLEET_SECURITY_MODES, FleetPath, type FleetSecurityMode } from "./fleet-path.js";
 import { InProcessPath } from "./in-process-path.js";
+import { breakdownRows } from "./round-phases.js";
 
 const argv = await yargs(hideBin(process.argv))
   .scriptName("bench:round")
@@ -56,6 +57,8 @@ try {
   for (const path of paths.values()) await path.run(); // warm-up: first-touch costs out of the measurement
 
   const ms = new Map([...paths.keys()].map((name) => [name, [] as number[]]));
+  /** Each repeat's per-round phases, per path: the breakdown is their median. */
+  const phases = new Map([...paths.keys()].map((name) => [name, [] as Map<string, number>[]]));
   let tokensEqual = true;
   const names = [...paths.keys()];
   for (let i = 0; i < argv.repeats; i++) {
@@ -66,6 +69,7 @@ try {
     const reference = JSON.stringify(runs.get("local")!.tokens);
     for (const [name, run] of runs) {
       ms.get(name as FleetSecurityMode | "local")!.push(run.msPerRound);
+      if (run.phases) phases.get(name as FleetSecurityMode | "local")!.push(run.phases);
       tokensEqual &&= JSON.stringify(run.tokens) === reference;
     }
     const line = order.map((name) => `${name} ${runs.get(name)!.msPerRound.toFixed(3)}`).join(", ");
@@ -92,6 +96,16 @@ try {
   ratio("tls", "secured");
   const fleetName = modes[0];
   if (fleetName !== undefined) {
+    printTable(
+      `where a round's time goes, ms per round (median of ${argv.repeats} repeats each; fleet: ${fleetName})`,
+      ["phase", "fleet ms/round", "in-process ms/round"],
+      breakdownRows(
+        medianPhases(phases.get(fleetName)!),
+        median(ms.get(fleetName)!),
+        medianPhases(phases.get("local")!),
+        median(ms.get("local")!),
+      ),
+    );
     const f = median(ms.get(fleetName)!);
     const l = median(ms.get("local")!);
     console.log(`fleet / in-process: ${(f / l).toFixed(2)}×   (same tokens every way: ${tokensEqual ? "yes" : "NO"})`);
@@ -100,4 +114,10 @@ try {
 } finally {
   await local?.stop();
   for (const fleet of fleets.values()) await fleet.stop();
+}
+
+/** Per phase, the median over repeats. */
+function medianPhases(runs: Map<string, number>[]): Map<string, number> {
+  const keys = new Set(runs.flatMap((run) => [...run.keys()]));
+  return new Map([...keys].map((key) => [key, median(runs.map((run) => run.get(key) ?? 0))]));
 }

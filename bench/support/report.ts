@@ -9,6 +9,8 @@ export interface PathOptions {
 export interface PathRun {
   msPerRound: number;
   tokens: number[];
+  /** ms per round by phase (bench:round's breakdown), when the path measures them. */
+  phases?: Map<string, number>;
 }
 
 export function median(values: readonly number[]): number {

@@ -1,4 +1,7 @@
 import { z } from "zod";
+import type { Decoded, PayloadCodec } from "./wire-codec.js";
+
+export type { Decoded, PayloadCodec } from "./wire-codec.js";
 
 /**
  * One message name, one payload type, one schema. A contract names a NATS subject (a template
@@ -19,6 +22,8 @@ export interface EventContract<S extends z.ZodType> {
   readonly hotPath?: boolean;
   /** A payload field that must equal the sender (`{from}`): an identity speaks only for itself. */
   readonly senderField?: string;
+  /** A compact binary form of its common payloads (wire-codec.ts); JSON otherwise. */
+  readonly codec?: PayloadCodec<z.infer<S>>;
 }
 
 export interface RequestContract<S extends z.ZodType, R extends z.ZodType> {
@@ -31,6 +36,9 @@ export interface RequestContract<S extends z.ZodType, R extends z.ZodType> {
   readonly hotPath?: boolean;
   /** A payload field that must equal the sender (`{from}`): an identity speaks only for itself. */
   readonly senderField?: string;
+  /** A compact binary form of its common payloads and replies (wire-codec.ts); JSON otherwise. */
+  readonly codec?: PayloadCodec<z.infer<S>>;
+  readonly replyCodec?: PayloadCodec<z.infer<R>>;
 }
 
 export type AnyContract = EventContract<z.ZodType> | RequestContract<z.ZodType, z.ZodType>;
@@ -47,7 +55,7 @@ export function eventContract<S extends z.ZodType>(
   subject: string,
   version: number,
   schema: S,
-  options: ContractOptions = {},
+  options: ContractOptions & { codec?: PayloadCodec<z.infer<S>> } = {},
 ): EventContract<S> {
   return { kind: "event", subject, version, schema, ...options };
 }
@@ -57,7 +65,7 @@ export function requestContract<S extends z.ZodType, R extends z.ZodType>(
   version: number,
   schema: S,
   reply: R,
-  options: ContractOptions = {},
+  options: ContractOptions & { codec?: PayloadCodec<z.infer<S>>; replyCodec?: PayloadCodec<z.infer<R>> } = {},
 ): RequestContract<S, R> {
   return { kind: "request", subject, version, schema, reply, ...options };
 }
@@ -95,9 +103,6 @@ function subjectToken(value: string, what: string): string {
   return value;
 }
 
-/** The result of decoding a message at a trust boundary. */
-export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
-
 export function decodeWith<S extends z.ZodType>(schema: S, data: unknown): Decoded<z.infer<S>> {
   const result = schema.safeParse(data);
   if (result.success) return { ok: true, value: result.data };
@@ -113,4 +118,18 @@ export function decodeBytes<S extends z.ZodType>(schema: S, bytes: Uint8Array): 
     return { ok: false, reason: "payload is not valid JSON" };
   }
   return decodeWith(schema, data);
+}
+
+/** A payload as it goes on the wire: the contract's binary form when it has one for it, else JSON. */
+export function encodePayload<T>(codec: PayloadCodec<T> | undefined, value: T): Uint8Array {
+  return codec?.encode(value) ?? Buffer.from(JSON.stringify(value));
+}
+
+/** Decodes raw bytes: the contract's binary form when they are in it, else JSON with `schema`; never throws. */
+export function decodePayload<S extends z.ZodType>(
+  codec: PayloadCodec<z.infer<S>> | undefined,
+  schema: S,
+  bytes: Uint8Array,
+): Decoded<z.infer<S>> {
+  return codec?.decode(bytes) ?? decodeBytes(schema, bytes);
 }

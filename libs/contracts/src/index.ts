@@ -1,4 +1,5 @@
 export * from "./contract.js";
+export { BINARY_TAG } from "./wire-codec.js";
 export * from "./common.js";
 export * from "./fleet.js";
 export * from "./scheduler.js";

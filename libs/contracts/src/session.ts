@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { eventContract, requestContract } from "./contract.js";
+import { eventContract, requestContract, type PayloadCodec } from "./contract.js";
 import { modelDescriptorSchema, powerStateSchema } from "./fleet.js";
+import { sessionEventCodec, verifyReplyCodec, verifyRoundCodec } from "./session-codecs.js";
 import {
   distributionSchema,
   positionSchema,
@@ -209,11 +210,16 @@ export const VerifierDetach = requestContract(
   z.object({ detached: z.boolean() }),
 );
 
-/** Drafter → verifier, the hot path: a window of draft tokens starting at `position`. */
+/**
+ * Drafter → verifier, the hot path: a window of draft tokens starting at `position`. A greedy
+ * round and its applied or stale reply travel in a compact binary form (session-codecs.ts), the
+ * rest as JSON.
+ */
 export const VerifyRound = requestContract(
   // v2: sender-bound: a verifier takes a session's rounds only from the drafter attached to it.
+  // v3: the binary form of a greedy round and of its reply.
   "specfleet.verifier.{id}.verify.{from}",
-  2,
+  3,
   z.object({
     sessionId: sessionIdSchema,
     position: positionSchema,
@@ -251,7 +257,7 @@ export const VerifyRound = requestContract(
     z.object({ status: z.literal("rejected"), sessionId: z.string(), error: remoteErrorSchema }),
   ]),
   // No span per round: the verifier's session span sums its rounds up (docs/tracing.md).
-  { hotPath: true },
+  { hotPath: true, codec: verifyRoundCodec, replyCodec: verifyReplyCodec },
 );
 
 /**
@@ -317,9 +323,11 @@ export type SessionEvent = z.infer<typeof sessionEventSchema>;
  * v2: an `end` event for every way a session ends (`cancelled`, `error`), with its reason.
  * v3: sender-bound, and the scheduler names each owner (`owner`) before the owner opens: a
  * reader takes `owner` and `error` only from the scheduler, the rest only from the owner.
+ * v4: a tokens event travels in a compact binary form (session-codecs.ts), the others as JSON.
  */
-export const SessionStream = eventContract("specfleet.session.{id}.events.{from}", 3, sessionEventSchema, {
+export const SessionStream = eventContract("specfleet.session.{id}.events.{from}", 4, sessionEventSchema, {
   hotPath: true,
+  codec: sessionEventCodec as PayloadCodec<SessionEvent>,
 });
 
 /** Drafter → observers (telemetry, dashboard, window tuning): one line per finished round. */

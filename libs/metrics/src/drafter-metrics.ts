@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { ActorRegistry } from "./actor-registry.js";
 import { LATENCY_BUCKETS_S, SMALL_COUNT_BUCKETS, STEP_BUCKETS_S } from "./buckets.js";
+import { DRAFTER_ROUND_PHASES, RoundPhaseClock } from "./round-phases.js";
 
 /** A drafter's metrics; `verifier` is bounded by METRICS_MAX_PAIRS (later verifiers share `other`). */
 export function drafterMetrics({ registry }: ActorRegistry) {
@@ -36,6 +37,8 @@ export function drafterMetrics({ registry }: ActorRegistry) {
       help: "Sessions the drafter follows.",
       registers,
     }),
+    /** Where verify rounds spend their time here (bench:round's breakdown). */
+    roundPhases: new RoundPhaseClock("draft_round_phase", DRAFTER_ROUND_PHASES, registers),
   };
 }
 export type DrafterMetrics = ReturnType<typeof drafterMetrics>;

@@ -8,5 +8,6 @@ export * from "./gateway-metrics.js";
 export * from "./registry-metrics.js";
 export * from "./report-parts.js";
 export * from "./reporter.js";
+export * from "./round-phases.js";
 export * from "./scheduler-metrics.js";
 export * from "./verifier-metrics.js";

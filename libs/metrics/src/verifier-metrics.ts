@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { ActorRegistry } from "./actor-registry.js";
 import { SMALL_COUNT_BUCKETS, STEP_BUCKETS_S } from "./buckets.js";
+import { RoundPhaseClock, VERIFIER_ROUND_PHASES } from "./round-phases.js";
 
 /**
  * A verifier's metrics. The spec-decode counters follow vLLM's semantics: acceptance rate =
@@ -107,6 +108,8 @@ export function verifierMetrics({ registry }: ActorRegistry) {
       labelNames: ["mode"] as const,
       registers,
     }),
+    /** Where verify rounds spend their time here (bench:round's breakdown). */
+    roundPhases: new RoundPhaseClock("verify_round_phase", VERIFIER_ROUND_PHASES, registers),
   };
 }
 export type VerifierMetrics = ReturnType<typeof verifierMetrics>;

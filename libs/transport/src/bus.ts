@@ -2,7 +2,8 @@ import type { Msg, NatsConnection, Subscription } from "nats";
 import type { z } from "zod";
 import {
   ANY_ID,
-  decodeBytes,
+  decodePayload,
+  encodePayload,
   senderOf,
   subjectFor,
   type AnyContract,
@@ -30,12 +31,24 @@ import { contractVersionOf, errorHeaders, messageHeaders, refusalOf, remoteError
 export type AnyRequest = RequestContract<z.ZodType, z.ZodType>;
 export type AnyEvent = EventContract<z.ZodType>;
 
-const encode = (value: unknown) => Buffer.from(JSON.stringify(value));
-
 /** What the transport knows of a message besides its payload. */
 export interface MessageMeta {
   /** Who sent it, for a sender-bound contract (`{from}`, enforced by NATS permissions); else null. */
   from: string | null;
+}
+
+/**
+ * Told what each hot-path message (`hotPath` contracts: a round, a session's tokens) costs this
+ * side, in ms, from performance.now() stamps the bus takes anyway (bench:round's breakdown):
+ * nothing is allocated for it, and other contracts are not timed.
+ */
+export interface WireClock {
+  /** Encoded and handed to the connection: a request or an event sent, or a reply to a served request. */
+  encoded(contract: AnyContract, kind: "request" | "event" | "reply", ms: number): void;
+  /** Decoded and validated: a request or an event received, or the reply to a request sent. */
+  decoded(contract: AnyContract, kind: "request" | "event" | "reply", ms: number): void;
+  /** A served request, from its arrival on the connection until its reply was handed back. */
+  served(contract: AnyContract, ms: number): void;
 }
 
 /** A message's headers: the wire's, and the active trace context unless the contract is on the hot path. */
@@ -64,6 +77,8 @@ function headersFor(contract: AnyContract) {
 export class ContractBus {
   private readonly served = new Set<string>();
   private readonly versionRefusals = new VersionRefusals();
+  /** Told the costs of hot-path messages (a worker's meter); null: not timed. */
+  clock: WireClock | null = null;
 
   constructor(
     readonly nc: NatsConnection,
@@ -86,13 +101,16 @@ export class ContractBus {
   }
 
   publish<C extends AnyEvent>(contract: C, id: string, payload: PayloadOf<C>): void {
+    const clock = contract.hotPath ? this.clock : null;
+    const started = clock ? performance.now() : 0;
     const subject = subjectFor(contract, id, this.identity);
-    const data = encode(payload);
+    const data = encodePayload(contract.codec, payload);
     try {
       this.nc.publish(subject, data, { headers: headersFor(contract) });
     } catch (error) {
       throw this.sendFailure(subject, data, error);
     }
+    clock?.encoded(contract, "event", performance.now() - started);
   }
 
   /** Sends a request and decodes its reply; a peer's coded error is rethrown as a PeerError with that code. */
@@ -102,21 +120,27 @@ export class ContractBus {
     payload: PayloadOf<C>,
     timeoutMs: number,
   ): Promise<ReplyOf<C>> {
+    const clock = contract.hotPath ? this.clock : null;
+    const started = clock ? performance.now() : 0;
     const subject = subjectFor(contract, id, this.identity);
-    const data = encode(payload);
+    const data = encodePayload(contract.codec, payload);
     let msg: Msg;
     try {
-      msg = await this.nc.request(subject, data, { timeout: timeoutMs, headers: headersFor(contract) });
+      const sending = this.nc.request(subject, data, { timeout: timeoutMs, headers: headersFor(contract) });
+      clock?.encoded(contract, "request", performance.now() - started);
+      msg = await sending;
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (code === "503") throw new NoResponderError(subject);
       if (code === "TIMEOUT") throw new RequestTimeoutError(subject, timeoutMs);
       throw this.sendFailure(subject, data, error);
     }
+    const answered = clock ? performance.now() : 0;
     const remoteError = remoteErrorOf(msg);
     if (remoteError) throw new PeerError(subject, remoteError);
-    const decoded = decodeBytes(contract.reply, msg.data);
+    const decoded = decodePayload(contract.replyCodec, contract.reply, msg.data);
     if (!decoded.ok) throw new SpecFleetError("internal", `${subject}: malformed reply: ${decoded.reason}`);
+    clock?.decoded(contract, "reply", performance.now() - answered);
     return decoded.value as ReplyOf<C>;
   }
 
@@ -132,7 +156,10 @@ export class ContractBus {
     const subscription = this.nc.subscribe(subject, {
       callback: (error, msg) => {
         if (error) this.log.error({ subject, err: error.message }, "subscription error");
-        else void this.traced(contract, msg, SpanKind.SERVER, () => this.answer(contract, subject, msg, handler));
+        else {
+          const arrived = contract.hotPath && this.clock ? performance.now() : 0;
+          void this.traced(contract, msg, SpanKind.SERVER, () => this.answer(contract, subject, msg, handler, arrived));
+        }
       },
     });
     void subscription.closed.finally(() => this.served.delete(subject));
@@ -215,12 +242,19 @@ export class ContractBus {
     subject: string,
     msg: Msg,
     handler: (payload: PayloadOf<C>, meta: MessageMeta) => Promise<ReplyOf<C>> | ReplyOf<C>,
+    /** When it arrived (performance.now()), a hot-path request timed by the clock; else 0. */
+    arrived = 0,
   ): Promise<void> {
+    const clock = arrived > 0 ? this.clock : null;
     const decoded = this.accept(contract, msg, "request");
     if (!decoded.ok) return;
+    if (clock) clock.decoded(contract, "request", performance.now() - arrived);
     let reply: Uint8Array;
+    let encoding = 0;
     try {
-      reply = encode(await handler(decoded.value as PayloadOf<C>, { from: senderOf(contract, msg.subject) }));
+      const answer = await handler(decoded.value as PayloadOf<C>, { from: senderOf(contract, msg.subject) });
+      if (clock) encoding = performance.now();
+      reply = encodePayload(contract.kind === "request" ? contract.replyCodec : undefined, answer);
     } catch (err) {
       const remote = toRemoteError(err);
       // An expected, coded failure is the peer's to act on; an internal one is this actor's bug.
@@ -236,6 +270,11 @@ export class ContractBus {
     } catch (err) {
       this.log.warn({ subject, err: String(err) }, "could not send a reply");
     }
+    if (clock) {
+      const sent = performance.now();
+      clock.encoded(contract, "reply", sent - encoding);
+      clock.served(contract, sent - arrived);
+    }
   }
 
   /**
@@ -244,7 +283,9 @@ export class ContractBus {
    */
   private accept(contract: AnyContract, msg: Msg, kind: "request" | "event"): Decoded<unknown> {
     const refusal = refusalOf(contract, msg);
-    const decoded = refusal ? { ok: false as const, reason: refusal } : decodeBytes(contract.schema, msg.data);
+    const decoded = refusal
+      ? { ok: false as const, reason: refusal }
+      : decodePayload(contract.codec, contract.schema, msg.data);
     if (!decoded.ok) {
       // Another version's sender repeats itself until upgraded: warned of once per sender and version.
       const sent = refusal ? contractVersionOf(contract, msg) : null;

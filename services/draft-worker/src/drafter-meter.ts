@@ -1,4 +1,6 @@
-import { BoundedLabel, type DrafterMetrics } from "#metrics";
+import { VerifyRound, type AnyContract } from "#contracts";
+import { BoundedLabel, type DrafterMetrics, type DrafterRoundPhase } from "#metrics";
+import type { WireClock } from "#transport";
 
 /** How a round sent for verification came back: the verifier's answer, or `failed` (no answer, an error). */
 export type RoundOutcome = "applied" | "stale" | "rejected" | "failed";
@@ -9,7 +11,7 @@ export type RoundOutcome = "applied" | "stale" | "rejected" | "failed";
  * histogram's count equals the rounds counter's total. Verifiers past METRICS_MAX_PAIRS share
  * the label `other`.
  */
-export class DrafterMeter {
+export class DrafterMeter implements WireClock {
   private readonly verifiers: BoundedLabel;
 
   constructor(
@@ -39,4 +41,21 @@ export class DrafterMeter {
   sessions(active: number): void {
     this.metrics.sessions.set(active);
   }
+
+  /** `ms` of a round spent in `phase` (bench:round's breakdown). */
+  phase(phase: DrafterRoundPhase, ms: number): void {
+    this.metrics.roundPhases.add(phase, ms);
+  }
+
+  /** The transport's share of a round: its request encoded and sent. */
+  encoded(contract: AnyContract, kind: "request" | "event" | "reply", ms: number): void {
+    if (contract === VerifyRound && kind === "request") this.metrics.roundPhases.add("encode", ms);
+  }
+
+  /** The transport's share of a round: its reply decoded and validated. */
+  decoded(contract: AnyContract, kind: "request" | "event" | "reply", ms: number): void {
+    if (contract === VerifyRound && kind === "reply") this.metrics.roundPhases.add("decode", ms);
+  }
+
+  served(): void {}
 }

@@ -75,6 +75,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(WORKER_METRICS) metrics: DrafterMetrics,
   ) {
     this.meter = new DrafterMeter(metrics, config.METRICS_MAX_PAIRS);
+    bus.clock = this.meter; // what a round's messages cost (bench:round's breakdown)
   }
 
   onApplicationBootstrap(): void {
@@ -208,6 +209,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
           : Promise.resolve(null);
         // Both must settle before the cache is touched again (or the session is freed).
         const [replied, guessed] = await Promise.allSettled([pending, guess]);
+        const settled = performance.now();
         const outcome = replied.status === "fulfilled" ? replied.value.status : "failed";
         this.meter.answered(session.verifierId, outcome, answeredAt - sent);
         if (replied.status === "rejected") throw replied.reason;
@@ -234,6 +236,9 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         if (guessedRight) ahead = { tokens: next.tokens.slice(1), q: next.q.slice(1) };
         if (reply.status === "applied") {
           this.stats.round(draft.tokens.length, reply.accepted, reply.tokens.length);
+          this.meter.phase("draft", sent - drafting);
+          this.meter.phase("round_trip", answeredAt - sent);
+          this.meter.phase("ahead", settled - answeredAt);
           this.report(session, {
             position,
             window: draft.tokens.length,
@@ -243,6 +248,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
             networkMs: Math.max(0, roundTripMs - reply.verifyMs),
             batchTokens: reply.batchTokens,
           });
+          this.meter.phase("apply", performance.now() - settled);
         }
         if (reply.finished) {
           finished = true;

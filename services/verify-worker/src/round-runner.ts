@@ -40,8 +40,49 @@ export class RoundRunner {
     private readonly selfDrafter: SelfDrafter | null = null,
   ) {}
 
-  /** A drafter's round (`from`: who sent it): admitted by its sender and position, checked, then verified. */
-  async verify(req: VerifyRequest, from: string | null): Promise<VerifyReply> {
+  /**
+   * A drafter's round, under its session's lock, answered as soon as it is committed to the
+   * session's sequence: the drafter goes on with the next round while this one's tokens are
+   * journalled (still under the lock, so a session's rounds, its end and its release stay in
+   * order), and they are published only once journalled. A round whose write then fails was
+   * answered `applied` all the same: nothing of it was published, the session ends (or is let
+   * go), and the drafter's next round learns so (`session_lost`).
+   */
+  serve(req: VerifyRequest, from: string | null): Promise<VerifyReply> {
+    const queued = performance.now();
+    return new Promise<VerifyReply>((resolve, reject) => {
+      let answered = false;
+      const answer = (reply: VerifyReply) => {
+        if (answered) return;
+        answered = true;
+        resolve(reply);
+      };
+      this.table
+        .run(req.sessionId, () => {
+          const entered = performance.now();
+          this.meter.phase("lock", entered - queued);
+          return this.verify(req, from, entered, answer);
+        })
+        .then(answer, (err: unknown) => {
+          if (!answered) {
+            answered = true;
+            reject(err);
+          } else this.log.error({ sessionId: req.sessionId, err: String(err) }, "a round failed after its answer");
+        });
+    });
+  }
+
+  /**
+   * A drafter's round (`from`: who sent it): admitted by its sender and position, checked, then
+   * verified. `entered`: when its handling started (performance.now()), to time its phases;
+   * `early`: takes the reply once the round is committed, before its journal write.
+   */
+  async verify(
+    req: VerifyRequest,
+    from: string | null,
+    entered = 0,
+    early?: (reply: VerifyReply) => void,
+  ): Promise<VerifyReply> {
     const session = this.table.get(req.sessionId);
     if (!session)
       return rejected(req.sessionId, {
@@ -81,7 +122,7 @@ export class RoundRunner {
     const audit = this.audit?.admit(session, req.draft, q) ?? { refusal: null, recompute: false };
     if (audit.refusal) return rejected(req.sessionId, audit.refusal);
     const context = audit.recompute ? session.model.ledger.committedTokens() : null;
-    const reply = await this.round(session, req.draft, q);
+    const reply = await this.round(session, req.draft, q, entered, early);
     if (context && reply.status === "applied") this.audit?.applied(session, req.position, context, req.draft, q);
     return reply;
   }
@@ -121,11 +162,17 @@ export class RoundRunner {
     return true;
   }
 
-  /** One round, under the session's lock: verify the (trimmed) window, commit, journal, publish, finish. */
+  /**
+   * One round, under the session's lock: verify the (trimmed) window, commit, journal, publish,
+   * finish. `early` takes the reply of a round that does not end the session as soon as it is
+   * committed; `entered` (when the round's handling started, 0: not timed) times its phases.
+   */
   private async round(
     session: VerifierSession,
     window: readonly number[],
     q: readonly Distribution[] = [],
+    entered = 0,
+    early?: (reply: VerifyReply) => void,
   ): Promise<VerifyReply> {
     if (!this.table.holds(session))
       return rejected(session.id, { code: "session_lost", message: "the session has ended" });
@@ -136,10 +183,14 @@ export class RoundRunner {
     const started = performance.now();
     let verdict;
     let batchTokens = 0;
+    let passStarted = started;
     try {
       const tokens = session.model.ledger.uncachedTail().length + draft.length;
       const run = <T>(pass: () => Promise<T>) =>
-        this.batcher.submit(session.id, tokens, pass, (size) => (batchTokens = size));
+        this.batcher.submit(session.id, tokens, pass, (size) => {
+          batchTokens = size;
+          passStarted = performance.now();
+        });
       verdict = await verifyWindow(session.model, draft, q.slice(0, room), session.sampling, { run });
       await session.model.commit(position, verdict.tokens);
     } catch (err) {
@@ -150,6 +201,11 @@ export class RoundRunner {
       });
       throw err;
     }
+    const verified = performance.now();
+    if (entered > 0) {
+      this.meter.phase("wait", passStarted - entered);
+      this.meter.phase("verify", verified - passStarted);
+    }
     const cut = cutCompletion(verdict.tokens, session.generated.length, session.maxTokens, (t) =>
       session.model.isEndOfGeneration(t),
     );
@@ -159,6 +215,19 @@ export class RoundRunner {
     this.stats.round(draft.length, verdict.accepted, cut.emitted.length);
     this.meter.round(session, draft.length, verdict.accepted, verdict.tokens.length);
     const final = cut.finishReason !== null;
+    const reply: VerifyReply = {
+      status: "applied",
+      sessionId: session.id,
+      position,
+      accepted: verdict.accepted,
+      tokens: verdict.tokens,
+      nextPosition: session.model.position,
+      finished: final,
+      verifyMs: verified - started,
+      batchTokens,
+    };
+    // The drafter drafts on while this round is journalled; its tokens are published once they are.
+    if (!final) early?.(reply);
     if (cut.emitted.length > 0) {
       const { text, textEnds } = session.text.deltaPerToken(session.generated, cut.emitted, final);
       const index = session.generated.length;
@@ -167,17 +236,7 @@ export class RoundRunner {
       session.generated.push(...cut.emitted);
     }
     if (cut.finishReason) await this.closer.end(session, { finishReason: cut.finishReason });
-    return {
-      status: "applied",
-      sessionId: session.id,
-      position,
-      accepted: verdict.accepted,
-      tokens: verdict.tokens,
-      nextPosition: session.model.position,
-      finished: final,
-      verifyMs: performance.now() - started,
-      batchTokens,
-    };
+    return reply;
   }
 
   /**

@@ -1,4 +1,6 @@
-import { BoundedLabel, type VerifierMetrics } from "#metrics";
+import { SessionStream, VerifyRound, type AnyContract } from "#contracts";
+import { BoundedLabel, type VerifierMetrics, type VerifierRoundPhase } from "#metrics";
+import type { WireClock } from "#transport";
 
 /** The `drafter` label of rounds decoded alone (no drafter follows the session). */
 export const ALONE_LABEL = "none";
@@ -15,7 +17,7 @@ export interface MeteredSession {
  * least one drafted token; acceptance = accepted / drafted tokens. Per-drafter series are bounded
  * (METRICS_MAX_PAIRS, later drafters share `other`); rounds decoded alone count under `none`.
  */
-export class VerifierMeter {
+export class VerifierMeter implements WireClock {
   private readonly drafters: BoundedLabel;
   /** The per-position counters' children, made once per position. */
   private readonly positions: { inc(value?: number): void }[] = [];
@@ -57,8 +59,31 @@ export class VerifierMeter {
     this.metrics.verifyDuration.observe(ms / 1000);
   }
 
+  /** A round's tokens journalled, then published, `ms` after the write started. */
   journalWrite(ms: number): void {
     this.metrics.journalWriteDuration.observe(ms / 1000);
+    this.metrics.roundPhases.add("journal", ms);
+  }
+
+  /** `ms` of a round spent in `phase` (bench:round's breakdown). */
+  phase(phase: VerifierRoundPhase, ms: number): void {
+    this.metrics.roundPhases.add(phase, ms);
+  }
+
+  /** The transport's share of a round: the reply and the token event encoded and sent. */
+  encoded(contract: AnyContract, kind: "request" | "event" | "reply", ms: number): void {
+    if (contract === SessionStream) this.metrics.roundPhases.add("publish", ms);
+    else if (contract === VerifyRound && kind === "reply") this.metrics.roundPhases.add("reply", ms);
+  }
+
+  /** The transport's share of a round: its request decoded and validated. */
+  decoded(contract: AnyContract, kind: "request" | "event" | "reply", ms: number): void {
+    if (contract === VerifyRound && kind === "request") this.metrics.roundPhases.add("decode", ms);
+  }
+
+  /** A round's request from its arrival until its reply was sent. */
+  served(contract: AnyContract, ms: number): void {
+    if (contract === VerifyRound) this.metrics.roundPhases.add("served", ms);
   }
 
   /** The sessions held now, by mode. */

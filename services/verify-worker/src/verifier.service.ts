@@ -73,6 +73,7 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
   ) {
     const id = config.WORKER_ID;
     const meter = (this.meter = new VerifierMeter(metrics, config.METRICS_MAX_PAIRS));
+    bus.clock = meter; // what a round's messages cost (bench:round's breakdown)
     const events: SessionEventSink = { publish: (sessionId, event) => bus.publish(SessionStream, sessionId, event) };
     this.stream = new SessionLog(journal, events, log, id);
     this.closer = new SessionCloser(this.table, this.stream, bus, log, id, (ended) =>
@@ -118,7 +119,8 @@ export class VerifierService implements OnApplicationBootstrap, OnModuleDestroy 
     const locked = <T>(sessionId: string, task: () => Promise<T>) => this.table.run(sessionId, task);
     this.subscriptions = [
       this.bus.serve(VerifierOpen, id, (req) => this.opener.open(req)),
-      this.bus.serve(VerifyRound, id, (req, { from }) => locked(req.sessionId, () => this.rounds.verify(req, from))),
+      // Under the session's lock, answered once committed (its journal write goes on under the lock).
+      this.bus.serve(VerifyRound, id, (req, { from }) => this.rounds.serve(req, from)),
       // Sent by the scheduler (the one owner of cancelling) or an operator: the session ends, its client hears why.
       this.bus.serve(WorkerClose, id, (req, { from }) => {
         if (from !== SCHEDULER_IDENTITY && from !== ADMIN_IDENTITY)
