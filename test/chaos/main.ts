@@ -67,32 +67,11 @@ const cases: ChaosCase[] = [
   },
   {
     name: "active scheduler killed (SIGKILL), standby takes over",
-    strike: async (h) => {
-      const leader = SCHEDULERS.find((name) => {
-        const process = h.fleet.processes.get(name)!;
-        return process.running && process.recentLines().some(isLeaderReady);
-      })!;
-      const standby = h.fleet.processes.get(SCHEDULERS.find((name) => name !== leader)!)!;
-      const killedAt = performance.now();
-      h.fleet.processes.get(leader)!.kill("SIGKILL");
-      // New requests during the takeover (the gateway sends a submission again until one serves).
-      let firstToken = 0;
-      const during = PROMPTS.map((prompt) =>
-        streamCompletion(h.fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: argv["max-tokens"] }, () => {
-          firstToken ||= performance.now();
-        }),
-      );
-      await standby.waitForLine(isLeaderReady, 30_000);
-      const servingMs = Math.round(performance.now() - killedAt);
-      const results = await Promise.allSettled(during);
-      await h.fleet.processes.get(leader)!.exited;
-      // Back as the standby now.
-      await h.fleet.restart(leader);
-      return {
-        extra: results.map((result, i) => ({ prompt: PROMPTS[i]!, result })),
-        takeover: { servingMs, firstTokenMs: firstToken > 0 ? Math.round(firstToken - killedAt) : -1 },
-      };
-    },
+    strike: (h) => handOver(h, "SIGKILL"),
+  },
+  {
+    name: "active scheduler stopped (SIGTERM: a rollout), standby takes over",
+    strike: (h) => handOver(h, "SIGTERM"),
   },
   {
     name: "every scheduler replica killed and restarted",
@@ -215,7 +194,7 @@ try {
 }
 
 printTable(
-  `chaos: ${PROMPTS.length} concurrent streams × ${argv["max-tokens"]} tokens per case, struck after ${STRIKE_AT} tokens of the first; recovery = strike → next token of that stream; takeover = SIGKILL → the standby serving / → first token of a request sent right after the kill`,
+  `chaos: ${PROMPTS.length} concurrent streams × ${argv["max-tokens"]} tokens per case, struck after ${STRIKE_AT} tokens of the first; recovery = strike → next token of that stream; takeover = stopping the leader → the standby serving / → first token of a request sent right after`,
   [
     "case",
     "recovery ms",
@@ -229,6 +208,35 @@ printTable(
   rows,
 );
 process.exit(failed ? 1 : 0);
+
+/**
+ * Stops the leading scheduler with `signal` and sends new requests at once (the gateway sends a
+ * submission again until a scheduler serves); the stopped replica comes back as the standby.
+ */
+async function handOver(h: ProxiedFleet, signal: "SIGKILL" | "SIGTERM"): Promise<StrikeOutcome> {
+  const leader = SCHEDULERS.find((name) => {
+    const process = h.fleet.processes.get(name)!;
+    return process.running && process.recentLines().some(isLeaderReady);
+  })!;
+  const standby = h.fleet.processes.get(SCHEDULERS.find((name) => name !== leader)!)!;
+  const stoppedAt = performance.now();
+  h.fleet.processes.get(leader)!.kill(signal);
+  let firstToken = 0;
+  const during = PROMPTS.map((prompt) =>
+    streamCompletion(h.fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: argv["max-tokens"] }, () => {
+      firstToken ||= performance.now();
+    }),
+  );
+  await standby.waitForLine(isLeaderReady, 30_000);
+  const servingMs = Math.round(performance.now() - stoppedAt);
+  const results = await Promise.allSettled(during);
+  await h.fleet.processes.get(leader)!.exited;
+  await h.fleet.restart(leader);
+  return {
+    extra: results.map((result, i) => ({ prompt: PROMPTS[i]!, result })),
+    takeover: { servingMs, firstTokenMs: firstToken > 0 ? Math.round(firstToken - stoppedAt) : -1 },
+  };
+}
 
 /** Tokens missing and extra against the reference, over every stream, and whether all match exactly. */
 function compare(
