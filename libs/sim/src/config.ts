@@ -172,6 +172,23 @@ export const simConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * The fleet split into regions (a cell each: the scheduler places a request among its own
+     * region's workers only): each group's workers are dealt over them in turn, worker i to
+     * region i mod regions; a request is served in a region drawn in proportion to its verifiers'
+     * session slots. 1: one cell, the whole fleet.
+     */
+    regions: z.number().int().min(1).max(10_000).default(1),
+    /** The scheduler as shards (shards.ts): each a processor deciding its cells' requests in turn. */
+    scheduler: z
+      .object({
+        /** Scheduler shards; cell c is placed by shard c mod shards. */
+        shards: z.number().int().min(1).max(10_000).default(1),
+        /** A shard's time per decision, ms (0: decisions take no time, the scheduler is never the bottleneck). */
+        decisionMs: z.number().nonnegative().default(0),
+      })
+      .strict()
+      .prefault({}),
     /** Bytes on the wire per token of a draft or a verdict (ids, q, framing). */
     bytesPerToken: z.number().positive().default(16),
     /** Goodput counts requests that met both. */

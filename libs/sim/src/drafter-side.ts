@@ -146,7 +146,7 @@ export class DrafterSide implements Drafting {
     const estimator = session.estimator!;
     const estimates = estimator.estimates();
     if (!estimates) return;
-    this.world.placement.report(session.drafter!.id, {
+    this.world.cells[session.verifier.cell]!.placement.report(session.drafter!.id, {
       verifierId: session.verifier.id,
       roundTripMs: estimates.roundTripMs,
       acceptance: estimates.acceptance,
@@ -162,6 +162,6 @@ export class DrafterSide implements Drafting {
     session.drafter = null;
     session.window = null;
     session.estimator = null;
-    this.world.attachDrafters();
+    this.world.attachDrafters(session.verifier.cell);
   }
 }

@@ -25,6 +25,8 @@ export interface SimVerifier {
   cost: (tokens: number) => number;
   link: LinkConfig;
   maxBatch: number;
+  /** The cell (region) it serves in (cells.ts). */
+  cell: number;
   /** Fused execution: the drafter that runs on this machine, sharing its processor. */
   fused: SimDrafter | null;
   busy: boolean;
@@ -41,6 +43,8 @@ export interface SimDrafter {
   acceptance: AcceptanceModel;
   /** Fused: the verifier whose processor it drafts on. */
   host: SimVerifier | null;
+  /** The cell (region) it drafts in (cells.ts). */
+  cell: number;
   busy: boolean;
   busyMs: number;
 }
@@ -103,6 +107,8 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
         cost,
         link: group.link,
         maxBatch: group.maxBatch > 0 ? group.maxBatch : Number.POSITIVE_INFINITY,
+        // Each group's workers are dealt over the regions in turn.
+        cell: i % config.regions,
         fused: null,
         busy: false,
         busyMs: 0,
@@ -124,6 +130,7 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
           drafting,
         );
         verifier.fused.host = verifier;
+        verifier.fused.cell = verifier.cell;
         verifier.fused.view.brokerRttMs = 0;
         verifier.view.brokerRttMs = 0;
         drafters.push(verifier.fused);
@@ -146,6 +153,7 @@ export function buildFleet(config: SimConfig, baseDir: string): SimFleet {
           drafting,
         );
         if (group.power) drafter.view.power = group.power;
+        drafter.cell = i % config.regions;
         drafters.push(drafter);
       }
     }
@@ -186,6 +194,7 @@ function makeDrafter(
     link,
     acceptance,
     host: null,
+    cell: 0,
     busy: false,
     busyMs: 0,
   };

@@ -9,6 +9,19 @@ export interface Distribution {
   p99: number;
 }
 
+/** What the scheduler's shards did over a run: their decision throughput and how long requests waited for a decision. */
+export interface ShardSummary {
+  shards: number;
+  decisionMs: number;
+  decisions: number;
+  /** Decisions per second of fleet time, all shards together. */
+  decisionsPerSecond: number;
+  /** Busy fraction of the shards, mean and busiest (1: a shard decided without pause; its queue grows). */
+  utilisation: { mean: number; max: number };
+  /** Arrival to decision made, ms: the time a request waited at its shard, its decision included. */
+  decisionWaitMs: Distribution;
+}
+
 /** What `specfleet sim run` writes: the run's throughput, latencies, acceptance and load. */
 export interface SimSummary {
   requests: { completed: number; failed: number };
@@ -34,6 +47,8 @@ export interface SimSummary {
   queue: { meanWaiting: number; maxWaiting: number; meanRoundsAtVerifiers: number };
   verifiers: Array<{ id: string; utilisation: number; sessions: number; meanQueuedRounds: number }>;
   drafters: { count: number; meanUtilisation: number };
+  /** The scheduler's shards (when configured: regions, shards or a decision's time). */
+  scheduler?: ShardSummary;
 }
 
 /** A time-weighted mean of a quantity that changes in steps. */

@@ -1,10 +1,11 @@
 import { rebalanceMoves, type LiveSession } from "#pairing";
 import { TARGET_MODEL } from "./fleet.js";
+import type { SimCell } from "./world.js";
 import { Kind, type Rebalancing, type Session, type World } from "./world.js";
 
 /**
  * The scheduler's rebalancer, every `policies.rebalanceMs` as SCHEDULER_REBALANCE_MS: the
- * production `rebalanceMoves` over the running pairs (their true progress, which the real
+ * production `rebalanceMoves` over each cell's running pairs and views (their true progress, which the real
  * scheduler learns from the verifiers' reports); a chosen move takes its slots now and happens
  * at the session's next round's end, the new drafter (and verifier) prefilling the committed
  * tokens.
@@ -15,8 +16,14 @@ export class Rebalancer implements Rebalancing {
   rebalance(): void {
     const { world } = this;
     if (world.metrics.ended >= world.total || world.idle) return;
+    for (const cell of world.cells) if (cell.live.size > 0) this.rebalanceCell(cell);
+    world.schedule({ t: world.now + world.config.policies.rebalanceMs, seq: 0, kind: Kind.Rebalance });
+  }
+
+  private rebalanceCell(cell: SimCell): void {
+    const { world } = this;
     const sessions: LiveSession[] = [];
-    for (const [sessionId, s] of world.live) {
+    for (const [sessionId, s] of cell.live) {
       if (!s.drafter || s.move || s.attach) continue;
       const committedTokens = s.request.promptTokens + s.generated;
       sessions.push({
@@ -28,20 +35,14 @@ export class Rebalancer implements Rebalancing {
         remainingTokens: s.request.outputTokens - s.generated,
       });
     }
-    for (const move of rebalanceMoves(
-      sessions,
-      world.fleet.views,
-      world.placement.context,
-      world.config.policies.tuning,
-    )) {
-      const session = world.live.get(move.sessionId)!;
+    for (const move of rebalanceMoves(sessions, cell.views, cell.placement.context, world.config.policies.tuning)) {
+      const session = cell.live.get(move.sessionId)!;
       const verifier = world.verifierById(move.verifierId);
       const drafter = world.drafterById(move.drafterId);
       if (verifier !== session.verifier) verifier.view.activeSessions++;
       drafter.view.activeSessions++;
       session.move = { verifier, drafter };
     }
-    world.schedule({ t: world.now + world.config.policies.rebalanceMs, seq: 0, kind: Kind.Rebalance });
   }
 
   carryOut(session: Session): void {
@@ -60,6 +61,6 @@ export class Rebalancer implements Rebalancing {
       session.unprefilled = committed;
     }
     world.drafting.attach(session, drafter, committed);
-    world.attachDrafters();
+    world.attachDrafters(session.verifier.cell);
   }
 }

@@ -1,6 +1,7 @@
 import TinyQueue from "tinyqueue";
 import { createPairingPolicy } from "#pairing";
 import type { Attachment, PassOutcome } from "#placement";
+import { buildCells, CellDraw } from "./cells.js";
 import { fromConfigDir, type SimConfig } from "./config.js";
 import { DrafterSide } from "./drafter-side.js";
 import { buildFleet, TARGET_MODEL, type SimDrafter, type SimFleet, type SimVerifier } from "./fleet.js";
@@ -8,9 +9,19 @@ import { Metrics, type SimSummary } from "./metrics.js";
 import { SimPlacement } from "./placement.js";
 import { Random } from "./random.js";
 import { Rebalancer } from "./rebalancing.js";
+import { SchedulerShards } from "./shards.js";
 import { VerifierSide } from "./verifier-side.js";
-import { Kind, newRound, type AloneSim, type Session, type SimEvent, type WaitingSim, type World } from "./world.js";
-import { openArrivals, requestShape, type SimRequest } from "./workload.js";
+import {
+  Kind,
+  newRound,
+  type AloneSim,
+  type Session,
+  type SimCell,
+  type SimEvent,
+  type WaitingSim,
+  type World,
+} from "./world.js";
+import { openArrivals, poissonArrivals, requestShape, type SimRequest } from "./workload.js";
 
 /** How often the scheduler looks at its queue between events (its one-second timer), ms. */
 const QUEUE_LOOK_MS = 1000;
@@ -20,6 +31,8 @@ export interface SimOptions {
   baseDir?: string;
   /** Called now and then with requests finished so far and the total. */
   onProgress?: (done: number, total: number) => void;
+  /** Called once at the end with what the simulator itself did (its events, the fleet's cells). */
+  onEnd?: (run: { events: number; cells: number }) => void;
 }
 
 /**
@@ -36,7 +49,8 @@ export function simulate(config: SimConfig, options: SimOptions = {}): SimSummar
 /**
  * The simulation's clock and the scheduler's part: arrivals, the queue for a pair, placing
  * sessions, attaching drafters to sessions decoding alone, finishing, each through the
- * scheduler's placement loop (libs/placement, as `SimPlacement` enters it). The drafters
+ * scheduler's placement loop (libs/placement, as `SimPlacement` enters it) of the request's cell
+ * (cells.ts), decided by the cell's scheduler shard (shards.ts). The drafters
  * (drafter-side.ts), the verifiers (verifier-side.ts) and the rebalancer (rebalancing.ts) run on
  * the shared `World` it holds.
  */
@@ -48,14 +62,19 @@ class Simulation implements World {
   readonly fleet: SimFleet;
   readonly metrics: Metrics;
   readonly total: number;
-  readonly placement: SimPlacement<WaitingSim, AloneSim>;
-  readonly live = new Map<string, Session>();
+  readonly cells: SimCell[];
+  private readonly cellDraw: CellDraw;
+  private readonly cellDraws: Random;
+  private readonly shards: SchedulerShards;
+  /** Poisson arrivals, made as the run reaches them. */
+  private readonly nextArrival: (() => SimRequest | null) | null = null;
+  /** Requests waiting for a pair, all cells. */
+  private waitingTotal = 0;
+  private eventCount = 0;
   readonly drafting: DrafterSide;
   readonly verifying: VerifierSide;
   readonly rebalancing: Rebalancer;
   private issued = 0;
-  /** A look at the queue is scheduled. */
-  private looking = false;
   /** Timer events pending (the rebalancer's, the queue's looks): they alone keep nothing going. */
   private timers = 0;
   private readonly queueTimeoutMs: number;
@@ -71,15 +90,25 @@ class Simulation implements World {
       workload: random.fork(3),
       policy: random.fork(4),
     };
+    this.cellDraws = random.fork(5);
     this.fleet = buildFleet(config, options.baseDir ?? process.cwd());
     const policyDraw = this.draws.policy;
     const { pairing, tuning, queueLookahead, queueTimeoutMs } = config.policies;
     this.queueTimeoutMs = queueTimeoutMs > 0 ? queueTimeoutMs : Number.POSITIVE_INFINITY;
-    this.placement = new SimPlacement(this.fleet.views, createPairingPolicy(pairing, tuning), {
+    const placementOptions = {
       lookahead: queueLookahead,
       queueTimeoutMs: this.queueTimeoutMs,
       random: () => policyDraw.next(),
-    });
+    };
+    this.cells = buildCells(
+      this.fleet,
+      config.regions,
+      (views) => new SimPlacement(views, createPairingPolicy(pairing, tuning), placementOptions),
+    );
+    const slots = this.cells.map(() => 0);
+    for (const verifier of this.fleet.verifiers) slots[verifier.cell]! += verifier.view.maxSessions;
+    this.cellDraw = new CellDraw(slots);
+    this.shards = new SchedulerShards(config.scheduler.shards, config.scheduler.decisionMs);
     this.verifying = new VerifierSide(this);
     this.drafting = new DrafterSide(this);
     this.rebalancing = new Rebalancer(this);
@@ -89,6 +118,10 @@ class Simulation implements World {
     if (arrivals.kind === "closed") {
       this.total = config.workload.requests;
       for (let client = 0; client < Math.min(arrivals.clients, this.total); client++) this.issue(0);
+    } else if (arrivals.kind === "poisson") {
+      this.total = config.workload.requests;
+      this.nextArrival = poissonArrivals(config.workload, this.draws.workload);
+      this.scheduleArrival();
     } else {
       const requests = openArrivals(config.workload, this.draws.workload, tracePath);
       this.total = requests.length;
@@ -104,10 +137,15 @@ class Simulation implements World {
     let reported = 0;
     for (let event = this.events.pop(); event; event = this.events.pop()) {
       this.now = event.t;
+      this.eventCount++;
       if (isTimer(event)) this.timers--;
       switch (event.kind) {
         case Kind.Arrival:
           this.arrive(event.request!);
+          if (this.nextArrival) this.scheduleArrival();
+          break;
+        case Kind.Decide:
+          this.decide(event.waiting!);
           break;
         case Kind.DraftDone:
           this.drafting.draftDone(event.job!);
@@ -128,8 +166,7 @@ class Simulation implements World {
           this.rebalancing.rebalance();
           break;
         case Kind.QueueLook:
-          this.looking = false;
-          this.serve(this.placement.pass(this.now));
+          this.look(this.cells[event.cell!]!);
           break;
       }
       if (this.options.onProgress && this.metrics.finished - reported >= progressEvery) {
@@ -138,11 +175,16 @@ class Simulation implements World {
       }
     }
     this.options.onProgress?.(this.metrics.finished, this.total);
+    this.options.onEnd?.({ events: this.eventCount, cells: this.cells.length });
     // Every slot a placement, an attach or a move took was given back: nothing counted twice.
     const held = this.fleet.views.filter((w) => w.activeSessions !== 0);
     if (held.length > 0)
       throw new Error(`slots still held after the run: ${held.map((w) => `${w.id} ${w.activeSessions}`).join(", ")}`);
-    return this.metrics.summary(this.now);
+    const summary = this.metrics.summary(this.now);
+    const { regions, scheduler } = this.config;
+    if (regions > 1 || scheduler.shards > 1 || scheduler.decisionMs > 0)
+      summary.scheduler = this.shards.summary(summary.durationMs);
+    return summary;
   }
 
   schedule(event: SimEvent): void {
@@ -166,9 +208,15 @@ class Simulation implements World {
     this.schedule({ t: at, seq: 0, kind: Kind.Arrival, request });
   }
 
-  /** A request reaches the scheduler: decided at once, or queued behind those of its model waiting. */
+  private scheduleArrival(): void {
+    const request = this.nextArrival!();
+    if (request) this.schedule({ t: request.arrivalMs, seq: 0, kind: Kind.Arrival, request });
+  }
+
+  /** A request reaches the scheduler: its cell's shard decides it when free (at once when decisions take no time). */
   private arrive(request: SimRequest): void {
     this.metrics.arrived(this.now);
+    const cell = this.cells.length > 1 ? this.cellDraw.pick(this.cellDraws.next()) : 0;
     const waiting: WaitingSim = {
       request,
       model: TARGET_MODEL,
@@ -177,12 +225,29 @@ class Simulation implements World {
       resume: false,
       arrivedAt: request.arrivalMs,
       since: request.arrivalMs,
+      cell,
     };
-    this.serve(this.placement.submit(waiting, this.now));
+    const decidedAt = this.shards.decide(cell, this.now);
+    if (decidedAt > this.now) this.schedule({ t: decidedAt, seq: 0, kind: Kind.Decide, waiting });
+    else this.decide(waiting);
+  }
+
+  /** The shard decides a request: at once, or queued behind those of its model waiting in its cell. */
+  private decide(waiting: WaitingSim): void {
+    const cell = this.cells[waiting.cell]!;
+    this.serve(cell, cell.placement.submit(waiting, this.now));
+  }
+
+  /** The scheduler looks at a cell's queue: a pass, its decisions taking the shard's time. */
+  private look(cell: SimCell): void {
+    cell.looking = false;
+    const outcomes = cell.placement.pass(this.now);
+    this.shards.charge(cell.index, this.now, outcomes.length);
+    this.serve(cell, outcomes);
   }
 
   /** Acts on what a pass decided; while requests wait, the scheduler looks again within a second. */
-  private serve(outcomes: PassOutcome<WaitingSim>[]): void {
+  private serve(cell: SimCell, outcomes: PassOutcome<WaitingSim>[]): void {
     for (const outcome of outcomes) {
       if (outcome.kind !== "place") {
         this.metrics.failed();
@@ -190,15 +255,17 @@ class Simulation implements World {
       }
       const { decision } = outcome;
       const drafter = decision.kind === "pair" ? this.drafterById(decision.drafterId) : null;
-      this.open(outcome.waiting.request, this.verifierById(decision.verifierId), drafter);
+      this.open(cell, outcome.waiting.request, this.verifierById(decision.verifierId), drafter);
     }
-    const waiting = this.placement.waiting;
-    this.metrics.waitingChanged(this.now, waiting);
+    const waiting = cell.placement.waiting;
+    this.waitingTotal += waiting - cell.waiting;
+    cell.waiting = waiting;
+    this.metrics.waitingChanged(this.now, this.waitingTotal);
     // With nothing else to happen, time alone changes nothing but deadlines: the run ends.
-    if (waiting > 0 && !this.looking && (!this.idle || Number.isFinite(this.queueTimeoutMs))) {
-      this.looking = true;
+    if (waiting > 0 && !cell.looking && (!this.idle || Number.isFinite(this.queueTimeoutMs))) {
+      cell.looking = true;
       const t = (Math.floor(this.now / QUEUE_LOOK_MS) + 1) * QUEUE_LOOK_MS;
-      this.schedule({ t, seq: 0, kind: Kind.QueueLook });
+      this.schedule({ t, seq: 0, kind: Kind.QueueLook, cell: cell.index });
     }
   }
 
@@ -208,7 +275,7 @@ class Simulation implements World {
   private drafterIndex?: Map<string, SimDrafter>;
 
   /** Opens a placed session (the pass took its slots on the views). */
-  private open(request: SimRequest, verifier: SimVerifier, drafter: SimDrafter | null): void {
+  private open(cell: SimCell, request: SimRequest, verifier: SimVerifier, drafter: SimDrafter | null): void {
     this.metrics.placed(request, this.now);
     verifier.sessionsServed++;
     const session: Session = {
@@ -225,7 +292,7 @@ class Simulation implements World {
       round: null,
       unprefilled: request.promptTokens,
     };
-    this.live.set(String(request.id), session);
+    cell.live.set(String(request.id), session);
     // The drafter prefills the prompt, then drafts; the verifier evaluates it with the first round.
     if (drafter) {
       this.drafting.attach(session, drafter, request.promptTokens);
@@ -233,7 +300,7 @@ class Simulation implements World {
     }
     if (this.fleet.drafters.length > 0) {
       session.alone = { sessionId: String(request.id), model: TARGET_MODEL, verifierId: verifier.id, session };
-      this.placement.wantsDrafter(session.alone);
+      cell.placement.wantsDrafter(session.alone);
     }
     this.verifying.enqueueRound(verifier, newRound(session, 0, 0, this.now));
   }
@@ -241,9 +308,10 @@ class Simulation implements World {
   /** The session's last tokens are delivered: its slots free, the queue is served, alone sessions may take drafters. */
   finish(session: Session, deliveredMs: number): void {
     this.metrics.finish(session.request, session.firstTokenMs, deliveredMs, session.generated);
+    const cell = this.cells[session.verifier.cell]!;
     session.verifier.view.activeSessions--;
-    if (session.alone) this.placement.forget(session.alone);
-    this.live.delete(String(session.request.id));
+    if (session.alone) cell.placement.forget(session.alone);
+    cell.live.delete(String(session.request.id));
     // Slots taken for a drafter or a move that the session ended before using.
     if (session.attach) session.attach.view.activeSessions--;
     if (session.move) {
@@ -258,8 +326,9 @@ class Simulation implements World {
       const think = this.config.workload.arrivals.thinkMs;
       this.issue(deliveredMs + this.draws.workload.between(think.min, think.max));
     }
-    const { placed, attached } = this.placement.sessionEnded(this.now);
-    this.serve(placed);
+    const { placed, attached } = cell.placement.sessionEnded(this.now);
+    this.shards.charge(cell.index, this.now, placed.length + attached.length);
+    this.serve(cell, placed);
     this.attached(attached);
   }
 
@@ -269,8 +338,8 @@ class Simulation implements World {
   private verifierIndex?: Map<string, SimVerifier>;
 
   /** Sessions decoding alone that the policy now pairs take the drafter's slot; each attaches when its alone round in flight ends. */
-  attachDrafters(): void {
-    this.attached(this.placement.attach());
+  attachDrafters(cell: number): void {
+    this.attached(this.cells[cell]!.placement.attach());
   }
 
   private attached(attachments: Attachment<AloneSim>[]): void {

@@ -59,6 +59,23 @@ export function openArrivals(config: SimConfig["workload"], random: Random, trac
   });
 }
 
+/**
+ * Poisson arrivals made one at a time as the run reaches them (the same draws, in the same order,
+ * as `openArrivals`): a million requests are not all held, nor all in the event queue, at once.
+ */
+export function poissonArrivals(config: SimConfig["workload"], random: Random): () => SimRequest | null {
+  const { arrivals } = config;
+  if (arrivals.kind !== "poisson") throw new Error("not Poisson arrivals");
+  const meanGapMs = 1000 / arrivals.ratePerSecond;
+  let at = 0;
+  let id = 0;
+  return () => {
+    if (id >= config.requests) return null;
+    at += random.exponential(meanGapMs);
+    return { id: id++, arrivalMs: at, ...requestShape(config, random) };
+  };
+}
+
 export function requestShape(
   config: SimConfig["workload"],
   random: Random,

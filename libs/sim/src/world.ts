@@ -1,3 +1,4 @@
+import type { WorkerView } from "#pairing";
 import type { PendingRound } from "#batching";
 import type { AloneSession, WaitingRequest } from "#placement";
 import type { RoundEstimator, WindowPolicy } from "#window";
@@ -29,9 +30,28 @@ export interface Session {
   unprefilled: number;
 }
 
+/**
+ * One partition of the fleet that the scheduler places within (a target model in a region): its
+ * workers' views in id order, its own placement loop over them with its pair statistics, and its
+ * running sessions. A request is placed, attached to a drafter and rebalanced within its cell only,
+ * so a decision costs what the cell's size costs, whatever the fleet's.
+ */
+export interface SimCell {
+  index: number;
+  views: WorkerView[];
+  placement: SimPlacement<WaitingSim, AloneSim>;
+  /** Sessions running here, by id (what the rebalancer sees). */
+  live: Map<string, Session>;
+  /** Requests waiting for a pair here as last counted, and whether a look at the queue is scheduled. */
+  waiting: number;
+  looking: boolean;
+}
+
 /** A request waiting for a pair, as the queue pass sees it (arrival order, priority 0). */
 export interface WaitingSim extends WaitingRequest {
   request: SimRequest;
+  /** The cell (region) it is placed in. */
+  cell: number;
 }
 
 /** A session decoding alone that would take a drafter, as the drafter attach sees it. */
@@ -70,8 +90,10 @@ export const enum Kind {
   VerdictArrives,
   HostedDraftsDone,
   Rebalance,
-  /** The scheduler looks at its queue (every second, while requests wait). */
+  /** The scheduler looks at a cell's queue (every second, while requests wait). */
   QueueLook,
+  /** A scheduler shard has decided an arrival (when decisions take time: shards.ts). */
+  Decide,
 }
 
 export interface SimEvent {
@@ -84,6 +106,8 @@ export interface SimEvent {
   batch?: Round[];
   job?: DraftJob;
   jobs?: DraftJob[];
+  waiting?: WaitingSim;
+  cell?: number;
 }
 
 /** The drafters' side (drafter-side.ts): drafting windows, and what a drafter does with a verdict. */
@@ -115,7 +139,7 @@ export interface Rebalancing {
 
 /**
  * What the parts of a simulation share: the clock and its events, the fleet, the draws, the
- * measurements, the scheduler's part (placement with its pair statistics, live sessions), and each other's
+ * measurements, the scheduler's part (per cell: placement with its pair statistics, live sessions), and each other's
  * entry points. simulator.ts holds it; the parts see it through this interface only.
  */
 export interface World {
@@ -129,15 +153,16 @@ export interface World {
   readonly idle: boolean;
   /** Requests the workload sends in all. */
   readonly total: number;
-  /** Sessions running, by id (what the rebalancer sees). */
-  readonly live: ReadonlyMap<string, Session>;
-  /** The scheduler's placement loop (libs/placement) over the fleet's views, with the pair statistics. */
-  readonly placement: SimPlacement<WaitingSim, AloneSim>;
+  /**
+   * The fleet's cells (regions), each with the scheduler's placement loop (libs/placement) over its
+   * views, its pair statistics and its running sessions; a worker's `cell` indexes it.
+   */
+  readonly cells: readonly SimCell[];
   schedule(event: SimEvent): void;
   verifierById(id: string): SimVerifier;
   drafterById(id: string): SimDrafter;
-  /** A drafter slot may have come free: sessions decoding alone may take one. */
-  attachDrafters(): void;
+  /** A drafter slot may have come free in the cell: its sessions decoding alone may take one. */
+  attachDrafters(cell: number): void;
   finish(session: Session, deliveredMs: number): void;
   readonly drafting: Drafting;
   readonly verifying: Verifying;
