@@ -1,3 +1,4 @@
+import { byId, fleetGroups } from "./fleet-groups.js";
 import type { LoadAwareTuning } from "./tuning.js";
 import type { CandidatePair, PairingDecision, PairingRequest, WorkerView } from "./types.js";
 
@@ -11,7 +12,7 @@ export const withoutSession = (w: WorkerView): WorkerView => ({
   ...w,
   activeSessions: Math.max(0, w.activeSessions - 1),
 });
-export const byId = (a: WorkerView, b: WorkerView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+export { byId };
 export const onLowBattery = (drafter: WorkerView, threshold: number) =>
   drafter.power?.source === "battery" && drafter.power.level !== null && drafter.power.level < threshold;
 /** A drafter's measured ms per token, or the tuning's assumption when it measured none. */
@@ -26,7 +27,7 @@ export const draftMsOf = (drafter: WorkerView, tuning: Pick<LoadAwareTuning, "de
 export const partnerKey = (w: Pick<WorkerView, "vocabFingerprint" | "protocol">): string =>
   JSON.stringify([w.vocabFingerprint, w.protocol ?? null]);
 export const canPair = (verifier: WorkerView, drafter: WorkerView): boolean =>
-  partnerKey(verifier) === partnerKey(drafter);
+  verifier.vocabFingerprint === drafter.vocabFingerprint && (verifier.protocol ?? null) === (drafter.protocol ?? null);
 
 /**
  * The free pairs, without listing them (a fleet of 400 verifiers and 1,600 drafters has 640,000):
@@ -46,27 +47,29 @@ export interface Candidates {
  * loaded verifier with room). Degraded workers are offered only when no healthy pair is free.
  */
 export function candidatePairs(fleet: readonly WorkerView[], request: PairingRequest): Candidates | PairingDecision {
-  const verifiers = fleet.filter((w) => w.role === "verifier" && w.ready && w.modelName === request.model).sort(byId);
+  const groups = fleetGroups(fleet);
+  const verifiers = (groups.verifiers.get(request.model) ?? []).filter((e) => e.verifier.ready);
   if (verifiers.length === 0) {
     return { kind: "none", code: "model_not_found", reason: `no ready verifier serves model '${request.model}'` };
   }
+  // The ready drafters of each partner key these verifiers have, in id order.
   const drafters = new Map<string, WorkerView[]>();
-  for (const w of fleet) {
-    if (w.role !== "drafter" || !w.ready) continue;
-    const group = drafters.get(partnerKey(w));
-    if (group) group.push(w);
-    else drafters.set(partnerKey(w), [w]);
-  }
-  for (const group of drafters.values()) group.sort(byId);
   let compatible = 0;
-  for (const v of verifiers) compatible += drafters.get(partnerKey(v))?.length ?? 0;
+  for (const { key } of verifiers) {
+    let group = drafters.get(key);
+    if (!group) drafters.set(key, (group = (groups.drafters.get(key) ?? []).filter((d) => d.ready)));
+    compatible += group.length;
+  }
   const healthy = build(verifiers, drafters, true);
   if (healthy.count > 0) return healthy;
   const any = build(verifiers, drafters, false);
   if (any.count > 0) return any;
   if (compatible > 0) return { kind: "wait", reason: `all ${compatible} compatible pairs are at capacity` };
   // Speculation needs a shared vocabulary and protocol; without them the target still answers, alone.
-  const verifier = [...verifiers.filter(hasRoom)].sort((a, b) => load(a) - load(b) || byId(a, b))[0];
+  const verifier = verifiers
+    .map((e) => e.verifier)
+    .filter(hasRoom)
+    .sort((a, b) => load(a) - load(b) || byId(a, b))[0];
   if (!verifier) return { kind: "wait", reason: `every verifier of '${request.model}' is at capacity` };
   return {
     kind: "alone",
@@ -75,19 +78,25 @@ export function candidatePairs(fleet: readonly WorkerView[], request: PairingReq
   };
 }
 
+/** The usable verifiers with their usable partners; verifiers of one partner key share one list. */
 function build(
-  verifiers: readonly WorkerView[],
+  verifiers: ReadonlyArray<{ verifier: WorkerView; key: string }>,
   drafters: ReadonlyMap<string, WorkerView[]>,
   healthyOnly: boolean,
 ): Candidates {
   const usable = (w: WorkerView) => hasRoom(w) && !(healthyOnly && w.degraded);
   const free = new Map<string, WorkerView[]>();
-  for (const [key, group] of drafters) free.set(key, group.filter(usable));
-  const entries = verifiers.filter(usable).flatMap((verifier) => {
-    const partners = free.get(partnerKey(verifier)) ?? [];
-    return partners.length > 0 ? [{ verifier, drafters: partners }] : [];
-  });
-  return { verifiers: entries, count: entries.reduce((sum, e) => sum + e.drafters.length, 0) };
+  const entries: Array<{ verifier: WorkerView; drafters: readonly WorkerView[] }> = [];
+  let count = 0;
+  for (const { verifier, key } of verifiers) {
+    if (!usable(verifier)) continue;
+    let partners = free.get(key);
+    if (!partners) free.set(key, (partners = drafters.get(key)!.filter(usable)));
+    if (partners.length === 0) continue;
+    entries.push({ verifier, drafters: partners });
+    count += partners.length;
+  }
+  return { verifiers: entries, count };
 }
 
 /**
@@ -95,9 +104,9 @@ function build(
  * if there is one.
  */
 export function freeVerifiers(fleet: readonly WorkerView[], request: PairingRequest): WorkerView[] {
-  const free = fleet
-    .filter((w) => w.role === "verifier" && w.ready && w.modelName === request.model && hasRoom(w))
-    .sort(byId);
+  const free = (fleetGroups(fleet).verifiers.get(request.model) ?? [])
+    .map((e) => e.verifier)
+    .filter((w) => w.ready && hasRoom(w));
   const healthy = free.filter((w) => !w.degraded);
   return healthy.length > 0 ? healthy : free;
 }

@@ -19,6 +19,7 @@ import {
   pairDecision,
   withoutSession,
 } from "./candidates.js";
+import { PairRateCache } from "./rate-cache.js";
 import { bestPair } from "./shortlist.js";
 import { PAIRING_TUNING_DEFAULTS, type LoadAwareTuning } from "./tuning.js";
 import type {
@@ -200,6 +201,7 @@ export function predictSelfDraftRate(
  */
 export function loadAware(tuning: Partial<LoadAwareTuning> = {}): PairingPolicy {
   const settings: LoadAwareTuning = { ...PAIRING_TUNING_DEFAULTS.loadAware, ...tuning };
+  const rates = new PairRateCache();
   return (fleet, request, context) => {
     const candidates = candidatePairs(fleet, request);
     if (isDecision(candidates) && candidates.kind !== "wait") return candidates;
@@ -215,7 +217,8 @@ export function loadAware(tuning: Partial<LoadAwareTuning> = {}): PairingPolicy 
           }
         : candidates;
     }
-    const rateOf = (p: CandidatePair) => predictPairRate(p, context, settings);
+    const predict = (p: CandidatePair) => predictPairRate(p, context, settings);
+    const rateOf = (p: CandidatePair) => rates.rate(p, context, predict);
     const pair =
       bestPair(candidates, rateOf, settings, (p) => !onLowBattery(p.drafter, settings.lowBattery)) ??
       bestPair(candidates, rateOf, settings)!;

@@ -41,10 +41,11 @@ export function shortlistPairs(
       if (!drafter) fastest.set(drafters, (drafter = minimise(drafters, speed)));
       return drafter;
     };
-    const topVerifiers = candidates.verifiers
-      .map((e) => ({ ...e, rate: rateOf({ verifier: e.verifier, drafter: fastestOf(e.drafters) }) }))
-      .sort((a, b) => b.rate - a.rate)
-      .slice(0, tuning.shortlist);
+    const topVerifiers = highest(
+      candidates.verifiers,
+      (e) => rateOf({ verifier: e.verifier, drafter: fastestOf(e.drafters) }),
+      tuning.shortlist,
+    );
     // Drafters are ranked once per vocabulary (one list of partners per fingerprint), with the
     // best verifier of that vocabulary.
     const ranked = new Map<readonly WorkerView[], WorkerView[]>();

@@ -82,6 +82,12 @@ export interface PairingContext {
   roundTripExcessMs?: number;
   /** A uniform draw in [0, 1): the random policies take it from here (seeded in tests and DSD-Sim). */
   random?: () => number;
+  /**
+   * Changes whenever any figure above may have (never back to an earlier value, and no two
+   * histories share one): load-aware reuses a pair's prediction while it is the same
+   * (`PairRateCache`). Undefined: predictions are never reused.
+   */
+  readonly revision?: number;
 }
 
 export type PairingDecision =

@@ -35,12 +35,15 @@ export class PairStats {
   private excessLinks = 0;
   /** Bumped when a verifier is first reported (a context's cached look-up of it is then stale). */
   private verifiersSeen = 0;
+  /** The context's `revision`: a number no other state of any PairStats had. */
+  private revision = ++changes;
 
   /**
    * Records a link's latest figures. `brokerRttMs`: the drafter's and the verifier's round trips
    * to the message broker, when both are known (the excess is measured against them).
    */
   report(link: LinkReport, brokerRttMs?: { drafter: number; verifier: number }): void {
+    this.revision = ++changes;
     let byDrafter = this.links.get(link.verifierId);
     if (!byDrafter) {
       this.links.set(link.verifierId, (byDrafter = new Map()));
@@ -87,6 +90,9 @@ export class PairStats {
           last = { verifierId, seen: stats.verifiersSeen, links: stats.links.get(verifierId) };
         return last.links?.get(drafterId)?.roundTripMs;
       },
+      get revision() {
+        return stats.revision;
+      },
       get roundTripExcessMs() {
         return stats.excessLinks > 0 ? Math.max(0, stats.excessSum / stats.excessLinks) : undefined;
       },
@@ -106,6 +112,9 @@ export class PairStats {
     return pair;
   }
 }
+
+/** Every change of every PairStats in this process, counted: revisions are never reused. */
+let changes = 0;
 
 interface ModelPair {
   accepted: number;

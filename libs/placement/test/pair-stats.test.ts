@@ -63,4 +63,16 @@ describe("PairStats", () => {
     assert.equal(context.acceptance!("small", "big"), undefined);
     assert.equal(context.roundTripMs!("d1", "v1"), 10);
   });
+
+  it("a context's revision changes with every report, and is never another PairStats' revision", () => {
+    const first = new PairStats();
+    const second = new PairStats();
+    const context = first.context(Math.random);
+    const before = context.revision;
+    assert.notEqual(before, second.context(Math.random).revision);
+    assert.equal(first.context(Math.random).revision, before);
+    first.report(link("d1", "v1"));
+    assert.notEqual(context.revision, before); // the context is live
+    assert.notEqual(context.revision, second.context(Math.random).revision);
+  });
 });

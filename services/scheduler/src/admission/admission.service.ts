@@ -213,8 +213,9 @@ export class AdmissionService {
   }
 
   private passOver(waiting: Iterable<Waiting>): PassOutcome<Waiting>[] {
-    const { views, context } = this.fleet.pairingInputs(this.table.loads());
+    const { views, context, index } = this.fleet.pairingInputs(this.table.loads());
     return queuePass(waiting, views, this.placing, context, {
+      index,
       now: Date.now(),
       queueTimeoutMs: this.config.SCHEDULER_QUEUE_TIMEOUT_MS,
       lookahead: this.config.SCHEDULER_QUEUE_LOOKAHEAD,

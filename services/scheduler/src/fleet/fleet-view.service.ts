@@ -8,7 +8,7 @@ import {
   type WorkerProfile,
 } from "#contracts";
 import { partnerKey, type PairingContext, type WorkerView } from "#pairing";
-import { PairStats } from "#placement";
+import { indexViews, PairStats, type ViewIndex } from "#placement";
 import type { Logger } from "#logging";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
 import { SnapshotOrder, type Verdict } from "./snapshot-order.js";
@@ -16,10 +16,23 @@ import { SCHEDULER_LOGGER, WORKER_BUS } from "../tokens.js";
 
 const NO_FLEET: FleetSnapshot = { epoch: 0, seq: 0, at: 0, workers: [] };
 
-/** What a pairing policy is given: the workers and the pair history. */
+/**
+ * What a pairing policy is given: the workers and the pair history, and the workers by id (a
+ * queue pass's index). The views are the service's own, kept for the snapshot: each call resets
+ * their sessions to the loads given, so they are the caller's until its next call (every caller
+ * decides synchronously, and a pass's placements take slots on them).
+ */
 export interface PairingInputs {
   views: WorkerView[];
   context: PairingContext;
+  index: ViewIndex;
+}
+
+/** The snapshot's workers as the policies see them, and by id, built once per snapshot. */
+interface HeldViews {
+  views: WorkerView[];
+  index: ViewIndex;
+  workers: ReadonlyMap<string, FleetWorker>;
 }
 
 /**
@@ -34,6 +47,8 @@ export class FleetViewService {
   private asking: Promise<boolean> | null = null;
   /** The snapshot's pair statistics, built when first asked for. */
   private pairStats: PairStats | null = null;
+  /** The snapshot's views and index, built when first asked for. */
+  private held: HeldViews | null = null;
 
   constructor(
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
@@ -85,6 +100,7 @@ export class FleetViewService {
   private take(verdict: Verdict): boolean {
     if (verdict !== "accepted") return false;
     this.pairStats = null;
+    this.held = null;
     return true;
   }
 
@@ -121,19 +137,22 @@ export class FleetViewService {
   /** When these workers started, as the registry knows it now (a restart since means they lost their sessions). */
   startedAt(...ids: Array<string | null>): Record<string, number> {
     const started: Record<string, number> = {};
-    for (const worker of this.snapshot.workers)
-      if (ids.includes(worker.workerId)) started[worker.workerId] = worker.startedAt;
+    const { workers } = this.views();
+    for (const id of ids) {
+      const worker = id === null ? undefined : workers.get(id);
+      if (worker) started[worker.workerId] = worker.startedAt;
+    }
     return started;
   }
 
   /** A worker's registered profile (the verifier's speeds go to its drafters as a prior). */
   profileOf(workerId: string): WorkerProfile | undefined {
-    return this.snapshot.workers.find((w) => w.workerId === workerId)?.profile;
+    return this.views().workers.get(workerId)?.profile;
   }
 
   /** The model a worker registered (a verifier audits its drafter's q with the same model). */
   modelOf(workerId: string): ModelDescriptor | undefined {
-    return this.snapshot.workers.find((w) => w.workerId === workerId)?.model;
+    return this.views().workers.get(workerId)?.model;
   }
 
   /**
@@ -142,24 +161,37 @@ export class FleetViewService {
    * drafters' link reports (libs/placement `PairStats`), rebuilt once per snapshot.
    */
   pairingInputs(loads: ReadonlyMap<string, number>): PairingInputs {
-    const views: WorkerView[] = this.snapshot.workers.map((w) => ({
-      id: w.workerId,
-      role: w.role,
-      modelName: w.model.name,
-      vocabFingerprint: w.model.vocabFingerprint,
-      protocol: w.protocol,
-      ready: w.state === "ready" || w.state === "degraded",
-      degraded: w.state === "degraded",
-      activeSessions: loads.get(w.workerId) ?? 0,
-      maxSessions: w.maxSessions,
-      profile: w.profile,
-      power: w.telemetry?.power,
-      brokerRttMs: w.telemetry?.brokerRttMs ?? undefined,
-      drafting: w.drafting,
-    }));
+    const { views, index } = this.views();
+    for (const view of views) view.activeSessions = loads.get(view.id) ?? 0;
     this.pairStats ??= pairStatsOf(this.snapshot.workers);
-    return { views, context: this.pairStats.context(Math.random) };
+    return { views, index, context: this.pairStats.context(Math.random) };
   }
+
+  private views(): HeldViews {
+    if (this.held) return this.held;
+    const workers = this.snapshot.workers;
+    const views = workers.map((w) => viewOf(w));
+    this.held = { views, index: indexViews(views), workers: new Map(workers.map((w) => [w.workerId, w])) };
+    return this.held;
+  }
+}
+
+function viewOf(w: FleetWorker): WorkerView {
+  return {
+    id: w.workerId,
+    role: w.role,
+    modelName: w.model.name,
+    vocabFingerprint: w.model.vocabFingerprint,
+    protocol: w.protocol,
+    ready: w.state === "ready" || w.state === "degraded",
+    degraded: w.state === "degraded",
+    activeSessions: 0,
+    maxSessions: w.maxSessions,
+    profile: w.profile,
+    power: w.telemetry?.power,
+    brokerRttMs: w.telemetry?.brokerRttMs ?? undefined,
+    drafting: w.drafting,
+  };
 }
 
 /** The drafters' link reports in a snapshot, as the pair statistics the policies weigh. */
