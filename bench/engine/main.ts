@@ -11,7 +11,7 @@ import cliProgress from "cli-progress";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import pino from "pino";
-import { RoundReports } from "#contracts";
+import { RoundReports, eachRound } from "#contracts";
 import { defaultModelPath, projectRoot, startLatencyProxy } from "#infra";
 import { createLlama, createSessionContext, loadModel } from "#llama";
 import { ensureDerivedModel, RECIPES } from "#models";
@@ -105,7 +105,11 @@ const nats = new URL(fleet.natsUrl);
 const proxy = await startLatencyProxy(nats.hostname, Number(nats.port), { delayMs: 0 });
 const nc = await connectNats(fleet.natsEndpoint, "admin", pino({ level: "silent" }), () => undefined);
 let estimator = new RoundEstimator(1);
-new ContractBus(nc, pino({ level: "silent" })).subscribe(RoundReports, "", (report) => estimator.observe(report));
+new ContractBus(nc, pino({ level: "silent" })).subscribe(
+  RoundReports,
+  "",
+  eachRound((report) => estimator.observe(report)),
+);
 const results = new Map<
   number,
   { alone: number[]; policies: number[][]; bound: number; acceptance: number; boundWindow: number }

@@ -1,5 +1,5 @@
 import pino from "pino";
-import { RoundReports, type RoundReport } from "#contracts";
+import { RoundReports, eachRound, type RoundReport } from "#contracts";
 import { startLocalFleet, type LocalFleetOptions } from "#infra";
 import { connectNats, ContractBus } from "#transport";
 import { streamCompletion } from "../../test/support/openai-client.js";
@@ -62,9 +62,13 @@ export async function runRealFleet(
     const bus = new ContractBus(nc, pino({ level: "silent" }));
     let measuring = false;
     const rounds: RoundReport[] = [];
-    bus.subscribe(RoundReports, "", (report) => {
-      if (measuring) rounds.push(report);
-    });
+    bus.subscribe(
+      RoundReports,
+      "",
+      eachRound((report) => {
+        if (measuring) rounds.push(report);
+      }),
+    );
     const rtts: number[] = [];
     // nc.rtt() counts whole milliseconds: time the PING/PONG of a flush instead.
     for (let i = 0; i < 50; i++) {

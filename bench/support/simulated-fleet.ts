@@ -112,10 +112,14 @@ export class SimulatedFleet {
 
   private heartbeat(): void {
     const beat = this.beat++;
-    if (beat % 200 === 0)
-      this.ids.forEach((id, i) => this.bus.as(id).publish(FleetRegister, "", this.registration(id, i)));
     const slice = Math.ceil(this.ids.length / 20);
-    for (const id of this.ids.slice((beat % 20) * slice, (beat % 20) * slice + slice)) {
+    const first = (beat % 20) * slice;
+    // Each slice registers during the first second of every ten, just before its telemetry (not
+    // all at once: 20,000 registrations in one tick would measure a burst, not the fleet).
+    if (Math.floor(beat / 20) % 10 === 0)
+      for (let i = first; i < Math.min(first + slice, this.ids.length); i++)
+        this.bus.as(this.ids[i]!).publish(FleetRegister, "", this.registration(this.ids[i]!, i));
+    for (const id of this.ids.slice(first, first + slice)) {
       this.bus.as(id).publish(FleetTelemetry, "", {
         workerId: id,
         at: Date.now(),
@@ -139,7 +143,7 @@ export class SimulatedFleet {
     for (const [sessionId, session] of this.sessions) {
       const window = 2 + (session.position % 5);
       const accepted = session.position % (window + 1);
-      this.bus.as(session.drafterId).publish(RoundReports, "", {
+      const report = {
         sessionId,
         drafterId: session.drafterId,
         verifierId: session.verifierId,
@@ -150,7 +154,8 @@ export class SimulatedFleet {
         verifyMs: 5,
         networkMs: 1,
         at: Date.now(),
-      });
+      };
+      this.bus.as(session.drafterId).publish(RoundReports, "", { drafterId: session.drafterId, reports: [report] });
       session.position += accepted + 1;
     }
   }

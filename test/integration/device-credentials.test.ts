@@ -7,7 +7,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import pino from "pino";
-import { ANY_ID, RoundReports, type RoundReport } from "#contracts";
+import { ANY_ID, RoundReports, eachRound, type RoundReport } from "#contracts";
 import { waitUntil, type LocalFleet } from "#infra";
 import { connectNats, NatsCredentialError, type ContractBus } from "#transport";
 import { DeviceConnection, deviceEndpoint } from "../support/device-credentials.js";
@@ -89,7 +89,11 @@ void describe("device credentials through the admin API and specfleet devices", 
     });
     assert.ok(fleet.secrets, "test fleets are secured");
     admin = await fleetBus(fleet);
-    admin.subscribe(RoundReports, ANY_ID, (report) => rounds.push(report));
+    admin.subscribe(
+      RoundReports,
+      ANY_ID,
+      eachRound((report) => rounds.push(report)),
+    );
     await admin.nc.flush();
   });
 

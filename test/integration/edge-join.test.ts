@@ -9,6 +9,7 @@ import {
   FleetTelemetry,
   MetricsReport,
   RoundReports,
+  eachRound,
   SessionStream,
   subjectFor,
   VerifyRound,
@@ -87,7 +88,11 @@ void describe("edge devices join with one command", () => {
     assert.match(fleet.edge.websocketUrl ?? "", /^wss:\/\/127\.0\.0\.1:\d+$/);
     assert.match(fleet.edge.leafnodeUrl ?? "", /^tls:\/\/127\.0\.0\.1:\d+$/);
     admin = await fleetBus(fleet);
-    admin.subscribe(RoundReports, ANY_ID, (report) => rounds.push(report));
+    admin.subscribe(
+      RoundReports,
+      ANY_ID,
+      eachRound((report) => rounds.push(report)),
+    );
     admin.subscribe(SessionStream, ANY_ID, (event) => {
       if (event.kind === "opened" && !opened.has(event.sessionId)) opened.set(event.sessionId, event);
     });

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { ANY_ID, RoundReports, SessionStream, WorkerPower, type RoundReport, type SessionEvent } from "#contracts";
+import {
+  ANY_ID,
+  RoundReports,
+  eachRound,
+  SessionStream,
+  WorkerPower,
+  type RoundReport,
+  type SessionEvent,
+} from "#contracts";
 import type { LocalFleet } from "#infra";
 import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH } from "../support/fleet.js";
@@ -44,7 +52,11 @@ describe("failover mid-stream", () => {
     bus.subscribe(SessionStream, ANY_ID, (event) =>
       events.set(event.sessionId, [...(events.get(event.sessionId) ?? []), event]),
     );
-    bus.subscribe(RoundReports, "", (report) => rounds.push(report));
+    bus.subscribe(
+      RoundReports,
+      "",
+      eachRound((report) => rounds.push(report)),
+    );
     power = (workerId, level) => bus.request(WorkerPower, workerId, { source: "battery", level }, 2000);
     await bus.nc.flush();
   });

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { NatsConnection } from "nats";
 import pino from "pino";
-import { RoundReports } from "#contracts";
+import { RoundReports, eachRound } from "#contracts";
 import type { LocalFleet } from "#infra";
 import { ContractBus } from "#transport";
 import { connectToFleet } from "../support/fleet-nats.js";
@@ -96,8 +96,10 @@ for (const scenario of [
         },
       );
       nc = await connectToFleet(fleet);
-      new ContractBus(nc, pino({ level: "silent" })).subscribe(RoundReports, "", (report) =>
-        windows.set(report.window, (windows.get(report.window) ?? 0) + 1),
+      new ContractBus(nc, pino({ level: "silent" })).subscribe(
+        RoundReports,
+        "",
+        eachRound((report) => windows.set(report.window, (windows.get(report.window) ?? 0) + 1)),
       );
       await nc.flush();
     });

@@ -345,8 +345,34 @@ export const roundReportSchema = z.object({
   at: z.number(),
 });
 export type RoundReport = z.infer<typeof roundReportSchema>;
-/** v2: sender-bound (a drafter reports only its own rounds). */
-export const RoundReports = eventContract("specfleet.telemetry.rounds.{from}", 2, roundReportSchema, {
+
+/** Most rounds one RoundReports message carries (a drafter sends sooner when it has this many). */
+export const MAX_ROUND_REPORTS = 256;
+
+/** A drafter's rounds finished since its last report, oldest first. */
+export const roundReportBatchSchema = z
+  .object({
+    drafterId: workerIdSchema,
+    reports: z.array(roundReportSchema).min(1).max(MAX_ROUND_REPORTS),
+  })
+  .refine((batch) => batch.reports.every((r) => r.drafterId === batch.drafterId), {
+    message: "every report is of the sender's own rounds",
+  });
+export type RoundReportBatch = z.infer<typeof roundReportBatchSchema>;
+
+/**
+ * v2: sender-bound (a drafter reports only its own rounds).
+ * v3: a batch of rounds per message (a drafter sends what it has every 250 ms, or at once when
+ * it has MAX_ROUND_REPORTS or a session ends): observers no longer wake up for every round.
+ */
+export const RoundReports = eventContract("specfleet.telemetry.rounds.{from}", 3, roundReportBatchSchema, {
   hotPath: true,
   senderField: "drafterId",
 });
+
+/** A RoundReports handler from one that takes a round at a time. */
+export function eachRound(handler: (report: RoundReport) => unknown): (batch: RoundReportBatch) => void {
+  return (batch) => {
+    for (const report of batch.reports) handler(report);
+  };
+}

@@ -13,6 +13,7 @@ import {
   type PayloadOf,
   type ReplyOf,
   type RoundReport,
+  type RoundReportBatch,
   type Sampling,
 } from "#contracts";
 import type { DraftWorkerConfig } from "#config";
@@ -32,6 +33,7 @@ import {
   type WorkerModel,
 } from "#worker";
 import { DrafterMeter } from "./drafter-meter.js";
+import { RoundReportBuffer } from "./round-report-buffer.js";
 
 interface DrafterSession {
   id: string;
@@ -66,6 +68,8 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly estimators = new Map<string, RoundEstimator>();
   private subscriptions: Subscription[] = [];
   private readonly meter: DrafterMeter;
+  /** Finished rounds, sent to observers a few times a second. */
+  private readonly reports: RoundReportBuffer;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: DraftWorkerConfig,
@@ -76,6 +80,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   ) {
     this.meter = new DrafterMeter(metrics, config.METRICS_MAX_PAIRS);
     bus.clock = this.meter; // what a round's messages cost (bench:round's breakdown)
+    this.reports = new RoundReportBuffer(config.WORKER_ID, (batch) => this.publishReports(batch));
   }
 
   onApplicationBootstrap(): void {
@@ -271,6 +276,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     } finally {
       if (!finished) await this.handBack(session);
       this.sessions.delete(session.id);
+      this.reports.flush();
       this.meter.sessions(this.activeSessions);
       await session.model.dispose();
       this.log.debug({ sessionId: session.id }, "session closed");
@@ -307,13 +313,22 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     round: Omit<RoundReport, "sessionId" | "drafterId" | "verifierId" | "at">,
   ): void {
     session.window.observe(round);
-    this.bus.publish(RoundReports, "", {
+    this.reports.add({
       ...round,
       sessionId: session.id,
       drafterId: this.config.WORKER_ID,
       verifierId: session.verifierId,
       at: Date.now(),
     });
+  }
+
+  private publishReports(batch: RoundReportBatch): void {
+    try {
+      this.bus.publish(RoundReports, "", batch);
+    } catch (err) {
+      // Telemetry only: a report lost while NATS is away costs observers a few rounds' figures.
+      this.log.warn({ rounds: batch.reports.length, err: String(err) }, "could not send round reports");
+    }
   }
 
   /** Whether to draft the next window now: pipelining on, and a full window that did not end the text. */

@@ -1,6 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
 import {
   RoundReports,
+  eachRound,
   type CompletionJob,
   type DrafterLeft,
   type RoundReport,
@@ -53,7 +54,11 @@ export class SchedulerService implements OnApplicationBootstrap, OnModuleDestroy
       this.log.info({ sessions: this.table.size }, "running sessions restored");
     }
     // What the drafters report of each round: the table's progress (prompt + generated tokens).
-    this.reports = this.bus.subscribe(RoundReports, "", (report) => this.roundReported(report));
+    this.reports = this.bus.subscribe(
+      RoundReports,
+      "",
+      eachRound((report) => this.roundReported(report)),
+    );
     // Deadlines pass and busy verifiers free up between events: look at the queue every second.
     this.timers.push(setInterval(() => this.admission.pump(), 1000));
     if (this.config.SCHEDULER_REBALANCE_MS > 0) {

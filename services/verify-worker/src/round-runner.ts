@@ -227,7 +227,11 @@ export class RoundRunner {
       batchTokens,
     };
     // The drafter drafts on while this round is journalled; its tokens are published once they are.
-    if (!final) early?.(reply);
+    if (!final && early) {
+      early(reply);
+      // One turn for the transport to send the reply before this round's text and journal work.
+      await Promise.resolve();
+    }
     if (cut.emitted.length > 0) {
       const { text, textEnds } = session.text.deltaPerToken(session.generated, cut.emitted, final);
       const index = session.generated.length;

@@ -6,6 +6,7 @@ import {
   MetricsReport,
   reportSpeaksForItself,
   RoundReports,
+  eachRound,
   SchedulerInsightReport,
   SchedulerMoves,
   type DashboardDelta,
@@ -67,7 +68,11 @@ export class FleetFeed {
         const snapshot = assembler.add(page);
         if (snapshot) this.state.applySnapshot(snapshot);
       }),
-      this.bus.subscribe(RoundReports, "", (report) => this.state.addRound(report)),
+      this.bus.subscribe(
+        RoundReports,
+        "",
+        eachRound((report) => this.state.addRound(report)),
+      ),
       this.bus.subscribe(SchedulerInsightReport, "", (insight) => this.state.applyInsight(insight)),
       this.bus.subscribe(SchedulerMoves, "", (move) => this.state.addMove(move)),
       this.bus.subscribe(GatewayJobsReport, "", (report) => this.state.applyJobs(report.instance, report.jobs)),
