@@ -14,9 +14,9 @@ export interface ShardSummary {
   shards: number;
   decisionMs: number;
   decisions: number;
-  /** Decisions per second of fleet time, all shards together. */
+  /** Decisions per second of fleet time until the last one, all shards together. */
   decisionsPerSecond: number;
-  /** Busy fraction of the shards, mean and busiest (1: a shard decided without pause; its queue grows). */
+  /** Busy fraction of the shards until the last decision, mean and busiest (1: a shard decided without pause; its queue grew). */
   utilisation: { mean: number; max: number };
   /** Arrival to decision made, ms: the time a request waited at its shard, its decision included. */
   decisionWaitMs: Distribution;

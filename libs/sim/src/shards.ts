@@ -52,9 +52,13 @@ export class SchedulerShards {
     this.take(shard, Math.max(now, this.freeAt[shard]!) + decisions * this.decisionMs, decisions);
   }
 
-  /** Over `spanMs` of fleet time (the run's duration). */
-  summary(spanMs: number): ShardSummary {
-    const span = Math.max(1e-9, spanMs);
+  /**
+   * From the start to the last decision made: a shard's busy fraction while there were decisions
+   * to make, and the decisions per second the shards kept up (the arrival rate below saturation,
+   * the shards' capacity above it).
+   */
+  summary(): ShardSummary {
+    const span = Math.max(1e-9, ...this.freeAt);
     let sum = 0;
     let max = 0;
     for (const busy of this.busyMs) {

@@ -182,8 +182,7 @@ class Simulation implements World {
       throw new Error(`slots still held after the run: ${held.map((w) => `${w.id} ${w.activeSessions}`).join(", ")}`);
     const summary = this.metrics.summary(this.now);
     const { regions, scheduler } = this.config;
-    if (regions > 1 || scheduler.shards > 1 || scheduler.decisionMs > 0)
-      summary.scheduler = this.shards.summary(summary.durationMs);
+    if (regions > 1 || scheduler.shards > 1 || scheduler.decisionMs > 0) summary.scheduler = this.shards.summary();
     return summary;
   }
 
