@@ -6,14 +6,16 @@
  * submitting to the chosen verifier receiving its open. Prints decisions per second and the
  * latency percentiles, per pairing policy, side by side in one run.
  */
+import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { connect } from "nats";
 import pino from "pino";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { GREEDY_SAMPLING, SchedulerSubmit, type CompletionJob } from "#contracts";
-import { startNats, startRedis, startService, type ManagedProcess } from "#infra";
+import { ManagedProcess, projectRoot, serviceEntry, startNats, startRedis, type ServiceActor } from "#infra";
 import { ContractBus } from "#transport";
+import { CpuMeter } from "../support/process-cpu.js";
 import { median, printTable } from "../support/report.js";
 import { SIMULATED_TARGET, SimulatedFleet } from "../support/simulated-fleet.js";
 import { comparePoliciesOnFleet } from "./fleet-policies.js";
@@ -27,6 +29,7 @@ const argv = await yargs(hideBin(process.argv))
   .option("requests", { type: "number", default: 1000, describe: "requests per policy" })
   .option("concurrency", { type: "number", default: 32, describe: "requests in flight" })
   .option("hold-ms", { type: "number", default: 100, describe: "how long a simulated session lasts" })
+  .option("warmup", { type: "number", default: 64, describe: "unmeasured requests per policy before its run" })
   .option("policies", {
     type: "string",
     default: "load-aware,shortest-queue,round-robin,random",
@@ -45,6 +48,10 @@ const argv = await yargs(hideBin(process.argv))
   .option("fleet-concurrency", { type: "number", default: 6 })
   .option("fleet-max-tokens", { type: "number", default: 96 })
   .option("fleet-repeats", { type: "number", default: 2 })
+  .option("cpu-prof", {
+    type: "string",
+    describe: "write CPU profiles of the registry and the schedulers (node --cpu-prof) into this folder",
+  })
   .strict()
   .help()
   .parseAsync();
@@ -79,16 +86,46 @@ if (parts.includes("fleet")) {
   );
 }
 
+/** A service process; with --cpu-prof, node writes its CPU profile when it exits. */
+function startActor(actor: ServiceActor, name: string, env: Record<string, string>): Promise<ManagedProcess> {
+  const profile = argv["cpu-prof"]
+    ? ["--cpu-prof", `--cpu-prof-dir=${argv["cpu-prof"]}`, `--cpu-prof-name=${name}.cpuprofile`]
+    : [];
+  return ManagedProcess.start({
+    name,
+    command: process.execPath,
+    args: [...profile, serviceEntry(actor)],
+    cwd: projectRoot(),
+    env: { ...process.env, ...env },
+  });
+}
+
+/** A request for the simulated target, as the gateway would submit it. */
+function jobFor(sessionId: string): CompletionJob {
+  return {
+    sessionId,
+    model: SIMULATED_TARGET,
+    prompt: "x",
+    maxTokens: 8,
+    window: null,
+    sampling: GREEDY_SAMPLING,
+    priority: 0,
+    submittedAt: Date.now(),
+  };
+}
+
 async function simulated(): Promise<void> {
   const nats = await startNats();
   const redis = await startRedis();
   const nc = await connect({ servers: nats.url, name: "bench-simulated-fleet" });
   const bus = new ContractBus(nc, pino({ level: "silent" }));
+  // This process serves the simulated workers' session subjects; their heartbeats come from another.
   const fleet = new SimulatedFleet(bus, { workers: argv.workers, holdMs: argv["hold-ms"] });
   const opened = fleet.opened;
   fleet.serve();
 
   const rows: string[][] = [];
+  const shares: string[][] = [];
   const services: ManagedProcess[] = [];
   try {
     const env = {
@@ -98,18 +135,37 @@ async function simulated(): Promise<void> {
       SCHEDULER_QUEUE_LIMIT: String(argv.requests * 2),
       SCHEDULER_REBALANCE_MS: "0",
     };
-    const registry = await startService("registry", { env });
+    const registry = await startActor("registry", "registry", env);
     services.push(registry);
     await registry.waitForReady(30_000);
-    fleet.start();
+    const heartbeats = await ManagedProcess.start({
+      name: "simulated-telemetry",
+      command: process.execPath,
+      args: [
+        join(projectRoot(), "dist", "bench", "support", "simulated-telemetry.js"),
+        "--nats",
+        nats.url,
+        "--workers",
+        String(argv.workers),
+      ],
+      cwd: projectRoot(),
+    });
+    services.push(heartbeats);
+    await heartbeats.waitForReady(30_000);
     for (const policy of policies) {
-      const scheduler = await startService("scheduler", {
-        name: `scheduler-${policy}`,
-        env: { ...env, PAIRING_POLICY: policy },
-      });
+      const scheduler = await startActor("scheduler", `scheduler-${policy}`, { ...env, PAIRING_POLICY: policy });
       services.push(scheduler);
       await scheduler.waitForReady(30_000);
       await new Promise((resolve) => setTimeout(resolve, 1500)); // a full round of telemetry and a fleet event
+      const submit = async (sessionId: string): Promise<number> => {
+        const sent = performance.now();
+        const reply = await bus.request(SchedulerSubmit, "", jobFor(sessionId), 30_000);
+        if (!reply.ok) throw new Error(`${policy}: ${reply.error.message}`);
+        while (!opened.has(sessionId)) await new Promise((resolve) => setTimeout(resolve, 1));
+        return opened.get(sessionId)! - sent;
+      };
+      // Not measured: the scheduler's first decisions (its fleet snapshot, compiling the policy).
+      for (let n = 0; n < argv.warmup; n++) await submit(`warm-${policy}-${n}`);
       const latencies: number[] = [];
       const bar = new cliProgress.SingleBar(
         { format: `${policy} [{bar}] {value}/{total} decisions`, hideCursor: true },
@@ -117,31 +173,25 @@ async function simulated(): Promise<void> {
       );
       bar.start(argv.requests, 0);
       let next = 0;
+      const meters = {
+        scheduler: new CpuMeter(scheduler.pid),
+        registry: new CpuMeter(registry.pid),
+        heartbeats: new CpuMeter(heartbeats.pid),
+        bench: new CpuMeter(process.pid),
+        nats: new CpuMeter(nats.pid),
+        redis: new CpuMeter(redis.pid),
+      };
       const started = performance.now();
       await Promise.all(
         Array.from({ length: argv.concurrency }, async () => {
           for (let n = next++; n < argv.requests; n = next++) {
-            const sessionId = `bench-${policy}-${n}`;
-            const job: CompletionJob = {
-              sessionId,
-              model: SIMULATED_TARGET,
-              prompt: "x",
-              maxTokens: 8,
-              window: null,
-              sampling: GREEDY_SAMPLING,
-              priority: 0,
-              submittedAt: Date.now(),
-            };
-            const sent = performance.now();
-            const reply = await bus.request(SchedulerSubmit, "", job, 30_000);
-            if (!reply.ok) throw new Error(`${policy}: ${reply.error.message}`);
-            while (!opened.has(sessionId)) await new Promise((resolve) => setTimeout(resolve, 1));
-            latencies.push(opened.get(sessionId)! - sent);
+            latencies.push(await submit(`bench-${policy}-${n}`));
             bar.increment();
           }
         }),
       );
       const seconds = (performance.now() - started) / 1000;
+      const share = Object.fromEntries(Object.entries(meters).map(([name, meter]) => [name, meter.share()]));
       bar.stop();
       await scheduler.stop();
       latencies.sort((a, b) => a - b);
@@ -152,7 +202,10 @@ async function simulated(): Promise<void> {
         median(latencies).toFixed(1),
         p(0.95).toFixed(1),
         p(0.99).toFixed(1),
+        ((1000 * share.scheduler! * seconds) / argv.requests).toFixed(2),
+        `${((100 * share.registry!) / (argv.workers / 1000)).toFixed(1)}%`,
       ]);
+      shares.push([policy, ...Object.values(share).map((value) => `${(100 * value).toFixed(0)}%`)]);
     }
   } finally {
     fleet.stop();
@@ -163,8 +216,21 @@ async function simulated(): Promise<void> {
   }
 
   printTable(
-    `pairing decisions: real registry and scheduler, ${argv.workers} simulated workers (${verifiers} verifiers) at 1 Hz telemetry, ${argv.requests} requests, ${argv.concurrency} in flight, sessions held ${argv["hold-ms"]} ms`,
-    ["policy", "decisions/s", "p50 ms", "p95 ms", "p99 ms"],
+    `pairing decisions: real registry and scheduler, ${argv.workers} simulated workers (${verifiers} verifiers) at 1 Hz telemetry, ${argv.requests} requests (after ${argv.warmup} unmeasured), ${argv.concurrency} in flight, sessions held ${argv["hold-ms"]} ms`,
+    [
+      "policy",
+      "decisions/s",
+      "p50 ms",
+      "p95 ms",
+      "p99 ms",
+      "scheduler CPU ms/decision",
+      "registry CPU per 1,000 workers (% of a core)",
+    ],
     rows,
+  );
+  printTable(
+    "CPU during each policy's run, % of one core (the machine has 2): is the simulated fleet (heartbeats; bench: this process's client and session subjects) out of the way?",
+    ["policy", "scheduler", "registry", "simulated heartbeats", "bench", "nats-server", "redis-server"],
+    shares,
   );
 }

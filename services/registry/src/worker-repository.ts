@@ -8,7 +8,8 @@ import { REGISTRY_CONFIG, REGISTRY_LOGGER } from "./tokens.js";
 
 /** Where the registry keeps each worker's state durably, so a restarted registry recovers the fleet. */
 export interface WorkerRepository {
-  save(worker: FleetWorker): Promise<void>;
+  /** Writes these workers' states (one round trip for many: heartbeats are saved in batches). */
+  save(...workers: FleetWorker[]): Promise<void>;
   /** Every stored worker; an unreadable one is logged and left out. */
   load(): Promise<FleetWorker[]>;
 }
@@ -27,8 +28,9 @@ export class RedisWorkerRepository implements WorkerRepository, OnApplicationShu
     this.redis = connectRedis(redisEndpointOf(config), "registry", log);
   }
 
-  async save(worker: FleetWorker): Promise<void> {
-    await this.redis.hset(WORKERS_KEY, worker.workerId, JSON.stringify(worker));
+  async save(...workers: FleetWorker[]): Promise<void> {
+    if (workers.length === 0) return;
+    await this.redis.hset(WORKERS_KEY, ...workers.flatMap((w) => [w.workerId, JSON.stringify(w)]));
   }
 
   async load(): Promise<FleetWorker[]> {

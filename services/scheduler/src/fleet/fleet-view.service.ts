@@ -8,9 +8,10 @@ import {
   type WorkerProfile,
 } from "#contracts";
 import { partnerKey, type PairingContext, type WorkerView } from "#pairing";
-import { indexViews, PairStats, type ViewIndex } from "#placement";
+import type { PairStats, ViewIndex } from "#placement";
 import type { Logger } from "#logging";
 import { fetchFleetSnapshot, type ContractBus } from "#transport";
+import { pairReports, pairStatsFor, viewsOf, type HeldViews } from "./fleet-views.js";
 import { SnapshotOrder, type Verdict } from "./snapshot-order.js";
 import { SCHEDULER_LOGGER, WORKER_BUS } from "../tokens.js";
 
@@ -28,13 +29,6 @@ export interface PairingInputs {
   index: ViewIndex;
 }
 
-/** The snapshot's workers as the policies see them, and by id, built once per snapshot. */
-interface HeldViews {
-  views: WorkerView[];
-  index: ViewIndex;
-  workers: ReadonlyMap<string, FleetWorker>;
-}
-
 /**
  * The scheduler's copy of the registry's fleet: asked for at boot, then kept by fleet events,
  * ordered by the registry's own numbers (`SnapshotOrder`); whatever those cannot settle is asked
@@ -45,10 +39,12 @@ export class FleetViewService {
   private readonly order = new SnapshotOrder();
   private readonly assembler = new FleetPageAssembler();
   private asking: Promise<boolean> | null = null;
-  /** The snapshot's pair statistics, built when first asked for. */
+  /** The snapshot's pair statistics, built when first asked for, and the last built. */
   private pairStats: PairStats | null = null;
-  /** The snapshot's views and index, built when first asked for. */
+  private lastStats: ReturnType<typeof pairStatsFor> | null = null;
+  /** The snapshot's views and index, built when first asked for, and the last built. */
   private held: HeldViews | null = null;
+  private lastHeld: HeldViews | null = null;
 
   constructor(
     @Inject(WORKER_BUS) private readonly bus: ContractBus,
@@ -163,52 +159,15 @@ export class FleetViewService {
   pairingInputs(loads: ReadonlyMap<string, number>): PairingInputs {
     const { views, index } = this.views();
     for (const view of views) view.activeSessions = loads.get(view.id) ?? 0;
-    this.pairStats ??= pairStatsOf(this.snapshot.workers);
+    if (!this.pairStats) {
+      this.lastStats = pairStatsFor(pairReports(this.snapshot.workers, this.views().workers), this.lastStats);
+      this.pairStats = this.lastStats.stats;
+    }
     return { views, index, context: this.pairStats.context(Math.random) };
   }
 
   private views(): HeldViews {
-    if (this.held) return this.held;
-    const workers = this.snapshot.workers;
-    const views = workers.map((w) => viewOf(w));
-    this.held = { views, index: indexViews(views), workers: new Map(workers.map((w) => [w.workerId, w])) };
+    this.held ??= this.lastHeld = viewsOf(this.snapshot.workers, this.lastHeld);
     return this.held;
   }
-}
-
-function viewOf(w: FleetWorker): WorkerView {
-  return {
-    id: w.workerId,
-    role: w.role,
-    modelName: w.model.name,
-    vocabFingerprint: w.model.vocabFingerprint,
-    protocol: w.protocol,
-    ready: w.state === "ready" || w.state === "degraded",
-    degraded: w.state === "degraded",
-    activeSessions: 0,
-    maxSessions: w.maxSessions,
-    profile: w.profile,
-    power: w.telemetry?.power,
-    brokerRttMs: w.telemetry?.brokerRttMs ?? undefined,
-    drafting: w.drafting,
-  };
-}
-
-/** The drafters' link reports in a snapshot, as the pair statistics the policies weigh. */
-function pairStatsOf(workers: readonly FleetWorker[]): PairStats {
-  const stats = new PairStats();
-  const byId = new Map(workers.map((w) => [w.workerId, w]));
-  for (const drafter of workers) {
-    for (const link of drafter.telemetry?.links ?? []) {
-      const verifier = byId.get(link.verifierId);
-      if (!verifier) continue;
-      const drafterRtt = drafter.telemetry?.brokerRttMs;
-      const verifierRtt = verifier.telemetry?.brokerRttMs;
-      stats.report(
-        { ...link, drafterId: drafter.workerId, drafterModel: drafter.model.name, targetModel: verifier.model.name },
-        drafterRtt != null && verifierRtt != null ? { drafter: drafterRtt, verifier: verifierRtt } : undefined,
-      );
-    }
-  }
-  return stats;
 }
