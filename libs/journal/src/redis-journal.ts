@@ -28,6 +28,13 @@ redis.call("RPUSH", KEYS[2], ARGV[2])
 redis.call("EXPIRE", KEYS[2], ARGV[4])
 return 1`;
 
+/** The append script as a command of the connection (ioredis `defineCommand`). */
+const APPEND_COMMAND = "specfleetJournalAppend";
+type AppendCommand = Record<
+  typeof APPEND_COMMAND,
+  (ownerKey: string, entriesKey: string, owner: string, entry: string, at: number, ttl: number) => Promise<unknown>
+>;
+
 const headerSchema = z.object({
   sessionId: z.string(),
   model: z.string(),
@@ -60,7 +67,10 @@ export class RedisJournal implements SessionJournal {
     private readonly redis: Redis,
     private readonly keepFinishedSeconds = 600,
     private readonly prefix = "specfleet:journal",
-  ) {}
+  ) {
+    // Sent as EVALSHA (the script's text once, then its digest: a round's append is a few bytes).
+    if (!(APPEND_COMMAND in redis)) redis.defineCommand(APPEND_COMMAND, { numberOfKeys: 2, lua: APPEND_IF_OWNER });
+  }
 
   async begin(header: SessionHeader, owner: string): Promise<void> {
     // NX: a verifier resuming the session must not overwrite the original header.
@@ -77,9 +87,7 @@ export class RedisJournal implements SessionJournal {
 
   async append(sessionId: string, entry: JournalEntry, owner: string, at: number): Promise<boolean> {
     const outcome = Number(
-      await this.redis.eval(
-        APPEND_IF_OWNER,
-        2,
+      await (this.redis as unknown as AppendCommand)[APPEND_COMMAND](
         this.ownerKey(sessionId),
         this.entriesKey(sessionId),
         owner,

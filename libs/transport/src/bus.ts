@@ -1,4 +1,4 @@
-import type { Msg, NatsConnection, Subscription } from "nats";
+import type { Msg, MsgHdrs, NatsConnection, Subscription } from "nats";
 import type { z } from "zod";
 import {
   ANY_ID,
@@ -51,10 +51,18 @@ export interface WireClock {
   served(contract: AnyContract, ms: number): void;
 }
 
+/** A hot-path contract's headers, made once: nats.js only reads them when it sends. */
+const hotPathHeaders = new WeakMap<AnyContract, MsgHdrs>();
+
 /** A message's headers: the wire's, and the active trace context unless the contract is on the hot path. */
-function headersFor(contract: AnyContract) {
+function headersFor(contract: AnyContract): MsgHdrs {
+  if (contract.hotPath) {
+    let headers = hotPathHeaders.get(contract);
+    if (!headers) hotPathHeaders.set(contract, (headers = messageHeaders(contract)));
+    return headers;
+  }
   const headers = messageHeaders(contract);
-  if (!contract.hotPath) injectTraceContext(headers);
+  injectTraceContext(headers);
   return headers;
 }
 
