@@ -108,7 +108,12 @@ try {
     );
     const f = median(ms.get(fleetName)!);
     const l = median(ms.get("local")!);
-    console.log(`fleet / in-process: ${(f / l).toFixed(2)}×   (same tokens every way: ${tokensEqual ? "yes" : "NO"})`);
+    const perRepeat = ms.get(fleetName)!.map((value, i) => value / ms.get("local")![i]!);
+    console.log(
+      `fleet / in-process: ${(f / l).toFixed(2)}× (ratio of medians); median of per-repeat ratios ` +
+        `${median(perRepeat).toFixed(2)}×, range ${Math.min(...perRepeat).toFixed(2)}–${Math.max(...perRepeat).toFixed(2)}×` +
+        `   (same tokens every way: ${tokensEqual ? "yes" : "NO"})`,
+    );
   }
   if (!tokensEqual) process.exitCode = 1;
 } finally {
