@@ -25,10 +25,10 @@ const argv = await yargs(hideBin(process.argv))
   .option("sweep", {
     type: "array",
     number: true,
-    default: [8, 16, 32, 64],
-    describe: "scheduler shards of each sweep row (none: --sweep with no values)",
+    default: [8, 16, 24, 32, 48, 64],
+    describe: "scheduler shards of each sweep row (none: --sweep 0)",
   })
-  .option("sweep-requests", { type: "number", default: 100_000, describe: "requests per sweep row" })
+  .option("sweep-requests", { type: "number", default: 50_000, describe: "requests per sweep row" })
   .option("headline", { type: "boolean", default: true, describe: "run the headline (--no-headline: the sweep only)" })
   .strict()
   .help()
