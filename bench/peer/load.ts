@@ -62,6 +62,10 @@ export async function completeOnce(
       ...server.extraBody,
     }),
     signal: AbortSignal.timeout(600_000),
+  }).catch((error: unknown) => {
+    // Node's fetch gives up on an answer that takes over 300 s to start (UND_ERR_HEADERS_TIMEOUT).
+    const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+    throw new Error(`${server.url}: ${String(error)}${cause ? ` (${cause.code ?? cause.message})` : ""}`);
   });
   const body = (await response.json()) as {
     choices?: Array<{ text?: string }>;

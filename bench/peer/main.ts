@@ -86,7 +86,7 @@ for (let repeat = 0; repeat < argv.repeats; repeat++) {
   for (const setup of order) {
     say(`[${++done}/${total}] repeat ${repeat + 1}: ${setup.label}`);
     try {
-      measurements.push(...(await measure(setup, repeat)));
+      await measure(setup, repeat, measurements);
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       failures.push({ setup, repeat, error: message.split("\n")[0]! });
@@ -109,9 +109,11 @@ console.log(
 );
 printPeerReport(measurements, failures, setups, concurrencies, prompts);
 
-/** Starts a setup (a llama-server per concurrency, one fleet for all), warms it up, measures it. */
-async function measure(setup: PeerSetup, repeat: number): Promise<Measurement[]> {
-  const results: Measurement[] = [];
+/**
+ * Starts a setup (a llama-server per concurrency, one fleet for all), warms it up, measures it;
+ * each measurement goes into `results` as soon as it is made (a later failure keeps it).
+ */
+async function measure(setup: PeerSetup, repeat: number, results: Measurement[]): Promise<void> {
   const perConcurrency = setup.side === "llama-server";
   const rounds = perConcurrency ? concurrencies.map((c) => [c]) : [concurrencies];
   for (const round of rounds) {
@@ -128,7 +130,6 @@ async function measure(setup: PeerSetup, repeat: number): Promise<Measurement[]>
       await server.stop();
     }
   }
-  return results;
 }
 
 /** Runs this bench again pinned to cores 0..n-1, so that both sides get the same n cores, and exits with it. */
