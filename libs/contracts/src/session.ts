@@ -363,7 +363,8 @@ export type RoundReportBatch = z.infer<typeof roundReportBatchSchema>;
 /**
  * v2: sender-bound (a drafter reports only its own rounds).
  * v3: a batch of rounds per message (a drafter sends what it has every 250 ms, or at once when
- * it has MAX_ROUND_REPORTS or a session ends): observers no longer wake up for every round.
+ * it has MAX_ROUND_REPORTS, a session's first round, or a session ends): observers no longer wake
+ * up for every round.
  */
 export const RoundReports = eventContract("specfleet.telemetry.rounds.{from}", 3, roundReportBatchSchema, {
   hotPath: true,

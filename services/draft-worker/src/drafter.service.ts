@@ -48,6 +48,8 @@ interface DrafterSession {
   /** How this drafter draws: as the request samples, or (greedy requests) DRAFT_TEMPERATURE. */
   drawing: SamplingParams;
   closed: boolean;
+  /** Whether a round of it was reported yet (the first is sent at once). */
+  reported: boolean;
   /** Settles when the session's loop has ended and freed its sequence. */
   ended: Promise<void>;
 }
@@ -157,6 +159,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         ? { temperature: this.config.DRAFT_TEMPERATURE, topK: 0, topP: 1, seed: this.config.DRAFT_SEED }
         : req.sampling,
       closed: false,
+      reported: false,
       ended: Promise.resolve(),
     };
     this.sessions.set(req.sessionId, session);
@@ -313,13 +316,10 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     round: Omit<RoundReport, "sessionId" | "drafterId" | "verifierId" | "at">,
   ): void {
     session.window.observe(round);
-    this.reports.add({
-      ...round,
-      sessionId: session.id,
-      drafterId: this.config.WORKER_ID,
-      verifierId: session.verifierId,
-      at: Date.now(),
-    });
+    const { id: sessionId, verifierId } = session;
+    const report = { ...round, sessionId, drafterId: this.config.WORKER_ID, verifierId, at: Date.now() };
+    this.reports.add(report, !session.reported);
+    session.reported = true;
   }
 
   private publishReports(batch: RoundReportBatch): void {

@@ -2,8 +2,9 @@ import { MAX_ROUND_REPORTS, type RoundReport, type RoundReportBatch } from "#con
 
 /**
  * The drafter's finished rounds, sent to observers in batches (RoundReports v3): every
- * `intervalMs`, at once when MAX_ROUND_REPORTS are waiting, and when a session ends (`flush`),
- * so the scheduler and the dashboard wake up a few times a second instead of once per round.
+ * `intervalMs`, at once when MAX_ROUND_REPORTS are waiting, when a session ends (`flush`), and
+ * with a session's first round (`first`: observers learn of a new pair at once), so the scheduler
+ * and the dashboard wake up a few times a second instead of once per round.
  */
 export class RoundReportBuffer {
   private reports: RoundReport[] = [];
@@ -15,9 +16,9 @@ export class RoundReportBuffer {
     private readonly intervalMs = 250,
   ) {}
 
-  add(report: RoundReport): void {
+  add(report: RoundReport, first = false): void {
     this.reports.push(report);
-    if (this.reports.length >= MAX_ROUND_REPORTS) this.flush();
+    if (first || this.reports.length >= MAX_ROUND_REPORTS) this.flush();
     else if (this.timer === null) {
       this.timer = setTimeout(() => this.flush(), this.intervalMs);
       this.timer.unref();
