@@ -13,11 +13,13 @@ import pino from "pino";
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
 import { GREEDY_SAMPLING, SchedulerSubmit, type CompletionJob } from "#contracts";
+import type { PairingPolicyName } from "#pairing";
 import { ManagedProcess, projectRoot, serviceEntry, startNats, startRedis, type ServiceActor } from "#infra";
 import { ContractBus } from "#transport";
 import { CpuMeter } from "../support/process-cpu.js";
 import { median, printTable } from "../support/report.js";
 import { SIMULATED_TARGET, SimulatedFleet } from "../support/simulated-fleet.js";
+import { decideInProcess } from "./decide-in-process.js";
 import { comparePoliciesOnFleet } from "./fleet-policies.js";
 
 const argv = await yargs(hideBin(process.argv))
@@ -29,6 +31,11 @@ const argv = await yargs(hideBin(process.argv))
   .option("requests", { type: "number", default: 1000, describe: "requests per policy" })
   .option("concurrency", { type: "number", default: 32, describe: "requests in flight" })
   .option("hold-ms", { type: "number", default: 100, describe: "how long a simulated session lasts" })
+  .option("registry-seconds", {
+    type: "number",
+    default: 10,
+    describe: "how long the registry's CPU is measured with the heartbeats only, before any scheduler",
+  })
   .option("warmup", { type: "number", default: 64, describe: "unmeasured requests per policy before its run" })
   .option("policies", {
     type: "string",
@@ -38,7 +45,8 @@ const argv = await yargs(hideBin(process.argv))
   .option("parts", {
     type: "string",
     default: "simulated,fleet",
-    describe: "simulated: decisions against simulated workers; fleet: throughput on a real local fleet",
+    describe:
+      "simulated: decisions against simulated workers; fleet: throughput on a real local fleet; decide: a decision's CPU in process",
   })
   .option("fleet-requests", {
     type: "number",
@@ -59,6 +67,7 @@ const argv = await yargs(hideBin(process.argv))
 const verifiers = Math.max(1, Math.round(argv.workers / 5));
 const parts = argv.parts.split(",");
 const policies = argv.policies.split(",");
+if (parts.includes("decide")) decide();
 if (parts.includes("simulated")) await simulated();
 if (parts.includes("fleet")) {
   const bar = new cliProgress.SingleBar(
@@ -97,7 +106,26 @@ function startActor(actor: ServiceActor, name: string, env: Record<string, strin
     args: [...profile, serviceEntry(actor)],
     cwd: projectRoot(),
     env: { ...process.env, ...env },
+    output: { logFile: join(projectRoot(), ".cache", "bench-logs", "scheduler", `${name}.log`) },
   });
+}
+
+/** A decision's CPU in this process, per policy, on the simulated fleet at --workers and at ten times as many. */
+function decide(): void {
+  const rows: string[][] = [];
+  for (const workers of [argv.workers, argv.workers * 10]) {
+    for (const policy of policies) {
+      process.stderr.write(`decide: ${policy}, ${workers} workers\n`);
+      // Fewer decisions on the larger fleet: the same few seconds of CPU.
+      const { cpuMs, digest } = decideInProcess(workers, policy as PairingPolicyName, workers > 5000 ? 300 : 3000);
+      rows.push([String(workers), policy, cpuMs.toFixed(3), digest]);
+    }
+  }
+  printTable(
+    "a decision in process (one views array as the scheduler keeps, a queue pass and the policy; no NATS, no Redis), CPU ms",
+    ["workers", "policy", "CPU ms per decision", "decisions digest"],
+    rows,
+  );
 }
 
 /** A request for the simulated target, as the gateway would submit it. */
@@ -126,6 +154,7 @@ async function simulated(): Promise<void> {
 
   const rows: string[][] = [];
   const shares: string[][] = [];
+  let idleRegistry = Number.NaN;
   const services: ManagedProcess[] = [];
   try {
     const env = {
@@ -152,6 +181,12 @@ async function simulated(): Promise<void> {
     });
     services.push(heartbeats);
     await heartbeats.waitForReady(30_000);
+    // The registry alone with the fleet's heartbeats, before any scheduler: its CPU per 1,000 workers.
+    await new Promise((resolve) => setTimeout(resolve, 3000)); // every worker registered, then steady
+    const alone = new CpuMeter(registry.pid);
+    await new Promise((resolve) => setTimeout(resolve, 1000 * argv["registry-seconds"]));
+    idleRegistry = (100 * alone.share()) / (argv.workers / 1000);
+    process.stderr.write(`registry, heartbeats only: ${idleRegistry.toFixed(1)}% of a core per 1,000 workers\n`);
     for (const policy of policies) {
       const scheduler = await startActor("scheduler", `scheduler-${policy}`, { ...env, PAIRING_POLICY: policy });
       services.push(scheduler);
@@ -161,7 +196,10 @@ async function simulated(): Promise<void> {
         const sent = performance.now();
         const reply = await bus.request(SchedulerSubmit, "", jobFor(sessionId), 30_000);
         if (!reply.ok) throw new Error(`${policy}: ${reply.error.message}`);
-        while (!opened.has(sessionId)) await new Promise((resolve) => setTimeout(resolve, 1));
+        while (!opened.has(sessionId)) {
+          if (performance.now() - sent > 60_000) throw new Error(`${policy}: ${sessionId} was not opened within 60 s`);
+          await new Promise((resolve) => setTimeout(resolve, 1));
+        }
         return opened.get(sessionId)! - sent;
       };
       // Not measured: the scheduler's first decisions (its fleet snapshot, compiling the policy).
@@ -227,6 +265,9 @@ async function simulated(): Promise<void> {
       "registry CPU per 1,000 workers (% of a core)",
     ],
     rows,
+  );
+  console.log(
+    `\nThe registry with the heartbeats only (no scheduler), over ${argv["registry-seconds"]} s: ${idleRegistry.toFixed(1)}% of a core per 1,000 workers.\n`,
   );
   printTable(
     "CPU during each policy's run, % of one core (the machine has 2): is the simulated fleet (heartbeats; bench: this process's client and session subjects) out of the way?",

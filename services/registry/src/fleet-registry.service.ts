@@ -176,12 +176,20 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
    */
   private publishSoon(): void {
     if (this.publishPending) return;
-    this.publishPending = setTimeout(() => this.publish(), PUBLISH_COALESCE_MS);
+    // A snapshot costs the registry (and every reader) in proportion to the fleet: changes wait
+    // at least ten times what the last one took to send, so sending stays a small share of the
+    // CPU however large the fleet (20,000 workers: ~1 s; a few hundred: PUBLISH_COALESCE_MS).
+    const delay = Math.max(PUBLISH_COALESCE_MS, 10 * this.publishCostMs);
+    this.publishPending = setTimeout(() => this.publish(), delay);
   }
+
+  /** How long the last snapshot took to build and send, ms. */
+  private publishCostMs = 0;
 
   private publishPending?: NodeJS.Timeout;
 
   private publish(): void {
+    const started = performance.now();
     clearTimeout(this.publishPending);
     this.publishPending = undefined;
     const snapshot = this.snapshot();
@@ -192,6 +200,7 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
       // The next change or the periodic publish sends the fleet again.
       this.log.warn({ err: String(err) }, "could not publish the fleet");
     }
+    this.publishCostMs = performance.now() - started;
   }
 
   private metricsAt = Number.NEGATIVE_INFINITY;
