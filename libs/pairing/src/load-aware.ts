@@ -229,7 +229,7 @@ export function loadAware(tuning: Partial<LoadAwareTuning> = {}): PairingPolicy 
     // verifier that drafts for itself speculates too: the better prediction wins at once.
     const known =
       context?.acceptance?.(pair.drafter.modelName, pair.verifier.modelName) !== undefined ||
-      predictSelfDraftRate(alone ?? pair.verifier, settings, context) !== null;
+      alone?.profile?.selfDraft !== undefined;
     const goAlone = alone && known && aloneRate > pairRate;
     const sooner = soonerByWaiting(fleet, request, context, settings, goAlone ? aloneRate : pairRate);
     if (sooner) return sooner;
