@@ -15,9 +15,10 @@ import { defaultModelPath, ensureLlamaServer, projectRoot } from "#infra";
 import { ensureDerivedModel, RECIPES } from "#models";
 import { PROMPTS as TEST_PROMPTS } from "../../test/support/fleet.js";
 import { FIXTURE_PROMPTS } from "../../test/fixtures/llama-server/fixtures.js";
+import { describeTie, DivergenceProbe } from "./divergence.js";
 import { DEFAULT_N_MAX, llamaServerSetups } from "./llama-setups.js";
 import { runLoad } from "./load.js";
-import { printPeerReport, type Failure, type Measurement } from "./report.js";
+import { printPeerReport, textDivergences, type Failure, type Measurement } from "./report.js";
 import type { PeerModels, PeerSetup } from "./setup.js";
 import { specFleetSetups } from "./specfleet-setups.js";
 
@@ -107,7 +108,15 @@ console.log(
     .map((l) => l.toFixed(2))
     .join(" ")} (machine cores: ${availableParallelism()})`,
 );
-printPeerReport(measurements, failures, setups, concurrencies, prompts);
+const divergences = textDivergences(measurements);
+if (divergences !== "no reference" && divergences.length > 0) {
+  say(`explaining ${divergences.length} greedy text(s) that differ: the target's two best tokens where they part`);
+  const probe = await DivergenceProbe.open(models.target);
+  for (const d of divergences)
+    d.explanation = describeTie(await probe.margin(prompts[d.prompt]!, d.at, argv["max-tokens"]));
+  await probe.close();
+}
+printPeerReport(measurements, failures, setups, concurrencies, prompts, divergences);
 
 /**
  * Starts a setup (a llama-server per concurrency, one fleet for all), warms it up, measures it;

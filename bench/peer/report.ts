@@ -40,26 +40,49 @@ function bestSpeculative(measurements: readonly Measurement[], setups: readonly 
   return best;
 }
 
+/** A greedy text that departed from the reference. */
+export interface Divergence {
+  measurement: Measurement;
+  prompt: number;
+  /** The first character that differs. */
+  at: number;
+  /** Why, when known (divergence.ts). */
+  explanation?: string;
+}
+
 /**
  * Prompts whose answer differs from llama-server's target-only answer at one stream (the
  * reference: the target decoding alone), per setup and concurrency, over every repeat.
  */
-export function textMismatches(measurements: readonly Measurement[], prompts: readonly string[]): string[] {
-  const reference = measurements.find((m) => m.setup.label === "llama-server target only" && m.concurrency === 1);
-  if (reference === undefined) return ["no llama-server target-only run to compare with"];
-  const lines: string[] = [];
+export function textDivergences(measurements: readonly Measurement[]): Divergence[] | "no reference" {
+  const reference = referenceRun(measurements);
+  if (reference === undefined) return "no reference";
+  const found: Divergence[] = [];
   for (const m of measurements) {
-    m.texts.forEach((text, i) => {
-      const expected = reference.texts[i]!;
+    m.texts.forEach((text, prompt) => {
+      const expected = reference.texts[prompt]!;
       if (text === expected) return;
       let at = 0;
       while (at < text.length && text[at] === expected[at]) at++;
-      lines.push(
-        `${m.setup.label}, ${m.concurrency} at a time, repeat ${m.repeat + 1}: prompt ${i + 1} ${JSON.stringify(prompts[i])} differs from character ${at} (${JSON.stringify(text.slice(at, at + 24))} vs ${JSON.stringify(expected.slice(at, at + 24))})`,
-      );
+      found.push({ measurement: m, prompt, at });
     });
   }
-  return lines;
+  return found;
+}
+
+export function referenceRun(measurements: readonly Measurement[]): Measurement | undefined {
+  return measurements.find((m) => m.setup.label === "llama-server target only" && m.concurrency === 1);
+}
+
+function describeDivergence(d: Divergence, reference: Measurement, prompts: readonly string[]): string {
+  const m = d.measurement;
+  const text = m.texts[d.prompt]!;
+  const expected = reference.texts[d.prompt]!;
+  return (
+    `${m.setup.label}, ${m.concurrency} at a time, repeat ${m.repeat + 1}: prompt ${d.prompt + 1} ${JSON.stringify(prompts[d.prompt])} differs from character ${d.at} ` +
+    `(${JSON.stringify(text.slice(d.at, d.at + 24))} vs ${JSON.stringify(expected.slice(d.at, d.at + 24))})` +
+    (d.explanation === undefined ? "" : `: ${d.explanation}`)
+  );
 }
 
 export function printPeerReport(
@@ -68,6 +91,7 @@ export function printPeerReport(
   setups: readonly PeerSetup[],
   concurrencies: readonly number[],
   prompts: readonly string[],
+  divergences: Divergence[] | "no reference",
 ): void {
   const best = new Map(concurrencies.map((c) => [c, bestSpeculative(measurements, setups, c)]));
   const targetOnly = setups.find((s) => s.label === "llama-server target only");
@@ -94,12 +118,15 @@ export function printPeerReport(
     });
     console.log(`${setup.label}: ${parts.join("; ")}`);
   }
-  const mismatches = textMismatches(measurements, prompts);
-  console.log(
-    mismatches.length === 0
-      ? `\nGreedy texts: every setup, every run, every prompt equals llama-server target only (${measurements.length} runs × ${prompts.length} prompts).`
-      : `\nGreedy texts that differ from llama-server target only (${mismatches.length}):\n  ${mismatches.join("\n  ")}`,
-  );
+  const reference = referenceRun(measurements);
+  if (divergences === "no reference" || reference === undefined)
+    console.log("\nGreedy texts: no llama-server target-only run to compare with");
+  else
+    console.log(
+      divergences.length === 0
+        ? `\nGreedy texts: every setup, every run, every prompt equals llama-server target only (${measurements.length} runs × ${prompts.length} prompts).`
+        : `\nGreedy texts that differ from llama-server target only (${divergences.length}):\n  ${divergences.map((d) => describeDivergence(d, reference, prompts)).join("\n  ")}`,
+    );
   if (failures.length > 0)
     console.log(
       `\nFailed (${failures.length}):\n  ${failures.map((f) => `${f.setup.label}: ${f.error}`).join("\n  ")}`,
