@@ -34,7 +34,10 @@ export class DivergenceProbe {
   static async open(targetPath: string): Promise<DivergenceProbe> {
     const llama = await createLlama(1);
     const { model } = await loadModel(llama, targetPath);
-    return new DivergenceProbe(model, await createSessionContext(model, { sequences: 2, contextSize: 1024, threads: 1 }));
+    return new DivergenceProbe(
+      model,
+      await createSessionContext(model, { sequences: 2, contextSize: 1024, threads: 1 }),
+    );
   }
 
   /** Decodes `prompt` alone, greedily, to the step whose text covers character `at`; null past `maxTokens`. */
