@@ -11,6 +11,8 @@ export interface FleetModels {
   drafters: FleetWorker[];
   /** The model clients ask for. */
   modelName: string;
+  /** The local file of the model the others come from (a drafter's model, `--self-draft source`). */
+  source: string;
   /** One line per kind of worker, for the start-up banner. */
   description: string[];
 }
@@ -56,6 +58,7 @@ export async function fleetModels(
         env: { DEVICE_CLASS: "edge-f32" },
       })),
       modelName: name,
+      source: local,
       description: [`every worker: ${local}`],
     };
   }
@@ -88,6 +91,7 @@ export async function fleetModels(
     verifiers: range(counts.verifiers, "verifier").map((id) => ({ id, modelPath: target, modelName: name })),
     drafters,
     modelName: name,
+    source: local,
     description,
   };
 }

@@ -73,6 +73,11 @@ export function fleetUpOptions(yargs: Argv) {
       describe: "Threads of every verifier, in place of its planned share",
     })
     .option("drafter-threads", { type: "number", describe: "Threads of every drafter, in place of 1" })
+    .option("self-draft", {
+      type: "string",
+      describe:
+        "The verifiers also draft for themselves with this draft model (fused execution, SELF_DRAFT_MODEL): a GGUF path, an hf: URI, or 'source' for the model the fleet's models come from. The scheduler picks, per request, a remote drafter or the verifier alone by their predicted rates",
+    })
     .option("window", { type: "number", describe: "γ: tokens drafted per round [default: the drafters' own, 4]" })
     .option("window-policy", {
       choices: ["adaptive", "fixed"] as const,
@@ -147,11 +152,18 @@ export function fleetUpOptions(yargs: Argv) {
         throw new Error("--dashboard-port must be 0..65535");
       if (!isModelUri(argv.model) && !existsSync(argv.model))
         throw new Error(`--model: no file at ${argv.model} (a path, or an hf: URI)`);
+      const selfDraft = argv["self-draft"];
+      if (selfDraft !== undefined && selfDraft !== "source" && !isModelUri(selfDraft) && !existsSync(selfDraft))
+        throw new Error(`--self-draft: no file at ${selfDraft} (a path, an hf: URI, or 'source')`);
       return true;
     })
     .example("$0 fleet up", "1 verifier and 2 drafters on the shared stories260K, gateway on :8080")
     .example("$0 fleet up --port 0 --drafters 4 --window 6", "a free port, 4 drafters drafting 6 tokens per round")
     .example("NATS_URL=nats://10.0.0.5:4222 $0 fleet up", "join an existing NATS instead of starting one")
+    .example(
+      "$0 fleet up --drafters 0 --self-draft source",
+      "one verifier drafting for itself (fused): the fastest on one machine",
+    )
     .example("$0 fleet up --tls", "NATS over TLS as well as with credentials (the fleet's own CA)")
     .example("$0 fleet up --ephemeral", "an empty Redis, thrown away at the end (.cache/redis is left alone)");
 }
@@ -208,8 +220,9 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
     process.exit(1);
   }
   for (const line of models.description) process.stderr.write(`  ${line}\n`);
-  // The lead's fused mode (a verifier drafting for itself) passes fused: true here.
-  const threads = fleetThreads(models, { ...args, fused: false });
+  const selfDraft = args.selfDraft === "source" ? models.source : args.selfDraft;
+  const threads = fleetThreads(models, { ...args, fused: selfDraft !== undefined });
+  if (selfDraft !== undefined) process.stderr.write(`  the verifiers draft for themselves with ${selfDraft}\n`);
   for (const line of threads.lines) process.stderr.write(`${line}\n`);
   const modelName = models.modelName;
   process.stderr.write(`Service logs: ${logDir}\n`);
@@ -251,6 +264,7 @@ export async function fleetUp(args: FleetUpArgs): Promise<void> {
       draftTemperature: args.draftTemperature,
       serviceEnv: {
         "draft-worker": { WINDOW_POLICY: args.windowPolicy, DRAFT_PIPELINE: String(args.pipeline) },
+        ...(selfDraft === undefined ? {} : { "verify-worker": { SELF_DRAFT_MODEL: selfDraft } }),
         ...gatewayEnv,
       },
       maxSessions: args.maxSessions,

@@ -136,6 +136,29 @@ describe("helm/specfleet: lint and render", () => {
       assert.ok(refusal({ [`gateway.env.${name}`]: "x".repeat(20) }).includes(`invalid propertyName '${name}'`), name);
   });
 
+  it("gives a verify pool's selfDraft to its verifiers (SELF_DRAFT_*) and refuses one on a draft pool", () => {
+    const rendered = renderChartText({
+      set: {
+        ...pool(1),
+        "verifyPools[0].selfDraft.uri": "hf:owner/repo/draft.gguf",
+        "verifyPools[0].selfDraft.window": 0,
+      },
+    });
+    assert.match(rendered, /SELF_DRAFT_MODEL: "hf:owner\/repo\/draft.gguf"/);
+    assert.match(rendered, /SELF_DRAFT_WINDOW: "0"/);
+    assert.doesNotMatch(rendered, /SELF_DRAFT_THREADS/);
+    assert.match(rendered, /UV_THREADPOOL_SIZE: "1"/);
+    assert.doesNotMatch(renderChartText({ set: pool(1) }), /SELF_DRAFT_MODEL/);
+    const draftPool = Object.fromEntries(
+      Object.entries(pool(1)).map(([key, value]) => [key.replace("verifyPools", "draftPools"), value]),
+    );
+    assert.ok(
+      refusal({ ...draftPool, "draftPools[0].selfDraft.uri": "hf:owner/repo/draft.gguf" }).includes(
+        "only a verify pool drafts for itself",
+      ),
+    );
+  });
+
   it("refuses an image tagged latest", () => {
     assert.ok(refusal({ "image.tag": "latest" }).includes(schemaPath("image.tag")));
   });

@@ -133,6 +133,12 @@ const worker = {
   MODEL_NAME: z.string().optional(),
   DEVICE_CLASS: z.string().default("cpu"),
   THREADS: intVar(1, 1, 256),
+  /**
+   * libuv's thread pool, read by Node at start (set it in the environment; the fleet launcher and
+   * the chart set 1). With more than one, decodes hop between pool threads and ggml keeps a team
+   * of threads for each, spinning against one another: 1.4-1.5× slower passes (docs/benchmarks.md).
+   */
+  UV_THREADPOOL_SIZE: intVar(4, 1, 1024),
   MAX_SESSIONS: intVar(8, 1, 256),
   CONTEXT_SIZE: intVar(512, 32),
   HEARTBEAT_MS: intVar(1000, 50),

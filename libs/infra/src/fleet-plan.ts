@@ -169,6 +169,9 @@ function workerEnv(worker: NamedWorker, options: FleetPlanOptions): Record<strin
     THREADS: worker.threads ?? options.threads ?? 1,
     MAX_SESSIONS: options.maxSessions,
     CONTEXT_SIZE: options.contextSize,
+    // One libuv thread: every decode runs on the same thread, so ggml keeps one OpenMP team
+    // instead of one per libuv thread spinning against the others (docs/benchmarks.md, bench:peer).
+    UV_THREADPOOL_SIZE: 1,
   });
 }
 

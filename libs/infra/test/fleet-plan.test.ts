@@ -44,7 +44,13 @@ void describe("planFleet", () => {
       { modelPath: "/m/stories260K.gguf", window: 6, draftTemperature: 0.5, draftSeed: 9, contextSize: 256 },
       endpoints,
     );
-    const worker = { MODEL_PATH: "/m/stories260K.gguf", MODEL_NAME: "stories260K", THREADS: "1", CONTEXT_SIZE: "256" };
+    const worker = {
+      MODEL_PATH: "/m/stories260K.gguf",
+      MODEL_NAME: "stories260K",
+      THREADS: "1",
+      CONTEXT_SIZE: "256",
+      UV_THREADPOOL_SIZE: "1",
+    };
     assert.deepEqual(plan[3][0].env, { ...common, ...worker, WORKER_ID: "verifier-1" });
     assert.deepEqual(plan[4][0].env, {
       ...common,

@@ -91,6 +91,11 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     ready: () => running !== null && running.connected() && !drain.draining,
     drain,
   });
+  if (config.UV_THREADPOOL_SIZE > 1 && config.LLAMA_GPU === "off")
+    log.warn(
+      { UV_THREADPOOL_SIZE: config.UV_THREADPOOL_SIZE },
+      "decodes will move between libuv's threads, each with its own ggml threads spinning against the others (passes 1.4-1.5x slower): start the worker with UV_THREADPOOL_SIZE=1",
+    );
   const llama = await createLlama(config.THREADS, config.LLAMA_GPU);
   let reported = -1;
   const modelPath = await resolveModelLocation(config.MODEL_PATH, config.MODEL_CACHE_DIR, {

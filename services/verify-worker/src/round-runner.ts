@@ -142,7 +142,14 @@ export class RoundRunner {
             return;
           }
           drafting ??= await this.selfDrafter.follow(session);
-          const draft = await drafting.draft();
+          // The next batch waits for this draft: the sessions drafted here go in step.
+          const arrives = this.batcher.expect();
+          let draft;
+          try {
+            draft = await drafting.draft();
+          } finally {
+            arrives();
+          }
           await drafting.settle(draft, await this.round(session, draft.tokens, draft.q));
         });
       }

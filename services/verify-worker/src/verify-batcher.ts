@@ -12,6 +12,8 @@ interface Waiting {
  * policy, in one tick: node-llama-cpp then evaluates them as one decode. Rounds arriving while a
  * batch runs wait for the next one. When every session that could join is already waiting
  * (`sessions()`), the batch starts at once: waiting a turn of the event loop costs ~1 ms a round.
+ * A round being drafted here (`expect`: the verifier drafting for itself) is waited for, so the
+ * sessions a verifier drafts for go in step, one pass for all, as llama-server's slots do.
  */
 export class VerifyBatcher {
   private readonly waiting: Waiting[] = [];
@@ -19,6 +21,8 @@ export class VerifyBatcher {
   private scheduled = false;
   /** When the running batch started (performance.now()). */
   private startedAt = 0;
+  /** Rounds being drafted here, that the next batch waits for. */
+  private expected = 0;
 
   constructor(
     private readonly policy: BatchingPolicy,
@@ -52,8 +56,23 @@ export class VerifyBatcher {
     });
   }
 
+  /**
+   * A round is being drafted here and will be submitted: the next batch waits for it. Call the
+   * returned function once, when it is about to be submitted or will not be.
+   */
+  expect(): () => void {
+    this.expected++;
+    let arrived = false;
+    return () => {
+      if (arrived) return;
+      arrived = true;
+      this.expected--;
+      this.schedule();
+    };
+  }
+
   private schedule(): void {
-    if (this.running > 0 || this.waiting.length === 0) return;
+    if (this.running > 0 || this.waiting.length === 0 || this.expected > 0) return;
     if (this.waitMs === 0 && this.waiting.length >= this.sessions()) {
       this.flush();
       return;
@@ -67,6 +86,7 @@ export class VerifyBatcher {
   private flush(): void {
     this.scheduled = false;
     if (this.running > 0) return; // a full batch already started
+    if (this.expected > 0) return; // the last expected round's arrival schedules it
 
     const chosen = this.policy(
       this.waiting.map((w) => w.round),

@@ -24,6 +24,24 @@ describe("VerifyBatcher", () => {
     assert.deepEqual(sizes, [3]);
   });
 
+  it("waits for a round being drafted here (expect), then starts it with those already waiting", async () => {
+    const sizes: number[] = [];
+    const log: string[] = [];
+    const batcher = new VerifyBatcher(fifo, 8, 0, (n) => sizes.push(n));
+    const arrives = batcher.expect();
+    const early = batcher.submit("a", 5, pass(log, "a", Promise.resolve()));
+    for (let turn = 0; turn < 5; turn++) await new Promise((r) => setTimeout(r, 1));
+    assert.deepEqual(log, [], "the batch waits for the expected round");
+    arrives();
+    arrives(); // a second call changes nothing
+    const late = batcher.submit("b", 5, pass(log, "b", Promise.resolve()));
+    assert.deepEqual(await Promise.all([early, late]), ["a", "b"]);
+    assert.deepEqual(sizes, [2], "one batch for both");
+    const alone = batcher.expect();
+    alone(); // drafting failed: nothing comes, and nothing waits for it
+    assert.equal(await batcher.submit("c", 5, pass(log, "c", Promise.resolve())), "c");
+  });
+
   it("holds rounds beyond the limit, and those arriving mid-batch, for the next batch", async () => {
     const sizes: number[] = [];
     const log: string[] = [];

@@ -43,8 +43,24 @@ LLAMA_GPU: {{ $pool.gpu | default "off" | quote }}
 THREADS: {{ $pool.threads | default 1 | toString | quote }}
 MAX_SESSIONS: {{ $pool.maxSessions | default 8 | toString | quote }}
 CONTEXT_SIZE: {{ $pool.contextSize | default 512 | toString | quote }}
+{{- /* One libuv thread: every decode runs on the same thread (ggml then keeps one team of threads). */}}
+UV_THREADPOOL_SIZE: "1"
 {{- if eq .kind "verify" }}
 {{ include "specfleet.redisEnv" (dict "root" $root "role" "verifier") }}
+{{- with $pool.selfDraft }}
+SELF_DRAFT_MODEL: {{ .uri | quote }}
+{{- with .threads }}
+SELF_DRAFT_THREADS: {{ . | toString | quote }}
+{{- end }}
+{{- if hasKey . "window" }}
+SELF_DRAFT_WINDOW: {{ .window | toString | quote }}
+{{- end }}
+{{- if hasKey . "maxWindow" }}
+SELF_DRAFT_MAX_WINDOW: {{ .maxWindow | toString | quote }}
+{{- end }}
+{{- end }}
+{{- else if $pool.selfDraft }}
+{{- fail (printf "draftPools[%s].selfDraft: only a verify pool drafts for itself" $pool.name) }}
 {{- end }}
 {{- end }}
 
