@@ -78,7 +78,8 @@ export function decideInProcess(
   };
   const started = process.cpuUsage();
   for (let n = 0; n < decisions; n++) {
-    for (const view of views) view.activeSessions = loads.get(view.id) ?? 0;
+    for (const view of views) view.activeSessions = 0;
+    for (const [id, sessions] of loads) index.byId.get(id)!.activeSessions = sessions;
     const context = stats.context(Math.random);
     const request = { model: SIMULATED_TARGET, maxTokens: 8, priority: 0, resume: false, arrivedAt: n, since: n };
     const [outcome] = queuePass([request], views, policy, context, {

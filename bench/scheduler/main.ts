@@ -29,7 +29,16 @@ const argv = await yargs(hideBin(process.argv))
   )
   .option("workers", { type: "number", default: 2000, describe: "simulated workers (a fifth of them verifiers)" })
   .option("requests", { type: "number", default: 1000, describe: "requests per policy" })
-  .option("concurrency", { type: "number", default: 32, describe: "requests in flight" })
+  .option("concurrency", {
+    type: "number",
+    default: 32,
+    describe: "requests in flight in the capacity run (closed loop: a request is sent as one is opened)",
+  })
+  .option("rate", {
+    type: "number",
+    default: 500,
+    describe: "requests per second offered in the latency run (open loop: sent on a clock, whatever is pending)",
+  })
   .option("hold-ms", { type: "number", default: 100, describe: "how long a simulated session lasts" })
   .option("registry-seconds", {
     type: "number",
@@ -142,6 +151,35 @@ function jobFor(sessionId: string): CompletionJob {
   };
 }
 
+/** Latency percentiles, formatted: `at(0.99)`. */
+function percentiles(latencies: number[]): (q: number) => string {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return (q) =>
+    (q === 0.5 ? median(sorted) : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!).toFixed(1);
+}
+
+/**
+ * `count` calls of `send`, started `rate` per second on a clock whether or not earlier ones have
+ * finished (an open loop: a slow scheduler meets the same arrivals, and its queueing shows in
+ * the latencies; each call is given when it was due, so that a late clock is not hidden). Returns each call's result and the seconds from the first start to the last end.
+ */
+async function offered(
+  rate: number,
+  count: number,
+  send: (n: number, due: number) => Promise<number>,
+): Promise<{ latencies: number[]; seconds: number }> {
+  const started = performance.now();
+  const calls: Array<Promise<number>> = [];
+  for (let n = 0; n < count; n++) {
+    const due = started + (1000 * n) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    calls.push(send(n, due));
+  }
+  const latencies = await Promise.all(calls);
+  return { latencies, seconds: (performance.now() - started) / 1000 };
+}
+
 async function simulated(): Promise<void> {
   const nats = await startNats();
   const redis = await startRedis();
@@ -149,7 +187,6 @@ async function simulated(): Promise<void> {
   const bus = new ContractBus(nc, pino({ level: "silent" }));
   // This process serves the simulated workers' session subjects; their heartbeats come from another.
   const fleet = new SimulatedFleet(bus, { workers: argv.workers, holdMs: argv["hold-ms"] });
-  const opened = fleet.opened;
   fleet.serve();
 
   const rows: string[][] = [];
@@ -192,25 +229,19 @@ async function simulated(): Promise<void> {
       services.push(scheduler);
       await scheduler.waitForReady(30_000);
       await new Promise((resolve) => setTimeout(resolve, 1500)); // a full round of telemetry and a fleet event
-      const submit = async (sessionId: string): Promise<number> => {
-        const sent = performance.now();
+      /** ms from `sent` (by default now; in the open loop, when it was due) to opened at the verifier. */
+      const submit = async (sessionId: string, sent = performance.now()): Promise<number> => {
         const reply = await bus.request(SchedulerSubmit, "", jobFor(sessionId), 30_000);
         if (!reply.ok) throw new Error(`${policy}: ${reply.error.message}`);
-        while (!opened.has(sessionId)) {
-          if (performance.now() - sent > 60_000) throw new Error(`${policy}: ${sessionId} was not opened within 60 s`);
-          await new Promise((resolve) => setTimeout(resolve, 1));
-        }
-        return opened.get(sessionId)! - sent;
+        return (await fleet.whenOpened(sessionId, 60_000)) - sent;
       };
       // Not measured: the scheduler's first decisions (its fleet snapshot, compiling the policy).
       for (let n = 0; n < argv.warmup; n++) await submit(`warm-${policy}-${n}`);
-      const latencies: number[] = [];
       const bar = new cliProgress.SingleBar(
-        { format: `${policy} [{bar}] {value}/{total} decisions`, hideCursor: true },
+        { format: `${policy} [{bar}] {value}/{total} decisions | {step}`, hideCursor: true },
         cliProgress.Presets.shades_classic,
       );
-      bar.start(argv.requests, 0);
-      let next = 0;
+      bar.start(2 * argv.requests, 0, { step: `capacity, ${argv.concurrency} in flight` });
       const meters = {
         scheduler: new CpuMeter(scheduler.pid),
         registry: new CpuMeter(registry.pid),
@@ -219,27 +250,40 @@ async function simulated(): Promise<void> {
         nats: new CpuMeter(nats.pid),
         redis: new CpuMeter(redis.pid),
       };
+      // Capacity (closed loop): `concurrency` requests always in flight.
+      const closed: number[] = [];
+      let next = 0;
       const started = performance.now();
       await Promise.all(
         Array.from({ length: argv.concurrency }, async () => {
           for (let n = next++; n < argv.requests; n = next++) {
-            latencies.push(await submit(`bench-${policy}-${n}`));
+            closed.push(await submit(`bench-${policy}-${n}`));
             bar.increment();
           }
         }),
       );
       const seconds = (performance.now() - started) / 1000;
       const share = Object.fromEntries(Object.entries(meters).map(([name, meter]) => [name, meter.share()]));
+      // Latency (open loop): requests sent at `rate` per second on a clock, as clients would.
+      bar.update({ step: `latency at ${argv.rate}/s offered` });
+      const open = await offered(argv.rate, argv.requests, async (n, due) => {
+        const ms = await submit(`paced-${policy}-${n}`, due);
+        bar.increment();
+        return ms;
+      });
       bar.stop();
       await scheduler.stop();
-      latencies.sort((a, b) => a - b);
-      const p = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+      const at = percentiles(closed);
+      const paced = percentiles(open.latencies);
       rows.push([
         policy,
         (argv.requests / seconds).toFixed(0),
-        median(latencies).toFixed(1),
-        p(0.95).toFixed(1),
-        p(0.99).toFixed(1),
+        at(0.5),
+        at(0.99),
+        (argv.requests / open.seconds).toFixed(0),
+        paced(0.5),
+        paced(0.95),
+        paced(0.99),
         ((1000 * share.scheduler! * seconds) / argv.requests).toFixed(2),
         `${((100 * share.registry!) / (argv.workers / 1000)).toFixed(1)}%`,
       ]);
@@ -254,10 +298,13 @@ async function simulated(): Promise<void> {
   }
 
   printTable(
-    `pairing decisions: real registry and scheduler, ${argv.workers} simulated workers (${verifiers} verifiers) at 1 Hz telemetry, ${argv.requests} requests (after ${argv.warmup} unmeasured), ${argv.concurrency} in flight, sessions held ${argv["hold-ms"]} ms`,
+    `pairing decisions: real registry and scheduler, ${argv.workers} simulated workers (${verifiers} verifiers) at 1 Hz telemetry, sessions held ${argv["hold-ms"]} ms; per policy ${argv.warmup} unmeasured requests, then ${argv.requests} with ${argv.concurrency} always in flight (capacity), then ${argv.requests} sent at ${argv.rate}/s (latency: submitted to opened at the verifier)`,
     [
       "policy",
-      "decisions/s",
+      `capacity, decisions/s (${argv.concurrency} in flight)`,
+      "p50 ms",
+      "p99 ms",
+      `at ${argv.rate}/s offered: decisions/s`,
       "p50 ms",
       "p95 ms",
       "p99 ms",

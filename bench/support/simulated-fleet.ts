@@ -32,6 +32,7 @@ export class SimulatedFleet {
   readonly ids: string[];
   /** When each session was opened at its verifier (performance.now()). */
   readonly opened = new Map<string, number>();
+  private readonly waiters = new Map<string, (at: number) => void>();
   private readonly sessions = new Map<string, { verifierId: string; drafterId: string; position: number }>();
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly startedAt = Date.now();
@@ -47,10 +48,29 @@ export class SimulatedFleet {
     );
   }
 
+  /** When the session is opened at its verifier (performance.now()); rejects after `timeoutMs`. */
+  whenOpened(sessionId: string, timeoutMs: number): Promise<number> {
+    const at = this.opened.get(sessionId);
+    if (at !== undefined) return Promise.resolve(at);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(sessionId);
+        reject(new Error(`${sessionId} was not opened within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.set(sessionId, (opened) => {
+        clearTimeout(timer);
+        resolve(opened);
+      });
+    });
+  }
+
   /** Serves the workers' session subjects; call before anything is submitted. */
   serve(): void {
     this.bus.serve(VerifierOpen, ANY_ID, async (req) => {
-      this.opened.set(req.sessionId, performance.now());
+      const at = performance.now();
+      this.opened.set(req.sessionId, at);
+      this.waiters.get(req.sessionId)?.(at);
+      this.waiters.delete(req.sessionId);
       if (req.drafterId)
         this.sessions.set(req.sessionId, { verifierId: "sim-v0", drafterId: req.drafterId, position: 1 });
       const end = setTimeout(() => {

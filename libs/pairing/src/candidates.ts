@@ -1,4 +1,4 @@
-import { byId, fleetGroups } from "./fleet-groups.js";
+import { byId, fleetGroups, type FleetGroups } from "./fleet-groups.js";
 import type { LoadAwareTuning } from "./tuning.js";
 import type { CandidatePair, PairingDecision, PairingRequest, WorkerView } from "./types.js";
 
@@ -35,9 +35,21 @@ export const canPair = (verifier: WorkerView, drafter: WorkerView): boolean =>
  * Pairs are ordered verifier first, then drafter.
  */
 export interface Candidates {
-  verifiers: ReadonlyArray<{ verifier: WorkerView; drafters: readonly WorkerView[] }>;
+  verifiers: readonly CandidateVerifier[];
   /** How many pairs there are. */
   count: number;
+}
+
+/**
+ * A free verifier and its free partners. `kind` and `drafterKinds` (in the order of `drafters`)
+ * are the workers' kinds (`fleetGroups`): alike kinds at equal sessions are predicted alike.
+ * Verifiers of one partner key share one `drafters` list.
+ */
+export interface CandidateVerifier {
+  verifier: WorkerView;
+  kind: number;
+  drafters: readonly WorkerView[];
+  drafterKinds: Int32Array;
 }
 
 /**
@@ -46,19 +58,25 @@ export interface Candidates {
  * pairs all full (`wait`), or no drafter sharing the vocabulary at all (`alone` on the least
  * loaded verifier with room). Degraded workers are offered only when no healthy pair is free.
  */
-export function candidatePairs(fleet: readonly WorkerView[], request: PairingRequest): Candidates | PairingDecision {
-  const groups = fleetGroups(fleet);
+export function candidatePairs(
+  fleet: readonly WorkerView[],
+  request: PairingRequest,
+  groups: FleetGroups = fleetGroups(fleet),
+): Candidates | PairingDecision {
   const verifiers = (groups.verifiers.get(request.model) ?? []).filter((e) => e.verifier.ready);
   if (verifiers.length === 0) {
     return { kind: "none", code: "model_not_found", reason: `no ready verifier serves model '${request.model}'` };
   }
   // The ready drafters of each partner key these verifiers have, in id order.
-  const drafters = new Map<string, WorkerView[]>();
+  const drafters = new Map<string, { list: WorkerView[]; kinds: Int32Array }>();
   let compatible = 0;
   for (const { key } of verifiers) {
     let group = drafters.get(key);
-    if (!group) drafters.set(key, (group = (groups.drafters.get(key) ?? []).filter((d) => d.ready)));
-    compatible += group.length;
+    if (!group) {
+      const all = { list: groups.drafters.get(key) ?? [], kinds: groups.drafterKinds.get(key) ?? new Int32Array() };
+      drafters.set(key, (group = only(all, (d) => d.ready)));
+    }
+    compatible += group.list.length;
   }
   const healthy = build(verifiers, drafters, true);
   if (healthy.count > 0) return healthy;
@@ -80,34 +98,52 @@ export function candidatePairs(fleet: readonly WorkerView[], request: PairingReq
 
 /** The usable verifiers with their usable partners; verifiers of one partner key share one list. */
 function build(
-  verifiers: ReadonlyArray<{ verifier: WorkerView; key: string }>,
-  drafters: ReadonlyMap<string, WorkerView[]>,
+  verifiers: ReadonlyArray<{ verifier: WorkerView; key: string; kind: number }>,
+  drafters: ReadonlyMap<string, { list: WorkerView[]; kinds: Int32Array }>,
   healthyOnly: boolean,
 ): Candidates {
   const usable = (w: WorkerView) => hasRoom(w) && !(healthyOnly && w.degraded);
-  const free = new Map<string, WorkerView[]>();
-  const entries: Array<{ verifier: WorkerView; drafters: readonly WorkerView[] }> = [];
+  const free = new Map<string, { list: WorkerView[]; kinds: Int32Array }>();
+  const entries: CandidateVerifier[] = [];
   let count = 0;
-  for (const { verifier, key } of verifiers) {
+  for (const { verifier, key, kind } of verifiers) {
     if (!usable(verifier)) continue;
     let partners = free.get(key);
-    if (!partners) free.set(key, (partners = drafters.get(key)!.filter(usable)));
-    if (partners.length === 0) continue;
-    entries.push({ verifier, drafters: partners });
-    count += partners.length;
+    if (!partners) free.set(key, (partners = only(drafters.get(key)!, usable)));
+    if (partners.list.length === 0) continue;
+    entries.push({ verifier, kind, drafters: partners.list, drafterKinds: partners.kinds });
+    count += partners.list.length;
   }
   return { verifiers: entries, count };
 }
 
+/** The workers `keep` keeps, with their kinds. */
+function only(
+  group: { list: readonly WorkerView[]; kinds: Int32Array },
+  keep: (w: WorkerView) => boolean,
+): { list: WorkerView[]; kinds: Int32Array } {
+  const list: WorkerView[] = [];
+  const kinds = new Int32Array(group.list.length);
+  for (let i = 0; i < group.list.length; i++) {
+    const w = group.list[i]!;
+    if (!keep(w)) continue;
+    kinds[list.length] = group.kinds[i]!;
+    list.push(w);
+  }
+  return { list, kinds: kinds.subarray(0, list.length) };
+}
+
 /**
  * The verifiers of the model that may take a session alone: ready, with room, healthy ones only
- * if there is one.
+ * if there is one; each with its kind (`fleetGroups`).
  */
-export function freeVerifiers(fleet: readonly WorkerView[], request: PairingRequest): WorkerView[] {
-  const free = (fleetGroups(fleet).verifiers.get(request.model) ?? [])
-    .map((e) => e.verifier)
-    .filter((w) => w.ready && hasRoom(w));
-  const healthy = free.filter((w) => !w.degraded);
+export function freeVerifiers(
+  fleet: readonly WorkerView[],
+  request: PairingRequest,
+  groups: FleetGroups = fleetGroups(fleet),
+): Array<{ verifier: WorkerView; kind: number }> {
+  const free = (groups.verifiers.get(request.model) ?? []).filter((e) => e.verifier.ready && hasRoom(e.verifier));
+  const healthy = free.filter((e) => !e.verifier.degraded);
   return healthy.length > 0 ? healthy : free;
 }
 

@@ -7,12 +7,17 @@ import type { WorkerView } from "./types.js";
  * array holds the same workers with the same ids, roles, models, vocabularies and protocols: the
  * scheduler keeps one array per fleet snapshot, DSD-Sim one for a whole run, so a decision no
  * longer groups and sorts thousands of workers (it did, twice, on every call).
+ *
+ * Each worker also gets a `kind`: workers of one kind are predicted alike at equal sessions
+ * (`predictionSignature`), so the shortlist predicts a kind once, not each of its workers.
  */
 export interface FleetGroups {
-  /** Per target model, its verifiers in id order, each with its partner key. */
-  verifiers: ReadonlyMap<string, ReadonlyArray<{ verifier: WorkerView; key: string }>>;
+  /** Per target model, its verifiers in id order, each with its partner key and its `kind`. */
+  verifiers: ReadonlyMap<string, ReadonlyArray<{ verifier: WorkerView; key: string; kind: number }>>;
   /** Per partner key, the drafters in id order. */
   drafters: ReadonlyMap<string, readonly WorkerView[]>;
+  /** Per partner key, each drafter's `kind`, in the order of `drafters`. */
+  drafterKinds: ReadonlyMap<string, Int32Array>;
 }
 
 /**
@@ -73,21 +78,50 @@ function unchanged(fleet: readonly WorkerView[], cached: Cached): boolean {
 }
 
 function group(fleet: readonly WorkerView[]): FleetGroups {
-  const verifiers = new Map<string, Array<{ verifier: WorkerView; key: string }>>();
+  const verifiers = new Map<string, Array<{ verifier: WorkerView; key: string; kind: number }>>();
   const drafters = new Map<string, WorkerView[]>();
+  const kinds = new Map<string, number>();
+  const kindOf = (w: WorkerView) => {
+    const signature = predictionSignature(w);
+    let kind = kinds.get(signature);
+    if (kind === undefined) kinds.set(signature, (kind = kinds.size));
+    return kind;
+  };
+  const drafterKinds = new Map<string, number[]>();
   const sorted = [...fleet].sort(byId);
   for (const w of sorted) {
     if (w.role === "verifier") {
       const list = verifiers.get(w.modelName);
-      const entry = { verifier: w, key: groupKey(w) };
+      const entry = { verifier: w, key: groupKey(w), kind: kindOf(w) };
       if (list) list.push(entry);
       else verifiers.set(w.modelName, [entry]);
     } else {
       const key = groupKey(w);
       const list = drafters.get(key);
-      if (list) list.push(w);
-      else drafters.set(key, [w]);
+      if (list) {
+        list.push(w);
+        drafterKinds.get(key)!.push(kindOf(w));
+      } else {
+        drafters.set(key, [w]);
+        drafterKinds.set(key, [kindOf(w)]);
+      }
     }
   }
-  return { verifiers, drafters };
+  return {
+    verifiers,
+    drafters,
+    drafterKinds: new Map([...drafterKinds].map(([key, list]) => [key, Int32Array.from(list)])),
+  };
+}
+
+/**
+ * Everything of a worker a prediction reads besides its id and its sessions (load-aware
+ * `predictPairRate`, `predictAloneRate`): two workers with the same signature and the same
+ * sessions (and, in a pair, no measured link to the other side) are predicted alike. Of a view's fixed fields (as `PairRateCache`
+ * takes them), like the groups.
+ */
+function predictionSignature(w: WorkerView): string {
+  const { role, modelName, vocabFingerprint, protocol, brokerRttMs, profile, drafting } = w;
+  const speed = role === "verifier" ? [profile?.verifyMsByWindow, profile?.selfDraft] : profile?.draftMsPerToken;
+  return JSON.stringify([role, modelName, vocabFingerprint, protocol, brokerRttMs, speed, drafting]);
 }

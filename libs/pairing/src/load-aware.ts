@@ -19,6 +19,7 @@ import {
   pairDecision,
   withoutSession,
 } from "./candidates.js";
+import { fleetGroups } from "./fleet-groups.js";
 import { PairRateCache } from "./rate-cache.js";
 import { bestPair } from "./shortlist.js";
 import { PAIRING_TUNING_DEFAULTS, type LoadAwareTuning } from "./tuning.js";
@@ -203,11 +204,11 @@ export function loadAware(tuning: Partial<LoadAwareTuning> = {}): PairingPolicy 
   const settings: LoadAwareTuning = { ...PAIRING_TUNING_DEFAULTS.loadAware, ...tuning };
   const rates = new PairRateCache();
   return (fleet, request, context) => {
-    const candidates = candidatePairs(fleet, request);
+    const groups = fleetGroups(fleet);
+    const candidates = candidatePairs(fleet, request, groups);
     if (isDecision(candidates) && candidates.kind !== "wait") return candidates;
-    const verifiers = freeVerifiers(fleet, request);
     const aloneRateOf = (v: WorkerView) => predictAloneRate(v, settings, context);
-    const alone = verifiers.length > 0 ? minimise(verifiers, (v) => -aloneRateOf(v)) : null;
+    const alone = fastestAlone(freeVerifiers(fleet, request, groups), aloneRateOf);
     if (isDecision(candidates)) {
       return alone
         ? {
@@ -219,9 +220,12 @@ export function loadAware(tuning: Partial<LoadAwareTuning> = {}): PairingPolicy 
     }
     const predict = (p: CandidatePair) => predictPairRate(p, context, settings);
     const rateOf = (p: CandidatePair) => rates.rate(p, context, predict);
+    const measured = (verifier: WorkerView, drafter: WorkerView) =>
+      context?.roundTripMs?.(drafter.id, verifier.id) !== undefined;
+    const charged = (drafter: WorkerView) => !onLowBattery(drafter, settings.lowBattery);
     const pair =
-      bestPair(candidates, rateOf, settings, (p) => !onLowBattery(p.drafter, settings.lowBattery)) ??
-      bestPair(candidates, rateOf, settings)!;
+      bestPair(candidates, rateOf, settings, { eligible: charged, measured }) ??
+      bestPair(candidates, rateOf, settings, { measured })!;
     const pairRate = rateOf(pair);
     const aloneRate = alone ? aloneRateOf(alone) : 0;
     // Alone is chosen over a pair only on experience: until this drafter model has been seen
@@ -242,6 +246,26 @@ export function loadAware(tuning: Partial<LoadAwareTuning> = {}): PairingPolicy 
     }
     return pairDecision(pair);
   };
+}
+
+/**
+ * The verifier predicted fastest alone (first in id order on a tie), or null; alike verifiers (one
+ * kind, equal sessions) are predicted once.
+ */
+function fastestAlone(
+  verifiers: ReadonlyArray<{ verifier: WorkerView; kind: number }>,
+  rateOf: (verifier: WorkerView) => number,
+): WorkerView | null {
+  if (verifiers.length === 0) return null;
+  const rates = new Map<number, number>();
+  const best = minimise(verifiers, ({ verifier, kind }) => {
+    const like = kind * (1 << 20) + verifier.activeSessions;
+    if (verifier.activeSessions >= 1 << 20) return -rateOf(verifier);
+    let rate = rates.get(like);
+    if (rate === undefined) rates.set(like, (rate = rateOf(verifier)));
+    return -rate;
+  });
+  return best.verifier;
 }
 
 /**

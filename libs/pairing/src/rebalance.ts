@@ -88,7 +88,12 @@ export function rebalanceMoves(
         const candidates: Candidates = isDecision(found) ? { verifiers: [], count: 0 } : found;
         const rate = (pair: CandidatePair) => predictPairRate(pair, context, options);
         const large = candidates.count > options.exhaustivePairs;
-        const pairs = large ? shortlistPairs(candidates, rate, options, charged) : [...allPairs(candidates)];
+        const pairs = large
+          ? shortlistPairs(candidates, rate, options, {
+              eligible: (drafter) => !onLowBattery(drafter, options.lowBattery),
+              measured: (verifier, drafter) => measured({ verifier, drafter }),
+            })
+          : [...allPairs(candidates)];
         // Partners for a session's own verifier or drafter: the shortlist's on a large fleet, else every free one.
         const verifiers = large
           ? [...new Set(pairs.map((p) => p.verifier))]

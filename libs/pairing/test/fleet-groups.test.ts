@@ -95,12 +95,12 @@ describe("fleetGroups: the fleet grouped once per array", () => {
   it("freeVerifiers lists the model's ready verifiers with room in id order, healthy ones when there are", () => {
     const fleet = [v("v3", 0, 2), v("v1", 2, 2), v("v2", 0, 2, { degraded: true }), v("v0", 0, 2, { ready: false })];
     assert.deepEqual(
-      freeVerifiers(fleet, { model: "m" }).map((w) => w.id),
+      freeVerifiers(fleet, { model: "m" }).map((e) => e.verifier.id),
       ["v3"],
     );
     fleet[0]!.activeSessions = 2;
     assert.deepEqual(
-      freeVerifiers(fleet, { model: "m" }).map((w) => w.id),
+      freeVerifiers(fleet, { model: "m" }).map((e) => e.verifier.id),
       ["v2"],
     );
   });

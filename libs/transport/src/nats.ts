@@ -89,6 +89,9 @@ function connectionOptions(endpoint: NatsEndpoint, identity: string): Connection
     reconnectTimeWait: 250,
     waitOnFirstConnect: true,
     inboxPrefix: `_INBOX.${identity}`,
+    // No stack captured per request (an Error built for every round and every placement): the
+    // bus reports a timeout with its subject itself (RequestTimeoutError).
+    noAsyncTraces: true,
   };
   if (endpoint.creds !== undefined)
     options.authenticator = credsAuthenticator(new TextEncoder().encode(endpoint.creds));

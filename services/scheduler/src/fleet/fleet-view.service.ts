@@ -158,7 +158,12 @@ export class FleetViewService {
    */
   pairingInputs(loads: ReadonlyMap<string, number>): PairingInputs {
     const { views, index } = this.views();
-    for (const view of views) view.activeSessions = loads.get(view.id) ?? 0;
+    // Every view to none, then the few with sessions (a look-up per worker was most of a decision's cost here).
+    for (const view of views) view.activeSessions = 0;
+    for (const [workerId, sessions] of loads) {
+      const view = index.byId.get(workerId);
+      if (view) view.activeSessions = sessions;
+    }
     if (!this.pairStats) {
       this.lastStats = pairStatsFor(pairReports(this.snapshot.workers, this.views().workers), this.lastStats);
       this.pairStats = this.lastStats.stats;
