@@ -1,4 +1,5 @@
 import { startLocalFleet, type LocalFleet } from "#infra";
+import type { NatsEndpoint } from "#transport";
 import { complete } from "../../test/support/openai-client.js";
 import { fleetTotals } from "../../test/support/telemetry.js";
 import type { PathOptions, PathRun } from "../support/report.js";
@@ -51,6 +52,11 @@ export class FleetPath {
     const [after, phasesAfter] = await Promise.all([fleetTotals(this.fleet, "verifier"), this.phases.totals()]);
     const rounds = after.rounds - before.rounds;
     return { msPerRound: elapsed / rounds, tokens, phases: perRound(phasesBefore, phasesAfter, rounds) };
+  }
+
+  /** How a process of the benchmark's own reaches the fleet's NATS, as its admin. */
+  natsEndpoint(): NatsEndpoint {
+    return this.fleet.natsEndpoint("admin");
   }
 
   async stop(): Promise<void> {

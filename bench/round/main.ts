@@ -13,6 +13,7 @@ import { PROMPTS as TEST_PROMPTS } from "../../test/support/fleet.js";
 import { median, printTable, type PathRun } from "../support/report.js";
 import { FLEET_SECURITY_MODES, FleetPath, type FleetSecurityMode } from "./fleet-path.js";
 import { InProcessPath } from "./in-process-path.js";
+import { natsFloorMs } from "./nats-floor.js";
 import { breakdownRows } from "./round-phases.js";
 
 const argv = await yargs(hideBin(process.argv))
@@ -105,6 +106,10 @@ try {
         medianPhases(phases.get("local")!),
         median(ms.get("local")!),
       ),
+    );
+    const floor = await natsFloorMs(fleets.get(fleetName)!.natsEndpoint());
+    console.log(
+      `NATS floor: a bare request-reply between two processes through this fleet's nats-server, 5 ms apart (no work at either end): ${floor.toFixed(3)} ms (median of 380)`,
     );
     const f = median(ms.get(fleetName)!);
     const l = median(ms.get("local")!);

@@ -5,7 +5,7 @@ import { splitMetrics } from "./report-parts.js";
 export type MetricsReportPayload = PayloadOf<typeof MetricsReport>;
 
 /**
- * Sends the process's whole registry every `intervalMs` (0: never) through `send` (the
+ * Sends the process's whole registry every `intervalMs` (0: never; longer when a report is costly) through `send` (the
  * process's bus publishing a `MetricsReport`). Drafters behind NAT cannot be scraped; this
  * way every process's series reach one `/metrics` (the dashboard's `FleetMetricsGatherer`).
  */
@@ -24,12 +24,40 @@ export class MetricsReporter {
 
   start(): void {
     if (this.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => void this.reportNow(), this.intervalMs);
+    this.schedule();
+  }
+
+  /**
+   * The next report in `intervalMs`, or later when reports grow costly (a registry's gauges for
+   * 20,000 workers): a report takes at most a twentieth of the process's time.
+   */
+  private schedule(): void {
+    this.timer = setTimeout(() => {
+      void this.reportNow().finally(() => {
+        if (this.timer) this.schedule();
+      });
+    }, this.nextIntervalMs);
     this.timer.unref();
   }
 
+  /** How long until the next report: `intervalMs`, or twenty times what the last one took. */
+  private get nextIntervalMs(): number {
+    return Math.max(this.intervalMs, Math.ceil(20 * this.lastCostMs));
+  }
+
+  private lastCostMs = 0;
+
   /** One report at once (a process about to exit sends its last counts). */
   async reportNow(): Promise<void> {
+    const started = performance.now();
+    try {
+      await this.report();
+    } finally {
+      this.lastCostMs = performance.now() - started;
+    }
+  }
+
+  private async report(): Promise<void> {
     const { actor, process } = this.actorRegistry;
     const metrics = await metricsJsonOf(this.actorRegistry);
     const parts = splitMetrics(metrics);
@@ -40,7 +68,8 @@ export class MetricsReporter {
           actor,
           instance: process,
           at,
-          intervalMs: this.intervalMs,
+          // When the next report comes (the gatherer keeps these series a few intervals).
+          intervalMs: this.nextIntervalMs,
           part: i,
           parts: parts.length,
           metrics: part,
@@ -56,7 +85,7 @@ export class MetricsReporter {
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
 }

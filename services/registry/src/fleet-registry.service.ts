@@ -19,6 +19,8 @@ import { REGISTRY_BUS, REGISTRY_CONFIG, REGISTRY_LOGGER, REGISTRY_METRICS, WORKE
 import type { WorkerRepository } from "./worker-repository.js";
 
 const PUBLISH_COALESCE_MS = 50;
+/** The periodic snapshot, on a small fleet. */
+const PUBLISH_EVERY_MS = 1000;
 /** Workers changed within this long are written to Redis together (a fleet of 20,000 sends 20,000 heartbeats a second). */
 const PERSIST_COALESCE_MS = 100;
 
@@ -45,12 +47,26 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
   async onApplicationBootstrap(): Promise<void> {
     await this.restore();
     this.sweepTimer = setInterval(() => this.sweep(), this.config.REGISTRY_SWEEP_MS);
-    this.publishTimer = setInterval(() => this.publish(), 1000);
+    this.publishPeriodically();
+  }
+
+  /**
+   * The fleet as it is, once a second, or less often as the fleet grows: at most a twentieth of
+   * the registry's time (a snapshot costs it, and every reader, in proportion to the fleet;
+   * 20,000 workers: one every few seconds). Changes of state still go out at once (`publishSoon`).
+   */
+  private publishPeriodically(): void {
+    const delay = Math.max(PUBLISH_EVERY_MS, 20 * this.publishCostMs);
+    this.publishTimer = setTimeout(() => {
+      this.publish();
+      this.publishPeriodically();
+    }, delay);
   }
 
   async onModuleDestroy(): Promise<void> {
     clearInterval(this.sweepTimer);
-    clearInterval(this.publishTimer);
+    clearTimeout(this.publishTimer);
+    this.publishTimer = undefined;
     clearTimeout(this.publishPending);
     await this.saveChanged();
   }
@@ -93,12 +109,13 @@ export class FleetRegistryService implements OnApplicationBootstrap, OnModuleDes
 
   heartbeat(telemetry: WorkerTelemetry): void {
     const { known, changed } = this.state.heartbeat(telemetry, Date.now());
-    if (!known) return;
+    if (!known || !changed) return;
+    // Only a change of state is written: a restarted registry gives every restored worker a
+    // liveness period anyway, and its telemetry comes again within a second (writing every
+    // heartbeat cost the registry a seventh of its CPU).
     this.persist(telemetry.workerId);
-    if (changed) {
-      this.log.info({ workerId: telemetry.workerId }, "worker back");
-      this.publishSoon();
-    }
+    this.log.info({ workerId: telemetry.workerId }, "worker back");
+    this.publishSoon();
   }
 
   leave(workerId: string): void {
