@@ -24,6 +24,11 @@ export interface EventContract<S extends z.ZodType> {
   readonly senderField?: string;
   /** A compact binary form of its common payloads (wire-codec.ts); JSON otherwise. */
   readonly codec?: PayloadCodec<z.infer<S>>;
+  /**
+   * Large, and not urgent (a page of the fleet): a receiver decodes it after the messages already
+   * waiting behind it, in order among its own kind, so that it does not hold them up.
+   */
+  readonly bulky?: boolean;
 }
 
 export interface RequestContract<S extends z.ZodType, R extends z.ZodType> {
@@ -55,7 +60,7 @@ export function eventContract<S extends z.ZodType>(
   subject: string,
   version: number,
   schema: S,
-  options: ContractOptions & { codec?: PayloadCodec<z.infer<S>> } = {},
+  options: ContractOptions & { codec?: PayloadCodec<z.infer<S>>; bulky?: boolean } = {},
 ): EventContract<S> {
   return { kind: "event", subject, version, schema, ...options };
 }

@@ -213,7 +213,7 @@ export const FleetLeave = eventContract("specfleet.fleet.leave.{from}", 2, z.obj
   senderField: "workerId",
 });
 /** The registry's snapshot, a page at a time, on every change and once a second. */
-export const FleetChanged = eventContract("specfleet.fleet.changed", 3, fleetPageSchema);
+export const FleetChanged = eventContract("specfleet.fleet.changed", 3, fleetPageSchema, { bulky: true });
 /** One page of the current snapshot (page 0 first; its `pages` says how many to ask for, with its epoch and seq). */
 export const FleetSnapshotRequest = requestContract(
   "specfleet.fleet.snapshot",

@@ -181,13 +181,22 @@ export class ContractBus {
     handler: (payload: PayloadOf<C>, meta: MessageMeta) => unknown,
   ): Subscription {
     const subject = subjectFor(contract, id, ANY_ID);
+    const handle = (msg: Msg) =>
+      void this.traced(contract, msg, SpanKind.CONSUMER, () => this.deliver(contract, msg, handler));
+    // Bulky events, in order, one per turn of the event loop: what arrives meanwhile goes between them.
+    const waiting: Msg[] = [];
+    const handleNext = () => {
+      handle(waiting.shift()!);
+      if (waiting.length > 0) setImmediate(handleNext);
+    };
     return this.nc.subscribe(subject, {
       callback: (error, msg) => {
         if (error) {
           this.log.error({ subject, err: error.message }, "subscription error");
           return;
         }
-        void this.traced(contract, msg, SpanKind.CONSUMER, () => this.deliver(contract, msg, handler));
+        if (!contract.bulky) handle(msg);
+        else if (waiting.push(msg) === 1) setImmediate(handleNext);
       },
     });
   }

@@ -237,4 +237,23 @@ describe("ContractBus against a real nats-server", () => {
     await server.flush();
     assert.deepEqual(await client.request(PerWorker, "w1", {}, 2000), { pong: true });
   });
+
+  it("hands bulky events over in order, one per turn, and what arrives behind them in between", async () => {
+    const { Bulky, Noticed } = testContracts();
+    const handled: string[] = [];
+    server.subscribe(Bulky, "", ({ n }) => void handled.push(`bulky ${n}`));
+    server.subscribe(Noticed, "", ({ text }) => void handled.push(text));
+    await server.flush();
+    for (let n = 0; n < 50; n++) client.publish(Bulky, "", { n });
+    client.publish(Noticed, "", { text: "urgent" });
+    await client.flush();
+    await until(() => handled.length === 51);
+    const bulky = handled.filter((h) => h !== "urgent");
+    assert.deepEqual(
+      bulky,
+      Array.from({ length: 50 }, (_, n) => `bulky ${n}`),
+    );
+    // Sent last, yet handled before the bulky ones were through (they arrived together).
+    assert.ok(handled.indexOf("urgent") < 50, `handled: ${handled.join(", ")}`);
+  });
 });

@@ -40,6 +40,7 @@ export function testContracts() {
     EchoV2: requestContract(`${prefix}.echo`, 2, echo, z.object({ text: z.string() })),
     Noticed: eventContract(`${prefix}.noticed`, 1, z.object({ text: z.string() })),
     NoticedV2: eventContract(`${prefix}.noticed`, 2, z.object({ text: z.string() })),
+    Bulky: eventContract(`${prefix}.bulky`, 1, z.object({ n: z.number().int() }), { bulky: true }),
     PerWorker: requestContract(`${prefix}.worker.{id}.ping`, 1, z.object({}), z.object({ pong: z.literal(true) })),
   };
 }
