@@ -117,8 +117,8 @@ function group(fleet: readonly WorkerView[]): FleetGroups {
 /**
  * Everything of a worker a prediction reads besides its id and its sessions (load-aware
  * `predictPairRate`, `predictAloneRate`): two workers with the same signature and the same
- * sessions (and, in a pair, no measured link to the other side) are predicted alike. Of a view's fixed fields (as `PairRateCache`
- * takes them), like the groups.
+ * sessions (and, in a pair, no measured link to the other side) are predicted alike. Made of a
+ * view's fixed fields (as `PairRateCache` takes them), like the groups.
  */
 function predictionSignature(w: WorkerView): string {
   const { role, modelName, vocabFingerprint, protocol, brokerRttMs, profile, drafting } = w;
