@@ -5,8 +5,8 @@ import { splitMetrics } from "./report-parts.js";
 export type MetricsReportPayload = PayloadOf<typeof MetricsReport>;
 
 /**
- * Sends the process's whole registry every `intervalMs` (0: never; longer when a report is costly) through `send` (the
- * process's bus publishing a `MetricsReport`). Drafters behind NAT cannot be scraped; this
+ * Sends the process's whole registry every `intervalMs` (0: never; longer when a report is
+ * costly) through `send` (the process's bus publishing a `MetricsReport`). Drafters behind NAT cannot be scraped; this
  * way every process's series reach one `/metrics` (the dashboard's `FleetMetricsGatherer`).
  */
 export class MetricsReporter {

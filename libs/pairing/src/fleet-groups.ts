@@ -115,6 +115,13 @@ function group(fleet: readonly WorkerView[]): FleetGroups {
 }
 
 /**
+ * Workers of one kind at equal sessions, as one number: what is predicted once for them all
+ * (null past a million sessions: such a worker is predicted on its own).
+ */
+export const alike = (kind: number, w: Pick<WorkerView, "activeSessions">): number | null =>
+  w.activeSessions < 1 << 20 ? kind * (1 << 20) + w.activeSessions : null;
+
+/**
  * Everything of a worker a prediction reads besides its id and its sessions (load-aware
  * `predictPairRate`, `predictAloneRate`): two workers with the same signature and the same
  * sessions (and, in a pair, no measured link to the other side) are predicted alike. Made of a

@@ -19,7 +19,7 @@ import {
   pairDecision,
   withoutSession,
 } from "./candidates.js";
-import { fleetGroups } from "./fleet-groups.js";
+import { alike, fleetGroups } from "./fleet-groups.js";
 import { PairRateCache } from "./rate-cache.js";
 import { bestPair } from "./shortlist.js";
 import { PAIRING_TUNING_DEFAULTS, type LoadAwareTuning } from "./tuning.js";
@@ -259,8 +259,8 @@ function fastestAlone(
   if (verifiers.length === 0) return null;
   const rates = new Map<number, number>();
   const best = minimise(verifiers, ({ verifier, kind }) => {
-    const like = kind * (1 << 20) + verifier.activeSessions;
-    if (verifier.activeSessions >= 1 << 20) return -rateOf(verifier);
+    const like = alike(kind, verifier);
+    if (like === null) return -rateOf(verifier);
     let rate = rates.get(like);
     if (rate === undefined) rates.set(like, (rate = rateOf(verifier)));
     return -rate;

@@ -1,4 +1,5 @@
 import { allPairs, draftMsOf, minimise, type Candidates } from "./candidates.js";
+import { alike } from "./fleet-groups.js";
 import type { LoadAwareTuning } from "./tuning.js";
 import type { CandidatePair, WorkerView } from "./types.js";
 
@@ -86,10 +87,6 @@ export function shortlistPairs(
   }
   return pairs;
 }
-
-/** Workers of one kind at equal sessions: one number (null past a million sessions: ranked on their own). */
-const alike = (kind: number, w: WorkerView): number | null =>
-  w.activeSessions < 1 << 20 ? kind * (1 << 20) + w.activeSessions : null;
 
 /**
  * The `count` items of highest score among those `include` keeps, highest first, earlier first on a
