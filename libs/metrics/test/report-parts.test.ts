@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { Gauge } from "prom-client";
 import {
   createActorRegistry,
   FleetMetricsGatherer,
@@ -76,5 +77,28 @@ describe("metrics reports in parts", () => {
     await reporter.reportNow();
     await reporter.reportNow();
     assert.deepEqual(errors, ["not connected"]);
+  });
+
+  it("waits twenty times what a costly report took before the next, and says so in the report", async () => {
+    const actorRegistry = createActorRegistry("registry", "registry@test", { processMetrics: false });
+    let collectMs = 0;
+    new Gauge({
+      name: "test_slow_gauge",
+      help: "takes collectMs to collect",
+      registers: [actorRegistry.registry],
+      collect() {
+        const until = performance.now() + collectMs;
+        while (performance.now() < until);
+        this.set(1);
+      },
+    });
+    const sent: MetricsReportPayload[] = [];
+    const reporter = new MetricsReporter(actorRegistry, 100, (report) => sent.push(report));
+    await reporter.reportNow();
+    assert.equal(sent.at(-1)!.intervalMs, 100, "a cheap report keeps the interval");
+    collectMs = 30;
+    await reporter.reportNow(); // costly: at least 30 ms
+    await reporter.reportNow(); // announces the wait the last one earned
+    assert.ok(sent.at(-1)!.intervalMs >= 600, `next report in ${sent.at(-1)!.intervalMs} ms`);
   });
 });
