@@ -13,6 +13,14 @@ import { FleetPhaseReader, perRound } from "./round-phases.js";
 export type FleetSecurityMode = "open" | "secured" | "tls";
 export const FLEET_SECURITY_MODES: readonly FleetSecurityMode[] = ["secured", "open", "tls"];
 
+/**
+ * How the drafter goes on while a round is verified: `sequential` waits for the reply before it
+ * drafts the next window (the round itself, as the in-process loop runs it); `pipelined` drafts
+ * the next window meanwhile, as if this one will be accepted whole (DRAFT_PIPELINE, what `npm
+ * start` runs), and drafts again only when it was not.
+ */
+export type DraftingMode = "sequential" | "pipelined";
+
 /** Requests sent one at a time through the gateway; rounds counted by the verifier. */
 export class FleetPath {
   private constructor(
@@ -21,7 +29,11 @@ export class FleetPath {
     private readonly phases: FleetPhaseReader,
   ) {}
 
-  static async start(options: PathOptions, security: FleetSecurityMode = "secured"): Promise<FleetPath> {
+  static async start(
+    options: PathOptions,
+    security: FleetSecurityMode = "secured",
+    drafting: DraftingMode = "sequential",
+  ): Promise<FleetPath> {
     const fleet = await startLocalFleet({
       modelPath: options.modelPath,
       verifiers: 1,
@@ -29,8 +41,9 @@ export class FleetPath {
       window: options.window,
       secure: security !== "open",
       tls: security === "tls",
+      serviceEnv: { "draft-worker": { DRAFT_PIPELINE: String(drafting === "pipelined") } },
       logLevel: "warn",
-      logDir: `.cache/bench-logs/round/${security}`,
+      logDir: `.cache/bench-logs/round/${security}-${drafting}`,
     });
     return new FleetPath(fleet, options, await FleetPhaseReader.start(fleet));
   }

@@ -3,8 +3,9 @@
  * separate processes, over loopback NATS) against the same round in one process, with the same
  * models, prompts and γ; and what security costs it: the fleet secured (a NATS credential and
  * permissions per identity, a Redis user per role: the default), open, and secured with TLS to
- * NATS. Every path runs in this one invocation, interleaved (the order rotating each repeat), so
- * the ratios are fair on a noisy machine.
+ * NATS; and the first fleet again with its drafter pipelined, drafting the next window while the
+ * verifier works (DRAFT_PIPELINE, as `npm start` runs it). Every path runs in this one invocation,
+ * interleaved (the order rotating each repeat), so the ratios are fair on a noisy machine.
  */
 import yargs from "yargs";
 import { hideBin } from "yargs/helpers";
@@ -31,6 +32,12 @@ const argv = await yargs(hideBin(process.argv))
     default: [...FLEET_SECURITY_MODES],
     describe: "fleets to measure: secured (credentials + permissions), open, tls (secured + TLS)",
   })
+  .option("pipelined", {
+    type: "boolean",
+    default: true,
+    describe:
+      "also measure the first fleet with its drafter drafting the next window during the verify, as npm start runs it (--no-pipelined: not)",
+  })
   .strict()
   .help()
   .parseAsync();
@@ -39,22 +46,28 @@ const prompts = [...TEST_PROMPTS];
 const options = { modelPath: argv.model, window: argv.window, maxTokens: argv["max-tokens"], prompts };
 const modes = FLEET_SECURITY_MODES.filter((mode) => (argv.security as string[]).includes(mode));
 
-const LABELS: Record<FleetSecurityMode | "local", string> = {
+/** A path of this bench: a fleet by its security, its first fleet pipelined, or the in-process loop. */
+type PathName = FleetSecurityMode | "pipelined" | "local";
+
+const LABELS: Record<PathName, string> = {
   secured: "fleet (2 processes, NATS loopback, credentials + permissions)",
   open: "fleet, open (no credentials)",
   tls: "fleet, credentials + permissions + TLS",
+  pipelined: "fleet as npm start runs it: the drafter drafts the next window during the verify",
   local: "in-process loop",
 };
 
 process.stderr.write(
   `bench:round: starting ${modes.length} fleet(s) (${modes.join(", ")}; 1 verifier, 1 drafter each)…\n`,
 );
-const fleets = new Map<FleetSecurityMode, FleetPath>();
+const fleets = new Map<Exclude<PathName, "local">, FleetPath>();
 let local: InProcessPath | undefined;
 try {
   for (const mode of modes) fleets.set(mode, await FleetPath.start(options, mode));
+  if (argv.pipelined && modes[0] !== undefined)
+    fleets.set("pipelined", await FleetPath.start(options, modes[0], "pipelined"));
   local = await InProcessPath.start(options);
-  const paths = new Map<FleetSecurityMode | "local", { run(): Promise<PathRun> }>([...fleets, ["local", local]]);
+  const paths = new Map<PathName, { run(): Promise<PathRun> }>([...fleets, ["local", local]]);
   for (const path of paths.values()) await path.run(); // warm-up: first-touch costs out of the measurement
 
   const ms = new Map([...paths.keys()].map((name) => [name, [] as number[]]));
@@ -69,8 +82,8 @@ try {
     for (const name of order) runs.set(name, await paths.get(name)!.run());
     const reference = JSON.stringify(runs.get("local")!.tokens);
     for (const [name, run] of runs) {
-      ms.get(name as FleetSecurityMode | "local")!.push(run.msPerRound);
-      if (run.phases) phases.get(name as FleetSecurityMode | "local")!.push(run.phases);
+      ms.get(name as PathName)!.push(run.msPerRound);
+      if (run.phases) phases.get(name as PathName)!.push(run.phases);
       tokensEqual &&= JSON.stringify(run.tokens) === reference;
     }
     const line = order.map((name) => `${name} ${runs.get(name)!.msPerRound.toFixed(3)}`).join(", ");
@@ -85,7 +98,7 @@ try {
       return [LABELS[name], median(values).toFixed(3), Math.min(...values).toFixed(3), Math.max(...values).toFixed(3)];
     }),
   );
-  const ratio = (a: FleetSecurityMode | "local", b: FleetSecurityMode | "local") => {
+  const ratio = (a: PathName, b: PathName) => {
     if (!ms.has(a) || !ms.has(b)) return;
     const perRepeat = ms.get(a)!.map((value, i) => value / ms.get(b)![i]!);
     const text = `${a} / ${b}: ${(median(ms.get(a)!) / median(ms.get(b)!)).toFixed(3)}× (ratio of medians)`;
@@ -97,28 +110,43 @@ try {
   ratio("tls", "secured");
   const fleetName = modes[0];
   if (fleetName !== undefined) {
+    const columns = fleets.has("pipelined")
+      ? ([fleetName, "pipelined", "local"] as const)
+      : ([fleetName, "local"] as const);
     printTable(
       `where a round's time goes, ms per round (median of ${argv.repeats} repeats each; fleet: ${fleetName})`,
-      ["phase", "fleet ms/round", "in-process ms/round"],
+      [
+        "phase",
+        ...columns.map((name) =>
+          name === "local"
+            ? "in-process ms/round"
+            : name === "pipelined"
+              ? "fleet pipelined ms/round"
+              : "fleet ms/round",
+        ),
+      ],
       breakdownRows(
-        medianPhases(phases.get(fleetName)!),
-        median(ms.get(fleetName)!),
-        medianPhases(phases.get("local")!),
-        median(ms.get("local")!),
+        columns.map((name) => ({
+          side: name === "local" ? ("local" as const) : ("fleet" as const),
+          phases: medianPhases(phases.get(name)!),
+          ms: median(ms.get(name)!),
+        })),
       ),
     );
     const floor = await natsFloorMs(fleets.get(fleetName)!.natsEndpoint());
     console.log(
       `NATS floor: a bare request-reply between two processes through this fleet's nats-server, 5 ms apart (no work at either end): ${floor.toFixed(3)} ms (median of 380)`,
     );
-    const f = median(ms.get(fleetName)!);
-    const l = median(ms.get("local")!);
-    const perRepeat = ms.get(fleetName)!.map((value, i) => value / ms.get("local")![i]!);
-    console.log(
-      `fleet / in-process: ${(f / l).toFixed(2)}× (ratio of medians); median of per-repeat ratios ` +
-        `${median(perRepeat).toFixed(2)}×, range ${Math.min(...perRepeat).toFixed(2)}–${Math.max(...perRepeat).toFixed(2)}×` +
-        `   (same tokens every way: ${tokensEqual ? "yes" : "NO"})`,
-    );
+    const toLocal = (name: PathName, what: string) => {
+      const perRepeat = ms.get(name)!.map((value, i) => value / ms.get("local")![i]!);
+      console.log(
+        `${what} / in-process: ${(median(ms.get(name)!) / median(ms.get("local")!)).toFixed(2)}× (ratio of medians); median of per-repeat ratios ` +
+          `${median(perRepeat).toFixed(2)}×, range ${Math.min(...perRepeat).toFixed(2)}–${Math.max(...perRepeat).toFixed(2)}×`,
+      );
+    };
+    toLocal(fleetName, "fleet, drafting after each reply");
+    if (fleets.has("pipelined")) toLocal("pipelined", "fleet, pipelined (as npm start)");
+    console.log(`same tokens every way: ${tokensEqual ? "yes" : "NO"}`);
   }
   if (!tokensEqual) process.exitCode = 1;
 } finally {

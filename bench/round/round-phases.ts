@@ -133,25 +133,33 @@ export const PHASE_ROWS: PhaseRow[] = [
   },
 ];
 
-/** The rows, plus what the phases leave out of the measured ms/round (per request: HTTP, placement, open, prefill, end). */
-export function breakdownRows(fleet: PhaseTotals, fleetMs: number, local: PhaseTotals, localMs: number): string[][] {
+/** One column of the breakdown: a path's per-round phases and its measured ms per round. */
+export interface BreakdownColumn {
+  side: "fleet" | "local";
+  phases: PhaseTotals;
+  ms: number;
+}
+
+/**
+ * The rows, one column per path, plus what the phases leave out of the measured ms/round (per
+ * request: HTTP, placement, open, prefill, end). A pipelined drafter's next window is drafted
+ * during the round trip: only the part of it waited for after the reply is on the round's path.
+ */
+export function breakdownRows(columns: readonly BreakdownColumn[]): string[][] {
   const fmt = (x: number | null) => (x === null ? "–" : x.toFixed(3));
-  let fleetSum = 0;
-  let localSum = 0;
-  const rows = PHASE_ROWS.map((row) => {
-    const f = row.fleet(fleet);
-    const i = row.local(local);
-    if (!row.overlapped) {
-      fleetSum += f ?? 0;
-      localSum += i ?? 0;
-    }
-    return [row.label, fmt(f), fmt(i)];
-  });
+  const sums = columns.map(() => 0);
+  const rows = PHASE_ROWS.map((row) => [
+    row.label,
+    ...columns.map((column, i) => {
+      const value = (column.side === "fleet" ? row.fleet : row.local)(column.phases);
+      if (!row.overlapped) sums[i]! += value ?? 0;
+      return fmt(value);
+    }),
+  ]);
   rows.push([
     "the rest: per request (HTTP, placement, open, prefill, end), loop",
-    fmt(fleetMs - fleetSum),
-    fmt(localMs - localSum),
+    ...columns.map((column, i) => fmt(column.ms - sums[i]!)),
   ]);
-  rows.push(["**ms per round (measured)**", fmt(fleetMs), fmt(localMs)]);
+  rows.push(["**ms per round (measured)**", ...columns.map((column) => fmt(column.ms))]);
   return rows;
 }

@@ -11,9 +11,17 @@ export interface ActorRegistry {
 }
 
 /**
+ * How often the event loop's delay is sampled for `nodejs_eventloop_lag_*`, in ms. prom-client's
+ * default (10) is a timer that wakes the process 100 times a second, idle or not: on a machine
+ * whose cores a model worker's threads fill, each wake-up of any process holds up a forward pass
+ * (docs/benchmarks.md, "A quiet control plane"). Every stall from 100 ms up is still seen.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 100;
+
+/**
  * A registry for one process. `processMetrics` adds prom-client's default process and Node.js
- * metrics (CPU, memory, event-loop lag); drafters leave them out (thousands of edge devices
- * would multiply them, and their memory travels in telemetry).
+ * metrics (CPU, memory, event-loop lag sampled every EVENT_LOOP_SAMPLE_MS); drafters leave them
+ * out (thousands of edge devices would multiply them, and their memory travels in telemetry).
  */
 export function createActorRegistry(
   actor: Actor,
@@ -22,7 +30,8 @@ export function createActorRegistry(
 ): ActorRegistry {
   const registry = new Registry();
   registry.setDefaultLabels({ actor, process });
-  if (options.processMetrics) collectDefaultMetrics({ register: registry });
+  if (options.processMetrics)
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   return { actor, process, registry };
 }
 
