@@ -14,7 +14,7 @@ export interface ActorRegistry {
  * How often the event loop's delay is sampled for `nodejs_eventloop_lag_*`, in ms. prom-client's
  * default (10) is a timer that wakes the process 100 times a second, idle or not: on a machine
  * whose cores a model worker's threads fill, each wake-up of any process holds up a forward pass
- * (docs/benchmarks.md, "A quiet control plane"). Every stall from 100 ms up is still seen.
+ * (docs/benchmarks.md, bench:peer, "a quiet control plane"). Every stall from 100 ms up is still seen.
  */
 export const EVENT_LOOP_SAMPLE_MS = 100;
 
