@@ -95,9 +95,12 @@ describe("speculative sampling with real models (in process)", () => {
         // Later positions first: each fetch evaluates its cell again and drops what follows.
         for (let i = draft.tokens.length - 1; i >= 0; i--) {
           const full = await t.fullDistribution(t.position, i, sampling);
+          // The two reads come from passes of different shapes (the window's, one token's), whose
+          // logits llama.cpp computes differently in the last digits on some CPUs (1.8e-5 apart on
+          // an AVX2-only EPYC); a wrong filter or normalization would be off by far more.
           for (const [token, p] of scored[i]!.known)
             assert.ok(
-              Math.abs(p - (full.get(token) ?? 0)) < 1e-5,
+              Math.abs(p - (full.get(token) ?? 0)) < 1e-4,
               `position ${i}, token ${token}: ${p} vs ${full.get(token)}`,
             );
           let mass = 0;
