@@ -3,6 +3,7 @@ import { after, before, describe, it } from "node:test";
 import OpenAI, { toFile } from "openai";
 import type { LocalFleet } from "#infra";
 import { MODEL, MODEL_PATH, PROMPTS, startTestFleet } from "../support/fleet.js";
+import { followedReference } from "../support/reference.js";
 import { tokenReferences, type TokenReference } from "../support/token-reference.js";
 
 const MAX_TOKENS = 24;
@@ -97,11 +98,11 @@ describe("files and batches", () => {
 
   it("runs a batch exactly as the target alone, its bad lines in the error file by number", async () => {
     const input = jsonl([
-      ...PROMPTS.slice(0, 2).map((p, i) => completionLine(`p${i}`, p)),
+      ...PROMPTS.slice(0, 2).map((p, i) => completionLine(`p${i}`, p, { return_token_ids: true })),
       "this line is not JSON",
       completionLine("p0", "a repeated custom_id"),
       completionLine("other-model", "x", { model: "no-such-model" }),
-      ...PROMPTS.slice(2).map((p, i) => completionLine(`p${i + 2}`, p)),
+      ...PROMPTS.slice(2).map((p, i) => completionLine(`p${i + 2}`, p, { return_token_ids: true })),
       completionLine("refused", "x", { max_tokens: -1 }),
     ]);
     const file = await upload(client, input);
@@ -139,8 +140,17 @@ describe("files and batches", () => {
       assert.equal(line["error"], null);
       assert.equal(line["response"].status_code, 200);
       assert.equal(line["response"].body.object, "text_completion");
-      assert.equal(line["response"].body.choices[0].text, references[i]!.text, `prompt ${i}`);
-      assert.equal(line["response"].body.usage.completion_tokens, references[i]!.tokens.length);
+      const choice = line["response"].body.choices[0];
+      const expected = await followedReference(
+        MODEL_PATH,
+        () => references[i]!.promptTokens,
+        references[i]!,
+        choice.token_ids,
+        MAX_TOKENS,
+      );
+      assert.deepEqual(choice.token_ids, expected.tokens, `prompt ${i}`);
+      assert.equal(choice.text, expected.text, `prompt ${i}`);
+      assert.equal(line["response"].body.usage.completion_tokens, expected.tokens.length);
     }
 
     const errors = await lines(client, batch.error_file_id);

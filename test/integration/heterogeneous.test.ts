@@ -7,7 +7,7 @@ import type { LocalFleet } from "#infra";
 import { deriveModel, widenModel } from "#models";
 import { complete } from "../support/openai-client.js";
 import { MODEL_PATH, PROMPTS, startTestFleet } from "../support/fleet.js";
-import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 import { fleetSnapshot } from "../support/telemetry.js";
 
 const MAX_TOKENS = 64;
@@ -20,7 +20,7 @@ const MAX_TOKENS = 64;
 describe("a heterogeneous fleet of derived models", () => {
   let dir: string;
   let fleet: LocalFleet;
-  let reference: Map<string, ReferenceCompletion>;
+  let reference: ReferenceCompletions;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), "specfleet-hetero-"));
@@ -58,10 +58,11 @@ describe("a heterogeneous fleet of derived models", () => {
     const results = await Promise.all(
       PROMPTS.map((prompt) => complete(fleet.gatewayUrl, { model: "target-w256", prompt, max_tokens: MAX_TOKENS })),
     );
-    results.forEach((result, i) => {
+    for (const [i, result] of results.entries()) {
       assert.equal(result.status, 200, JSON.stringify(result.body));
-      assert.deepEqual(result.tokenIds, reference.get(PROMPTS[i]!)!.tokens, `"${PROMPTS[i]}"`);
-    });
+      const expected = await reference.for(PROMPTS[i]!, result.tokenIds);
+      assert.deepEqual(result.tokenIds, expected.tokens, `"${PROMPTS[i]}"`);
+    }
     await new Promise((r) => setTimeout(r, 1500)); // one telemetry period after the work
     const drafters = (await fleetSnapshot(fleet)).workers.filter((w) => w.role === "drafter");
     assert.equal(drafters.length, 2);

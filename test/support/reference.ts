@@ -1,5 +1,5 @@
-import type { Token } from "node-llama-cpp";
-import { completionText, createLlama, loadModel, tokenizePrompt } from "#llama";
+import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import { completionText, createLlama, createSessionContext, loadModel, ModelSession, tokenizePrompt } from "#llama";
 
 export interface ReferenceCompletion {
   tokens: number[];
@@ -8,21 +8,151 @@ export interface ReferenceCompletion {
 }
 
 /**
+ * The target decoding alone, per prompt, and what a speculative answer must equal (`for`). Keeps
+ * what it needs to check an answer's departure: the model's path and the completions' bound.
+ */
+export class ReferenceCompletions extends Map<string, ReferenceCompletion> {
+  constructor(
+    readonly modelPath: string,
+    readonly maxTokens: number,
+  ) {
+    super();
+  }
+
+  /**
+   * The completion of `prompt` that `answer` (its token ids) must equal: the target decoding
+   * alone, except where the target itself predicts otherwise in a pass of several tokens.
+   *
+   * llama.cpp computes a pass of several tokens and a pass of one differently in the last digits,
+   * and on some CPUs (an AVX2-only EPYC) that now and then changes which token wins: a verifier
+   * checks drafts in passes of several tokens, the target alone decodes one token a pass after the
+   * prompt (docs/benchmarks.md, bench:peer, "Greedy texts on this machine"). Where `answer`
+   * departs from the target alone, the target evaluates the prompt and the answer up to there in
+   * one pass; only when that predicts the answer's token does the reference take it, and go on
+   * as the target alone from there (at most 4 times). Any other departure stays, for the caller's
+   * assertion to show.
+   */
+  async for(prompt: string, answer: readonly number[]): Promise<ReferenceCompletion> {
+    const reference = this.get(prompt);
+    if (!reference) throw new Error(`no reference for ${JSON.stringify(prompt)}`);
+    return followedReference(
+      this.modelPath,
+      (model) => tokenizePrompt(model, prompt),
+      reference,
+      answer,
+      this.maxTokens,
+    );
+  }
+}
+
+/**
+ * `reference` (the target alone after the prompt `promptTokensOf` makes), followed where `answer`
+ * departs from it and the target itself predicts the answer's token in one pass over the prompt
+ * and the answer up to there: `ReferenceCompletions.for`, for any prompt's tokens.
+ */
+export async function followedReference(
+  modelPath: string,
+  promptTokensOf: (model: LlamaModel) => number[],
+  reference: ReferenceCompletion,
+  answer: readonly number[],
+  maxTokens: number,
+): Promise<ReferenceCompletion> {
+  let target: TargetAlone | null = null;
+  try {
+    for (let departures = 0; departures < 4; departures++) {
+      const at = departure(reference.tokens, answer);
+      if (at === null || at >= answer.length) return reference;
+      target ??= await TargetAlone.open(modelPath);
+      const promptTokens = promptTokensOf(target.model);
+      const inOnePass = await target.predictInOnePass([...promptTokens, ...answer.slice(0, at)]);
+      if (inOnePass !== answer[at]) return reference;
+      reference = await target.complete(promptTokens, answer.slice(0, at + 1), maxTokens);
+    }
+    return reference;
+  } finally {
+    await target?.close();
+  }
+}
+
+/** Where two token lists first differ (one ending early counts); null: they are equal. */
+function departure(a: readonly number[], b: readonly number[]): number | null {
+  const length = Math.max(a.length, b.length);
+  for (let i = 0; i < length; i++) if (a[i] !== b[i]) return i;
+  return null;
+}
+
+/** The target in this process, for `ReferenceCompletions.for`. */
+class TargetAlone {
+  private constructor(
+    private readonly dispose: () => Promise<void>,
+    readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+  ) {}
+
+  static async open(modelPath: string): Promise<TargetAlone> {
+    const llama = await createLlama(1);
+    const { model } = await loadModel(llama, modelPath);
+    const context = await createSessionContext(model, { sequences: 1, contextSize: 512, threads: 1 });
+    return new TargetAlone(() => llama.dispose(), model, context);
+  }
+
+  /** The target's greedy next token after `tokens`, all evaluated in one pass. */
+  async predictInOnePass(tokens: readonly number[]): Promise<number> {
+    const session = await ModelSession.open(this.context, tokens);
+    try {
+      return (await session.predict([]))[0]!;
+    } finally {
+      await session.dispose();
+    }
+  }
+
+  /**
+   * The target alone after `forced`: the prompt in one pass, then one token a pass, the first
+   * tokens being `forced` whatever the target predicts, then its own greedy ones.
+   */
+  async complete(promptTokens: number[], forced: readonly number[], maxTokens: number): Promise<ReferenceCompletion> {
+    const session = await ModelSession.open(this.context, promptTokens);
+    try {
+      const tokens: number[] = [];
+      let next = (await session.predict([]))[0]!;
+      let finishReason: ReferenceCompletion["finishReason"] = "length";
+      while (tokens.length < maxTokens) {
+        const token = tokens.length < forced.length ? forced[tokens.length]! : next;
+        if (tokens.length >= forced.length && this.model.isEogToken(token as Token)) {
+          finishReason = "stop";
+          break;
+        }
+        tokens.push(token);
+        await session.commit(session.position, [token]);
+        if (tokens.length < maxTokens) next = (await session.predict([]))[0]!;
+      }
+      return { tokens, text: completionText(this.model, tokens, promptTokens), finishReason };
+    } finally {
+      await session.dispose();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.dispose();
+  }
+}
+
+/**
  * The target model decoding alone, through node-llama-cpp's own evaluation loop at temperature
- * 0: what every speculative answer must equal, token for token. The prompt is tokenized as the
- * fleet tokenizes it (as llama.cpp's llama-server does: `tokenizePrompt`), and generation stops at
- * an end-of-generation token or after `maxTokens`.
+ * 0: what every speculative answer must equal, token for token (`ReferenceCompletions.for`). The
+ * prompt is tokenized as the fleet tokenizes it (as llama.cpp's llama-server does:
+ * `tokenizePrompt`), and generation stops at an end-of-generation token or after `maxTokens`.
  */
 export async function referenceCompletions(
   modelPath: string,
   prompts: readonly string[],
   maxTokens: number,
-): Promise<Map<string, ReferenceCompletion>> {
+): Promise<ReferenceCompletions> {
   const llama = await createLlama(1);
   try {
     const { model } = await loadModel(llama, modelPath);
     const context = await model.createContext({ contextSize: 512, threads: 1, sequences: 1 });
-    const results = new Map<string, ReferenceCompletion>();
+    const results = new ReferenceCompletions(modelPath, maxTokens);
     for (const prompt of prompts) {
       const sequence = context.getSequence();
       const promptTokens = tokenizePrompt(model, prompt);
