@@ -61,10 +61,15 @@ export async function followedReference(
   try {
     for (let departures = 0; departures < 4; departures++) {
       const at = departure(reference.tokens, answer);
-      if (at === null || at >= answer.length) return reference;
+      if (at === null) return reference;
       target ??= await TargetAlone.open(modelPath);
       const promptTokens = promptTokensOf(target.model);
       const inOnePass = await target.predictInOnePass([...promptTokens, ...answer.slice(0, at)]);
+      if (at === answer.length) {
+        // The answer ended here: followed only if the target ends the text here in one pass.
+        const ends = at < maxTokens && target.model.isEogToken(inOnePass as Token);
+        return ends ? target.ended(promptTokens, answer) : reference;
+      }
       if (inOnePass !== answer[at]) return reference;
       reference = await target.complete(promptTokens, answer.slice(0, at + 1), maxTokens);
     }
@@ -130,6 +135,11 @@ class TargetAlone {
     } finally {
       await session.dispose();
     }
+  }
+
+  /** `tokens`, ended by the target's end of generation. */
+  ended(promptTokens: number[], tokens: readonly number[]): ReferenceCompletion {
+    return { tokens: [...tokens], text: completionText(this.model, tokens, promptTokens), finishReason: "stop" };
   }
 
   async close(): Promise<void> {
