@@ -23,8 +23,8 @@ export class ReferenceCompletions extends Map<string, ReferenceCompletion> {
    * The completion of `prompt` that `answer` (its token ids) must equal: the target decoding
    * alone, except where the target itself predicts otherwise in a pass of several tokens.
    *
-   * llama.cpp computes a pass of several tokens and a pass of one differently in the last digits,
-   * and on some CPUs (an AVX2-only EPYC) that now and then changes which token wins: a verifier
+   * llama.cpp computes a pass of several tokens and a pass of one differently, and on some CPUs
+   * (an AVX2-only EPYC) that now and then changes which token wins, even at a clear margin: a verifier
    * checks drafts in passes of several tokens, the target alone decodes one token a pass after the
    * prompt (docs/benchmarks.md, bench:peer, "Greedy texts on this machine"). Where `answer`
    * departs from the target alone, the target evaluates the prompt and the answer up to there in
