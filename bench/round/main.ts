@@ -57,8 +57,9 @@ const LABELS: Record<PathName, string> = {
   local: "in-process loop",
 };
 
+const fleetNames = [...modes, ...(argv.pipelined && modes.length > 0 ? [`${modes[0]}, pipelined`] : [])];
 process.stderr.write(
-  `bench:round: starting ${modes.length} fleet(s) (${modes.join(", ")}; 1 verifier, 1 drafter each)…\n`,
+  `bench:round: starting ${fleetNames.length} fleet(s) (${fleetNames.join("; ")}; 1 verifier, 1 drafter each)…\n`,
 );
 const fleets = new Map<Exclude<PathName, "local">, FleetPath>();
 let local: InProcessPath | undefined;
