@@ -27,8 +27,8 @@ describe("admission: the durable queue through SIGKILLs", () => {
     await settle(300);
     await fleet.restart("scheduler");
     const [a, b] = await Promise.all([running, queued]);
-    admission.assertReference(a, PROMPTS[0]!);
-    admission.assertReference(b, PROMPTS[1]!);
+    await admission.assertReference(a, PROMPTS[0]!);
+    await admission.assertReference(b, PROMPTS[1]!);
   });
 
   it("loses no queued request when redis-server is SIGKILLed and restarted on its append-only file", async () => {
@@ -44,7 +44,7 @@ describe("admission: the durable queue through SIGKILLs", () => {
     await harness.restartRedis();
     await fleet.restart("scheduler");
     const [a, b] = await Promise.all([running, queued]);
-    admission.assertReference(a, PROMPTS[2]!);
-    admission.assertReference(b, PROMPTS[3]!);
+    await admission.assertReference(a, PROMPTS[2]!);
+    await admission.assertReference(b, PROMPTS[3]!);
   });
 });

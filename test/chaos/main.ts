@@ -170,7 +170,7 @@ try {
       { prompt: PROMPTS[1]!, result: results[1]! },
       ...(outcome?.extra ?? []),
     ];
-    const [lost, duplicated, identical] = compare(streams);
+    const [lost, duplicated, identical] = await compare(streams);
     const placedTwice = [...freshOpens].filter(([id, count]) => !known.has(id) && count > 1).length;
     const recovery =
       firstAfterStrike > 0 ? `${Math.round(firstAfterStrike - struckAt)}` : struckAt > 0 ? "never" : "no strike";
@@ -239,23 +239,23 @@ async function handOver(h: ProxiedFleet, signal: "SIGKILL" | "SIGTERM"): Promise
 }
 
 /** Tokens missing and extra against the reference, over every stream, and whether all match exactly. */
-function compare(
+async function compare(
   streams: Array<{ prompt: string; result: PromiseSettledResult<CompletionResult> }>,
-): [number, number, boolean] {
+): Promise<[number, number, boolean]> {
   let lost = 0;
   let duplicated = 0;
   let identical = true;
-  streams.forEach(({ prompt, result }) => {
-    const expected = reference.get(prompt)!.tokens;
+  for (const { prompt, result } of streams) {
     if (result.status === "rejected") {
-      lost += expected.length;
+      lost += reference.get(prompt)!.tokens.length;
       identical = false;
-      return;
+      continue;
     }
     const got = result.value.tokenIds;
+    const expected = (await reference.for(prompt, got)).tokens;
     lost += Math.max(0, expected.length - got.length);
     duplicated += Math.max(0, got.length - expected.length);
     identical &&= JSON.stringify(got) === JSON.stringify(expected) && result.value.done;
-  });
+  }
   return [lost, duplicated, identical];
 }

@@ -9,7 +9,7 @@ import pino from "pino";
 import { MODEL_PATH } from "../support/fleet.js";
 import { connectToFleet } from "../support/fleet-nats.js";
 import { complete, streamCompletion, type CompletionResult } from "../support/openai-client.js";
-import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 import { imageName } from "./container-command.js";
 import type { LocalPod } from "./local-pod.js";
 import { RenderedFleet } from "./rendered-fleet.js";
@@ -37,15 +37,15 @@ const ROUND_FLOOR_MS = 400;
 describe("the chart's wiring, run as local processes", () => {
   let fleet: RenderedFleet;
   let gatewayUrl: string;
-  let reference: Map<string, ReferenceCompletion>;
+  let reference: ReferenceCompletions;
+  let drainReference: ReferenceCompletions;
   let bus: ContractBus;
   const valuesDir = mkdtempSync(join(tmpdir(), "specfleet-chart-e2e-values-"));
   const events = new Map<string, SessionEvent[]>();
 
   before(async () => {
     reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
-    const drain = await referenceCompletions(MODEL_PATH, [DRAIN_PROMPT], DRAIN_MAX_TOKENS);
-    reference.set(DRAIN_PROMPT, drain.get(DRAIN_PROMPT)!);
+    drainReference = await referenceCompletions(MODEL_PATH, [DRAIN_PROMPT], DRAIN_MAX_TOKENS);
     fleet = await RenderedFleet.start({
       name: "chart-e2e",
       // Two verifier replicas, so a drained one's sessions have somewhere to go; a floor under a
@@ -77,8 +77,8 @@ describe("the chart's wiring, run as local processes", () => {
     rmSync(valuesDir, { recursive: true, force: true });
   });
 
-  function assertIdentical(result: CompletionResult, prompt: string): void {
-    const expected = reference.get(prompt)!;
+  async function assertIdentical(result: CompletionResult, prompt: string): Promise<void> {
+    const expected = await (prompt === DRAIN_PROMPT ? drainReference : reference).for(prompt, result.tokenIds);
     assert.deepEqual(result.tokenIds, expected.tokens, `${prompt}: token for token the target alone`);
     assert.equal(result.text, expected.text);
   }
@@ -89,7 +89,7 @@ describe("the chart's wiring, run as local processes", () => {
     );
     for (const [i, result] of results.entries()) {
       assert.equal(result.status, 200, JSON.stringify(result.body));
-      assertIdentical(result, PROMPTS[i]!);
+      await assertIdentical(result, PROMPTS[i]!);
     }
   });
 
@@ -118,7 +118,7 @@ describe("the chart's wiring, run as local processes", () => {
     );
     assert.notEqual(terminated, "", "the stream's verifier was seen before the stream ended");
     const exits = await termination!;
-    assertIdentical(result, prompt);
+    await assertIdentical(result, prompt);
     assert.equal(result.done, true);
     for (const [container, exit] of exits) {
       assert.ok(exit.preStop, `${container} has a preStop hook (the drain, before SIGTERM)`);

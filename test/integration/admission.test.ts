@@ -41,9 +41,9 @@ describe("admission: the durable queue", () => {
     assert.equal(refused.headers.get("retry-after"), "3");
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, "queue_full");
     const [a, b, c] = await Promise.all([running, low, high]);
-    admission.assertReference(a, PROMPTS[0]!);
-    admission.assertReference(b, PROMPTS[1]!);
-    admission.assertReference(c, PROMPTS[2]!);
+    await admission.assertReference(a, PROMPTS[0]!);
+    await admission.assertReference(b, PROMPTS[1]!);
+    await admission.assertReference(c, PROMPTS[2]!);
     const order = opened.slice(-3);
     assert.equal(order.length, 3);
     // The high-priority request, submitted last, started second.

@@ -199,10 +199,10 @@ describe("bad input", () => {
     nc.publish("specfleet.fleet.register", new TextEncoder().encode(JSON.stringify(impostor)));
     await nc.flush();
     await new Promise((r) => setTimeout(r, 500));
-    const expected = (await referenceCompletions(MODEL_PATH, ["Once upon a time"], 32)).get("Once upon a time")!;
+    const reference = await referenceCompletions(MODEL_PATH, ["Once upon a time"], 32);
     const result = await complete(fleet.gatewayUrl, { model: MODEL, prompt: "Once upon a time", max_tokens: 32 });
     assert.equal(result.status, 200, JSON.stringify(result.body));
-    assert.deepEqual(result.tokenIds, expected.tokens);
+    assert.deepEqual(result.tokenIds, (await reference.for("Once upon a time", result.tokenIds)).tokens);
     const scheduler = fleet.processes.get("scheduler")!.recentLines(200).join("\n");
     assert.match(scheduler, /"msg":"decoding alone"/);
     assert.doesNotMatch(scheduler, /"drafterId":"drafter-impostor"/);

@@ -14,7 +14,7 @@ import { DeviceConnection, deviceEndpoint } from "../support/device-credentials.
 import { fleetBus } from "../support/fleet-nats.js";
 import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
 import { streamCompletion } from "../support/openai-client.js";
-import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 
 const run = promisify(execFile);
 const CLI = fileURLToPath(new URL("../../cli/specfleet.js", import.meta.url));
@@ -57,7 +57,7 @@ void describe("device credentials through the admin API and specfleet devices", 
   let fleet: LocalFleet;
   let admin: ContractBus;
   let dir: string;
-  let reference: ReferenceCompletion;
+  let reference: ReferenceCompletions;
   const rounds: RoundReport[] = [];
   const open: DeviceConnection[] = [];
 
@@ -75,7 +75,7 @@ void describe("device credentials through the admin API and specfleet devices", 
     });
 
   before(async () => {
-    reference = (await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS)).get(PROMPT)!;
+    reference = await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS);
     dir = mkdtempSync(join(tmpdir(), "specfleet-device-credentials-"));
     fleet = await startTestFleet("device-credentials", {
       verifiers: 1,
@@ -238,8 +238,9 @@ void describe("device credentials through the admin API and specfleet devices", 
       "drafter-1 drafted for the stream before its revocation",
     );
     const streamEndedAt = Date.now();
-    assert.deepEqual(result.tokenIds, reference.tokens, "token-identical to the target alone, none lost or doubled");
-    assert.equal(result.text, reference.text);
+    const expected = await reference.for(PROMPT, result.tokenIds);
+    assert.deepEqual(result.tokenIds, expected.tokens, "token-identical to the target alone, none lost or doubled");
+    assert.equal(result.text, expected.text);
     assert.equal(result.done, true);
 
     const exit = await within(drafter.exited, CUT_GUARD_MS, "drafter-1 exiting");

@@ -24,7 +24,7 @@ import { devicesCli, drafterGone, drafterPlaceable, SERVING, startJoin } from ".
 import { fleetBus } from "../support/fleet-nats.js";
 import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
 import { complete, streamCompletion } from "../support/openai-client.js";
-import { referenceCompletions } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 
 const LOGS = "edge-join";
 const PROMPTS = ["Once upon a time", "The little dog", "Lily and Ben went to the park. They"];
@@ -39,7 +39,7 @@ type Opened = Extract<SessionEvent, { kind: "opened" }>;
 void describe("edge devices join with one command", () => {
   let fleet: LocalFleet;
   let admin: ContractBus;
-  let expected: Map<string, number[]>;
+  let reference: ReferenceCompletions;
   let dir: string;
   const rounds: RoundReport[] = [];
   const opened = new Map<string, Opened>();
@@ -69,8 +69,7 @@ void describe("edge devices join with one command", () => {
   const openedSince = (known: Set<string>) => [...opened.values()].filter((e) => !known.has(e.sessionId));
 
   before(async () => {
-    const reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
-    expected = new Map(PROMPTS.map((p) => [p, reference.get(p)!.tokens]));
+    reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
     fleet = await startTestFleet(LOGS, {
       verifiers: 1,
       drafters: 0,
@@ -118,7 +117,11 @@ void describe("edge devices join with one command", () => {
     const prompt = PROMPTS[0]!;
     const result = await complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: MAX_TOKENS });
     assert.equal(result.status, 200);
-    assert.deepEqual(result.tokenIds, expected.get(prompt), "identical to the target alone");
+    assert.deepEqual(
+      result.tokenIds,
+      (await reference.for(prompt, result.tokenIds)).tokens,
+      "identical to the target alone",
+    );
     const [session] = openedSince(known);
     assert.equal(session?.drafterId, "edge-ws", "the scheduler paired the joined drafter");
     const drafted = rounds.filter((r) => r.sessionId === session!.sessionId && r.drafterId === "edge-ws");
@@ -193,7 +196,11 @@ void describe("edge devices join with one command", () => {
     );
     assert.ok(revocation, "revoked mid-stream");
     assert.match((await revocation).stdout, /revoked edge-ws/);
-    assert.deepEqual(result.tokenIds, expected.get(prompt), "no token lost, none changed");
+    assert.deepEqual(
+      result.tokenIds,
+      (await reference.for(prompt, result.tokenIds)).tokens,
+      "no token lost, none changed",
+    );
     assert.ok(result.done);
     const exit = await joined.exited;
     t.diagnostic(
@@ -259,7 +266,11 @@ void describe("edge devices join with one command", () => {
     const known = new Set(opened.keys());
     const prompt = PROMPTS[2]!;
     const result = await complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: MAX_TOKENS });
-    assert.deepEqual(result.tokenIds, expected.get(prompt), "identical to the target alone");
+    assert.deepEqual(
+      result.tokenIds,
+      (await reference.for(prompt, result.tokenIds)).tokens,
+      "identical to the target alone",
+    );
     const [session] = openedSince(known);
     assert.equal(session?.drafterId, "edge-leaf", "the scheduler paired the drafter behind the leaf node");
     await joined.waitForLine(

@@ -13,7 +13,7 @@ import type { LocalFleet } from "#infra";
 import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH } from "../support/fleet.js";
 import { startProxiedFleet, type ProxiedFleet } from "../support/proxied-fleet.js";
-import { referenceCompletions, type ReferenceCompletion } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 
 const MAX_TOKENS = 240;
 const PROMPTS = ["Once upon a time", "The little dog", "One day, a big bird"];
@@ -29,7 +29,7 @@ const PROMPTS = ["Once upon a time", "The little dog", "One day, a big bird"];
 describe("failover mid-stream", () => {
   let harness: ProxiedFleet;
   let fleet: LocalFleet;
-  let reference: Map<string, ReferenceCompletion>;
+  let reference: ReferenceCompletions;
   const events = new Map<string, SessionEvent[]>();
   const rounds: RoundReport[] = [];
   let power: (workerId: string, level: number) => Promise<unknown>;
@@ -92,8 +92,8 @@ describe("failover mid-stream", () => {
     return { result, sessionId };
   }
 
-  function assertIdentical(result: CompletionResult, prompt: string): void {
-    const expected = reference.get(prompt)!;
+  async function assertIdentical(result: CompletionResult, prompt: string): Promise<void> {
+    const expected = await reference.for(prompt, result.tokenIds);
     assert.equal(result.tokenIds.length, expected.tokens.length, "no token lost or duplicated");
     assert.deepEqual(result.tokenIds, expected.tokens);
     assert.equal(result.text, expected.text);
@@ -105,7 +105,7 @@ describe("failover mid-stream", () => {
     const { result, sessionId } = await streamAndStrike(prompt, 40, async (opened) =>
       fleet.processes.get(opened.verifierId)!.kill("SIGKILL"),
     );
-    assertIdentical(result, prompt);
+    await assertIdentical(result, prompt);
     const opens = events.get(sessionId)!.filter((e) => e.kind === "opened");
     assert.equal(opens.length, 2, "opened once, then resumed once");
     assert.notEqual(opens[0]!.verifierId, opens[1]!.verifierId);
@@ -127,7 +127,7 @@ describe("failover mid-stream", () => {
       killed = opened.drafterId!;
       fleet.processes.get(killed)!.kill("SIGKILL");
     });
-    assertIdentical(result, prompt);
+    await assertIdentical(result, prompt);
     const drafters = new Set(rounds.filter((r) => r.sessionId === sessionId).map((r) => r.drafterId));
     assert.ok(drafters.has(killed));
     assert.ok(drafters.size >= 2, `rounds by ${[...drafters].join(", ")}: another drafter took over`);
@@ -140,7 +140,7 @@ describe("failover mid-stream", () => {
       drained = opened.drafterId!;
       await power(drained, 0.05);
     });
-    assertIdentical(result, prompt);
+    await assertIdentical(result, prompt);
     const drafters = rounds.filter((r) => r.sessionId === sessionId).map((r) => r.drafterId);
     assert.equal(drafters[0], drained);
     assert.notEqual(
@@ -160,7 +160,7 @@ describe("failover mid-stream", () => {
       assert.equal(response.status, 200);
       assert.equal(((await response.json()) as { state: string }).state, "draining");
     });
-    assertIdentical(result, prompt);
+    await assertIdentical(result, prompt);
     const opens = events.get(sessionId)!.filter((e) => e.kind === "opened");
     assert.ok(
       opens.length >= 2 && opens.at(-1)!.kind === "opened" && opens.at(-1)!.verifierId !== drained,

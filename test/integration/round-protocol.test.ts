@@ -7,7 +7,7 @@ import type { LocalFleet } from "#infra";
 import { ContractBus } from "#transport";
 import { connectToFleet } from "../support/fleet-nats.js";
 import { MODEL_PATH, startTestFleet } from "../support/fleet.js";
-import { referenceCompletions } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 
 const PROMPT = "Once upon a time";
 const MAX_TOKENS = 32;
@@ -21,10 +21,12 @@ describe("the round protocol at a real verifier", () => {
   let fleet: LocalFleet;
   let nc: NatsConnection;
   let bus: ContractBus;
+  let reference: ReferenceCompletions;
   let expected: number[];
 
   before(async () => {
-    expected = (await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS)).get(PROMPT)!.tokens;
+    reference = await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS);
+    expected = reference.get(PROMPT)!.tokens;
     fleet = await startTestFleet("round-protocol", { verifiers: 1, drafters: 0 });
     nc = await connectToFleet(fleet);
     // Speaking as the drafter the session names: a verifier takes rounds only from it (docs/security.md).
@@ -122,7 +124,11 @@ describe("the round protocol at a real verifier", () => {
     await nc.flush();
     await new Promise((r) => setTimeout(r, 100));
     const streamed = events.flatMap((e) => (e.kind === "tokens" ? e.tokens : []));
-    assert.deepEqual(streamed, expected, "each committed token streamed exactly once, in order");
+    assert.deepEqual(
+      streamed,
+      (await reference.for(PROMPT, streamed)).tokens,
+      "each committed token streamed exactly once, in order",
+    );
     const indexes = events.flatMap((e) => (e.kind === "tokens" ? [e.index] : []));
     assert.deepEqual(
       indexes,

@@ -24,7 +24,7 @@ import { DeviceConnection, DeviceFolder, deviceEndpoint } from "../support/devic
 import { fleetBus } from "../support/fleet-nats.js";
 import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
 import { complete } from "../support/openai-client.js";
-import { referenceCompletions } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 
 const silent = pino({ level: "silent" });
 const PROMPT = "Once upon a time";
@@ -55,7 +55,7 @@ void describe("refused operations on a secured fleet", () => {
   let admin: ContractBus;
   let devices: DeviceFolder;
   const open: DeviceConnection[] = [];
-  let expected: number[];
+  let reference: ReferenceCompletions;
 
   const connectAs = async (deviceId: string, role: "drafter" | "verifier") => {
     const connection = await DeviceConnection.open(await devices.issue(fleet, admin, deviceId, role));
@@ -66,7 +66,7 @@ void describe("refused operations on a secured fleet", () => {
     (await fetchFleetSnapshot(admin, 5000)).workers.find((w) => w.workerId === workerId);
 
   before(async () => {
-    expected = (await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS)).get(PROMPT)!.tokens;
+    reference = await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS);
     fleet = await startTestFleet("security-refusals", { verifiers: 1, drafters: 1, maxSessions: 2 });
     admin = await fleetBus(fleet);
     devices = new DeviceFolder();
@@ -249,7 +249,7 @@ void describe("refused operations on a secured fleet", () => {
     await admin.flush();
     const result = await complete(fleet.gatewayUrl, { model: MODEL, prompt: PROMPT, max_tokens: MAX_TOKENS });
     assert.equal(result.status, 200);
-    assert.deepEqual(result.tokenIds, expected);
+    assert.deepEqual(result.tokenIds, (await reference.for(PROMPT, result.tokenIds)).tokens);
     const drafters = opened.flatMap((e) => (e.kind === "opened" && e.drafterId ? [e.drafterId] : []));
     assert.ok(!drafters.includes("evil"), `paired with ${drafters.join(", ")}`);
   });
@@ -300,7 +300,11 @@ void describe("refused operations on a secured fleet", () => {
       assert.notEqual(seen?.state, "draining", id);
     }
     const result = await complete(fleet.gatewayUrl, { model: MODEL, prompt: PROMPT, max_tokens: MAX_TOKENS });
-    assert.deepEqual(result.tokenIds, expected, "the fleet still serves as the target alone");
+    assert.deepEqual(
+      result.tokenIds,
+      (await reference.for(PROMPT, result.tokenIds)).tokens,
+      "the fleet still serves as the target alone",
+    );
   });
 
   void it("the fleet's Redis refuses a process without its password", async () => {

@@ -17,7 +17,7 @@ import { DeviceConnection, DeviceFolder, type IssuedDevice } from "../support/de
 import { fleetBus } from "../support/fleet-nats.js";
 import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
 import { streamCompletion } from "../support/openai-client.js";
-import { referenceCompletions } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 
 const silent = pino({ level: "silent" });
 const PROMPTS = ["Once upon a time", "The little dog"];
@@ -44,7 +44,7 @@ void describe("sessions on a secured fleet", () => {
   let fleet: LocalFleet;
   let admin: ContractBus;
   let devices: DeviceFolder;
-  let expected: Map<string, number[]>;
+  let reference: ReferenceCompletions;
   const opened = new Map<string, Opened>();
   const started: ManagedProcess[] = [];
 
@@ -73,8 +73,7 @@ void describe("sessions on a secured fleet", () => {
     });
 
   before(async () => {
-    const reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
-    expected = new Map(PROMPTS.map((p) => [p, reference.get(p)!.tokens]));
+    reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
     fleet = await startTestFleet("security-sessions", {
       verifiers: 1,
       drafters: 0,
@@ -121,7 +120,11 @@ void describe("sessions on a secured fleet", () => {
       await rogue.wasRefused("publish", `specfleet.session.${sessionOf(known)!.sessionId}.events.rogue-verifier`),
       false,
     );
-    assert.deepEqual(result.tokenIds, expected.get(prompt), "the client got exactly what the target alone decodes");
+    assert.deepEqual(
+      result.tokenIds,
+      (await reference.for(prompt, result.tokenIds)).tokens,
+      "the client got exactly what the target alone decodes",
+    );
     assert.ok(result.done);
     await rogue.close();
   });
@@ -153,7 +156,11 @@ void describe("sessions on a secured fleet", () => {
     const reply = await revocation.reply;
     assert.ok(reply.ok, JSON.stringify(reply));
     assert.ok(result.tokenIds.length > 20);
-    assert.deepEqual(result.tokenIds, expected.get(prompt), "no token lost, none changed");
+    assert.deepEqual(
+      result.tokenIds,
+      (await reference.for(prompt, result.tokenIds)).tokens,
+      "no token lost, none changed",
+    );
     assert.ok(result.done);
 
     // The device's process was cut off and stopped, saying what to fix.

@@ -11,7 +11,7 @@ import { DeviceFolder } from "../support/device-credentials.js";
 import { fleetBus } from "../support/fleet-nats.js";
 import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
 import { streamCompletion } from "../support/openai-client.js";
-import { referenceCompletions } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 
 const run = promisify(execFile);
 const CLI = join(projectRoot(), "dist", "cli", "specfleet.js");
@@ -32,7 +32,7 @@ void describe("a worker drains before it stops", () => {
   let fleet: LocalFleet;
   let admin: ContractBus;
   let devices: DeviceFolder;
-  let expected: Map<string, number[]>;
+  let reference: ReferenceCompletions;
   const opened = new Map<string, Opened>();
   const started: ManagedProcess[] = [];
 
@@ -53,13 +53,16 @@ void describe("a worker drains before it stops", () => {
     );
     assert.ok(struck, "the worker was stopped while the stream ran");
     assert.ok(result.done);
-    assert.deepEqual(result.tokenIds, expected.get(prompt), "identical to the target alone: no token lost or repeated");
+    assert.deepEqual(
+      result.tokenIds,
+      (await reference.for(prompt, result.tokenIds)).tokens,
+      "identical to the target alone: no token lost or repeated",
+    );
     return struck as Opened;
   };
 
   before(async () => {
-    const reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
-    expected = new Map(PROMPTS.map((p) => [p, reference.get(p)!.tokens]));
+    reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
     fleet = await startTestFleet("worker-drain", {
       verifiers: 2,
       drafters: 1,

@@ -7,7 +7,7 @@ import type { ContractBus } from "#transport";
 import { fleetBus } from "../support/fleet-nats.js";
 import { MODEL, MODEL_PATH, startTestFleet } from "../support/fleet.js";
 import { complete } from "../support/openai-client.js";
-import { referenceCompletions } from "../support/reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
 
 const PROMPT = "Once upon a time";
 const MAX_TOKENS = 60;
@@ -22,7 +22,7 @@ void describe("workers enroll with NATS_ENROLL_CREDS", () => {
   let fleet: LocalFleet;
   let secrets: FleetSecrets;
   let admin: ContractBus;
-  let expected: number[];
+  let reference: ReferenceCompletions;
   const started: ManagedProcess[] = [];
 
   /** A worker process with only an enrollment credential for NATS (and, a verifier, the fleet's Redis user). */
@@ -51,7 +51,7 @@ void describe("workers enroll with NATS_ENROLL_CREDS", () => {
     startEnrolling("verify-worker", workerId, enroller);
 
   before(async () => {
-    expected = (await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS)).get(PROMPT)!.tokens;
+    reference = await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS);
     // Its only workers enroll: a verifier and a drafter pod.
     fleet = await startTestFleet("worker-enrollment", { verifiers: 0, drafters: 0, maxSessions: 2 });
     assert.ok(fleet.secrets, "a secured fleet");
@@ -75,7 +75,11 @@ void describe("workers enroll with NATS_ENROLL_CREDS", () => {
     assert.ok(drafter.recentLines().some((l) => /"msg":"enrolled"/.test(l) && /"role":"drafter"/.test(l)));
     await placeable(fleet.gatewayUrl);
     const result = await complete(fleet.gatewayUrl, { model: MODEL, prompt: PROMPT, max_tokens: MAX_TOKENS });
-    assert.deepEqual(result.tokenIds, expected, "served, exactly what the target alone decodes");
+    assert.deepEqual(
+      result.tokenIds,
+      (await reference.for(PROMPT, result.tokenIds)).tokens,
+      "served, exactly what the target alone decodes",
+    );
 
     const listed = await admin.request(CredentialList, "", {}, 5000);
     for (const [id, role] of [

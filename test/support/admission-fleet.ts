@@ -4,7 +4,7 @@ import type { LocalFleet } from "#infra";
 import { complete } from "./openai-client.js";
 import { MODEL, MODEL_PATH } from "./fleet.js";
 import { startProxiedFleet, type ProxiedFleet } from "./proxied-fleet.js";
-import { referenceCompletions, type ReferenceCompletion } from "./reference.js";
+import { referenceCompletions, type ReferenceCompletions } from "./reference.js";
 
 export const LONG = 300;
 export const ADMISSION_PROMPTS = ["Once upon a time", "The little dog", "One day, a big bird", "Tom had a red ball."];
@@ -19,7 +19,7 @@ export class AdmissionFleet {
 
   private constructor(
     readonly harness: ProxiedFleet,
-    private readonly reference: Map<string, ReferenceCompletion>,
+    private readonly reference: ReferenceCompletions,
   ) {}
 
   get fleet(): LocalFleet {
@@ -51,9 +51,9 @@ export class AdmissionFleet {
   }
 
   /** The answer is 200 and token-identical to the target decoding alone. */
-  assertReference(result: Awaited<ReturnType<typeof complete>>, prompt: string): void {
+  async assertReference(result: Awaited<ReturnType<typeof complete>>, prompt: string): Promise<void> {
     assert.equal(result.status, 200, JSON.stringify(result.body));
-    assert.deepEqual(result.tokenIds, this.reference.get(prompt)!.tokens);
+    assert.deepEqual(result.tokenIds, (await this.reference.for(prompt, result.tokenIds)).tokens);
   }
 
   stop(): Promise<void> {

@@ -50,28 +50,56 @@ export class ReferenceCompletions extends Map<string, ReferenceCompletion> {
  * departs from it and the target itself predicts the answer's token in one pass over the prompt
  * and the answer up to there: `ReferenceCompletions.for`, for any prompt's tokens.
  */
-export async function followedReference(
+export function followedReference(
   modelPath: string,
   promptTokensOf: (model: LlamaModel) => number[],
   reference: ReferenceCompletion,
   answer: readonly number[],
   maxTokens: number,
 ): Promise<ReferenceCompletion> {
-  let target: TargetAlone | null = null;
+  return followReference(() => TargetAlone.open(modelPath, promptTokensOf), reference, answer, maxTokens);
+}
+
+/** What following an answer's departure asks of the target, after one prompt. */
+export interface PromptedTarget {
+  /** The target's greedy next token after the prompt and `tokens`, all evaluated in one pass. */
+  predictInOnePass(tokens: readonly number[]): Promise<number>;
+  /** The target alone after the prompt, its first tokens being `forced` whatever it predicts. */
+  complete(forced: readonly number[], maxTokens: number): Promise<ReferenceCompletion>;
+  /** `tokens`, ended by the target's end of generation. */
+  ended(tokens: readonly number[]): ReferenceCompletion;
+  isEndOfGeneration(token: number): boolean;
+  close(): Promise<void>;
+}
+
+/** At most this many departures are followed in one answer. */
+export const MAX_FOLLOWED_DEPARTURES = 4;
+
+/**
+ * The departure rule of `followedReference`, against any target (`openTarget` is called only
+ * when `answer` departs from `reference`).
+ */
+export async function followReference(
+  openTarget: () => Promise<PromptedTarget>,
+  reference: ReferenceCompletion,
+  answer: readonly number[],
+  maxTokens: number,
+): Promise<ReferenceCompletion> {
+  let target: PromptedTarget | null = null;
   try {
-    for (let departures = 0; departures < 4; departures++) {
+    for (let departures = 0; departures < MAX_FOLLOWED_DEPARTURES; departures++) {
       const at = departure(reference.tokens, answer);
       if (at === null) return reference;
-      target ??= await TargetAlone.open(modelPath);
-      const promptTokens = promptTokensOf(target.model);
-      const inOnePass = await target.predictInOnePass([...promptTokens, ...answer.slice(0, at)]);
+      if (at >= maxTokens) return reference; // an answer longer than any completion may be
+      target ??= await openTarget();
+      const inOnePass = await target.predictInOnePass(answer.slice(0, at));
       if (at === answer.length) {
         // The answer ended here: followed only if the target ends the text here in one pass.
-        const ends = at < maxTokens && target.model.isEogToken(inOnePass as Token);
-        return ends ? target.ended(promptTokens, answer) : reference;
+        const ends = target.isEndOfGeneration(inOnePass);
+        return ends ? target.ended(answer) : reference;
       }
       if (inOnePass !== answer[at]) return reference;
-      reference = await target.complete(promptTokens, answer.slice(0, at + 1), maxTokens);
+      reference = await target.complete(answer.slice(0, at + 1), maxTokens);
     }
     return reference;
   } finally {
@@ -86,24 +114,24 @@ function departure(a: readonly number[], b: readonly number[]): number | null {
   return null;
 }
 
-/** The target in this process, for `ReferenceCompletions.for`. */
-class TargetAlone {
+/** The target in this process, after one prompt, for `ReferenceCompletions.for`. */
+class TargetAlone implements PromptedTarget {
   private constructor(
     private readonly dispose: () => Promise<void>,
-    readonly model: LlamaModel,
+    private readonly model: LlamaModel,
     private readonly context: LlamaContext,
+    private readonly promptTokens: number[],
   ) {}
 
-  static async open(modelPath: string): Promise<TargetAlone> {
+  static async open(modelPath: string, promptTokensOf: (model: LlamaModel) => number[]): Promise<TargetAlone> {
     const llama = await createLlama(1);
     const { model } = await loadModel(llama, modelPath);
     const context = await createSessionContext(model, { sequences: 1, contextSize: 512, threads: 1 });
-    return new TargetAlone(() => llama.dispose(), model, context);
+    return new TargetAlone(() => llama.dispose(), model, context, promptTokensOf(model));
   }
 
-  /** The target's greedy next token after `tokens`, all evaluated in one pass. */
   async predictInOnePass(tokens: readonly number[]): Promise<number> {
-    const session = await ModelSession.open(this.context, tokens);
+    const session = await ModelSession.open(this.context, [...this.promptTokens, ...tokens]);
     try {
       return (await session.predict([]))[0]!;
     } finally {
@@ -111,19 +139,16 @@ class TargetAlone {
     }
   }
 
-  /**
-   * The target alone after `forced`: the prompt in one pass, then one token a pass, the first
-   * tokens being `forced` whatever the target predicts, then its own greedy ones.
-   */
-  async complete(promptTokens: number[], forced: readonly number[], maxTokens: number): Promise<ReferenceCompletion> {
-    const session = await ModelSession.open(this.context, promptTokens);
+  /** The prompt in one pass, then one token a pass: `forced` first, then the target's own greedy ones. */
+  async complete(forced: readonly number[], maxTokens: number): Promise<ReferenceCompletion> {
+    const session = await ModelSession.open(this.context, this.promptTokens);
     try {
       const tokens: number[] = [];
       let next = (await session.predict([]))[0]!;
       let finishReason: ReferenceCompletion["finishReason"] = "length";
       while (tokens.length < maxTokens) {
         const token = tokens.length < forced.length ? forced[tokens.length]! : next;
-        if (tokens.length >= forced.length && this.model.isEogToken(token as Token)) {
+        if (tokens.length >= forced.length && this.isEndOfGeneration(token)) {
           finishReason = "stop";
           break;
         }
@@ -131,15 +156,18 @@ class TargetAlone {
         await session.commit(session.position, [token]);
         if (tokens.length < maxTokens) next = (await session.predict([]))[0]!;
       }
-      return { tokens, text: completionText(this.model, tokens, promptTokens), finishReason };
+      return { tokens, text: completionText(this.model, tokens, this.promptTokens), finishReason };
     } finally {
       await session.dispose();
     }
   }
 
-  /** `tokens`, ended by the target's end of generation. */
-  ended(promptTokens: number[], tokens: readonly number[]): ReferenceCompletion {
-    return { tokens: [...tokens], text: completionText(this.model, tokens, promptTokens), finishReason: "stop" };
+  ended(tokens: readonly number[]): ReferenceCompletion {
+    return { tokens: [...tokens], text: completionText(this.model, tokens, this.promptTokens), finishReason: "stop" };
+  }
+
+  isEndOfGeneration(token: number): boolean {
+    return this.model.isEogToken(token as Token);
   }
 
   async close(): Promise<void> {
