@@ -36,7 +36,7 @@ const argv = await yargs(hideBin(process.argv))
   .option("concurrency", { type: "string", default: "1,4", describe: "requests in flight at once, comma-separated" })
   .option("n-max", {
     type: "string",
-    default: `${DEFAULT_N_MAX},8,12,16`,
+    default: `${DEFAULT_N_MAX},8,12,16,32,64`,
     describe: "llama-server --spec-draft-n-max values to try per draft (its default is 3)",
   })
   .option("repeats", { type: "number", default: 3, describe: "measurements of every setup, in rotated order" })

@@ -203,7 +203,7 @@ const verifyWorkerVariables = z.object({
   /** The first window of a self-drafted session; the adaptive policy takes over after a few rounds. */
   SELF_DRAFT_WINDOW: intVar(4, 0, 64),
   /** The largest window the self-drafting adaptive policy may choose. */
-  SELF_DRAFT_MAX_WINDOW: intVar(16, 0, 64),
+  SELF_DRAFT_MAX_WINDOW: intVar(64, 0, 64),
 });
 export const verifyWorkerConfigSchema = verifyWorkerVariables.superRefine(checkRedisAuth);
 export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;
