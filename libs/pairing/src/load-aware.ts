@@ -169,7 +169,8 @@ export function predictAloneRate(
  * A self-drafting verifier's rate for a new session (DSD-Sim's fused execution): the best window
  * on its verify-cost line, drafting at its co-located model's ms per token (shared with the
  * sessions it already runs: one process does both), α of that model against the target when the
- * fleet has seen it, no network. Null for a verifier without a co-located draft model.
+ * fleet has seen it, no network, windows up to its own SELF_DRAFT_MAX_WINDOW. Null for a verifier
+ * without a co-located draft model.
  */
 export function predictSelfDraftRate(
   verifier: WorkerView,
@@ -188,7 +189,9 @@ export function predictSelfDraftRate(
     b * (1 + others),
     tuning.roundOverheadMs * (1 + others),
     false,
-    Math.min(tuning.maxWindow, self.maxWindow),
+    // Its own cap (SELF_DRAFT_MAX_WINDOW), not a remote pair's: with no network a round costs
+    // little besides the pass, so a well-matched draft model's best window is long.
+    self.maxWindow,
   );
 }
 

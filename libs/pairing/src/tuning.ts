@@ -16,7 +16,10 @@ export const loadAwareTuningSchema = z
     defaultDraftMsPerToken: z.number().positive().default(1),
     /** A drafter on battery below this charge is chosen only when no other is free (and never as a move's destination). */
     lowBattery: z.number().min(0).max(1).default(0.2),
-    /** Largest window a prediction considers (further capped by each drafter's own MAX_WINDOW). */
+    /**
+     * Largest window a prediction for a remote pair considers (further capped by each drafter's
+     * own MAX_WINDOW). A verifier drafting for itself is predicted up to its SELF_DRAFT_MAX_WINDOW.
+     */
     maxWindow: z.number().int().min(0).max(64).default(12),
     /**
      * A round's work in a worker's process besides the forward pass (decoding, checking and

@@ -1,6 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { loadAware, predictAloneRate, predictPairRate, predictSelfDraftRate, type PairingContext } from "#pairing";
+import {
+  loadAware,
+  PAIRING_TUNING_DEFAULTS,
+  predictAloneRate,
+  predictPairRate,
+  predictSelfDraftRate,
+  type PairingContext,
+} from "#pairing";
 import { d, pair, request, v } from "./workers.js";
 
 /** Load-aware with a verifier that drafts for itself (fused execution, SELF_DRAFT_MODEL). */
@@ -45,6 +52,18 @@ describe("load-aware: a verifier drafting for itself", () => {
     const drafter = d("d1", 0, 4, { modelName: "other", profile: { draftMsPerToken: 0.5 }, brokerRttMs: 80 });
     const decision = policy([verifier, drafter], request, {});
     assert.equal(decision.kind, "alone", JSON.stringify(decision));
+  });
+
+  it("predicts its own windows up to SELF_DRAFT_MAX_WINDOW, past a remote pair's cap", () => {
+    // A draft the target nearly always agrees with: the longer the window, the better.
+    const nearlyAlways: PairingContext = { acceptance: () => 0.99 };
+    const rateWithCap = (maxWindow: number) =>
+      predictSelfDraftRate(
+        v("v1", 0, 4, { profile: { verifyMsByWindow, selfDraft: { ...selfDraft, maxWindow } } }),
+        { ...PAIRING_TUNING_DEFAULTS.loadAware, maxWindow: 12 },
+        nearlyAlways,
+      )!;
+    assert.ok(rateWithCap(64) > rateWithCap(12) * 1.1, `${rateWithCap(64)} vs ${rateWithCap(12)}`);
   });
 
   it("pairs with a near drafter that drafts much faster than the co-located model", () => {
