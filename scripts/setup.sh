@@ -29,6 +29,8 @@ if [ ! -d "$local_builds" ] && [ "${SPECFLEET_PREBUILT_LLAMA:-0}" != "1" ]; then
   fi
 fi
 
+bash scripts/build-native-draft.sh
+
 echo "specfleet: compiling (tsc)…"
 npx tsc -p .
 echo "specfleet: bundling the dashboard UI (esbuild)…"

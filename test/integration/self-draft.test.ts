@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { projectRoot, type LocalFleet } from "#infra";
@@ -14,7 +15,9 @@ const MAX_TOKENS = 64;
  * Fused execution: a verifier with a co-located draft model (SELF_DRAFT_MODEL, here the q4_0
  * copy of the target, which the target sometimes rejects) and no drafter process drafts for
  * itself. Concurrent greedy answers equal the target decoding alone, token for token, with
- * drafts accepted and rejected along the way; a seeded sampled request gives the same text twice.
+ * drafts accepted and rejected along the way (greedy windows through the native drafter, as
+ * scripts/setup.sh builds it); a seeded sampled request (node-llama-cpp's drafting, for q) gives
+ * the same text twice.
  */
 describe("a verifier drafting for itself", () => {
   let fleet: LocalFleet;
@@ -52,6 +55,8 @@ describe("a verifier drafting for itself", () => {
     assert.ok(drafted > 0, "the verifier drafted for itself");
     assert.ok(accepted > 0 && accepted < drafted, `some drafts accepted, some rejected (${accepted}/${drafted})`);
     assert.ok(after.rounds - before.rounds < MAX_TOKENS * prompts.length, "fewer rounds than tokens");
+    const log = readFileSync(join(projectRoot(), ".cache", "test-logs", "self-draft", "verifier-1.log"), "utf8");
+    assert.match(log, /"native":true[^\n]*co-located draft model loaded/, "greedy windows drafted natively");
   });
 
   it("gives a seeded sampled request the same text every time", async () => {

@@ -204,6 +204,15 @@ const verifyWorkerVariables = z.object({
   SELF_DRAFT_WINDOW: intVar(4, 0, 64),
   /** The largest window the self-drafting adaptive policy may choose. */
   SELF_DRAFT_MAX_WINDOW: intVar(64, 0, 64),
+  /**
+   * Greedy windows through SpecFleet's native drafter (native/draft) when it is built: a window
+   * in one call instead of two thread hops per token through node-llama-cpp. false: always
+   * node-llama-cpp. Sampled requests always draft through node-llama-cpp (they need q).
+   */
+  SELF_DRAFT_NATIVE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
 });
 export const verifyWorkerConfigSchema = verifyWorkerVariables.superRefine(checkRedisAuth);
 export type VerifyWorkerConfig = z.infer<typeof verifyWorkerConfigSchema>;

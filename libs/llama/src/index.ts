@@ -7,3 +7,4 @@ export * from "./local-loop.js";
 export * from "./verify.js";
 export * from "./profile.js";
 export * from "./draft-replay.js";
+export * from "./native-draft.js";

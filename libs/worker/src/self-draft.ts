@@ -5,12 +5,15 @@ import {
   loadModel,
   measureDraftSpeed,
   modelNameFromLocation,
+  NativeDraftModel,
+  nativeDraftUnavailable,
   resolveModelLocation,
   tokenizePrompt,
   type LoadedModel,
 } from "#llama";
 import type { Logger } from "#logging";
-import type { Llama, LlamaContext } from "node-llama-cpp";
+import type { Llama } from "node-llama-cpp";
+import type { SelfDraftModel } from "./worker-module.js";
 
 /** A verifier's co-located draft model, as its configuration names it (SELF_DRAFT_*). */
 export interface SelfDraftSettings {
@@ -18,12 +21,15 @@ export interface SelfDraftSettings {
   location: string;
   threads: number;
   maxWindow: number;
+  /** Greedy windows through the native drafter when it is built (SELF_DRAFT_NATIVE). */
+  native: boolean;
 }
 
 /**
  * Loads the draft model a verifier drafts for itself with, beside its target, in the same llama
- * instance: a context with a sequence per session and its own (small) thread count. Its
- * vocabulary must be the target's, or the worker does not start.
+ * instance: a context with a sequence per session and its own (small) thread count; and, unless
+ * turned off, the native drafter on the same file (it drafts greedy windows; a sampled one needs
+ * the context). Its vocabulary must be the target's, or the worker does not start.
  */
 export async function loadSelfDraft(
   llama: Llama,
@@ -31,7 +37,7 @@ export async function loadSelfDraft(
   target: LoadedModel,
   config: WorkerConfig,
   log: Logger,
-): Promise<{ loaded: LoadedModel; context: LlamaContext }> {
+): Promise<SelfDraftModel> {
   const path = await resolveModelLocation(settings.location, config.MODEL_CACHE_DIR, {
     timeoutMs: config.MODEL_FETCH_TIMEOUT_MS,
   });
@@ -48,20 +54,46 @@ export async function loadSelfDraft(
     contextSize: config.CONTEXT_SIZE,
     threads: settings.threads,
   });
-  log.info({ model: loaded.name, threads: settings.threads }, "co-located draft model loaded: drafting for itself");
-  return { loaded, context };
+  const native = settings.native ? loadNative(path, settings, config, log) : null;
+  log.info(
+    { model: loaded.name, threads: settings.threads, native: native !== null },
+    "co-located draft model loaded: drafting for itself",
+  );
+  return { loaded, context, native };
+}
+
+function loadNative(
+  path: string,
+  settings: SelfDraftSettings,
+  config: WorkerConfig,
+  log: Logger,
+): NativeDraftModel | null {
+  const unavailable = nativeDraftUnavailable();
+  if (unavailable) {
+    log.warn({ reason: unavailable }, "native drafter unavailable: drafting through node-llama-cpp (slower per token)");
+    return null;
+  }
+  return NativeDraftModel.load(path, {
+    contextSize: config.CONTEXT_SIZE,
+    sequences: config.MAX_SESSIONS,
+    threads: settings.threads,
+  });
 }
 
 /** What the verifier registers of its co-located draft model (measured, or 0 ms when profiling is off). */
 export async function selfDraftProfile(
-  selfDraft: { loaded: LoadedModel; context: LlamaContext },
+  selfDraft: SelfDraftModel,
   settings: SelfDraftSettings,
   measure: boolean,
 ): Promise<NonNullable<WorkerProfile["selfDraft"]>> {
   const start = tokenizePrompt(selfDraft.loaded.model, "Once upon a time");
   return {
     model: { name: selfDraft.loaded.name, vocabFingerprint: selfDraft.loaded.vocabFingerprint },
-    draftMsPerToken: measure ? await measureDraftSpeed(selfDraft.context, start) : 0,
+    draftMsPerToken: !measure
+      ? 0
+      : selfDraft.native
+        ? await selfDraft.native.measureDraftSpeed(start)
+        : await measureDraftSpeed(selfDraft.context, start),
     maxWindow: settings.maxWindow,
   };
 }

@@ -4,7 +4,7 @@ import type { WorkerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import type { LlamaContext } from "node-llama-cpp";
-import type { LoadedModel } from "#llama";
+import type { LoadedModel, NativeDraftModel } from "#llama";
 
 /** Nest tokens shared by both kinds of worker. */
 export const WORKER_CONFIG = Symbol("WORKER_CONFIG");
@@ -19,10 +19,20 @@ export const WORKER_METRICS = Symbol("WORKER_METRICS");
 export interface WorkerModel {
   loaded: LoadedModel;
   context: LlamaContext;
-  /** Verifiers with SELF_DRAFT_MODEL: the co-located draft model and its context (a sequence per session). */
-  selfDraft?: { loaded: LoadedModel; context: LlamaContext };
+  /** Verifiers with SELF_DRAFT_MODEL: the co-located draft model and how it is run. */
+  selfDraft?: SelfDraftModel;
   /** What the worker measured of itself at start (empty when PROFILE_AT_START is off). */
   profile?: WorkerProfile;
+}
+
+/**
+ * A verifier's co-located draft model: its context (a sequence per session) and, when built and
+ * enabled (SELF_DRAFT_NATIVE), the native drafter that drafts its greedy windows.
+ */
+export interface SelfDraftModel {
+  loaded: LoadedModel;
+  context: LlamaContext;
+  native: NativeDraftModel | null;
 }
 
 @Module({})

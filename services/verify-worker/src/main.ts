@@ -13,7 +13,12 @@ await bootWorker({
   providers: journalProviders,
   metrics: verifierMetrics,
   selfDraft: config.SELF_DRAFT_MODEL
-    ? { location: config.SELF_DRAFT_MODEL, threads: config.SELF_DRAFT_THREADS, maxWindow: config.SELF_DRAFT_MAX_WINDOW }
+    ? {
+        location: config.SELF_DRAFT_MODEL,
+        threads: config.SELF_DRAFT_THREADS,
+        maxWindow: config.SELF_DRAFT_MAX_WINDOW,
+        native: config.SELF_DRAFT_NATIVE,
+      }
     : undefined,
   readyFields: config.SELF_DRAFT_MODEL ? { selfDraft: config.SELF_DRAFT_MODEL } : undefined,
 });

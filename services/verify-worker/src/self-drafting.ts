@@ -1,5 +1,5 @@
 import type { ReplyOf, VerifyRound } from "#contracts";
-import { ModelSession, type DraftedWindow } from "#llama";
+import { ModelSession, type DraftedWindow, type NativeDraftSequence } from "#llama";
 import { GREEDY, isGreedy, type Distribution } from "#speculation";
 import { fixedWindow, RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
 import type { WorkerModel } from "#worker";
@@ -34,9 +34,16 @@ export class SelfDrafter {
     if (profile?.verifyMsByWindow) this.estimator.prime(profile.verifyMsByWindow);
   }
 
-  /** Starts following a session from its committed tokens. */
+  /**
+   * Starts following a session from its committed tokens: on the native drafter for a greedy
+   * request when there is one, else on the draft model's node-llama-cpp context.
+   */
   async follow(session: VerifierSession): Promise<SelfDraftedSession> {
-    const draftModel = await ModelSession.open(this.model.context, session.model.ledger.committedTokens());
+    const committed = session.model.ledger.committedTokens();
+    const draftModel =
+      this.model.native && isGreedy(session.sampling)
+        ? this.model.native.open(committed)
+        : await ModelSession.open(this.model.context, committed);
     const seeded = session.sampling.seeded && !isGreedy(session.sampling);
     const policy = seeded
       ? fixedWindow(this.window)
@@ -48,7 +55,7 @@ export class SelfDrafter {
 /** One session's drafting at its verifier: its draft sequence and its window policy. */
 export class SelfDraftedSession {
   constructor(
-    private readonly draftModel: ModelSession,
+    private readonly draftModel: ModelSession | NativeDraftSequence,
     private readonly policy: WindowPolicy,
     private readonly session: VerifierSession,
   ) {}

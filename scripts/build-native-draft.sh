@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds SpecFleet's native drafter (native/draft) against the libllama node-llama-cpp loads:
+# its build for this machine when there is one, else its prebuilt binaries. Needs g++ (Debian's
+# build-essential). Without it the fused verifier drafts through node-llama-cpp instead (slower
+# per token), so a failed build warns and exits 0. Skipped when the addon is newer than its inputs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=native/draft/build/specfleet_draft.node
+src=native/draft/draft.cc
+llama=node_modules/node-llama-cpp/llama
+lib_dir=$llama/localBuilds/linux-x64/Release
+[ -f "$lib_dir/libllama.v0.5.0.so" ] || lib_dir=$(dirname "$(ls node_modules/@node-llama-cpp/linux-x64/bins/*/libllama.v0.5.0.so 2>/dev/null | head -n 1)")
+include=$llama/llama.cpp/include
+ggml_include=$llama/llama.cpp/ggml/include
+
+skip() {
+  echo "specfleet: native drafter not built ($1); the fused verifier drafts through node-llama-cpp"
+  exit 0
+}
+[ -f "$lib_dir/libllama.v0.5.0.so" ] || skip "no libllama.v0.5.0.so from node-llama-cpp"
+[ -f "$include/llama.h" ] || skip "no llama.cpp headers under $llama/llama.cpp"
+command -v g++ > /dev/null || skip "no g++: apt-get install build-essential"
+if [ -f "$out" ] && [ "$out" -nt "$src" ] && [ "$out" -nt "$lib_dir/libllama.v0.5.0.so" ]; then exit 0; fi
+
+echo "specfleet: building the native drafter (native/draft, a few seconds)…"
+mkdir -p "$(dirname "$out")"
+lib_abs=$(cd "$lib_dir" && pwd)
+if ! g++ -std=c++17 -O2 -Wall -shared -fPIC -DNAPI_VERSION=8 -DNAPI_DISABLE_CPP_EXCEPTIONS \
+  -I node_modules/node-api-headers/include -I node_modules/node-addon-api -I "$include" -I "$ggml_include" \
+  "$src" -L "$lib_abs" -l:libllama.v0.5.0.so -l:libggml-base.so -Wl,-rpath,"$lib_abs" -o "$out.tmp" 2> .cache/native-draft-build.log; then
+  rm -f "$out.tmp"
+  tail -n 5 .cache/native-draft-build.log
+  skip "the compile failed: .cache/native-draft-build.log"
+fi
+mv "$out.tmp" "$out"
