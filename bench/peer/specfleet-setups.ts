@@ -16,6 +16,8 @@ interface SpecFleetSetup {
   threadsPerWorker?: boolean;
   /** The verifier drafts for itself with this draft model (fused execution, SELF_DRAFT_MODEL). */
   selfDraft?: string;
+  /** More of the verifier's variables (beside SELF_DRAFT_MODEL). */
+  verifierEnv?: Record<string, string>;
 }
 
 /** Adding a SpecFleet setup to the bench is one line here. */
@@ -25,6 +27,12 @@ export const SPECFLEET_SETUPS: readonly SpecFleetSetup[] = [
   { label: "SpecFleet --drafters 0 (target only)", drafters: 0 },
   { label: "SpecFleet, every worker on all cores (--threads before issue 16)", drafters: 2, threadsPerWorker: true },
   { label: "SpecFleet fused (verifier drafts with stories260K)", drafters: 0, selfDraft: "stories260K" },
+  {
+    label: "SpecFleet fused, drafting through node-llama-cpp (SELF_DRAFT_NATIVE=false)",
+    drafters: 0,
+    selfDraft: "stories260K",
+    verifierEnv: { SELF_DRAFT_NATIVE: "false" },
+  },
   { label: "SpecFleet fused (verifier drafts with q4_0)", drafters: 0, selfDraft: "q4_0" },
 ];
 
@@ -62,7 +70,7 @@ export function specFleetSetups(models: PeerModels): PeerSetup[] {
         modelName: fleet.modelName,
         serviceEnv: {
           "draft-worker": { WINDOW_POLICY: "adaptive", DRAFT_PIPELINE: "true" },
-          ...(selfDraft === undefined ? {} : { "verify-worker": { SELF_DRAFT_MODEL: selfDraft } }),
+          ...(selfDraft === undefined ? {} : { "verify-worker": { SELF_DRAFT_MODEL: selfDraft, ...spec.verifierEnv } }),
         },
         logLevel: "info",
         logDir: join(logDir, slug(spec.label)),
