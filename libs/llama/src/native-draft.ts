@@ -74,14 +74,21 @@ export class NativeDraftModel {
     return new NativeDraftModel(new Drafter(modelPath, options), options.sequences);
   }
 
-  /** A sequence following `committed` (at least one token); none left throws. */
-  open(committed: readonly number[]): NativeDraftSequence {
+  /**
+   * A sequence following `committed` (at least one token). When every sequence is taken it waits
+   * up to `waitMs` for one to be disposed (a session ending as another starts), as
+   * ModelSession.open does, then throws.
+   */
+  async open(committed: readonly number[], waitMs = 2000): Promise<NativeDraftSequence> {
+    const deadline = Date.now() + waitMs;
+    while (this.free.length === 0 && !this.closed) {
+      if (Date.now() > deadline) throw new Error("no free sequence in the native drafter");
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     if (this.closed) throw new Error("the native drafter is closed");
     // The lowest free sequence first: the cells of ended sessions are reused by the next.
     this.free.sort((a, b) => a - b);
-    const seq = this.free.shift();
-    if (seq === undefined) throw new Error("no free sequence in the native drafter");
-    return new NativeDraftSequence(this, seq, committed);
+    return new NativeDraftSequence(this, this.free.shift()!, committed);
   }
 
   /**
@@ -91,7 +98,7 @@ export class NativeDraftModel {
   async measureDraftSpeed(startTokens: readonly number[], tokens = 8, repeats = 3): Promise<number> {
     const times: number[] = [];
     for (let r = 0; r <= repeats; r++) {
-      const sequence = this.open(startTokens);
+      const sequence = await this.open(startTokens);
       try {
         // The start tokens evaluated first (a token drafted and committed): the time is drafting's.
         await sequence.commit(sequence.position, (await sequence.draft(1)).tokens);

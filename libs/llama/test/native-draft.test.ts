@@ -57,7 +57,7 @@ describe("native drafter", () => {
   it("drafts the greedy windows node-llama-cpp drafts", async () => {
     for (const prompt of PROMPTS) {
       const committed = tokenizePrompt(loaded.model, prompt);
-      const sequence = native.open(committed);
+      const sequence = await native.open(committed);
       try {
         const drafted = await sequence.draft(48);
         assert.deepEqual(drafted.tokens, await reference(committed, 48), prompt);
@@ -70,7 +70,7 @@ describe("native drafter", () => {
 
   it("drafts sessions asked in the same turn in lockstep, each as if alone", async () => {
     const committed = PROMPTS.map((prompt) => tokenizePrompt(loaded.model, prompt));
-    const sequences = committed.map((tokens) => native.open(tokens));
+    const sequences = await Promise.all(committed.map((tokens) => native.open(tokens)));
     try {
       const windows = [40, 7, 64, 1];
       const drafted = await Promise.all(sequences.map((sequence, i) => sequence.draft(windows[i]!)));
@@ -83,7 +83,7 @@ describe("native drafter", () => {
 
   it("goes on from what was committed: all accepted, part accepted, and a token of the target's own", async () => {
     const prompt = tokenizePrompt(loaded.model, PROMPTS[1]!);
-    const sequence = native.open(prompt);
+    const sequence = await native.open(prompt);
     try {
       let committed = [...prompt];
       const first = (await sequence.draft(12)).tokens;
@@ -105,11 +105,11 @@ describe("native drafter", () => {
   });
 
   it("reuses a disposed session's sequence without its cells", async () => {
-    const first = native.open(tokenizePrompt(loaded.model, PROMPTS[2]!));
+    const first = await native.open(tokenizePrompt(loaded.model, PROMPTS[2]!));
     await first.draft(30);
     await first.dispose();
     const committed = tokenizePrompt(loaded.model, PROMPTS[3]!);
-    const second = native.open(committed);
+    const second = await native.open(committed);
     try {
       assert.deepEqual((await second.draft(30)).tokens, await reference(committed, 30));
     } finally {
@@ -119,7 +119,7 @@ describe("native drafter", () => {
 
   it("refuses what it cannot do with a clear error, and goes on drafting", async () => {
     const committed = tokenizePrompt(loaded.model, PROMPTS[0]!);
-    const sequence = native.open(committed);
+    const sequence = await native.open(committed);
     try {
       await assert.rejects(sequence.draft(4, { ...GREEDY, temperature: 0.8 }), /greedily only/);
       await sequence.draft(4);
@@ -130,10 +130,14 @@ describe("native drafter", () => {
     } finally {
       await sequence.dispose();
     }
-    const taken = Array.from({ length: 4 }, () => native.open([1]));
-    assert.throws(() => native.open([1]), /no free sequence/);
-    await Promise.all(taken.map((sequence) => sequence.dispose()));
-    const again = native.open(committed);
+    const taken = await Promise.all(Array.from({ length: 4 }, () => native.open([1])));
+    await assert.rejects(native.open([1], 50), /no free sequence/);
+    // One disposed while another waits: the waiting one gets its sequence.
+    const waiting = native.open([1], 2000);
+    await taken[0]!.dispose();
+    await (await waiting).dispose();
+    await Promise.all(taken.slice(1).map((sequence) => sequence.dispose()));
+    const again = await native.open(committed);
     try {
       assert.deepEqual((await again.draft(8)).tokens, await reference(committed, 8));
     } finally {

@@ -73,11 +73,17 @@ function loadNative(
     log.warn({ reason: unavailable }, "native drafter unavailable: drafting through node-llama-cpp (slower per token)");
     return null;
   }
-  return NativeDraftModel.load(path, {
-    contextSize: config.CONTEXT_SIZE,
-    sequences: config.MAX_SESSIONS,
-    threads: settings.threads,
-  });
+  try {
+    return NativeDraftModel.load(path, {
+      contextSize: config.CONTEXT_SIZE,
+      sequences: config.MAX_SESSIONS,
+      threads: settings.threads,
+    });
+  } catch (err) {
+    // Built but not loadable here (another libllama, no backend): the worker still serves.
+    log.warn({ err: String(err) }, "native drafter failed to load: drafting through node-llama-cpp (slower per token)");
+    return null;
+  }
 }
 
 /** What the verifier registers of its co-located draft model (measured, or 0 ms when profiling is off). */
