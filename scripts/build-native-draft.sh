@@ -9,8 +9,12 @@ cd "$(dirname "$0")/.."
 out=native/draft/build/specfleet_draft.node
 src=native/draft/draft.cc
 llama=node_modules/node-llama-cpp/llama
-lib_dir=$llama/localBuilds/linux-x64/Release
-[ -f "$lib_dir/libllama.v0.5.0.so" ] || lib_dir=$(dirname "$(ls node_modules/@node-llama-cpp/linux-x64/bins/*/libllama.v0.5.0.so 2>/dev/null | head -n 1)")
+platform=$(node -p 'process.platform + "-" + process.arch')
+lib_dir=$llama/localBuilds/$platform/Release
+if [ ! -f "$lib_dir/libllama.v0.5.0.so" ]; then
+  prebuilt=$(ls node_modules/@node-llama-cpp/"$platform"/bins/*/libllama.v0.5.0.so 2> /dev/null | head -n 1 || true)
+  lib_dir=$(dirname "${prebuilt:-none/none}")
+fi
 include=$llama/llama.cpp/include
 ggml_include=$llama/llama.cpp/ggml/include
 
