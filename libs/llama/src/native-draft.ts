@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { GREEDY, isGreedy, SequenceLedger, type SamplingParams } from "#speculation";
+import { timeDrafting } from "./profile.js";
 import type { DraftedWindow } from "./session.js";
 
 /**
@@ -91,25 +92,18 @@ export class NativeDraftModel {
     return new NativeDraftSequence(this, this.free.shift()!, committed);
   }
 
-  /**
-   * ms per drafted token, as measureDraftSpeed times node-llama-cpp's: `tokens` drafted after
-   * `startTokens` (evaluated beforehand), the median of `repeats` after one warm-up.
-   */
-  async measureDraftSpeed(startTokens: readonly number[], tokens = 8, repeats = 3): Promise<number> {
-    const times: number[] = [];
-    for (let r = 0; r <= repeats; r++) {
-      const sequence = await this.open(startTokens);
-      try {
-        // The start tokens evaluated first (a token drafted and committed): the time is drafting's.
+  /** ms per drafted token, timed as node-llama-cpp's drafting is (profile.ts `timeDrafting`). */
+  measureDraftSpeed(startTokens: readonly number[], tokens = 8, repeats = 3): Promise<number> {
+    return timeDrafting(
+      async () => {
+        const sequence = await this.open(startTokens);
+        // The start tokens evaluated first (a token drafted and committed).
         await sequence.commit(sequence.position, (await sequence.draft(1)).tokens);
-        const started = performance.now();
-        const draft = await sequence.draft(tokens);
-        if (r > 0) times.push((performance.now() - started) / Math.max(1, draft.tokens.length));
-      } finally {
-        await sequence.dispose();
-      }
-    }
-    return times.sort((a, b) => a - b)[times.length >> 1]!;
+        return sequence;
+      },
+      tokens,
+      repeats,
+    );
   }
 
   /** @internal A sequence's window, drafted with every other asked for in this turn. */

@@ -1,6 +1,6 @@
 import type { LlamaContext } from "node-llama-cpp";
-import { GREEDY } from "#speculation";
-import { ModelSession } from "./session.js";
+import { GREEDY, type SamplingParams } from "#speculation";
+import { ModelSession, type DraftedWindow } from "./session.js";
 
 /** Windows a verifier times itself at, at start-up. */
 export const PROFILE_WINDOWS = [0, 1, 2, 4, 8] as const;
@@ -16,10 +16,24 @@ export async function measureDraftSpeed(
   tokens = 8,
   repeats = 3,
 ): Promise<number> {
+  return timeDrafting(() => openAfterPrompt(context, startTokens), tokens, repeats);
+}
+
+/** A drafting sequence whose start tokens are evaluated already. */
+export interface DraftingAfterPrompt {
+  draft(window: number, sampling: SamplingParams): Promise<DraftedWindow>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * ms per greedy draft token: `tokens` drafted on a fresh sequence from `open` (its start tokens
+ * evaluated beforehand, so the time is the drafting's alone), the median of `repeats` after one
+ * warm-up. For node-llama-cpp's context (measureDraftSpeed) and the native drafter alike.
+ */
+export async function timeDrafting(open: () => Promise<DraftingAfterPrompt>, tokens = 8, repeats = 3): Promise<number> {
   const times: number[] = [];
   for (let r = 0; r <= repeats; r++) {
-    // The start tokens evaluated first: the time is the drafting's alone.
-    const session = await openAfterPrompt(context, startTokens);
+    const session = await open();
     try {
       const started = performance.now();
       const draft = await session.draft(tokens, GREEDY);
