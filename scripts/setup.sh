@@ -29,7 +29,7 @@ if [ ! -d "$local_builds" ] && [ "${SPECFLEET_PREBUILT_LLAMA:-0}" != "1" ]; then
   fi
 fi
 
-bash scripts/build-native-draft.sh
+bash scripts/build-native.sh
 
 echo "specfleet: compiling (tsc)…"
 npx tsc -p .

@@ -1,22 +1,31 @@
-import type { Llama, LlamaContext } from "node-llama-cpp";
+import type { Llama, LlamaContext, Token } from "node-llama-cpp";
 import {
   createLlama,
   createSessionContext,
   loadModel,
   ModelSession,
+  NativeModel,
+  nativeUnavailable,
   speculateInProcess,
   tokenizePrompt,
   type LoadedModel,
+  type TargetSession,
 } from "#llama";
 import { GREEDY } from "#speculation";
 import type { PathOptions, PathRun } from "../support/report.js";
 
-/** The same rounds with target and drafter in this process: no network, no serialisation. */
+/**
+ * The same rounds with target and drafter in this process: no network, no serialisation. The
+ * target verifies as the fleet's verifier does: on the native runner when it is built
+ * (TARGET_NATIVE's default), else through node-llama-cpp; the drafter drafts through
+ * node-llama-cpp, as the fleet's drafter does.
+ */
 export class InProcessPath {
   private constructor(
     private readonly llama: Llama,
     private readonly target: LoadedModel,
     private readonly targetContext: LlamaContext,
+    private readonly nativeTarget: NativeModel | null,
     private readonly draftContext: LlamaContext,
     private readonly options: PathOptions,
   ) {}
@@ -27,7 +36,22 @@ export class InProcessPath {
     const draft = await loadModel(llama, options.modelPath);
     const targetContext = await createSessionContext(target.model, { sequences: 1, contextSize: 512, threads: 1 });
     const draftContext = await createSessionContext(draft.model, { sequences: 1, contextSize: 512, threads: 1 });
-    return new InProcessPath(llama, target, targetContext, draftContext, options);
+    const nativeTarget =
+      nativeUnavailable() === null
+        ? NativeModel.load(options.modelPath, { sequences: 1, contextSize: 512, threads: 1 })
+        : null;
+    return new InProcessPath(llama, target, targetContext, nativeTarget, draftContext, options);
+  }
+
+  /** Which way the target verifies, for the report. */
+  get verifying(): string {
+    return this.nativeTarget ? "native runner" : "node-llama-cpp";
+  }
+
+  private openTarget(promptTokens: readonly number[]): Promise<TargetSession> {
+    return this.nativeTarget
+      ? this.nativeTarget.openTarget(promptTokens, (t) => this.target.model.isEogToken(t as Token))
+      : ModelSession.open(this.targetContext, promptTokens);
   }
 
   async run(): Promise<PathRun> {
@@ -37,12 +61,11 @@ export class InProcessPath {
     const started = performance.now();
     for (const prompt of this.options.prompts) {
       const promptTokens = tokenizePrompt(this.target.model, prompt);
-      const target = await ModelSession.open(this.targetContext, promptTokens);
+      const target = await this.openTarget(promptTokens);
       const drafter = await ModelSession.open(this.draftContext, promptTokens);
       timePhases(drafter, "draft", "draft", phases);
       timePhases(drafter, "commit", "apply", phases);
       timePhases(target, "predict", "verify", phases);
-      timePhases(target, "score", "verify", phases);
       timePhases(target, "commit", "verify", phases);
       const result = await speculateInProcess(target, drafter, {
         maxTokens: this.options.maxTokens,
@@ -59,6 +82,7 @@ export class InProcessPath {
   }
 
   async stop(): Promise<void> {
+    this.nativeTarget?.close();
     await this.llama.dispose();
   }
 }
@@ -67,13 +91,13 @@ export class InProcessPath {
  * Times `session.method` into `phases` under `local.<phase>` (bench:round's breakdown): the
  * in-process loop's own calls, wrapped on this one session object.
  */
-function timePhases<K extends "draft" | "commit" | "predict" | "score">(
-  session: ModelSession,
-  method: K,
+function timePhases<S extends object, K extends "draft" | "commit" | "predict">(
+  session: S,
+  method: K & keyof S,
   phase: string,
   phases: Map<string, number>,
 ): void {
-  const original = session[method].bind(session) as (...args: unknown[]) => Promise<unknown>;
+  const original = (session[method] as (...args: unknown[]) => Promise<unknown>).bind(session);
   const key = `local.${phase}`;
   (session as unknown as Record<K, (...args: unknown[]) => Promise<unknown>>)[method] = async (...args) => {
     const started = performance.now();

@@ -68,6 +68,7 @@ try {
   if (argv.pipelined && modes[0] !== undefined)
     fleets.set("pipelined", await FleetPath.start(options, modes[0], "pipelined"));
   local = await InProcessPath.start(options);
+  process.stderr.write(`bench:round: greedy verify passes through the ${local.verifying} on both paths\n`);
   const paths = new Map<PathName, { run(): Promise<PathRun> }>([...fleets, ["local", local]]);
   for (const path of paths.values()) await path.run(); // warm-up: first-touch costs out of the measurement
 

@@ -205,11 +205,22 @@ const verifyWorkerVariables = z.object({
   /** The largest window the self-drafting adaptive policy may choose. */
   SELF_DRAFT_MAX_WINDOW: intVar(64, 0, 64),
   /**
-   * Greedy windows through SpecFleet's native drafter (native/draft) when it is built: a window
+   * Greedy windows through SpecFleet's native runner (native/llama) when it is built: a window
    * in one call instead of two thread hops per token through node-llama-cpp. false: always
    * node-llama-cpp. Sampled requests always draft through node-llama-cpp (they need q).
    */
   SELF_DRAFT_NATIVE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
+  /**
+   * Greedy sessions verified on SpecFleet's native runner (native/llama) when it is built: a
+   * pass's argmaxes read in place instead of a sampling call per position through
+   * node-llama-cpp. It holds a second KV cache (CONTEXT_SIZE × MAX_SESSIONS cells, shared by its
+   * sessions); the weights are mapped from the same file. false: every session on
+   * node-llama-cpp. Sampled sessions always are (they need the target's probabilities).
+   */
+  TARGET_NATIVE: z
     .enum(["true", "false"])
     .default("true")
     .transform((v) => v === "true"),

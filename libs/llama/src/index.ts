@@ -7,4 +7,7 @@ export * from "./local-loop.js";
 export * from "./verify.js";
 export * from "./profile.js";
 export * from "./draft-replay.js";
+export * from "./target-session.js";
+export * from "./native-model.js";
 export * from "./native-draft.js";
+export * from "./native-target.js";

@@ -1,5 +1,6 @@
 import { cutCompletion, type SamplingParams } from "#speculation";
 import type { ModelSession } from "./session.js";
+import type { TargetSession } from "./target-session.js";
 import { verifyWindow } from "./verify.js";
 
 export interface LocalLoopResult {
@@ -16,7 +17,7 @@ export interface LocalLoopResult {
  * `draftSampling` is how the drafter draws (by default as the request samples).
  */
 export async function speculateInProcess(
-  target: ModelSession,
+  target: TargetSession,
   drafter: ModelSession,
   options: {
     maxTokens: number;

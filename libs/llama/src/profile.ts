@@ -1,6 +1,7 @@
 import type { LlamaContext } from "node-llama-cpp";
 import { GREEDY, type SamplingParams } from "#speculation";
 import { ModelSession, type DraftedWindow } from "./session.js";
+import type { TargetSession } from "./target-session.js";
 
 /** Windows a verifier times itself at, at start-up. */
 export const PROFILE_WINDOWS = [0, 1, 2, 4, 8] as const;
@@ -45,14 +46,17 @@ export async function timeDrafting(open: () => Promise<DraftingAfterPrompt>, tok
   return median(times);
 }
 
-/** ms of one verify pass of each window in `PROFILE_WINDOWS` (the prompt evaluated beforehand). */
+/**
+ * ms of one verify pass of each window in `PROFILE_WINDOWS` (the prompt evaluated beforehand), on
+ * a session `open` opens: the path the verifier's greedy sessions take.
+ */
 export async function measureVerifyCost(
-  context: LlamaContext,
+  open: (committed: readonly number[]) => Promise<TargetSession>,
   startTokens: readonly number[],
   repeats = 3,
 ): Promise<Array<{ window: number; ms: number }>> {
   // The start tokens evaluated first, so the passes below hold the window only.
-  const session = await openAfterPrompt(context, startTokens);
+  const session = await afterPrompt(await open(startTokens));
   try {
     const filler = startTokens.at(-1)!;
     const result: Array<{ window: number; ms: number }> = [];
@@ -82,7 +86,10 @@ function median(values: readonly number[]): number {
 
 /** A session with `prompt` evaluated and its first token committed: the next pass holds only what is added. */
 export async function openAfterPrompt(context: LlamaContext, prompt: readonly number[]): Promise<ModelSession> {
-  const session = await ModelSession.open(context, prompt);
+  return afterPrompt(await ModelSession.open(context, prompt));
+}
+
+async function afterPrompt<S extends TargetSession>(session: S): Promise<S> {
   const start = session.position;
   const [first] = await session.predict([]);
   await session.commit(start, [first!]);

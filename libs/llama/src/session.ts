@@ -16,6 +16,7 @@ import {
   type TargetPosition,
 } from "#speculation";
 import { ContextFullError } from "./runtime.js";
+import type { TargetSession } from "./target-session.js";
 
 /**
  * The drafter samples from at most this many tokens (its top-k is capped here), and sends them
@@ -58,7 +59,7 @@ export function draftSamplerOptions(sampling: SamplingParams, position: number):
  * Both call `commit` with what the verifier committed, which rolls the cache back past a
  * rejection (eraseContextTokenRanges) instead of re-evaluating anything.
  */
-export class ModelSession {
+export class ModelSession implements TargetSession {
   private constructor(
     private readonly sequence: LlamaContextSequence,
     readonly ledger: SequenceLedger,

@@ -8,7 +8,8 @@ import {
   type Distribution,
   type SamplingParams,
 } from "#speculation";
-import type { ModelSession } from "./session.js";
+import { ModelSession } from "./session.js";
+import type { TargetSession } from "./target-session.js";
 
 export interface RoundVerdict {
   /** Draft tokens accepted (0..γ). */
@@ -22,12 +23,13 @@ export type PassRunner = <T>(pass: () => Promise<T>) => Promise<T>;
 const runNow: PassRunner = (pass) => pass();
 
 /**
- * Verifies a window on the target: greedy (the target's argmax, `acceptGreedy`) or sampled
- * (speculative sampling, `verifySampled`, with `q` the drafter's distribution at each draft).
+ * Verifies a window on the target: greedy (the target's argmax, `acceptGreedy`; on either kind of
+ * TargetSession) or sampled (speculative sampling, `verifySampled`, with `q` the drafter's
+ * distribution at each draft; on a ModelSession).
  * Leaves the cache holding the window: the caller commits the verdict, which rolls it back.
  */
 export async function verifyWindow(
-  target: ModelSession,
+  target: TargetSession,
   draft: readonly number[],
   q: readonly Distribution[],
   sampling: SamplingParams,
@@ -35,6 +37,8 @@ export async function verifyWindow(
 ): Promise<RoundVerdict> {
   const run = options.run ?? runNow;
   if (isGreedy(sampling)) return acceptGreedy(draft, await run(() => target.predict(draft)));
+  // A sampled session is opened on node-llama-cpp's context (session-opener.ts): it scores.
+  if (!(target instanceof ModelSession)) throw new Error("a sampled round needs the target's node-llama-cpp session");
   const position = target.position;
   const targets = await run(() => target.score(draft, q, sampling, options.reportTop));
   const verdict = verifySampled(

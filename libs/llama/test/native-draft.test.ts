@@ -7,8 +7,8 @@ import {
   createSessionContext,
   loadModel,
   ModelSession,
-  NativeDraftModel,
-  nativeDraftUnavailable,
+  NativeModel,
+  nativeUnavailable,
   tokenizePrompt,
   type LoadedModel,
 } from "#llama";
@@ -27,14 +27,14 @@ describe("native drafter", () => {
   let llama: Llama;
   let loaded: LoadedModel;
   let context: LlamaContext;
-  let native: NativeDraftModel;
+  let native: NativeModel;
 
   before(async () => {
-    assert.equal(nativeDraftUnavailable(), null, "bash scripts/setup.sh builds the native drafter");
+    assert.equal(nativeUnavailable(), null, "bash scripts/setup.sh builds the native drafter");
     llama = await createLlama(1);
     loaded = await loadModel(llama, defaultModelPath());
     context = await createSessionContext(loaded.model, { sequences: 4, contextSize: 512, threads: 1 });
-    native = NativeDraftModel.load(defaultModelPath(), { contextSize: 512, sequences: 4, threads: 1 });
+    native = NativeModel.load(defaultModelPath(), { contextSize: 512, sequences: 4, threads: 1 });
   });
 
   after(async () => {
@@ -57,7 +57,7 @@ describe("native drafter", () => {
   it("drafts the greedy windows node-llama-cpp drafts", async () => {
     for (const prompt of PROMPTS) {
       const committed = tokenizePrompt(loaded.model, prompt);
-      const sequence = await native.open(committed);
+      const sequence = await native.openDraft(committed);
       try {
         const drafted = await sequence.draft(48);
         assert.deepEqual(drafted.tokens, await reference(committed, 48), prompt);
@@ -70,7 +70,7 @@ describe("native drafter", () => {
 
   it("drafts sessions asked in the same turn in lockstep, each as if alone", async () => {
     const committed = PROMPTS.map((prompt) => tokenizePrompt(loaded.model, prompt));
-    const sequences = await Promise.all(committed.map((tokens) => native.open(tokens)));
+    const sequences = await Promise.all(committed.map((tokens) => native.openDraft(tokens)));
     try {
       const windows = [40, 7, 64, 1];
       const drafted = await Promise.all(sequences.map((sequence, i) => sequence.draft(windows[i]!)));
@@ -83,7 +83,7 @@ describe("native drafter", () => {
 
   it("goes on from what was committed: all accepted, part accepted, and a token of the target's own", async () => {
     const prompt = tokenizePrompt(loaded.model, PROMPTS[1]!);
-    const sequence = await native.open(prompt);
+    const sequence = await native.openDraft(prompt);
     try {
       let committed = [...prompt];
       const first = (await sequence.draft(12)).tokens;
@@ -105,11 +105,11 @@ describe("native drafter", () => {
   });
 
   it("reuses a disposed session's sequence without its cells", async () => {
-    const first = await native.open(tokenizePrompt(loaded.model, PROMPTS[2]!));
+    const first = await native.openDraft(tokenizePrompt(loaded.model, PROMPTS[2]!));
     await first.draft(30);
     await first.dispose();
     const committed = tokenizePrompt(loaded.model, PROMPTS[3]!);
-    const second = await native.open(committed);
+    const second = await native.openDraft(committed);
     try {
       assert.deepEqual((await second.draft(30)).tokens, await reference(committed, 30));
     } finally {
@@ -119,7 +119,7 @@ describe("native drafter", () => {
 
   it("refuses what it cannot do with a clear error, and goes on drafting", async () => {
     const committed = tokenizePrompt(loaded.model, PROMPTS[0]!);
-    const sequence = await native.open(committed);
+    const sequence = await native.openDraft(committed);
     try {
       await assert.rejects(sequence.draft(4, { ...GREEDY, temperature: 0.8 }), /greedily only/);
       await sequence.draft(4);
@@ -130,14 +130,14 @@ describe("native drafter", () => {
     } finally {
       await sequence.dispose();
     }
-    const taken = await Promise.all(Array.from({ length: 4 }, () => native.open([1])));
-    await assert.rejects(native.open([1], 50), /no free sequence/);
+    const taken = await Promise.all(Array.from({ length: 4 }, () => native.openDraft([1])));
+    await assert.rejects(native.openDraft([1], 50), /no free sequence/);
     // One disposed while another waits: the waiting one gets its sequence.
-    const waiting = native.open([1], 2000);
+    const waiting = native.openDraft([1], 2000);
     await taken[0]!.dispose();
     await (await waiting).dispose();
     await Promise.all(taken.slice(1).map((sequence) => sequence.dispose()));
-    const again = await native.open(committed);
+    const again = await native.openDraft(committed);
     try {
       assert.deepEqual((await again.draft(8)).tokens, await reference(committed, 8));
     } finally {

@@ -17,17 +17,21 @@ import {
   loadModel,
   measureDraftSpeed,
   measureVerifyCost,
+  ModelSession,
   modelNameFromLocation,
   resolveModelLocation,
   tokenizePrompt,
   type LoadedModel,
+  type NativeModel,
 } from "#llama";
 import { createLogger, logReady, NestPinoLogger, type Logger } from "#logging";
 import { installProcessGuards, natsReadiness, startConfiguredHealthServer } from "#lifecycle";
 import { createActorRegistry, type ActorRegistry } from "#metrics";
 import { ContractBus, natsEndpointOf, reportMetrics } from "#transport";
 import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
+import type { Token } from "node-llama-cpp";
 import { WorkerDrain } from "./drain.js";
+import { loadNativeOrWarn } from "./native-runner.js";
 import { loadSelfDraft, selfDraftProfile, type SelfDraftSettings } from "./self-draft.js";
 import { enroll } from "./enrollment.js";
 import { Heartbeat } from "./heartbeat.js";
@@ -56,6 +60,8 @@ export interface WorkerBoot<S extends SessionService> {
   drafting?: DraftingSettings;
   /** The worker's metrics (libs/metrics `verifierMetrics` or `drafterMetrics`), injected as WORKER_METRICS. */
   metrics: (registry: ActorRegistry) => unknown;
+  /** Verifiers: verify greedy sessions on the native runner when it is built (TARGET_NATIVE). */
+  nativeTarget?: boolean;
   /** Verifiers: a co-located draft model to load beside the target (SELF_DRAFT_MODEL, self-draft.ts). */
   selfDraft?: SelfDraftSettings;
 }
@@ -108,13 +114,13 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     },
   });
   const loaded = await loadModel(llama, modelPath, config.MODEL_NAME ?? modelNameFromLocation(config.MODEL_PATH));
-  const context = await createSessionContext(loaded.model, {
-    sequences: config.MAX_SESSIONS,
-    contextSize: config.CONTEXT_SIZE,
-    threads: config.THREADS,
-  });
+  const sessions = { sequences: config.MAX_SESSIONS, contextSize: config.CONTEXT_SIZE, threads: config.THREADS };
+  const context = await createSessionContext(loaded.model, sessions);
+  const native = boot.nativeTarget ? loadNativeOrWarn(modelPath, sessions, "verifying greedy sessions", log) : null;
   const selfDraft = boot.selfDraft && (await loadSelfDraft(llama, boot.selfDraft, loaded, config, log));
-  const profile: WorkerProfile = config.PROFILE_AT_START ? await measureProfile(boot.role, loaded, context) : {};
+  const profile: WorkerProfile = config.PROFILE_AT_START
+    ? await measureProfile(boot.role, loaded, context, native)
+    : {};
   if (selfDraft) profile.selfDraft = await selfDraftProfile(selfDraft, boot.selfDraft!, config.PROFILE_AT_START);
   log.info({ profile }, "measured own speeds");
   const power = new PowerSource(config.DEVICE_POWER);
@@ -136,7 +142,7 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
     config,
     log,
     bus,
-    { loaded, context, selfDraft, profile },
+    { loaded, context, native, selfDraft, profile },
     boot.service,
     providers,
   );
@@ -172,6 +178,8 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
       heartbeat.stop();
       powerSubscription.unsubscribe();
       await app.close();
+      native?.close();
+      selfDraft?.native?.close();
       reporter.stop();
       // The sessions closed above counted their last rounds: send the final counts.
       if (config.METRICS_REPORT_MS > 0) await reporter.reportNow();
@@ -214,9 +222,15 @@ async function measureProfile(
   role: WorkerRole,
   loaded: LoadedModel,
   context: Parameters<typeof measureDraftSpeed>[0],
+  native: NativeModel | null,
 ): Promise<WorkerProfile> {
   const start = tokenizePrompt(loaded.model, "Once upon a time");
+  // Timed on the path greedy sessions take.
+  const open = (committed: readonly number[]) =>
+    native
+      ? native.openTarget(committed, (t) => loaded.model.isEogToken(t as Token))
+      : ModelSession.open(context, committed);
   return role === "drafter"
     ? { draftMsPerToken: await measureDraftSpeed(context, start) }
-    : { verifyMsByWindow: await measureVerifyCost(context, start) };
+    : { verifyMsByWindow: await measureVerifyCost(open, start) };
 }

@@ -5,14 +5,13 @@ import {
   loadModel,
   measureDraftSpeed,
   modelNameFromLocation,
-  NativeDraftModel,
-  nativeDraftUnavailable,
   resolveModelLocation,
   tokenizePrompt,
   type LoadedModel,
 } from "#llama";
 import type { Logger } from "#logging";
 import type { Llama } from "node-llama-cpp";
+import { loadNativeOrWarn } from "./native-runner.js";
 import type { SelfDraftModel } from "./worker-module.js";
 
 /** A verifier's co-located draft model, as its configuration names it (SELF_DRAFT_*). */
@@ -21,14 +20,14 @@ export interface SelfDraftSettings {
   location: string;
   threads: number;
   maxWindow: number;
-  /** Greedy windows through the native drafter when it is built (SELF_DRAFT_NATIVE). */
+  /** Greedy windows through the native runner when it is built (SELF_DRAFT_NATIVE). */
   native: boolean;
 }
 
 /**
  * Loads the draft model a verifier drafts for itself with, beside its target, in the same llama
  * instance: a context with a sequence per session and its own (small) thread count; and, unless
- * turned off, the native drafter on the same file (it drafts greedy windows; a sampled one needs
+ * turned off, the native runner on the same file (it drafts greedy windows; a sampled one needs
  * the context). Its vocabulary must be the target's, or the worker does not start.
  */
 export async function loadSelfDraft(
@@ -54,36 +53,19 @@ export async function loadSelfDraft(
     contextSize: config.CONTEXT_SIZE,
     threads: settings.threads,
   });
-  const native = settings.native ? loadNative(path, settings, config, log) : null;
+  const native = settings.native
+    ? loadNativeOrWarn(
+        path,
+        { contextSize: config.CONTEXT_SIZE, sequences: config.MAX_SESSIONS, threads: settings.threads },
+        "drafting for itself",
+        log,
+      )
+    : null;
   log.info(
     { model: loaded.name, threads: settings.threads, native: native !== null },
     "co-located draft model loaded: drafting for itself",
   );
   return { loaded, context, native };
-}
-
-function loadNative(
-  path: string,
-  settings: SelfDraftSettings,
-  config: WorkerConfig,
-  log: Logger,
-): NativeDraftModel | null {
-  const unavailable = nativeDraftUnavailable();
-  if (unavailable) {
-    log.warn({ reason: unavailable }, "native drafter unavailable: drafting through node-llama-cpp (slower per token)");
-    return null;
-  }
-  try {
-    return NativeDraftModel.load(path, {
-      contextSize: config.CONTEXT_SIZE,
-      sequences: config.MAX_SESSIONS,
-      threads: settings.threads,
-    });
-  } catch (err) {
-    // Built but not loadable here (another libllama, no backend): the worker still serves.
-    log.warn({ err: String(err) }, "native drafter failed to load: drafting through node-llama-cpp (slower per token)");
-    return null;
-  }
 }
 
 /** What the verifier registers of its co-located draft model (measured, or 0 ms when profiling is off). */

@@ -4,7 +4,7 @@ import type { WorkerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { ContractBus } from "#transport";
 import type { LlamaContext } from "node-llama-cpp";
-import type { LoadedModel, NativeDraftModel } from "#llama";
+import type { LoadedModel, NativeModel } from "#llama";
 
 /** Nest tokens shared by both kinds of worker. */
 export const WORKER_CONFIG = Symbol("WORKER_CONFIG");
@@ -19,6 +19,11 @@ export const WORKER_METRICS = Symbol("WORKER_METRICS");
 export interface WorkerModel {
   loaded: LoadedModel;
   context: LlamaContext;
+  /**
+   * Verifiers with TARGET_NATIVE (and the runner built): the target on the native runner, where
+   * greedy sessions are verified; sampled ones use `context`.
+   */
+  native: NativeModel | null;
   /** Verifiers with SELF_DRAFT_MODEL: the co-located draft model and how it is run. */
   selfDraft?: SelfDraftModel;
   /** What the worker measured of itself at start (empty when PROFILE_AT_START is off). */
@@ -27,12 +32,12 @@ export interface WorkerModel {
 
 /**
  * A verifier's co-located draft model: its context (a sequence per session) and, when built and
- * enabled (SELF_DRAFT_NATIVE), the native drafter that drafts its greedy windows.
+ * enabled (SELF_DRAFT_NATIVE), the native runner that drafts its greedy windows.
  */
 export interface SelfDraftModel {
   loaded: LoadedModel;
   context: LlamaContext;
-  native: NativeDraftModel | null;
+  native: NativeModel | null;
 }
 
 @Module({})

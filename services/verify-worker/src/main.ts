@@ -12,6 +12,7 @@ await bootWorker({
   service: VerifierService,
   providers: journalProviders,
   metrics: verifierMetrics,
+  nativeTarget: config.TARGET_NATIVE,
   selfDraft: config.SELF_DRAFT_MODEL
     ? {
         location: config.SELF_DRAFT_MODEL,

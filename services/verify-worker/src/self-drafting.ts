@@ -42,7 +42,7 @@ export class SelfDrafter {
     const committed = session.model.ledger.committedTokens();
     const draftModel =
       this.model.native && isGreedy(session.sampling)
-        ? await this.model.native.open(committed)
+        ? await this.model.native.openDraft(committed)
         : await ModelSession.open(this.model.context, committed);
     const seeded = session.sampling.seeded && !isGreedy(session.sampling);
     const policy = seeded

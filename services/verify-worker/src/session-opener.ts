@@ -1,6 +1,8 @@
 import type { PayloadOf, ReplyOf, VerifierOpen } from "#contracts";
 import { committedTokens, journalledEnd, type JournalEntry } from "#journal";
-import { completionText, InvalidPromptError, ModelSession, promptTokensOf } from "#llama";
+import { completionText, InvalidPromptError, ModelSession, promptTokensOf, type TargetSession } from "#llama";
+import { isGreedy } from "#speculation";
+import type { Token } from "node-llama-cpp";
 import type { Logger } from "#logging";
 import type { WorkerModel } from "#worker";
 import type { RoundRunner } from "./round-runner.js";
@@ -131,6 +133,14 @@ export class SessionOpener {
     };
   }
 
+  /** A greedy session on the native runner when there is one (TARGET_NATIVE), else on node-llama-cpp. */
+  private openTarget(committed: readonly number[], sampling: OpenRequest["sampling"]): Promise<TargetSession> {
+    const { native, loaded } = this.target;
+    return native && isGreedy(sampling)
+      ? native.openTarget(committed, (token) => loaded.model.isEogToken(token as Token))
+      : ModelSession.open(this.target.context, committed);
+  }
+
   /** Opens the session's sequence, announces it (replaying `replay`), and starts it. */
   private async start(
     req: OpenRequest,
@@ -147,7 +157,7 @@ export class SessionOpener {
     const sentText = replay.reduce((sum, e) => sum + e.text.length, 0);
     const session = new VerifierSession(
       sessionId,
-      await ModelSession.open(this.target.context, [...promptTokens, ...generated]),
+      await this.openTarget([...promptTokens, ...generated], sampling),
       promptTokens,
       maxTokens,
       sampling,

@@ -1,5 +1,5 @@
 import type { ModelDescriptor, Sampling } from "#contracts";
-import type { ModelSession } from "#llama";
+import type { TargetSession } from "#llama";
 import type { SessionTrace } from "./session-trace.js";
 import { TextStream } from "./text-stream.js";
 
@@ -24,7 +24,8 @@ export class VerifierSession {
 
   constructor(
     readonly id: string,
-    readonly model: ModelSession,
+    /** Its sequence on the target: the native runner's for a greedy session when there is one. */
+    readonly model: TargetSession,
     readonly promptTokens: readonly number[],
     readonly maxTokens: number,
     readonly sampling: Sampling,
