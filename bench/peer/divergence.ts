@@ -46,14 +46,15 @@ export class DivergenceProbe {
     const session = await ModelSession.open(this.context, promptTokens);
     const generated: number[] = [];
     try {
+      // The answer's text as the servers give it: detokenized after the prompt (a first token's
+      // leading space is kept), so that `at` counts the same characters.
+      const textOf = (tokens: readonly number[]) =>
+        this.model.detokenize(tokens as Token[], false, promptTokens as Token[]).length;
       for (let step = 0; step < maxTokens; step++) {
         const [token] = await session.predict([]);
-        const textBefore = this.model.detokenize(generated as Token[]).length;
         generated.push(token!);
         await session.commit(session.position, [token!]);
-        if (this.model.detokenize(generated as Token[]).length > at)
-          return await this.topTwo([...promptTokens, ...generated.slice(0, -1)], step);
-        if (textBefore > at) return null;
+        if (textOf(generated) > at) return await this.topTwo([...promptTokens, ...generated.slice(0, -1)], step);
       }
       return null;
     } finally {

@@ -28,10 +28,10 @@ export const SPECFLEET_SETUPS: readonly SpecFleetSetup[] = [
   { label: "SpecFleet, every worker on all cores (--threads before issue 16)", drafters: 2, threadsPerWorker: true },
   { label: "SpecFleet fused (verifier drafts with stories260K)", drafters: 0, selfDraft: "stories260K" },
   {
-    label: "SpecFleet fused, drafting through node-llama-cpp (SELF_DRAFT_NATIVE=false)",
+    label: "SpecFleet fused, all through node-llama-cpp (SELF_DRAFT_NATIVE=false TARGET_NATIVE=false)",
     drafters: 0,
     selfDraft: "stories260K",
-    verifierEnv: { SELF_DRAFT_NATIVE: "false" },
+    verifierEnv: { SELF_DRAFT_NATIVE: "false", TARGET_NATIVE: "false" },
   },
   { label: "SpecFleet fused (verifier drafts with q4_0)", drafters: 0, selfDraft: "q4_0" },
 ];

@@ -38,7 +38,7 @@ export class InProcessPath {
     const draftContext = await createSessionContext(draft.model, { sequences: 1, contextSize: 512, threads: 1 });
     const nativeTarget =
       nativeUnavailable() === null
-        ? NativeModel.load(options.modelPath, { sequences: 1, contextSize: 512, threads: 1 })
+        ? NativeModel.load(options.modelPath, { sequences: 1, contextSize: 512, threads: 1, kvCache: "unified" })
         : null;
     return new InProcessPath(llama, target, targetContext, nativeTarget, draftContext, options);
   }

@@ -37,7 +37,7 @@ class Runner : public Napi::ObjectWrap<Runner> {
   Runner(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Runner>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject()) {
-      Napi::TypeError::New(env, "new Runner(modelPath, { contextSize, sequences, threads, unified? })").ThrowAsJavaScriptException();
+      Napi::TypeError::New(env, "new Runner(modelPath, { contextSize, sequences, threads, unifiedKvCache })").ThrowAsJavaScriptException();
       return;
     }
     std::string path = info[0].As<Napi::String>();
@@ -65,7 +65,9 @@ class Runner : public Napi::ObjectWrap<Runner> {
     cp.n_seq_max = sequences_;
     cp.n_threads = threads;
     cp.n_threads_batch = threads;
-    cp.kv_unified = !o.Has("unified") || o.Get("unified").ToBoolean(); // any mix of sequences in one ubatch
+    // One KV cache for all sequences (any mix of sequences and lengths in one ubatch: verify
+    // passes), or a stream per sequence (single-token draft steps run faster on it).
+    cp.kv_unified = o.Get("unifiedKvCache").ToBoolean();
     cp.no_perf = true;
     ctx_ = llama_init_from_model(model_, cp);
     if (!ctx_) {
@@ -89,6 +91,11 @@ class Runner : public Napi::ObjectWrap<Runner> {
       if (job.seq < 0 || (uint32_t)job.seq >= sequences_) return "sequence out of range";
     std::vector<Job*> passes, drafts;
     for (Job& job : jobs) (job.predictFrom >= 0 ? passes : drafts).push_back(&job);
+    // In sequence order: with a KV stream per sequence, llama.cpp keeps a batch in one ubatch
+    // only while its sequence ids go up one by one.
+    auto bySeq = [](const Job* a, const Job* b) { return a->seq < b->seq; };
+    std::sort(passes.begin(), passes.end(), bySeq);
+    std::sort(drafts.begin(), drafts.end(), bySeq);
     if (!passes.empty()) {
       const std::string error = Predict(mem, passes);
       if (!error.empty()) return error;

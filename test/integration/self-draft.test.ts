@@ -15,7 +15,7 @@ const MAX_TOKENS = 64;
  * Fused execution: a verifier with a co-located draft model (SELF_DRAFT_MODEL, here the q4_0
  * copy of the target, which the target sometimes rejects) and no drafter process drafts for
  * itself. Concurrent greedy answers equal the target decoding alone, token for token, with
- * drafts accepted and rejected along the way (greedy windows through the native drafter, as
+ * drafts accepted and rejected along the way (greedy windows and passes on the native runner, as
  * scripts/setup.sh builds it); a seeded sampled request (node-llama-cpp's drafting, for q) gives
  * the same text twice.
  */
@@ -57,6 +57,7 @@ describe("a verifier drafting for itself", () => {
     assert.ok(after.rounds - before.rounds < MAX_TOKENS * prompts.length, "fewer rounds than tokens");
     const log = readFileSync(join(projectRoot(), ".cache", "test-logs", "self-draft", "verifier-1.log"), "utf8");
     assert.match(log, /"native":true[^\n]*co-located draft model loaded/, "greedy windows drafted natively");
+    assert.match(log, /greedy sessions verified on the native runner/, "greedy passes on the native runner");
   });
 
   it("gives a seeded sampled request the same text every time", async () => {

@@ -22,9 +22,23 @@ interface NativeRunnerAddon {
 type AddonModule = {
   Runner: new (
     modelPath: string,
-    options: { contextSize: number; sequences: number; threads: number },
+    options: { contextSize: number; sequences: number; threads: number; unifiedKvCache: boolean },
   ) => NativeRunnerAddon;
 };
+
+export interface NativeModelOptions {
+  /** Tokens each sequence may hold. */
+  contextSize: number;
+  sequences: number;
+  threads: number;
+  /**
+   * "unified": one KV cache for all sequences, so one decode takes any mix of sequences and
+   * lengths (a target's verify passes; with a stream per sequence llama.cpp splits a batch of
+   * unequal lengths into several). "per-sequence": a KV stream each (a draft model's
+   * single-token steps ran 15–30% faster on it here, docs/benchmarks.md).
+   */
+  kvCache: "unified" | "per-sequence";
+}
 
 /** Why the native runner cannot be used here, or null when it can. */
 export function nativeUnavailable(): string | null {
@@ -41,7 +55,7 @@ export function nativeUnavailable(): string | null {
  * ~10% more than the decode alone (docs/benchmarks.md). Here a draft window is one call, and a
  * verify pass reads its argmaxes in place. The jobs asked for in the same turn of the event loop
  * go in one call: the verify passes in one decode, the draft windows in lockstep (one decode per
- * step for all their sessions), on one KV cache all sequences share.
+ * step for all their sessions).
  *
  * Greedy only: a sampled draft needs q, a sampled verify the target's probabilities, which
  * node-llama-cpp's path (ModelSession) gives. Loads its own copy of the model (the weights are
@@ -62,11 +76,15 @@ export class NativeModel implements NativeJobRunner {
   }
 
   /** Throws when the addon is not built (`nativeUnavailable` says why) or the model does not load. */
-  static load(modelPath: string, options: { contextSize: number; sequences: number; threads: number }): NativeModel {
+  static load(modelPath: string, options: NativeModelOptions): NativeModel {
     const unavailable = nativeUnavailable();
     if (unavailable) throw new Error(unavailable);
     const { Runner } = createRequire(import.meta.url)(NATIVE_ADDON) as AddonModule;
-    return new NativeModel(new Runner(modelPath, options), options.sequences);
+    const { contextSize, sequences, threads, kvCache } = options;
+    return new NativeModel(
+      new Runner(modelPath, { contextSize, sequences, threads, unifiedKvCache: kvCache === "unified" }),
+      sequences,
+    );
   }
 
   /** A draft sequence following `committed` (at least one token); see `takeSequence` for waiting. */

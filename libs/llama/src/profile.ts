@@ -29,7 +29,7 @@ export interface DraftingAfterPrompt {
 /**
  * ms per greedy draft token: `tokens` drafted on a fresh sequence from `open` (its start tokens
  * evaluated beforehand, so the time is the drafting's alone), the median of `repeats` after one
- * warm-up. For node-llama-cpp's context (measureDraftSpeed) and the native drafter alike.
+ * warm-up. For node-llama-cpp's context (measureDraftSpeed) and the native runner alike.
  */
 export async function timeDrafting(open: () => Promise<DraftingAfterPrompt>, tokens = 8, repeats = 3): Promise<number> {
   const times: number[] = [];

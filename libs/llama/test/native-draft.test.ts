@@ -14,7 +14,7 @@ import {
 } from "#llama";
 import { GREEDY } from "#speculation";
 
-// The native drafter (native/draft, built by scripts/setup.sh) against node-llama-cpp's path on
+// The native runner's drafting (native/llama, built by scripts/setup.sh) against node-llama-cpp's path on
 // the real model: the same greedy windows, alone, in lockstep and after partial acceptance.
 const PROMPTS = [
   "Once upon a time",
@@ -30,11 +30,16 @@ describe("native drafter", () => {
   let native: NativeModel;
 
   before(async () => {
-    assert.equal(nativeUnavailable(), null, "bash scripts/setup.sh builds the native drafter");
+    assert.equal(nativeUnavailable(), null, "bash scripts/setup.sh builds the native runner");
     llama = await createLlama(1);
     loaded = await loadModel(llama, defaultModelPath());
     context = await createSessionContext(loaded.model, { sequences: 4, contextSize: 512, threads: 1 });
-    native = NativeModel.load(defaultModelPath(), { contextSize: 512, sequences: 4, threads: 1 });
+    native = NativeModel.load(defaultModelPath(), {
+      contextSize: 512,
+      sequences: 4,
+      threads: 1,
+      kvCache: "per-sequence",
+    });
   });
 
   after(async () => {

@@ -116,7 +116,11 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   const loaded = await loadModel(llama, modelPath, config.MODEL_NAME ?? modelNameFromLocation(config.MODEL_PATH));
   const sessions = { sequences: config.MAX_SESSIONS, contextSize: config.CONTEXT_SIZE, threads: config.THREADS };
   const context = await createSessionContext(loaded.model, sessions);
-  const native = boot.nativeTarget ? loadNativeOrWarn(modelPath, sessions, "verifying greedy sessions", log) : null;
+  const native = boot.nativeTarget
+    ? loadNativeOrWarn(modelPath, { ...sessions, kvCache: "unified" }, "verifying greedy sessions", log)
+    : null;
+  if (native)
+    log.info({ model: loaded.name, threads: config.THREADS }, "greedy sessions verified on the native runner");
   const selfDraft = boot.selfDraft && (await loadSelfDraft(llama, boot.selfDraft, loaded, config, log));
   const profile: WorkerProfile = config.PROFILE_AT_START
     ? await measureProfile(boot.role, loaded, context, native)

@@ -1,4 +1,4 @@
-import { NativeModel, nativeUnavailable } from "#llama";
+import { NativeModel, nativeUnavailable, type NativeModelOptions } from "#llama";
 import type { Logger } from "#logging";
 
 /**
@@ -8,7 +8,7 @@ import type { Logger } from "#logging";
  */
 export function loadNativeOrWarn(
   path: string,
-  options: { contextSize: number; sequences: number; threads: number },
+  options: NativeModelOptions,
   what: string,
   log: Logger,
 ): NativeModel | null {

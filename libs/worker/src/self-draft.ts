@@ -56,7 +56,12 @@ export async function loadSelfDraft(
   const native = settings.native
     ? loadNativeOrWarn(
         path,
-        { contextSize: config.CONTEXT_SIZE, sequences: config.MAX_SESSIONS, threads: settings.threads },
+        {
+          contextSize: config.CONTEXT_SIZE,
+          sequences: config.MAX_SESSIONS,
+          threads: settings.threads,
+          kvCache: "per-sequence",
+        },
         "drafting for itself",
         log,
       )

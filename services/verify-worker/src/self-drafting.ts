@@ -35,7 +35,7 @@ export class SelfDrafter {
   }
 
   /**
-   * Starts following a session from its committed tokens: on the native drafter for a greedy
+   * Starts following a session from its committed tokens: on the native runner for a greedy
    * request when there is one, else on the draft model's node-llama-cpp context.
    */
   async follow(session: VerifierSession): Promise<SelfDraftedSession> {
