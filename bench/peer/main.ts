@@ -112,8 +112,13 @@ const divergences = textDivergences(measurements);
 if (divergences !== "no reference" && divergences.length > 0) {
   say(`explaining ${divergences.length} greedy text(s) that differ: the target's two best tokens where they part`);
   const probe = await DivergenceProbe.open(models.target);
-  for (const d of divergences)
-    d.explanation = describeTie(await probe.margin(prompts[d.prompt]!, d.at, argv["max-tokens"]));
+  const explained = new Map<string, string>(); // the same departure, seen in several runs, decoded once
+  for (const d of divergences) {
+    const key = `${d.prompt} ${d.at}`;
+    if (!explained.has(key))
+      explained.set(key, describeTie(await probe.margin(prompts[d.prompt]!, d.at, argv["max-tokens"])));
+    d.explanation = explained.get(key);
+  }
   await probe.close();
 }
 printPeerReport(measurements, failures, setups, concurrencies, prompts, divergences);

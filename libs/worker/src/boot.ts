@@ -117,7 +117,13 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   const sessions = { sequences: config.MAX_SESSIONS, contextSize: config.CONTEXT_SIZE, threads: config.THREADS };
   const context = await createSessionContext(loaded.model, sessions);
   const native = boot.nativeTarget
-    ? loadNativeOrWarn(modelPath, { ...sessions, kvCache: "unified" }, "verifying greedy sessions", log)
+    ? loadNativeOrWarn(
+        modelPath,
+        { ...sessions, kvCache: "unified" },
+        "verifying greedy sessions",
+        config.LLAMA_GPU,
+        log,
+      )
     : null;
   if (native)
     log.info({ model: loaded.name, threads: config.THREADS }, "greedy sessions verified on the native runner");

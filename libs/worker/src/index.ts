@@ -6,3 +6,4 @@ export * from "./worker-module.js";
 export * from "./power.js";
 export * from "./drain.js";
 export * from "./enrollment.js";
+export * from "./native-runner.js";

@@ -63,6 +63,7 @@ export async function loadSelfDraft(
           kvCache: "per-sequence",
         },
         "drafting for itself",
+        config.LLAMA_GPU,
         log,
       )
     : null;
