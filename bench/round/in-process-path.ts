@@ -1,4 +1,4 @@
-import type { Llama, LlamaContext, Token } from "node-llama-cpp";
+import type { Llama, LlamaContext } from "node-llama-cpp";
 import {
   createLlama,
   createSessionContext,
@@ -6,10 +6,10 @@ import {
   ModelSession,
   NativeModel,
   nativeUnavailable,
+  openGreedyTarget,
   speculateInProcess,
   tokenizePrompt,
   type LoadedModel,
-  type TargetSession,
 } from "#llama";
 import { GREEDY } from "#speculation";
 import type { PathOptions, PathRun } from "../support/report.js";
@@ -48,12 +48,6 @@ export class InProcessPath {
     return this.nativeTarget ? "native runner" : "node-llama-cpp";
   }
 
-  private openTarget(promptTokens: readonly number[]): Promise<TargetSession> {
-    return this.nativeTarget
-      ? this.nativeTarget.openTarget(promptTokens, (t) => this.target.model.isEogToken(t as Token))
-      : ModelSession.open(this.targetContext, promptTokens);
-  }
-
   async run(): Promise<PathRun> {
     let rounds = 0;
     const tokens: number[] = [];
@@ -61,7 +55,7 @@ export class InProcessPath {
     const started = performance.now();
     for (const prompt of this.options.prompts) {
       const promptTokens = tokenizePrompt(this.target.model, prompt);
-      const target = await this.openTarget(promptTokens);
+      const target = await openGreedyTarget(this.nativeTarget, this.targetContext, promptTokens);
       const drafter = await ModelSession.open(this.draftContext, promptTokens);
       timePhases(drafter, "draft", "draft", phases);
       timePhases(drafter, "commit", "apply", phases);

@@ -1,10 +1,13 @@
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import type { LlamaContext, Token } from "node-llama-cpp";
 import { NativeDraftSequence } from "./native-draft.js";
 import type { NativeJob, NativeJobRunner } from "./native-jobs.js";
 import { NativeTargetSession } from "./native-target.js";
 import { timeDrafting } from "./profile.js";
+import { ModelSession } from "./session.js";
+import type { TargetSession } from "./target-session.js";
 
 /**
  * Where scripts/build-native.sh puts the native runner (native/llama), from this file's place in
@@ -169,4 +172,18 @@ export class NativeModel implements NativeJobRunner {
       fail(err); // a job the addon refused outright
     }
   }
+}
+
+/**
+ * A greedy session's sequence on the target: on `native` when the worker has the native runner
+ * for it, else on node-llama-cpp's `context` (which a sampled session always uses).
+ */
+export function openGreedyTarget(
+  native: NativeModel | null,
+  context: LlamaContext,
+  committed: readonly number[],
+): Promise<TargetSession> {
+  return native
+    ? native.openTarget(committed, (token) => context.model.isEogToken(token as Token))
+    : ModelSession.open(context, committed);
 }

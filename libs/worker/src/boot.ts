@@ -17,8 +17,8 @@ import {
   loadModel,
   measureDraftSpeed,
   measureVerifyCost,
-  ModelSession,
   modelNameFromLocation,
+  openGreedyTarget,
   resolveModelLocation,
   tokenizePrompt,
   type LoadedModel,
@@ -29,7 +29,6 @@ import { installProcessGuards, natsReadiness, startConfiguredHealthServer } from
 import { createActorRegistry, type ActorRegistry } from "#metrics";
 import { ContractBus, natsEndpointOf, reportMetrics } from "#transport";
 import { startTracing, stopTracing, tracingOptionsOf } from "#tracing";
-import type { Token } from "node-llama-cpp";
 import { WorkerDrain } from "./drain.js";
 import { loadNativeOrWarn } from "./native-runner.js";
 import { loadSelfDraft, selfDraftProfile, type SelfDraftSettings } from "./self-draft.js";
@@ -235,12 +234,8 @@ async function measureProfile(
   native: NativeModel | null,
 ): Promise<WorkerProfile> {
   const start = tokenizePrompt(loaded.model, "Once upon a time");
-  // Timed on the path greedy sessions take.
-  const open = (committed: readonly number[]) =>
-    native
-      ? native.openTarget(committed, (t) => loaded.model.isEogToken(t as Token))
-      : ModelSession.open(context, committed);
   return role === "drafter"
     ? { draftMsPerToken: await measureDraftSpeed(context, start) }
-    : { verifyMsByWindow: await measureVerifyCost(open, start) };
+    : // Timed on the path greedy sessions take.
+      { verifyMsByWindow: await measureVerifyCost((committed) => openGreedyTarget(native, context, committed), start) };
 }

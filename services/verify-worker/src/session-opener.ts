@@ -1,8 +1,14 @@
 import type { PayloadOf, ReplyOf, VerifierOpen } from "#contracts";
 import { committedTokens, journalledEnd, type JournalEntry } from "#journal";
-import { completionText, InvalidPromptError, ModelSession, promptTokensOf, type TargetSession } from "#llama";
+import {
+  completionText,
+  InvalidPromptError,
+  ModelSession,
+  openGreedyTarget,
+  promptTokensOf,
+  type TargetSession,
+} from "#llama";
 import { isGreedy } from "#speculation";
-import type { Token } from "node-llama-cpp";
 import type { Logger } from "#logging";
 import type { WorkerModel } from "#worker";
 import type { RoundRunner } from "./round-runner.js";
@@ -135,10 +141,8 @@ export class SessionOpener {
 
   /** A greedy session on the native runner when there is one (TARGET_NATIVE), else on node-llama-cpp. */
   private openTarget(committed: readonly number[], sampling: OpenRequest["sampling"]): Promise<TargetSession> {
-    const { native, loaded } = this.target;
-    return native && isGreedy(sampling)
-      ? native.openTarget(committed, (token) => loaded.model.isEogToken(token as Token))
-      : ModelSession.open(this.target.context, committed);
+    const { native, context } = this.target;
+    return isGreedy(sampling) ? openGreedyTarget(native, context, committed) : ModelSession.open(context, committed);
   }
 
   /** Opens the session's sequence, announces it (replaying `replay`), and starts it. */
