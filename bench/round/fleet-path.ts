@@ -16,10 +16,12 @@ export const FLEET_SECURITY_MODES: readonly FleetSecurityMode[] = ["secured", "o
 /**
  * How the drafter goes on while a round is verified: `sequential` waits for the reply before it
  * drafts the next window (the round itself, as the in-process loop runs it); `pipelined` drafts
- * the next window meanwhile, as if this one will be accepted whole (DRAFT_PIPELINE, what `npm
- * start` runs), and drafts again only when it was not.
+ * the next window meanwhile, as if this one will be accepted whole (DRAFT_PIPELINE), sends it
+ * once the reply says so, and drafts again when it was not; `sent-ahead` also sends that window
+ * as soon as it is drafted, before the reply (DRAFT_SEND_AHEAD), so that the verifier verifies it
+ * right after the round in flight when the guess holds (what `npm start` runs).
  */
-export type DraftingMode = "sequential" | "pipelined";
+export type DraftingMode = "sequential" | "pipelined" | "sent-ahead";
 
 /** Requests sent one at a time through the gateway; rounds counted by the verifier. */
 export class FleetPath {
@@ -41,7 +43,12 @@ export class FleetPath {
       window: options.window,
       secure: security !== "open",
       tls: security === "tls",
-      serviceEnv: { "draft-worker": { DRAFT_PIPELINE: String(drafting === "pipelined") } },
+      serviceEnv: {
+        "draft-worker": {
+          DRAFT_PIPELINE: String(drafting !== "sequential"),
+          DRAFT_SEND_AHEAD: String(drafting === "sent-ahead"),
+        },
+      },
       logLevel: "warn",
       logDir: `.cache/bench-logs/round/${security}-${drafting}`,
     });

@@ -4,7 +4,8 @@
  * models, prompts and γ; and what security costs it: the fleet secured (a NATS credential and
  * permissions per identity, a Redis user per role: the default), open, and secured with TLS to
  * NATS; and the first fleet again with its drafter pipelined, drafting the next window while the
- * verifier works (DRAFT_PIPELINE, as `npm start` runs it). Every path runs in this one invocation,
+ * verifier works (DRAFT_PIPELINE), once sending it after the reply and once before it
+ * (DRAFT_SEND_AHEAD, as `npm start` runs it). Every path runs in this one invocation,
  * interleaved (the order rotating each repeat), so the ratios are fair on a noisy machine.
  */
 import yargs from "yargs";
@@ -36,7 +37,7 @@ const argv = await yargs(hideBin(process.argv))
     type: "boolean",
     default: true,
     describe:
-      "also measure the first fleet with its drafter drafting the next window during the verify, as npm start runs it (--no-pipelined: not)",
+      "also measure the first fleet with its drafter drafting the next window during the verify, sent after the reply and sent before it as npm start runs it (--no-pipelined: not)",
   })
   .strict()
   .help()
@@ -46,18 +47,30 @@ const prompts = [...TEST_PROMPTS];
 const options = { modelPath: argv.model, window: argv.window, maxTokens: argv["max-tokens"], prompts };
 const modes = FLEET_SECURITY_MODES.filter((mode) => (argv.security as string[]).includes(mode));
 
-/** A path of this bench: a fleet by its security, its first fleet pipelined, or the in-process loop. */
-type PathName = FleetSecurityMode | "pipelined" | "local";
+/** A path of this bench: a fleet by its security, its first fleet pipelined (two ways), or the in-process loop. */
+type PathName = FleetSecurityMode | "pipelined" | "sent-ahead" | "local";
 
 const LABELS: Record<PathName, string> = {
   secured: "fleet (2 processes, NATS loopback, credentials + permissions)",
   open: "fleet, open (no credentials)",
   tls: "fleet, credentials + permissions + TLS",
-  pipelined: "fleet as npm start runs it: the drafter drafts the next window during the verify",
+  pipelined: "fleet, pipelined: the next window drafted during the verify, sent after the reply",
+  "sent-ahead": "fleet as npm start runs it: the next window drafted during the verify, sent before the reply",
   local: "in-process loop",
 };
 
-const fleetNames = [...modes, ...(argv.pipelined && modes.length > 0 ? [`${modes[0]}, pipelined`] : [])];
+/** The breakdown's column heads. */
+const COLUMNS = {
+  fleet: "fleet ms/round",
+  pipelined: "fleet pipelined ms/round",
+  "sent-ahead": "fleet sent ahead ms/round",
+  local: "in-process ms/round",
+} as const;
+
+const fleetNames = [
+  ...modes,
+  ...(argv.pipelined && modes.length > 0 ? [`${modes[0]}, pipelined`, `${modes[0]}, sent ahead`] : []),
+];
 process.stderr.write(
   `bench:round: starting ${fleetNames.length} fleet(s) (${fleetNames.join("; ")}; 1 verifier, 1 drafter each)…\n`,
 );
@@ -65,8 +78,10 @@ const fleets = new Map<Exclude<PathName, "local">, FleetPath>();
 let local: InProcessPath | undefined;
 try {
   for (const mode of modes) fleets.set(mode, await FleetPath.start(options, mode));
-  if (argv.pipelined && modes[0] !== undefined)
+  if (argv.pipelined && modes[0] !== undefined) {
     fleets.set("pipelined", await FleetPath.start(options, modes[0], "pipelined"));
+    fleets.set("sent-ahead", await FleetPath.start(options, modes[0], "sent-ahead"));
+  }
   local = await InProcessPath.start(options);
   process.stderr.write(`bench:round: greedy verify passes through the ${local.verifying} on both paths\n`);
   const paths = new Map<PathName, { run(): Promise<PathRun> }>([...fleets, ["local", local]]);
@@ -113,18 +128,14 @@ try {
   const fleetName = modes[0];
   if (fleetName !== undefined) {
     const columns = fleets.has("pipelined")
-      ? ([fleetName, "pipelined", "local"] as const)
+      ? ([fleetName, "pipelined", "sent-ahead", "local"] as const)
       : ([fleetName, "local"] as const);
     printTable(
       `where a round's time goes, ms per round (median of ${argv.repeats} repeats each; fleet: ${fleetName})`,
       [
         "phase",
         ...columns.map((name) =>
-          name === "local"
-            ? "in-process ms/round"
-            : name === "pipelined"
-              ? "fleet pipelined ms/round"
-              : "fleet ms/round",
+          name === "pipelined" || name === "sent-ahead" || name === "local" ? COLUMNS[name] : COLUMNS.fleet,
         ),
       ],
       breakdownRows(
@@ -147,7 +158,10 @@ try {
       );
     };
     toLocal(fleetName, "fleet, drafting after each reply");
-    if (fleets.has("pipelined")) toLocal("pipelined", "fleet, pipelined (as npm start)");
+    if (fleets.has("pipelined")) {
+      toLocal("pipelined", "fleet, pipelined, sent after the reply");
+      toLocal("sent-ahead", "fleet, pipelined, sent before the reply (as npm start)");
+    }
     console.log(`same tokens every way: ${tokensEqual ? "yes" : "NO"}`);
   }
   if (!tokensEqual) process.exitCode = 1;

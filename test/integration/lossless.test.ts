@@ -9,7 +9,7 @@ import { connectToFleet } from "../support/fleet-nats.js";
 import { complete } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH, PROMPTS, startTestFleet } from "../support/fleet.js";
 import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
-import { fleetTotals } from "../support/telemetry.js";
+import { FleetMetricsWatch, fleetTotals } from "../support/telemetry.js";
 
 const MAX_TOKENS = 128;
 
@@ -75,6 +75,7 @@ for (const scenario of [
     let fleet: LocalFleet;
     let reference: ReferenceCompletions;
     let nc: NatsConnection;
+    let metrics: FleetMetricsWatch;
     const windows = new Map<number, number>();
 
     before(async () => {
@@ -96,7 +97,9 @@ for (const scenario of [
         },
       );
       nc = await connectToFleet(fleet);
-      new ContractBus(nc, pino({ level: "silent" })).subscribe(
+      const bus = new ContractBus(nc, pino({ level: "silent" }));
+      metrics = new FleetMetricsWatch(bus);
+      bus.subscribe(
         RoundReports,
         "",
         eachRound((report) => windows.set(report.window, (windows.get(report.window) ?? 0) + 1)),
@@ -174,6 +177,16 @@ for (const scenario of [
           totals.acceptedTokens / totals.draftedTokens > 0.9,
           "a greedy copy of the target is accepted almost always",
         );
+      }
+      if (scenario.pipeline) {
+        // Windows were sent before the previous round's answer (DRAFT_SEND_AHEAD's default): taken
+        // right after it when the guess held, answered stale when it did not.
+        const aheadRounds = (outcome: string) =>
+          metrics.total("draft-worker", "specfleet:draft_rounds_sent_ahead_total", { outcome });
+        const [taken, stale] = [await aheadRounds("applied"), await aheadRounds("stale")];
+        t.diagnostic(`rounds sent ahead: ${taken} applied, ${stale} stale`);
+        if (scenario.draftTemperature === 0) assert.ok(taken > 10, "a greedy drafter's windows sent ahead are taken");
+        else assert.ok(stale > 10, "a disagreeing drafter's guesses fail, its windows sent ahead are answered stale");
       }
     });
   });

@@ -15,7 +15,9 @@ const MAX_TOKENS = 32;
 /**
  * The verifier's side of the round, driven by hand as a drafter would over real NATS:
  * acceptance, correction and bonus tokens, a duplicate round answered as stale and never
- * applied twice, a round from the future refused, and a stream of each token exactly once.
+ * applied twice, windows sent ahead of the previous round's answer (taken when their guess
+ * held, answered stale when not, or when ahead of the session), and a stream of each token
+ * exactly once.
  */
 describe("the round protocol at a real verifier", () => {
   let fleet: LocalFleet;
@@ -100,16 +102,42 @@ describe("the round protocol at a real verifier", () => {
       start + 7,
     ]);
 
-    // A round from a position the session has not reached is refused.
-    const ahead = await verify(start + 100, [1]);
-    assert.equal(ahead.status, "rejected");
+    // A window sent ahead on a guess that failed (the previous round was not accepted whole): stale, nothing applied.
+    assert.deepEqual(await verify(start + 100, [1]), {
+      status: "stale",
+      sessionId,
+      position: start + 100,
+      tokens: [],
+      nextPosition: start + 7,
+      finished: false,
+    });
+    // Sent ahead, guessing the previous round's last token wrong: stale, answered with what was committed.
+    assert.deepEqual(await verify(start + 6, [wrong, expected[7]!]), {
+      status: "stale",
+      sessionId,
+      position: start + 6,
+      tokens: [expected[6]!],
+      nextPosition: start + 7,
+      finished: false,
+    });
+    // Sent ahead, guessing it right: the repeated token is skipped, the rest verified at the session's position.
+    const guessed = withoutTiming(await verify(start + 6, expected.slice(6, 9)));
+    assert.deepEqual(guessed, {
+      status: "applied",
+      sessionId,
+      position: start + 7,
+      accepted: 2,
+      tokens: expected.slice(7, 10),
+      nextPosition: start + 10,
+      finished: false,
+    });
 
     // γ = 0 is a legal window: the target's next token alone.
-    const alone = await verify(start + 7, []);
-    assert.equal(alone.status === "applied" && alone.tokens[0], expected[7]);
+    const alone = await verify(start + 10, []);
+    assert.equal(alone.status === "applied" && alone.tokens[0], expected[10]);
 
     // Finish with correct windows (the verifier trims a window that would overshoot max_tokens).
-    let position = start + 8;
+    let position = start + 11;
     for (;;) {
       const generated = position - start;
       const reply = await verify(position, expected.slice(generated, generated + 4));

@@ -1,5 +1,5 @@
 import { pino } from "pino";
-import type { FleetSnapshot, WorkerRole } from "#contracts";
+import { MetricsReport, type FleetSnapshot, type PayloadOf, type WorkerRole } from "#contracts";
 import type { LocalFleet } from "#infra";
 import { ContractBus, fetchFleetSnapshot } from "#transport";
 import { connectToFleet } from "./fleet-nats.js";
@@ -40,5 +40,34 @@ export async function fleetTotals(fleet: LocalFleet, role: WorkerRole, timeoutMs
     }
     if (Date.now() > deadline) throw new Error(`no fresh telemetry from the ${role}s within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * The latest MetricsReport of each process of the fleet, as observers see them on NATS: a
+ * counter's total over the processes of one actor, read once each has reported after the call.
+ */
+export class FleetMetricsWatch {
+  private readonly latest = new Map<string, PayloadOf<typeof MetricsReport>>();
+
+  constructor(bus: ContractBus) {
+    bus.subscribe(MetricsReport, "", (report) => this.latest.set(`${report.instance}/${report.part}`, report));
+  }
+
+  async total(actor: string, name: string, labels: Record<string, string> = {}, timeoutMs = 10_000): Promise<number> {
+    const since = Date.now();
+    const deadline = since + timeoutMs;
+    for (;;) {
+      const reports = [...this.latest.values()].filter((r) => r.actor === actor);
+      if (reports.length > 0 && reports.every((r) => r.at > since)) {
+        let sum = 0;
+        for (const metric of reports.flatMap((r) => r.metrics.filter((m) => m.name === name)))
+          for (const { labels: own, value } of metric.values)
+            if (Object.entries(labels).every(([key, v]) => String(own[key]) === v)) sum += value;
+        return sum;
+      }
+      if (Date.now() > deadline) throw new Error(`no fresh metrics from every ${actor} within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 }

@@ -246,6 +246,15 @@ export const draftWorkerConfigSchema = z.object({
     .enum(["true", "false"])
     .default("false")
     .transform((v) => v === "true"),
+  /**
+   * With DRAFT_PIPELINE: send the window drafted ahead as soon as it is drafted, before the
+   * round in flight is answered, so that the verifier can verify it right after that round
+   * when the guess holds (it answers it stale when not).
+   */
+  DRAFT_SEND_AHEAD: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   /** 0 drafts greedily; above 0 samples drafts (a drafter that often disagrees). */
   DRAFT_TEMPERATURE: numberVar(0),
   DRAFT_SEED: intVar(1),

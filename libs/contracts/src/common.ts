@@ -51,6 +51,9 @@ export const samplingSchema = z.object({
 export type Sampling = z.infer<typeof samplingSchema>;
 export const GREEDY_SAMPLING: Sampling = { temperature: 0, topK: 0, topP: 1, seed: 0, seeded: false };
 
+/** Most draft tokens in one round (a window of γ; a window sent ahead carries γ + 1). */
+export const MAX_DRAFT_TOKENS = 64;
+
 /** Most tokens a drafter may send q for at one position (its support is capped below this). */
 export const MAX_DRAFT_SUPPORT = 1024;
 

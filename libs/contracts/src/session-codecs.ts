@@ -1,4 +1,4 @@
-import type { RemoteError } from "./common.js";
+import { MAX_DRAFT_TOKENS, type RemoteError } from "./common.js";
 import {
   areWireTokens,
   BINARY_TAG,
@@ -11,15 +11,14 @@ import {
 } from "./wire-codec.js";
 
 /**
- * The binary forms of the round's messages (VerifyRound v3, SessionStream v4): a greedy round
+ * The binary forms of the round's messages (VerifyRound v4, SessionStream v4): a greedy round
  * (no q), its applied or stale reply, a session's tokens event. Everything else on those subjects
  * (a sampled round with q, a rejection, the other events) goes as JSON. The checks are the
  * schemas' (session.ts), by hand: ids of letters, digits, '-' and '_', non-negative integer
- * positions, at most MAX_DRAFT tokens in a draft, tokens as u32.
+ * positions, at most MAX_DRAFT_TOKENS tokens in a draft, tokens as u32.
  */
 
 const MAX_SESSION_ID = 96;
-const MAX_DRAFT = 64;
 
 /** VerifyRound's request, as session.ts declares it. */
 interface RoundRequest {
@@ -33,7 +32,7 @@ export const verifyRoundCodec = binaryCodec<RoundRequest>(
   (round) => {
     if (round.q !== undefined || !isWireId(round.sessionId, MAX_SESSION_ID) || !isWireCount(round.position))
       return null;
-    if (!areWireTokens(round.draft, MAX_DRAFT)) return null;
+    if (!areWireTokens(round.draft, MAX_DRAFT_TOKENS)) return null;
     return new BinaryWriter(1 + 1 + round.sessionId.length + 8 + 4 + 4 * round.draft.length)
       .u8(BINARY_TAG)
       .id(round.sessionId)
@@ -43,7 +42,7 @@ export const verifyRoundCodec = binaryCodec<RoundRequest>(
   (r) => ({
     sessionId: r.id("sessionId", MAX_SESSION_ID),
     position: r.count("position"),
-    draft: r.tokens("draft", MAX_DRAFT),
+    draft: r.tokens("draft", MAX_DRAFT_TOKENS),
   }),
 );
 

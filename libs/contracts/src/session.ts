@@ -4,6 +4,7 @@ import { modelDescriptorSchema, powerStateSchema } from "./fleet.js";
 import { sessionEventCodec, verifyReplyCodec, verifyRoundCodec } from "./session-codecs.js";
 import {
   distributionSchema,
+  MAX_DRAFT_TOKENS,
   positionSchema,
   samplingSchema,
   remoteErrorSchema,
@@ -218,20 +219,27 @@ export const VerifierDetach = requestContract(
 export const VerifyRound = requestContract(
   // v2: sender-bound: a verifier takes a session's rounds only from the drafter attached to it.
   // v3: the binary form of a greedy round and of its reply.
+  // v4: a round may start behind the session when its first tokens repeat what was committed
+  // since (a window sent before the previous round's answer, on a guess of its bonus token), and
+  // a round ahead of the session is answered stale (that guess failed) instead of refused.
   "specfleet.verifier.{id}.verify.{from}",
-  3,
+  4,
   z.object({
     sessionId: sessionIdSchema,
     position: positionSchema,
-    draft: tokensSchema.max(64),
+    draft: tokensSchema.max(MAX_DRAFT_TOKENS),
     /**
      * Sampled sessions: at each draft token, the drafter's truncated distribution it was drawn
      * from (the token's own probability included): speculative sampling needs q.
      */
-    q: z.array(distributionSchema).max(64).optional(),
+    q: z.array(distributionSchema).max(MAX_DRAFT_TOKENS).optional(),
   }),
   z.discriminatedUnion("status", [
-    /** The round was applied: `tokens` = accepted draft prefix + one correction or bonus token. */
+    /**
+     * The round was applied: `tokens` = accepted draft prefix + one correction or bonus token.
+     * `position`: where the verified window started, after any tokens it repeated; `accepted`
+     * counts from there.
+     */
     z.object({
       status: z.literal("applied"),
       sessionId: sessionIdSchema,
@@ -245,7 +253,10 @@ export const VerifyRound = requestContract(
       /** Tokens in the decode this round shared with other sessions' rounds (its own included). */
       batchTokens: z.number().int().nonnegative().optional(),
     }),
-    /** `position` was not the session's: `tokens` are those committed since it, nothing was applied. */
+    /**
+     * `position` was not the session's: `tokens` are those committed since it (none when it is
+     * ahead of the session, `nextPosition`), nothing was applied.
+     */
     z.object({
       status: z.literal("stale"),
       sessionId: sessionIdSchema,

@@ -24,7 +24,7 @@ const roundTrip = {
 };
 const isBinary = (bytes: Uint8Array) => bytes[0] === BINARY_TAG;
 
-describe("the round's binary forms (VerifyRound v3, SessionStream v4)", () => {
+describe("the round's binary forms (VerifyRound v4, SessionStream v4)", () => {
   const cases: { name: string; kind: keyof typeof roundTrip; value: Round | Reply | Event; binary: boolean }[] = [
     {
       name: "a greedy round",

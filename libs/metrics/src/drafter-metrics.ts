@@ -32,6 +32,12 @@ export function drafterMetrics({ registry }: ActorRegistry) {
       labelNames: ["outcome"] as const,
       registers,
     }),
+    sentAhead: new Counter({
+      name: "specfleet:draft_rounds_sent_ahead_total",
+      help: "Rounds sent before the previous round's answer, on the guess that it is accepted whole (DRAFT_SEND_AHEAD), by outcome: applied (the guess held), stale (it did not), rejected, failed.",
+      labelNames: ["outcome"] as const,
+      registers,
+    }),
     sessions: new Gauge({
       name: "specfleet:drafter_sessions",
       help: "Sessions the drafter follows.",

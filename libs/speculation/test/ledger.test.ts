@@ -102,10 +102,11 @@ describe("SequenceLedger: guards", () => {
   it("a duplicate round is stale, answered with what was committed since, and never applied twice", () => {
     const ledger = new SequenceLedger(PROMPT);
     ledger.evaluated([...PROMPT, ...DRAFT]);
-    assert.deepEqual(admitRound(ledger.position, 3), { kind: "apply" });
+    const round = { position: 3, draft: DRAFT };
+    assert.deepEqual(admitRound(sessionOf(ledger), round), { kind: "apply", skip: 0 });
     ledger.commit(3, [10, 11, 21]);
 
-    const retry = admitRound(ledger.position, 3);
+    const retry = admitRound(sessionOf(ledger), round);
     assert.deepEqual(retry, { kind: "stale", committedSince: 3 });
     assert.deepEqual(ledger.committedTokens(3), [10, 11, 21]);
     assert.throws(() => ledger.commit(3, [10, 11, 21]), { message: "commit at 3 but the session is at 6" });
@@ -129,18 +130,52 @@ describe("SequenceLedger: guards", () => {
 });
 
 describe("admitRound", () => {
+  // Committed: [1, 2, 3] then a round at 3 committed [10, 11, 12]: the session is at 6.
+  const ledger = new SequenceLedger([1, 2, 3, 10, 11, 12]);
   const cases = [
-    { session: 5, round: 5, expected: { kind: "apply" } },
-    { session: 5, round: 3, expected: { kind: "stale", committedSince: 3 } },
-    { session: 5, round: 0, expected: { kind: "stale", committedSince: 0 } },
-    { session: 5, round: 6, expected: { kind: "ahead" } },
+    { round: { position: 6, draft: [13, 14] }, expected: { kind: "apply", skip: 0 }, why: "at the session's position" },
+    {
+      round: { position: 5, draft: [12, 13, 14] },
+      expected: { kind: "apply", skip: 1 },
+      why: "sent early, its guessed first token committed: the rest applies",
+    },
+    {
+      round: { position: 3, draft: [10, 11, 12, 13] },
+      expected: { kind: "apply", skip: 3 },
+      why: "repeats all committed since, and goes on",
+    },
+    {
+      round: { position: 5, draft: [99, 13, 14] },
+      expected: { kind: "stale", committedSince: 5 },
+      why: "sent early on a guess that did not hold",
+    },
+    {
+      round: { position: 3, draft: [10, 11, 20] },
+      expected: { kind: "stale", committedSince: 3 },
+      why: "a retry of the applied round (its third token was corrected)",
+    },
+    {
+      round: { position: 3, draft: [10, 11, 12] },
+      expected: { kind: "stale", committedSince: 3 },
+      why: "repeats what was committed and adds nothing",
+    },
+    { round: { position: 0, draft: [] }, expected: { kind: "stale", committedSince: 0 }, why: "far behind" },
+    {
+      round: { position: 8, draft: [13] },
+      expected: { kind: "ahead" },
+      why: "ahead (an early window whose guess failed)",
+    },
   ];
   for (const c of cases) {
-    it(`session at ${c.session}, round at ${c.round} → ${c.expected.kind}`, () => {
-      assert.deepEqual(admitRound(c.session, c.round), c.expected);
+    it(`session at 6, round at ${c.round.position} [${c.round.draft.join(", ")}] → ${c.expected.kind}: ${c.why}`, () => {
+      assert.deepEqual(admitRound(sessionOf(ledger), c.round), c.expected);
     });
   }
 });
+
+function sessionOf(ledger: SequenceLedger) {
+  return { position: ledger.position, committedSince: (from: number) => ledger.committedTokens(from) };
+}
 
 describe("SequenceLedger with a pipelined draft", () => {
   it("keeps the next window drafted ahead when the round commits exactly what it assumed", () => {

@@ -38,6 +38,11 @@ export class DrafterMeter implements WireClock {
       this.metrics.verifyRoundTrip.observe({ verifier: this.verifiers.of(verifierId) }, roundTripMs / 1000);
   }
 
+  /** How a round sent ahead of the previous round's answer came back (it is also counted by answered()). */
+  answeredAhead(outcome: RoundOutcome): void {
+    this.metrics.sentAhead.inc({ outcome });
+  }
+
   sessions(active: number): void {
     this.metrics.sessions.set(active);
   }

@@ -3,11 +3,10 @@ import type { Subscription } from "nats";
 import {
   ADMIN_IDENTITY,
   SCHEDULER_IDENTITY,
-  distributionToWire,
   DrafterOpen,
+  MAX_DRAFT_TOKENS,
   RoundReports,
   VerifierDetach,
-  VerifyRound,
   WorkerClose,
   type LinkStats,
   type PayloadOf,
@@ -20,8 +19,8 @@ import type { DraftWorkerConfig } from "#config";
 import { ModelSession, type DraftedWindow } from "#llama";
 import { isGreedy, type SamplingParams } from "#speculation";
 import type { Logger } from "#logging";
-import { RequestTimeoutError, SpecFleetError, type ContractBus } from "#transport";
-import { fixedWindow, RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
+import { SpecFleetError, type ContractBus } from "#transport";
+import { fixedWindow, windowPolicy, type WindowPolicy } from "#window";
 import type { DrafterMetrics } from "#metrics";
 import {
   WORKER_BUS,
@@ -33,6 +32,8 @@ import {
   type WorkerModel,
 } from "#worker";
 import { DrafterMeter } from "./drafter-meter.js";
+import { commitAnswer, RoundSender, type SentRound } from "./round-sender.js";
+import { VerifierLinks } from "./verifier-links.js";
 import { RoundReportBuffer } from "./round-report-buffer.js";
 
 interface DrafterSession {
@@ -54,8 +55,6 @@ interface DrafterSession {
   ended: Promise<void>;
 }
 
-type VerifyReply = ReplyOf<typeof VerifyRound>;
-
 /**
  * The edge side of the round: for each session, draft γ tokens after the committed sequence,
  * send them to the session's verifier, commit what it answers (rolling the cache back past a
@@ -67,11 +66,12 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly sessions = new Map<string, DrafterSession>();
   private readonly loops = new Set<Promise<void>>();
   /** What rounds taught about each verifier this drafter works with (acceptance, costs, network). */
-  private readonly estimators = new Map<string, RoundEstimator>();
+  private readonly verifierLinks = new VerifierLinks();
   private subscriptions: Subscription[] = [];
   private readonly meter: DrafterMeter;
   /** Finished rounds, sent to observers a few times a second. */
   private readonly reports: RoundReportBuffer;
+  private readonly sender: RoundSender;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: DraftWorkerConfig,
@@ -83,6 +83,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     this.meter = new DrafterMeter(metrics, config.METRICS_MAX_PAIRS);
     bus.clock = this.meter; // what a round's messages cost (bench:round's breakdown)
     this.reports = new RoundReportBuffer(config.WORKER_ID, (batch) => this.publishReports(batch));
+    this.sender = new RoundSender(bus, this.meter, log, config.VERIFY_TIMEOUT_MS, config.VERIFY_RETRIES);
   }
 
   onApplicationBootstrap(): void {
@@ -183,7 +184,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       this.config.WINDOW_POLICY,
       this.config.WINDOW,
       this.config.MAX_WINDOW,
-      this.pairEstimator(req.verifierId, req.verifierProfile),
+      this.verifierLinks.estimator(req.verifierId, req.verifierProfile),
       { pipelined: this.config.DRAFT_PIPELINE },
     );
   }
@@ -194,36 +195,47 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     let finished = false;
     /** The next window, drafted while the previous verify was in flight (pipelining). */
     let ahead: DraftedWindow | null = null;
+    /** `ahead`, already sent on the guess that the previous round is accepted whole (DRAFT_SEND_AHEAD). */
+    let aheadSent: SentRound | null = null;
     try {
       while (!session.closed) {
         const position = session.model.position;
-        const generated = position - session.promptLength;
-        const window = Math.min(session.window.next(), Math.max(0, session.maxTokens - generated - 1));
-        const drafting = performance.now();
+        const started = performance.now();
         let draft: DraftedWindow;
-        if (ahead && ahead.tokens.length === window) draft = ahead;
-        else {
-          if (ahead) await session.model.rollbackToCommitted();
-          draft = await session.model.draft(window, sampling, undefined, withQ);
-          this.meter.drafted(draft.tokens.length, performance.now() - drafting);
+        let round: SentRound;
+        if (ahead && aheadSent) {
+          draft = ahead;
+          round = aheadSent;
+        } else {
+          const generated = position - session.promptLength;
+          const window = Math.min(session.window.next(), Math.max(0, session.maxTokens - generated - 1));
+          if (ahead && ahead.tokens.length === window) draft = ahead;
+          else {
+            if (ahead) await session.model.rollbackToCommitted();
+            draft = await session.model.draft(window, sampling, undefined, withQ);
+            this.meter.drafted(draft.tokens.length, performance.now() - started);
+          }
+          round = this.sender.send(session, position, draft);
         }
         ahead = null;
-        const sent = performance.now();
-        this.meter.sent(draft.tokens.length);
-        let answeredAt = 0;
-        const pending = this.verifyWithRetry(session, position, draft).finally(() => (answeredAt = performance.now()));
-        const guess: Promise<DraftedWindow | null> = this.pipelines(session, draft.tokens, window)
-          ? session.model.draft(window + 1, sampling, [draft.tokens.at(-1)!], withQ)
+        aheadSent = null;
+        const window = draft.tokens.length;
+        let sentEarly: SentRound | null = null;
+        const guess: Promise<DraftedWindow | null> = this.pipelines(session, draft.tokens)
+          ? session.model.draft(window + 1, sampling, [draft.tokens.at(-1)!], withQ).then((next) => {
+              // The verifier takes it right after this round when the guess holds (a round behind
+              // the session repeating what was committed), else answers it stale.
+              if (this.sendsAhead(session, round, next, window))
+                sentEarly = this.sender.send(session, position + window, next, true);
+              return next;
+            })
           : Promise.resolve(null);
         // Both must settle before the cache is touched again (or the session is freed).
-        const [replied, guessed] = await Promise.allSettled([pending, guess]);
+        const [replied, guessed] = await Promise.allSettled([round.reply, guess]);
         const settled = performance.now();
-        const outcome = replied.status === "fulfilled" ? replied.value.status : "failed";
-        this.meter.answered(session.verifierId, outcome, answeredAt - sent);
         if (replied.status === "rejected") throw replied.reason;
         if (guessed.status === "rejected") throw guessed.reason;
         const reply = replied.value;
-        const roundTripMs = performance.now() - sent;
         if (reply.status === "rejected") {
           this.log.warn(
             { sessionId: session.id, code: reply.error.code, reason: reply.error.message },
@@ -240,20 +252,27 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
           reply.status === "applied" &&
           reply.accepted === draft.tokens.length &&
           reply.tokens.at(-1) === next.tokens[0];
-        await session.model.commit(reply.position, reply.tokens, guessedRight);
-        if (guessedRight) ahead = { tokens: next.tokens.slice(1), q: next.q.slice(1) };
+        await commitAnswer(session.model, reply, guessedRight);
+        if (guessedRight) {
+          ahead = { tokens: next.tokens.slice(1), q: next.q.slice(1) };
+          aheadSent = sentEarly;
+        }
         if (reply.status === "applied") {
+          // On this loop's path: from when it was sent, or began (a round sent ahead waited behind the last).
+          const onPath = Math.max(round.sentAt, started);
+          const answeredAt = Math.max(round.answeredAt, onPath);
+          const draftMs = Math.max(0, round.sentAt - started);
           this.stats.round(draft.tokens.length, reply.accepted, reply.tokens.length);
-          this.meter.phase("draft", sent - drafting);
-          this.meter.phase("round_trip", answeredAt - sent);
+          this.meter.phase("draft", draftMs);
+          this.meter.phase("round_trip", answeredAt - onPath);
           this.meter.phase("ahead", settled - answeredAt);
           this.report(session, {
             position,
             window: draft.tokens.length,
             accepted: reply.accepted,
-            draftMs: sent - drafting,
+            draftMs,
             verifyMs: reply.verifyMs,
-            networkMs: Math.max(0, roundTripMs - reply.verifyMs),
+            networkMs: Math.max(0, answeredAt - onPath - reply.verifyMs),
             batchTokens: reply.batchTokens,
           });
           this.meter.phase("apply", performance.now() - settled);
@@ -288,26 +307,7 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Per verifier worked with: the network's share of a round and the acceptance, lately. */
   links(): LinkStats[] {
-    return [...this.estimators].flatMap(([verifierId, estimator]) => {
-      const e = estimator.estimates();
-      return e
-        ? [{ verifierId, roundTripMs: e.roundTripMs, acceptance: e.acceptance, rounds: estimator.observedRounds }]
-        : [];
-    });
-  }
-
-  /** What this drafter knows of a verifier, shared by its sessions; a new one starts from the verifier's profile. */
-  private pairEstimator(
-    verifierId: string,
-    verifierProfile?: ReadonlyArray<{ window: number; ms: number }>,
-  ): RoundEstimator {
-    let estimator = this.estimators.get(verifierId);
-    if (!estimator) {
-      estimator = new RoundEstimator();
-      if (verifierProfile) estimator.prime(verifierProfile);
-      this.estimators.set(verifierId, estimator);
-    }
-    return estimator;
+    return this.verifierLinks.stats();
   }
 
   /** Feeds the session's window policy and tells observers how the round went. */
@@ -331,13 +331,28 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** Whether to draft the next window now: pipelining on, and a full window that did not end the text. */
-  private pipelines(session: DrafterSession, draft: readonly number[], window: number): boolean {
+  /**
+   * Whether to draft the next window now: pipelining on, and a window that did not end the text
+   * (neither its last token nor max_tokens).
+   */
+  private pipelines(session: DrafterSession, draft: readonly number[]): boolean {
+    const generated = session.model.position - session.promptLength;
     return (
       this.config.DRAFT_PIPELINE &&
-      window > 0 &&
-      draft.length === window &&
+      draft.length > 0 &&
+      generated + draft.length + 1 < session.maxTokens &&
       !session.model.isEndOfGeneration(draft.at(-1)!)
+    );
+  }
+
+  /** Whether to send the window drafted ahead before `round` is answered: a whole one, while it is not. */
+  private sendsAhead(session: DrafterSession, round: SentRound, next: DraftedWindow, window: number): boolean {
+    return (
+      this.config.DRAFT_SEND_AHEAD &&
+      round.answeredAt === 0 &&
+      !session.closed &&
+      next.tokens.length === window + 1 &&
+      next.tokens.length <= MAX_DRAFT_TOKENS
     );
   }
 
@@ -362,24 +377,6 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
       .catch((err: unknown) =>
         this.log.warn({ sessionId: session.id, err: String(err) }, "could not hand the session back"),
       );
-  }
-
-  /** A lost reply is safe to retry: the verifier answers a repeated position as stale. */
-  private async verifyWithRetry(session: DrafterSession, position: number, draft: DraftedWindow): Promise<VerifyReply> {
-    const q = isGreedy(session.sampling) ? undefined : draft.q.map(distributionToWire);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.bus.request(
-          VerifyRound,
-          session.verifierId,
-          { sessionId: session.id, position, draft: draft.tokens, q },
-          this.config.VERIFY_TIMEOUT_MS,
-        );
-      } catch (err) {
-        if (!(err instanceof RequestTimeoutError) || attempt >= this.config.VERIFY_RETRIES || session.closed) throw err;
-        this.log.warn({ sessionId: session.id, position, attempt }, "verify timed out; retrying");
-      }
-    }
   }
 
   /** Stops a session; its loop ends after the step in progress and frees the sequence. */

@@ -43,10 +43,10 @@ export class RoundRunner {
   /**
    * A drafter's round, under its session's lock, answered as soon as it is committed to the
    * session's sequence: the drafter goes on with the next round while this one's tokens are
-   * journalled (still under the lock, so a session's rounds, its end and its release stay in
-   * order), and they are published only once journalled. A round whose write then fails was
-   * answered `applied` all the same: nothing of it was published, the session ends (or is let
-   * go), and the drafter's next round learns so (`session_lost`).
+   * journalled in the session's order (JournalQueue), published only once journalled, and the
+   * session's end goes after them. A round whose write then fails was answered `applied` all the
+   * same: nothing of it or after it is published, the session ends (or is let go), and the
+   * drafter's next round learns so (`session_lost`).
    */
   serve(req: VerifyRequest, from: string | null): Promise<VerifyReply> {
     const queued = performance.now();
@@ -95,35 +95,39 @@ export class RoundRunner {
         message: `session ${req.sessionId} takes rounds from its drafter only, not from '${from}'`,
       });
     session.lastDrafterAt = Date.now();
-    const admission = admitRound(session.model.position, req.position);
-    if (admission.kind === "ahead") {
-      return rejected(req.sessionId, {
-        code: "bad_request",
-        message: `round at ${req.position} is ahead of the session (at ${session.model.position})`,
-      });
-    }
-    if (admission.kind === "stale") {
+    const ledger = session.model.ledger;
+    const admission = admitRound(
+      { position: ledger.position, committedSince: (from) => ledger.committedTokens(from) },
+      req,
+    );
+    if (admission.kind !== "apply") {
+      // Ahead: a window sent early on a guess that did not hold; nothing was committed after it.
+      const tokens = admission.kind === "stale" ? ledger.committedTokens(admission.committedSince) : [];
       return {
         status: "stale",
         sessionId: req.sessionId,
         position: req.position,
-        tokens: session.model.ledger.committedTokens(admission.committedSince),
-        nextPosition: session.model.position,
+        tokens,
+        nextPosition: ledger.position,
         finished: session.finished,
       };
     }
     const vocabulary = this.target.loaded.vocabularySize;
     const problem = draftProblem(req.draft, vocabulary);
     if (problem) return rejected(req.sessionId, { code: "bad_request", message: problem });
-    const q = draftDistributions(session.sampling, req, vocabulary);
-    if (typeof q === "string") return rejected(req.sessionId, { code: "bad_request", message: q });
+    const sentQ = draftDistributions(session.sampling, req, vocabulary);
+    if (typeof sentQ === "string") return rejected(req.sessionId, { code: "bad_request", message: sentQ });
     if (session.alone)
       return rejected(req.sessionId, { code: "session_lost", message: "the session no longer takes a drafter" });
-    const audit = this.audit?.admit(session, req.draft, q) ?? { refusal: null, recompute: false };
+    // Tokens repeating what was committed since the round's position are not verified again.
+    const draft = admission.skip > 0 ? req.draft.slice(admission.skip) : req.draft;
+    const q = admission.skip > 0 ? sentQ.slice(admission.skip) : sentQ;
+    const audit = this.audit?.admit(session, draft, q) ?? { refusal: null, recompute: false };
     if (audit.refusal) return rejected(req.sessionId, audit.refusal);
-    const context = audit.recompute ? session.model.ledger.committedTokens() : null;
-    const reply = await this.round(session, req.draft, q, entered, early);
-    if (context && reply.status === "applied") this.audit?.applied(session, req.position, context, req.draft, q);
+    const position = ledger.position;
+    const context = audit.recompute ? ledger.committedTokens() : null;
+    const reply = await this.round(session, draft, q, entered, early);
+    if (context && reply.status === "applied") this.audit?.applied(session, position, context, draft, q);
     return reply;
   }
 
@@ -183,6 +187,10 @@ export class RoundRunner {
   ): Promise<VerifyReply> {
     if (!this.table.holds(session))
       return rejected(session.id, { code: "session_lost", message: "the session has ended" });
+    // Two rounds' writes in flight at most: a slow journal slows the session down, never lets it run away.
+    if (session.journal.pending > 1) await session.journal.settled();
+    if (session.journal.stopped)
+      return rejected(session.id, { code: "session_lost", message: "the session's journal lost a round" });
     const position = session.model.position;
     // Accepting more than remaining-1 drafts cannot matter: the round's last token ends it.
     const room = Math.max(0, session.maxTokens - session.generated.length - 1);
@@ -221,7 +229,8 @@ export class RoundRunner {
     session.accepted += verdict.accepted;
     this.stats.round(draft.length, verdict.accepted, cut.emitted.length);
     this.meter.round(session, draft.length, verdict.accepted, verdict.tokens.length);
-    const final = cut.finishReason !== null;
+    const finishReason = cut.finishReason;
+    const final = finishReason !== null;
     const reply: VerifyReply = {
       status: "applied",
       sessionId: session.id,
@@ -242,40 +251,60 @@ export class RoundRunner {
     if (cut.emitted.length > 0) {
       const { text, textEnds } = session.text.deltaPerToken(session.generated, cut.emitted, final);
       const index = session.generated.length;
-      const refused = await this.journal(session, { index, tokens: cut.emitted, text, textEnds });
-      if (refused) return refused;
       session.generated.push(...cut.emitted);
+      this.journal(session, { index, tokens: cut.emitted, text, textEnds });
     }
-    if (cut.finishReason) await this.closer.end(session, { finishReason: cut.finishReason });
+    if (finishReason !== null) {
+      // The end goes after every token: the last round's write first.
+      await session.journal.settled();
+      if (session.journal.stopped)
+        return rejected(session.id, { code: "session_lost", message: "the session's journal lost a round" });
+      await this.closer.end(session, { finishReason });
+    }
     return reply;
   }
 
   /**
-   * Journalled before published: whatever the client sees, another verifier can go on from. The
-   * round is refused when the session moved to another verifier (this one lets go), or when the
-   * journal stays away: the tokens are not published and the session ends with an error its
-   * client sees at once (nothing is sent that a resume could not reproduce).
+   * Journalled before published, in the session's order, while the next round is verified:
+   * whatever the client sees, another verifier can go on from. A write refused (the session moved
+   * to another verifier) or failed (the journal stays away) stops the session's later writes, so
+   * their tokens are never published; the session is then let go, or ended with an error its
+   * client sees at once, under its lock. The drafter's next round learns so (`session_lost`).
    */
-  private async journal(session: VerifierSession, entry: JournalEntry): Promise<VerifyReply | null> {
-    try {
+  private journal(session: VerifierSession, entry: JournalEntry): void {
+    session.journal.enqueue(async () => {
       const writing = performance.now();
-      const ours = await this.stream.write(session.id, entry, session.journalEntries);
-      this.meter.journalWrite(performance.now() - writing);
-      if (ours) {
-        session.journalEntries++;
-        return null;
+      let lost: "moved" | "unavailable" = "unavailable";
+      try {
+        const ours = await this.stream.write(session.id, entry, session.journalEntries);
+        this.meter.journalWrite(performance.now() - writing);
+        if (ours) {
+          session.journalEntries++;
+          session.journalledTokens = entry.index + entry.tokens.length;
+          return;
+        }
+        lost = "moved";
+      } catch (err) {
+        this.log.error({ sessionId: session.id, err: String(err) }, "could not journal the round; ending the session");
       }
-      await this.closer.letGo(session);
-      return rejected(session.id, { code: "session_lost", message: "the session moved to another verifier" });
-    } catch (err) {
-      this.log.error({ sessionId: session.id, err: String(err) }, "could not journal the round; ending the session");
-      await this.closer.end(
-        session,
-        { finishReason: "error", reason: "the session journal is unavailable, so the session could not go on safely" },
-        { journal: false },
-      );
-      return rejected(session.id, { code: "session_lost", message: "the session ended: its journal is unavailable" });
-    }
+      session.journal.stop();
+      this.table
+        .run(session.id, () => this.loseJournal(session, lost))
+        .catch((err: unknown) =>
+          this.log.error({ sessionId: session.id, err: String(err) }, "could not end the session"),
+        );
+    });
+  }
+
+  /** Under the session's lock, after a write that did not land. */
+  private async loseJournal(session: VerifierSession, lost: "moved" | "unavailable"): Promise<void> {
+    if (!this.table.holds(session)) return;
+    if (lost === "moved") return this.closer.letGo(session);
+    await this.closer.end(
+      session,
+      { finishReason: "error", reason: "the session journal is unavailable, so the session could not go on safely" },
+      { journal: false },
+    );
   }
 }
 

@@ -45,6 +45,10 @@ export class SessionCloser {
     options: { journal: boolean } = { journal: true },
   ): Promise<void> {
     if (!this.table.holds(session)) return;
+    // The end goes after every token: the rounds' writes first.
+    await session.journal.settled();
+    // Tokens whose write did not land were never published: the end does not count them.
+    if (session.journal.stopped) session.generated.length = session.journalledTokens;
     const end: SessionEnd = { finishReason: ending.finishReason, generatedTokens: session.generated.length };
     if (ending.reason !== undefined) end.reason = ending.reason.slice(0, MAX_END_REASON_CHARS);
     const entry: JournalEntry = {
@@ -74,6 +78,8 @@ export class SessionCloser {
   async release(sessionId: string, reason: string): Promise<ReplyOf<typeof VerifierRelease>> {
     const session = this.table.get(sessionId);
     if (!session) return { released: false, position: null };
+    // Whoever resumes it reads the journal: the rounds' writes land first.
+    await session.journal.settled();
     await this.dispose(session);
     session.trace?.end(session, "released", reason);
     this.log.info({ sessionId, reason, generated: session.generated.length }, "session released");

@@ -171,6 +171,7 @@ export class SessionOpener {
     session.generated.push(...generated);
     session.drafterModel = req.drafterModel ?? null;
     session.journalEntries = replay.length;
+    session.journalledTokens = generated.length;
     this.meter.prefill(replay.length > 0 ? "resume" : "open", promptTokens.length + generated.length);
     this.table.add(session);
     session.trace = SessionTrace.begin(session, this.verifierId, replay.length > 0 ? generated.length : null);

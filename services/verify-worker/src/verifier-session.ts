@@ -1,11 +1,15 @@
 import type { ModelDescriptor, Sampling } from "#contracts";
 import type { TargetSession } from "#llama";
 import type { SessionTrace } from "./session-trace.js";
+import { JournalQueue } from "./journal-queue.js";
 import { TextStream } from "./text-stream.js";
 
 /** What the verifier keeps per session: the single writer of its committed sequence. */
 export class VerifierSession {
-  /** The committed tokens after the prompt, each journalled and published. */
+  /**
+   * The committed tokens after the prompt. Each is journalled, then published, in order; the
+   * last round's may still be on their way (`journal`).
+   */
   readonly generated: number[] = [];
   rounds = 0;
   drafted = 0;
@@ -13,6 +17,10 @@ export class VerifierSession {
   finished = false;
   /** Entries this session has in the journal: where its next one goes. */
   journalEntries = 0;
+  /** How many of `generated` are journalled (and so published). */
+  journalledTokens = 0;
+  /** Its rounds' journal writes, in order, while the next round is verified (round-runner.ts). */
+  readonly journal = new JournalQueue();
   /** True once no drafter follows the session: the verifier decodes it alone. */
   alone: boolean;
   /** When the drafter was last heard from (a round); a silent drafter is dropped. */
