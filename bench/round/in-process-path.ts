@@ -3,9 +3,9 @@ import {
   createLlama,
   createSessionContext,
   loadModel,
-  ModelSession,
   NativeModel,
   nativeUnavailable,
+  openGreedyDraft,
   openGreedyTarget,
   speculateInProcess,
   tokenizePrompt,
@@ -15,10 +15,10 @@ import { GREEDY } from "#speculation";
 import type { PathOptions, PathRun } from "../support/report.js";
 
 /**
- * The same rounds with target and drafter in this process: no network, no serialisation. The
- * target verifies as the fleet's verifier does: on the native runner when it is built
- * (TARGET_NATIVE's default), else through node-llama-cpp; the drafter drafts through
- * node-llama-cpp, as the fleet's drafter does.
+ * The same rounds with target and drafter in this process: no network, no serialisation. Both
+ * run as the fleet's workers do: on the native runner when it is built (TARGET_NATIVE's and
+ * DRAFT_NATIVE's defaults: one KV cache for the target, a stream per sequence for the draft
+ * model), else through node-llama-cpp.
  */
 export class InProcessPath {
   private constructor(
@@ -27,6 +27,7 @@ export class InProcessPath {
     private readonly targetContext: LlamaContext,
     private readonly nativeTarget: NativeModel | null,
     private readonly draftContext: LlamaContext,
+    private readonly nativeDraft: NativeModel | null,
     private readonly options: PathOptions,
   ) {}
 
@@ -36,15 +37,23 @@ export class InProcessPath {
     const draft = await loadModel(llama, options.modelPath);
     const targetContext = await createSessionContext(target.model, { sequences: 1, contextSize: 512, threads: 1 });
     const draftContext = await createSessionContext(draft.model, { sequences: 1, contextSize: 512, threads: 1 });
-    const nativeTarget =
+    const native = (kvCache: "unified" | "per-sequence") =>
       nativeUnavailable() === null
-        ? NativeModel.load(options.modelPath, { sequences: 1, contextSize: 512, threads: 1, kvCache: "unified" })
+        ? NativeModel.load(options.modelPath, { sequences: 1, contextSize: 512, threads: 1, kvCache })
         : null;
-    return new InProcessPath(llama, target, targetContext, nativeTarget, draftContext, options);
+    return new InProcessPath(
+      llama,
+      target,
+      targetContext,
+      native("unified"),
+      draftContext,
+      native("per-sequence"),
+      options,
+    );
   }
 
-  /** Which way the target verifies, for the report. */
-  get verifying(): string {
+  /** Which way greedy rounds are verified and drafted, for the report. */
+  get engine(): string {
     return this.nativeTarget ? "native runner" : "node-llama-cpp";
   }
 
@@ -56,7 +65,7 @@ export class InProcessPath {
     for (const prompt of this.options.prompts) {
       const promptTokens = tokenizePrompt(this.target.model, prompt);
       const target = await openGreedyTarget(this.nativeTarget, this.targetContext, promptTokens);
-      const drafter = await ModelSession.open(this.draftContext, promptTokens);
+      const drafter = await openGreedyDraft(this.nativeDraft, this.draftContext, promptTokens);
       timePhases(drafter, "draft", "draft", phases);
       timePhases(drafter, "commit", "apply", phases);
       timePhases(target, "predict", "verify", phases);
@@ -77,6 +86,7 @@ export class InProcessPath {
 
   async stop(): Promise<void> {
     this.nativeTarget?.close();
+    this.nativeDraft?.close();
     await this.llama.dispose();
   }
 }

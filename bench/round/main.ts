@@ -83,7 +83,7 @@ try {
     fleets.set("sent-ahead", await FleetPath.start(options, modes[0], "sent-ahead"));
   }
   local = await InProcessPath.start(options);
-  process.stderr.write(`bench:round: greedy verify passes through the ${local.verifying} on both paths\n`);
+  process.stderr.write(`bench:round: greedy rounds drafted and verified through the ${local.engine} on both paths\n`);
   const paths = new Map<PathName, { run(): Promise<PathRun> }>([...fleets, ["local", local]]);
   for (const path of paths.values()) await path.run(); // warm-up: first-touch costs out of the measurement
 

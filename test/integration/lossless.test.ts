@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { NatsConnection } from "nats";
 import pino from "pino";
 import { RoundReports, eachRound } from "#contracts";
-import type { LocalFleet } from "#infra";
+import { projectRoot, type LocalFleet } from "#infra";
 import { ContractBus } from "#transport";
 import { connectToFleet } from "../support/fleet-nats.js";
 import { complete } from "../support/openai-client.js";
@@ -76,26 +78,24 @@ for (const scenario of [
     let reference: ReferenceCompletions;
     let nc: NatsConnection;
     let metrics: FleetMetricsWatch;
+    const fleetName = `lossless-t${scenario.draftTemperature}-${scenario.windowPolicy}${scenario.pipeline ? "-pipelined" : ""}${scenario.handBack ? "-handback" : ""}`;
     const windows = new Map<number, number>();
 
     before(async () => {
       reference = await referenceCompletions(MODEL_PATH, PROMPTS, MAX_TOKENS);
-      fleet = await startTestFleet(
-        `lossless-t${scenario.draftTemperature}-${scenario.windowPolicy}${scenario.pipeline ? "-pipelined" : ""}${scenario.handBack ? "-handback" : ""}`,
-        {
-          verifiers: 2,
-          drafters: 2,
-          maxSessions: 4,
-          draftTemperature: scenario.draftTemperature,
-          serviceEnv: {
-            "draft-worker": {
-              WINDOW_POLICY: scenario.windowPolicy,
-              DRAFT_PIPELINE: String(scenario.pipeline),
-              DRAFT_HAND_BACK: String(scenario.handBack),
-            },
+      fleet = await startTestFleet(fleetName, {
+        verifiers: 2,
+        drafters: 2,
+        maxSessions: 4,
+        draftTemperature: scenario.draftTemperature,
+        serviceEnv: {
+          "draft-worker": {
+            WINDOW_POLICY: scenario.windowPolicy,
+            DRAFT_PIPELINE: String(scenario.pipeline),
+            DRAFT_HAND_BACK: String(scenario.handBack),
           },
         },
-      );
+      });
       nc = await connectToFleet(fleet);
       const bus = new ContractBus(nc, pino({ level: "silent" }));
       metrics = new FleetMetricsWatch(bus);
@@ -177,6 +177,11 @@ for (const scenario of [
           totals.acceptedTokens / totals.draftedTokens > 0.9,
           "a greedy copy of the target is accepted almost always",
         );
+        // Greedy drafts on the native runner (DRAFT_NATIVE), sampled ones through node-llama-cpp.
+        for (const name of ["drafter-1", "drafter-2"]) {
+          const log = readFileSync(join(projectRoot(), ".cache", "test-logs", fleetName, `${name}.log`), "utf8");
+          assert.match(log, /greedy sessions drafted on the native runner/, `${name} drafts on the native runner`);
+        }
       }
       if (scenario.pipeline) {
         // Windows were sent before the previous round's answer (DRAFT_SEND_AHEAD's default): taken

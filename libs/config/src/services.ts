@@ -255,6 +255,16 @@ export const draftWorkerConfigSchema = z.object({
     .enum(["true", "false"])
     .default("true")
     .transform((v) => v === "true"),
+  /**
+   * Greedy drafts through SpecFleet's native runner (native/llama) when it is built: a window in
+   * one call instead of two thread hops per token through node-llama-cpp, on a KV stream per
+   * session beside node-llama-cpp's context. false: always node-llama-cpp. Sampled drafts (a
+   * sampled request, or DRAFT_TEMPERATURE above 0) always are (they need q).
+   */
+  DRAFT_NATIVE: z
+    .enum(["true", "false"])
+    .default("true")
+    .transform((v) => v === "true"),
   /** 0 drafts greedily; above 0 samples drafts (a drafter that often disagrees). */
   DRAFT_TEMPERATURE: numberVar(0),
   DRAFT_SEED: intVar(1),

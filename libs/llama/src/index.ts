@@ -8,6 +8,7 @@ export * from "./verify.js";
 export * from "./profile.js";
 export * from "./draft-replay.js";
 export * from "./target-session.js";
+export * from "./draft-sequence.js";
 export * from "./native-model.js";
 export * from "./native-draft.js";
 export * from "./native-target.js";

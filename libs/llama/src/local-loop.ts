@@ -1,4 +1,5 @@
 import { cutCompletion, type SamplingParams } from "#speculation";
+import type { DraftSequence } from "./draft-sequence.js";
 import type { ModelSession } from "./session.js";
 import type { TargetSession } from "./target-session.js";
 import { verifyWindow } from "./verify.js";
@@ -18,7 +19,7 @@ export interface LocalLoopResult {
  */
 export async function speculateInProcess(
   target: TargetSession,
-  drafter: ModelSession,
+  drafter: DraftSequence,
   options: {
     maxTokens: number;
     window: number;

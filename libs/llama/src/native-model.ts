@@ -7,6 +7,7 @@ import type { NativeJob, NativeJobRunner } from "./native-jobs.js";
 import { NativeTargetSession } from "./native-target.js";
 import { timeDrafting } from "./profile.js";
 import { ModelSession } from "./session.js";
+import type { DraftSequence } from "./draft-sequence.js";
 import type { TargetSession } from "./target-session.js";
 
 /**
@@ -90,9 +91,16 @@ export class NativeModel implements NativeJobRunner {
     );
   }
 
-  /** A draft sequence following `committed` (at least one token); see `takeSequence` for waiting. */
-  async openDraft(committed: readonly number[], waitMs = 2000): Promise<NativeDraftSequence> {
-    return new NativeDraftSequence(this, await this.takeSequence(waitMs), committed);
+  /**
+   * A draft sequence following `committed` (at least one token); see `takeSequence` for waiting.
+   * `isEndOfGeneration`: the draft model's end-of-generation tokens (a drafter's pipelining asks).
+   */
+  async openDraft(
+    committed: readonly number[],
+    isEndOfGeneration: (token: number) => boolean,
+    waitMs = 2000,
+  ): Promise<NativeDraftSequence> {
+    return new NativeDraftSequence(this, await this.takeSequence(waitMs), committed, isEndOfGeneration);
   }
 
   /** A target session holding `committed` (at least one token), as ModelSession.open opens one. */
@@ -108,7 +116,7 @@ export class NativeModel implements NativeJobRunner {
   measureDraftSpeed(startTokens: readonly number[], tokens = 8, repeats = 3): Promise<number> {
     return timeDrafting(
       async () => {
-        const sequence = await this.openDraft(startTokens);
+        const sequence = await this.openDraft(startTokens, () => false);
         // The start tokens evaluated first (a token drafted and committed).
         await sequence.commit(sequence.position, (await sequence.draft(1)).tokens);
         return sequence;
@@ -185,5 +193,19 @@ export function openGreedyTarget(
 ): Promise<TargetSession> {
   return native
     ? native.openTarget(committed, (token) => context.model.isEogToken(token as Token))
+    : ModelSession.open(context, committed);
+}
+
+/**
+ * A greedy session's draft sequence: on the native runner when there is one, else on
+ * node-llama-cpp's context.
+ */
+export function openGreedyDraft(
+  native: NativeModel | null,
+  context: LlamaContext,
+  committed: readonly number[],
+): Promise<DraftSequence> {
+  return native
+    ? native.openDraft(committed, (token) => context.model.isEogToken(token as Token))
     : ModelSession.open(context, committed);
 }

@@ -14,6 +14,7 @@ export abstract class NativeSequence {
     private readonly owner: NativeJobRunner,
     private readonly seq: number,
     committed: readonly number[],
+    private readonly endOfGeneration: (token: number) => boolean,
   ) {
     // The sequence's cells are whatever its last user left: all erased by its first job.
     this.ledger = new SequenceLedger(committed);
@@ -23,9 +24,21 @@ export abstract class NativeSequence {
     return this.ledger.position;
   }
 
-  /** Appends what the verifier committed at `position` (the cache is trimmed by the next job). */
-  async commit(position: number, tokens: readonly number[]): Promise<void> {
-    this.ledger.commit(position, tokens);
+  isEndOfGeneration(token: number): boolean {
+    return this.endOfGeneration(token);
+  }
+
+  /**
+   * Appends what the verifier committed at `position` (the cache is trimmed by the next job);
+   * `keepSpeculation`: a window drafted after it stays when the commit matches it (pipelining).
+   */
+  async commit(position: number, tokens: readonly number[], keepSpeculation = false): Promise<void> {
+    this.ledger.commit(position, tokens, { keepSpeculation });
+  }
+
+  /** Throws away a pipelined draft that will not be sent (erased by the next job). */
+  async rollbackToCommitted(): Promise<void> {
+    this.ledger.rollbackToCommitted();
   }
 
   async dispose(): Promise<void> {

@@ -1,4 +1,3 @@
-import type { NativeJobRunner } from "./native-jobs.js";
 import { NativeSequence } from "./native-sequence.js";
 import type { TargetSession } from "./target-session.js";
 
@@ -8,19 +7,6 @@ import type { TargetSession } from "./target-session.js";
  * and returns the argmax after the last committed token and after each draft token.
  */
 export class NativeTargetSession extends NativeSequence implements TargetSession {
-  constructor(
-    owner: NativeJobRunner,
-    seq: number,
-    committed: readonly number[],
-    private readonly endOfGeneration: (token: number) => boolean,
-  ) {
-    super(owner, seq, committed);
-  }
-
-  isEndOfGeneration(token: number): boolean {
-    return this.endOfGeneration(token);
-  }
-
   async predict(draft: readonly number[]): Promise<number[]> {
     this.ensureOpen("target session");
     const tail = this.ledger.uncachedTail();

@@ -1,6 +1,7 @@
 import type { LlamaContext } from "node-llama-cpp";
 import { GREEDY, type SamplingParams } from "#speculation";
-import { ModelSession, type DraftedWindow } from "./session.js";
+import type { DraftedWindow } from "./draft-sequence.js";
+import { ModelSession } from "./session.js";
 import type { TargetSession } from "./target-session.js";
 
 /** Windows a verifier times itself at, at start-up. */

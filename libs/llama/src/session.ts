@@ -16,6 +16,7 @@ import {
   type TargetPosition,
 } from "#speculation";
 import { ContextFullError } from "./runtime.js";
+import type { DraftedWindow, DraftSequence } from "./draft-sequence.js";
 import type { TargetSession } from "./target-session.js";
 
 /**
@@ -27,13 +28,6 @@ export const DRAFT_SUPPORT_LIMIT = 64;
 
 /** The target reports p for this many of its top tokens besides the drafter's support. */
 export const TARGET_REPORT_TOP = 64;
-
-/** A drafted window: the tokens, and under sampling the drafter's distribution at each. */
-export interface DraftedWindow {
-  tokens: number[];
-  /** q at each drafted position (empty when drafting greedily). */
-  q: Distribution[];
-}
 
 type GenerateNext = NonNullable<Extract<ControlledEvaluateInputItem, unknown[]>[1]["generateNext"]>;
 type SamplerOptions = NonNullable<GenerateNext["options"]>;
@@ -59,7 +53,7 @@ export function draftSamplerOptions(sampling: SamplingParams, position: number):
  * Both call `commit` with what the verifier committed, which rolls the cache back past a
  * rejection (eraseContextTokenRanges) instead of re-evaluating anything.
  */
-export class ModelSession implements TargetSession {
+export class ModelSession implements TargetSession, DraftSequence {
   private constructor(
     private readonly sequence: LlamaContextSequence,
     readonly ledger: SequenceLedger,

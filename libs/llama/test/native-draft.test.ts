@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { Llama, LlamaContext } from "node-llama-cpp";
+import type { Llama, LlamaContext, Token } from "node-llama-cpp";
 import { defaultModelPath } from "#infra";
 import {
   createLlama,
@@ -49,6 +49,8 @@ describe("native drafter", () => {
     await llama.dispose();
   });
 
+  const eog = (token: number) => loaded.model.isEogToken(token as Token);
+
   /** node-llama-cpp's greedy window after `committed` (ModelSession, as the fused verifier drafted before). */
   async function reference(committed: readonly number[], window: number): Promise<number[]> {
     const session = await ModelSession.open(context, committed);
@@ -62,7 +64,7 @@ describe("native drafter", () => {
   it("drafts the greedy windows node-llama-cpp drafts", async () => {
     for (const prompt of PROMPTS) {
       const committed = tokenizePrompt(loaded.model, prompt);
-      const sequence = await native.openDraft(committed);
+      const sequence = await native.openDraft(committed, eog);
       try {
         const drafted = await sequence.draft(48);
         assert.deepEqual(drafted.tokens, await reference(committed, 48), prompt);
@@ -75,7 +77,7 @@ describe("native drafter", () => {
 
   it("drafts sessions asked in the same turn in lockstep, each as if alone", async () => {
     const committed = PROMPTS.map((prompt) => tokenizePrompt(loaded.model, prompt));
-    const sequences = await Promise.all(committed.map((tokens) => native.openDraft(tokens)));
+    const sequences = await Promise.all(committed.map((tokens) => native.openDraft(tokens, eog)));
     try {
       const windows = [40, 7, 64, 1];
       const drafted = await Promise.all(sequences.map((sequence, i) => sequence.draft(windows[i]!)));
@@ -88,7 +90,7 @@ describe("native drafter", () => {
 
   it("goes on from what was committed: all accepted, part accepted, and a token of the target's own", async () => {
     const prompt = tokenizePrompt(loaded.model, PROMPTS[1]!);
-    const sequence = await native.openDraft(prompt);
+    const sequence = await native.openDraft(prompt, eog);
     try {
       let committed = [...prompt];
       const first = (await sequence.draft(12)).tokens;
@@ -109,12 +111,43 @@ describe("native drafter", () => {
     }
   });
 
+  it("pipelines as a remote drafter does: a window drafted after the one in flight, kept or thrown away", async () => {
+    const prompt = tokenizePrompt(loaded.model, PROMPTS[3]!);
+    const sequence = await native.openDraft(prompt, eog);
+    try {
+      let committed = [...prompt];
+      const window = (await sequence.draft(4)).tokens;
+      // Drafted while that window is verified: the bonus guess and 4 more, after its last token.
+      const guess = (await sequence.draft(5, GREEDY, [window.at(-1)!])).tokens;
+      assert.deepEqual(guess, await reference([...committed, ...window], 5), "the guess goes on after the window");
+      // The whole window and the guessed bonus accepted: the guess stays in the cache.
+      await sequence.commit(committed.length, [...window, guess[0]!], true);
+      committed = [...committed, ...window, guess[0]!];
+      assert.equal(sequence.ledger.cachedLength, committed.length + 3, "the guess's drafted tokens stay cached");
+      const next = (await sequence.draft(5, GREEDY, [guess.at(-1)!])).tokens;
+      assert.deepEqual(next, await reference([...committed, ...guess.slice(1)], 5), "drafted on after the kept guess");
+      // The guess's first two tokens accepted, the third corrected: the rest of it is erased.
+      const corrected = [guess[1]!, guess[2]!, (guess[3]! + 1) % 512];
+      await sequence.commit(committed.length, corrected);
+      committed = [...committed, ...corrected];
+      const after = (await sequence.draft(6)).tokens;
+      assert.deepEqual(after, await reference(committed, 6), "drafted after the correction as if never guessed");
+      // A guess thrown away without a commit (the window it followed was not sent).
+      await sequence.draft(7, GREEDY, [after.at(-1)!]);
+      await sequence.rollbackToCommitted();
+      assert.deepEqual((await sequence.draft(6)).tokens, after, "the same window again after the rollback");
+      assert.equal(sequence.isEndOfGeneration(after[0]!), loaded.model.isEogToken(after[0]! as Token));
+    } finally {
+      await sequence.dispose();
+    }
+  });
+
   it("reuses a disposed session's sequence without its cells", async () => {
-    const first = await native.openDraft(tokenizePrompt(loaded.model, PROMPTS[2]!));
+    const first = await native.openDraft(tokenizePrompt(loaded.model, PROMPTS[2]!), eog);
     await first.draft(30);
     await first.dispose();
     const committed = tokenizePrompt(loaded.model, PROMPTS[3]!);
-    const second = await native.openDraft(committed);
+    const second = await native.openDraft(committed, eog);
     try {
       assert.deepEqual((await second.draft(30)).tokens, await reference(committed, 30));
     } finally {
@@ -124,7 +157,7 @@ describe("native drafter", () => {
 
   it("refuses what it cannot do with a clear error, and goes on drafting", async () => {
     const committed = tokenizePrompt(loaded.model, PROMPTS[0]!);
-    const sequence = await native.openDraft(committed);
+    const sequence = await native.openDraft(committed, eog);
     try {
       await assert.rejects(sequence.draft(4, { ...GREEDY, temperature: 0.8 }), /greedily only/);
       await sequence.draft(4);
@@ -135,14 +168,14 @@ describe("native drafter", () => {
     } finally {
       await sequence.dispose();
     }
-    const taken = await Promise.all(Array.from({ length: 4 }, () => native.openDraft([1])));
-    await assert.rejects(native.openDraft([1], 50), /no free sequence/);
+    const taken = await Promise.all(Array.from({ length: 4 }, () => native.openDraft([1], eog)));
+    await assert.rejects(native.openDraft([1], eog, 50), /no free sequence/);
     // One disposed while another waits: the waiting one gets its sequence.
-    const waiting = native.openDraft([1], 2000);
+    const waiting = native.openDraft([1], eog, 2000);
     await taken[0]!.dispose();
     await (await waiting).dispose();
     await Promise.all(taken.slice(1).map((sequence) => sequence.dispose()));
-    const again = await native.openDraft(committed);
+    const again = await native.openDraft(committed, eog);
     try {
       assert.deepEqual((await again.draft(8)).tokens, await reference(committed, 8));
     } finally {

@@ -59,8 +59,11 @@ export interface WorkerBoot<S extends SessionService> {
   drafting?: DraftingSettings;
   /** The worker's metrics (libs/metrics `verifierMetrics` or `drafterMetrics`), injected as WORKER_METRICS. */
   metrics: (registry: ActorRegistry) => unknown;
-  /** Verifiers: verify greedy sessions on the native runner when it is built (TARGET_NATIVE). */
-  nativeTarget?: boolean;
+  /**
+   * Greedy sessions on the native runner when it is built: verified (TARGET_NATIVE, one KV
+   * cache for all sequences) or drafted (DRAFT_NATIVE, a KV stream per sequence); absent: not.
+   */
+  native?: "verify" | "draft";
   /** Verifiers: a co-located draft model to load beside the target (SELF_DRAFT_MODEL, self-draft.ts). */
   selfDraft?: SelfDraftSettings;
 }
@@ -115,17 +118,12 @@ async function start<S extends SessionService>(boot: WorkerBoot<S>, log: Logger)
   const loaded = await loadModel(llama, modelPath, config.MODEL_NAME ?? modelNameFromLocation(config.MODEL_PATH));
   const sessions = { sequences: config.MAX_SESSIONS, contextSize: config.CONTEXT_SIZE, threads: config.THREADS };
   const context = await createSessionContext(loaded.model, sessions);
-  const native = boot.nativeTarget
-    ? loadNativeOrWarn(
-        modelPath,
-        { ...sessions, kvCache: "unified" },
-        "verifying greedy sessions",
-        config.LLAMA_GPU,
-        log,
-      )
-    : null;
+  const native = boot.native ? loadNative(boot.native, modelPath, sessions, config.LLAMA_GPU, log) : null;
   if (native)
-    log.info({ model: loaded.name, threads: config.THREADS }, "greedy sessions verified on the native runner");
+    log.info(
+      { model: loaded.name, threads: config.THREADS },
+      `greedy sessions ${boot.native === "verify" ? "verified" : "drafted"} on the native runner`,
+    );
   const selfDraft = boot.selfDraft && (await loadSelfDraft(llama, boot.selfDraft, loaded, config, log));
   const profile: WorkerProfile = config.PROFILE_AT_START
     ? await measureProfile(boot.role, loaded, context, native)
@@ -234,8 +232,24 @@ async function measureProfile(
   native: NativeModel | null,
 ): Promise<WorkerProfile> {
   const start = tokenizePrompt(loaded.model, "Once upon a time");
+  // Timed on the path greedy sessions take.
   return role === "drafter"
-    ? { draftMsPerToken: await measureDraftSpeed(context, start) }
-    : // Timed on the path greedy sessions take.
-      { verifyMsByWindow: await measureVerifyCost((committed) => openGreedyTarget(native, context, committed), start) };
+    ? { draftMsPerToken: await (native ? native.measureDraftSpeed(start) : measureDraftSpeed(context, start)) }
+    : { verifyMsByWindow: await measureVerifyCost((committed) => openGreedyTarget(native, context, committed), start) };
+}
+
+/**
+ * The runner for a verifier's greedy passes (one KV cache: a batch of unequal sessions stays one
+ * ubatch) or a drafter's greedy windows (a KV stream per sequence: faster single-token steps).
+ */
+function loadNative(
+  use: "verify" | "draft",
+  modelPath: string,
+  sessions: { sequences: number; contextSize: number; threads: number },
+  gpu: WorkerConfig["LLAMA_GPU"],
+  log: Logger,
+): NativeModel | null {
+  return use === "verify"
+    ? loadNativeOrWarn(modelPath, { ...sessions, kvCache: "unified" }, "verifying greedy sessions", gpu, log)
+    : loadNativeOrWarn(modelPath, { ...sessions, kvCache: "per-sequence" }, "drafting greedy sessions", gpu, log);
 }

@@ -20,8 +20,8 @@ export interface WorkerModel {
   loaded: LoadedModel;
   context: LlamaContext;
   /**
-   * Verifiers with TARGET_NATIVE (and the runner built): the target on the native runner, where
-   * greedy sessions are verified; sampled ones use `context`.
+   * The model on the native runner, when built and enabled: where a verifier verifies greedy
+   * sessions (TARGET_NATIVE) and a drafter drafts them (DRAFT_NATIVE); sampled ones use `context`.
    */
   native: NativeModel | null;
   /** Verifiers with SELF_DRAFT_MODEL: the co-located draft model and how it is run. */

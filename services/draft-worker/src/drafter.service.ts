@@ -16,7 +16,7 @@ import {
   type Sampling,
 } from "#contracts";
 import type { DraftWorkerConfig } from "#config";
-import { ModelSession, type DraftedWindow } from "#llama";
+import { ModelSession, openGreedyDraft, type DraftedWindow, type DraftSequence } from "#llama";
 import { isGreedy, type SamplingParams } from "#speculation";
 import type { Logger } from "#logging";
 import { SpecFleetError, type ContractBus } from "#transport";
@@ -39,7 +39,8 @@ import { RoundReportBuffer } from "./round-report-buffer.js";
 interface DrafterSession {
   id: string;
   verifierId: string;
-  model: ModelSession;
+  /** On the native runner when greedy and it is built (DRAFT_NATIVE), else node-llama-cpp. */
+  model: DraftSequence;
   promptLength: number;
   maxTokens: number;
   /** Chooses γ before each round: the request's fixed window, or the worker's policy. */
@@ -148,17 +149,21 @@ export class DrafterService implements OnApplicationBootstrap, OnModuleDestroy {
         },
       };
     }
+    const drawing: SamplingParams = isGreedy(req.sampling)
+      ? { temperature: this.config.DRAFT_TEMPERATURE, topK: 0, topP: 1, seed: this.config.DRAFT_SEED }
+      : req.sampling;
+    const { native, context } = this.draftModel;
     const session: DrafterSession = {
       id: req.sessionId,
       verifierId: req.verifierId,
-      model: await ModelSession.open(this.draftModel.context, req.committedTokens),
+      model: isGreedy(drawing)
+        ? await openGreedyDraft(native, context, req.committedTokens)
+        : await ModelSession.open(context, req.committedTokens),
       promptLength: req.committedTokens.length,
       maxTokens: req.maxTokens,
       window: this.windowFor(req),
       sampling: req.sampling,
-      drawing: isGreedy(req.sampling)
-        ? { temperature: this.config.DRAFT_TEMPERATURE, topK: 0, topP: 1, seed: this.config.DRAFT_SEED }
-        : req.sampling,
+      drawing,
       closed: false,
       reported: false,
       ended: Promise.resolve(),

@@ -10,6 +10,7 @@ await bootWorker({
   config,
   service: DrafterService,
   metrics: drafterMetrics,
+  ...(config.DRAFT_NATIVE ? { native: "draft" as const } : {}),
   drafting: {
     windowPolicy: config.WINDOW_POLICY,
     window: config.WINDOW,

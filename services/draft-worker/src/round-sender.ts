@@ -1,5 +1,5 @@
 import { distributionToWire, VerifyRound, type ReplyOf, type Sampling } from "#contracts";
-import type { DraftedWindow, ModelSession } from "#llama";
+import type { DraftedWindow, DraftSequence } from "#llama";
 import type { Logger } from "#logging";
 import { isGreedy } from "#speculation";
 import { RequestTimeoutError, type ContractBus } from "#transport";
@@ -76,7 +76,7 @@ export class RoundSender {
  * ahead starts before the drafter's position: what both have committed is checked and skipped.
  */
 export async function commitAnswer(
-  model: ModelSession,
+  model: DraftSequence,
   reply: Exclude<VerifyReply, { status: "rejected" }>,
   keepSpeculation: boolean,
 ): Promise<void> {

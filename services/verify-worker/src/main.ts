@@ -12,7 +12,7 @@ await bootWorker({
   service: VerifierService,
   providers: journalProviders,
   metrics: verifierMetrics,
-  nativeTarget: config.TARGET_NATIVE,
+  ...(config.TARGET_NATIVE ? { native: "verify" as const } : {}),
   selfDraft: config.SELF_DRAFT_MODEL
     ? {
         location: config.SELF_DRAFT_MODEL,

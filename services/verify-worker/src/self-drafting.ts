@@ -1,5 +1,5 @@
 import type { ReplyOf, VerifyRound } from "#contracts";
-import { ModelSession, type DraftedWindow, type NativeDraftSequence } from "#llama";
+import { ModelSession, openGreedyDraft, type DraftedWindow, type DraftSequence } from "#llama";
 import { GREEDY, isGreedy, type Distribution } from "#speculation";
 import { fixedWindow, RoundEstimator, windowPolicy, type WindowPolicy } from "#window";
 import type { WorkerModel } from "#worker";
@@ -40,10 +40,9 @@ export class SelfDrafter {
    */
   async follow(session: VerifierSession): Promise<SelfDraftedSession> {
     const committed = session.model.ledger.committedTokens();
-    const draftModel =
-      this.model.native && isGreedy(session.sampling)
-        ? await this.model.native.openDraft(committed)
-        : await ModelSession.open(this.model.context, committed);
+    const draftModel = isGreedy(session.sampling)
+      ? await openGreedyDraft(this.model.native, this.model.context, committed)
+      : await ModelSession.open(this.model.context, committed);
     const seeded = session.sampling.seeded && !isGreedy(session.sampling);
     const policy = seeded
       ? fixedWindow(this.window)
@@ -55,7 +54,7 @@ export class SelfDrafter {
 /** One session's drafting at its verifier: its draft sequence and its window policy. */
 export class SelfDraftedSession {
   constructor(
-    private readonly draftModel: ModelSession | NativeDraftSequence,
+    private readonly draftModel: DraftSequence,
     private readonly policy: WindowPolicy,
     private readonly session: VerifierSession,
   ) {}
