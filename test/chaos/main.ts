@@ -152,8 +152,10 @@ try {
         chunkTimes.push(now);
         if (struckAt > 0 && firstAfterStrike === 0 && now > struckAt) firstAfterStrike = now;
         if (struckAt > 0 || soFar.tokenIds.length < STRIKE_AT) return;
-        const event = [...opened.values()].find((e) => !known.has(e.sessionId) && e.promptTokens > 0);
-        if (!event) return;
+        // This stream's own session (its chunks' id): the workers struck are the ones serving it.
+        const sessionId = /"id":"([^"]+)"/.exec(String(soFar.body))?.[1];
+        const event = sessionId === undefined ? undefined : opened.get(sessionId);
+        if (!event || known.has(event.sessionId) || event.promptTokens === 0) return;
         struckAt = performance.now();
         strike = chaos.strike(harness, event);
       },

@@ -37,6 +37,28 @@ describe("admission", () => {
     assert.equal(s.table.get(submitted.sessionId)!.promptTokens, 5, "the verifier's open reply is recorded");
   });
 
+  it("a request sent again while its first submission is being admitted is placed once", async () => {
+    // Placed at once, and queued first (every pair busy), then placed when a session ends.
+    for (const busy of [false, true]) {
+      const s = scheduler();
+      s.setFleet([worker("v1", "verifier", { maxSessions: 1 }), worker("d1", "drafter")]);
+      const running = job();
+      if (busy) await s.admission.submit(running);
+      const submitted = job();
+      // The gateway sends again when an answer is late: the second arrives before the first is done.
+      const replies = await Promise.all([s.admission.submit(submitted), s.admission.submit(submitted)]);
+      assert.ok(replies.every((reply) => reply.ok));
+      assert.ok(s.admission.waiting <= 1, "in the queue once at most");
+      if (busy) {
+        await s.table.remove(running.sessionId);
+        s.admission.pump();
+      }
+      await s.settle();
+      const opens = s.workers.calls.filter((call) => call.includes(submitted.sessionId));
+      assert.equal(opens.length, 1, `${busy ? "queued first" : "placed at once"}: ${s.workers.calls.join("; ")}`);
+    }
+  });
+
   it("waits in the durable queue while every pair is busy, and is placed when a session ends", async () => {
     const s = scheduler();
     s.setFleet([worker("v1", "verifier", { maxSessions: 1 }), worker("d1", "drafter")]);
