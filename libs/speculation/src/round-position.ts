@@ -17,13 +17,13 @@ export type RoundAdmission =
   { kind: "apply"; skip: number } | { kind: "stale"; committedSince: number } | { kind: "ahead" };
 
 export function admitRound(
-  session: { position: number; committedSince: (position: number) => readonly number[] },
+  session: { readonly position: number; committedTokens(from: number): readonly number[] },
   round: { position: number; draft: readonly number[] },
 ): RoundAdmission {
   if (round.position === session.position) return { kind: "apply", skip: 0 };
   if (round.position > session.position) return { kind: "ahead" };
   const skip = session.position - round.position;
-  if (skip < round.draft.length && repeats(round.draft, session.committedSince(round.position)))
+  if (skip < round.draft.length && repeats(round.draft, session.committedTokens(round.position)))
     return { kind: "apply", skip };
   return { kind: "stale", committedSince: round.position };
 }

@@ -103,10 +103,10 @@ describe("SequenceLedger: guards", () => {
     const ledger = new SequenceLedger(PROMPT);
     ledger.evaluated([...PROMPT, ...DRAFT]);
     const round = { position: 3, draft: DRAFT };
-    assert.deepEqual(admitRound(sessionOf(ledger), round), { kind: "apply", skip: 0 });
+    assert.deepEqual(admitRound(ledger, round), { kind: "apply", skip: 0 });
     ledger.commit(3, [10, 11, 21]);
 
-    const retry = admitRound(sessionOf(ledger), round);
+    const retry = admitRound(ledger, round);
     assert.deepEqual(retry, { kind: "stale", committedSince: 3 });
     assert.deepEqual(ledger.committedTokens(3), [10, 11, 21]);
     assert.throws(() => ledger.commit(3, [10, 11, 21]), { message: "commit at 3 but the session is at 6" });
@@ -168,14 +168,10 @@ describe("admitRound", () => {
   ];
   for (const c of cases) {
     it(`session at 6, round at ${c.round.position} [${c.round.draft.join(", ")}] → ${c.expected.kind}: ${c.why}`, () => {
-      assert.deepEqual(admitRound(sessionOf(ledger), c.round), c.expected);
+      assert.deepEqual(admitRound(ledger, c.round), c.expected);
     });
   }
 });
-
-function sessionOf(ledger: SequenceLedger) {
-  return { position: ledger.position, committedSince: (from: number) => ledger.committedTokens(from) };
-}
 
 describe("SequenceLedger with a pipelined draft", () => {
   it("keeps the next window drafted ahead when the round commits exactly what it assumed", () => {

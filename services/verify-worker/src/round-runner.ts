@@ -96,10 +96,7 @@ export class RoundRunner {
       });
     session.lastDrafterAt = Date.now();
     const ledger = session.model.ledger;
-    const admission = admitRound(
-      { position: ledger.position, committedSince: (from) => ledger.committedTokens(from) },
-      req,
-    );
+    const admission = admitRound(ledger, req);
     if (admission.kind !== "apply") {
       // Ahead: a window sent early on a guess that did not hold; nothing was committed after it.
       const tokens = admission.kind === "stale" ? ledger.committedTokens(admission.committedSince) : [];
