@@ -2,6 +2,7 @@ import { startLocalFleet, type LocalFleet } from "#infra";
 import type { NatsEndpoint } from "#transport";
 import { complete } from "../../test/support/openai-client.js";
 import { fleetTotals } from "../../test/support/telemetry.js";
+import { cpuSeconds } from "../support/process-cpu.js";
 import type { PathOptions, PathRun } from "../support/report.js";
 import { FleetPhaseReader, perRound } from "./round-phases.js";
 
@@ -22,6 +23,7 @@ export const FLEET_SECURITY_MODES: readonly FleetSecurityMode[] = ["secured", "o
  * right after the round in flight when the guess holds (what `npm start` runs).
  */
 export type DraftingMode = "sequential" | "pipelined" | "sent-ahead";
+export const DRAFTING_MODES: readonly DraftingMode[] = ["sequential", "pipelined", "sent-ahead"];
 
 /** Requests sent one at a time through the gateway; rounds counted by the verifier. */
 export class FleetPath {
@@ -58,6 +60,7 @@ export class FleetPath {
   async run(): Promise<PathRun> {
     const [before, phasesBefore] = await Promise.all([fleetTotals(this.fleet, "verifier"), this.phases.totals()]);
     const tokens: number[] = [];
+    const cpuBefore = this.cpu();
     const started = performance.now();
     for (const prompt of this.options.prompts) {
       const result = await complete(this.fleet.gatewayUrl, {
@@ -69,9 +72,18 @@ export class FleetPath {
       tokens.push(...result.tokenIds);
     }
     const elapsed = performance.now() - started;
+    const cpuAfter = this.cpu();
     const [after, phasesAfter] = await Promise.all([fleetTotals(this.fleet, "verifier"), this.phases.totals()]);
     const rounds = after.rounds - before.rounds;
-    return { msPerRound: elapsed / rounds, tokens, phases: perRound(phasesBefore, phasesAfter, rounds) };
+    const cpu = new Map(
+      [...cpuAfter].map(([name, seconds]) => [name, ((seconds - (cpuBefore.get(name) ?? 0)) * 1000) / rounds]),
+    );
+    return { msPerRound: elapsed / rounds, tokens, phases: perRound(phasesBefore, phasesAfter, rounds), cpu };
+  }
+
+  /** CPU seconds each process of the fleet has used so far (all its threads), by its name in the fleet. */
+  private cpu(): Map<string, number> {
+    return new Map([...this.fleet.processes].map(([name, child]) => [name, cpuSeconds(child.pid)]));
   }
 
   /** How a process of the benchmark's own reaches the fleet's NATS, as its admin. */

@@ -61,6 +61,7 @@ export class InProcessPath {
     let rounds = 0;
     const tokens: number[] = [];
     const phases = new Map<string, number>();
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     for (const prompt of this.options.prompts) {
       const promptTokens = tokenizePrompt(this.target.model, prompt);
@@ -80,8 +81,12 @@ export class InProcessPath {
       rounds += result.rounds;
       tokens.push(...result.tokens);
     }
+    const elapsed = performance.now() - started;
+    const { user, system } = process.cpuUsage(cpuBefore);
     for (const [phase, ms] of phases) phases.set(phase, ms / rounds);
-    return { msPerRound: (performance.now() - started) / rounds, tokens, phases };
+    // This process's CPU, every thread (the native runner's included): the loop is all it does then.
+    const cpu = new Map([["in-process loop (the bench's process)", (user + system) / 1000 / rounds]]);
+    return { msPerRound: elapsed / rounds, tokens, phases, cpu };
   }
 
   async stop(): Promise<void> {

@@ -107,7 +107,7 @@ export const PHASE_ROWS: PhaseRow[] = [
     local: none,
   },
   {
-    label: "wait at the verifier: session lock (previous round's journal write)",
+    label: "wait at the verifier: session lock (a window sent ahead behind the round in flight)",
     fleet: (p) => v(p, "lock"),
     local: none,
   },

@@ -11,6 +11,8 @@ export interface PathRun {
   tokens: number[];
   /** ms per round by phase (bench:round's breakdown), when the path measures them. */
   phases?: Map<string, number>;
+  /** CPU ms per round by process (bench:round), when the path measures it. */
+  cpu?: Map<string, number>;
 }
 
 export function median(values: readonly number[]): number {

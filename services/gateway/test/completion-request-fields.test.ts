@@ -92,3 +92,15 @@ describe("completion request fields", () => {
     assert.equal(refused({ frequency_penalty: "0" }).param, "frequency_penalty");
   });
 });
+
+/** The schema is built once per pair of limits: each gateway's limits hold, whichever was parsed first. */
+describe("completion request limits", () => {
+  it("holds each configuration's limits, the schema built once for each", () => {
+    const body = { model: "m", prompt: "Once upon a time", max_tokens: 300 };
+    assert.equal(parseCompletionRequest(body, 4096, 200_000).max_tokens, 300);
+    assert.throws(() => parseCompletionRequest(body, 256, 200_000), /max_tokens.*at most 256/);
+    assert.throws(() => parseCompletionRequest(body, 4096, 10), /prompt/);
+    assert.equal(parseCompletionRequest(body, 4096, 200_000).max_tokens, 300);
+    assert.throws(() => parseCompletionRequest(body, 256, 200_000), /at most 256/);
+  });
+});

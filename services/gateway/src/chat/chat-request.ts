@@ -125,6 +125,8 @@ function fleetMessage(message: z.infer<typeof chatMessageRequestSchema>): ChatMe
   return { role, content: text };
 }
 
+const schemas = new Map<number, ReturnType<typeof chatRequestSchema>>();
+
 export function parseChatRequest(
   body: unknown,
   limits: { maxTokens: number; defaultMaxTokens: number; maxPromptChars: number },
@@ -132,7 +134,10 @@ export function parseChatRequest(
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw HttpApiError.invalid("the request body must be a JSON object");
   }
-  const r = parseRequest(chatRequestSchema(limits.maxTokens), body);
+  let schema = schemas.get(limits.maxTokens);
+  // Built once per limit: building it costs more than parsing a request with it.
+  if (!schema) schemas.set(limits.maxTokens, (schema = chatRequestSchema(limits.maxTokens)));
+  const r = parseRequest(schema, body);
   const messages = r.messages.map(fleetMessage);
   const chars = messages.reduce((sum, m) => sum + m.content.length, 0);
   if (chars > limits.maxPromptChars)
