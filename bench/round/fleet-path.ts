@@ -59,18 +59,9 @@ export class FleetPath {
 
   async run(): Promise<PathRun> {
     const [before, phasesBefore] = await Promise.all([fleetTotals(this.fleet, "verifier"), this.phases.totals()]);
-    const tokens: number[] = [];
     const cpuBefore = this.cpu();
     const started = performance.now();
-    for (const prompt of this.options.prompts) {
-      const result = await complete(this.fleet.gatewayUrl, {
-        model: modelName(this.options.modelPath),
-        prompt,
-        max_tokens: this.options.maxTokens,
-      });
-      if (result.status !== 200) throw new Error(`fleet request failed: ${JSON.stringify(result.body)}`);
-      tokens.push(...result.tokenIds);
-    }
+    const tokens = await this.warm();
     const elapsed = performance.now() - started;
     const cpuAfter = this.cpu();
     const [after, phasesAfter] = await Promise.all([fleetTotals(this.fleet, "verifier"), this.phases.totals()]);
@@ -84,6 +75,21 @@ export class FleetPath {
   /** CPU seconds each process of the fleet has used so far (all its threads), by its name in the fleet. */
   private cpu(): Map<string, number> {
     return new Map([...this.fleet.processes].map(([name, child]) => [name, cpuSeconds(child.pid)]));
+  }
+
+  /** The prompts' requests, one at a time, unmeasured: their tokens. */
+  async warm(): Promise<number[]> {
+    const tokens: number[] = [];
+    for (const prompt of this.options.prompts) {
+      const result = await complete(this.fleet.gatewayUrl, {
+        model: modelName(this.options.modelPath),
+        prompt,
+        max_tokens: this.options.maxTokens,
+      });
+      if (result.status !== 200) throw new Error(`fleet request failed: ${JSON.stringify(result.body)}`);
+      tokens.push(...result.tokenIds);
+    }
+    return tokens;
   }
 
   /** How a process of the benchmark's own reaches the fleet's NATS, as its admin. */

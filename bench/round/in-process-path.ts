@@ -89,6 +89,11 @@ export class InProcessPath {
     return { msPerRound: elapsed / rounds, tokens, phases, cpu };
   }
 
+  /** The same rounds, unmeasured. */
+  async warm(): Promise<void> {
+    await this.run();
+  }
+
   async stop(): Promise<void> {
     this.nativeTarget?.close();
     this.nativeDraft?.close();

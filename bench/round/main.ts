@@ -105,11 +105,11 @@ try {
     if (modes[0] !== undefined && drafting(mode)) fleets.set(mode, await FleetPath.start(options, modes[0], mode));
   local = await InProcessPath.start(options);
   process.stderr.write(`bench:round: greedy rounds drafted and verified through the ${local.engine} on both paths\n`);
-  const paths = new Map<PathName, { run(): Promise<PathRun> }>([...fleets, ["local", local]]);
+  const paths = new Map<PathName, { run(): Promise<PathRun>; warm(): Promise<unknown> }>([...fleets, ["local", local]]);
   // Warm-up, interleaved: first-touch costs and JIT compilation out of the measurement. A fleet has
   // a process per actor whose per-round code V8 optimises only after many rounds; a server runs warm.
   for (let i = 0; i < Math.max(1, argv.warmup); i++) {
-    for (const path of paths.values()) await path.run();
+    for (const path of paths.values()) await path.warm();
     if ((i + 1) % 5 === 0) process.stderr.write(`  warm-up ${i + 1}/${argv.warmup}\n`);
   }
 
