@@ -125,6 +125,13 @@ function fleetMessage(message: z.infer<typeof chatMessageRequestSchema>): ChatMe
   return { role, content: text };
 }
 
+/** The schema for this limit, built once: building it costs more than parsing a request with it. */
+function schemaFor(maxTokensLimit: number): ReturnType<typeof chatRequestSchema> {
+  let schema = schemas.get(maxTokensLimit);
+  if (!schema) schemas.set(maxTokensLimit, (schema = chatRequestSchema(maxTokensLimit)));
+  return schema;
+}
+
 const schemas = new Map<number, ReturnType<typeof chatRequestSchema>>();
 
 export function parseChatRequest(
@@ -134,10 +141,7 @@ export function parseChatRequest(
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     throw HttpApiError.invalid("the request body must be a JSON object");
   }
-  let schema = schemas.get(limits.maxTokens);
-  // Built once per limit: building it costs more than parsing a request with it.
-  if (!schema) schemas.set(limits.maxTokens, (schema = chatRequestSchema(limits.maxTokens)));
-  const r = parseRequest(schema, body);
+  const r = parseRequest(schemaFor(limits.maxTokens), body);
   const messages = r.messages.map(fleetMessage);
   const chars = messages.reduce((sum, m) => sum + m.content.length, 0);
   if (chars > limits.maxPromptChars)

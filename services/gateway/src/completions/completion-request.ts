@@ -110,7 +110,6 @@ export function parseCompletionRequest(
   return result.data;
 }
 
-/** The fleet's sampling parameters for a request; without a seed, a fresh random one. */
 /**
  * The schema for these limits, built once: building it costs more than parsing a request with
  * it (zod compiles an object schema on its first parse), ~3 ms a request when built per request.
@@ -124,6 +123,7 @@ function schemaFor(maxTokensLimit: number, maxPromptChars: number): ReturnType<t
 
 const schemas = new Map<string, ReturnType<typeof completionRequestSchema>>();
 
+/** The fleet's sampling parameters for a request; without a seed, a fresh random one. */
 export function samplingOf(request: Pick<CompletionRequest, "temperature" | "top_p" | "top_k" | "seed">): Sampling {
   const seeded = request.seed != null;
   return {
