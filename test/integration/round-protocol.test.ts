@@ -2,7 +2,16 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { NatsConnection } from "nats";
 import pino from "pino";
-import { GREEDY_SAMPLING, SessionStream, VerifierOpen, VerifyRound, type SessionEvent } from "#contracts";
+import {
+  ADMIN_IDENTITY,
+  BATCHED_EVENTS_MS,
+  GREEDY_SAMPLING,
+  SessionStream,
+  VerifierOpen,
+  VerifyRound,
+  WorkerClose,
+  type SessionEvent,
+} from "#contracts";
 import type { LocalFleet } from "#infra";
 import { ContractBus } from "#transport";
 import { connectToFleet } from "../support/fleet-nats.js";
@@ -163,6 +172,122 @@ describe("the round protocol at a real verifier", () => {
       [...indexes].sort((a, b) => a - b),
     );
     assert.equal(events.at(-1)?.kind, "end");
+  });
+});
+
+describe("a batched session's tokens events at a real verifier", () => {
+  let fleet: LocalFleet;
+  let nc: NatsConnection;
+  let bus: ContractBus;
+  let expected: number[];
+
+  before(async () => {
+    expected = (await referenceCompletions(MODEL_PATH, [PROMPT], MAX_TOKENS)).get(PROMPT)!.tokens;
+    fleet = await startTestFleet("round-protocol-batched", { verifiers: 1, drafters: 0 });
+    nc = await connectToFleet(fleet);
+    bus = new ContractBus(nc, pino({ level: "silent" }), "hand-drafter");
+  });
+
+  after(async () => {
+    await nc?.close();
+    await fleet?.stop();
+  });
+
+  it("sends the first round's tokens at once, gathers later rounds', and sends what it holds before the end", async () => {
+    const sessionId = "protocol-batched";
+    const events: SessionEvent[] = [];
+    let arrived: (() => void) | null = null;
+    bus.subscribe(SessionStream, sessionId, (event) => {
+      events.push(event);
+      arrived?.();
+    });
+    await nc.flush();
+    const opened = await bus.request(
+      VerifierOpen,
+      "verifier-1",
+      {
+        sessionId,
+        prompt: PROMPT,
+        maxTokens: MAX_TOKENS,
+        sampling: GREEDY_SAMPLING,
+        drafterId: "hand-drafter",
+        tokenEvents: "batched",
+      },
+      5000,
+    );
+    assert.ok(opened.ok);
+    const tokenEvents = () => events.filter((e) => e.kind === "tokens");
+    const streamed = () => tokenEvents().flatMap((e) => e.tokens);
+    const until = (what: string, holds: () => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        if (holds()) return resolve();
+        const timer = setTimeout(() => reject(new Error(`not within 5 s: ${what}; ${JSON.stringify(events)}`)), 5000);
+        arrived = () => {
+          if (!holds()) return;
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    let generated = 0;
+    const round = async () => {
+      const reply = await bus.request(
+        VerifyRound,
+        "verifier-1",
+        { sessionId, position: opened.position + generated, draft: expected.slice(generated, generated + 2) },
+        5000,
+      );
+      assert.equal(reply.status, "applied");
+      if (reply.status === "applied") generated += reply.tokens.length;
+    };
+    await until("opened", () => events.length === 1);
+
+    // The first round's tokens go at once (the gateway's time to first token stays true).
+    const sent = performance.now();
+    await round();
+    await until("the first round's tokens", () => tokenEvents().length === 1);
+    assert.deepEqual(
+      tokenEvents().map((e) => [e.index, e.tokens]),
+      [[0, expected.slice(0, 3)]],
+    );
+
+    // Two more rounds right after it are held (when, as on any machine but a stalled one, they
+    // come within BATCHED_EVENTS_MS of it).
+    await round();
+    await round();
+    const quick = performance.now() - sent < BATCHED_EVENTS_MS;
+    await nc.flush();
+    await new Promise((r) => setTimeout(r, 50));
+    if (quick) assert.equal(tokenEvents().length, 1, "two rounds within the interval: held");
+
+    // A round once the interval has passed sends everything held, in one event.
+    await new Promise((r) => setTimeout(r, BATCHED_EVENTS_MS + 50));
+    await round();
+    await until("every committed token", () => streamed().length === generated);
+    if (quick)
+      assert.deepEqual(
+        tokenEvents()
+          .map((e) => [e.index, e.tokens])
+          .at(-1),
+        [3, expected.slice(3, 12)],
+      );
+
+    // A round held, then the session closed: its tokens go before the end, which counts them.
+    await round();
+    const admin = new ContractBus(nc, pino({ level: "silent" }), ADMIN_IDENTITY);
+    assert.deepEqual(await admin.request(WorkerClose, "verifier-1", { sessionId, reason: "test" }, 5000), {
+      closed: true,
+    });
+    await nc.flush();
+    await new Promise((r) => setTimeout(r, 100));
+    const end = events.at(-1);
+    assert.equal(end?.kind, "end");
+    assert.deepEqual(end?.kind === "end" && [end.finishReason, end.generatedTokens], ["cancelled", generated]);
+    assert.deepEqual(streamed(), expected.slice(0, generated), "every committed token once, in order, before the end");
+    assert.deepEqual(
+      tokenEvents().map((e) => e.index),
+      tokenEvents().map((_, i, all) => all.slice(0, i).reduce((n, e) => n + e.tokens.length, 0)),
+      "each event starts where the one before it ended",
+    );
   });
 });
 

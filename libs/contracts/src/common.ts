@@ -51,6 +51,18 @@ export const samplingSchema = z.object({
 export type Sampling = z.infer<typeof samplingSchema>;
 export const GREEDY_SAMPLING: Sampling = { temperature: 0, topK: 0, topP: 1, seed: 0, seeded: false };
 
+/**
+ * How a session's tokens events are sent: `each-round`, every round's tokens as soon as they are
+ * journalled (a client reading them as they come); `batched`, a client that waits for the whole
+ * answer: its first tokens at once, then what the rounds commit gathered into an event every
+ * BATCHED_EVENTS_MS, and the rest with the last round (fewer messages and journal writes per
+ * round). Absent from older actors' messages: `each-round`.
+ */
+export const tokenEventsSchema = z.enum(["each-round", "batched"]);
+export type TokenEvents = z.infer<typeof tokenEventsSchema>;
+/** How long a batched session's committed tokens may wait before they are journalled and published. */
+export const BATCHED_EVENTS_MS = 250;
+
 /** Most draft tokens in one round (a window of γ; a window sent ahead carries γ + 1). */
 export const MAX_DRAFT_TOKENS = 64;
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { eventContract, requestContract, type PayloadOf } from "./contract.js";
-import { remoteErrorSchema, samplingSchema, sessionIdSchema, workerIdSchema } from "./common.js";
+import { remoteErrorSchema, samplingSchema, sessionIdSchema, tokenEventsSchema, workerIdSchema } from "./common.js";
 import { requestOriginSchema } from "./observability.js";
 import { promptSchema } from "./session.js";
 
@@ -17,6 +17,8 @@ export const completionJobSchema = z.object({
   submittedAt: z.number(),
   /** Which API key and job the request came from, for operators (dashboard); absent from older gateways. */
   origin: requestOriginSchema.optional(),
+  /** How its verifier sends its tokens events (absent from older gateways: each round's). */
+  tokenEvents: tokenEventsSchema.optional(),
 });
 export type CompletionJob = z.infer<typeof completionJobSchema>;
 

@@ -10,6 +10,7 @@ import {
   remoteErrorSchema,
   sessionIdSchema,
   tokenSchema,
+  tokenEventsSchema,
   tokensSchema,
   workerIdSchema,
 } from "./common.js";
@@ -87,6 +88,8 @@ export const VerifierOpen = requestContract(
     resume: z.boolean().optional(),
     /** The model the drafter registered (the verifier audits its q with it when it holds that model). */
     drafterModel: modelDescriptorSchema.optional(),
+    /** How the session's tokens events are sent (the client's request); absent from older schedulers: each round's. */
+    tokenEvents: tokenEventsSchema.optional(),
   }),
   z.discriminatedUnion("ok", [
     okReply.extend({

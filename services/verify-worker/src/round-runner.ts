@@ -6,7 +6,7 @@ import { admitRound, cutCompletion, type Distribution } from "#speculation";
 import type { WorkerModel, WorkerStats } from "#worker";
 import type { DrafterAudit } from "./audit/drafter-audit.js";
 import { draftDistributions, draftProblem } from "./draft-checks.js";
-import type { SessionCloser } from "./session-closer.js";
+import { JOURNAL_LOST, type SessionCloser } from "./session-closer.js";
 import type { SessionLog } from "./session-log.js";
 import type { SessionTable } from "./session-table.js";
 import type { VerifierMeter } from "./verifier-meter.js";
@@ -19,7 +19,8 @@ type VerifyReply = ReplyOf<typeof VerifyRound>;
 
 /**
  * The target side of the round: verifies a window in one forward pass (batched with other
- * sessions' rounds), commits, journals then publishes the committed tokens, and answers stale
+ * sessions' rounds), commits, journals then publishes the committed tokens (each round's, or
+ * batched for a client that waits for the whole answer: token-delivery.ts), and answers stale
  * rounds without applying them twice. A session without a drafter is decoded here alone (γ = 0).
  * Every round runs under its session's lock.
  */
@@ -171,8 +172,8 @@ export class RoundRunner {
   }
 
   /**
-   * One round, under the session's lock: verify the (trimmed) window, commit, journal, publish,
-   * finish. `early` takes the reply of a round that does not end the session as soon as it is
+   * One round, under the session's lock: verify the (trimmed) window, commit, journal and publish
+   * (now, or with a later round: `session.delivery`), finish. `early` takes the reply of a round that does not end the session as soon as it is
    * committed; `entered` (when the round's handling started, 0: not timed) times its phases.
    */
   private async round(
@@ -247,10 +248,11 @@ export class RoundRunner {
     }
     if (cut.emitted.length > 0) {
       const { text, textEnds } = session.text.deltaPerToken(session.generated, cut.emitted, final);
-      const index = session.generated.length;
+      session.delivery.add({ index: session.generated.length, tokens: cut.emitted, text, textEnds });
       session.generated.push(...cut.emitted);
-      this.journal(session, { index, tokens: cut.emitted, text, textEnds });
     }
+    const due = session.delivery.due(performance.now(), final);
+    if (due) this.journal(session, due);
     if (finishReason !== null) {
       // The end goes after every token: the last round's write first.
       await session.journal.settled();
@@ -297,11 +299,7 @@ export class RoundRunner {
   private async loseJournal(session: VerifierSession, lost: "moved" | "unavailable"): Promise<void> {
     if (!this.table.holds(session)) return;
     if (lost === "moved") return this.closer.letGo(session);
-    await this.closer.end(
-      session,
-      { finishReason: "error", reason: "the session journal is unavailable, so the session could not go on safely" },
-      { journal: false },
-    );
+    await this.closer.end(session, { finishReason: "error", reason: JOURNAL_LOST }, { journal: false });
   }
 }
 

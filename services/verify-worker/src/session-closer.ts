@@ -6,6 +6,9 @@ import type { SessionLog } from "./session-log.js";
 import type { SessionTable } from "./session-table.js";
 import type { VerifierSession } from "./verifier-session.js";
 
+/** Why a session ends with an error when its journal stops taking its tokens. */
+export const JOURNAL_LOST = "the session journal is unavailable, so the session could not go on safely";
+
 /** How a session ends, as its caller knows it (the token count is the session's own). */
 export type Ending = Omit<SessionEnd, "generatedTokens">;
 
@@ -45,10 +48,19 @@ export class SessionCloser {
     options: { journal: boolean } = { journal: true },
   ): Promise<void> {
     if (!this.table.holds(session)) return;
-    // The end goes after every token: the rounds' writes first.
+    // The end goes after every token: the rounds' writes first, then the tokens held back.
     await session.journal.settled();
-    // Tokens whose write did not land were never published: the end does not count them.
-    if (session.journal.stopped) session.generated.length = session.journalledTokens;
+    let journal = options.journal && !session.journal.stopped;
+    if (journal) {
+      const delivered = await this.deliverHeld(session);
+      if (delivered === "moved") return this.letGo(session);
+      if (delivered === "failed") {
+        ending = { finishReason: "error", reason: JOURNAL_LOST };
+        journal = false;
+      }
+    }
+    // Tokens whose write did not land (or never went) were never published: the end does not count them.
+    if (!journal) session.generated.length = session.journalledTokens;
     const end: SessionEnd = { finishReason: ending.finishReason, generatedTokens: session.generated.length };
     if (ending.reason !== undefined) end.reason = ending.reason.slice(0, MAX_END_REASON_CHARS);
     const entry: JournalEntry = {
@@ -57,7 +69,7 @@ export class SessionCloser {
       text: session.text.delta(session.generated, true),
       end,
     };
-    if (options.journal) {
+    if (journal) {
       try {
         if (!(await this.stream.write(session.id, entry, session.journalEntries))) return this.letGo(session);
         session.journalEntries++;
@@ -78,8 +90,9 @@ export class SessionCloser {
   async release(sessionId: string, reason: string): Promise<ReplyOf<typeof VerifierRelease>> {
     const session = this.table.get(sessionId);
     if (!session) return { released: false, position: null };
-    // Whoever resumes it reads the journal: the rounds' writes land first.
+    // Whoever resumes it reads the journal: the rounds' writes land first, and the tokens held back.
     await session.journal.settled();
+    if (!session.journal.stopped) await this.deliverHeld(session);
     await this.dispose(session);
     session.trace?.end(session, "released", reason);
     this.log.info({ sessionId, reason, generated: session.generated.length }, "session released");
@@ -90,6 +103,29 @@ export class SessionCloser {
   async letGo(session: VerifierSession): Promise<void> {
     this.log.warn({ sessionId: session.id }, "another verifier has taken the session over; letting go");
     await this.release(session.id, "taken over");
+  }
+
+  /**
+   * Journals, then publishes, the tokens a batched session still holds back (token-delivery.ts).
+   * `moved`: another verifier has taken the session over; `failed`: the journal did not take them,
+   * and nothing of them is published. Either way the journal takes nothing more from this session.
+   */
+  private async deliverHeld(session: VerifierSession): Promise<"delivered" | "moved" | "failed"> {
+    const held = session.delivery.take();
+    if (!held) return "delivered";
+    try {
+      if (await this.stream.write(session.id, held, session.journalEntries)) {
+        session.journalEntries++;
+        session.journalledTokens = held.index + held.tokens.length;
+        return "delivered";
+      }
+      session.journal.stop();
+      return "moved";
+    } catch (err) {
+      this.log.warn({ sessionId: session.id, err: String(err) }, "could not journal the tokens held back");
+      session.journal.stop();
+      return "failed";
+    }
   }
 
   private async dispose(session: VerifierSession): Promise<void> {

@@ -16,6 +16,7 @@ import type { SessionLog } from "./session-log.js";
 import type { SessionTable } from "./session-table.js";
 import { SessionTrace } from "./session-trace.js";
 import { TextStream } from "./text-stream.js";
+import { TokenDelivery } from "./token-delivery.js";
 import type { VerifierMeter } from "./verifier-meter.js";
 import { VerifierSession } from "./verifier-session.js";
 
@@ -167,6 +168,7 @@ export class SessionOpener {
       sampling,
       drafterId,
       new TextStream(detokenize, promptTokens, sentText),
+      new TokenDelivery(req.tokenEvents ?? "each-round"),
     );
     session.generated.push(...generated);
     session.drafterModel = req.drafterModel ?? null;

@@ -3,12 +3,13 @@ import type { TargetSession } from "#llama";
 import type { SessionTrace } from "./session-trace.js";
 import { JournalQueue } from "./journal-queue.js";
 import { TextStream } from "./text-stream.js";
+import { TokenDelivery } from "./token-delivery.js";
 
 /** What the verifier keeps per session: the single writer of its committed sequence. */
 export class VerifierSession {
   /**
    * The committed tokens after the prompt. Each is journalled, then published, in order; the
-   * last round's may still be on their way (`journal`).
+   * last round's may still be on their way (`journal`), or held back for a later event (`delivery`).
    */
   readonly generated: number[] = [];
   rounds = 0;
@@ -17,7 +18,7 @@ export class VerifierSession {
   finished = false;
   /** Entries this session has in the journal: where its next one goes. */
   journalEntries = 0;
-  /** How many of `generated` are journalled (and so published). */
+  /** How many of `generated` are journalled (and so published): fewer while some are held back or being written. */
   journalledTokens = 0;
   /** Its rounds' journal writes, in order, while the next round is verified (round-runner.ts). */
   readonly journal = new JournalQueue();
@@ -39,6 +40,8 @@ export class VerifierSession {
     readonly sampling: Sampling,
     public drafterId: string | null,
     readonly text: TextStream,
+    /** When its committed tokens are journalled and published: each round's, or batched. */
+    readonly delivery = new TokenDelivery("each-round"),
   ) {
     this.alone = drafterId === null;
   }

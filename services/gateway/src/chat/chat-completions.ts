@@ -28,6 +28,7 @@ export class ChatCompletions {
         sampling: samplingOf(request),
         priority: request.priority,
         stop: request.stop,
+        streamed: request.stream,
       },
       signal,
       sessionId,

@@ -1,6 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { Inject, Injectable } from "@nestjs/common";
-import { SchedulerCancel, SessionReplay, type Prompt, type Sampling, type SessionEvent } from "#contracts";
+import {
+  SchedulerCancel,
+  SessionReplay,
+  type Prompt,
+  type Sampling,
+  type SessionEvent,
+  type TokenEvents,
+} from "#contracts";
 import type { GatewayConfig } from "#config";
 import type { Logger } from "#logging";
 import { PayloadTooLargeError, PeerError, type ContractBus } from "#transport";
@@ -23,6 +30,8 @@ export interface CompletionOrder {
   priority: number;
   /** Stop sequences, applied to the committed text (at most 4; none: []). */
   stop: readonly string[];
+  /** The client reads the tokens as they come (server-sent events); else it waits for the whole answer. */
+  streamed: boolean;
 }
 
 export type CompletionPiece =
@@ -223,6 +232,7 @@ export class CompletionService {
           priority: order.priority,
           submittedAt: Date.now(),
           origin: source.origin,
+          tokenEvents: tokenEventsFor(order),
         });
       } catch (err) {
         // The scheduler refused the request, or it could not be sent at all: the client learns why.
@@ -329,4 +339,13 @@ async function nextEvent(reader: SessionReader, idleMs: number): Promise<Session
     if (err instanceof SessionReaderClosedError) throw clientClosed();
     throw err;
   }
+}
+
+/**
+ * A client waiting for the whole answer takes its tokens in fewer, larger events (the verifier
+ * journals and publishes less often). Stop sequences are looked for in the text as it comes, and
+ * end the session as soon as one appears: those requests take every round's tokens.
+ */
+export function tokenEventsFor(order: Pick<CompletionOrder, "streamed" | "stop">): TokenEvents {
+  return order.streamed || order.stop.length > 0 ? "each-round" : "batched";
 }

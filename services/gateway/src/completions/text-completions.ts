@@ -26,6 +26,7 @@ export class TextCompletions {
         sampling: samplingOf(request),
         priority: request.priority,
         stop: request.stop,
+        streamed: request.stream,
       },
       signal,
       sessionId,

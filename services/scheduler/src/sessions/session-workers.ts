@@ -124,6 +124,7 @@ export class NatsSessionWorkers implements SessionWorkers {
         drafterId,
         resume,
         drafterModel: drafterId === null ? undefined : this.modelOf(drafterId),
+        tokenEvents: job.tokenEvents,
       },
       this.timeoutMs,
     );
