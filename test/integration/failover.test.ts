@@ -10,7 +10,7 @@ import {
   type SessionEvent,
 } from "#contracts";
 import type { LocalFleet } from "#infra";
-import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
+import { complete, streamCompletion, type CompletionResult } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH } from "../support/fleet.js";
 import { startProxiedFleet, type ProxiedFleet } from "../support/proxied-fleet.js";
 import { referenceCompletions, type ReferenceCompletions } from "../support/reference.js";
@@ -92,6 +92,34 @@ describe("failover mid-stream", () => {
     return { result, sessionId };
   }
 
+  /**
+   * Asks for `prompt`'s whole answer (not streamed: its verifier batches its tokens events); once
+   * the session's second tokens event has come (tokens held back since, in the verifier's next
+   * batch), calls `strike` with the session's opening event.
+   */
+  async function completeAndStrike(
+    prompt: string,
+    strike: (opened: Extract<SessionEvent, { kind: "opened" }>) => Promise<void>,
+  ): Promise<{ result: CompletionResult; sessionId: string }> {
+    const known = new Set(events.keys());
+    const answer = complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: MAX_TOKENS });
+    const deadline = Date.now() + 30_000;
+    let sessionId: string | undefined;
+    while (!sessionId && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 5));
+      sessionId = [...events.keys()].find(
+        (id) => !known.has(id) && events.get(id)!.some((e) => e.kind === "tokens" && e.index > 0),
+      );
+    }
+    assert.ok(sessionId, "the session's second tokens event came");
+    const opened = events.get(sessionId)!.find((e) => e.kind === "opened");
+    assert.ok(opened?.kind === "opened", "the session's opening event was seen");
+    await strike(opened);
+    const result = await answer;
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    return { result: { ...result, done: true }, sessionId };
+  }
+
   async function assertIdentical(result: CompletionResult, prompt: string): Promise<void> {
     const expected = await reference.for(prompt, result.tokenIds);
     assert.equal(result.tokenIds.length, expected.tokens.length, "no token lost or duplicated");
@@ -118,6 +146,44 @@ describe("failover mid-stream", () => {
       tokenEvents.some((e) => e.kind === "tokens" && e.index > 0),
       "the resumed verifier replayed and went on",
     );
+  });
+
+  it("a verifier killed mid-answer (not streamed: tokens held back in batches): the answer is whole", async () => {
+    const prompt = PROMPTS[1]!;
+    let killed = "";
+    const { result, sessionId } = await completeAndStrike(prompt, async (opened) => {
+      killed = opened.verifierId;
+      fleet.processes.get(killed)!.kill("SIGKILL");
+    });
+    // Back for the cases after this one, which need two verifiers besides the one killed first.
+    await fleet.restart(killed);
+    await assertIdentical(result, prompt);
+    const opens = events.get(sessionId)!.filter((e) => e.kind === "opened");
+    assert.equal(opens.length, 2, "opened once, then resumed once");
+    const tokenEvents = events.get(sessionId)!.filter((e) => e.kind === "tokens");
+    const sessionRounds = rounds.filter((r) => r.sessionId === sessionId).length;
+    assert.ok(
+      tokenEvents.length < sessionRounds / 2,
+      `${tokenEvents.length} tokens events for ${sessionRounds} rounds: batched`,
+    );
+  });
+
+  it("a drained verifier hands a batched session (not streamed) to another without losing a token", async () => {
+    const prompt = PROMPTS[0]!;
+    let drained = "";
+    const { result, sessionId } = await completeAndStrike(prompt, async (opened) => {
+      drained = opened.verifierId;
+      const response = await fetch(`${fleet.gatewayUrl}/admin/devices/${drained}/drain`, { method: "POST" });
+      assert.equal(response.status, 200);
+    });
+    await assertIdentical(result, prompt);
+    const opens = events.get(sessionId)!.filter((e) => e.kind === "opened");
+    assert.ok(
+      opens.length >= 2 && opens.at(-1)!.kind === "opened" && opens.at(-1)!.verifierId !== drained,
+      "moved off the drained verifier",
+    );
+    const undrained = await fetch(`${fleet.gatewayUrl}/admin/devices/${drained}/undrain`, { method: "POST" });
+    assert.equal(((await undrained.json()) as { state: string }).state, "ready");
   });
 
   it("a drafter killed mid-stream: the verifier goes on and takes the other drafter", async () => {
