@@ -1,9 +1,10 @@
 /**
  * npm run test:chaos — the failover cases under real faults, on a fleet of real processes:
  * three verifiers and three drafters (the tiny model) reach NATS through a proxy adding 10 ms
- * each way. Each case streams two requests, strikes once the first has 40 tokens (SIGKILL an
- * actor, restart a server, cut the network, add jitter), heals, and checks both streams
- * against the target decoding alone. Prints a table; exits 1 if any case lost or duplicated a
+ * each way. Each case sends two requests, one streamed and one for the whole answer (whose
+ * verifier batches its tokens events), strikes once the stream has 40 tokens (SIGKILL an actor,
+ * restart a server, cut the network, add jitter), heals, and checks both answers against the
+ * target decoding alone. Prints a table; exits 1 if any case lost or duplicated a
  * token, changed the output, or opened a session afresh twice (placed twice). The scheduler runs
  * as two replicas (one leads, one stands by: docs/deploy.md, "Scheduler replicas").
  */
@@ -12,7 +13,7 @@ import { hideBin } from "yargs/helpers";
 import { ANY_ID, SessionStream, type SessionEvent } from "#contracts";
 import { parseJsonLine } from "#infra";
 import { printTable } from "../../bench/support/report.js";
-import { streamCompletion, type CompletionResult } from "../support/openai-client.js";
+import { complete, streamCompletion, type CompletionResult } from "../support/openai-client.js";
 import { MODEL, MODEL_PATH } from "../support/fleet.js";
 import { startProxiedFleet, type ProxiedFleet } from "../support/proxied-fleet.js";
 import { referenceCompletions } from "../support/reference.js";
@@ -160,19 +161,15 @@ try {
         strike = chaos.strike(harness, event);
       },
     );
-    const second = streamCompletion(
-      fleet.gatewayUrl,
-      { model: MODEL, prompt: PROMPTS[1], max_tokens: argv["max-tokens"] },
-      () => undefined,
-    );
+    const second = wholeAnswer(PROMPTS[1]!);
     const results = await Promise.allSettled([first, second]);
     const outcome = await strike;
-    const streams = [
+    const requests = [
       { prompt: PROMPTS[0]!, result: results[0]! },
       { prompt: PROMPTS[1]!, result: results[1]! },
       ...(outcome?.extra ?? []),
     ];
-    const [lost, duplicated, identical] = await compare(streams);
+    const [lost, duplicated, identical] = await compare(requests);
     const placedTwice = [...freshOpens].filter(([id, count]) => !known.has(id) && count > 1).length;
     const recovery =
       firstAfterStrike > 0 ? `${Math.round(firstAfterStrike - struckAt)}` : struckAt > 0 ? "never" : "no strike";
@@ -182,7 +179,7 @@ try {
       chaos.name,
       recovery,
       takeover,
-      String(streams.length),
+      String(requests.length),
       String(lost),
       String(duplicated),
       String(placedTwice),
@@ -196,12 +193,12 @@ try {
 }
 
 printTable(
-  `chaos: ${PROMPTS.length} concurrent streams × ${argv["max-tokens"]} tokens per case, struck after ${STRIKE_AT} tokens of the first; recovery = strike → next token of that stream; takeover = stopping the leader → the standby serving / → first token of a request sent right after`,
+  `chaos: ${PROMPTS.length} concurrent requests × ${argv["max-tokens"]} tokens per case (one streamed, one whole answer with batched tokens events), struck after ${STRIKE_AT} tokens of the stream; recovery = strike → next token of that stream; takeover = stopping the leader → the standby serving / → first token of a request sent right after`,
   [
     "case",
     "recovery ms",
     "takeover ms",
-    "streams",
+    "requests",
     "tokens lost",
     "tokens duplicated",
     "placed twice",
@@ -224,11 +221,12 @@ async function handOver(h: ProxiedFleet, signal: "SIGKILL" | "SIGTERM"): Promise
   const stoppedAt = performance.now();
   h.fleet.processes.get(leader)!.kill(signal);
   let firstToken = 0;
-  const during = PROMPTS.map((prompt) =>
-    streamCompletion(h.fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: argv["max-tokens"] }, () => {
+  const during = [
+    streamCompletion(h.fleet.gatewayUrl, { model: MODEL, prompt: PROMPTS[0], max_tokens: argv["max-tokens"] }, () => {
       firstToken ||= performance.now();
     }),
-  );
+    wholeAnswer(PROMPTS[1]!),
+  ];
   await standby.waitForLine(isLeaderReady, 30_000);
   const servingMs = Math.round(performance.now() - stoppedAt);
   const results = await Promise.allSettled(during);
@@ -240,14 +238,20 @@ async function handOver(h: ProxiedFleet, signal: "SIGKILL" | "SIGTERM"): Promise
   };
 }
 
-/** Tokens missing and extra against the reference, over every stream, and whether all match exactly. */
+/** A request for the whole answer (not streamed); `done` once it came whole, with its finish reason. */
+async function wholeAnswer(prompt: string): Promise<CompletionResult> {
+  const result = await complete(fleet.gatewayUrl, { model: MODEL, prompt, max_tokens: argv["max-tokens"] });
+  return { ...result, done: result.status === 200 && result.finishReason !== null };
+}
+
+/** Tokens missing and extra against the reference, over every request, and whether all match exactly. */
 async function compare(
-  streams: Array<{ prompt: string; result: PromiseSettledResult<CompletionResult> }>,
+  requests: Array<{ prompt: string; result: PromiseSettledResult<CompletionResult> }>,
 ): Promise<[number, number, boolean]> {
   let lost = 0;
   let duplicated = 0;
   let identical = true;
-  for (const { prompt, result } of streams) {
+  for (const { prompt, result } of requests) {
     if (result.status === "rejected") {
       lost += reference.get(prompt)!.tokens.length;
       identical = false;
