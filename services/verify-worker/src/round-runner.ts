@@ -173,8 +173,9 @@ export class RoundRunner {
 
   /**
    * One round, under the session's lock: verify the (trimmed) window, commit, journal and publish
-   * (now, or with a later round: `session.delivery`), finish. `early` takes the reply of a round that does not end the session as soon as it is
-   * committed; `entered` (when the round's handling started, 0: not timed) times its phases.
+   * (now, or with a later round: `session.delivery`), finish. `early` takes the reply of a round
+   * that does not end the session as soon as it is committed; `entered` (when the round's
+   * handling started, 0: not timed) times its phases.
    */
   private async round(
     session: VerifierSession,

@@ -19,11 +19,6 @@ export class TokenDelivery {
     private readonly everyMs = BATCHED_EVENTS_MS,
   ) {}
 
-  /** Tokens held back, not yet journalled. */
-  get heldTokens(): number {
-    return this.held?.tokens.length ?? 0;
-  }
-
   /** A round's committed tokens, after those already held. */
   add(entry: JournalEntry): void {
     const held = this.held;
