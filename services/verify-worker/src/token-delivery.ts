@@ -12,6 +12,8 @@ import type { JournalEntry } from "#journal";
  */
 export class TokenDelivery {
   private held: JournalEntry | null = null;
+  /** Whether `held`'s arrays are this object's own (copied at the first merge), not a round's. */
+  private merged = false;
   private deliveredAt: number | null = null;
 
   constructor(
@@ -21,11 +23,17 @@ export class TokenDelivery {
 
   /** A round's committed tokens, after those already held. */
   add(entry: JournalEntry): void {
-    const held = this.held;
-    if (!held) {
-      this.held = { ...entry, tokens: [...entry.tokens], ...(entry.textEnds ? { textEnds: [...entry.textEnds] } : {}) };
+    if (!this.held) {
+      this.held = entry;
+      this.merged = false;
       return;
     }
+    if (!this.merged) {
+      const first = this.held;
+      this.held = { ...first, tokens: [...first.tokens], ...(first.textEnds ? { textEnds: [...first.textEnds] } : {}) };
+      this.merged = true;
+    }
+    const held = this.held;
     if (held.textEnds && entry.textEnds) {
       for (const end of entry.textEnds) held.textEnds.push(held.text.length + end);
     } else delete held.textEnds;
