@@ -37,19 +37,11 @@ export class InProcessPath {
     const draft = await loadModel(llama, options.modelPath);
     const targetContext = await createSessionContext(target.model, { sequences: 1, contextSize: 512, threads: 1 });
     const draftContext = await createSessionContext(draft.model, { sequences: 1, contextSize: 512, threads: 1 });
-    const native = (kvCache: "unified" | "per-sequence") =>
+    const native = (use: "verify" | "draft") =>
       nativeUnavailable() === null
-        ? NativeModel.load(options.modelPath, { sequences: 1, contextSize: 512, threads: 1, kvCache })
+        ? NativeModel.load(options.modelPath, { sequences: 1, contextSize: 512, threads: 1, use })
         : null;
-    return new InProcessPath(
-      llama,
-      target,
-      targetContext,
-      native("unified"),
-      draftContext,
-      native("per-sequence"),
-      options,
-    );
+    return new InProcessPath(llama, target, targetContext, native("verify"), draftContext, native("draft"), options);
   }
 
   /** Which way greedy rounds are verified and drafted, for the report. */

@@ -37,7 +37,7 @@ class Runner : public Napi::ObjectWrap<Runner> {
   Runner(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Runner>(info) {
     Napi::Env env = info.Env();
     if (info.Length() < 2 || !info[0].IsString() || !info[1].IsObject()) {
-      Napi::TypeError::New(env, "new Runner(modelPath, { contextSize, sequences, threads, unifiedKvCache })").ThrowAsJavaScriptException();
+      Napi::TypeError::New(env, "new Runner(modelPath, { contextSize, sequences, threads, unifiedKvCache, flashAttention, kvCacheF32 })").ThrowAsJavaScriptException();
       return;
     }
     std::string path = info[0].As<Napi::String>();
@@ -68,6 +68,14 @@ class Runner : public Napi::ObjectWrap<Runner> {
     // One KV cache for all sequences (any mix of sequences and lengths in one ubatch: verify
     // passes), or a stream per sequence (single-token draft steps run faster on it).
     cp.kv_unified = o.Get("unifiedKvCache").ToBoolean();
+    // Flash attention left to llama.cpp ("auto": on, here), or off with an f32 KV cache: a draft
+    // model's single-token steps, whose flash attention cost grew with every position cached
+    // (native/llama/README.md).
+    if (!o.Get("flashAttention").ToBoolean()) cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_DISABLED;
+    if (o.Get("kvCacheF32").ToBoolean()) {
+      cp.type_k = GGML_TYPE_F32;
+      cp.type_v = GGML_TYPE_F32;
+    }
     cp.no_perf = true;
     ctx_ = llama_init_from_model(model_, cp);
     if (!ctx_) {

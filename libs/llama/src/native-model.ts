@@ -23,12 +23,26 @@ interface NativeRunnerAddon {
   close(): void;
 }
 
+/** How a runner keeps its KV cache and runs attention (set by its `use`). */
+export interface NativeRunnerSettings {
+  unifiedKvCache: boolean;
+  /** false: off; true: llama.cpp's choice (on, on CPU). */
+  flashAttention: boolean;
+  kvCacheF32: boolean;
+}
+
 type AddonModule = {
   Runner: new (
     modelPath: string,
-    options: { contextSize: number; sequences: number; threads: number; unifiedKvCache: boolean },
+    options: { contextSize: number; sequences: number; threads: number } & NativeRunnerSettings,
   ) => NativeRunnerAddon;
 };
+
+/** The settings each `use` gets (NativeModelOptions). */
+export function nativeRunnerSettings(use: NativeModelOptions["use"]): NativeRunnerSettings {
+  const verify = use === "verify";
+  return { unifiedKvCache: verify, flashAttention: verify, kvCacheF32: !verify };
+}
 
 export interface NativeModelOptions {
   /** Tokens each sequence may hold. */
@@ -36,12 +50,17 @@ export interface NativeModelOptions {
   sequences: number;
   threads: number;
   /**
-   * "unified": one KV cache for all sequences, so one decode takes any mix of sequences and
-   * lengths (a target's verify passes; with a stream per sequence llama.cpp splits a batch of
-   * unequal lengths into several). "per-sequence": a KV stream each (a draft model's
-   * single-token steps ran 15–30% faster on it here, docs/benchmarks.md).
+   * What the runner is for, which sets its cache and attention:
+   * - "verify": one KV cache for all sequences, so one decode takes any mix of sequences and
+   *   lengths (with a stream per sequence llama.cpp splits a batch of unequal lengths into
+   *   several); attention as llama.cpp chooses (flash attention, f16 cache).
+   * - "draft": a KV stream per sequence (single-token steps ran 15–30% faster on it), no flash
+   *   attention and an f32 cache: with flash attention a stories260K step cost 0.33 ms at
+   *   position 9 and 0.8 ms at 141, without it ~0.35 ms up to 256 (native/llama/README.md).
    */
-  kvCache: "unified" | "per-sequence";
+  use: "verify" | "draft";
+  /** Other settings than the use's (bench:draft-steps weighs them against each other). */
+  settings?: Partial<NativeRunnerSettings>;
 }
 
 /** Why the native runner cannot be used here, or null when it can. */
@@ -84,9 +103,9 @@ export class NativeModel implements NativeJobRunner {
     const unavailable = nativeUnavailable();
     if (unavailable) throw new Error(unavailable);
     const { Runner } = createRequire(import.meta.url)(NATIVE_ADDON) as AddonModule;
-    const { contextSize, sequences, threads, kvCache } = options;
+    const { contextSize, sequences, threads, use, settings } = options;
     return new NativeModel(
-      new Runner(modelPath, { contextSize, sequences, threads, unifiedKvCache: kvCache === "unified" }),
+      new Runner(modelPath, { contextSize, sequences, threads, ...nativeRunnerSettings(use), ...settings }),
       sequences,
     );
   }

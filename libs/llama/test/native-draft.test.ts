@@ -38,7 +38,7 @@ describe("native drafter", () => {
       contextSize: 512,
       sequences: 4,
       threads: 1,
-      kvCache: "per-sequence",
+      use: "draft",
     });
   });
 

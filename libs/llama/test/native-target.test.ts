@@ -40,7 +40,7 @@ describe("native target", () => {
     llama = await createLlama(1);
     loaded = await loadModel(llama, defaultModelPath());
     context = await createSessionContext(loaded.model, { sequences: 4, contextSize: 512, threads: 1 });
-    native = NativeModel.load(defaultModelPath(), { contextSize: 512, sequences: 4, threads: 1, kvCache: "unified" });
+    native = NativeModel.load(defaultModelPath(), { contextSize: 512, sequences: 4, threads: 1, use: "verify" });
     for (const prompt of PROMPTS) alone.set(prompt, await decodeAlone(tokenizePrompt(loaded.model, prompt)));
   });
 

@@ -238,10 +238,7 @@ async function measureProfile(
     : { verifyMsByWindow: await measureVerifyCost((committed) => openGreedyTarget(native, context, committed), start) };
 }
 
-/**
- * The runner for a verifier's greedy passes (one KV cache: a batch of unequal sessions stays one
- * ubatch) or a drafter's greedy windows (a KV stream per sequence: faster single-token steps).
- */
+/** The runner for a verifier's greedy passes or a drafter's greedy windows (NativeModelOptions `use`). */
 function loadNative(
   use: "verify" | "draft",
   modelPath: string,
@@ -249,7 +246,6 @@ function loadNative(
   gpu: WorkerConfig["LLAMA_GPU"],
   log: Logger,
 ): NativeModel | null {
-  return use === "verify"
-    ? loadNativeOrWarn(modelPath, { ...sessions, kvCache: "unified" }, "verifying greedy sessions", gpu, log)
-    : loadNativeOrWarn(modelPath, { ...sessions, kvCache: "per-sequence" }, "drafting greedy sessions", gpu, log);
+  const doing = use === "verify" ? "verifying greedy sessions" : "drafting greedy sessions";
+  return loadNativeOrWarn(modelPath, { ...sessions, use }, doing, gpu, log);
 }

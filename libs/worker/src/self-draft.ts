@@ -60,7 +60,7 @@ export async function loadSelfDraft(
           contextSize: config.CONTEXT_SIZE,
           sequences: config.MAX_SESSIONS,
           threads: settings.threads,
-          kvCache: "per-sequence",
+          use: "draft",
         },
         "drafting for itself",
         config.LLAMA_GPU,

@@ -18,7 +18,7 @@ function recordingLogger() {
   return { log: pino({ level: "info" }, stream), lines };
 }
 
-const OPTIONS = { contextSize: 256, sequences: 2, threads: 1, kvCache: "unified" } as const;
+const OPTIONS = { contextSize: 256, sequences: 2, threads: 1, use: "verify" } as const;
 
 void describe("loadNativeOrWarn", () => {
   void it("leaves a GPU worker on node-llama-cpp: the native runner is CPU-only", async () => {
