@@ -15,10 +15,12 @@ import { defaultModelPath, ensureLlamaServer, projectRoot } from "#infra";
 import { ensureDerivedModel, RECIPES } from "#models";
 import { PROMPTS as TEST_PROMPTS } from "../../test/support/fleet.js";
 import { FIXTURE_PROMPTS } from "../../test/fixtures/llama-server/fixtures.js";
+import { printTable } from "../support/report.js";
 import { describeTie, DivergenceProbe } from "./divergence.js";
 import { DEFAULT_N_MAX, llamaServerSetups } from "./llama-setups.js";
 import { runLoad } from "./load.js";
-import { printPeerReport, textDivergences, type Failure, type Measurement } from "./report.js";
+import { PAIRED_HEADER, pairedRow, runPaired } from "./paired.js";
+import { bestSpeculative, printPeerReport, textDivergences, type Failure, type Measurement } from "./report.js";
 import type { PeerModels, PeerSetup } from "./setup.js";
 import { specFleetSetups } from "./specfleet-setups.js";
 
@@ -43,6 +45,12 @@ const argv = await yargs(hideBin(process.argv))
   .option("prompts", { type: "number", default: 8, describe: "prompts per measurement (at most 8)" })
   .option("max-tokens", { type: "number", default: 128, describe: "greedy tokens per prompt" })
   .option("only", { type: "string", describe: "run only the setups whose label matches this regular expression" })
+  .option("paired", {
+    type: "number",
+    default: 0,
+    describe:
+      "then, for each speculative SpecFleet setup: it and llama-server's best one-stream setting up at once, this many rounds of single requests alternated (what each does per request, beside the same idle processes)",
+  })
   .strict()
   .help()
   .parseAsync();
@@ -122,6 +130,7 @@ if (divergences !== "no reference" && divergences.length > 0) {
   await probe.close();
 }
 printPeerReport(measurements, failures, setups, concurrencies, prompts, divergences);
+if (argv.paired > 0) await comparePaired(argv.paired);
 
 /**
  * Starts a setup (a llama-server per concurrency, one fleet for all), warms it up, measures it;
@@ -144,6 +153,33 @@ async function measure(setup: PeerSetup, repeat: number, results: Measurement[])
       await server.stop();
     }
   }
+}
+
+/** `--paired`: each speculative SpecFleet setup beside llama-server's best one-stream setting (paired.ts). */
+async function comparePaired(rounds: number): Promise<void> {
+  const best = bestSpeculative(measurements, setups, 1);
+  if (best === undefined) {
+    console.log("\nPaired: no llama-server speculative setting measured at one stream to pair with");
+    return;
+  }
+  const rows: string[][] = [];
+  for (const setup of setups.filter((s) => s.side === "specfleet" && s.speculative)) {
+    say(`paired: ${setup.label} beside ${best.setup.label}, ${rounds} rounds × ${prompts.length} prompts`);
+    try {
+      rows.push(
+        pairedRow(
+          await runPaired(setup, best.setup, prompts, argv["max-tokens"], rounds, { cores: argv.cores, logDir }),
+        ),
+      );
+    } catch (error) {
+      say(`  failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  printTable(
+    `Paired, one stream: both servers up at once, single requests alternated (${rounds} rounds × ${prompts.length} prompts × ${argv["max-tokens"]} tokens); speed = llama-server's ms per request / SpecFleet's`,
+    PAIRED_HEADER,
+    rows,
+  );
 }
 
 /** Runs this bench again pinned to cores 0..n-1, so that both sides get the same n cores, and exits with it. */

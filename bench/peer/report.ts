@@ -30,7 +30,11 @@ function medianRate(measurements: readonly Measurement[], setup: PeerSetup, conc
 }
 
 /** llama-server's best speculative setup at a concurrency, by median tokens/s. */
-function bestSpeculative(measurements: readonly Measurement[], setups: readonly PeerSetup[], concurrency: number) {
+export function bestSpeculative(
+  measurements: readonly Measurement[],
+  setups: readonly PeerSetup[],
+  concurrency: number,
+) {
   let best: { setup: PeerSetup; rate: number } | undefined;
   for (const setup of setups) {
     if (setup.side !== "llama-server" || !setup.speculative) continue;
