@@ -45,6 +45,11 @@ export async function runLoad(
   return { tokens, ms, tokensPerSecond: (1000 * tokens) / ms, texts };
 }
 
+/** Before a measurement: the models' pages, the first contexts, the drafters' window estimates (4 short requests). */
+export async function warmUp(server: PeerEndpoint, prompts: readonly string[], concurrency: number): Promise<void> {
+  await runLoad(server, prompts.slice(0, 4), 32, concurrency);
+}
+
 /** One greedy completion: its text and usage.completion_tokens; a refusal or a malformed answer throws. */
 export async function completeOnce(
   server: PeerEndpoint,

@@ -18,7 +18,7 @@ import { FIXTURE_PROMPTS } from "../../test/fixtures/llama-server/fixtures.js";
 import { printTable } from "../support/report.js";
 import { describeTie, DivergenceProbe } from "./divergence.js";
 import { DEFAULT_N_MAX, llamaServerSetups } from "./llama-setups.js";
-import { runLoad } from "./load.js";
+import { runLoad, warmUp } from "./load.js";
 import { PAIRED_HEADER, pairedRow, runPaired } from "./paired.js";
 import { bestSpeculative, printPeerReport, textDivergences, type Failure, type Measurement } from "./report.js";
 import type { PeerModels, PeerSetup } from "./setup.js";
@@ -142,8 +142,7 @@ async function measure(setup: PeerSetup, repeat: number, results: Measurement[])
   for (const round of rounds) {
     const server = await setup.start({ cores: argv.cores, concurrency: Math.max(...round), logDir });
     try {
-      // Warm-up: the models' pages, the first contexts, the drafters' window estimates.
-      await runLoad(server, prompts.slice(0, 4), 32, Math.max(...round));
+      await warmUp(server, prompts, Math.max(...round));
       for (const concurrency of round) {
         const run = await runLoad(server, prompts, argv["max-tokens"], concurrency);
         say(`  ${concurrency} at a time: ${run.tokensPerSecond.toFixed(1)} tok/s (${run.tokens} tokens)`);

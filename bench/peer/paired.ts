@@ -7,7 +7,7 @@
  * runs alone as in the main table.
  */
 import { median } from "../support/report.js";
-import { completeOnce } from "./load.js";
+import { completeOnce, warmUp } from "./load.js";
 import type { PeerSetup, StartContext } from "./setup.js";
 
 export interface PairedRun {
@@ -33,8 +33,7 @@ export async function runPaired(
   try {
     const theirs = await llamaServer.start({ ...context, concurrency: 1 });
     try {
-      for (const server of [ours, theirs])
-        for (const prompt of prompts.slice(0, 4)) await completeOnce(server, prompt, 32);
+      for (const server of [ours, theirs]) await warmUp(server, prompts, 1);
       for (let round = 0; round < rounds; round++) {
         for (const prompt of prompts) {
           const texts: string[] = [];
