@@ -44,7 +44,10 @@ export const MetricsReport = eventContract(
     /** The process: a worker's id, or the actor's name plus its host and pid. */
     instance: z.string().min(1).max(200),
     at: z.number(),
-    /** How often this process reports: a gatherer forgets it after a few silent intervals. */
+    /**
+     * The longest this process waits before its next report (an idle process reports less often
+     * than a busy one): a gatherer forgets it after a few such intervals of silence.
+     */
     intervalMs: z.number().int().positive(),
     /**
      * A report larger than a NATS message (the registry's per-worker gauges of a fleet of
@@ -77,7 +80,13 @@ const pairRefSchema = z.object({ verifierId: workerIdSchema, drafterId: workerId
 /** Most sessions and waiting requests one insight lists (the counts are always whole). */
 export const INSIGHT_LIST_LIMIT = 1000;
 
-/** The scheduler's view for operators, published every SCHEDULER_INSIGHT_MS. */
+/**
+ * An unchanged insight is sent again this often (a changed one at the next SCHEDULER_INSIGHT_MS):
+ * well inside the dashboard's freshness (5 s) after which it shows the scheduler as gone.
+ */
+export const INSIGHT_KEEPALIVE_MS = 2000;
+
+/** The scheduler's view for operators, published every SCHEDULER_INSIGHT_MS when it changes (INSIGHT_KEEPALIVE_MS). */
 export const schedulerInsightSchema = z.object({
   at: z.number(),
   /** The pairing policy (PAIRING_POLICY). */

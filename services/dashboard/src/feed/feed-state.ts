@@ -1,3 +1,4 @@
+import { INSIGHT_KEEPALIVE_MS } from "#contracts";
 import type {
   DashboardDelta,
   DashboardDevice,
@@ -16,8 +17,8 @@ import { PairBoard } from "./pair-board.js";
 
 /** Moves kept (the newest), as the page keeps them. */
 export const MOVES_KEPT = 500;
-/** The scheduler counts as connected while its last insight is younger than this. */
-export const INSIGHT_FRESH_MS = 5000;
+/** The scheduler counts as connected while its last insight is younger than this (an idle one sends it every INSIGHT_KEEPALIVE_MS). */
+export const INSIGHT_FRESH_MS = 2.5 * INSIGHT_KEEPALIVE_MS;
 /** A gateway's jobs are dropped when it has not reported them for this long (it stops once none runs). */
 export const JOBS_FRESH_MS = 5000;
 

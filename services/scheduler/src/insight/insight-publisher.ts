@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from "@nestjs/common";
-import { SchedulerInsightReport } from "#contracts";
+import { INSIGHT_KEEPALIVE_MS, SchedulerInsightReport } from "#contracts";
 import type { SchedulerConfig } from "#config";
 import type { Logger } from "#logging";
 import type { SchedulerMetrics } from "#metrics";
@@ -12,9 +12,11 @@ import { buildInsight, countByModel } from "./insight-builder.js";
 import { PlacementInsight } from "./placement-insight.js";
 
 /**
- * Every SCHEDULER_INSIGHT_MS: publishes the scheduler's insight (`SchedulerInsightReport`) and
- * sets the running and waiting gauges by model; forgets the predictions of sessions that are
- * gone. Off the hot path: a timer, never a round.
+ * Every SCHEDULER_INSIGHT_MS: sets the running and waiting gauges by model, forgets the
+ * predictions of sessions that are gone, and publishes the scheduler's insight
+ * (`SchedulerInsightReport`) when it changed, or when INSIGHT_KEEPALIVE_MS passed without one
+ * (the dashboard counts the scheduler connected while its insight is fresh). An idle scheduler
+ * sends nothing else: each message wakes NATS and the dashboard. Off the hot path: a timer, never a round.
  */
 @Injectable()
 export class InsightPublisher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -43,7 +45,10 @@ export class InsightPublisher implements OnApplicationBootstrap, OnModuleDestroy
     this.timer = null;
   }
 
-  /** One insight, now. */
+  /** The last insight sent (without its time) and when: an unchanged one waits for the keepalive. */
+  private lastSent: { content: string; at: number } | null = null;
+
+  /** One insight, now, unless it is the same as the last one sent and that one is still fresh. */
   publish(): void {
     const now = Date.now();
     const sessions = this.table.all();
@@ -60,8 +65,11 @@ export class InsightPublisher implements OnApplicationBootstrap, OnModuleDestroy
       waiting: queue.length,
       rates: (id) => this.insight.rates(id),
     });
+    const content = JSON.stringify({ ...report, at: 0 });
+    if (this.lastSent?.content === content && now - this.lastSent.at < INSIGHT_KEEPALIVE_MS) return;
     try {
       this.bus.publish(SchedulerInsightReport, "", report);
+      this.lastSent = { content, at: now };
     } catch (err) {
       this.log.debug({ err: String(err) }, "insight not published");
     }
