@@ -19,6 +19,7 @@ import { printTable } from "../support/report.js";
 import { describeTie, DivergenceProbe } from "./divergence.js";
 import { DEFAULT_N_MAX, llamaServerSetups } from "./llama-setups.js";
 import { runLoad, warmUp } from "./load.js";
+import { NEIGHBOUR_HEADER, neighbourRow, runNeighbour } from "./neighbour.js";
 import { PAIRED_HEADER, pairedRow, runPaired } from "./paired.js";
 import { bestSpeculative, printPeerReport, textDivergences, type Failure, type Measurement } from "./report.js";
 import type { PeerModels, PeerSetup } from "./setup.js";
@@ -50,6 +51,12 @@ const argv = await yargs(hideBin(process.argv))
     default: 0,
     describe:
       "then, for each speculative SpecFleet setup: it and llama-server's best one-stream setting up at once, this many rounds of single requests alternated (what each does per request, beside the same idle processes)",
+  })
+  .option("neighbour", {
+    type: "number",
+    default: 0,
+    describe:
+      "then, for each speculative SpecFleet setup: llama-server's best one-stream setting serves the prompts alone and beside that fleet left idle, this many rounds (what an idle fleet costs the process beside it)",
   })
   .strict()
   .help()
@@ -131,6 +138,7 @@ if (divergences !== "no reference" && divergences.length > 0) {
 }
 printPeerReport(measurements, failures, setups, concurrencies, prompts, divergences);
 if (argv.paired > 0) await comparePaired(argv.paired);
+if (argv.neighbour > 0) await compareNeighbour(argv.neighbour);
 
 /**
  * Starts a setup (a llama-server per concurrency, one fleet for all), warms it up, measures it;
@@ -177,6 +185,33 @@ async function comparePaired(rounds: number): Promise<void> {
   printTable(
     `Paired, one stream: both servers up at once, single requests alternated (${rounds} rounds × ${prompts.length} prompts × ${argv["max-tokens"]} tokens); speed = llama-server's ms per request / SpecFleet's`,
     PAIRED_HEADER,
+    rows,
+  );
+}
+
+/** `--neighbour`: llama-server's best one-stream setting alone and beside each speculative SpecFleet setup left idle (neighbour.ts). */
+async function compareNeighbour(rounds: number): Promise<void> {
+  const best = bestSpeculative(measurements, setups, 1);
+  if (best === undefined) {
+    console.log("\nNeighbour: no llama-server speculative setting measured at one stream to time beside a fleet");
+    return;
+  }
+  const rows: string[][] = [];
+  for (const setup of setups.filter((s) => s.side === "specfleet" && s.speculative)) {
+    say(`neighbour: ${best.setup.label} alone and beside an idle ${setup.label}, ${rounds} rounds`);
+    try {
+      rows.push(
+        neighbourRow(
+          await runNeighbour(setup, best.setup, prompts, argv["max-tokens"], rounds, { cores: argv.cores, logDir }),
+        ),
+      );
+    } catch (error) {
+      say(`  failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  printTable(
+    `Neighbour, one stream: llama-server alone and beside an idle SpecFleet, alternated (${rounds} rounds × ${prompts.length} prompts × ${argv["max-tokens"]} tokens); cost = its ms per request beside / alone`,
+    NEIGHBOUR_HEADER,
     rows,
   );
 }
