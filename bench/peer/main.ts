@@ -137,8 +137,23 @@ if (divergences !== "no reference" && divergences.length > 0) {
   await probe.close();
 }
 printPeerReport(measurements, failures, setups, concurrencies, prompts, divergences);
-if (argv.paired > 0) await comparePaired(argv.paired);
-if (argv.neighbour > 0) await compareNeighbour(argv.neighbour);
+const context = { cores: argv.cores, logDir };
+const shape = `${prompts.length} prompts × ${argv["max-tokens"]} tokens`;
+if (argv.paired > 0)
+  await compareWithBest(
+    "Paired",
+    `Paired, one stream: both servers up at once, single requests alternated (${argv.paired} rounds × ${shape}); speed = llama-server's ms per request / SpecFleet's`,
+    PAIRED_HEADER,
+    async (setup, best) => pairedRow(await runPaired(setup, best, prompts, argv["max-tokens"], argv.paired, context)),
+  );
+if (argv.neighbour > 0)
+  await compareWithBest(
+    "Neighbour",
+    `Neighbour, one stream: llama-server alone and beside an idle SpecFleet, alternated (${argv.neighbour} rounds × ${shape}); cost = its ms per request beside / alone`,
+    NEIGHBOUR_HEADER,
+    async (setup, best) =>
+      neighbourRow(await runNeighbour(setup, best, prompts, argv["max-tokens"], argv.neighbour, context)),
+  );
 
 /**
  * Starts a setup (a llama-server per concurrency, one fleet for all), warms it up, measures it;
@@ -162,58 +177,31 @@ async function measure(setup: PeerSetup, repeat: number, results: Measurement[])
   }
 }
 
-/** `--paired`: each speculative SpecFleet setup beside llama-server's best one-stream setting (paired.ts). */
-async function comparePaired(rounds: number): Promise<void> {
+/**
+ * For each speculative SpecFleet setup, one comparison with llama-server's best one-stream setting
+ * (`--paired`: paired.ts; `--neighbour`: neighbour.ts), a row each, printed as one table.
+ */
+async function compareWithBest(
+  name: string,
+  title: string,
+  header: string[],
+  compare: (setup: PeerSetup, best: PeerSetup) => Promise<string[]>,
+): Promise<void> {
   const best = bestSpeculative(measurements, setups, 1);
   if (best === undefined) {
-    console.log("\nPaired: no llama-server speculative setting measured at one stream to pair with");
+    console.log(`\n${name}: no llama-server speculative setting was measured at one stream to compare with`);
     return;
   }
   const rows: string[][] = [];
   for (const setup of setups.filter((s) => s.side === "specfleet" && s.speculative)) {
-    say(`paired: ${setup.label} beside ${best.setup.label}, ${rounds} rounds × ${prompts.length} prompts`);
+    say(`${name.toLowerCase()}: ${setup.label} and ${best.setup.label}`);
     try {
-      rows.push(
-        pairedRow(
-          await runPaired(setup, best.setup, prompts, argv["max-tokens"], rounds, { cores: argv.cores, logDir }),
-        ),
-      );
+      rows.push(await compare(setup, best.setup));
     } catch (error) {
       say(`  failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  printTable(
-    `Paired, one stream: both servers up at once, single requests alternated (${rounds} rounds × ${prompts.length} prompts × ${argv["max-tokens"]} tokens); speed = llama-server's ms per request / SpecFleet's`,
-    PAIRED_HEADER,
-    rows,
-  );
-}
-
-/** `--neighbour`: llama-server's best one-stream setting alone and beside each speculative SpecFleet setup left idle (neighbour.ts). */
-async function compareNeighbour(rounds: number): Promise<void> {
-  const best = bestSpeculative(measurements, setups, 1);
-  if (best === undefined) {
-    console.log("\nNeighbour: no llama-server speculative setting measured at one stream to time beside a fleet");
-    return;
-  }
-  const rows: string[][] = [];
-  for (const setup of setups.filter((s) => s.side === "specfleet" && s.speculative)) {
-    say(`neighbour: ${best.setup.label} alone and beside an idle ${setup.label}, ${rounds} rounds`);
-    try {
-      rows.push(
-        neighbourRow(
-          await runNeighbour(setup, best.setup, prompts, argv["max-tokens"], rounds, { cores: argv.cores, logDir }),
-        ),
-      );
-    } catch (error) {
-      say(`  failed: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  }
-  printTable(
-    `Neighbour, one stream: llama-server alone and beside an idle SpecFleet, alternated (${rounds} rounds × ${prompts.length} prompts × ${argv["max-tokens"]} tokens); cost = its ms per request beside / alone`,
-    NEIGHBOUR_HEADER,
-    rows,
-  );
+  printTable(title, header, rows);
 }
 
 /** Runs this bench again pinned to cores 0..n-1, so that both sides get the same n cores, and exits with it. */
