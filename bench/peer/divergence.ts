@@ -7,6 +7,7 @@
  */
 import { createLlama, createSessionContext, loadModel, ModelSession, tokenizePrompt } from "#llama";
 import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import { NEAR_TIE } from "../../test/support/reference.js";
 
 /** The target's two best tokens at the step that produced character `at` of the reference. */
 export interface TieReport {
@@ -22,8 +23,8 @@ export interface RankedToken {
   probability: number;
 }
 
-/** Margins under this (relative to the best token's probability) are near ties. */
-export const NEAR_TIE = 0.01;
+/** Margins under this (relative to the best token's probability) are near ties: the tests' rule. */
+export { NEAR_TIE };
 
 export class DivergenceProbe {
   private constructor(

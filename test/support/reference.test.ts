@@ -19,7 +19,11 @@ class CountingTarget implements PromptedTarget {
   opened = 0;
   closed = 0;
 
-  constructor(private readonly onePass: ReadonlyMap<string, number> = new Map()) {}
+  constructor(
+    private readonly onePass: ReadonlyMap<string, number> = new Map(),
+    /** Contexts after which one pass ranks these tokens a near tie with its best. */
+    private readonly nearTies: ReadonlyMap<string, number> = new Map(),
+  ) {}
 
   readonly open = (): Promise<PromptedTarget> => {
     this.opened++;
@@ -32,6 +36,10 @@ class CountingTarget implements PromptedTarget {
 
   predictInOnePass(tokens: readonly number[]): Promise<number> {
     return Promise.resolve(this.onePass.get(tokens.join()) ?? this.alone(tokens));
+  }
+
+  nearTieInOnePass(tokens: readonly number[], token: number): Promise<boolean> {
+    return Promise.resolve(this.nearTies.get(tokens.join()) === token);
   }
 
   complete(forced: readonly number[], maxTokens: number): Promise<ReferenceCompletion> {
@@ -81,6 +89,22 @@ describe("the test reference: following an answer's departure from the target al
     const result = await followReference(target.open, reference, [1, 2, 3, 39, 40, 41, 42, 43, 44, 45], MAX_TOKENS);
     assert.deepEqual(result.tokens, reference.tokens);
     assert.equal(target.closed, 1);
+  });
+
+  it("follows a departure to a token one pass ranks a near tie with its best (a batch may flip those)", async () => {
+    // One pass after 1,2,3 predicts 4 (as alone), with 40 within NEAR_TIE of it.
+    const target = new CountingTarget(new Map(), new Map([["1,2,3", 40]]));
+    const reference = await alone(target);
+    const answer = [1, 2, 3, 40, 41, 42, 43, 44, 45, 46];
+    const result = await followReference(target.open, reference, answer, MAX_TOKENS);
+    assert.deepEqual(result.tokens, answer);
+  });
+
+  it("keeps a departure to a token that is not the near tie one pass ranks second", async () => {
+    const target = new CountingTarget(new Map(), new Map([["1,2,3", 40]]));
+    const reference = await alone(target);
+    const result = await followReference(target.open, reference, [1, 2, 3, 39, 40, 41, 42, 43, 44, 45], MAX_TOKENS);
+    assert.deepEqual(result.tokens, reference.tokens);
   });
 
   it("refuses an answer that goes wrong after a departure it followed", async () => {

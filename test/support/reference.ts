@@ -28,9 +28,10 @@ export class ReferenceCompletions extends Map<string, ReferenceCompletion> {
    * checks drafts in passes of several tokens, the target alone decodes one token a pass after the
    * prompt (docs/benchmarks.md, bench:peer, "Greedy texts on this machine"). Where `answer`
    * departs from the target alone, the target evaluates the prompt and the answer up to there in
-   * one pass; only when that predicts the answer's token does the reference take it, and go on
-   * as the target alone from there (at most 4 times). Any other departure stays, for the caller's
-   * assertion to show.
+   * one pass; only when that predicts the answer's token, or ranks it a near tie with its best
+   * (within NEAR_TIE: a batch of several sessions may flip those), does the reference take it, and
+   * go on as the target alone from there (at most 4 times). Any other departure stays, for the
+   * caller's assertion to show.
    */
   async for(prompt: string, answer: readonly number[]): Promise<ReferenceCompletion> {
     const reference = this.get(prompt);
@@ -60,10 +61,20 @@ export function followedReference(
   return followReference(() => TargetAlone.open(modelPath, promptTokensOf), reference, answer, maxTokens);
 }
 
+/**
+ * Two tokens whose probabilities are this close (relative to the better one's) are a near tie:
+ * llama.cpp's CPU decode is not batch-invariant (a verifier's batch of several sessions sums the
+ * same logits in another order), so at a near tie either may win. A departure at a wider margin
+ * is a defect.
+ */
+export const NEAR_TIE = 0.01;
+
 /** What following an answer's departure asks of the target, after one prompt. */
 export interface PromptedTarget {
   /** The target's greedy next token after the prompt and `tokens`, all evaluated in one pass. */
   predictInOnePass(tokens: readonly number[]): Promise<number>;
+  /** Whether, in that one pass, `token` is within NEAR_TIE of the best token's probability. */
+  nearTieInOnePass(tokens: readonly number[], token: number): Promise<boolean>;
   /** The target alone after the prompt, its first tokens being `forced` whatever it predicts. */
   complete(forced: readonly number[], maxTokens: number): Promise<ReferenceCompletion>;
   /** `tokens`, ended by the target's end of generation. */
@@ -98,7 +109,8 @@ export async function followReference(
         const ends = target.isEndOfGeneration(inOnePass);
         return ends ? target.ended(answer) : reference;
       }
-      if (inOnePass !== answer[at]) return reference;
+      const taken = answer[at]!;
+      if (inOnePass !== taken && !(await target.nearTieInOnePass(answer.slice(0, at), taken))) return reference;
       reference = await target.complete(answer.slice(0, at + 1), maxTokens);
     }
     return reference;
@@ -136,6 +148,24 @@ class TargetAlone implements PromptedTarget {
       return (await session.predict([]))[0]!;
     } finally {
       await session.dispose();
+    }
+  }
+
+  async nearTieInOnePass(tokens: readonly number[], token: number): Promise<boolean> {
+    const input = [...this.promptTokens, ...tokens];
+    const last = input.length - 1;
+    const sequence = this.context.getSequence();
+    try {
+      const output = await sequence.controlledEvaluate(
+        input.map((t, i) => (i === last ? [t as Token, { generateNext: { probabilities: true } }] : (t as Token))),
+      );
+      const probabilities = output[last]?.next?.probabilities;
+      if (probabilities === undefined) throw new Error("no probabilities from the target");
+      const best = Math.max(...probabilities.values());
+      const taken = probabilities.get(token as Token) ?? 0;
+      return (best - taken) / best < NEAR_TIE;
+    } finally {
+      await sequence.dispose();
     }
   }
 
