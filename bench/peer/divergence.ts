@@ -7,7 +7,7 @@
  */
 import { createLlama, createSessionContext, loadModel, ModelSession, tokenizePrompt } from "#llama";
 import type { LlamaContext, LlamaModel, Token } from "node-llama-cpp";
-import { NEAR_TIE } from "../../test/support/reference.js";
+import { NEAR_TIE, nextProbabilities } from "../../test/support/reference.js";
 
 /** The target's two best tokens at the step that produced character `at` of the reference. */
 export interface TieReport {
@@ -69,24 +69,14 @@ export class DivergenceProbe {
   }
 
   private async topTwo(input: readonly number[], step: number): Promise<TieReport> {
-    const sequence = this.context.getSequence();
-    try {
-      const last = input.length - 1;
-      const output = await sequence.controlledEvaluate(
-        input.map((t, i) => (i === last ? [t as Token, { generateNext: { probabilities: true } }] : (t as Token))),
-      );
-      const probabilities = output[last]?.next?.probabilities;
-      if (probabilities === undefined) throw new Error("no probabilities from the target");
-      const [first, second] = [...probabilities.entries()].sort((a, b) => b[1] - a[1]);
-      const describe = ([token, probability]: [Token, number]): RankedToken => ({
-        token,
-        text: this.model.detokenize([token]),
-        probability,
-      });
-      return { step, best: describe(first!), second: describe(second!) };
-    } finally {
-      void sequence.dispose();
-    }
+    const probabilities = await nextProbabilities(this.context, input);
+    const [first, second] = [...probabilities.entries()].sort((a, b) => b[1] - a[1]);
+    const describe = ([token, probability]: [Token, number]): RankedToken => ({
+      token,
+      text: this.model.detokenize([token]),
+      probability,
+    });
+    return { step, best: describe(first!), second: describe(second!) };
   }
 }
 

@@ -69,6 +69,25 @@ export function followedReference(
  */
 export const NEAR_TIE = 0.01;
 
+/**
+ * The target's probabilities for the token after `input`, all of it evaluated in one pass on a
+ * free sequence of `context` (given back after): what a near tie is judged by.
+ */
+export async function nextProbabilities(context: LlamaContext, input: readonly number[]): Promise<Map<Token, number>> {
+  const last = input.length - 1;
+  const sequence = context.getSequence();
+  try {
+    const output = await sequence.controlledEvaluate(
+      input.map((t, i) => (i === last ? [t as Token, { generateNext: { probabilities: true } }] : (t as Token))),
+    );
+    const probabilities = output[last]?.next?.probabilities;
+    if (probabilities === undefined) throw new Error("no probabilities from the target");
+    return probabilities;
+  } finally {
+    await sequence.dispose();
+  }
+}
+
 /** What following an answer's departure asks of the target, after one prompt. */
 export interface PromptedTarget {
   /** The target's greedy next token after the prompt and `tokens`, all evaluated in one pass. */
@@ -152,21 +171,9 @@ class TargetAlone implements PromptedTarget {
   }
 
   async nearTieInOnePass(tokens: readonly number[], token: number): Promise<boolean> {
-    const input = [...this.promptTokens, ...tokens];
-    const last = input.length - 1;
-    const sequence = this.context.getSequence();
-    try {
-      const output = await sequence.controlledEvaluate(
-        input.map((t, i) => (i === last ? [t as Token, { generateNext: { probabilities: true } }] : (t as Token))),
-      );
-      const probabilities = output[last]?.next?.probabilities;
-      if (probabilities === undefined) throw new Error("no probabilities from the target");
-      const best = Math.max(...probabilities.values());
-      const taken = probabilities.get(token as Token) ?? 0;
-      return (best - taken) / best < NEAR_TIE;
-    } finally {
-      await sequence.dispose();
-    }
+    const probabilities = await nextProbabilities(this.context, [...this.promptTokens, ...tokens]);
+    const best = Math.max(...probabilities.values());
+    return (best - (probabilities.get(token as Token) ?? 0)) / best < NEAR_TIE;
   }
 
   /** The prompt in one pass, then one token a pass: `forced` first, then the target's own greedy ones. */
