@@ -25,6 +25,8 @@ import { fleetTotals } from "../support/telemetry.js";
 const PROMPT = "Once upon a time, there was a";
 const LENGTH = 3;
 const SAMPLES = 400;
+/** The fleet's requests carry seeds `FLEET_SEEDS + i`: the same sample, and verdict, every run (test/integration/sampling.test.ts says why). */
+const FLEET_SEEDS = 4_000_000;
 const DRAFTER = "drafter-l4";
 const LIAR = pathToFileURL(join(projectRoot(), "dist", "test", "support", "lying-drafter.js")).href;
 
@@ -108,6 +110,7 @@ describe("audited drafters", () => {
             prompt: PROMPT,
             max_tokens: LENGTH,
             temperature: 1,
+            seed: FLEET_SEEDS + i,
           });
           assert.equal(result.status, 200, JSON.stringify(result.body));
           outcomes.push(result.tokenIds.join(" "));
